@@ -1,0 +1,88 @@
+"""Model files: a ridge-regression model described in TOML.
+
+The file names the model and its feature layers, the first applied to the
+data leading::
+
+    [model]
+    name = "deep2"
+
+    [[model.features]]      # applied to x first
+    width = "N1"
+    variance = "sigma_1**2/M"
+
+    [[model.features]]
+    width = "N2"
+    variance = "sigma_2**2/N1"
+
+Optional keys of ``[model]`` (defaults in brackets): ``latent`` ["M"],
+``samples`` ["P"], ``covariance`` ["Lambda"], ``teacher`` ["sigma_w**2/M"],
+``noise`` ["sigma_eps**2"], ``ridge`` ["gamma"]. Optional key of a feature:
+``matrix``, its name [``U`` for one layer, ``U1``, ``U2``, ... for several].
+Upper-case names are sizes and must be declared (as ``latent``, ``samples`` or
+a ``width``); lower-case names are parameters.
+"""
+
+import tomllib
+
+from .errors import ModelError
+from .model import ridge_model
+
+MODEL_KEYS = {"name", "features", "latent", "samples", "covariance", "teacher", "noise", "ridge"}
+FEATURE_KEYS = {"width", "variance", "matrix"}
+
+
+def loads(text, *, source="model file"):
+    """Build a model from TOML text.
+
+    Examples
+    --------
+    >>> loads('[model]\\nname = "one"\\n[[model.features]]\\nwidth = "N"\\nvariance = "sigma_u**2/M"').name
+    'one'
+    >>> loads('[model]\\nname = "x"\\ndepth = 2')
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ModelError: model file: unknown key 'depth' in [model]
+    """
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelError(f"{source}: syntax error: {exc}") from None
+    unknown = set(document) - {"model"}
+    if unknown:
+        raise ModelError(f"{source}: unknown table {sorted(unknown)[0]!r} (expected [model])")
+    if "model" not in document:
+        raise ModelError(f"{source}: no [model] table")
+    table = document["model"]
+    unknown = set(table) - MODEL_KEYS
+    if unknown:
+        raise ModelError(f"{source}: unknown key {sorted(unknown)[0]!r} in [model]")
+    features = table.get("features")
+    if not isinstance(features, list) or not features:
+        raise ModelError(f"{source}: [model] needs at least one [[model.features]] layer")
+    layers = []
+    for index, layer in enumerate(features, start=1):
+        if not isinstance(layer, dict):
+            raise ModelError(f"{source}: feature {index} is not a table")
+        unknown = set(layer) - FEATURE_KEYS
+        if unknown:
+            raise ModelError(f"{source}: unknown key {sorted(unknown)[0]!r} in feature {index}")
+        for key in ("width", "variance"):
+            if key not in layer:
+                raise ModelError(f"{source}: feature {index} has no {key!r}")
+        default = "U" if len(features) == 1 else f"U{index}"
+        layers.append((str(layer.get("matrix", default)), layer["width"], str(layer["variance"])))
+    options = {k: str(v) for k, v in table.items() if k not in ("name", "features")}
+    try:
+        return ridge_model(str(table.get("name", "model")), layers, **options)
+    except ModelError as exc:
+        raise ModelError(f"{source}: {exc}") from None
+
+
+def load(path):
+    """Build a model from a TOML file."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise ModelError(f"cannot read model file {path}: {exc.strerror}") from None
+    return loads(text, source=str(path))

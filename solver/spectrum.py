@@ -1,0 +1,93 @@
+"""Latent covariance spectra: the eigenvalues lambda_I of Lambda.
+
+A spectrum is either a power law lambda_I = lam_plus * I**-(1+alpha), I = 1..M
+(M may be infinite when alpha > 0), or an explicit list of eigenvalues, kept as
+the decimal text it was given in so that it can be read at any precision.
+"""
+
+import math
+
+import numpy as np
+import sympy
+
+from diagrams.errors import SpectrumError
+from diagrams.symbols import number
+
+
+class Spectrum:
+    """A covariance spectrum; build it with :meth:`power_law` or :meth:`from_file`."""
+
+    def __init__(self, *, alpha=None, size=None, lam_plus=1, values=None):
+        self.alpha, self.size, self.lam_plus = alpha, size, lam_plus
+        self.values = values
+
+    @classmethod
+    def power_law(cls, alpha, M, lam_plus=1):
+        """lambda_I = lam_plus * I**-(1+alpha), I = 1..M; ``M`` may be ``math.inf``.
+
+        Examples
+        --------
+        >>> Spectrum.power_law(1, 3).array().tolist()
+        [1.0, 0.25, 0.1111111111111111]
+        >>> Spectrum.power_law(0, math.inf)
+        Traceback (most recent call last):
+        ...
+        diagrams.errors.SpectrumError: power law with alpha = 0 and M = inf: the spectral sums diverge (alpha must be > 0)
+        """
+        alpha = float(number(alpha, what="alpha", error=SpectrumError))
+        lam_plus = float(number(lam_plus, what="lam_plus", error=SpectrumError))
+        M = number(M, what="M", error=SpectrumError) if M != math.inf else sympy.oo
+        if M == sympy.oo:
+            if alpha <= 0:
+                raise SpectrumError(
+                    f"power law with alpha = {alpha:g} and M = inf: the spectral sums diverge (alpha must be > 0)"
+                )
+            M = math.inf
+        elif not M.is_integer or M <= 0:
+            raise SpectrumError(f"M must be a positive integer or inf, got {M}")
+        else:
+            M = int(M)
+        if lam_plus <= 0:
+            raise SpectrumError(f"lam_plus must be positive, got {lam_plus:g}")
+        return cls(alpha=alpha, size=M, lam_plus=lam_plus)
+
+    @classmethod
+    def from_file(cls, path):
+        """One eigenvalue per line; blank lines and ``#`` comments are skipped."""
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except OSError as exc:
+            raise SpectrumError(f"cannot read spectrum file {path}: {exc.strerror}") from None
+        values = []
+        for number, line in enumerate(lines, start=1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                raise SpectrumError(f"{path}, line {number}: {text!r} is not a number") from None
+            if not math.isfinite(value) or value < 0:
+                raise SpectrumError(f"{path}, line {number}: eigenvalue {text} is not a non-negative number")
+            values.append(text)
+        if not values:
+            raise SpectrumError(f"{path}: no eigenvalues")
+        return cls(size=len(values), values=tuple(values))
+
+    @property
+    def is_power_law(self):
+        return self.values is None
+
+    def array(self):
+        """The eigenvalues as float64, for the Monte Carlo (finite spectra only)."""
+        if self.size == math.inf:
+            raise SpectrumError("a simulation needs a finite spectrum (M = inf given)")
+        if self.is_power_law:
+            return self.lam_plus * np.arange(1, self.size + 1, dtype=float) ** -(1 + self.alpha)
+        return np.array([float(v) for v in self.values])
+
+    def __repr__(self):
+        if self.is_power_law:
+            return f"Spectrum.power_law(alpha={self.alpha:g}, M={self.size}, lam_plus={self.lam_plus:g})"
+        return f"Spectrum(<{self.size} eigenvalues>)"

@@ -1,0 +1,84 @@
+import pytest
+import sympy
+
+from diagrams import ModelError, ParameterError, deep_linear, load_model, modelfile, mrs
+from diagrams.symbols import parameter_symbol, size_symbol
+
+DATA = "tests/data"
+
+
+def test_mrs_quiver():
+    model = mrs()
+    M, N, P = (size_symbol(s) for s in "MNP")
+    assert model.spaces == {"M": M, "N": N, "P": P}
+    U, X = model.matrices["U"], model.matrices["X"]
+    assert (U.rows, U.cols, U.variance) == ("N", "M", parameter_symbol("sigma_u") ** 2 / M)
+    assert (X.rows, X.cols, X.variance, X.dressed) == ("M", "P", 1, True)
+    assert model.covariance("M") == "Lambda" and model.covariance("N") is None
+    assert model.regression.teacher_variance == parameter_symbol("sigma_w") ** 2 / M
+    assert model.regression.noise_variance == parameter_symbol("sigma_eps") ** 2
+    # the quiver is a networkx multigraph: one edge per matrix, from column to row space
+    assert sorted(model.graph.edges(keys=True)) == [("M", "N", "U"), ("P", "M", "X")]
+
+
+def test_deep_linear_chain():
+    model = deep_linear(3)
+    assert model.feature_spaces == ["M", "N1", "N2", "N3"]
+    assert model.matrices["U3"].variance == parameter_symbol("sigma_3") ** 2 / size_symbol("N2")
+
+
+def test_toml_model_equals_preset():
+    loaded = load_model(f"{DATA}/deep2.toml")
+    built = deep_linear(2)
+    assert loaded.spaces == built.spaces
+    assert loaded.matrices == built.matrices
+    assert loaded.regression == built.regression
+
+
+def test_toml_options():
+    model = modelfile.loads(
+        '[model]\nname="m"\nlatent="D"\nteacher="s**2/D"\n[[model.features]]\nmatrix="W"\nwidth=7\nvariance="1/D"'
+    )
+    assert model.latent == "D" and model.spaces["7"] == 7
+    assert model.matrices["W"].variance == 1 / size_symbol("D")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[model\nname="x"', "syntax error"),
+        ('[model]\nname="x"\ndepth=2\n[[model.features]]\nwidth="N"\nvariance="1/M"', "unknown key 'depth'"),
+        ('[model]\n[[model.features]]\nwidth="N"\nvariance="1/M"\nbias=1', "unknown key 'bias' in feature 1"),
+        ('[model]\n[[model.features]]\nwidth="N"\nvariance="s**2/N3"', "undefined symbol 'N3'"),
+        ('[model]\n[[model.features]]\nwidth=0\nvariance="1/M"', "must be positive"),
+        ('[model]\n[[model.features]]\nwidth=-3\nvariance="1/M"', "must be positive"),
+        ('[model]\n[[model.features]]\nwidth="N"\nvariance="1/M +"', "cannot read"),
+        ('[model]\nname="x"', "at least one"),
+        ('[other]\nname="x"', "unknown table 'other'"),
+    ],
+)
+def test_malformed_model_files(text, message):
+    with pytest.raises(ModelError, match=message):
+        modelfile.loads(text)
+
+
+def test_missing_model_file():
+    with pytest.raises(ModelError, match="cannot read model file"):
+        load_model("no/such/file.toml")
+
+
+def test_bind_checks_values():
+    model = mrs()
+    bound = model.bind({"N": "3", "gamma": "1e-3"})
+    assert bound[parameter_symbol("gamma")] == sympy.Rational(1, 1000)
+    assert bound[parameter_symbol("sigma_eps")] == 0 and bound[parameter_symbol("sigma_u")] == 1
+    with pytest.raises(ParameterError, match="has no symbol 'Q'"):
+        model.bind({"Q": 1})
+    with pytest.raises(ParameterError, match="gamma must be non-negative"):
+        model.bind({"gamma": -1})
+    with pytest.raises(ParameterError, match="size N must be a positive integer"):
+        model.bind({"N": 0})
+    with pytest.raises(ParameterError, match="size P must be a positive integer"):
+        model.bind({"P": "2.5"})
+    with pytest.raises(ParameterError, match="not a number"):
+        model.bind({"N": "many"})
