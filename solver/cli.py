@@ -8,6 +8,7 @@ and exit status 2.
 
 import argparse
 import json
+import math
 import sys
 
 import sympy
@@ -15,6 +16,12 @@ import sympy
 from diagrams import load_model, mrs
 from diagrams.errors import LargenError, ParameterError
 from diagrams.symbols import number
+
+from diagrams.expectation import expectation
+from diagrams.observable import CovarianceTrace, parse_observable
+from diagrams.planar import planar_contractions
+from diagrams.tikz import caption, tikz_document
+from diagrams.wick import contractions, isomorphism_classes
 
 from .simulate import simulate
 from .spectrum import Spectrum
@@ -78,8 +85,11 @@ def noise_parameters(model, variance):
     return {symbol.name: roots[0]}
 
 
-def spectrum_of(args, values, model):
+def spectrum_of(args, values, model, *, required=True):
+    """The spectrum the flags give; None when none is given and none is ``required``."""
     latent = model.latent
+    if not required and not args.spectrum and args.alpha is None and latent not in values:
+        return None
     if args.spectrum:
         if args.alpha is not None:
             raise UsageError("give either --spectrum or --alpha, not both")
@@ -105,6 +115,84 @@ def cmd_simulate(args):
             f"training loss  {run.train_mean:.6g} ± {run.train_stderr:.2g}")
 
 
+def cmd_expect(args):
+    model = model_of(args)
+    values = parameters_of(args, model)
+    spectrum = spectrum_of(args, values, model, required=False)
+    expr = expectation(args.expr, model, planar=args.planar)
+    result = {"expression": sympy.sstr(expr), "planar": args.planar}
+    value = evaluate(expr, model, values, spectrum)
+    if value is not None:
+        result["value"] = decimal(value, args.dps)
+        if value.is_Rational:
+            result["exact"] = str(value)
+    if args.json:
+        return result
+    lines = [f"E[{args.expr}]{' (planar)' if args.planar else ''} =", sympy.pretty(expr)]
+    if value is not None:
+        lines.append(f"= {result['value']}")
+    return "\n".join(lines)
+
+
+def cmd_diagrams(args):
+    model = model_of(args)
+    classes, count = [], 0
+    for coefficient, words in parse_observable(args.expr, model):
+        graphs = list(planar_contractions(words, model) if args.planar else contractions(words, model))
+        count += len(graphs)
+        for graph, multiplicity in isomorphism_classes(graphs, words):
+            classes.append((coefficient, graph, multiplicity))
+    if args.tikz:
+        try:
+            with open(args.tikz, "w", encoding="utf-8") as handle:
+                handle.write(tikz_document([(g, caption(g, m)) for _, g, m in classes]))
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.tikz}: {exc.strerror}") from None
+    listing = [{
+        "coefficient": sympy.sstr(c),
+        "multiplicity": m,
+        "weight": sympy.sstr(g.weight),
+        "euler": g.euler,
+        "genus": g.genus,
+        "orientable": g.orientable,
+        "faces": g.face_counts(),
+    } for c, g, m in classes]
+    if args.json:
+        return {"expression": args.expr, "planar": args.planar, "contractions": count, "diagrams": listing}
+    rows = [f"{count} contractions of {args.expr}{' (planar)' if args.planar else ''} in {len(listing)} classes:"]
+    for d in listing:
+        genus = d["genus"] if d["orientable"] else "non-orientable"
+        rows.append(f"  x{d['multiplicity']:<4} chi={d['euler']:<3} genus={genus!s:<15} {d['weight']}")
+    return "\n".join(rows)
+
+
+def evaluate(expr, model, values, spectrum):
+    """The exact value of ``expr`` at the given parameters, or None if a symbol has no value."""
+    bound = model.bind(values)
+    latent = model.spaces[model.latent]
+    if bound.get(latent) == sympy.oo:
+        if expr.has(latent):
+            raise ParameterError(f"the expression depends on {latent} itself: it has no value at {latent} = inf")
+        del bound[latent]
+    elif spectrum is not None and latent in expr.free_symbols | set(bound) and spectrum.size != bound.get(latent, spectrum.size):
+        raise ParameterError(f"{latent} = {bound[latent]} but the spectrum has {spectrum.size} eigenvalues")
+    if spectrum is not None and spectrum.size != math.inf:
+        bound.setdefault(latent, sympy.Integer(spectrum.size))
+    value = expr.xreplace(bound)
+    if spectrum is not None:
+        value = value.replace(lambda e: isinstance(e, CovarianceTrace), lambda e: spectrum.power_sum(e.args[0]))
+    if value.free_symbols or value.has(CovarianceTrace):
+        return None
+    return sympy.nsimplify(value) if value.is_Rational else value
+
+
+def decimal(value, digits):
+    """A decimal string of ``value`` with ``digits`` significant digits."""
+    if digits < 1:
+        raise ParameterError(f"--dps must be at least 1, got {digits}")
+    return sympy.N(value, digits).__str__()
+
+
 def build_parser():
     parser = Parser(prog="largen", description="Large-N diagrams and neural scaling laws.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -115,6 +203,21 @@ def build_parser():
     sim.add_argument("--seeds", type=int, default=8, help="number of independent draws [8]")
     sim.add_argument("--seed", type=int, default=0, help="seed of the random generator [0]")
     sim.set_defaults(run=cmd_simulate)
+
+    expect = commands.add_parser("expect", help="exact (or planar) expectation of traces of matrix words")
+    expect.add_argument("expr", metavar="EXPR", help="e.g. 'Trace(U.T*U*X*X.T)'")
+    expect.add_argument("--planar", action="store_true", help="planar (leading large-N) diagrams only")
+    expect.add_argument("--dps", type=int, default=30, help="significant digits of the value [30]")
+    add_model_options(expect)
+    expect.set_defaults(run=cmd_expect)
+
+    diagrams = commands.add_parser("diagrams", help="the Wick contractions of an observable, in classes")
+    diagrams.add_argument("expr", metavar="EXPR")
+    diagrams.add_argument("--planar", action="store_true", help="planar diagrams only")
+    diagrams.add_argument("--model", metavar="FILE", help="a TOML model file (default: the MRS model)")
+    diagrams.add_argument("--tikz", metavar="FILE", help="write double-line drawings (LuaLaTeX) to FILE")
+    diagrams.add_argument("--json", action="store_true", help="print one JSON object")
+    diagrams.set_defaults(run=cmd_diagrams)
     return parser
 
 

@@ -79,6 +79,25 @@ class Spectrum:
     def is_power_law(self):
         return self.values is None
 
+    def power_sum(self, k):
+        """tr Lambda**k = sum_I lambda_I**k, exactly: a generalised harmonic number,
+        a zeta value at M = inf, or a sum of the rationals the file gave.
+
+        Examples
+        --------
+        >>> Spectrum.power_law(1, 3).power_sum(1)
+        49/36
+        >>> Spectrum.power_law(1, math.inf).power_sum(1)
+        pi**2/6
+        """
+        if not self.is_power_law:
+            return sympy.Add(*[sympy.Rational(v) ** k for v in self.values])
+        lam_plus = sympy.nsimplify(self.lam_plus)
+        exponent = (1 + sympy.nsimplify(self.alpha)) * k
+        if self.size == math.inf:
+            return lam_plus**k * sympy.zeta(exponent)
+        return lam_plus**k * sympy.harmonic(self.size, exponent)
+
     def array(self):
         """The eigenvalues as float64, for the Monte Carlo (finite spectra only)."""
         if self.size == math.inf:

@@ -62,3 +62,57 @@ def test_console_script_has_no_traceback():
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.startswith("largen: error:") and "Traceback" not in proc.stderr
+
+
+def test_expect_exact_value(capsys):
+    status, out, _ = run_cli(capsys, "expect", "Trace(X*X.T*X*X.T)", "--M", "3", "--P", "2", "--json")
+    result = json.loads(out)
+    assert status == 0 and result["expression"] == "P**2*tr_Lambda(2) + P*tr_Lambda(1)**2 + P*tr_Lambda(2)"
+    # lambda = 1, 1/4, 1/9: tr L = 49/36, tr L^2 = 1393/1296; 4*1393/1296 + 2*(49/36)^2 + 2*1393/1296
+    assert result["exact"] == "1645/162" and result["value"].startswith("10.15432098765432098765")
+
+
+def test_expect_planar_at_infinite_latent_dimension(capsys):
+    status, out, _ = run_cli(capsys, "expect", "Trace(X*X.T)", "--P", "3", "--M", "inf", "--dps", "25", "--json")
+    assert status == 0 and json.loads(out)["value"] == "4.934802200544679309417245"  # 3 zeta(2) = pi^2/2
+
+
+def test_expect_without_values_prints_the_polynomial_only(capsys):
+    status, out, _ = run_cli(capsys, "expect", "Trace(U.T*U*X*X.T)", "--planar", "--json")
+    result = json.loads(out)
+    assert status == 0 and "value" not in result
+    assert result["expression"] == "N*P*sigma_u**2*tr_Lambda(1)/M"
+
+
+def test_diagrams_json(capsys):
+    status, out, _ = run_cli(capsys, "diagrams", "Trace((X*X.T)**3)", "--json")
+    result = json.loads(out)
+    assert status == 0 and result["contractions"] == 15
+    assert sum(d["multiplicity"] for d in result["diagrams"]) == 15
+    planar = [d for d in result["diagrams"] if d["euler"] == 2]
+    assert sorted(d["multiplicity"] for d in planar) == [1, 1, 3]
+    assert all(set(d) >= {"multiplicity", "weight", "euler", "faces"} for d in result["diagrams"])
+
+
+def test_diagrams_planar_json(capsys):
+    status, out, _ = run_cli(capsys, "diagrams", "Trace((U.T*U*X*X.T)**3)", "--planar", "--json")
+    result = json.loads(out)
+    assert status == 0 and result["contractions"] == 12  # Fuss-Catalan: binomial(9, 3)/7
+    assert sum(d["multiplicity"] for d in result["diagrams"]) == 12
+    assert {d["euler"] for d in result["diagrams"]} == {2}
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["expect", "Trace(Q*U)"], "undefined symbol 'Q'"),
+        (["expect", "Trace(X*U)"], "shapes do not match"),
+        (["expect", "Trace(U*Lambda*U.T)", "--M", "inf", "--N", "2"], "no value at M = inf"),
+        (["expect", "Trace(X*X.T)", "--P", "2", "--M", "3", "--dps", "0"], "--dps must be at least 1"),
+        (["diagrams", "Trace(X*X.T", "--json"], "cannot read"),
+        (["diagrams", "Trace(X*X.T)", "--tikz", "/no/such/dir/x.tex"], "cannot write"),
+    ],
+)
+def test_expect_and_diagrams_refuse_bad_input(capsys, argv, message):
+    status, out, err = run_cli(capsys, *argv)
+    assert status == 2 and out == "" and err.count("\n") == 1 and message in err

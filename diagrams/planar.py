@@ -1,0 +1,142 @@
+"""Planar diagrams of one trace, generated directly and summed by dynamic programming.
+
+A contraction of a single trace is planar (a sphere) exactly when its pairs
+do not cross around the trace and every ribbon is straight. Both facts are
+used constructively: pair the first dart with a compatible dart ``j``, then
+pair the darts inside ``(0, j)`` and those outside independently. Nothing is
+filtered from the (2k - 1)!! pairings.
+
+The same recursion sums the weights without listing the diagrams. For darts
+``a .. b - 1`` paired among themselves, the corners ``a, .., b`` that are not
+enclosed by a pair all lie on one open face; :func:`planar_sum` keeps, for each
+interval, a polynomial in the face weights closed so far and in a marker ``t``
+counting the covariance insertions on that open face. Pairing ``a`` with ``j``
+closes the face inside, whose weight is then known. The cost is polynomial in
+the length of the word.
+
+Examples
+--------
+>>> from diagrams import mrs
+>>> from diagrams.observable import parse_observable
+>>> (_, (word,)), = parse_observable("Trace(X*X.T*X*X.T)").terms
+>>> [g.weight for g in planar_contractions([word], mrs())]
+[P**2*tr_Lambda(2), P*tr_Lambda(1)**2]
+>>> planar_sum(word, mrs())
+P**2*tr_Lambda(2) + P*tr_Lambda(1)**2
+>>> planar_count(word, mrs())
+2
+"""
+
+from collections import defaultdict
+from functools import lru_cache
+
+import sympy
+
+from .ribbon import RibbonGraph, face_weight
+from .wick import contractions, gluings
+
+
+def planar_contractions(words, model):
+    """The planar Wick contractions of a product of traces.
+
+    A single trace is generated directly (non-crossing, straight). For a
+    product of several traces the planar ones (every connected component a
+    sphere) are selected from the full enumeration.
+    """
+    words = tuple(words)
+    if len(words) != 1:
+        yield from (g for g in contractions(words, model) if g.planar)
+        return
+    (word,) = words
+    for edges in _non_crossing(word, model, 0, len(word)):
+        yield RibbonGraph(words, model, edges)
+
+
+def _non_crossing(word, model, a, b):
+    """Non-crossing straight pairings of darts a..b-1 of one trace."""
+    if a == b:
+        yield ()
+        return
+    first = word.letters[a]
+    for j in range(a + 1, b, 2):
+        if word.letters[j].matrix != first.matrix or False not in gluings(model, first, word.letters[j]):
+            continue
+        for inside in _non_crossing(word, model, a + 1, j):
+            for outside in _non_crossing(word, model, j + 1, b):
+                yield (((0, a), (0, j), False),) + inside + outside
+
+
+def planar_sum(word, model):
+    """The sum of the weights of all planar contractions of one trace, as a sympy expression."""
+    polynomial = _planar_polynomial(word, model, weighted=True)
+    return sympy.Add(*[count * sympy.Mul(*factors) for factors, count in polynomial.items()])
+
+
+def planar_count(word, model):
+    """The number of planar contractions of one trace."""
+    return sum(_planar_polynomial(word, model, weighted=False).values())
+
+
+def _planar_polynomial(word, model, *, weighted):
+    """Planar sum as {tuple of factors: count}; factors are variances and face weights."""
+    n = len(word)
+    matrices = model.matrices
+    letters, insertions, spaces = word.letters, word.insertions, word.spaces
+    if n == 0:
+        return {(face_weight(model, spaces[0], insertions[0]),) if weighted else (): 1}
+
+    def corner(c):
+        return c % n
+
+    def close(poly, space):
+        """Close the open face of ``poly`` on ``space``: t**k becomes its face weight."""
+        closed = defaultdict(int)
+        for (k, factors), count in poly.items():
+            factor = (face_weight(model, space, k),) if weighted else ()
+            closed[(0, tuple(sorted(factors + factor, key=sympy.default_sort_key)) if weighted else ())] += count
+        return closed
+
+    def times(p, q, shift=0, extra=()):
+        out = defaultdict(int)
+        for (k1, f1), c1 in p.items():
+            for (k2, f2), c2 in q.items():
+                factors = tuple(sorted(f1 + f2 + extra, key=sympy.default_sort_key)) if weighted else ()
+                out[(k1 + k2 + shift, factors)] += c1 * c2
+        return out
+
+    def pairs(a, b):
+        """Darts j in (a, b) that dart a may pair with, straight, leaving even intervals."""
+        for j in range(a + 1, b, 2):
+            if letters[j].matrix == letters[a].matrix and False in gluings(model, letters[a], letters[j]):
+                yield j
+
+    def arc(a, j, outside, own):
+        """Pair a with j: close the face inside (corners a+1..j) and join corner a,
+        carrying ``own`` insertions, to the open face of ``outside``."""
+        matrix = matrices[letters[a].matrix]
+        # a dressed propagator puts one insertion on the face of its row index
+        dressed_inside = matrix.dressed and letters[a].transposed
+        dressed_outside = matrix.dressed and not letters[a].transposed
+        inside = S(a + 1, j)
+        if dressed_inside:
+            inside = {(k + 1, f): c for (k, f), c in inside.items()}
+        inside = close(inside, spaces[corner(a + 1)])
+        variance = (matrix.variance,) if weighted else ()
+        return times(inside, outside, shift=own + dressed_outside, extra=variance)
+
+    @lru_cache(maxsize=None)
+    def S(a, b):
+        if a == b:
+            return {(insertions[corner(a)], ()): 1}
+        total = defaultdict(int)
+        for j in pairs(a, b):
+            for key, count in arc(a, j, S(j + 1, b), insertions[a]).items():
+                total[key] += count
+        return total
+
+    total = defaultdict(int)
+    for j in pairs(0, n):
+        # corner n is corner 0, already counted on the open face of S(j + 1, n)
+        for (_, factors), count in close(arc(0, j, S(j + 1, n), 0), spaces[0]).items():
+            total[factors] += count
+    return dict(total)

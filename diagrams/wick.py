@@ -1,0 +1,109 @@
+"""Wick's theorem: every contraction of a product of traces, as ribbon graphs.
+
+Independent matrices never pair. Two darts of one matrix pair with the
+gluings its ensemble allows (see :func:`gluings`), each carrying the matrix's
+variance.
+
+Examples
+--------
+>>> from diagrams import mrs
+>>> from diagrams.observable import parse_observable
+>>> (_, words), = parse_observable("Trace(X*X.T*X*X.T)").terms
+>>> [g.euler for g in contractions(words, mrs())]
+[2, 1, 2]
+"""
+
+from itertools import permutations, product
+
+from .ribbon import RibbonGraph
+
+
+def gluings(model, a, b):
+    """The allowed gluings of two letters of one matrix: a list of ``twisted`` flags.
+
+    Real rectangular: rows glue to rows, so the ribbon is straight between a
+    matrix and its transpose and twisted between two equal orientations.
+    Complex: only a matrix with its adjoint, straight. Hermitian Wigner: straight.
+    Real symmetric Wigner: both (E H_ij H_kl = v (d_il d_jk + d_ik d_jl)).
+    """
+    ensemble = model.matrices[a.matrix].ensemble
+    if ensemble == "symmetric":
+        return [False, True]
+    if ensemble == "hermitian":
+        return [False]
+    if a.transposed != b.transposed:
+        return [False]
+    return [True] if ensemble == "real" else []
+
+
+def darts_by_matrix(words):
+    """Darts grouped by the matrix of their letter."""
+    groups = {}
+    for v, word in enumerate(words):
+        for i, letter in enumerate(word.letters):
+            groups.setdefault(letter.matrix, []).append((v, i))
+    return groups
+
+
+def contractions(words, model):
+    """Every Wick contraction of the product of traces ``words``, all genera."""
+    words = tuple(words)
+    per_matrix = [list(_matchings(darts, words, model)) for darts in darts_by_matrix(words).values()]
+    for choice in product(*per_matrix):
+        yield RibbonGraph(words, model, [edge for edges in choice for edge in edges])
+
+
+def _matchings(darts, words, model):
+    if not darts:
+        yield ()
+        return
+    first, rest = darts[0], darts[1:]
+    letter = words[first[0]].letters[first[1]]
+    for k, other in enumerate(rest):
+        for twisted in gluings(model, letter, words[other[0]].letters[other[1]]):
+            for more in _matchings(rest[:k] + rest[k + 1:], words, model):
+                yield ((first, other, twisted),) + more
+
+
+def symmetries(words):
+    """Relabellings of darts that leave the product of traces unchanged.
+
+    Rotations of each trace onto itself, and permutations of equal traces.
+    Returns a list of dicts dart -> dart.
+    """
+    rotations = []
+    for word in words:
+        n = len(word)
+        rotations.append([r for r in range(max(n, 1)) if n == 0 or word.rotate(r) == word])
+    groups = {}
+    for v, word in enumerate(words):
+        groups.setdefault(word, []).append(v)
+    perms = []
+    for blocks in product(*[list(permutations(vs)) for vs in groups.values()]):
+        target = {}
+        for vs, image in zip(groups.values(), blocks):
+            target.update(zip(vs, image))
+        perms.append(target)
+    maps = []
+    for target in perms:
+        for shifts in product(*rotations):
+            maps.append({(v, i): (target[v], (i - shifts[v]) % len(words[v]))
+                         for v in range(len(words)) for i in range(len(words[v]))})
+    return maps
+
+
+def isomorphism_classes(graphs, words):
+    """Group contractions of ``words`` up to the observable's symmetries.
+
+    Returns a list of ``(representative, multiplicity)``, in order of first
+    appearance; the multiplicities add up to the number of graphs.
+    """
+    maps = symmetries(words)
+    classes = {}
+    for graph in graphs:
+        key = min(tuple(sorted((min(m[a], m[b]), max(m[a], m[b]), t) for a, b, t in graph.edges)) for m in maps)
+        if key in classes:
+            classes[key][1] += 1
+        else:
+            classes[key] = [graph, 1]
+    return [(graph, count) for graph, count in classes.values()]

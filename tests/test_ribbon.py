@@ -1,0 +1,92 @@
+import pytest
+import sympy
+
+from diagrams import ExpressionError, Gaussian, Model, mrs
+from diagrams.expectation import expectation
+from diagrams.observable import covariance_trace, parse_observable
+from diagrams.ribbon import RibbonGraph
+from diagrams.wick import contractions, isomorphism_classes
+
+M, N, P = sympy.symbols("M N P", positive=True, integer=True)
+sigma_u = sympy.Symbol("sigma_u", positive=True)
+tr = covariance_trace()
+
+
+def words_of(text, model=None):
+    ((_, words),) = parse_observable(text, model or mrs()).terms
+    return words
+
+
+def test_faces_weights_and_genus_of_the_four_real_wishart_diagrams():
+    graphs = list(contractions(words_of("Trace(X*X.T*X*X.T)"), mrs()))
+    assert [(g.euler, g.orientable, g.euler_genus) for g in graphs] == [(2, True, 0), (1, False, 1), (2, True, 0)]
+    assert [g.weight for g in graphs] == [P**2 * tr(2), P * tr(2), P * tr(1) ** 2]
+    assert graphs[1].genus is None and graphs[0].genus == 0
+    assert graphs[0].face_counts() == {"M": 1, "P": 2}
+
+
+def test_a_torus():
+    gue = Model("gue", {"N": N}, [Gaussian("H", "N", "N", 1, ensemble="hermitian")])
+    torus = RibbonGraph(words_of("Trace(H**4)", gue), gue, [((0, 0), (0, 2), False), ((0, 1), (0, 3), False)])
+    assert (torus.euler, torus.genus, torus.weight, torus.planar) == (0, 1, N, False)
+
+
+def test_two_twists_between_two_vertices_are_orientable():
+    # flipping one vertex untwists both ribbons: a cylinder
+    graph = RibbonGraph(words_of("Trace(X*X.T)**2"), mrs(), [((0, 0), (1, 0), True), ((0, 1), (1, 1), True)])
+    assert graph.orientable and graph.euler == 2 and graph.components == 1 and graph.weight == P * tr(2)
+
+
+def test_dressed_propagators_put_lambda_on_the_row_face():
+    # E tr(X^T Lambda X) = P tr Lambda^2: one insertion from the word, one from the propagator
+    assert expectation("Trace(X.T*Lambda*X)") == P * tr(2)
+    assert expectation("Trace(Lambda**3)") == tr(3)
+    assert expectation("Trace(U*Lambda*U.T)") == N * sigma_u**2 * tr(1) / M
+
+
+def test_isomorphism_classes_under_rotation():
+    words = words_of("Trace((X*X.T)**3)")
+    graphs = [g for g in contractions(words, mrs()) if g.planar]
+    classes = isomorphism_classes(graphs, words)
+    assert sorted(m for _, m in classes) == [1, 1, 3]
+    assert sum(m for _, m in classes) == len(graphs) == 5
+
+
+def test_isomorphism_classes_under_exchange_of_equal_traces():
+    words = words_of("Trace((X*X.T)**2)**2")
+    graphs = list(contractions(words, mrs()))
+    classes = isomorphism_classes(graphs, words)
+    assert len(graphs) == 105 and sum(m for _, m in classes) == 105
+    # orbits of a group of order 8: rotations by two letters of each trace, and their exchange
+    assert {m for _, m in classes} <= {1, 2, 4, 8} and 8 in {m for _, m in classes}
+    assert len(classes) < 105 / 4
+
+
+def test_products_of_traces():
+    # E[tr(X X^T)^2] = (P tr Lambda)^2 + 2 P tr Lambda^2: disconnected plus two cylinders
+    assert sympy.expand(expectation("Trace(X*X.T)**2") - (P**2 * tr(1) ** 2 + 2 * P * tr(2))) == 0
+    assert sympy.expand(expectation("Trace(X*X.T)**2", planar=True) - (P**2 * tr(1) ** 2 + 2 * P * tr(2))) == 0
+    assert expectation("3*Trace(X*X.T) - N") == 3 * P * tr(1) - N
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("Trace(X*U)", "shapes do not match"),
+        ("Trace(U)", "shapes do not match"),
+        ("Trace(Q*U)", "undefined symbol 'Q'"),
+        ("U*U.T", "polynomial in traces"),
+        ("sqrt(Trace(X*X.T))", "polynomial in traces"),
+        ("Trace(U.T*U", "cannot read"),
+        ("Trace((U*U.T)**(-1))", "positive integer"),
+    ],
+)
+def test_bad_observables(text, message):
+    with pytest.raises(ExpressionError, match=message):
+        parse_observable(text, mrs())
+
+
+def test_complex_matrices_need_the_conjugate_transpose():
+    model = Model("c", {"M": M, "P": P}, [Gaussian("X", "M", "P", 1, ensemble="complex")])
+    with pytest.raises(ExpressionError, match="use X.H"):
+        parse_observable("Trace(X*X.T)", model)

@@ -1,0 +1,30 @@
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import run_cli
+
+LUALATEX = shutil.which("lualatex")
+
+
+def lualatex_or_skip():
+    if LUALATEX:
+        return
+    if os.environ.get("CI"):  # .ci/run installs LuaLaTeX: missing there is a failure
+        pytest.fail("lualatex is not installed on CI")
+    pytest.skip("lualatex is not installed on this machine (.ci/run installs it)")
+
+
+def test_tikz_drawings_compile_with_lualatex(tmp_path, capsys):
+    lualatex_or_skip()
+    tex = tmp_path / "diagrams.tex"
+    status, out, err = run_cli(capsys, "diagrams", "Trace(U.T*U*Lambda*X*X.T*U.T*U*X*X.T)", "--tikz", str(tex))
+    assert status == 0, err
+    source = tex.read_text()
+    assert source.count(r"\begin{feynman}") == 9  # one picture per class: 9 contractions, no symmetry
+    proc = subprocess.run([LUALATEX, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert (tmp_path / "diagrams.pdf").stat().st_size > 1000
