@@ -90,9 +90,10 @@ class CovarianceTrace(sympy.Function):
     nargs = 1
     covariance = "Lambda"
 
-    def _latex(self, printer):
+    def _latex(self, printer, exp=None):
         k = printer._print(self.args[0])
-        return rf"\operatorname{{tr}}{sympy.latex(sympy.Symbol(self.covariance))}^{{{k}}}"
+        tex = rf"\operatorname{{tr}}{sympy.latex(sympy.Symbol(self.covariance))}^{{{k}}}"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
 
 
 def covariance_trace(name="Lambda"):

@@ -90,3 +90,10 @@ def test_complex_matrices_need_the_conjugate_transpose():
     model = Model("c", {"M": M, "P": P}, [Gaussian("X", "M", "P", 1, ensemble="complex")])
     with pytest.raises(ExpressionError, match="use X.H"):
         parse_observable("Trace(X*X.T)", model)
+
+
+def test_latex_of_weights():
+    weight = sympy.Symbol("P") * tr(1) ** 2 + tr(3)
+    assert sympy.latex(weight) == r"P \left(\operatorname{tr}\Lambda^{1}\right)^{2} + \operatorname{tr}\Lambda^{3}"
+    graph = next(iter(contractions(words_of("Trace((X*X.T)**2)"), mrs())))
+    assert graph._repr_latex_() == r"$P^{2} \operatorname{tr}\Lambda^{2}$"

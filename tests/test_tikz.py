@@ -17,13 +17,19 @@ def lualatex_or_skip():
     pytest.skip("lualatex is not installed on this machine (.ci/run installs it)")
 
 
-def test_tikz_drawings_compile_with_lualatex(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "argv, pictures",
+    [
+        (["Trace(U.T*U*Lambda*X*X.T*U.T*U*X*X.T)"], 9),  # 9 contractions, no symmetry: 9 classes
+        (["Trace((U.T*U*X*X.T)**2)", "--planar"], 3),  # weights with (tr Lambda)^2
+    ],
+)
+def test_tikz_drawings_compile_with_lualatex(tmp_path, capsys, argv, pictures):
     lualatex_or_skip()
     tex = tmp_path / "diagrams.tex"
-    status, out, err = run_cli(capsys, "diagrams", "Trace(U.T*U*Lambda*X*X.T*U.T*U*X*X.T)", "--tikz", str(tex))
+    status, _, err = run_cli(capsys, "diagrams", *argv, "--tikz", str(tex))
     assert status == 0, err
-    source = tex.read_text()
-    assert source.count(r"\begin{feynman}") == 9  # one picture per class: 9 contractions, no symmetry
+    assert tex.read_text().count(r"\begin{feynman}") == pictures
     proc = subprocess.run([LUALATEX, "-interaction=nonstopmode", "-halt-on-error", tex.name],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:]
