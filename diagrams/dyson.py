@@ -1,0 +1,168 @@
+"""Planar resummation: the Schwinger-Dyson equations of a ridge-regression model.
+
+The planar diagrams of the pencil's resolvent are the rainbow diagrams nested
+inside each other: the dressed propagator of a field p is the inverse of its
+block of Q_0 minus a self-energy, and the self-energy is one Gaussian
+propagator with the dressed propagator of the field at its other end,
+
+    Sigma_p = c**2 * v * tr R_q,           R = (Q_0 - Sigma)^-1,
+
+with c the coupling of the Gaussian matrix between p and q, v its entry
+variance, and the covariance Lambda weighting the trace (and the self-energy)
+on the side of a dressed matrix's rows. Crossed and twisted contractions are
+non-planar. Because every block of Q_0 - Sigma is diagonal in the index basis,
+R is found space by space by inverting a 1 x 1 or 2 x 2 matrix, and a trace
+over the latent space is a spectral sum sum_I f(lambda_I).
+
+:func:`planar_theory` derives these equations for any model of the class, and
+with them the test loss and the training loss (see :mod:`diagrams.pencil`).
+
+Examples
+--------
+>>> from diagrams import mrs
+>>> theory = planar_theory(mrs())
+>>> len(theory.equations), [str(s) for s in theory.unknowns]
+(4, ['Sigma_theta', 'Sigma_mu_M', 'Sigma_rho_M', 'Sigma_nu'])
+>>> theory.equations[1]
+Eq(Sigma_mu_M, -N*sigma_u**2/(M*(-Sigma_theta + gamma)))
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy
+
+from .model import mrs
+from .pencil import EIGENVALUE, SOURCE, ridge_pencil
+
+INDEX = sympy.Symbol("I", integer=True, positive=True)
+EIGENVALUES = sympy.IndexedBase("lambda", positive=True)
+
+
+def spectral_sum(summand, size):
+    """sum_{I=1}^{size} summand(lambda_I), for a summand written in ``EIGENVALUE``."""
+    return sympy.Sum(summand.subs(EIGENVALUE, EIGENVALUES[INDEX]), (INDEX, 1, size))
+
+
+@dataclass(frozen=True)
+class PlanarTheory:
+    """The planar self-consistent equations of a model, and its observables.
+
+    Attributes
+    ----------
+    unknowns : tuple of Symbol
+        The self-energies, one per field of the pencil.
+    equations : tuple of Eq
+        ``Eq(Sigma_p, rhs)``: the Schwinger-Dyson equations; rhs depends on the
+        unknowns, the ridge, the source ``beta`` (zero for the physical
+        problem) and spectral sums.
+    propagators : dict
+        Field name -> dressed propagator (a function of ``lambda`` on the latent space).
+    generating : Expr
+        E_min(beta): the minimal training objective with the test-loss source.
+    """
+
+    model: object
+    unknowns: tuple
+    equations: tuple
+    propagators: dict
+    generating: sympy.Expr
+
+    @property
+    def ridge(self):
+        return self.model.regression.ridge
+
+    @property
+    def conditions(self):
+        """The physical branch: every self-energy is negative (all loop factors positive)."""
+        return tuple(sympy.StrictLessThan(s, 0) for s in self.unknowns)
+
+    # -- observables by implicit differentiation (the ladder equations) --------
+    def derivative(self, variable):
+        """d E_min / d variable, with the unknowns following the equations.
+
+        Returns ``(expression, rates, ladder)``: the derivative in terms of the
+        unknowns and of their rates ``d Sigma_p / d variable``, which solve the
+        linear ``ladder`` equations (the ladder resummation of the two-point
+        function).
+        """
+        rates = tuple(sympy.Symbol(f"d{s.name}_d{variable.name}") for s in self.unknowns)
+        ladder = tuple(
+            sympy.Eq(rate, sympy.diff(eq.rhs, variable) + sum(sympy.diff(eq.rhs, s) * r for s, r in zip(self.unknowns, rates)))
+            for rate, eq in zip(rates, self.equations)
+        )
+        expression = sympy.diff(self.generating, variable) + sum(
+            sympy.diff(self.generating, s) * r for s, r in zip(self.unknowns, rates))
+        return expression, rates, ladder
+
+    @cached_property
+    def test_loss(self):
+        """(expression, rates, ladder) of the test loss d E_min / d beta at beta = 0."""
+        expression, rates, ladder = self.derivative(SOURCE)
+        at_zero = {SOURCE: 0}
+        return expression.subs(at_zero), rates, tuple(sympy.Eq(e.lhs, e.rhs.subs(at_zero)) for e in ladder)
+
+    @cached_property
+    def train_loss(self):
+        """(expression, rates, ladder) of the training loss (E_min - gamma dE_min/dgamma) / P."""
+        expression, rates, ladder = self.derivative(self.ridge)
+        samples = self.model.spaces[self.model.samples]
+        at_zero = {SOURCE: 0}
+        loss = (self.generating - self.ridge * expression) / samples
+        return loss.subs(at_zero), rates, tuple(sympy.Eq(e.lhs, e.rhs.subs(at_zero)) for e in ladder)
+
+    def _repr_latex_(self):
+        lines = [sympy.latex(eq) for eq in self.equations]
+        return r"$\begin{aligned}" + r"\\".join(l.replace("=", "&=", 1) for l in lines) + r"\end{aligned}$"
+
+
+def planar_theory(model=None):
+    """Derive the planar Schwinger-Dyson equations of a ridge-regression model.
+
+    Nothing in this function knows which model it is given: the equations come
+    from the pencil of :func:`diagrams.pencil.ridge_pencil`, one per field.
+    """
+    model = model or mrs()
+    pencil = ridge_pencil(model)
+    sigma = {f.name: sympy.Symbol(f"Sigma_{f.name}") for f in pencil.fields}
+
+    def dressed(field):
+        """Whether the self-energy of ``field`` carries Lambda (the row side of a dressed matrix)."""
+        coupling = pencil.gaussian(field)
+        return coupling.matrix.dressed and coupling.rows == field
+
+    propagators = {}
+    for space in dict.fromkeys(f.space for f in pencil.fields):
+        names = [f.name for f in pencil.on(space)]
+        block = sympy.zeros(len(names))
+        for i, name in enumerate(names):
+            block[i, i] = pencil.field(name).diagonal - sigma[name] * (EIGENVALUE if dressed(name) else 1)
+        for c in pencil.couplings:
+            if c.matrix is None and c.rows in names:
+                i, j = names.index(c.rows), names.index(c.cols)
+                block[i, j] = block[j, i] = c.coefficient
+        inverse = block.inv()
+        for i, name in enumerate(names):
+            propagators[name] = sympy.factor(sympy.cancel(inverse[i, i]))
+
+    latent = model.latent
+
+    def trace(field, weighted):
+        space = pencil.field(field).space
+        entry = propagators[field] * (EIGENVALUE if weighted else 1)
+        if space == latent:
+            return spectral_sum(entry, model.spaces[latent])
+        return model.spaces[space] * entry
+
+    equations = []
+    for field in pencil.fields:
+        c = pencil.gaussian(field.name)
+        other = c.cols if c.rows == field.name else c.rows
+        # the covariance weights the trace on the far side only when it is the dressed rows
+        weighted = c.matrix.dressed and other == c.rows
+        equations.append(sympy.Eq(sigma[field.name], c.coefficient**2 * c.matrix.variance * trace(other, weighted)))
+
+    r = model.regression
+    generating = (r.teacher_variance / 2 * trace(f"mu_{latent}", False)
+                  + r.noise_variance / 2 * trace("nu", False))
+    return PlanarTheory(model, tuple(sigma.values()), tuple(equations), propagators, generating)

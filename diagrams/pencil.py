@@ -1,0 +1,107 @@
+"""The linear pencil of ridge regression: the regression as one Gaussian block matrix.
+
+For features F = U_L ... U_1 and data X (latent x samples), introduce a field
+for each step of the chain: theta on the last width, a pair (mu_s, rho_s) on
+every earlier space s of the chain (rho_s = theta U_L ... carried down to s,
+mu_s its Lagrange multiplier), and nu on the samples. The quadratic form of
+these fields is a block matrix Q = Q_0 + Q_G, linear in the Gaussian matrices:
+
+    Q_0: gamma on theta, i between mu_s and rho_s, 1 on nu, and a source
+         beta * Lambda on rho_M;
+    Q_G: -i U_l between the neighbouring fields of its two spaces, -i X
+         between rho_M and nu (and the transposes).
+
+Eliminating the fields one by one (Schur complements) gives, with
+C_beta = X X^T + beta Lambda,
+
+    (Q^-1)_{mu_M}  = (C_beta^-1 + F^T F / gamma)^-1
+                   = C_beta - C_beta F^T (gamma + F C_beta F^T)^-1 F C_beta,
+    (Q^-1)_{nu}    = 1 - Phi^T (gamma + F C_beta F^T)^-1 Phi.
+
+Adding (beta/2) x (test loss) to the training objective and minimising over
+theta shows that, per output and averaged over the teacher and the noise,
+
+    E_min(beta) = sigma_w-variance/2 * tr (Q^-1)_{mu_M} + noise-variance/2 * tr (Q^-1)_{nu},
+
+so that the test loss is d E_min / d beta at beta = 0 and the training loss is
+(E_min - gamma d E_min / d gamma) / P (the envelope theorem). Every observable
+of the regression is thus a derivative of one resolvent of one Gaussian pencil.
+
+Examples
+--------
+>>> from diagrams import mrs
+>>> [f.name for f in ridge_pencil(mrs()).fields]
+['theta', 'mu_M', 'rho_M', 'nu']
+"""
+
+from dataclasses import dataclass
+
+import sympy
+
+from .errors import ModelError
+
+EIGENVALUE = sympy.Symbol("lambda", positive=True)  # a latent eigenvalue, inside spectral sums
+SOURCE = sympy.Symbol("beta")  # the source of the test loss
+
+
+@dataclass(frozen=True)
+class Field:
+    """A block of the pencil: a field on ``space`` with deterministic entry ``diagonal``."""
+
+    name: str
+    space: str
+    diagonal: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Coupling:
+    """An off-diagonal block ``coefficient * matrix`` between two fields (``matrix`` None: identity).
+
+    For a Gaussian matrix, ``rows`` is the field on its row space.
+    """
+
+    rows: str
+    cols: str
+    matrix: object
+    coefficient: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Pencil:
+    model: object
+    fields: tuple
+    couplings: tuple
+
+    def field(self, name):
+        return next(f for f in self.fields if f.name == name)
+
+    def gaussian(self, name):
+        """The Gaussian coupling at a field (each field meets exactly one)."""
+        return next(c for c in self.couplings if c.matrix is not None and name in (c.rows, c.cols))
+
+    def on(self, space):
+        """The fields on a space, in order."""
+        return [f for f in self.fields if f.space == space]
+
+
+def ridge_pencil(model):
+    """The pencil of a ridge-regression model (a chain of feature matrices and data)."""
+    if model.regression is None:
+        raise ModelError(f"model {model.name} is not a ridge-regression model")
+    r, matrices = model.regression, model.matrices
+    chain = model.feature_spaces  # latent space first, last width last
+    latent = chain[0]
+    fields = [Field("theta", chain[-1], r.ridge)]
+    couplings = []
+    upper = "theta"
+    for layer in range(len(chain) - 2, -1, -1):
+        space = chain[layer]
+        mu, rho = f"mu_{space}", f"rho_{space}"
+        fields += [Field(mu, space, sympy.Integer(0)),
+                   Field(rho, space, SOURCE * EIGENVALUE if space == latent else sympy.Integer(0))]
+        couplings.append(Coupling(upper, mu, matrices[r.features[layer]], -sympy.I))
+        couplings.append(Coupling(mu, rho, None, sympy.I))
+        upper = rho
+    fields.append(Field("nu", model.samples, sympy.Integer(1)))
+    couplings.append(Coupling(f"rho_{latent}", "nu", matrices[r.data], -sympy.I))
+    return Pencil(model, tuple(fields), tuple(couplings))
