@@ -24,7 +24,7 @@ Examples
 >>> len(theory.equations), [str(s) for s in theory.unknowns]
 (4, ['Sigma_theta', 'Sigma_mu_M', 'Sigma_rho_M', 'Sigma_nu'])
 >>> theory.equations[1]
-Eq(Sigma_mu_M, -N*sigma_u**2/(M*(-Sigma_theta + gamma)))
+Eq(Sigma_mu_M, N*sigma_u**2/(M*(Sigma_theta - gamma)))
 """
 
 from dataclasses import dataclass
