@@ -72,6 +72,18 @@ class PlanarTheory:
     def ridge(self):
         return self.model.regression.ridge
 
+    @cached_property
+    def renormalized_ridge(self):
+        """Delta: the latent propagator is proportional to lambda/(lambda + Delta) at beta = 0.
+
+        The pole of the dressed propagator of ``mu`` on the latent space, in terms of the unknowns.
+        """
+        latent = self.model.latent
+        propagator = sympy.together(self.propagators[f"mu_{latent}"].subs(SOURCE, 0))
+        pole = sympy.Symbol("pole")  # no sign assumed: the pole sits at negative lambda
+        (root,) = sympy.solve(sympy.denom(propagator).subs(EIGENVALUE, pole), pole)
+        return sympy.simplify(-root)
+
     @property
     def conditions(self):
         """The physical branch: every self-energy is negative (all loop factors positive)."""

@@ -29,7 +29,9 @@ from .dyson import EIGENVALUES, INDEX, planar_theory
 from .errors import LargenError
 from .expectation import expectation
 from .model import Model, mrs
-from .observable import covariance_trace, namespace
+from .observable import covariance_trace, namespace, parse_observable
+from .planar import planar_count
+from .wick import contractions
 from .pencil import EIGENVALUE, SOURCE
 
 GUARD = 2  # extra orders carried through divisions
@@ -246,3 +248,15 @@ def diagram_coefficients(model=None, order=4, planar=True):
     """Coefficients of gamma**-k, k = 0..order, of the test loss, summed over (planar) diagrams."""
     model = model or mrs()
     return [expectation(obs, model, planar=planar) for obs in loss_observables(model, order)]
+
+
+def diagram_count(observable, model, planar=True):
+    """How many (planar) Wick contractions the traces of an observable have."""
+    total = 0
+    for _, words in parse_observable(observable, model):
+        if planar and len(words) == 1:
+            total += planar_count(words[0], model)
+        elif words:
+            graphs = contractions(words, model)
+            total += sum(1 for g in graphs if g.planar or not planar)
+    return total

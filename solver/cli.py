@@ -23,8 +23,15 @@ from diagrams.planar import planar_contractions
 from diagrams.tikz import caption, tikz_document
 from diagrams.wick import contractions, isomorphism_classes
 
+from diagrams.dyson import planar_theory
+from diagrams.series import diagram_count, loss_observables, theory_coefficients
+
 from .simulate import simulate
+from .solve import solve
 from .spectrum import Spectrum
+
+
+CONVENTION = "training loss summed over samples (no 1/P): the planar loss is symmetric under N <-> P at fixed gamma"
 
 
 class UsageError(LargenError):
@@ -36,14 +43,14 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-# Flags that name a symbol of the model directly.
-PARAMETER_FLAGS = ("N", "P", "M", "gamma")
+# Flags that name a symbol of the model directly: flag -> symbol.
+PARAMETER_FLAGS = {"N": "N", "P": "P", "M": "M", "gamma": "gamma", "sigma_u": "sigma_u", "sigma_w": "sigma_w"}
 
 
 def add_model_options(parser, *, spectrum=True):
     parser.add_argument("--model", metavar="FILE", help="a TOML model file (default: the MRS model)")
-    for name in PARAMETER_FLAGS:
-        parser.add_argument(f"--{name}", metavar="VALUE", help=f"value of the symbol {name}")
+    for flag, name in PARAMETER_FLAGS.items():
+        parser.add_argument(f"--{flag.replace('_', '-')}", dest=flag, metavar="VALUE", help=f"value of the symbol {name}")
     parser.add_argument("--noise", metavar="VAR", help="label-noise variance sigma_eps^2 of the training labels")
     parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
                         help="value of any symbol of the model (repeatable)")
@@ -60,9 +67,9 @@ def model_of(args):
 def parameters_of(args, model):
     """The symbol values the flags give, by name (as text or sympy numbers)."""
     values = {}
-    for name in PARAMETER_FLAGS:
-        if getattr(args, name) is not None:
-            values[name] = getattr(args, name)
+    for flag, name in PARAMETER_FLAGS.items():
+        if getattr(args, flag) is not None:
+            values[name] = getattr(args, flag)
     for item in args.set:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
@@ -193,6 +200,122 @@ def decimal(value, digits):
     return sympy.N(value, digits).__str__()
 
 
+def cmd_derive(args):
+    model = model_of(args)
+    theory = planar_theory(model)
+    loss, rates, ladder = theory.test_loss
+    train, train_rates, train_ladder = theory.train_loss
+    parts = {
+        "equations": list(theory.equations),
+        "unknowns": list(theory.unknowns),
+        "conditions": list(theory.conditions),
+        "Delta": [theory.renormalized_ridge],
+        "loss": [loss],
+        "ladder": list(ladder),
+        "train_loss": [train],
+        "train_ladder": list(train_ladder),
+    }
+    result = {"model": model.name, "convention": CONVENTION}
+    result.update({k: [sympy.sstr(e) for e in v] for k, v in parts.items()})
+    for key in ("Delta", "loss", "train_loss"):
+        (result[key],) = result[key]
+    if args.latex:
+        try:
+            with open(args.latex, "w", encoding="utf-8") as handle:
+                handle.write(latex_document(model, parts, rate_names(rates, train_rates, theory)))
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.latex}: {exc.strerror}") from None
+        names = rate_names(rates, train_rates, theory)
+        result["latex"] = {k: [sympy.latex(e, symbol_names=names) for e in v] for k, v in parts.items()}
+    if args.json:
+        return result
+    lines = [f"Planar Schwinger-Dyson equations of model {model.name} ({CONVENTION}):"]
+    lines += [f"  {e}" for e in result["equations"]]
+    lines += [f"physical branch: {', '.join(result['conditions'])}", f"Delta = {result['Delta']}",
+              f"test loss = {result['loss']}", "  with the ladder equations"]
+    lines += [f"  {e}" for e in result["ladder"]]
+    return "\n".join(lines)
+
+
+def rate_names(rates, train_rates, theory):
+    """LaTeX for the rates of the self-energies: d Sigma / d beta and d Sigma / d gamma."""
+    names = {}
+    for symbols, variable in ((rates, r"\beta"), (train_rates, r"\gamma")):
+        for rate, unknown in zip(symbols, theory.unknowns):
+            names[rate] = rf"\partial_{{{variable}}} {sympy.latex(unknown)}"
+    return names
+
+
+def latex_document(model, parts, names):
+    """A LaTeX document with the derived equations and losses."""
+    def block(exprs):
+        rows = []
+        for e in exprs:
+            tex = sympy.latex(e, symbol_names=names)
+            rows.append(tex.replace("=", "&=", 1) if isinstance(e, sympy.Eq) else tex)
+        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+    return "\n".join([
+        r"\documentclass{article}",
+        r"\usepackage{amsmath}",
+        r"\usepackage[margin=1.5cm,landscape]{geometry}",
+        r"\allowdisplaybreaks",
+        r"\begin{document}",
+        rf"\section*{{Planar theory of the model \texttt{{{model.name}}}}}",
+        "Convention: " + CONVENTION.replace("<->", r"$\leftrightarrow$") +
+        r". The sums run over the latent eigenvalues $\lambda_I$.",
+        r"\subsection*{Schwinger--Dyson equations}", block(parts["equations"]),
+        r"Physical branch: " + ", ".join(f"${sympy.latex(c)}$" for c in parts["conditions"]) + ".",
+        r"\subsection*{Renormalised ridge}", block([sympy.Eq(sympy.Symbol("Delta"), parts["Delta"][0])]),
+        r"\subsection*{Test loss}", block([sympy.Eq(sympy.Symbol("L"), parts["loss"][0])]),
+        r"with the rates given by the ladder equations", block(parts["ladder"]),
+        r"\subsection*{Training loss}", block([sympy.Eq(sympy.Symbol("L_train"), parts["train_loss"][0])]),
+        r"with", block(parts["train_ladder"]),
+        r"\end{document}",
+        "",
+    ])
+
+
+def cmd_series(args):
+    model = model_of(args)
+    values = parameters_of(args, model)
+    spectrum = spectrum_of(args, values, model, required=False)
+    if args.order < 0:
+        raise ParameterError(f"--order must be non-negative, got {args.order}")
+    observables = loss_observables(model, args.order)
+    resummed = theory_coefficients(model, args.order) if args.planar else None
+    coefficients = []
+    for k, observable in enumerate(observables):
+        expr = expectation(observable, model, planar=args.planar)
+        entry = {"order": k, "expression": sympy.sstr(expr), "diagrams": diagram_count(observable, model, args.planar)}
+        value = evaluate(expr, model, values, spectrum)
+        if value is not None:
+            entry["value"] = decimal(value, args.dps)
+        if resummed is not None:
+            entry["resummed_agrees"] = sympy.expand(expr - resummed[k]) == 0
+        coefficients.append(entry)
+    if args.json:
+        return {"model": model.name, "planar": args.planar, "coefficients": coefficients}
+    lines = [f"<L> = sum_k c_k gamma^-k for model {model.name}{' (planar)' if args.planar else ''}:"]
+    for c in coefficients:
+        lines.append(f"  c_{c['order']} ({c['diagrams']} diagrams) = {c['expression']}" +
+                     (f" = {c['value']}" if "value" in c else ""))
+    return "\n".join(lines)
+
+
+def cmd_loss(args):
+    model = model_of(args)
+    values = parameters_of(args, model)
+    spectrum = spectrum_of(args, values, model)
+    solution = solve(model, dps=args.dps, spectrum=spectrum, **values)
+    result = solution.as_dict()
+    result["convention"] = CONVENTION
+    if args.json:
+        return result
+    return "\n".join([f"model {model.name}, planar theory at {args.dps} digits ({CONVENTION})",
+                       f"test loss      {result['loss']}", f"training loss  {result['train_loss']}",
+                       f"Delta          {result['Delta']}"])
+
+
 def build_parser():
     parser = Parser(prog="largen", description="Large-N diagrams and neural scaling laws.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -218,6 +341,24 @@ def build_parser():
     diagrams.add_argument("--tikz", metavar="FILE", help="write double-line drawings (LuaLaTeX) to FILE")
     diagrams.add_argument("--json", action="store_true", help="print one JSON object")
     diagrams.set_defaults(run=cmd_diagrams)
+
+    derive = commands.add_parser("derive", help="derive the planar self-consistent equations and the losses")
+    derive.add_argument("--model", metavar="FILE", help="a TOML model file (default: the MRS model)")
+    derive.add_argument("--latex", metavar="FILE", help="also write a LaTeX document of the derivation")
+    derive.add_argument("--json", action="store_true", help="print one JSON object")
+    derive.set_defaults(run=cmd_derive)
+
+    series = commands.add_parser("series", help="the large-ridge series of the test loss, from diagrams")
+    series.add_argument("--order", type=int, required=True, metavar="K", help="highest power of 1/gamma")
+    series.add_argument("--planar", action="store_true", help="planar diagrams (checked against the resummation)")
+    series.add_argument("--dps", type=int, default=30, help="significant digits of values [30]")
+    add_model_options(series)
+    series.set_defaults(run=cmd_series)
+
+    loss = commands.add_parser("loss", help="the planar test loss, solved numerically")
+    add_model_options(loss)
+    loss.add_argument("--dps", type=int, default=30, help="significant digits [30]")
+    loss.set_defaults(run=cmd_loss)
     return parser
 
 

@@ -7,6 +7,7 @@ the decimal text it was given in so that it can be read at any precision.
 
 import math
 
+import mpmath
 import numpy as np
 import sympy
 
@@ -97,6 +98,15 @@ class Spectrum:
         if self.size == math.inf:
             return lam_plus**k * sympy.zeta(exponent)
         return lam_plus**k * sympy.harmonic(self.size, exponent)
+
+    def mp_values(self):
+        """The eigenvalues at mpmath's working precision (a file's decimals are read as text)."""
+        if self.size == math.inf:
+            raise SpectrumError("an infinite spectrum cannot be listed (M = inf)")
+        if self.is_power_law:
+            lam_plus, exponent = mpmath.mpf(self.lam_plus), -(1 + mpmath.mpf(self.alpha))
+            return [lam_plus * mpmath.mpf(i) ** exponent for i in range(1, self.size + 1)]
+        return [mpmath.mpf(v) for v in self.values]
 
     def array(self):
         """The eigenvalues as float64, for the Monte Carlo (finite spectra only)."""

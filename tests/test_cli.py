@@ -116,3 +116,71 @@ def test_diagrams_planar_json(capsys):
 def test_expect_and_diagrams_refuse_bad_input(capsys, argv, message):
     status, out, err = run_cli(capsys, *argv)
     assert status == 2 and out == "" and err.count("\n") == 1 and message in err
+
+
+def test_derive_json(capsys):
+    status, out, _ = run_cli(capsys, "derive", "--json")
+    result = json.loads(out)
+    assert status == 0 and len(result["equations"]) == 4 and len(result["unknowns"]) == 4
+    assert result["equations"][1] == "Eq(Sigma_mu_M, N*sigma_u**2/(M*(Sigma_theta - gamma)))"
+    assert result["Delta"] == "1/(Sigma_mu_M*Sigma_rho_M)"
+    assert "Sum(" in result["loss"] and len(result["ladder"]) == 4
+    assert "N <-> P" in result["convention"]
+
+
+def test_derive_latex_compiles(tmp_path, capsys):
+    import shutil
+    import subprocess
+
+    from test_tikz import lualatex_or_skip
+
+    lualatex_or_skip()
+    tex = tmp_path / "derivation.tex"
+    status, out, _ = run_cli(capsys, "derive", "--model", "tests/data/deep2.toml", "--latex", str(tex), "--json")
+    assert status == 0 and len(json.loads(out)["latex"]["equations"]) == 6
+    proc = subprocess.run([shutil.which("lualatex"), "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_series_planar_json_agrees_with_resummation(capsys):
+    status, out, _ = run_cli(capsys, "series", "--order", "4", "--planar", "--N", "20", "--P", "30", "--M", "50", "--json")
+    result = json.loads(out)
+    assert status == 0 and [c["order"] for c in result["coefficients"]] == [0, 1, 2, 3, 4]
+    assert all(c["resummed_agrees"] for c in result["coefficients"])
+    assert [c["diagrams"] for c in result["coefficients"]][:3] == [1, 1, 9]
+    assert result["coefficients"][1]["expression"] == "-N*P*sigma_u**2*sigma_w**2*tr_Lambda(2)/M**2"
+    assert float(result["coefficients"][0]["value"]) == pytest.approx(0.5 * sum(i**-2 for i in range(1, 51)) / 50)
+
+
+def test_series_exact(capsys):
+    status, out, _ = run_cli(capsys, "series", "--order", "2", "--json")
+    coefficients = json.loads(out)["coefficients"]
+    assert status == 0 and "value" not in coefficients[0]
+    assert coefficients[2]["diagrams"] > 9  # non-planar contractions as well
+
+
+def test_loss_json_digits(capsys):
+    status, out, _ = run_cli(capsys, "loss", "--N", "200", "--P", "300", "--gamma", "0.01", "--M", "800", "--dps", "25", "--json")
+    result = json.loads(out)
+    assert status == 0
+    digits = result["loss"].replace("0.", "", 1).lstrip("0")
+    assert len(digits) == 25 and result["loss"].startswith("0.00001242266793891")
+    assert float(result["Delta"]) > 0 and float(result["train_loss"]) < float(result["loss"])
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["loss", "--N", "2", "--P", "3", "--M", "5", "--gamma", "-1"], "gamma must be non-negative"),
+        (["loss", "--N", "2", "--P", "3", "--M", "5", "--gamma", "1", "--dps", "0"], "dps must be at least 1"),
+        (["loss", "--N", "2", "--P", "3", "--M", "inf", "--gamma", "1", "--alpha", "0"], "diverge"),
+        (["loss", "--N", "2", "--P", "0", "--M", "5", "--gamma", "1"], "size P must be a positive integer"),
+        (["series", "--order", "-1"], "--order must be non-negative"),
+        (["derive", "--model", "tests/data/bad_syntax.toml"], "syntax error"),
+        (["derive", "--latex", "/no/such/dir/x.tex"], "cannot write"),
+    ],
+)
+def test_resummation_commands_refuse_bad_input(capsys, argv, message):
+    status, out, err = run_cli(capsys, *argv)
+    assert status == 2 and out == "" and err.count("\n") == 1 and message in err

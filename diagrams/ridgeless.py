@@ -1,0 +1,149 @@
+"""The ridgeless limit, derived from the planar equations.
+
+At beta = 0 every latent summand of the planar theory is a rational function
+of lambda whose only pole is at lambda = -Delta, the renormalised ridge. Written
+in x = lambda/(lambda + Delta) it is a polynomial, so every spectral sum is a
+combination of the effective dimensions
+
+    n_k = sum_I (lambda_I / (lambda_I + Delta))**k,
+
+and the equations become algebraic. Trading one self-energy for Delta, they
+can be solved for the other self-energies *and for the ridge*: gamma is an
+explicit function of Delta (through n_1). The ridgeless limit is a zero of
+that function; on the physical branch (all self-energies negative) the zero
+is the smallest of its roots in n_1, and each root gives one regime. The loss
+in each regime is the limit of the parametric loss there; at a double root
+(two regimes meeting) the loss diverges and the small-ridge expansion shows
+how the ridge regularises it.
+
+Examples
+--------
+>>> from diagrams import mrs
+>>> limit = ridgeless(mrs())
+>>> limit.gamma
+Delta*sigma_u**2*(-N + n1)*(-P + n1)/M
+>>> [str(r.n1) for r in limit.regimes]
+['N', 'P']
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy
+
+from .dyson import EIGENVALUES, INDEX, planar_theory
+from .errors import LargenError
+from .model import mrs
+from .pencil import EIGENVALUE, SOURCE
+
+DELTA = sympy.Symbol("Delta", positive=True)
+X = sympy.Symbol("x", positive=True)
+
+
+def effective_dimension(k):
+    """The symbol n_k = sum_I (lambda_I/(lambda_I + Delta))**k."""
+    return sympy.Symbol(f"n{k}", positive=True)
+
+
+@dataclass(frozen=True)
+class Regime:
+    """One ridgeless regime: n_1 tends to ``n1``, smaller than every other root."""
+
+    n1: sympy.Expr
+    others: tuple
+    loss: sympy.Expr
+
+    @property
+    def condition(self):
+        return sympy.And(*[sympy.StrictLessThan(self.n1, o) for o in self.others])
+
+
+@dataclass(frozen=True)
+class Ridgeless:
+    """The planar theory in terms of Delta and the effective dimensions.
+
+    ``solution`` gives the self-energies, ``gamma`` the ridge and ``loss`` the
+    test loss, all as functions of Delta and of n_1, n_2, ...
+    """
+
+    model: object
+    solution: dict
+    gamma: sympy.Expr
+    loss: sympy.Expr
+
+    @cached_property
+    def regimes(self):
+        n1 = effective_dimension(1)
+        roots = sympy.solve(sympy.numer(sympy.together(self.gamma)), n1)
+        if not roots:
+            raise LargenError("the ridge does not vanish for any effective dimension")
+        regimes = []
+        for root in roots:
+            others = tuple(r for r in roots if r != root)
+            loss = sympy.limit(self.loss, n1, root, dir="-")
+            regimes.append(Regime(root, others, sympy.factor(loss)))
+        return regimes
+
+    def near_threshold(self, order=1):
+        """Where two regimes meet (n_1 -> N = P, say): the loss in powers of sqrt(gamma).
+
+        Sets the two roots equal, writes n_1 = root - delta, and returns the
+        leading term of gamma in delta and the loss's coefficients
+        ``{power of delta: coefficient}`` from delta**-1 to delta**(order - 1).
+        """
+        regimes = self.regimes
+        if len(regimes) < 2:
+            raise LargenError("only one regime: there is no threshold")
+        a, b = regimes[0].n1, regimes[1].n1
+        sizes = sorted((a - b).free_symbols & set(self.model.sizes.values()), key=str)
+        if not sizes:
+            raise LargenError("the regimes do not meet")
+        meet = {sizes[-1]: sympy.solve(a - b, sizes[-1])[0]}  # e.g. P = N
+        delta = sympy.Symbol("delta", positive=True)
+        at = {effective_dimension(1): a.xreplace(meet) - delta}
+        gamma = sympy.series(self.gamma.xreplace(meet).xreplace(at), delta, 0, 3).removeO()
+        loss = sympy.series(self.loss.xreplace(meet).xreplace(at), delta, 0, order).removeO()
+        coefficients = {}
+        for term in sympy.Add.make_args(sympy.expand(sympy.apart(sympy.together(loss), delta))):
+            coefficient, power = term.as_coeff_exponent(delta)
+            coefficients[int(power)] = coefficients.get(int(power), 0) + coefficient
+        return sympy.factor(gamma), {p: sympy.factor(c) for p, c in sorted(coefficients.items())}
+
+
+def ridgeless(model=None):
+    """Derive the parametric form of the planar theory and its ridgeless regimes."""
+    model = model or mrs()
+    theory = planar_theory(model)
+    latent = model.latent
+    rho = sympy.Symbol(f"Sigma_rho_{latent}")
+    (rho_of_delta,) = sympy.solve(sympy.Eq(DELTA, theory.renormalized_ridge), rho)
+    trade = {rho: rho_of_delta}
+
+    def reduce(expr):
+        return expr.xreplace(trade).replace(lambda e: isinstance(e, sympy.Sum), _effective_dimensions(trade))
+
+    unknowns = [u for u in theory.unknowns if u != rho] + [theory.ridge]
+    equations = [reduce(eq.lhs - eq.rhs.subs(SOURCE, 0)) for eq in theory.equations]
+    solutions = sympy.solve(equations, unknowns, dict=True)
+    if len(solutions) != 1:
+        raise LargenError(f"the parametric equations have {len(solutions)} solutions, expected one")
+    (solution,) = solutions
+    solution = {k: sympy.factor(v) for k, v in solution.items()}
+    loss, rates, ladder = theory.test_loss
+    ladder = [reduce(eq.lhs - eq.rhs).xreplace(solution) for eq in ladder]
+    rate_values = sympy.solve(ladder, rates, dict=True)[0]
+    value = reduce(loss).xreplace(rate_values).xreplace(solution)
+    return Ridgeless(model, solution, solution.pop(theory.ridge), sympy.factor(sympy.simplify(value)))
+
+
+def _effective_dimensions(trade):
+    def convert(total):
+        ((_, _, size),) = total.limits
+        summand = total.function.xreplace({EIGENVALUES[INDEX]: EIGENVALUE}).xreplace(trade)
+        in_x = sympy.factor(sympy.cancel(summand.subs(EIGENVALUE, DELTA * X / (1 - X))))
+        try:
+            polynomial = sympy.Poly(in_x, X)
+        except sympy.PolynomialError:
+            raise LargenError(f"the spectral sum of {summand} is not a polynomial in lambda/(lambda + Delta)") from None
+        return sum(c * (effective_dimension(k) if k else size) for (k,), c in polynomial.terms())
+    return convert

@@ -1,0 +1,268 @@
+"""Numerical solution of the derived planar equations.
+
+:func:`solve` takes the Schwinger-Dyson equations that :func:`diagrams.dyson.planar_theory`
+derives for a model, puts in the parameters, and finds the physical root:
+the branch connected to the infinite-ridge solution, on which every
+self-energy is negative. It follows that branch by continuation in the ridge,
+from a ridge large enough that the free solution is exact, down to the ridge
+asked for: first in float64, then polished by Newton's method in mpmath at the
+working precision. The losses are the derivatives of the minimal training
+objective (see :mod:`diagrams.pencil`): the rates of the self-energies solve
+the ladder equations (1 - J) r = d rhs, with J the same Jacobian Newton uses.
+
+No formula of a particular model is written here: every expression is
+lambdified from what was derived.
+"""
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import mpmath
+import numpy as np
+import sympy
+
+from diagrams.dyson import EIGENVALUES, INDEX, planar_theory
+from diagrams.errors import LargenError, ParameterError
+from diagrams.model import mrs
+from diagrams.pencil import EIGENVALUE, SOURCE
+
+from .spectrum import Spectrum
+
+
+class SolverError(LargenError):
+    """The equations could not be solved to the precision asked for."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The planar solution at one point.
+
+    ``loss`` is the test loss against the noiseless teacher; ``noise_floor``
+    (sigma_eps^2/2) is what noisy test labels would add, reported and never
+    added. ``Delta`` is the renormalised ridge: the pole -Delta of the latent
+    propagator, lambda/(lambda + Delta).
+    """
+
+    loss: mpmath.mpf
+    train_loss: mpmath.mpf
+    Delta: mpmath.mpf
+    noise_floor: mpmath.mpf
+    unknowns: dict
+    parameters: dict
+    dps: int
+
+    def as_dict(self):
+        digits = lambda x: mpmath.nstr(x, self.dps, strip_zeros=False)  # noqa: E731
+        return {
+            "loss": digits(self.loss),
+            "train_loss": digits(self.train_loss),
+            "Delta": digits(self.Delta),
+            "noise_floor": digits(self.noise_floor),
+            "unknowns": {k: digits(v) for k, v in self.unknowns.items()},
+            "parameters": self.parameters,
+            "dps": self.dps,
+        }
+
+
+@lru_cache(maxsize=32)
+def _derived(model):
+    """The expressions the solver needs, derived once per model."""
+    theory = planar_theory(model)
+    s, gamma = list(theory.unknowns), theory.ridge
+    rhs = [eq.rhs for eq in theory.equations]
+    expressions = {
+        "rhs": rhs,
+        "jacobian": [[sympy.diff(f, x) for x in s] for f in rhs],
+        "d_beta": [sympy.diff(f, SOURCE) for f in rhs],
+        "d_gamma": [sympy.diff(f, gamma) for f in rhs],
+        "E": [theory.generating],
+        "E_s": [sympy.diff(theory.generating, x) for x in s],
+        "E_beta": [sympy.diff(theory.generating, SOURCE)],
+        "E_gamma": [sympy.diff(theory.generating, gamma)],
+        "Delta": [theory.renormalized_ridge],
+    }
+    return theory, {k: [sympy.sympify(e).subs(SOURCE, 0) for e in v] if k != "jacobian"
+                    else [[e.subs(SOURCE, 0) for e in row] for row in v] for k, v in expressions.items()}
+
+
+class _Compiled:
+    """The derived expressions with parameters put in, as functions of the unknowns and the ridge."""
+
+    def __init__(self, model, bound, spectrum_size):
+        theory, expressions = _derived(model)
+        self.theory = theory
+        self.unknowns = list(theory.unknowns)
+        gamma = theory.ridge
+        values = {k: v for k, v in bound.items() if k != gamma}
+        flat = []
+        self.shape = {}
+        for key, value in expressions.items():
+            rows = value if key == "jacobian" else [value]
+            self.shape[key] = (len(rows), len(rows[0]))
+            flat += [e.xreplace(values) for row in rows for e in row]
+        sums = sorted({x for e in flat for x in e.atoms(sympy.Sum)}, key=sympy.default_sort_key)
+        for total in sums:
+            ((_, _, size),) = total.limits
+            if size != spectrum_size:
+                raise ParameterError(f"the spectral sums run to {size}, the spectrum has {spectrum_size} eigenvalues")
+        placeholders = [sympy.Symbol(f"S{i}") for i in range(len(sums))]
+        flat = [e.xreplace(dict(zip(sums, placeholders))) for e in flat]
+        summands = [t.function.xreplace({EIGENVALUES[INDEX]: EIGENVALUE}) for t in sums]
+        free = set().union(*(e.free_symbols for e in flat + summands)) - {*self.unknowns, gamma, EIGENVALUE, *placeholders}
+        if free:
+            raise ParameterError(f"no value for {', '.join(sorted(map(str, free)))}")
+        arguments = [*self.unknowns, gamma]
+        self.summands = {m: sympy.lambdify([*arguments, EIGENVALUE], summands, modules=m) for m in ("numpy", "mpmath")}
+        self.algebra = {m: sympy.lambdify([*arguments, *placeholders], flat, modules=m) for m in ("numpy", "mpmath")}
+        self.count = len(sums)
+
+    def evaluate(self, s, gamma, spectrum, backend):
+        """All derived quantities at the unknowns ``s`` and ridge ``gamma``."""
+        if backend == "numpy":
+            parts = self.summands["numpy"](*s, gamma, spectrum)
+            sums = [float(np.sum(np.broadcast_to(p, spectrum.shape))) for p in parts]
+        else:
+            sums = [mpmath.mpf(0)] * self.count
+            function = self.summands["mpmath"]
+            for lam in spectrum:
+                sums = [a + b for a, b in zip(sums, function(*s, gamma, lam))]
+        flat = self.algebra[backend](*s, gamma, *sums)
+        out, i = {}, 0
+        for key, (rows, cols) in self.shape.items():
+            block = [flat[i + r * cols: i + (r + 1) * cols] for r in range(rows)]
+            out[key] = block if key == "jacobian" else block[0]
+            i += rows * cols
+        return out
+
+
+def _newton(compiled, s, gamma, spectrum, backend, tolerance, iterations=60):
+    """Newton's method for s = rhs(s); None if it fails or leaves the physical branch."""
+    n = len(s)
+    for _ in range(iterations):
+        q = compiled.evaluate(s, gamma, spectrum, backend)
+        residual = [a - b for a, b in zip(s, q["rhs"])]
+        if backend == "numpy":
+            matrix = np.eye(n) - np.array(q["jacobian"], dtype=float)
+            try:
+                step = np.linalg.solve(matrix, np.array(residual, dtype=float))
+            except np.linalg.LinAlgError:
+                return None
+            if not np.all(np.isfinite(step)):
+                return None
+        else:
+            matrix = mpmath.eye(n) - mpmath.matrix(q["jacobian"])
+            try:
+                step = mpmath.lu_solve(matrix, mpmath.matrix(residual))
+            except ZeroDivisionError:
+                return None
+        s = [a - b for a, b in zip(s, step)]
+        if any(not (x < 0) for x in s):
+            return None
+        size = max(abs(x) for x in s)
+        if max(abs(x) for x in step) <= tolerance * size:
+            return s
+    return None
+
+
+def _follow(compiled, s, start, target, spectrum, backend, tolerance):
+    """Continue the root from ridge ``start`` down to ``target`` in steps of log(ridge)."""
+    log, goal = math.log(start), math.log(target)
+    step = 2.0
+    while log > goal:
+        trial = max(log - step, goal)
+        found = _newton(compiled, s, _ridge(trial, backend), spectrum, backend, tolerance)
+        if found is None:
+            step /= 2
+            if step < 1e-4:
+                return s, math.exp(log)
+            continue
+        s, log = found, trial
+        step = min(step * 1.5, 8.0)
+    return s, target
+
+
+def _ridge(log, backend):
+    return math.exp(log) if backend == "numpy" else mpmath.exp(log)
+
+
+def solve(model=None, *, dps=30, spectrum=None, **params):
+    """Solve the planar theory of ``model`` at the given parameters.
+
+    Parameters
+    ----------
+    model : diagrams.Model, optional
+        The MRS model by default.
+    dps : int
+        Decimal digits of the result.
+    spectrum : Spectrum, optional
+        By default a power law with ``alpha`` (default 1) and the latent size ``M``.
+    **params
+        Values of the model's symbols by name.
+
+    Examples
+    --------
+    >>> solution = solve(N=50, P=80, M=100, gamma="0.001", dps=20)
+    >>> 0 < solution.train_loss < solution.loss
+    True
+    """
+    model = model or mrs()
+    if int(dps) < 1:
+        raise ParameterError(f"dps must be at least 1, got {dps}")
+    dps = int(dps)
+    alpha = params.pop("alpha", 1)
+    latent = model.latent
+    if spectrum is None:
+        if latent not in params:
+            raise ParameterError(f"no value for {latent}: give {latent} or a spectrum")
+        spectrum = Spectrum.power_law(alpha, params[latent])
+    if spectrum.size == math.inf:
+        raise ParameterError(f"{latent} = inf needs the spectral tail sums of the high-precision solver; "
+                             f"give a finite {latent}")
+    params.setdefault(latent, spectrum.size)
+    bound = model.bind(params)
+    model.require(bound)
+    gamma = bound[model.regression.ridge]
+    if gamma <= 0:
+        raise ParameterError("gamma must be positive for the planar solver (its ridgeless limit is derived)")
+    compiled = _Compiled(model, bound, bound[model.spaces[latent]])
+    with mpmath.workdps(dps + 10):
+        return _solve(compiled, model, bound, spectrum, gamma, dps)
+
+
+def _solve(compiled, model, bound, spectrum, gamma, dps):
+    floats = spectrum.array()
+    exact = [mpmath.mpf(v) for v in spectrum.mp_values()]
+    n = len(compiled.unknowns)
+    # infinite ridge: the free solution, reached by iterating the equations
+    s = [-1e-30] * n
+    huge = 1e30
+    for _ in range(4 * n + 4):
+        s = [min(float(x), -1e-60) for x in compiled.evaluate(s, huge, floats, "numpy")["rhs"]]
+    scale = max(1.0, max(abs(x) for x in s))
+    start = max(1e4 * scale, 2 * float(gamma))
+    s = _newton(compiled, s, start, floats, "numpy", 1e-13) or s
+    s, reached = _follow(compiled, s, start, float(gamma), floats, "numpy", 1e-12)
+    s = [mpmath.mpf(x) for x in s]
+    target = mpmath.mpf(gamma)
+    tolerance = mpmath.mpf(10) ** (-(dps + 5))
+    if reached > float(gamma):
+        s, reached = _follow(compiled, s, reached, target, exact, "mpmath", tolerance)
+    solution = _newton(compiled, s, target, exact, "mpmath", tolerance)
+    if solution is None or reached > float(gamma) * (1 + 1e-12):
+        raise SolverError(f"no solution on the physical branch at {model.regression.ridge} = {gamma}")
+    q = compiled.evaluate(solution, target, exact, "mpmath")
+    matrix = mpmath.eye(n) - mpmath.matrix(q["jacobian"])
+    rates_beta = mpmath.lu_solve(matrix, mpmath.matrix(q["d_beta"]))
+    rates_gamma = mpmath.lu_solve(matrix, mpmath.matrix(q["d_gamma"]))
+    loss = q["E_beta"][0] + sum(a * b for a, b in zip(q["E_s"], rates_beta))
+    dE_dgamma = q["E_gamma"][0] + sum(a * b for a, b in zip(q["E_s"], rates_gamma))
+    samples = bound[model.spaces[model.samples]]
+    train = (q["E"][0] - target * dE_dgamma) / mpmath.mpf(samples)
+    noise = mpmath.mpf(sympy.N(model.regression.noise_variance.xreplace(bound), dps + 10)) / 2
+    return Solution(
+        loss=+loss, train_loss=+train, Delta=+q["Delta"][0], noise_floor=noise,
+        unknowns={str(k): +v for k, v in zip(compiled.unknowns, solution)},
+        parameters={k.name: str(v) for k, v in sorted(bound.items(), key=lambda kv: kv[0].name)},
+        dps=dps,
+    )
