@@ -90,7 +90,7 @@ class RibbonGraph:
         dressing = []
         matrices = self.model.matrices
         for a, b, twisted in self.edges:
-            (la, ra), (lb, rb) = self._sides(a), self._sides(b)
+            (la, ra), (lb, rb) = self.sides(a), self.sides(b)
             if twisted:
                 union(la, lb), union(ra, rb)
             else:
@@ -109,14 +109,15 @@ class RibbonGraph:
             faces.append((self.words[v].spaces[i], count[root], tuple(sorted(members))))
         return sorted(faces)
 
-    def _sides(self, dart):
+    def sides(self, dart):
+        """The corners to the left and right of a dart."""
         v, i = dart
         return (v, i), (v, (i + 1) % len(self.words[v]))
 
     @cached_property
     def weight(self):
         """Product of the propagators' variances and of one factor per face."""
-        matrices, spaces = self.model.matrices, self.model.spaces
+        matrices = self.model.matrices
         weight = sympy.Mul(*[matrices[self.letter(a).matrix].variance for a, _, _ in self.edges])
         for space, insertions, _ in self.faces:
             weight *= face_weight(self.model, space, insertions)

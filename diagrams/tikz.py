@@ -55,7 +55,7 @@ def tikz_picture(graph, caption=None):
         lines += _corner_arcs(v, word, colours)
     for a, b, twisted in graph.edges:
         (la, ra), (lb, rb) = _ends(ends, a), _ends(ends, b)
-        va, vb = graph._sides(a), graph._sides(b)
+        va = graph.sides(a)
         pairs = [(la, lb, va[0]), (ra, rb, va[1])] if twisted else [(la, rb, va[0]), (ra, lb, va[1])]
         for (p, pa), (q, qa), corner in pairs:
             space = graph.words[corner[0]].spaces[corner[1]]

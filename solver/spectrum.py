@@ -61,16 +61,16 @@ class Spectrum:
         except OSError as exc:
             raise SpectrumError(f"cannot read spectrum file {path}: {exc.strerror}") from None
         values = []
-        for number, line in enumerate(lines, start=1):
+        for line_number, line in enumerate(lines, start=1):
             text = line.split("#", 1)[0].strip()
             if not text:
                 continue
             try:
                 value = float(text)
             except ValueError:
-                raise SpectrumError(f"{path}, line {number}: {text!r} is not a number") from None
+                raise SpectrumError(f"{path}, line {line_number}: {text!r} is not a number") from None
             if not math.isfinite(value) or value < 0:
-                raise SpectrumError(f"{path}, line {number}: eigenvalue {text} is not a non-negative number")
+                raise SpectrumError(f"{path}, line {line_number}: eigenvalue {text} is not a non-negative number")
             values.append(text)
         if not values:
             raise SpectrumError(f"{path}: no eigenvalues")

@@ -1,7 +1,5 @@
 """The solved planar theory against the Monte Carlo of the actual regression, and against its own series."""
 
-import math
-
 import mpmath
 import pytest
 import sympy
