@@ -14,7 +14,7 @@ import sys
 import sympy
 
 from diagrams import load_model, mrs
-from diagrams.errors import LargenError, ParameterError
+from diagrams.errors import LargenError, ModelError, ParameterError
 from diagrams.symbols import number
 
 from diagrams.expectation import expectation
@@ -23,6 +23,7 @@ from diagrams.planar import planar_contractions
 from diagrams.tikz import caption, tikz_document
 from diagrams.wick import contractions, isomorphism_classes
 
+from diagrams.duality import RESCALING, dual_pairs, noise_breaks_duality, parameter_map, verdicts
 from diagrams.dyson import planar_theory
 from diagrams.series import diagram_count, loss_observables, theory_coefficients
 
@@ -316,6 +317,46 @@ def cmd_loss(args):
                        f"Delta          {result['Delta']}"])
 
 
+def cmd_duality(args):
+    model = model_of(args)
+    if args.order < 0:
+        raise ParameterError(f"--order must be non-negative, got {args.order}")
+    mapping = parameter_map(model, args.convention)
+    result = {"model": model.name, "convention": args.convention, "order": args.order,
+              "parameter_map": {str(k): sympy.sstr(v) for k, v in mapping.items()}}
+    try:
+        pairs = dual_pairs(model, args.order)
+    except ModelError as exc:
+        pairs, result["diagram_map"] = [], str(exc)
+    else:
+        result["noise_breaks"] = [{"word": repr(w), "dual": repr(d)} for w, d in noise_breaks_duality(model, max(args.order, 2))]
+
+    def describe(graph, weight, coefficient):
+        return {"weight": sympy.sstr(weight), "coefficient": sympy.sstr(coefficient), "euler": graph.euler,
+                "word": repr(graph.words[0]), "faces": graph.face_counts()}
+
+    result["pairs"] = [{"diagram": {**describe(p.diagram, p.weight, p.coefficient), "multiplicity": p.multiplicity},
+                        "dual": describe(p.dual, p.dual_weight, p.dual_coefficient)} for p in pairs]
+    result["contractions"] = sum(p.multiplicity for p in pairs)
+    found = verdicts(model, args.order)
+    result["rescalings"] = {name.split(":")[0]: sympy.sstr(v) for name, v in found.items() if name.endswith(RESCALING)}
+    result["verdicts"] = {name: {"invariant": remainder == 0, "remainder": sympy.sstr(remainder)}
+                          for name, remainder in found.items() if not name.endswith(RESCALING)}
+    if args.json:
+        return result
+    lines = [f"duality of model {model.name}: " + ", ".join(f"{k} -> {v}" for k, v in result["parameter_map"].items())]
+    if "diagram_map" in result:
+        lines.append(f"diagrams: {result['diagram_map']}")
+    else:
+        lines.append(f"gamma^-{args.order}: {len(pairs)} planar classes ({result['contractions']} diagrams), "
+                     "each mapped to a planar diagram of the same coefficient")
+    for name, verdict in result["verdicts"].items():
+        lines.append(f"  {name}: " + ("invariant" if verdict["invariant"] else f"changes by {verdict['remainder']}"))
+    for name, factor in result["rescalings"].items():
+        lines.append(f"  {name}: the same Delta solves the exchanged problem at gamma * {factor}")
+    return "\n".join(lines)
+
+
 def build_parser():
     parser = Parser(prog="largen", description="Large-N diagrams and neural scaling laws.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -359,6 +400,14 @@ def build_parser():
     add_model_options(loss)
     loss.add_argument("--dps", type=int, default=30, help="significant digits [30]")
     loss.set_defaults(run=cmd_loss)
+
+    duality = commands.add_parser("duality", help="the N <-> P duality on diagrams and derived expressions")
+    duality.add_argument("--model", metavar="FILE", help="a TOML model file (default: the MRS model)")
+    duality.add_argument("--order", type=int, default=2, metavar="K", help="coefficient of gamma^-K [2]")
+    duality.add_argument("--convention", choices=("sum", "mean"), default="sum",
+                         help="training loss summed over samples (gamma fixed) or averaged (gamma rescaled)")
+    duality.add_argument("--json", action="store_true", help="print one JSON object")
+    duality.set_defaults(run=cmd_duality)
     return parser
 
 

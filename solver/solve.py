@@ -136,31 +136,42 @@ class _Compiled:
         return out
 
 
-def _newton(compiled, s, gamma, spectrum, backend, tolerance, iterations=60):
-    """Newton's method for s = rhs(s); None if it fails or leaves the physical branch."""
+def _scaled_solve(q, s, vector, backend):
+    """(1 - J)^-1 vector, solved as D^-1 (1 - J) D y = D^-1 vector with D = diag(s); returns y = D^-1 x.
+
+    Rescaling by the unknowns removes their spread over many orders of
+    magnitude from the condition number. Returns None for a singular system.
+    """
     n = len(s)
+    matrix = [[((i == j) - q["jacobian"][i][j]) * s[j] / s[i] for j in range(n)] for i in range(n)]
+    right = [v / a for v, a in zip(vector, s)]
+    if backend == "numpy":
+        try:
+            y = np.linalg.solve(np.array(matrix, dtype=float), np.array(right, dtype=float))
+        except np.linalg.LinAlgError:
+            return None
+        return y if np.all(np.isfinite(y)) else None
+    try:
+        return list(mpmath.lu_solve(mpmath.matrix(matrix), mpmath.matrix(right)))
+    except ZeroDivisionError:
+        return None
+
+
+def _newton(compiled, s, gamma, spectrum, backend, tolerance, iterations=60):
+    """Newton's method for s = rhs(s) in the variables t = log(-s); None if it fails.
+
+    The self-energies spread over many orders of magnitude near the
+    interpolation threshold; in t the step is relative for every component
+    and every iterate stays on the physical branch (all self-energies negative).
+    """
+    exp = np.exp if backend == "numpy" else mpmath.exp
     for _ in range(iterations):
         q = compiled.evaluate(s, gamma, spectrum, backend)
-        residual = [a - b for a, b in zip(s, q["rhs"])]
-        if backend == "numpy":
-            matrix = np.eye(n) - np.array(q["jacobian"], dtype=float)
-            try:
-                step = np.linalg.solve(matrix, np.array(residual, dtype=float))
-            except np.linalg.LinAlgError:
-                return None
-            if not np.all(np.isfinite(step)):
-                return None
-        else:
-            matrix = mpmath.eye(n) - mpmath.matrix(q["jacobian"])
-            try:
-                step = mpmath.lu_solve(matrix, mpmath.matrix(residual))
-            except ZeroDivisionError:
-                return None
-        s = [a - b for a, b in zip(s, step)]
-        if any(not (x < 0) for x in s):
+        step = _scaled_solve(q, s, [a - b for a, b in zip(s, q["rhs"])], backend)
+        if step is None or max(abs(x) for x in step) > 50:
             return None
-        size = max(abs(x) for x in s)
-        if max(abs(x) for x in step) <= tolerance * size:
+        s = [a * exp(-x) for a, x in zip(s, step)]
+        if max(abs(x) for x in step) <= tolerance:
             return s
     return None
 
@@ -226,7 +237,10 @@ def solve(model=None, *, dps=30, spectrum=None, **params):
     if gamma <= 0:
         raise ParameterError("gamma must be positive for the planar solver (its ridgeless limit is derived)")
     compiled = _Compiled(model, bound, bound[model.spaces[latent]])
-    with mpmath.workdps(dps + 10):
+    # Near the interpolation threshold N - n_1 ~ sqrt(gamma): the digits lost there grow like
+    # -log10(gamma), and are paid for with guard digits.
+    guard = 10 + max(0, -int(sympy.floor(sympy.log(gamma, 10))))
+    with mpmath.workdps(dps + guard):
         return _solve(compiled, model, bound, spectrum, gamma, dps)
 
 
@@ -236,11 +250,12 @@ def _solve(compiled, model, bound, spectrum, gamma, dps):
     n = len(compiled.unknowns)
     # infinite ridge: the free solution, reached by iterating the equations
     s = [-1e-30] * n
-    huge = 1e30
     for _ in range(4 * n + 4):
-        s = [min(float(x), -1e-60) for x in compiled.evaluate(s, huge, floats, "numpy")["rhs"]]
-    scale = max(1.0, max(abs(x) for x in s))
-    start = max(1e4 * scale, 2 * float(gamma))
+        s = [min(float(x), -1e-300) for x in compiled.evaluate(s, 1e30, floats, "numpy")["rhs"]]
+    # at a ridge far above the scale of the self-energies the equations are a contraction
+    start = max(1e4 * max(1.0, max(abs(x) for x in s)), 2 * float(gamma))
+    for _ in range(8 * n + 8):
+        s = [min(float(x), -1e-300) for x in compiled.evaluate(s, start, floats, "numpy")["rhs"]]
     s = _newton(compiled, s, start, floats, "numpy", 1e-13) or s
     s, reached = _follow(compiled, s, start, float(gamma), floats, "numpy", 1e-12)
     s = [mpmath.mpf(x) for x in s]
@@ -252,11 +267,15 @@ def _solve(compiled, model, bound, spectrum, gamma, dps):
     if solution is None or reached > float(gamma) * (1 + 1e-12):
         raise SolverError(f"no solution on the physical branch at {model.regression.ridge} = {gamma}")
     q = compiled.evaluate(solution, target, exact, "mpmath")
-    matrix = mpmath.eye(n) - mpmath.matrix(q["jacobian"])
-    rates_beta = mpmath.lu_solve(matrix, mpmath.matrix(q["d_beta"]))
-    rates_gamma = mpmath.lu_solve(matrix, mpmath.matrix(q["d_gamma"]))
-    loss = q["E_beta"][0] + sum(a * b for a, b in zip(q["E_s"], rates_beta))
-    dE_dgamma = q["E_gamma"][0] + sum(a * b for a, b in zip(q["E_s"], rates_gamma))
+    # the ladder equations (1 - J) r = d rhs, for the rates in beta and in gamma
+    rates = {}
+    for source in ("d_beta", "d_gamma"):
+        scaled = _scaled_solve(q, solution, q[source], "mpmath")
+        if scaled is None:
+            raise SolverError(f"the ladder equations are singular at {model.regression.ridge} = {gamma}")
+        rates[source] = [y * a for y, a in zip(scaled, solution)]
+    loss = q["E_beta"][0] + sum(a * b for a, b in zip(q["E_s"], rates["d_beta"]))
+    dE_dgamma = q["E_gamma"][0] + sum(a * b for a, b in zip(q["E_s"], rates["d_gamma"]))
     samples = bound[model.spaces[model.samples]]
     train = (q["E"][0] - target * dE_dgamma) / mpmath.mpf(samples)
     noise = mpmath.mpf(sympy.N(model.regression.noise_variance.xreplace(bound), dps + 10)) / 2

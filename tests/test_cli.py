@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pytest
+import sympy
 
 from conftest import run_cli
 
@@ -184,3 +185,29 @@ def test_loss_json_digits(capsys):
 def test_resummation_commands_refuse_bad_input(capsys, argv, message):
     status, out, err = run_cli(capsys, *argv)
     assert status == 2 and out == "" and err.count("\n") == 1 and message in err
+
+
+def test_duality_json(capsys):
+    status, out, _ = run_cli(capsys, "duality", "--order", "3", "--json")
+    result = json.loads(out)
+    assert status == 0 and result["parameter_map"] == {"N": "P", "P": "N", "gamma": "gamma"}
+    assert len(result["pairs"]) == 44 and result["contractions"] == 44
+    swap = {sympy.Symbol(s, positive=True, integer=True): sympy.Symbol(t, positive=True, integer=True) for s, t in ("NP", "PN")}
+    names = {"N": sympy.Symbol("N", positive=True, integer=True), "P": sympy.Symbol("P", positive=True, integer=True),
+             "M": sympy.Symbol("M", positive=True, integer=True), "sigma_u": sympy.Symbol("sigma_u", positive=True),
+             "tr_Lambda": sympy.Function("tr_Lambda")}
+    for pair in result["pairs"]:
+        weight = sympy.parse_expr(pair["diagram"]["weight"], local_dict=names)
+        dual = sympy.parse_expr(pair["dual"]["weight"], local_dict=names)
+        assert sympy.expand(dual - weight.xreplace(swap)) == 0
+    assert result["verdicts"]["N<->P: test loss"]["invariant"]
+    assert not result["verdicts"]["N<->P: test loss with label noise"]["invariant"]
+
+
+def test_duality_of_a_deep_model_and_the_mean_convention(capsys):
+    status, out, _ = run_cli(capsys, "duality", "--model", "tests/data/deep2.toml", "--order", "1",
+                             "--convention", "mean", "--json")
+    result = json.loads(out)
+    assert status == 0 and result["pairs"] == [] and "one feature layer" in result["diagram_map"]
+    assert result["parameter_map"]["gamma"] == "P*gamma/N2"
+    assert result["rescalings"]["N1<->N2"] == "N1/N2" and result["verdicts"]["N1<->N2: test loss"]["invariant"]

@@ -1,0 +1,102 @@
+"""The N <-> P duality, diagram by diagram and on derived expressions."""
+
+import pytest
+import sympy
+
+from diagrams import ModelError, deep_linear, mrs
+from diagrams.duality import (carry, dual_pairs, frame, noise_breaks_duality, parameter_map, swap_sizes, to_frame,
+                              verdicts)
+from diagrams.expectation import expectation
+from diagrams.observable import parse_observable
+from diagrams.planar import planar_count
+from diagrams.series import loss_observables
+from diagrams.wick import contractions, isomorphism_classes
+
+M, N, P, N1, N2 = (sympy.Symbol(s, positive=True, integer=True) for s in ("M", "N", "P", "N1", "N2"))
+gamma = sympy.Symbol("gamma", positive=True)
+SIGMA_EPS = sympy.Symbol("sigma_eps", positive=True)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4, 5])
+def test_planar_diagrams_map_bijectively_with_exchanged_weights(order):
+    pairs = dual_pairs(order=order)
+    originals = {(p.diagram.words, p.diagram.edges) for p in pairs}
+    images = {(p.dual.words, p.dual.edges) for p in pairs}
+    assert images == originals  # a bijection of the coefficient's planar diagrams (no symmetric words here)
+    for p in pairs:
+        assert p.dual.planar
+        assert sympy.expand(p.dual_weight - swap_sizes(p.weight, p.model)) == 0
+        assert p.dual_coefficient == p.coefficient
+    # the multiplicities add up to the number of planar contractions of the coefficient
+    framed = frame(mrs())
+    noiseless = loss_observables(mrs(), order)[order].subs(SIGMA_EPS, 0)
+    total = sum(planar_count(words[0], framed) for _, words in parse_observable(to_frame(noiseless, mrs()), framed))
+    assert sum(p.multiplicity for p in pairs) == total
+
+
+def test_the_map_is_an_involution():
+    model = mrs()
+    for p in dual_pairs(order=3):
+        targets = {p.diagram.words[0]: p.coefficient}
+        back, _ = carry(p.dual, model, targets)
+        assert back is not None and back.edges == p.diagram.edges
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_exact_moments_map_class_by_class_at_every_genus(k):
+    model = mrs()
+    framed = frame(model)
+    text = f"Trace((U.T*U*X*X.T)**{k})"
+    ((_, words),) = parse_observable(to_frame(text, model), framed).terms
+    targets = {words[0]: 1}
+    graphs = list(contractions(words, framed))
+    for graph, _ in isomorphism_classes(graphs, words):
+        dual, _ = carry(graph, model, targets)
+        assert dual.euler == graph.euler and dual.orientable == graph.orientable
+        assert sympy.expand(dual.weight - swap_sizes(graph.weight, model)) == 0
+    exact = expectation(text, model)
+    # with u = sigma_u/sqrt(M) U the polynomial is symmetric once the sigma_u^2/M per U propagator is taken out
+    sigma_u = sympy.Symbol("sigma_u", positive=True)
+    bare = sympy.expand(exact / (sigma_u**2 / M) ** k)
+    assert sympy.expand(bare - bare.xreplace({N: P, P: N})) == 0
+
+
+def test_noise_breaks_the_duality():
+    broken = noise_breaks_duality(order=2)
+    assert broken
+    for word, dual in broken:  # a noise word has two more feature than data letters
+        matrices = [letter.matrix for letter in word.letters]
+        assert matrices.count("U") - matrices.count("Z") == 2
+        assert [letter.matrix for letter in dual.letters].count("Z") - matrices.count("Z") == 2
+    remainder = verdicts(mrs(), 1)["N<->P: test loss with label noise"]
+    assert remainder != 0 and remainder.has(SIGMA_EPS)
+
+
+def test_derived_loss_and_ridge_equation_are_invariant():
+    found = verdicts(mrs(), 3)
+    assert found["N<->P: ridge equation"] == 0 and found["N<->P: test loss"] == 0
+    assert all(found[f"series gamma^-{k}"] == 0 for k in range(4))
+
+
+def test_which_exchanges_survive_in_a_deep_model():
+    found = verdicts(deep_linear(2))
+    assert found["N1<->N2: test loss"] == 0 and found["N1<->N2: ridge rescaling"] == N1 / N2
+    assert found["N2<->P: ridge equation"] == 0 and found["N2<->P: test loss"] != 0
+    assert found["N1<->P: test loss"] != 0
+    with pytest.raises(ModelError, match="needs one feature layer"):
+        dual_pairs(deep_linear(2), 1)
+
+
+def test_parameter_map_conventions():
+    assert parameter_map(mrs())[gamma] == gamma
+    assert parameter_map(mrs(), "mean")[gamma] == gamma * P / N
+    with pytest.raises(ModelError, match="unknown convention"):
+        parameter_map(mrs(), "median")
+
+
+def test_solver_values_at_exchanged_points():
+    from solver.solve import solve
+
+    a = solve(deep_linear(2), N1=100, N2=150, P=120, M=300, gamma="1/1000", dps=30)
+    b = solve(deep_linear(2), N1=150, N2=100, P=120, M=300, gamma="1/1500", dps=30)  # gamma * N1/N2
+    assert abs(a.loss - b.loss) < 1e-28 * a.loss
