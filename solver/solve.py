@@ -27,7 +27,11 @@ from diagrams.errors import LargenError, ParameterError
 from diagrams.model import mrs
 from diagrams.pencil import EIGENVALUE, SOURCE
 
-from .spectrum import Spectrum
+from .spectrum import HEAD, Spectrum
+
+
+INFINITE_M = "M = inf: sigma_u^2 and sigma_w^2 are the entry variances themselves (no 1/M)"
+FLOAT_TERMS = 100_000  # eigenvalues of a long spectrum kept for the float64 continuation
 
 
 class SolverError(LargenError):
@@ -51,6 +55,7 @@ class Solution:
     unknowns: dict
     parameters: dict
     dps: int
+    normalization: str = ""
 
     def as_dict(self):
         digits = lambda x: mpmath.nstr(x, self.dps, strip_zeros=False)  # noqa: E731
@@ -62,6 +67,7 @@ class Solution:
             "unknowns": {k: digits(v) for k, v in self.unknowns.items()},
             "parameters": self.parameters,
             "dps": self.dps,
+            **({"normalization": self.normalization} if self.normalization else {}),
         }
 
 
@@ -87,46 +93,52 @@ def _derived(model):
 
 
 class _Compiled:
-    """The derived expressions with parameters put in, as functions of the unknowns and the ridge."""
+    """The derived expressions with parameters put in, as functions of the unknowns and the ridge.
 
-    def __init__(self, model, bound, spectrum_size):
+    At M = inf the entry variances cannot carry 1/M: the latent size is set to
+    1 outside the spectral sums, so that sigma_u^2 and sigma_w^2 are the entry
+    variances themselves.
+    """
+
+    def __init__(self, model, bound):
         theory, expressions = _derived(model)
         self.theory = theory
         self.unknowns = list(theory.unknowns)
         gamma = theory.ridge
+        latent = model.spaces[model.latent]
         values = {k: v for k, v in bound.items() if k != gamma}
+        if values.get(latent) == sympy.oo:
+            values[latent] = sympy.Integer(1)
         flat = []
         self.shape = {}
         for key, value in expressions.items():
             rows = value if key == "jacobian" else [value]
             self.shape[key] = (len(rows), len(rows[0]))
-            flat += [e.xreplace(values) for row in rows for e in row]
+            flat += [e for row in rows for e in row]
         sums = sorted({x for e in flat for x in e.atoms(sympy.Sum)}, key=sympy.default_sort_key)
-        for total in sums:
-            ((_, _, size),) = total.limits
-            if size != spectrum_size:
-                raise ParameterError(f"the spectral sums run to {size}, the spectrum has {spectrum_size} eigenvalues")
         placeholders = [sympy.Symbol(f"S{i}") for i in range(len(sums))]
-        flat = [e.xreplace(dict(zip(sums, placeholders))) for e in flat]
-        summands = [t.function.xreplace({EIGENVALUES[INDEX]: EIGENVALUE}) for t in sums]
+        flat = [e.xreplace(dict(zip(sums, placeholders))).xreplace(values) for e in flat]
+        summands = [t.function.xreplace({EIGENVALUES[INDEX]: EIGENVALUE}).xreplace(values) for t in sums]
         free = set().union(*(e.free_symbols for e in flat + summands)) - {*self.unknowns, gamma, EIGENVALUE, *placeholders}
         if free:
             raise ParameterError(f"no value for {', '.join(sorted(map(str, free)))}")
         arguments = [*self.unknowns, gamma]
-        self.summands = {m: sympy.lambdify([*arguments, EIGENVALUE], summands, modules=m) for m in ("numpy", "mpmath")}
+        self.vector = sympy.lambdify([*arguments, EIGENVALUE], summands, modules="numpy")
+        self.summands = [sympy.lambdify([*arguments, EIGENVALUE], f, modules="mpmath") for f in summands]
         self.algebra = {m: sympy.lambdify([*arguments, *placeholders], flat, modules=m) for m in ("numpy", "mpmath")}
-        self.count = len(sums)
+        self.head = None  # terms of a long spectrum summed directly (None: the spectrum's default)
 
     def evaluate(self, s, gamma, spectrum, backend):
-        """All derived quantities at the unknowns ``s`` and ridge ``gamma``."""
+        """All derived quantities at the unknowns ``s`` and ridge ``gamma``.
+
+        ``spectrum`` is an array of eigenvalues for float64, a Spectrum for mpmath.
+        """
         if backend == "numpy":
-            parts = self.summands["numpy"](*s, gamma, spectrum)
+            parts = self.vector(*s, gamma, spectrum)
             sums = [float(np.sum(np.broadcast_to(p, spectrum.shape))) for p in parts]
         else:
-            sums = [mpmath.mpf(0)] * self.count
-            function = self.summands["mpmath"]
-            for lam in spectrum:
-                sums = [a + b for a, b in zip(sums, function(*s, gamma, lam))]
+            functions = [lambda lam, f=f: f(*s, gamma, lam) for f in self.summands]
+            sums = spectrum.sums(functions, self.head)
         flat = self.algebra[backend](*s, gamma, *sums)
         out, i = {}, 0
         for key, (rows, cols) in self.shape.items():
@@ -227,26 +239,36 @@ def solve(model=None, *, dps=30, spectrum=None, **params):
         if latent not in params:
             raise ParameterError(f"no value for {latent}: give {latent} or a spectrum")
         spectrum = Spectrum.power_law(alpha, params[latent])
-    if spectrum.size == math.inf:
-        raise ParameterError(f"{latent} = inf needs the spectral tail sums of the high-precision solver; "
-                             f"give a finite {latent}")
-    params.setdefault(latent, spectrum.size)
+    params.setdefault(latent, "inf" if spectrum.size == math.inf else spectrum.size)
     bound = model.bind(params)
     model.require(bound)
+    size = bound[model.spaces[latent]]
+    if (size == sympy.oo) != (spectrum.size == math.inf) or (size != sympy.oo and size != spectrum.size):
+        raise ParameterError(f"{latent} = {size} but the spectrum has {spectrum.size} eigenvalues")
     gamma = bound[model.regression.ridge]
     if gamma <= 0:
         raise ParameterError("gamma must be positive for the planar solver (its ridgeless limit is derived)")
-    compiled = _Compiled(model, bound, bound[model.spaces[latent]])
+    compiled = _Compiled(model, bound)
     # Near the interpolation threshold N - n_1 ~ sqrt(gamma): the digits lost there grow like
-    # -log10(gamma), and are paid for with guard digits.
+    # -log10(gamma), and are paid for with guard digits. The result is computed twice, the second
+    # time with more guard digits and another split of the spectral tails, and must agree to dps digits.
     guard = 10 + max(0, -int(sympy.floor(sympy.log(gamma, 10))))
     with mpmath.workdps(dps + guard):
-        return _solve(compiled, model, bound, spectrum, gamma, dps)
+        first = _solve(compiled, model, bound, spectrum, gamma, dps)
+    compiled.head = 3 * HEAD // 2  # a different split of the tail sums, too
+    with mpmath.workdps(dps + guard + 15):
+        second = _solve(compiled, model, bound, spectrum, gamma, dps)
+        for name in ("loss", "train_loss", "Delta"):
+            a, b = getattr(first, name), getattr(second, name)
+            if abs(a - b) > mpmath.mpf(10) ** (-dps) * abs(b):
+                raise SolverError(f"the {name} is not stable to {dps} digits "
+                                  f"({mpmath.nstr(a, dps)} against {mpmath.nstr(b, dps)} with more guard digits)")
+    return second
 
 
 def _solve(compiled, model, bound, spectrum, gamma, dps):
-    floats = spectrum.array()
-    exact = [mpmath.mpf(v) for v in spectrum.mp_values()]
+    floats = spectrum.array(limit=FLOAT_TERMS)  # only the starting point: the sums are redone exactly
+    exact = spectrum
     n = len(compiled.unknowns)
     # infinite ridge: the free solution, reached by iterating the equations
     s = [-1e-30] * n
@@ -284,4 +306,5 @@ def _solve(compiled, model, bound, spectrum, gamma, dps):
         unknowns={str(k): +v for k, v in zip(compiled.unknowns, solution)},
         parameters={k.name: str(v) for k, v in sorted(bound.items(), key=lambda kv: kv[0].name)},
         dps=dps,
+        normalization=INFINITE_M if spectrum.size == math.inf else "",
     )

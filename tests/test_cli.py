@@ -211,3 +211,10 @@ def test_duality_of_a_deep_model_and_the_mean_convention(capsys):
     assert status == 0 and result["pairs"] == [] and "one feature layer" in result["diagram_map"]
     assert result["parameter_map"]["gamma"] == "P*gamma/N2"
     assert result["rescalings"]["N1<->N2"] == "N1/N2" and result["verdicts"]["N1<->N2: test loss"]["invariant"]
+
+
+def test_loss_at_infinite_latent_dimension_says_how_it_normalises(capsys):
+    status, out, _ = run_cli(capsys, "loss", "--N", "30", "--P", "40", "--gamma", "0.01", "--M", "inf", "--dps", "20", "--json")
+    result = json.loads(out)
+    assert status == 0 and "sigma_u^2 and sigma_w^2 are the entry variances" in result["normalization"]
+    assert result["parameters"]["M"] == "oo"
