@@ -207,6 +207,17 @@ class Model:
             if (names is None or name in names) and symbol not in bound:
                 raise ParameterError(f"no value for {name}: give --{name} or --set {name}=VALUE")
 
+    def key(self):
+        """What the model is: equal keys are equal models (a copy in another process included)."""
+        covariances = tuple((s, self.covariance(s)) for s in self.spaces)
+        return (self.name, tuple(self.spaces.items()), tuple(sorted(self.matrices.items())), covariances, self.regression)
+
+    def __eq__(self, other):
+        return isinstance(other, Model) and self.key() == other.key()
+
+    def __hash__(self):
+        return hash(self.key())
+
     def __repr__(self):
         spaces = ", ".join(f"{s}:{z}" for s, z in self.spaces.items())
         mats = ", ".join(f"{m.name}:{m.rows}x{m.cols}" for m in self.matrices.values())

@@ -9,7 +9,9 @@ and exit status 2.
 import argparse
 import json
 import math
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 
 import sympy
 
@@ -29,6 +31,7 @@ from diagrams.series import diagram_count, loss_observables, theory_coefficients
 
 from .simulate import simulate
 from .solve import solve
+from .sweep import sweep
 from .spectrum import Spectrum
 
 
@@ -65,8 +68,11 @@ def model_of(args):
     return load_model(args.model) if args.model else mrs()
 
 
-def parameters_of(args, model):
-    """The symbol values the flags give, by name (as text or sympy numbers)."""
+def parameters_of(args, model, lists=False):
+    """The symbol values the flags give, by name (as text or sympy numbers).
+
+    With ``lists``, a value with commas is a list of values (a sweep's grid).
+    """
     values = {}
     for flag, name in PARAMETER_FLAGS.items():
         if getattr(args, flag) is not None:
@@ -78,6 +84,12 @@ def parameters_of(args, model):
         values[name.strip()] = value.strip()
     if args.noise is not None:
         values.update(noise_parameters(model, args.noise))
+    if lists:
+        values = {k: v.split(",") if isinstance(v, str) and "," in v else v for k, v in values.items()}
+        for k, v in values.items():
+            for item in v if isinstance(v, list) else [v]:
+                model.bind({k: item}, defaults=False)
+        return values
     model.bind(values, defaults=False)
     return values
 
@@ -357,6 +369,27 @@ def cmd_duality(args):
     return "\n".join(lines)
 
 
+def cmd_sweep(args):
+    model = model_of(args)
+    values = parameters_of(args, model, lists=True)
+    grid = {name: value for name, value in values.items() if isinstance(value, list)}
+    fixed = {name: value for name, value in values.items() if not isinstance(value, list)}
+    if model.latent in grid:
+        raise UsageError(f"{model.latent} cannot be swept: run one sweep per spectrum")
+    spectrum = spectrum_of(args, fixed, model)
+    if args.workers < 1:
+        raise ParameterError(f"--workers must be at least 1, got {args.workers}")
+    executor = ProcessPoolExecutor(max_workers=args.workers)
+    try:
+        rows = sweep(model, grid=grid, dps=args.dps, spectrum=spectrum, executor=executor, output=args.out, **fixed)
+    finally:
+        executor.shutdown()
+    if args.json:
+        return {"model": model.name, "rows": rows}
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    return "\n".join(["  ".join(columns)] + ["  ".join(str(row.get(c, "")) for c in columns) for row in rows])
+
+
 def build_parser():
     parser = Parser(prog="largen", description="Large-N diagrams and neural scaling laws.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -400,6 +433,13 @@ def build_parser():
     add_model_options(loss)
     loss.add_argument("--dps", type=int, default=30, help="significant digits [30]")
     loss.set_defaults(run=cmd_loss)
+
+    sweep_ = commands.add_parser("sweep", help="the planar loss on a grid (comma-separated values), in parallel")
+    add_model_options(sweep_)
+    sweep_.add_argument("--dps", type=int, default=30, help="significant digits [30]")
+    sweep_.add_argument("--out", metavar="FILE", help="write the rows to FILE (.csv or .json)")
+    sweep_.add_argument("--workers", type=int, default=os.cpu_count(), help="worker processes [all cores]")
+    sweep_.set_defaults(run=cmd_sweep)
 
     duality = commands.add_parser("duality", help="the N <-> P duality on diagrams and derived expressions")
     duality.add_argument("--model", metavar="FILE", help="a TOML model file (default: the MRS model)")

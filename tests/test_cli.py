@@ -218,3 +218,32 @@ def test_loss_at_infinite_latent_dimension_says_how_it_normalises(capsys):
     result = json.loads(out)
     assert status == 0 and "sigma_u^2 and sigma_w^2 are the entry variances" in result["normalization"]
     assert result["parameters"]["M"] == "oo"
+
+
+def test_sweep_writes_csv_and_json(tmp_path, capsys):
+    out = tmp_path / "grid.csv"
+    status, text, err = run_cli(capsys, "sweep", "--N", "40,80", "--P", "60", "--M", "100", "--gamma", "1e-2,1e-4",
+                                "--dps", "12", "--workers", "2", "--out", str(out), "--json")
+    rows = json.loads(text)["rows"]
+    assert status == 0 and [(r["N"], r["gamma"]) for r in rows] == [("40", "1e-2"), ("40", "1e-4"), ("80", "1e-2"), ("80", "1e-4")]
+    assert "sweep 4/4" in err  # the progress bar, on stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == "N,gamma,loss,train_loss,Delta" and len(lines) == 5
+    from solver.solve import solve
+
+    single = solve(N=80, P=60, M=100, gamma="1e-4", dps=12)
+    assert rows[3]["loss"] == json.loads(json.dumps(single.as_dict()))["loss"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--N", "50", "--gamma", "1e-3"], "at least one parameter with several values"),
+        (["--N", "50,60", "--gamma", "1e-3", "--out", "grid.txt"], "must end in .csv or .json"),
+        (["--N", "50,-1", "--gamma", "1e-3"], "size N must be a positive integer"),
+        (["--N", "50,60", "--gamma", "1e-3", "--workers", "0"], "--workers must be at least 1"),
+    ],
+)
+def test_sweep_refuses_bad_input(capsys, argv, message):
+    status, out, err = run_cli(capsys, "sweep", "--P", "100", "--M", "300", *argv)
+    assert status == 2 and out == "" and err.count("\n") == 1 and message in err
