@@ -324,9 +324,12 @@ def cmd_loss(args):
     result["convention"] = CONVENTION
     if args.json:
         return result
-    return "\n".join([f"model {model.name}, planar theory at {args.dps} digits ({CONVENTION})",
-                       f"test loss      {result['loss']}", f"training loss  {result['train_loss']}",
-                       f"Delta          {result['Delta']}"])
+    lines = [f"model {model.name}, planar theory at {args.dps} digits ({CONVENTION})",
+             f"test loss      {result['loss']}", f"training loss  {result['train_loss']}",
+             f"Delta          {result['Delta']}"]
+    if "normalization" in result:
+        lines.append(result["normalization"])
+    return "\n".join(lines)
 
 
 def cmd_duality(args):

@@ -247,3 +247,8 @@ def test_sweep_writes_csv_and_json(tmp_path, capsys):
 def test_sweep_refuses_bad_input(capsys, argv, message):
     status, out, err = run_cli(capsys, "sweep", "--P", "100", "--M", "300", *argv)
     assert status == 2 and out == "" and err.count("\n") == 1 and message in err
+
+
+def test_loss_text_output_states_the_infinite_M_normalization(capsys):
+    status, out, _ = run_cli(capsys, "loss", "--N", "30", "--P", "40", "--gamma", "0.01", "--M", "inf", "--dps", "15")
+    assert status == 0 and out.strip().splitlines()[-1].startswith("M = inf: sigma_u^2 and sigma_w^2")
