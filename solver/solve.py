@@ -257,7 +257,8 @@ def solve(model=None, *, dps=30, spectrum=None, **params):
         first = _solve(compiled, model, bound, spectrum, gamma, dps)
     compiled.head = 3 * HEAD // 2  # a different split of the tail sums, too
     with mpmath.workdps(dps + guard + 15):
-        second = _solve(compiled, model, bound, spectrum, gamma, dps)
+        start = [first.unknowns[str(u)] for u in compiled.unknowns]
+        second = _solve(compiled, model, bound, spectrum, gamma, dps, start=start)
         for name in ("loss", "train_loss", "Delta"):
             a, b = getattr(first, name), getattr(second, name)
             if abs(a - b) > mpmath.mpf(10) ** (-dps) * abs(b):
@@ -266,9 +267,17 @@ def solve(model=None, *, dps=30, spectrum=None, **params):
     return second
 
 
-def _solve(compiled, model, bound, spectrum, gamma, dps):
-    floats = spectrum.array(limit=FLOAT_TERMS)  # only the starting point: the sums are redone exactly
+def _solve(compiled, model, bound, spectrum, gamma, dps, start=None):
+    """The root at the working precision; from ``start`` if given, else by continuation in the ridge."""
     exact = spectrum
+    target = mpmath.mpf(gamma)
+    tolerance = mpmath.mpf(10) ** (-(dps + 5))
+    if start is not None:
+        solution = _newton(compiled, start, target, exact, "mpmath", tolerance)
+        if solution is None:
+            raise SolverError(f"no solution on the physical branch at {model.regression.ridge} = {gamma}")
+        return _losses(compiled, model, bound, spectrum, gamma, dps, solution)
+    floats = spectrum.array(limit=FLOAT_TERMS)  # only the starting point: the sums are redone exactly
     n = len(compiled.unknowns)
     # infinite ridge: the free solution, reached by iterating the equations
     s = [-1e-30] * n
@@ -281,14 +290,18 @@ def _solve(compiled, model, bound, spectrum, gamma, dps):
     s = _newton(compiled, s, start, floats, "numpy", 1e-13) or s
     s, reached = _follow(compiled, s, start, float(gamma), floats, "numpy", 1e-12)
     s = [mpmath.mpf(x) for x in s]
-    target = mpmath.mpf(gamma)
-    tolerance = mpmath.mpf(10) ** (-(dps + 5))
     if reached > float(gamma):
         s, reached = _follow(compiled, s, reached, target, exact, "mpmath", tolerance)
     solution = _newton(compiled, s, target, exact, "mpmath", tolerance)
     if solution is None or reached > float(gamma) * (1 + 1e-12):
         raise SolverError(f"no solution on the physical branch at {model.regression.ridge} = {gamma}")
-    q = compiled.evaluate(solution, target, exact, "mpmath")
+    return _losses(compiled, model, bound, spectrum, gamma, dps, solution)
+
+
+def _losses(compiled, model, bound, spectrum, gamma, dps, solution):
+    """The losses at the root, through the ladder equations."""
+    target = mpmath.mpf(gamma)
+    q = compiled.evaluate(solution, target, spectrum, "mpmath")
     # the ladder equations (1 - J) r = d rhs, for the rates in beta and in gamma
     rates = {}
     for source in ("d_beta", "d_gamma"):
