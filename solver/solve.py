@@ -269,11 +269,10 @@ def solve(model=None, *, dps=30, spectrum=None, **params):
 
 def _solve(compiled, model, bound, spectrum, gamma, dps, start=None):
     """The root at the working precision; from ``start`` if given, else by continuation in the ridge."""
-    exact = spectrum
     target = mpmath.mpf(gamma)
     tolerance = mpmath.mpf(10) ** (-(dps + 5))
     if start is not None:
-        solution = _newton(compiled, start, target, exact, "mpmath", tolerance)
+        solution = _newton(compiled, start, target, spectrum, "mpmath", tolerance)
         if solution is None:
             raise SolverError(f"no solution on the physical branch at {model.regression.ridge} = {gamma}")
         return _losses(compiled, model, bound, spectrum, gamma, dps, solution)
@@ -284,15 +283,15 @@ def _solve(compiled, model, bound, spectrum, gamma, dps, start=None):
     for _ in range(4 * n + 4):
         s = [min(float(x), -1e-300) for x in compiled.evaluate(s, 1e30, floats, "numpy")["rhs"]]
     # at a ridge far above the scale of the self-energies the equations are a contraction
-    start = max(1e4 * max(1.0, max(abs(x) for x in s)), 2 * float(gamma))
+    origin = max(1e4 * max(1.0, max(abs(x) for x in s)), 2 * float(gamma))
     for _ in range(8 * n + 8):
-        s = [min(float(x), -1e-300) for x in compiled.evaluate(s, start, floats, "numpy")["rhs"]]
-    s = _newton(compiled, s, start, floats, "numpy", 1e-13) or s
-    s, reached = _follow(compiled, s, start, float(gamma), floats, "numpy", 1e-12)
+        s = [min(float(x), -1e-300) for x in compiled.evaluate(s, origin, floats, "numpy")["rhs"]]
+    s = _newton(compiled, s, origin, floats, "numpy", 1e-13) or s
+    s, reached = _follow(compiled, s, origin, float(gamma), floats, "numpy", 1e-12)
     s = [mpmath.mpf(x) for x in s]
     if reached > float(gamma):
-        s, reached = _follow(compiled, s, reached, target, exact, "mpmath", tolerance)
-    solution = _newton(compiled, s, target, exact, "mpmath", tolerance)
+        s, reached = _follow(compiled, s, reached, target, spectrum, "mpmath", tolerance)
+    solution = _newton(compiled, s, target, spectrum, "mpmath", tolerance)
     if solution is None or reached > float(gamma) * (1 + 1e-12):
         raise SolverError(f"no solution on the physical branch at {model.regression.ridge} = {gamma}")
     return _losses(compiled, model, bound, spectrum, gamma, dps, solution)
