@@ -201,10 +201,10 @@ class Model:
                 bound[symbol] = sympy.Integer(0 if noise else 1)
         return bound
 
-    def require(self, bound, names=None):
+    def require(self, bound):
         """Raise ParameterError naming the first symbol without a value."""
         for name, symbol in sorted(self.symbols.items()):
-            if (names is None or name in names) and symbol not in bound:
+            if symbol not in bound:
                 raise ParameterError(f"no value for {name}: give --{name} or --set {name}=VALUE")
 
     def key(self):

@@ -203,7 +203,7 @@ def evaluate(expr, model, values, spectrum):
         value = value.replace(lambda e: isinstance(e, CovarianceTrace), lambda e: spectrum.power_sum(e.args[0]))
     if value.free_symbols or value.has(CovarianceTrace):
         return None
-    return sympy.nsimplify(value) if value.is_Rational else value
+    return value
 
 
 def decimal(value, digits):
