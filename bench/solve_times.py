@@ -2,13 +2,15 @@
 
 1. Time per solve at dps 15, 30, 50 for M = 10^3, 10^6, 10^9 and infinity.
 2. The ratio, in one run, of an M = inf solve at dps 30 to a float64 NumPy
-   solve of the same derived equations with the spectrum truncated at 10^5.
+   solve of the same derived equations with the spectrum truncated at 10^5
+   (its 10^5 eigenvalues summed one by one).
 3. The cost at M = 10^9 against M = 10^4.
-4. A sweep at dps 30 on all cores, extrapolated to 10^4 points.
+4. A sweep of 10^4 points (100 widths N x 100 ridges) at dps 30 on all cores.
 
-    python bench/solve_times.py
+    python bench/solve_times.py [--points 10000]
 """
 
+import argparse
 import math
 import os
 import time
@@ -18,9 +20,11 @@ import numpy as np
 from diagrams import mrs
 from solver import Spectrum
 from solver.solve import _Compiled, _follow, _scaled_solve, solve
+from solver.spectrum import Listed
 from solver.sweep import sweep
 
-POINT = dict(N=200, P=300, gamma="1e-3")
+POINT = dict(P=300, gamma="1e-3")
+WIDTHS = range(200, 210)  # each figure is the mean over these N
 
 
 def timed(function, repeat=1):
@@ -30,39 +34,50 @@ def timed(function, repeat=1):
     return result, (time.perf_counter() - start) / repeat
 
 
-def float64_solve(M):
+def per_solve(M, dps):
+    return timed(lambda: [solve(dps=dps, M=M, N=N, **POINT) for N in WIDTHS])[1] / len(WIDTHS)
+
+
+def float64_solve(spectrum, N):
     """The same derived equations solved and evaluated in float64 with NumPy only."""
     model = mrs()
-    bound = model.bind({**POINT, "M": M})
+    bound = model.bind({**POINT, "N": N, "M": spectrum.size})
     compiled = _Compiled(model, bound)
-    floats = Spectrum.power_law(1, M).array()
     s = [-1e-30] * 4
-    for _ in range(40):
-        s = [min(float(x), -1e-300) for x in compiled.evaluate(s, 1e4, floats, "numpy")["rhs"]]
-    s, _ = _follow(compiled, s, 1e4, float(bound[model.regression.ridge]), floats, "numpy", 1e-12)
-    q = compiled.evaluate(s, float(bound[model.regression.ridge]), floats, "numpy")
-    rates = _scaled_solve(q, s, q["d_beta"], "numpy")
+    for _ in range(10):
+        s = [min(float(x), -1e-300) for x in compiled.evaluate(s, 1e4, spectrum, "numpy")["rhs"]]
+    s, _ = _follow(compiled, s, 1e4, float(bound[model.regression.ridge]), spectrum, "numpy", 1e-12)
+    q = compiled.evaluate(s, float(bound[model.regression.ridge]), spectrum, "numpy")
+    rates = _scaled_solve(q, s, q["d_beta"])
     return q["E_beta"][0] + sum(a * b * c for a, b, c in zip(q["E_s"], rates, s))
 
 
 def main():
-    solve(dps=15, M=1000, **POINT)  # derive once: the timings below are of solving
-    print("time per solve (seconds; each includes the second, certifying evaluation)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=10_000, help="points of the sweep [10000]")
+    points = parser.parse_args().points
+    solve(dps=15, M=1000, N=200, **POINT)  # derive once: the timings below are of solving
+    print(f"time per solve in ms (mean over N = {WIDTHS.start}..{WIDTHS.stop - 1}, P = 300, gamma = 1e-3; "
+          "each includes the certifying second evaluation)")
     print(f"{'M':>10} " + " ".join(f"{'dps ' + str(d):>9}" for d in (15, 30, 50)))
     for M in (10**3, 10**6, 10**9, math.inf):
-        row = [timed(lambda: solve(dps=d, M=M, **POINT))[1] for d in (15, 30, 50)]
-        print(f"{M!s:>10} " + " ".join(f"{t:9.2f}" for t in row))
-    _, t_inf = timed(lambda: solve(dps=30, M="inf", **POINT))
-    loss64, t_64 = timed(lambda: float64_solve(10**5), repeat=3)
-    print(f"M = inf at dps 30: {t_inf:.2f} s; float64 NumPy at M = 1e5: {t_64:.3f} s; ratio {t_inf / t_64:.1f} (target <= 3)")
-    _, t_4 = timed(lambda: solve(dps=30, M=10**4, **POINT))
-    _, t_9 = timed(lambda: solve(dps=30, M=10**9, **POINT))
-    print(f"M = 1e9 against M = 1e4 at dps 30: {t_9:.2f} s / {t_4:.2f} s = {t_9 / t_4:.2f} (target <= 2)")
-    grid = {"N": list(np.unique(np.geomspace(20, 400, 10).astype(int))), "gamma": ["1e-2", "1e-4"]}
-    points = len(grid["N"]) * len(grid["gamma"])
-    _, t_sweep = timed(lambda: sweep(grid=grid, P=300, M=1000, dps=30, progress=False))
-    print(f"sweep of {points} points at dps 30 on {os.cpu_count()} cores: {t_sweep:.1f} s, "
-          f"{t_sweep / points * 1e4 / 60:.0f} minutes for 10^4 points (target < 1)")
+        print(f"{M!s:>10} " + " ".join(f"{1e3 * per_solve(M, d):9.1f}" for d in (15, 30, 50)))
+    t_inf = per_solve("inf", 30)
+    truncated = Spectrum([Listed(tuple(repr(x) for x in Spectrum.power_law(1, 10**5).array()))])
+    float64_solve(truncated, 200)
+    _, t_64 = timed(lambda: [float64_solve(truncated, N) for N in WIDTHS])
+    t_64 /= len(WIDTHS)
+    print(f"M = inf at dps 30: {1e3 * t_inf:.1f} ms; float64 NumPy at M = 1e5: {1e3 * t_64:.1f} ms; "
+          f"ratio {t_inf / t_64:.2f} (target <= 3)")
+    t_4, t_9 = per_solve(10**4, 30), per_solve(10**9, 30)
+    print(f"M = 1e9 against M = 1e4 at dps 30: {1e3 * t_9:.1f} ms / {1e3 * t_4:.1f} ms = {t_9 / t_4:.2f} (target <= 2)")
+    side = int(round(math.sqrt(points)))
+    grid = {"N": [int(n) for n in np.geomspace(10, 2000, side)],
+            "gamma": [f"{g:.4e}" for g in np.geomspace(1e-8, 1e-1, side)]}
+    rows, t_sweep = timed(lambda: sweep(grid=grid, P=300, M="inf", dps=30, progress=False))
+    failed = sum("error" in row for row in rows)
+    print(f"sweep of {len(rows)} points at dps 30, M = inf, on {os.cpu_count()} cores: {t_sweep:.1f} s "
+          f"({failed} points failed; target < 60 s for 10^4 points on two cores)")
 
 
 if __name__ == "__main__":

@@ -60,7 +60,9 @@ def add_model_options(parser, *, spectrum=True):
                         help="value of any symbol of the model (repeatable)")
     if spectrum:
         parser.add_argument("--alpha", metavar="A", help="power-law exponent: lambda_I = I^-(1+alpha) [1]")
-        parser.add_argument("--spectrum", metavar="FILE", help="eigenvalues of Lambda, one per line")
+        parser.add_argument("--spectrum", metavar="FILE", action="append",
+                            help="eigenvalues of Lambda, one per line, and 'power_law alpha=A M=SIZE' lines; "
+                                 "repeated, the pieces add")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -113,7 +115,7 @@ def spectrum_of(args, values, model, *, required=True):
     if args.spectrum:
         if args.alpha is not None:
             raise UsageError("give either --spectrum or --alpha, not both")
-        return Spectrum.from_file(args.spectrum)
+        return sum((Spectrum.from_file(path) for path in args.spectrum[1:]), Spectrum.from_file(args.spectrum[0]))
     if latent not in values:
         raise ParameterError(f"no value for {latent}: give --{latent} (or --spectrum FILE)")
     alpha = number(args.alpha if args.alpha is not None else 1, what="alpha", error=ParameterError)
@@ -329,6 +331,9 @@ def cmd_loss(args):
              f"Delta          {result['Delta']}"]
     if "normalization" in result:
         lines.append(result["normalization"])
+    if solution.supported_digits is not None:
+        lines.append(f"the spectrum, given to {spectrum.digits} digits, supports {solution.supported_digits} "
+                     "digits of the loss" + (" (fewer than shown)" if solution.supported_digits < args.dps else ""))
     return "\n".join(lines)
 
 

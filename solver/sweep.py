@@ -21,6 +21,7 @@ from diagrams.model import mrs
 from .solve import solve
 
 COLUMNS = ("loss", "train_loss", "Delta")
+CHUNK = 50  # points per task at most
 
 
 def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=True, output=None, **fixed):
@@ -51,19 +52,26 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
     points = [dict(zip(names, values)) for values in itertools.product(*grid.values())]
     own = executor is None
     executor = executor or ProcessPoolExecutor(max_workers=os.cpu_count())
+    # points go out in chunks, so that the model and spectrum cross to a worker once per chunk
+    size = max(1, min(CHUNK, len(points) // (8 * (os.cpu_count() or 1))))
+    chunks = [points[i:i + size] for i in range(0, len(points), size)]
     try:
-        futures = [executor.submit(_solve_point, model, {**fixed, **point}, dps, spectrum) for point in points]
+        futures = [executor.submit(_solve_points, model, fixed, chunk, dps, spectrum) for chunk in chunks]
         rows = []
-        for done, (point, future) in enumerate(zip(points, futures), start=1):
-            rows.append({**point, **future.result()})
+        for chunk, future in zip(chunks, futures):
+            rows += [{**point, **result} for point, result in zip(chunk, future.result())]
             if stream is not None:
-                _bar(stream, done, len(points))
+                _bar(stream, len(rows), len(points))
     finally:
         if own:
             executor.shutdown()
     if output is not None:
         _write(rows, output)
     return rows
+
+
+def _solve_points(model, fixed, points, dps, spectrum):
+    return [_solve_point(model, {**fixed, **point}, dps, spectrum) for point in points]
 
 
 def _solve_point(model, params, dps, spectrum):

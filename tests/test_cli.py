@@ -252,3 +252,48 @@ def test_sweep_refuses_bad_input(capsys, argv, message):
 def test_loss_text_output_states_the_infinite_M_normalization(capsys):
     status, out, _ = run_cli(capsys, "loss", "--N", "30", "--P", "40", "--gamma", "0.01", "--M", "inf", "--dps", "15")
     assert status == 0 and out.strip().splitlines()[-1].startswith("M = inf: sigma_u^2 and sigma_w^2")
+
+
+def test_loss_with_a_spectrum_made_of_pieces(tmp_path, capsys):
+    # a power law from a file's power_law line plus listed spikes from a second file add up
+    law, spikes = tmp_path / "law.txt", tmp_path / "spikes.txt"
+    law.write_text("power_law alpha=1 M=300\n")
+    spikes.write_text("# two spikes\n2.0\n1.5\n")
+    status, out, _ = run_cli(capsys, "loss", "--N", "50", "--P", "80", "--gamma", "0.01", "--spectrum", str(law),
+                             "--spectrum", str(spikes), "--dps", "20", "--json")
+    combined = json.loads(out)
+    assert status == 0 and combined["parameters"]["M"] == "302"
+    # the spikes, written to 2 digits, move the loss only a little: it is known to more digits than they are
+    assert 2 < combined["supported_digits"] < 20
+    status, out, _ = run_cli(capsys, "loss", "--N", "50", "--P", "80", "--gamma", "0.01", "--M", "300", "--dps", "20",
+                             "--json")
+    assert status == 0 and float(json.loads(out)["loss"]) != float(combined["loss"])
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("power_law alpha=1\n", "expected power_law alpha=A M=SIZE"),
+        ("power_law alpha=-1 M=inf\n", "line 1: power law with alpha = -1 and M = inf: the spectral sums diverge"),
+        ("0.5\n-2\n", "line 2: eigenvalue -2 is not a non-negative number"),
+        ("0.5\nabc\n", "line 2: 'abc' is not a number"),
+    ],
+)
+def test_loss_refuses_a_malformed_spectrum_file(tmp_path, capsys, text, message):
+    path = tmp_path / "bad.txt"
+    path.write_text(text)
+    status, out, err = run_cli(capsys, "loss", "--N", "5", "--P", "8", "--gamma", "0.1", "--spectrum", str(path))
+    assert status == 2 and out == "" and err.count("\n") == 1 and message in err
+
+
+def test_loss_reports_the_digits_a_rounded_spectrum_supports(tmp_path, capsys):
+    # 16-digit eigenvalues at the interpolation threshold: the loss is printed to 30 digits,
+    # but the inputs support about 16 of them, and the output says so
+    path = tmp_path / "rounded.txt"
+    path.write_text("\n".join(f"{1 / i**2:.16g}" for i in range(1, 201)) + "\n")
+    status, out, _ = run_cli(capsys, "loss", "--N", "100", "--P", "100", "--gamma", "1e-20", "--spectrum", str(path),
+                             "--dps", "30")
+    assert status == 0
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("the spectrum, given to 16 digits, supports") and last.endswith("(fewer than shown)")
+    assert 14 <= int(last.split("supports ")[1].split()[0]) <= 16

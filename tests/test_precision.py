@@ -8,6 +8,7 @@ import pytest
 import sympy
 
 from diagrams import mrs
+from diagrams.errors import SpectrumError
 from solver import Spectrum
 from solver.solve import _Compiled, _follow, _scaled_solve, solve
 
@@ -29,23 +30,38 @@ def test_threshold_digits_at_dps_40(threshold_spectrum):
         error = abs(at_40.loss / at_80.loss - 1)
     assert error < mpmath.mpf(10) ** -35
     assert at_40.as_dict()["loss"] == mpmath.nstr(at_80.loss, 40, strip_zeros=False)
+    # the loss amplifies relative errors of the eigenvalues by about 1.5 only: the 50-digit inputs
+    # support 49 digits; what float64 loses here is lost evaluating the equations, not in the inputs
+    assert at_40.supported_digits == 49
+
+
+def test_supported_digits_match_the_effect_of_rounding_the_spectrum(threshold_spectrum, tmp_path):
+    # round the eigenvalues to 20 digits: the loss moves by about what supported_digits predicts
+    path = tmp_path / "rounded.txt"
+    with mpmath.workdps(60):
+        path.write_text("\n".join(mpmath.nstr(lam, 20) for lam in threshold_spectrum.listed()) + "\n")
+    point = dict(N=200, P=200, gamma="1e-30", dps=40)
+    rounded, exact = solve(spectrum=Spectrum.from_file(path), **point), solve(spectrum=threshold_spectrum, **point)
+    with mpmath.workdps(50):
+        moved = -mpmath.log10(abs(rounded.loss / exact.loss - 1))
+    assert rounded.supported_digits <= moved + 1 and moved < rounded.supported_digits + 4
 
 
 def test_float64_loses_the_threshold(threshold_spectrum):
-    # the same derived formula, solved and evaluated in float64 only
+    # the same derived formula, solved and evaluated in float64 only (the spectral sums of a
+    # listed spectrum are exact float64 sums)
     model = mrs()
     bound = model.bind(dict(N=200, P=200, M=500, gamma="1e-30"))
     compiled = _Compiled(model, bound)
-    floats = threshold_spectrum.array()
     s = [-1e-30] * 4
     for _ in range(40):
-        s = [min(float(x), -1e-300) for x in compiled.evaluate(s, 1e4, floats, "numpy")["rhs"]]
-    s, reached = _follow(compiled, s, 1e4, 1e-30, floats, "numpy", 1e-12)
+        s = [min(float(x), -1e-300) for x in compiled.evaluate(s, 1e4, threshold_spectrum, "numpy")["rhs"]]
+    s, reached = _follow(compiled, s, 1e4, 1e-30, threshold_spectrum, "numpy", 1e-12)
     exact = solve(spectrum=threshold_spectrum, dps=20, N=200, P=200, gamma="1e-30").loss
     error = math.inf  # float64 failing to follow the branch down to the ridge counts as losing every digit
     if reached <= 1e-30 * (1 + 1e-9):
-        q = compiled.evaluate(s, reached, floats, "numpy")
-        rates = _scaled_solve(q, s, q["d_beta"], "numpy")
+        q = compiled.evaluate(s, reached, threshold_spectrum, "numpy")
+        rates = _scaled_solve(q, s, q["d_beta"])
         if rates is not None:
             loss = q["E_beta"][0] + sum(a * b * c for a, b, c in zip(q["E_s"], rates, s))
             error = abs(loss / float(exact) - 1) if math.isfinite(loss) else math.inf
@@ -53,23 +69,72 @@ def test_float64_loses_the_threshold(threshold_spectrum):
     assert error > 1e-3
 
 
-def test_spectral_sum_at_infinite_M_against_a_closed_form():
-    # sum_I 1/(1 + Delta I^2) = (pi/sqrt(Delta) coth(pi/sqrt(Delta)) - 1)/2, for lambda_I = I^-2
+MOMENTS = [(1, 1), (1, 2), (2, 2), (2, 1), (1, 3)]
+
+
+def test_moments_at_infinite_M_against_a_closed_form():
+    # sum_I 1/(1 + p I^2) = (pi/sqrt(p) coth(pi/sqrt(p)) - 1)/2, for lambda_I = I^-2
     with mpmath.workdps(40):
-        for delta in ("1e-2", "1e-6", "1e-12"):
-            d = mpmath.mpf(delta)
-            (total,) = Spectrum.power_law(1, math.inf).sums([lambda lam: lam / (lam + d)])
-            exact = (mpmath.pi / mpmath.sqrt(d) / mpmath.tanh(mpmath.pi / mpmath.sqrt(d)) - 1) / 2
-            assert abs(total / exact - 1) < mpmath.mpf(10) ** -35
+        for pole in ("1e-2", "1e-6", "1e-12", "1e3"):
+            p = mpmath.mpf(pole)
+            total = Spectrum.power_law(1, math.inf).moments(p, [(1, 1)])[1, 1]
+            exact = (mpmath.pi / mpmath.sqrt(p) / mpmath.tanh(mpmath.pi / mpmath.sqrt(p)) - 1) / 2
+            assert abs(total / exact - 1) < mpmath.mpf(10) ** -37
 
 
-def test_long_finite_spectra_against_direct_summation():
-    with mpmath.workdps(30):
-        d = mpmath.mpf("3e-5")
-        functions = [lambda lam: lam / (lam + d), lambda lam: (lam / (lam + d)) ** 2]
-        direct = [mpmath.fsum(f(mpmath.mpf(i) ** -2) for i in range(1, 5001)) for f in functions]
-        tail = Spectrum.power_law(1, 5000).sums(functions)
-        assert all(abs(a / b - 1) < mpmath.mpf(10) ** -28 for a, b in zip(tail, direct))
+@pytest.mark.parametrize("alpha", ["1", "0.3", "4", "0", "-0.5"])
+def test_moments_of_long_power_laws_against_direct_summation(alpha):
+    M = 4000
+    with mpmath.workdps(60):
+        exponent = -(1 + mpmath.mpf(alpha))
+        eigenvalues = [mpmath.mpf(i) ** exponent for i in range(1, M + 1)]
+    for pole in ("1e-30", "1e-5", "1", "1e4"):
+        with mpmath.workdps(40):
+            p = mpmath.mpf(pole)
+            found = Spectrum.power_law(alpha, M).moments(p, MOMENTS + [(0, 1)])
+        with mpmath.workdps(60):
+            for (a, b), value in found.items():
+                direct = mpmath.fsum(lam**a / (lam + p) ** b for lam in eigenvalues)
+                assert abs(value / direct - 1) < mpmath.mpf(10) ** -37, (alpha, pole, a, b)
+
+
+def test_moments_of_a_sum_of_pieces_add(tmp_path):
+    path = tmp_path / "spikes.txt"
+    path.write_text("2.5\n0.125\n")
+    spikes, law = Spectrum.from_file(path), Spectrum.power_law("0.5", math.inf, lam_plus="0.75")
+    combined = law + spikes
+    assert combined.size == math.inf and "2 listed eigenvalues" in repr(combined)
+    with mpmath.workdps(35):
+        p = mpmath.mpf("1e-3")
+        total = combined.moments(p, MOMENTS)
+        parts = [law.moments(p, MOMENTS), spikes.moments(p, MOMENTS)]
+        for order in MOMENTS:
+            assert abs(total[order] / (parts[0][order] + parts[1][order]) - 1) < mpmath.mpf(10) ** -32
+        assert parts[1][1, 1] == mpmath.mpf("2.5") / mpmath.mpf("2.501") + mpmath.mpf("0.125") / mpmath.mpf("0.126")
+
+
+def test_power_law_parameters_are_exact_decimals():
+    # alpha = 0.3 is 3/10 at every precision, not the float64 nearest to it
+    with mpmath.workdps(50):
+        p = mpmath.mpf(10) ** 6
+        found = Spectrum.power_law("0.3", 2).moments(p, [(1, 0)])[1, 0]
+        assert abs(found - (1 + mpmath.mpf(2) ** mpmath.mpf("-1.3"))) < mpmath.mpf(10) ** -48
+
+
+def test_continuum_start_is_close_to_the_exact_moments():
+    for spectrum in (Spectrum.power_law("0.2", math.inf), Spectrum.power_law(1, 10**6), Spectrum.power_law(5, 3000)):
+        for p in (1e-12, 1e-3, 1.0, 100.0):
+            approximate = spectrum.approximate_moments(p, MOMENTS)
+            with mpmath.workdps(20):
+                exact = spectrum.moments(mpmath.mpf(p), MOMENTS)
+            assert all(abs(approximate[k] / float(exact[k]) - 1) < 1e-7 for k in MOMENTS)
+
+
+def test_moments_refuse_a_divergent_sum_and_a_non_positive_pole():
+    with pytest.raises(SpectrumError, match="diverges at M = inf"):
+        Spectrum.power_law(1, math.inf).moments(mpmath.mpf(1), [(0, 1)])
+    with pytest.raises(SpectrumError, match="positive pole"):
+        Spectrum.power_law(1, 10).moments(mpmath.mpf(-1), [(1, 1)])
 
 
 def test_infinite_M_is_the_limit_of_growing_M():
