@@ -63,7 +63,7 @@ def main():
     for M in (10**3, 10**6, 10**9, math.inf):
         print(f"{M!s:>10} " + " ".join(f"{1e3 * per_solve(M, d):9.1f}" for d in (15, 30, 50)))
     t_inf = per_solve("inf", 30)
-    truncated = Spectrum([Listed(tuple(repr(x) for x in Spectrum.power_law(1, 10**5).array()))])
+    truncated = Spectrum([Listed(tuple(repr(float(x)) for x in Spectrum.power_law(1, 10**5).array()))])
     float64_solve(truncated, 200)
     _, t_64 = timed(lambda: [float64_solve(truncated, N) for N in WIDTHS])
     t_64 /= len(WIDTHS)

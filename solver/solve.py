@@ -347,14 +347,15 @@ def solve(model=None, *, dps=30, spectrum=None, **params):
     if gamma <= 0:
         raise ParameterError("gamma must be positive for the planar solver (its ridgeless limit is derived)")
     compiled = _Compiled(model, bound)
-    # Near the interpolation threshold N - n_1 ~ sqrt(gamma): the digits lost there grow like
-    # -log10(gamma), and are paid for with guard digits. The result is computed twice, the second
-    # time with more guard digits and another split of the spectral tails, and must agree to dps digits.
-    guard = 10 + max(0, -int(mpmath.floor(mpmath.log10(mpmath.mpf(sympy.N(gamma, 20))))))
+    # Near the interpolation threshold N - sum_I lambda_I/(lambda_I + p) ~ sqrt(gamma): the digits lost
+    # there grow like -log10(gamma)/2, and are paid for with guard digits. The result is computed twice,
+    # the second time with 10 more digits and another split of the spectral tails, and must agree to
+    # dps digits.
+    guard = 10 + max(0, -int(mpmath.floor(mpmath.log10(mpmath.mpf(sympy.N(gamma, 20))) / 2)))
     with mpmath.workdps(dps + guard):
         first = _solve(compiled, model, bound, spectrum, gamma, dps)
     compiled.split = 1.5  # a different split of the tail sums, too
-    with mpmath.workdps(dps + guard + 15):
+    with mpmath.workdps(dps + guard + 10):
         start = [first.unknowns[str(u)] for u in compiled.unknowns]
         second = _solve(compiled, model, bound, spectrum, gamma, dps, start=start)
         for name in ("loss", "train_loss", "Delta"):

@@ -23,6 +23,7 @@ working precision alone, and the cost depends neither on M nor on p.
 """
 
 import math
+import operator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -238,7 +239,7 @@ class Spectrum:
             if isinstance(piece, PowerLaw) and piece.size == math.inf and any(a == 0 for a, _ in orders):
                 raise SpectrumError("sum_I (lambda_I + p)**-b diverges at M = inf")
             head = piece.size if isinstance(piece, Listed) else min(piece.size, _head_length(piece, split))
-            for order, value in _direct(_mp_values(piece, head, mpmath.mp.prec), p, orders).items():
+            for order, value in _direct(piece, head, p, orders).items():
                 totals[order] += value
             if head < piece.size:
                 for order, value in _tail(piece, head + 1, p, orders).items():
@@ -265,14 +266,15 @@ def _log2(x):
 
 
 @lru_cache(maxsize=64)
-def _extent(values):
-    """The largest and the smallest non-zero of some eigenvalues."""
-    nonzero = [v for v in values if v]
+def _extent(piece, count, prec):
+    """The largest and the smallest non-zero of the first ``count`` eigenvalues of a piece."""
+    nonzero = [v for v in _mp_values(piece, count, prec) if v]
     return max(nonzero), min(nonzero)
 
 
-def _direct(values, p, orders):
-    """sum over ``values`` of lambda**a (lambda + p)**-b for each order, in integer fixed point.
+def _direct(piece, count, p, orders):
+    """sum over the first ``count`` eigenvalues of lambda**a (lambda + p)**-b, for each order, in integer
+    fixed point.
 
     Every term is positive, so a total is at least any one of its terms; with F
     fractional bits covering the working precision below the smallest scales
@@ -280,7 +282,8 @@ def _direct(values, p, orders):
     of 2**-F is below 2**-prec of the total. Integers spare mpmath's
     per-operation overhead, the bulk of a solve's cost.
     """
-    largest, smallest = _extent(values)
+    values = _mp_values(piece, count, mpmath.mp.prec)
+    largest, smallest = _extent(piece, count, mpmath.mp.prec)
     F = mpmath.mp.prec + 20 + len(values).bit_length() + max(
         [0, -_log2(smallest), _log2(p)] + [-_log2(largest**a / (largest + p) ** b) for a, b in orders])
 
@@ -289,19 +292,16 @@ def _direct(values, p, orders):
         return x.man << shift if shift >= 0 else x.man >> -shift
 
     P, one = fixed(p), 1 << (2 * F)
-    top_a, top_b = max(a for a, _ in orders), max(b for _, b in orders)
-    totals = dict.fromkeys(orders, 0)
-    for lam in values:
-        L = fixed(lam)
-        r = one // (L + P)
-        lam_powers, r_powers = [1 << F], [1 << F]
-        for _ in range(top_a):
-            lam_powers.append(lam_powers[-1] * L >> F)
-        for _ in range(top_b):
-            r_powers.append(r_powers[-1] * r >> F)
-        for a, b in orders:
-            totals[a, b] += lam_powers[a] * r_powers[b] >> F
-    return {order: mpmath.ldexp(total, -F) for order, total in totals.items()}
+    L = [fixed(lam) for lam in values]
+    powers = {"lam": [[1 << F] * len(L), L], "r": [[1 << F] * len(L), [one // (x + P) for x in L]]}
+
+    def power(base, k):  # the k-th powers of lambda or of r = 1/(lambda + p), term by term
+        while len(powers[base]) <= k:
+            powers[base].append([x * y >> F for x, y in zip(powers[base][-1], powers[base][1])])
+        return powers[base][k]
+
+    return {(a, b): mpmath.ldexp(sum(x * y for x, y in zip(power("lam", a), power("r", b))) >> F, -F)
+            for a, b in orders}
 
 
 def _significant_digits(text):
@@ -354,9 +354,13 @@ def _float_quadrature(pieces):
         weights.append(np.ones(head))
         if head == piece.size:
             continue
-        # sum_{I > head} g(I) ~ integral from head + 1/2 of g(x) dx (the midpoint rule), taken in
-        # u = log x by Gauss-Legendre panels narrower than the summand's strip of analyticity, pi/s
+        # sum_{I=head+1}^{M} g(I) = integral_{head+1/2}^{M+1/2} g dx + (g'(head+1/2) - g'(M+1/2))/24 + ...
+        # (the midpoint rule, g' by differences), the integral taken in u = log x by Gauss-Legendre
+        # panels narrower than the summand's strip of analyticity, pi/s
         s = 1 + float(piece.alpha)
+        ends = [head] + ([] if piece.size == math.inf else [piece.size])
+        values.append(float(piece.lam_plus) * np.array([[i, i + 1] for i in ends], dtype=float).ravel() ** -s)
+        weights.append(np.array([[-1, 1] if i == head else [1, -1] for i in ends], dtype=float).ravel() / 24)
         start = math.log(head + 0.5)
         end = math.log(piece.size + 0.5) if piece.size != math.inf else start + 45 / (s - 1)
         edges = np.linspace(start, end, int((end - start) * s) + 2)
@@ -394,17 +398,20 @@ def _head_length(piece, split):
 
 @lru_cache(maxsize=64)
 def _binomials(piece, n, prec):
-    """binomial(-s, k), k < n: the Taylor coefficients of (1 + t)**-s."""
-    with mpmath.workprec(prec):
+    """The fixed-point scale F of the series, and binomial(-s, k) 2**F for k < n: the Taylor
+    coefficients of (1 + t)**-s. F leaves prec bits after the coefficients' growth, rho**-n."""
+    F = prec + 20 + int(n * math.log2(2 / _radius(piece)))
+    with mpmath.workprec(prec + 20):
         s = 1 + piece.mp(piece.alpha)
         coefficients = [mpmath.mpf(1)]
         for k in range(1, n):
             coefficients.append(coefficients[-1] * (-s - k + 1) / k)
-        return tuple(coefficients)
+        return F, tuple(int(mpmath.ldexp(c, F)) for c in coefficients)
 
 
 def _series(piece, x0, p, orders, n):
-    """Taylor coefficients in t of lambda**a (lambda + p)**-b at x = x0 (1 + t), for each order.
+    """Taylor coefficients in t of lambda**a (lambda + p)**-b at x = x0 (1 + t), for each order:
+    the zeroth and the odd ones, which are all the Euler-Maclaurin corrections need.
 
     With lambda = lambda_0 (1 + t)**-s and w = lambda_0/(lambda_0 + p), the summand is
     lambda_0**a (lambda_0 + p)**-b l**a q**b with l = (1 + t)**-s and q = 1/(1 + w (l - 1)):
@@ -412,15 +419,14 @@ def _series(piece, x0, p, orders, n):
     fixed point, as in :func:`_direct`, through u = l q and g_ab = u g_(a-1)(b-1),
     l g_(a-1)b or q g_a(b-1).
     """
-    F = mpmath.mp.prec + 20 + int(n * math.log2(2 / _radius(piece)))
+    F, l = _binomials(piece, n, mpmath.mp.prec)
     unit = 1 << F
     lam0 = piece.eigenvalue(x0)
-    l = [int(mpmath.ldexp(c, F)) for c in _binomials(piece, n, mpmath.mp.prec)]
     W = int(mpmath.ldexp(lam0 / (lam0 + p), F))
-    d = [unit] + [W * c >> F for c in l[1:]]
+    d = [W * c >> F for c in l]
     q = [unit]
     for k in range(1, n):
-        q.append(-sum(d[j] * q[k - j] for j in range(1, k + 1)) >> F)
+        q.append(-sum(map(operator.mul, d[1:k + 1], reversed(q))) >> F)
     u = _multiply(l, q, F)
     found = {(0, 0): [unit] + [0] * (n - 1)}
 
@@ -433,13 +439,14 @@ def _series(piece, x0, p, orders, n):
     series = {}
     for a, b in orders:
         scale = mpmath.ldexp(lam0**a / (lam0 + p) ** b, -F)
-        series[a, b] = [scale * c for c in g(a, b)]
+        coefficients = g(a, b)
+        series[a, b] = [scale * coefficients[0]] + [scale * c for c in coefficients[1::2]]
     return series
 
 
 def _multiply(x, y, F):
     """The product of two series in fixed point, truncated to their length."""
-    return [sum(x[j] * y[k - j] for j in range(k + 1)) >> F for k in range(len(x))]
+    return [sum(map(operator.mul, x[:k + 1], reversed(y[:k + 1]))) >> F for k in range(len(x))]
 
 
 def _tail(piece, start, p, orders):
@@ -453,14 +460,20 @@ def _tail(piece, start, p, orders):
     ends = [(start, -1)] + ([] if piece.size == math.inf else [(piece.size, 1)])
     totals = {order: _integral(piece, p, *order, start) for order in orders}
     for x0, sign in ends:
-        x0 = mpmath.mpf(x0)
-        weights = [mpmath.bernoulli(2 * j) / (2 * j) / x0 ** (2 * j - 1) for j in range(1, corrections + 1)]
-        for order, c in _series(piece, x0, p, orders, n).items():
-            terms = [w * c[2 * j + 1] for j, w in enumerate(weights)]
+        weights = _weights(x0, corrections, mpmath.mp.prec)
+        for order, c in _series(piece, mpmath.mpf(x0), p, orders, n).items():
+            terms = [w * odd for w, odd in zip(weights, c[1:])]
             totals[order] += c[0] / 2 + sign * mpmath.fsum(terms)
             if sign < 0 and abs(terms[-1]) > 2 ** (8 - mpmath.mp.prec) * abs(totals[order]):
                 raise SpectrumError(f"the Euler-Maclaurin tail of {piece} did not converge at p = {mpmath.nstr(p, 5)}")
     return totals
+
+
+@lru_cache(maxsize=64)
+def _weights(x0, corrections, prec):
+    """B_2j/(2j) / x0**(2j-1), j = 1..corrections: g^(2j-1)(x0) B_2j/(2j)! = weight_j c_(2j-1)."""
+    with mpmath.workprec(prec):
+        return [mpmath.bernoulli(2 * j) / (2 * j) / mpmath.mpf(x0) ** (2 * j - 1) for j in range(1, corrections + 1)]
 
 
 def _integral(piece, p, a, b, start):
