@@ -425,11 +425,11 @@ def _solve(compiled, model, bound, spectrum, gamma, dps, start=None):
     # infinite ridge: the free solution, reached by iterating the equations
     s = [-1e-30] * n
     for _ in range(n + 1):
-        s = [min(float(x), -1e-300) for x in compiled.evaluate(s, 1e30, spectrum, "numpy")["rhs"]]
+        s = _iterate(compiled, s, 1e30, spectrum)
     # at a ridge far above the scale of the self-energies the equations are a contraction
     origin = max(1e4 * max(1.0, max(abs(x) for x in s)), 2 * float(gamma))
     for _ in range(n + 1):
-        s = [min(float(x), -1e-300) for x in compiled.evaluate(s, origin, spectrum, "numpy")["rhs"]]
+        s = _iterate(compiled, s, origin, spectrum)
     s = (_newton(compiled, s, origin, spectrum, "numpy", 1e-13) or [s])[0]
     s, reached = _follow(compiled, s, origin, float(gamma), spectrum, "numpy", 1e-12)
     s = [mpmath.mpf(x) for x in s]
@@ -439,6 +439,14 @@ def _solve(compiled, model, bound, spectrum, gamma, dps, start=None):
     if solution is None or reached > float(gamma) * (1 + 1e-12):
         raise SolverError(f"no solution on the physical branch at {model.regression.ridge} = {gamma}")
     return _losses(compiled, model, bound, spectrum, gamma, dps, solution)
+
+
+def _iterate(compiled, s, gamma, spectrum):
+    """One step s -> rhs(s) in float64, kept on the physical branch."""
+    q = compiled.evaluate(s, gamma, spectrum, "numpy")
+    if q is None or not all(_finite(x) for x in q["rhs"]):
+        raise SolverError(f"the equations cannot be evaluated in float64 at the ridge {gamma:g}")
+    return [min(float(x), -1e-300) for x in q["rhs"]]
 
 
 def _losses(compiled, model, bound, spectrum, gamma, dps, solution, q=None):

@@ -362,7 +362,8 @@ def _float_quadrature(pieces):
         values.append(float(piece.lam_plus) * np.array([[i, i + 1] for i in ends], dtype=float).ravel() ** -s)
         weights.append(np.array([[-1, 1] if i == head else [1, -1] for i in ends], dtype=float).ravel() / 24)
         start = math.log(head + 0.5)
-        end = math.log(piece.size + 0.5) if piece.size != math.inf else start + 45 / (s - 1)
+        # to infinity, stop where the rest is below 1e-20 of the sum, or float64 ends (a mere start then)
+        end = math.log(piece.size + 0.5) if piece.size != math.inf else min(start + 45 / (s - 1), 700)
         edges = np.linspace(start, end, int((end - start) * s) + 2)
         centres, halves = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
         u = (centres[:, None] + halves[:, None] * GAUSS[0]).ravel()

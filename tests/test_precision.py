@@ -149,3 +149,20 @@ def test_infinite_M_is_the_limit_of_growing_M():
     gaps = [abs(v - infinite.loss) for v in values]
     assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 1e-3 * infinite.loss
     assert np.isclose(float(values[2]), float(infinite.loss), rtol=1e-3)
+
+
+def test_a_slowly_decaying_infinite_spectrum():
+    # alpha = 0.05: the tail beyond float64's range still matters; the exact moments carry it
+    low, high = (solve(N=100, P=200, gamma="1e-4", alpha="0.05", M="inf", dps=d) for d in (20, 40))
+    with mpmath.workdps(45):
+        assert abs(low.Delta / high.Delta - 1) < mpmath.mpf(10) ** -19
+        assert abs(low.loss / high.loss - 1) < mpmath.mpf(10) ** -19
+
+
+def test_summands_with_two_poles_are_refused():
+    from diagrams.pencil import EIGENVALUE as lam
+    from solver.solve import SolverError, moment_form
+    x = sympy.Symbol("x", positive=True)
+    with pytest.raises(SolverError, match="more than one pole"):
+        moment_form(lam / ((lam + x) * (lam + 2 * x)))
+    assert moment_form(lam**2 / (x * lam + 1) ** 2) == (1 / x, 2, {2: x**-2})
