@@ -1,9 +1,13 @@
 """largen.solver: numerics on top of what :mod:`diagrams` derives.
 
-Spectra, the Monte Carlo of the actual regression, and the ``largen`` command.
+Spectra and their moments, the Monte Carlo of the actual regression, the
+high-precision solution of the derived equations (``solver.solve``), grids
+of solutions (``solver.sweep``), and the ``largen`` command.
 """
 
 from .simulate import Simulation, simulate
+from .solve import Solution, SolverError, solve
 from .spectrum import Spectrum
+from .sweep import sweep
 
-__all__ = ["Simulation", "Spectrum", "simulate"]
+__all__ = ["Simulation", "Solution", "SolverError", "Spectrum", "simulate", "solve", "sweep"]

@@ -88,3 +88,16 @@ def test_all_self_energies_are_negative_on_the_physical_branch():
 def test_solver_refuses_bad_input(params, message):
     with pytest.raises((ParameterError, SpectrumError), match=message):
         solve(**params)
+
+
+def test_package_level_api():
+    # the API: solver.solve(model=None, *, dps=30, **params) and solver.sweep(...)
+    from concurrent.futures import ThreadPoolExecutor
+
+    import solver
+
+    result = solver.solve(N=40, P=60, M="inf", gamma="1e-3", dps=25)
+    assert isinstance(result, solver.Solution) and len(result.as_dict()["Delta"].replace(".", "").lstrip("0")) == 25
+    rows = solver.sweep(grid={"N": [40]}, P=60, M="inf", gamma="1e-3", dps=25, progress=False,
+                        executor=ThreadPoolExecutor(1))
+    assert rows[0]["Delta"] == result.as_dict()["Delta"]
