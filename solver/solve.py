@@ -290,7 +290,9 @@ def _follow(compiled, s, start, target, spectrum, backend, tolerance):
     while log > goal:
         trial = max(log - step, goal)
         guess = [a * exp((trial - log) * t) for a, t in zip(s, tangent)]
-        found = _newton(compiled, guess, _ridge(trial, backend), spectrum, backend, tolerance)
+        # on the way the root is only the next step's start: a loose tolerance does
+        found = _newton(compiled, guess, _ridge(trial, backend), spectrum, backend,
+                        tolerance if trial == goal else max(tolerance, 1e-6))
         if found is None:
             step /= 2
             if step < 1e-4:

@@ -341,7 +341,7 @@ def _float_values(piece, count):
     return float(piece.lam_plus) * np.arange(1, count + 1, dtype=float) ** -(1 + float(piece.alpha))
 
 
-FLOAT_HEAD = 2000  # eigenvalues of a power law kept one by one in the float64 quadrature
+FLOAT_HEAD = 500  # eigenvalues of a power law kept one by one in the float64 quadrature
 GAUSS = np.polynomial.legendre.leggauss(12)  # nodes and weights of each panel of the tail
 
 
