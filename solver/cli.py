@@ -13,6 +13,7 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
+import mpmath
 import sympy
 
 from diagrams import load_model, mrs
@@ -331,9 +332,10 @@ def cmd_loss(args):
              f"Delta          {result['Delta']}"]
     if "normalization" in result:
         lines.append(result["normalization"])
-    if solution.supported_digits is not None:
-        lines.append(f"the spectrum, given to {spectrum.digits} digits, supports {solution.supported_digits} "
-                     "digits of the loss" + (" (fewer than shown)" if solution.supported_digits < args.dps else ""))
+    if solution.condition is not None:
+        lines.append(f"condition number {mpmath.nstr(solution.condition, 3)} in the listed eigenvalues: exact to the "
+                     f"{spectrum.digits} digits written, they support {solution.supported_digits} digits of the loss"
+                     + (" (fewer than shown)" if solution.supported_digits < args.dps else ""))
     return "\n".join(lines)
 
 

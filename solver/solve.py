@@ -58,7 +58,8 @@ class Solution:
     parameters: dict
     dps: int
     normalization: str = ""
-    supported_digits: object = None  # int, for a spectrum given to finitely many digits
+    condition: object = None  # kappa = sum_I |d log L/d log lambda_I| over listed eigenvalues (mpf)
+    supported_digits: object = None  # digits of the loss that listed eigenvalues, exact as written, support
 
     def as_dict(self):
         digits = lambda x: mpmath.nstr(x, self.dps, strip_zeros=False)  # noqa: E731
@@ -71,7 +72,8 @@ class Solution:
             "parameters": self.parameters,
             "dps": self.dps,
             **({"normalization": self.normalization} if self.normalization else {}),
-            **({"supported_digits": self.supported_digits} if self.supported_digits is not None else {}),
+            **({"condition": mpmath.nstr(self.condition, 3), "supported_digits": self.supported_digits}
+               if self.condition is not None else {}),
         }
 
 
@@ -366,18 +368,20 @@ def solve(model=None, *, dps=30, spectrum=None, **params):
                 raise SolverError(f"the {name} is not stable to {dps} digits "
                                   f"({mpmath.nstr(a, dps)} against {mpmath.nstr(b, dps)} with more guard digits)")
         if not spectrum.exact:
-            second = replace(second, supported_digits=_supported_digits(compiled, model, bound, spectrum, second))
+            kappa = _condition(compiled, model, bound, spectrum, second)
+            digits = spectrum.digits - (mpmath.log10(kappa) if kappa else 0)
+            second = replace(second, condition=kappa, supported_digits=int(mpmath.floor(digits)))
     return second
 
 
-def _supported_digits(compiled, model, bound, spectrum, solution):
-    """How many digits of the loss the listed eigenvalues support.
+def _condition(compiled, model, bound, spectrum, solution):
+    """kappa = sum_I |d log L / d log lambda_I| over the listed eigenvalues.
 
-    A list whose longest entry has d significant digits is taken as known to
-    d digits, relatively. The loss amplifies relative errors of the eigenvalues
-    by kappa = sum_I |d log L / d log lambda_I|, found through the moments:
-    dL/dT for each moment by re-solving with the moment shifted, times
-    dT/dlambda_I. The inputs support d - log10(kappa) digits.
+    The loss amplifies relative errors of the listed eigenvalues by at most
+    kappa. It is found through the moments: dL/dT for each moment by
+    re-solving with the moment shifted, times dT/dlambda_I. A list whose
+    longest entry has d significant digits, if exact to those digits, supports
+    d - log10(kappa) digits of the loss.
     """
     gamma = bound[model.regression.ridge]
     target = mpmath.mpf(sympy.N(gamma, mpmath.mp.dps))
@@ -405,10 +409,7 @@ def _supported_digits(compiled, model, bound, spectrum, solution):
         # lambda dT_ab/dlambda = lambda**a (lambda + p)**-b (a - b lambda/(lambda + p))
         kappa += abs(mpmath.fsum(slope * lam**a / (lam + q["poles"][k]) ** b * (a - b * lam / (lam + q["poles"][k]))
                                  for (k, a, b), slope in slopes.items()))
-    kappa /= abs(reference)
-    if not kappa:
-        return spectrum.digits
-    return int(mpmath.floor(spectrum.digits - mpmath.log10(kappa)))
+    return kappa / abs(reference)
 
 
 def _solve(compiled, model, bound, spectrum, gamma, dps, start=None):

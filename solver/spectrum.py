@@ -247,7 +247,7 @@ class Spectrum:
         return totals
 
     def approximate_moments(self, p, orders):
-        """The moments in float64, to about six digits: a starting point, not a result.
+        """The moments in float64, to about twelve digits: a starting point, not a result.
 
         Each piece becomes a float64 quadrature: the eigenvalues of a direct head,
         then the continuum approximation of a long power law's tail.
@@ -268,7 +268,7 @@ def _log2(x):
 @lru_cache(maxsize=64)
 def _extent(piece, count, prec):
     """The largest and the smallest non-zero of the first ``count`` eigenvalues of a piece."""
-    nonzero = [v for v in _mp_values(piece, count, prec) if v]
+    nonzero = [v for v in _mp_values(piece, count, prec) if v] or [mpmath.mpf(1)]
     return max(nonzero), min(nonzero)
 
 

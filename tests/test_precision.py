@@ -32,7 +32,7 @@ def test_threshold_digits_at_dps_40(threshold_spectrum):
     assert at_40.as_dict()["loss"] == mpmath.nstr(at_80.loss, 40, strip_zeros=False)
     # the loss amplifies relative errors of the eigenvalues by about 1.5 only: the 50-digit inputs
     # support 49 digits; what float64 loses here is lost evaluating the equations, not in the inputs
-    assert at_40.supported_digits == 49
+    assert at_40.supported_digits == 49 and 1 < at_40.condition < 2
 
 
 def test_supported_digits_match_the_effect_of_rounding_the_spectrum(threshold_spectrum, tmp_path):
