@@ -176,8 +176,8 @@ class _Compiled:
 
     def __init__(self, model, bound):
         derived = _derived(model)
-        self.theory, self.shape, self.functions = derived.theory, derived.shape, derived.functions
-        self.unknowns = list(self.theory.unknowns)
+        self.shape, self.functions = derived.shape, derived.functions
+        self.unknowns = list(derived.theory.unknowns)
         latent = model.spaces[model.latent]
         values = dict(bound)
         if values.get(latent) == sympy.oo:
