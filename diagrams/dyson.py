@@ -33,15 +33,8 @@ from functools import cached_property
 import sympy
 
 from .model import mrs
-from .pencil import EIGENVALUE, SOURCE, ridge_pencil
-
-INDEX = sympy.Symbol("I", integer=True, positive=True)
-EIGENVALUES = sympy.IndexedBase("lambda", positive=True)
-
-
-def spectral_sum(summand, size):
-    """sum_{I=1}^{size} summand(lambda_I), for a summand written in ``EIGENVALUE``."""
-    return sympy.Sum(summand.subs(EIGENVALUE, EIGENVALUES[INDEX]), (INDEX, 1, size))
+from .pencil import ridge_pencil
+from .spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, spectral_sum
 
 
 @dataclass(frozen=True)

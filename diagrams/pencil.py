@@ -39,9 +39,7 @@ from dataclasses import dataclass
 import sympy
 
 from .errors import ModelError
-
-EIGENVALUE = sympy.Symbol("lambda", positive=True)  # a latent eigenvalue, inside spectral sums
-SOURCE = sympy.Symbol("beta")  # the source of the test loss
+from .spectral import EIGENVALUE, SOURCE
 
 
 @dataclass(frozen=True)

@@ -31,18 +31,12 @@ from functools import cached_property
 
 import sympy
 
-from .dyson import EIGENVALUES, INDEX, planar_theory
+from .dyson import planar_theory
 from .errors import LargenError
 from .model import mrs
-from .pencil import EIGENVALUE, SOURCE
+from .spectral import DELTA, EIGENVALUE, EIGENVALUES, INDEX, SOURCE, effective_dimension
 
-DELTA = sympy.Symbol("Delta", positive=True)
 X = sympy.Symbol("x", positive=True)
-
-
-def effective_dimension(k):
-    """The symbol n_k = sum_I (lambda_I/(lambda_I + Delta))**k."""
-    return sympy.Symbol(f"n{k}", positive=True)
 
 
 @dataclass(frozen=True)
