@@ -1,0 +1,274 @@
+"""A point: a model with every parameter and its covariance spectrum bound.
+
+:func:`bind` is the one place where the values given by name, the spectrum of
+the latent covariance and the latent size are checked against each other and
+against the model, and where M = inf is given its meaning. The planar solver,
+the Monte Carlo, the sweep and the command line all start from a
+:class:`Point`.
+
+At M = inf an entry variance such as ``sigma_u**2/M`` would vanish. The planar
+theory is then read with the latent size set to 1 outside the spectral sums,
+so that the parameters whose variances carry the latent size are the entry
+variances themselves; :attr:`Point.normalization` says which ones, read off
+the model's variance expressions.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import mpmath
+import sympy
+
+from diagrams.errors import ModelError, ParameterError, SpectrumError
+from diagrams.model import Model, mrs
+from diagrams.symbols import is_size_name, number
+
+from .spectrum import Spectrum
+
+__all__ = ["Point", "bind", "noise_parameters"]
+
+SIZES = ("real", "integer")
+
+
+@dataclass(frozen=True)
+class Point:
+    """A model at one point of its parameter space, with its spectrum.
+
+    Attributes
+    ----------
+    model : diagrams.Model
+    spectrum : Spectrum or None
+        None only for a partial point (``complete=False``) without a latent size.
+    values : dict
+        Symbol -> exact sympy number, for every symbol of the model (those given,
+        for a partial point); the latent size is ``oo`` at M = inf.
+    latent_infinite : bool
+    normalization : str
+        At M = inf, the sentence naming the parameters that lose their 1/M;
+        "" otherwise.
+    scaled_values : dict
+        The values the planar theory is evaluated at: at M = inf the latent
+        size is 1 outside the spectral sums.
+    """
+
+    model: Model = field(repr=False)
+    spectrum: object
+    values: dict
+    latent_infinite: bool
+    normalization: str
+    scaled_values: dict = field(repr=False)
+
+    def parameters(self):
+        """The values by name, as text, sorted by name: for output.
+
+        Examples
+        --------
+        >>> bind(N=2, P=3, M=4, gamma="0.5").parameters()["gamma"]
+        '1/2'
+        """
+        return {s.name: str(v) for s, v in sorted(self.values.items(), key=lambda kv: kv[0].name)}
+
+    def size(self, space):
+        """The size of the index space ``space`` (a number fixed by the model, or its symbol's value).
+
+        Examples
+        --------
+        >>> bind(N=2, P=3, M=4, gamma=1).size("N")
+        2
+        """
+        return sympy.sympify(self.model.spaces[space]).xreplace(self.values)
+
+
+def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
+    """Bind parameter values (by name) and a spectrum to ``model``.
+
+    Parameters
+    ----------
+    model : diagrams.Model, optional
+        A ridge-regression model; the MRS model by default.
+    spectrum : Spectrum, optional
+        The spectrum of the latent covariance. By default a power law
+        lambda_I = I**-(1 + alpha) with ``alpha`` (default 1) and the latent
+        size given in ``params``; ``alpha`` cannot be given with a spectrum.
+    sizes : {"real", "integer"}
+        "real" (the planar theory): sizes are positive reals, the latent size
+        may be infinite (``math.inf``, ``mpmath.inf``, ``"inf"``, ``sympy.oo``).
+        "integer" (the Monte Carlo): finite positive integers.
+    complete : bool
+        If True, every symbol of the model must have a value (the label noise
+        defaults to 0 and other lower-case scales to 1). If False, the point
+        holds the values given, and no spectrum when neither it nor the latent
+        size is given (an exact expression evaluated where it can be).
+    **params
+        Values of the model's symbols by name: numbers, or text read exactly.
+
+    Returns
+    -------
+    Point
+
+    Raises
+    ------
+    ParameterError
+        An unknown or missing symbol, a value out of range, a latent size the
+        spectrum contradicts.
+    SpectrumError
+        A divergent or empty spectrum, or an infinite one for the Monte Carlo.
+
+    Examples
+    --------
+    >>> point = bind(N=3, P=5, M="inf", gamma="1e-3")
+    >>> point.latent_infinite, point.normalization
+    (True, 'M = inf: sigma_u^2 and sigma_w^2 are the entry variances themselves (no 1/M)')
+    >>> bind(N=3, P=5, gamma=1)
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ParameterError: no value for M: give M or a spectrum
+    >>> bind(N=3, P=5, M=4, gamma=1, sizes="integer").values[sympy.Symbol("N", positive=True, integer=True)]
+    3
+    """
+    model = mrs() if model is None else model
+    if not isinstance(model, Model):
+        raise ModelError(f"expected a diagrams.Model, got {type(model).__name__}")
+    if model.regression is None:
+        raise ModelError(f"model {model.name} is not a ridge-regression model")
+    if sizes not in SIZES:
+        raise ParameterError(f"sizes must be 'real' or 'integer', got {sizes!r}")
+    if spectrum is not None and not isinstance(spectrum, Spectrum):
+        raise SpectrumError(f"expected a Spectrum, got {type(spectrum).__name__}")
+    params = {name: _plain(value) for name, value in params.items()}
+    latent = model.latent
+    fixed = sympy.sympify(model.spaces[latent])  # an integer when the model file fixes it
+    if "alpha" in params and "alpha" not in model.symbols:
+        if spectrum is not None:
+            raise ParameterError("give either a spectrum or alpha, not both")
+        alpha = params.pop("alpha")
+    else:
+        alpha = 1
+    if fixed.is_Symbol and latent in params:
+        size = number(params[latent], what=latent, error=ParameterError)
+    elif fixed.is_Symbol:
+        size = None
+    else:
+        if latent in params:
+            raise ParameterError(f"the latent size is fixed to {fixed} by model {model.name}")
+        size = fixed
+    if spectrum is None and size is not None:
+        if size == sympy.oo and sizes == "integer":
+            raise SpectrumError(f"the Monte Carlo needs a finite spectrum: {latent} = inf")
+        if size != sympy.oo and not (size.is_integer and size > 0):
+            raise ParameterError(f"size {latent} must be a positive integer or inf for a power-law spectrum, "
+                                 f"got {_short(size)}")
+        spectrum = Spectrum.power_law(alpha, math.inf if size == sympy.oo else size)
+    elif spectrum is None and complete:
+        raise ParameterError(f"no value for {latent}: give {latent} or a spectrum")
+    if spectrum is not None:
+        if not spectrum.pieces or spectrum.size == 0:
+            raise SpectrumError("the spectrum has no eigenvalues")
+        infinite = spectrum.size == math.inf
+        if size is not None and ((size == sympy.oo) != infinite or (not infinite and size != spectrum.size)):
+            have = "infinitely many" if infinite else spectrum.size
+            raise ParameterError(f"{latent} = {_short(size)} but the spectrum has {have} eigenvalues")
+        if infinite and sizes == "integer":
+            raise SpectrumError(f"the Monte Carlo needs a finite spectrum: {spectrum} has infinitely many eigenvalues")
+        size = sympy.oo if infinite else sympy.Integer(spectrum.size)
+        if fixed.is_Symbol:
+            params[latent] = size
+    values = model.bind(params, defaults=complete, integer_sizes=sizes == "integer")
+    if complete:
+        model.require(values)
+    for symbol, value in values.items():
+        if value == sympy.oo and symbol != fixed:
+            kind = "size" if is_size_name(symbol.name) else "parameter"
+            raise ParameterError(f"{kind} {symbol.name} must be finite (only the latent size {latent} may be inf)")
+    infinite = size == sympy.oo
+    scaled = dict(values)
+    if infinite:
+        scaled[fixed] = sympy.Integer(1)
+    return Point(model=model, spectrum=spectrum, values=values, latent_infinite=infinite,
+                 normalization=normalization(model) if infinite else "", scaled_values=scaled)
+
+
+def normalization(model):
+    """The sentence saying what the variances mean at M = inf, read off the model.
+
+    Each variance (of a feature matrix, of the teacher, of the label noise)
+    that depends on the latent size is, with the latent size set to 1, an entry
+    variance itself.
+
+    Examples
+    --------
+    >>> from diagrams.model import deep_linear
+    >>> normalization(deep_linear(2))
+    'M = inf: sigma_1^2 and sigma_w^2 are the entry variances themselves (no 1/M)'
+    """
+    latent = model.spaces[model.latent]
+    r = model.regression
+    variances = [model.matrices[name].variance for name in r.features] + [r.teacher_variance, r.noise_variance]
+    carried, factors = [], []
+    for variance in map(sympy.sympify, variances):
+        if variance.has(latent):
+            at_one = variance.subs(latent, 1)
+            carried.append(_caret(at_one))
+            factors.append(_caret(sympy.simplify(variance / at_one)) if at_one != 0 else str(latent))
+    if not carried:
+        return f"{latent} = inf: no variance depends on {latent}, which is 1 outside the spectral sums"
+    names = " and ".join([", ".join(carried[:-1]), carried[-1]] if len(carried) > 1 else carried)
+    verb = "are the entry variances themselves" if len(carried) > 1 else "is the entry variance itself"
+    return f"{latent} = inf: {names} {verb} (no {' or '.join(dict.fromkeys(factors))})"
+
+
+def noise_parameters(model, variance):
+    """The value of the noise symbol that makes the label-noise variance ``variance``.
+
+    Examples
+    --------
+    >>> noise_parameters(mrs(), "0.25")
+    {'sigma_eps': 1/2}
+    >>> noise_parameters(mrs(), 0)
+    {'sigma_eps': 0}
+    """
+    variance = number(_plain(variance), what="noise variance", error=ParameterError)
+    if variance < 0:
+        raise ParameterError(f"noise variance must be non-negative, got {_short(variance)}")
+    if variance == sympy.oo:
+        raise ParameterError("noise variance must be finite, got inf")
+    expr = sympy.sympify(model.regression.noise_variance)
+    free = sorted(expr.free_symbols, key=lambda s: s.name)
+    if not free:
+        if expr == variance:
+            return {}
+        raise ParameterError(f"model {model.name} fixes the noise variance to {expr}: it cannot be {_short(variance)}")
+    if len(free) > 1:
+        names = ", ".join(s.name for s in free)
+        raise ParameterError(f"the noise variance {expr} of model {model.name} has several symbols ({names}): "
+                             "set them one by one")
+    (symbol,) = free
+    unknown = sympy.Dummy("x", nonnegative=True)
+    roots = sympy.solve(sympy.Eq(expr.xreplace({symbol: unknown}), variance), unknown)
+    if not roots:
+        raise ParameterError(f"no non-negative {symbol.name} gives the noise variance {expr} = {_short(variance)}")
+    return {symbol.name: min(roots)}
+
+
+def _plain(value):
+    """mpmath numbers as exact sympy numbers (inf as oo); anything else as it is."""
+    if isinstance(value, mpmath.mpf):
+        if mpmath.isinf(value):
+            return sympy.oo if value > 0 else -sympy.oo
+        if mpmath.isnan(value):
+            raise ParameterError("a value is NaN")
+        man, exp = value.man_exp
+        return sympy.Integer(man) * sympy.Integer(2) ** exp
+    if isinstance(value, float) and math.isinf(value):
+        return sympy.oo if value > 0 else -sympy.oo
+    return value
+
+
+def _caret(expr):
+    return sympy.sstr(expr).replace("**", "^")
+
+
+def _short(value):
+    """A number for a message: exact when short, else 6 significant digits."""
+    text = str(value)
+    return text if len(text) <= 20 else sympy.N(value, 6).__str__()
