@@ -23,15 +23,28 @@ sigma_u**2/M
 ['M', 'N', 'P', 'gamma', 'sigma_eps', 'sigma_u', 'sigma_w']
 """
 
+import keyword
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import networkx as nx
 import sympy
+from sympy.matrices.expressions import Trace
 
+from . import spectral
 from .errors import ModelError, ParameterError
-from .symbols import identifiers, is_size_name, number, parameter_symbol, parse, size_symbol
+from .grammar import FUNCTIONS
+from .symbols import is_size_name, number, parameter_symbol, parse, size_symbol
+
+__all__ = [
+    "ENSEMBLES", "Gaussian", "Regression", "Model", "ridge_model", "mrs", "deep_linear", "reserved",
+    "MAX_NAME",
+]
 
 ENSEMBLES = ("real", "complex", "symmetric", "hermitian")
+MAX_NAME = 80  # characters of a model's name, which titles tables and documents
+_ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -81,11 +94,29 @@ class Model:
     """
 
     def __init__(self, name, spaces, matrices, covariances=None, regression=None):
+        if not isinstance(name, str) or not name or len(name) > MAX_NAME or not name.isprintable():
+            raise ModelError(f"a model's name must be printable text of 1 to {MAX_NAME} characters, got {name!r}"[:200])
+        if not isinstance(spaces, Mapping) or not spaces:
+            raise ModelError(f"model {name}: spaces must be a non-empty dict of name -> size")
         graph = nx.MultiDiGraph(name=name)
         covariances = dict(covariances or {})
         for space, size in spaces.items():
-            graph.add_node(space, size=sympy.sympify(size), covariance=covariances.get(space))
+            if not isinstance(space, str):
+                raise ModelError(f"model {name}: a space's name must be text, got {space!r}")
+            size = _size(size, f"size of space {space}")
+            if isinstance(size, sympy.Symbol) and size.name != space:
+                raise ModelError(f"model {name}: space {space} has the size of another name, {size}")
+            graph.add_node(space, size=size, covariance=covariances.get(space))
+        unknown = set(covariances) - set(spaces)
+        if unknown:
+            raise ModelError(f"model {name}: a covariance on undeclared space {sorted(unknown)[0]!r}")
+        seen = set()
         for matrix in matrices:
+            if not isinstance(matrix, Gaussian):
+                raise ModelError(f"model {name}: {matrix!r} is not a Gaussian matrix"[:200])
+            if matrix.name in seen:
+                raise ModelError(f"model {name}: two matrices are named {matrix.name}")
+            seen.add(matrix.name)
             for side in (matrix.rows, matrix.cols):
                 if side not in graph:
                     raise ModelError(f"matrix {matrix.name} uses undeclared space {side!r}")
@@ -95,12 +126,24 @@ class Model:
                 raise ModelError(f"Wigner matrix {matrix.name} must act on one space")
             if matrix.dressed and graph.nodes[matrix.rows]["covariance"] is None:
                 raise ModelError(f"matrix {matrix.name}: space {matrix.rows} has no covariance")
+            matrix = Gaussian(matrix.name, matrix.rows, matrix.cols,
+                              _variance(matrix.variance, f"variance of {matrix.name}"),
+                              matrix.ensemble, matrix.dressed)
             graph.add_edge(matrix.cols, matrix.rows, key=matrix.name, matrix=matrix)
+        if regression is not None:
+            if not isinstance(regression, Regression):
+                raise ModelError(f"model {name}: regression must be a Regression")
+            regression = Regression(regression.features, regression.data,
+                                    _variance(regression.teacher_variance, "teacher variance"),
+                                    _variance(regression.noise_variance, "noise variance"),
+                                    regression.ridge)
+        # models are hashed and cached: nothing may change the quiver afterwards
         self.name = name
-        self.graph = graph
+        self.graph = nx.freeze(graph)
         self.regression = regression
         if regression is not None:
             self._check_regression()
+        self._check_names()
 
     # -- the quiver -------------------------------------------------------
     @property
@@ -124,13 +167,24 @@ class Model:
         if self.regression is not None:
             r = self.regression
             exprs += [r.teacher_variance, r.noise_variance, r.ridge]
-        found = set().union(*(sympy.sympify(e).free_symbols for e in exprs))
+        found = set().union(*(e.free_symbols for e in exprs))
         return {s.name: s for s in found}
 
     @property
     def sizes(self):
         """The size symbols, by name."""
         return {n: s for n, s in self.symbols.items() if s in set(self.spaces.values())}
+
+    @property
+    def fixed_sizes(self):
+        """Space name -> size, for the spaces whose size is a number rather than a symbol.
+
+        Examples
+        --------
+        >>> ridge_model("w", [("U", 5, "1/M")]).fixed_sizes
+        {'5': 5}
+        """
+        return {space: size for space, size in self.spaces.items() if size.is_Number}
 
     # -- regression roles ---------------------------------------------------
     @property
@@ -159,25 +213,55 @@ class Model:
             if matrices[name].cols != space:
                 raise ModelError(f"feature {name} does not act on space {space}")
             space = matrices[name].rows
+        if not isinstance(r.ridge, sympy.Symbol) or is_size_name(r.ridge.name):
+            raise ModelError(f"model {self.name}: the ridge must be a lower-case parameter, got {r.ridge}")
+
+    def _check_names(self):
+        """Every name a user may write is an ASCII identifier, unreserved and used once."""
+        kinds = {}
+        for symbol in self.symbols:
+            kinds[symbol] = "size" if is_size_name(symbol) else "parameter"
+        for space in self.spaces:
+            covariance = self.covariance(space)
+            if covariance is not None:
+                kinds.setdefault(f"tr_{covariance}", "covariance trace")
+        for names, kind in ((self.matrices, "matrix"), ({c for c in map(self.covariance, self.spaces) if c}, "covariance")):
+            for name in names:
+                if name in kinds:
+                    raise ModelError(f"model {self.name}: {kind} {name} has the name of a {kinds[name]}")
+                kinds[name] = kind
+        for name, kind in kinds.items():
+            reason = reserved(name)
+            if reason:
+                raise ModelError(f"model {self.name}: the {kind} name {name!r} {reason}")
 
     # -- parameters ---------------------------------------------------------
-    def bind(self, values, *, defaults=True):
+    def bind(self, values, *, defaults=True, integer_sizes=False):
         """Check parameter values against the model and return ``{Symbol: number}``.
 
-        Sizes must be positive integers (``oo`` is allowed for a space and
-        checked by whoever uses it), every other parameter non-negative. With
-        ``defaults``, the label noise defaults to 0 and other lower-case scales
-        to 1; sizes and the ridge must be given.
+        Sizes must be positive reals or ``oo`` (the planar theory is analytic
+        in them); with ``integer_sizes`` (a Monte Carlo) positive integers or
+        ``oo``. Every other parameter must be non-negative. NaN and complex
+        values are refused. With ``defaults``, the label noise defaults to 0
+        and other lower-case scales to 1; sizes and the ridge must be given.
 
         Examples
         --------
         >>> mrs().bind({"N": 3, "P": "5", "M": 4, "gamma": "0.5"})[parameter_symbol("gamma")]
         1/2
+        >>> mrs().bind({"N": "2.5"}, defaults=False)
+        {N: 5/2}
+        >>> mrs().bind({"N": "2.5"}, integer_sizes=True)
+        Traceback (most recent call last):
+        ...
+        diagrams.errors.ParameterError: size N must be a positive integer, got 5/2
         >>> mrs().bind({"Q": 1})
         Traceback (most recent call last):
         ...
         diagrams.errors.ParameterError: model mrs has no symbol 'Q' (its symbols: M, N, P, gamma, sigma_eps, sigma_u, sigma_w)
         """
+        if not isinstance(values, Mapping):
+            raise ParameterError(f"parameter values must be a dict of name -> value, got {type(values).__name__}")
         symbols = self.symbols
         bound = {}
         for name, value in values.items():
@@ -186,9 +270,11 @@ class Model:
                 raise ParameterError(f"model {self.name} has no symbol {name!r} (its symbols: {known})")
             value = number(value, what=name, error=ParameterError)
             if is_size_name(name):
-                if value != sympy.oo and (not value.is_integer or value <= 0):
+                if integer_sizes and (value != sympy.oo and (not value.is_integer or value <= 0)):
                     raise ParameterError(f"size {name} must be a positive integer, got {value}")
-            elif value < 0:
+                if not value.is_extended_positive:
+                    raise ParameterError(f"size {name} must be positive, got {value}")
+            elif value.is_extended_negative:
                 raise ParameterError(f"{name} must be non-negative, got {value}")
             bound[symbols[name]] = value
         if defaults:
@@ -225,7 +311,7 @@ class Model:
 
 
 def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
-                teacher="sigma_w**2/M", noise="sigma_eps**2", ridge="gamma"):
+                teacher=None, noise="sigma_eps**2", ridge="gamma"):
     """A ridge-regression model with a chain of linear feature maps.
 
     Parameters
@@ -234,40 +320,67 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
     features : list of (matrix, width, variance)
         Applied to the data first, in order; ``width`` names the space the
         matrix maps into (a size name or a positive integer), ``variance`` is
-        its entry variance as text.
-    latent, samples : str
-        Size names of the latent and sample spaces.
+        its entry variance as text (or an exact number).
+    latent, samples : str or int
+        Size names (or fixed sizes) of the latent and sample spaces.
     covariance : str
         Name of the diagonal covariance of the data (on the latent space).
     teacher, noise, ridge : str
-        Teacher entry variance, label-noise variance, and the ridge symbol.
+        Teacher entry variance [``sigma_w**2/<latent>``], label-noise variance,
+        and the ridge symbol.
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    ModelError
+        For text outside the grammar, an undeclared size, a reserved or
+        repeated name, or a variance that is negative or not real for some
+        positive value of its parameters.
 
     Examples
     --------
     >>> ridge_model("deep2", [("U1", "N1", "sigma_1**2/M"), ("U2", "N2", "sigma_2**2/N1")]).feature_spaces
     ['M', 'N1', 'N2']
+    >>> ridge_model("w", [("U", "N", "sigma_u**2/M")], ridge="lambda")
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ModelError: model w: the ridge 'lambda' is a Python keyword
     """
-    if not features:
+    if not isinstance(name, str):
+        raise ModelError(f"a model's name must be text, got {type(name).__name__}")
+    if not isinstance(features, (list, tuple)) or not features:
         raise ModelError(f"model {name}: at least one feature layer is needed")
-    spaces = {latent: _size(latent, "latent size"), samples: _size(samples, "sample size")}
-    for matrix, width, _ in features:
-        width = str(width)
-        if width in spaces:
-            raise ModelError(f"model {name}: width {width} of {matrix} is already a space")
-        spaces[width] = _size(width, f"width of {matrix}")
-    namespace = {s: size for s, size in spaces.items() if isinstance(size, sympy.Symbol)}
+    for layer in features:
+        if not isinstance(layer, (list, tuple)) or len(layer) != 3:
+            raise ModelError(f"model {name}: a feature layer is (matrix, width, variance), got {layer!r}"[:200])
+    spaces = {}
+    for space, what in ((latent, "latent size"), (samples, "sample size"),
+                        *((width, f"width of {matrix}") for matrix, width, _ in features)):
+        size = _size(space, what)
+        if str(space) in spaces:
+            raise ModelError(f"model {name}: {what} {space} is already a space")
+        spaces[str(space)] = size
+    latent, samples = str(latent), str(samples)
+    namespace = _Declaring({s: size for s, size in spaces.items() if isinstance(size, sympy.Symbol)}, name)
 
     def expression(text, what):
-        for ident in sorted(identifiers(text)):
-            if ident not in namespace:
-                if is_size_name(ident):
-                    raise ModelError(f"{what}: undefined symbol {ident!r} (not a declared size)")
-                namespace[ident] = parameter_symbol(ident)
-        return parse(text, namespace, what=what, error=ModelError)
+        if isinstance(text, str):
+            return parse(text, namespace, what=what, error=ModelError)
+        return number(text, what=what, error=ModelError)
 
+    for label, value in (("ridge", ridge), ("covariance", covariance)):
+        if not isinstance(value, str) or not _ASCII_IDENTIFIER.fullmatch(value):
+            raise ModelError(f"model {name}: the {label} {value!r} is not a name")
+        if keyword.iskeyword(value):
+            raise ModelError(f"model {name}: the {label} {value!r} is a Python keyword")
+    if is_size_name(ridge):
+        raise ModelError(f"model {name}: the ridge {ridge!r} must begin with a lower-case letter")
     matrices, previous = [], latent
     for matrix, width, variance in features:
-        if not str(matrix).isidentifier():
+        if not isinstance(matrix, str) or not _ASCII_IDENTIFIER.fullmatch(matrix) or keyword.iskeyword(matrix):
             raise ModelError(f"model {name}: {matrix!r} is not a matrix name")
         matrices.append(Gaussian(matrix, str(width), previous, expression(variance, f"variance of {matrix}")))
         previous = str(width)
@@ -275,7 +388,7 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
     regression = Regression(
         features=tuple(m for m, _, _ in features),
         data="X",
-        teacher_variance=expression(teacher, "teacher variance"),
+        teacher_variance=expression(f"sigma_w**2/{latent}" if teacher is None else teacher, "teacher variance"),
         noise_variance=expression(noise, "noise variance"),
         ridge=parameter_symbol(ridge),
     )
@@ -283,14 +396,30 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
 
 
 def mrs():
-    """The model of Maloney, Roberts and Sully: features u = U (N x M), data X (M x P)."""
+    """The model of Maloney, Roberts and Sully: features u = U (N x M), data X (M x P).
+
+    Examples
+    --------
+    >>> mrs().feature_spaces
+    ['M', 'N']
+    """
     return ridge_model("mrs", [("U", "N", "sigma_u**2/M")])
 
 
 def deep_linear(depth):
-    """Deep linear features u_L ... u_1 with widths N1..NL and variances sigma_l**2/N_{l-1}."""
-    if depth < 1:
-        raise ModelError(f"depth must be at least 1, got {depth}")
+    """Deep linear features u_L ... u_1 with widths N1..NL and variances sigma_l**2/N_{l-1}.
+
+    Examples
+    --------
+    >>> deep_linear(2).feature_spaces
+    ['M', 'N1', 'N2']
+    >>> deep_linear(2.5)
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ModelError: depth must be a positive integer, got 2.5
+    """
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ModelError(f"depth must be a positive integer, got {depth!r}"[:200])
     widths = ["M"] + [f"N{l}" for l in range(1, depth + 1)]
     return ridge_model(
         f"deep{depth}",
@@ -298,17 +427,112 @@ def deep_linear(depth):
     )
 
 
-def _size(text, what):
-    """A space size: a size name (a symbol) or a positive integer."""
-    text = str(text).strip()
-    if text.isidentifier():
+def reserved(name):
+    """Why ``name`` cannot name a size, a parameter or a matrix, or None if it can.
+
+    The derived theory writes its own symbols next to the model's (the
+    eigenvalue ``lambda``, the summation index ``I``, the renormalised ridge
+    ``Delta``, ...), and numerical code maps sympy's constants (``E``, ``I``,
+    ``pi``) to numbers; a model's name equal to one of them would be confused.
+
+    Examples
+    --------
+    >>> reserved("I")
+    'is the summation index of the spectral sums'
+    >>> reserved("n2")
+    'is an effective dimension of the ridgeless limit'
+    >>> reserved("sigma_u") is None
+    True
+    """
+    if not _ASCII_IDENTIFIER.fullmatch(name):
+        return "is not an ASCII identifier"
+    if keyword.iskeyword(name):
+        return "is a Python keyword"
+    theory = _theory_names()
+    if name in theory:
+        return theory[name]
+    if re.fullmatch(r"n[1-9][0-9]*", name) and spectral.effective_dimension(int(name[1:])).name == name:
+        return "is an effective dimension of the ridgeless limit"
+    if name.startswith("Sigma_"):  # dyson.py names its self-energies Sigma_<field>
+        return "is the prefix of the self-energies of the planar theory"
+    if name in FUNCTIONS or name == Trace.__name__:
+        return "is a function of the observable grammar"
+    value = getattr(sympy, name, None)
+    if isinstance(value, sympy.Basic) and value.is_number:
+        return f"is sympy's constant {name}"
+    return None
+
+
+def _theory_names():
+    """The symbols of the derived theory, by name, with what each one is."""
+    from .ridgeless import X  # the ridgeless module builds on models: imported when a name is checked
+
+    return {
+        spectral.EIGENVALUE.name: "is the eigenvalue of the spectral sums",
+        spectral.EIGENVALUES.label.name: "is the eigenvalue of the spectral sums",
+        spectral.SOURCE.name: "is the source of the test loss",
+        spectral.INDEX.name: "is the summation index of the spectral sums",
+        spectral.DELTA.name: "is the renormalised ridge",
+        X.name: "is the variable of the ridgeless limit",
+    }
+
+
+class _Declaring(dict):
+    """A namespace that declares a lower-case name as a parameter when text first uses it."""
+
+    def __init__(self, sizes, model):
+        super().__init__(sizes)
+        self.model = model
+
+    def __missing__(self, name):
+        if is_size_name(name):
+            raise ModelError(f"model {self.model}: undefined symbol {name!r} (not a declared size)")
+        reason = reserved(name)
+        if reason:
+            raise ModelError(f"model {self.model}: the parameter name {name!r} {reason}")
+        self[name] = parameter_symbol(name)
+        return self[name]
+
+
+def _size(value, what):
+    """A space size: a size name (a symbol), a size symbol, or a positive integer."""
+    if isinstance(value, sympy.Symbol):
+        if not (value.is_positive and value.is_integer):
+            raise ModelError(f"{what} {value} must be a positive integer symbol")
+        return value
+    if isinstance(value, str) and _ASCII_IDENTIFIER.fullmatch(value.strip()):
+        text = value.strip()
         if not is_size_name(text):
             raise ModelError(f"{what} {text!r} must begin with an upper-case letter")
+        if keyword.iskeyword(text):
+            raise ModelError(f"{what} {text!r} is a Python keyword")
         return size_symbol(text)
+    if isinstance(value, bool) or not isinstance(value, (str, int, sympy.Integer)):
+        raise ModelError(f"{what} must be a size name or a positive integer, got {value!r}"[:200])
     try:
-        value = number(text, what=what, error=ModelError)
+        size = number(value, what=what, error=ModelError)
     except ModelError:
-        raise ModelError(f"{what} {text!r} is neither a size name nor a number") from None
-    if value == sympy.oo or not value.is_integer or value <= 0:
-        raise ModelError(f"{what} must be positive, got {text}")
+        raise ModelError(f"{what} {value!r} is neither a size name nor a number"[:200]) from None
+    if size == sympy.oo or not size.is_integer or size <= 0:
+        raise ModelError(f"{what} must be positive, got {value}")
+    return size
+
+
+def _variance(value, what):
+    """An entry variance: exact, finite, and neither negative nor complex.
+
+    The symbols of a model are positive, so sympy decides the sign of a
+    variance for all their values at once (``-s**2/M`` is negative); a sign it
+    cannot decide (``s - t``) is the model's responsibility.
+    """
+    if not isinstance(value, sympy.Basic):
+        value = number(value, what=what, error=ModelError)
+    if not isinstance(value, sympy.Expr) or isinstance(value, sympy.MatrixExpr):
+        raise ModelError(f"{what}: {value} is not a scalar")
+    if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        raise ModelError(f"{what}: {value} is not finite")
+    if value.is_extended_real is False:
+        raise ModelError(f"{what}: {value} is not real")
+    if value.is_negative:
+        raise ModelError(f"{what}: {value} is negative")
     return value

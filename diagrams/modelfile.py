@@ -19,13 +19,19 @@ Optional keys of ``[model]`` (defaults in brackets): ``latent`` ["M"],
 ``noise`` ["sigma_eps**2"], ``ridge`` ["gamma"]. Optional key of a feature:
 ``matrix``, its name [``U`` for one layer, ``U1``, ``U2``, ... for several].
 Upper-case names are sizes and must be declared (as ``latent``, ``samples`` or
-a ``width``); lower-case names are parameters.
+a ``width``); lower-case names are parameters. A size may be fixed by a
+positive integer (``width = 5``); a variance may be a number (``variance =
+0.5``), read exactly from its decimal digits.
 """
 
+import os
 import tomllib
 
 from .errors import ModelError
 from .model import ridge_model
+from .symbols import number
+
+__all__ = ["loads", "load", "MODEL_KEYS", "FEATURE_KEYS"]
 
 MODEL_KEYS = {"name", "features", "latent", "samples", "covariance", "teacher", "noise", "ridge"}
 FEATURE_KEYS = {"width", "variance", "matrix"}
@@ -43,10 +49,14 @@ def loads(text, *, source="model file"):
     ...
     diagrams.errors.ModelError: model file: unknown key 'depth' in [model]
     """
+    if not isinstance(text, str):
+        raise ModelError(f"{source}: the model must be text, got {type(text).__name__}")
     try:
-        document = tomllib.loads(text)
+        document = tomllib.loads(text, parse_float=_Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise ModelError(f"{source}: syntax error: {exc}") from None
+    except ValueError as exc:  # an integer beyond Python's conversion limit
+        raise ModelError(f"{source}: {exc}") from None
     unknown = set(document) - {"model"}
     if unknown:
         raise ModelError(f"{source}: unknown table {sorted(unknown)[0]!r} (expected [model])")
@@ -70,19 +80,52 @@ def loads(text, *, source="model file"):
             if key not in layer:
                 raise ModelError(f"{source}: feature {index} has no {key!r}")
         default = "U" if len(features) == 1 else f"U{index}"
-        layers.append((str(layer.get("matrix", default)), layer["width"], str(layer["variance"])))
-    options = {k: str(v) for k, v in table.items() if k not in ("name", "features")}
+        where = f"feature {index}"
+        layers.append((_value(layer.get("matrix", default), "matrix", where, source),
+                       _value(layer["width"], "width", where, source),
+                       _value(layer["variance"], "variance", where, source)))
+    options = {k: _value(v, k, "[model]", source) for k, v in table.items() if k not in ("features",)}
     try:
-        return ridge_model(str(table.get("name", "model")), layers, **options)
+        return ridge_model(options.pop("name", "model"), layers, **options)
     except ModelError as exc:
         raise ModelError(f"{source}: {exc}") from None
 
 
 def load(path):
-    """Build a model from a TOML file."""
+    """Build a model from a TOML file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file (never a file descriptor).
+
+    Examples
+    --------
+    >>> load(2)
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ModelError: a model file is a path, got int
+    """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+        raise ModelError(f"a model file is a path, got {type(path).__name__}")
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except OSError as exc:
         raise ModelError(f"cannot read model file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"model file {path} is not UTF-8 text (byte {exc.start})") from None
     return loads(text, source=str(path))
+
+
+class _Decimal(str):
+    """The text of a TOML float, kept so that it is read exactly (``0.1`` is 1/10)."""
+
+
+def _value(value, key, where, source):
+    """A TOML value as the model's builder takes it: text, an int, or an exact number."""
+    if isinstance(value, _Decimal):
+        return number(str(value), what=f"{source}: {key} in {where}", error=ModelError)
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ModelError(f"{source}: {key} in {where} must be text or a number, got {type(value).__name__}")

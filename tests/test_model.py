@@ -77,8 +77,13 @@ def test_bind_checks_values():
     with pytest.raises(ParameterError, match="gamma must be non-negative"):
         model.bind({"gamma": -1})
     with pytest.raises(ParameterError, match="size N must be a positive integer"):
-        model.bind({"N": 0})
+        model.bind({"N": 0}, integer_sizes=True)
     with pytest.raises(ParameterError, match="size P must be a positive integer"):
-        model.bind({"P": "2.5"})
+        model.bind({"P": "2.5"}, integer_sizes=True)
+    # the planar theory is analytic in the sizes: positive reals and oo by default
+    assert model.bind({"P": "2.5", "M": "inf"}, defaults=False) == {
+        size_symbol("P"): sympy.Rational(5, 2), size_symbol("M"): sympy.oo}
+    with pytest.raises(ParameterError, match="size N must be positive, got 0"):
+        model.bind({"N": 0})
     with pytest.raises(ParameterError, match="not a number"):
         model.bind({"N": "many"})
