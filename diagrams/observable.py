@@ -15,21 +15,28 @@ Examples
 (2, Word(U.T U Lambda X X.T))
 """
 
-import re
 from dataclasses import dataclass
-from functools import cache
 
 import sympy
 from sympy.matrices.expressions import Adjoint, MatAdd, MatMul, MatPow, MatrixSymbol, Trace, Transpose
 
 from .errors import ExpressionError
 from .model import mrs
+from .spectral import CovarianceTrace, covariance_trace
 from .symbols import parse
+
+__all__ = ["Letter", "Word", "Observable", "namespace", "parse_observable"]
 
 
 @dataclass(frozen=True)
 class Letter:
-    """One Gaussian matrix in a word; ``transposed`` means its (conjugate) transpose."""
+    """One Gaussian matrix in a word, possibly transposed.
+
+    ``transposed`` is the transpose of a real matrix, the conjugate transpose
+    ``.H`` of a complex one, and the transpose of a Hermitian (GUE) matrix,
+    which is its complex conjugate (``H.H`` is ``H`` itself). A real symmetric
+    (GOE) matrix is its own transpose and is never marked.
+    """
 
     matrix: str
     transposed: bool = False
@@ -84,38 +91,6 @@ class Observable:
         return iter(self.terms)
 
 
-class CovarianceTrace(sympy.Function):
-    """tr C**k for a diagonal covariance C: the spectral power sum sum_I lambda_I**k."""
-
-    nargs = 1
-    covariance = "Lambda"
-
-    def _latex(self, printer, exp=None):
-        k = printer._print(self.args[0])
-        tex = rf"\operatorname{{tr}}{sympy.latex(sympy.Symbol(self.covariance))}^{{{k}}}"
-        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
-
-
-def covariance_trace(name="Lambda"):
-    """The sympy function ``tr_<name>`` with ``tr_<name>(k) = tr <name>**k``.
-
-    Examples
-    --------
-    >>> tr = covariance_trace()
-    >>> tr(2), sympy.latex(tr(2))
-    (tr_Lambda(2), '\\\\operatorname{tr}\\\\Lambda^{2}')
-    >>> covariance_trace("Lambda") is tr
-    True
-    """
-    return _covariance_trace_class(name)
-
-
-@cache
-def _covariance_trace_class(name):
-    # one class per covariance name, so that equal traces compare equal
-    return type(f"tr_{name}", (CovarianceTrace,), {"covariance": name})
-
-
 def namespace(model):
     """Identifier -> sympy object: the model's symbols, matrices, covariances and ``Trace``."""
     names = dict(model.symbols)
@@ -134,19 +109,47 @@ def namespace(model):
 def parse_observable(text, model=None):
     """Read a polynomial in traces of matrix words, with ``model``'s names.
 
+    Parameters
+    ----------
+    text : str or sympy.Expr
+        Read by :mod:`diagrams.grammar`: the model's symbols and matrices, the
+        postfix ``.T`` and ``.H``, ``Trace`` and ``tr_Lambda(k)`` for a
+        positive integer ``k``.
+    model : Model, optional
+        The MRS model by default.
+
+    Returns
+    -------
+    Observable
+
     Raises
     ------
     ExpressionError
-        For an unknown name, a product whose shapes do not match, or a trace
-        of a non-square word.
+        For an unknown name, a product whose shapes do not match, a trace of
+        a non-square word, or a power sum ``tr_Lambda(k)`` with ``k`` not a
+        positive integer (its sum may diverge).
+
+    Examples
+    --------
+    >>> parse_observable("tr_Lambda(2)*Trace(X*X.T)").terms[0][0]
+    tr_Lambda(2)
+    >>> parse_observable("tr_Lambda(0)")
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ExpressionError: tr_Lambda(0): the power of a covariance trace must be a positive integer
     """
     model = model or mrs()
     names = namespace(model)
     if isinstance(text, str):
-        # sympy's matrix symbols spell the conjugate transpose .adjoint(); accept the usual .H
-        expr = parse(re.sub(r"\.H\b", ".adjoint()", text), names, what="observable", error=ExpressionError)
-    else:
+        expr = parse(text, names, what="observable", error=ExpressionError)
+    elif isinstance(text, sympy.Basic):
         expr = text
+    else:
+        raise ExpressionError(f"an observable is text or a sympy expression, got {type(text).__name__}")
+    for power_sum in expr.atoms(CovarianceTrace):
+        (k,) = power_sum.args
+        if not (k.is_Integer and k > 0):
+            raise ExpressionError(f"{power_sum}: the power of a covariance trace must be a positive integer")
     # Each trace is a linear combination of words; stand a placeholder symbol in
     # for every word and expand the polynomial in the placeholders.
     placeholders = {}
@@ -198,7 +201,9 @@ def _expand(expr, model):
                     ensemble = matrices[item.matrix].ensemble
                     if ensemble == "complex" and isinstance(expr, Transpose):
                         raise ExpressionError(f"use {item.matrix}.H for the conjugate transpose of complex {item.matrix}")
-                    item = Letter(item.matrix, not item.transposed)
+                    # H.H is H for a Hermitian matrix; its transpose is its conjugate
+                    if not (ensemble == "hermitian" and isinstance(expr, Adjoint)):
+                        item = Letter(item.matrix, not item.transposed)
                 reverse.append(item)
             flipped.append((coefficient, reverse))
         return flipped
@@ -240,9 +245,8 @@ def _word(items, model, expr):
     letters, insertions, spaces, pending = [], [], [], 0
     for item in items:
         if isinstance(item, Letter):
-            m = matrices[item.matrix]
-            wigner = m.ensemble in ("symmetric", "hermitian")
-            letters.append(Letter(item.matrix, item.transposed and not wigner))
+            symmetric = matrices[item.matrix].ensemble == "symmetric"  # H.T is H only for GOE
+            letters.append(Letter(item.matrix, item.transposed and not symmetric))
             insertions.append(pending)
             spaces.append(ends(item)[0])
             pending = 0

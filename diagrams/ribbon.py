@@ -27,7 +27,7 @@ from functools import cached_property
 import networkx as nx
 import sympy
 
-from .observable import covariance_trace
+from .spectral import covariance_trace
 
 
 class RibbonGraph:

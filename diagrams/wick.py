@@ -23,14 +23,24 @@ def gluings(model, a, b):
 
     Real rectangular: rows glue to rows, so the ribbon is straight between a
     matrix and its transpose and twisted between two equal orientations.
-    Complex: only a matrix with its adjoint, straight. Hermitian Wigner: straight.
-    Real symmetric Wigner: both (E H_ij H_kl = v (d_il d_jk + d_ik d_jl)).
+    Complex: only a matrix with its adjoint, straight. Hermitian Wigner
+    (E H_ij H_kl = v d_il d_jk): straight between equal orientations, and
+    twisted between H and its transpose, the complex conjugate. Real
+    symmetric Wigner: both (E H_ij H_kl = v (d_il d_jk + d_ik d_jl)).
+
+    Examples
+    --------
+    >>> from diagrams import Gaussian, Model
+    >>> from diagrams.observable import Letter
+    >>> gue = Model("gue", {"N": "N"}, [Gaussian("H", "N", "N", 1, ensemble="hermitian")])
+    >>> gluings(gue, Letter("H"), Letter("H")), gluings(gue, Letter("H"), Letter("H", True))
+    ([False], [True])
     """
     ensemble = model.matrices[a.matrix].ensemble
     if ensemble == "symmetric":
         return [False, True]
     if ensemble == "hermitian":
-        return [False]
+        return [False] if a.transposed == b.transposed else [True]
     if a.transposed != b.transposed:
         return [False]
     return [True] if ensemble == "real" else []

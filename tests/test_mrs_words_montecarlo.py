@@ -6,7 +6,7 @@ import sympy
 
 from diagrams import mrs
 from diagrams.expectation import expectation
-from diagrams.observable import CovarianceTrace
+from diagrams.spectral import CovarianceTrace
 
 SIZES = {"N": 3, "M": 4, "P": 5}
 LAMBDA = np.array([1.0, 0.5, 0.3, 0.2])  # a non-trivial spectrum

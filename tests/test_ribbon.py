@@ -1,9 +1,13 @@
+import itertools
+
+import numpy as np
 import pytest
 import sympy
 
 from diagrams import ExpressionError, Gaussian, Model, mrs
 from diagrams.expectation import expectation
-from diagrams.observable import covariance_trace, parse_observable
+from diagrams.observable import parse_observable
+from diagrams.spectral import covariance_trace
 from diagrams.ribbon import RibbonGraph
 from diagrams.wick import contractions, isomorphism_classes
 
@@ -97,3 +101,52 @@ def test_latex_of_weights():
     assert sympy.latex(weight) == r"P \left(\operatorname{tr}\Lambda^{1}\right)^{2} + \operatorname{tr}\Lambda^{3}"
     graph = next(iter(contractions(words_of("Trace((X*X.T)**2)"), mrs())))
     assert graph._repr_latex_() == r"$P^{2} \operatorname{tr}\Lambda^{2}$"
+
+
+# -- every ensemble and every transpose pattern against a Monte Carlo ---------------------------
+
+ENSEMBLE_DRAWS = 40_000  # at N = 3 the standard error of a length-4 trace is about 0.1
+SIGMAS = 5  # statistical tolerance: |Monte Carlo - exact| < 5 standard errors (seeded)
+
+
+def _draws(ensemble, n, rng):
+    """Unit-variance samples with E[A_ij A_kl] as in diagrams.wick.gluings."""
+    shape = (ENSEMBLE_DRAWS, n, n)
+    if ensemble in ("real", "symmetric"):
+        g = rng.standard_normal(shape)
+    else:  # E|G_ij|^2 = 1, E G_ij G_kl = 0
+        g = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / 2**0.5
+    if ensemble in ("real", "complex"):
+        return g
+    # GOE: off-diagonal variance 1, diagonal 2; GUE: E H_ij H_kl = d_il d_jk
+    return (g + np.conj(np.swapaxes(g, 1, 2))) / 2**0.5
+
+
+@pytest.mark.parametrize("ensemble", ["real", "complex", "symmetric", "hermitian"])
+def test_probe_S4_transposes_of_every_ensemble_match_a_monte_carlo(ensemble):
+    n = 3
+    model = Model(ensemble, {"N": N}, [Gaussian("A", "N", "N", 1, ensemble=ensemble)])
+    draws = _draws(ensemble, n, np.random.default_rng(10))
+    flip = ".H" if ensemble == "complex" else ".T"  # a complex matrix has no plain-transpose pairing
+    flipped = np.conj(np.swapaxes(draws, 1, 2)) if ensemble == "complex" else np.swapaxes(draws, 1, 2)
+    for length in (2, 4):
+        for pattern in itertools.product((False, True), repeat=length):
+            text = "Trace(" + "*".join("A" + (flip if t else "") for t in pattern) + ")"
+            exact = complex(expectation(text, model).subs(N, n))
+            product = draws if not pattern[0] else flipped
+            for t in pattern[1:]:
+                product = product @ (flipped if t else draws)
+            samples = np.trace(product, axis1=1, axis2=2)
+            mean = samples.mean()
+            error = max(samples.real.std(), samples.imag.std()) / ENSEMBLE_DRAWS**0.5
+            assert abs(mean - exact) < SIGMAS * error + 1e-12, (text, exact, mean, error)
+
+
+def test_probe_S4_hermitian_transpose_is_the_conjugate():
+    gue = Model("gue", {"N": N}, [Gaussian("H", "N", "N", 1, ensemble="hermitian")])
+    assert expectation("Trace(H.T*H)", gue) == N  # not N**2: H.T is conj(H), not H
+    assert expectation("Trace(H.H*H)", gue) == N**2  # H.H is H
+    assert expectation("Trace(H.T*H.T)", gue) == N**2
+    assert expectation("Trace(H.T*H*H.T*H)", gue) == 3 * N
+    goe = Model("goe", {"N": N}, [Gaussian("H", "N", "N", 1, ensemble="symmetric")])
+    assert expectation("Trace(H.T*H)", goe) == expectation("Trace(H*H)", goe) == N**2 + N
