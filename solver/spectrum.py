@@ -1,4 +1,4 @@
-"""Latent covariance spectra, and the spectral moments the planar equations need.
+"""Latent covariance spectra: power laws, listed eigenvalues, and the spectral sums over them.
 
 A spectrum is a multiset of eigenvalues lambda_I made of pieces: power laws
 lambda_I = lam_plus * I**-(1+alpha), I = 1..M (M may be infinite when
@@ -6,26 +6,15 @@ alpha > 0), and explicit lists, kept as the decimal text they were given in
 so that they can be read at any precision. Pieces add:
 ``Spectrum.power_law(1, math.inf) + Spectrum.from_file(path)``.
 
-Every spectral sum of the derived equations is a combination of the moments
-
-    T_ab(p) = sum_I lambda_I**a / (lambda_I + p)**b,        p > 0,
-
-p being the pole of the latent propagator (see :mod:`solver.solve`). A list is
-summed term by term. A long power law is a direct head, I < K, plus the
-Euler-Maclaurin sum of its tail: the integral in closed form (a Gauss
-hypergeometric function) and the endpoint corrections, read off the Taylor
-series of the summand found by series arithmetic. In the variable
-t = I/K - 1 the summand's nearest singularity lies at a distance
-rho >= min(1, sin(pi/(1+alpha))) whatever p is, so the j-th correction is of
-order (2j)!/(2 pi K rho)**(2j): K and the number of corrections follow from the
-working precision alone, and the cost depends neither on M nor on p.
-(mpmath's default nsum is not used: it is silently wrong for these sums.)
+Text (a spectrum file, the fields of a ``power_law`` line) is read by the one
+number reader, :func:`diagrams.symbols.number`: decimals are exact. The
+moments the planar equations need are computed in :mod:`solver.moments`.
 """
 
 import math
-import operator
+import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import mpmath
 import numpy as np
@@ -33,6 +22,13 @@ import sympy
 
 from diagrams.errors import SpectrumError
 from diagrams.symbols import number
+
+from .moments import (approximate_direct_moments, approximate_power_law_moments, direct_moments,
+                      power_law_moments)
+
+__all__ = ["Listed", "PowerLaw", "Spectrum"]
+
+EXPANDED_BITS = 10**6  # an exact power sum is written out term by term below about this many bits
 
 
 @dataclass(frozen=True)
@@ -43,12 +39,30 @@ class PowerLaw:
     size: object  # a positive int, or math.inf
     lam_plus: sympy.Rational
 
-    def mp(self, value):
-        return mpmath.mpf(value.p) / value.q
+    def moments(self, p, orders, split=1):
+        return power_law_moments(self.alpha, self.lam_plus, self.size, p, orders, split)
 
-    def eigenvalue(self, x):
-        """lambda(x) at the working precision, for a real index x."""
-        return self.mp(self.lam_plus) * mpmath.mpf(x) ** -(1 + self.mp(self.alpha))
+    def approximate_moments(self, p, orders):
+        return approximate_power_law_moments(self.alpha, self.lam_plus, self.size, p, orders)
+
+    def float_values(self):
+        with np.errstate(over="ignore", under="ignore"):  # beyond float64's range: inf or 0, for the caller
+            return float(self.lam_plus) * np.arange(1, self.size + 1, dtype=float) ** -(1 + float(self.alpha))
+
+    def power_sum(self, k):
+        """lam_plus**k times a generalised harmonic number, or a zeta value at M = inf; written out
+        only when its terms are few and short."""
+        exponent = (1 + self.alpha) * k
+        if self.size == math.inf:
+            return self.lam_plus**k * sympy.zeta(exponent)
+        bits = self.size * abs(exponent) * math.log2(self.size + 1)
+        expand = exponent.is_integer and bits <= EXPANDED_BITS
+        return self.lam_plus**k * sympy.harmonic(self.size, exponent, evaluate=expand)
+
+    def power_sum_value(self, k):
+        # sum_I (lam_plus I**-s)**k is T_10 of the law with exponent s k and scale lam_plus**k
+        law = PowerLaw((1 + self.alpha) * k - 1, self.size, self.lam_plus**k)
+        return law.moments(mpmath.mpf(1), [(1, 0)])[1, 0]
 
     def __str__(self):
         return f"power law alpha = {self.alpha}, M = {self.size}" + (
@@ -57,7 +71,7 @@ class PowerLaw:
 
 @dataclass(frozen=True)
 class Listed:
-    """Eigenvalues given one by one, as decimal text."""
+    """Eigenvalues given one by one, as decimal text (read by the one number reader)."""
 
     values: tuple
 
@@ -65,8 +79,39 @@ class Listed:
     def size(self):
         return len(self.values)
 
+    @cached_property
+    def numbers(self):
+        """The eigenvalues as exact sympy numbers."""
+        return tuple(number(v, what="eigenvalue", error=SpectrumError) for v in self.values)
+
+    def mp_values(self):
+        """The eigenvalues at mpmath's working precision, correctly rounded."""
+        return _mp_values(self, mpmath.mp.prec)
+
+    def moments(self, p, orders, split=1):
+        return direct_moments(self.mp_values(), p, orders)
+
+    def approximate_moments(self, p, orders):
+        return approximate_direct_moments(self.float_values(), p, orders)
+
+    def float_values(self):
+        with np.errstate(over="ignore"):
+            return np.array([float(v) for v in self.numbers])
+
+    def power_sum(self, k):
+        return sympy.Add(*[v**k for v in self.numbers])
+
+    def power_sum_value(self, k):
+        return direct_moments(self.mp_values(), mpmath.mpf(1), [(k, 0)])[k, 0]
+
     def __str__(self):
         return f"{self.size} listed eigenvalues"
+
+
+@lru_cache(maxsize=16)
+def _mp_values(piece, prec):
+    with mpmath.workprec(prec):
+        return tuple(mpmath.mpf(v) for v in piece.numbers)
 
 
 class Spectrum:
@@ -82,11 +127,16 @@ class Spectrum:
     """
 
     def __init__(self, pieces):
-        self.pieces = tuple(pieces)
+        pieces = tuple(pieces)
+        for piece in pieces:
+            if not isinstance(piece, (PowerLaw, Listed)):
+                raise SpectrumError(f"a spectrum is made of PowerLaw and Listed pieces, got {type(piece).__name__}")
+        self.pieces = pieces
 
     @classmethod
     def power_law(cls, alpha, M, lam_plus=1):
-        """lambda_I = lam_plus * I**-(1+alpha), I = 1..M; ``M`` may be ``math.inf``.
+        """lambda_I = lam_plus * I**-(1+alpha), I = 1..M; ``M`` may be infinite (``math.inf``,
+        ``mpmath.inf``, ``sympy.oo`` or ``"inf"``).
 
         ``alpha`` and ``lam_plus`` are read as exact decimals, so that they hold
         at every precision.
@@ -102,7 +152,7 @@ class Spectrum:
         """
         alpha = number(alpha, what="alpha", error=SpectrumError)
         lam_plus = number(lam_plus, what="lam_plus", error=SpectrumError)
-        M = sympy.oo if M == math.inf else number(M, what="M", error=SpectrumError)
+        M = number(M, what="M", error=SpectrumError)
         if not (alpha.is_finite and lam_plus.is_finite):
             raise SpectrumError("alpha and lam_plus must be finite")
         if M == sympy.oo:
@@ -116,21 +166,32 @@ class Spectrum:
             M = int(M)
         if lam_plus <= 0:
             raise SpectrumError(f"lam_plus must be positive, got {lam_plus}")
-        return cls([PowerLaw(sympy.Rational(alpha), M, sympy.Rational(lam_plus))])
+        return cls([PowerLaw(alpha, M, lam_plus)])
 
     @classmethod
     def from_file(cls, path):
-        """Eigenvalues one per line, and power-law pieces, from a text file.
+        """Eigenvalues one per line, and power-law pieces, from a UTF-8 text file.
 
         Blank lines and ``#`` comments are skipped. A line
         ``power_law alpha=A M=SIZE [lam_plus=L]`` adds a power law (SIZE may be
-        ``inf``); every other line is one eigenvalue, kept as the decimal text it is.
+        ``inf``); every other line is one non-negative eigenvalue, read exactly
+        (``1e400`` and ``1/3`` are exact numbers) and kept as the text it is.
+
+        Raises
+        ------
+        SpectrumError
+            An unreadable or non-UTF-8 file, no eigenvalues, or a line that is
+            not a non-negative number (named with its file and line).
         """
+        if not isinstance(path, (str, os.PathLike)):
+            raise SpectrumError(f"a spectrum file is a path, got {type(path).__name__}")
         try:
             with open(path, encoding="utf-8") as handle:
                 lines = handle.read().splitlines()
         except OSError as exc:
             raise SpectrumError(f"cannot read spectrum file {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise SpectrumError(f"spectrum file {path} is not UTF-8 text (byte {exc.start})") from None
         values, pieces = [], []
         for line_number, line in enumerate(lines, start=1):
             text = line.split("#", 1)[0].strip()
@@ -140,17 +201,14 @@ class Spectrum:
             if text.startswith("power_law"):
                 pieces += _power_law_line(text, where).pieces
                 continue
-            try:
-                value = float(text)
-            except ValueError:
-                raise SpectrumError(f"{where}: {text!r} is not a number") from None
-            if not math.isfinite(value) or value < 0:
+            value = number(text, what=where, error=SpectrumError)
+            if not value.is_finite or value < 0:
                 raise SpectrumError(f"{where}: eigenvalue {text} is not a non-negative number")
             values.append(text)
         if values:
             pieces.append(Listed(tuple(values)))
         if not pieces:
-            raise SpectrumError(f"{path}: no eigenvalues")
+            raise SpectrumError(f"{path}: no eigenvalues (the file is empty or only comments)")
         return cls(pieces)
 
     def __add__(self, other):
@@ -177,11 +235,25 @@ class Spectrum:
         """The listed eigenvalues at mpmath's working precision."""
         for piece in self.pieces:
             if isinstance(piece, Listed):
-                yield from _mp_values(piece, piece.size, mpmath.mp.prec)
+                yield from piece.mp_values()
 
     def power_sum(self, k):
-        """tr Lambda**k = sum_I lambda_I**k, exactly: generalised harmonic numbers,
-        zeta values at M = inf, and sums of the rationals a file gave.
+        """tr Lambda**k = sum_I lambda_I**k, exactly: generalised harmonic numbers, zeta values at
+        M = inf, and sums of the exact numbers a file gave.
+
+        A long or steep power law gives its harmonic number unevaluated (still
+        exact): :meth:`power_sum_value` evaluates it.
+
+        Parameters
+        ----------
+        k : int
+            A positive integer.
+
+        Raises
+        ------
+        SpectrumError
+            When ``k`` is not a positive integer, or the sum diverges: at
+            M = inf it converges only for (1 + alpha) k > 1.
 
         Examples
         --------
@@ -189,22 +261,52 @@ class Spectrum:
         49/36
         >>> Spectrum.power_law(1, math.inf).power_sum(1)
         pi**2/6
+        >>> Spectrum.power_law(1, 10**5).power_sum(1)
+        harmonic(100000, 2)
+        >>> Spectrum.power_law(1, math.inf).power_sum(0)
+        Traceback (most recent call last):
+        ...
+        diagrams.errors.SpectrumError: tr Lambda**k needs a positive integer k, got 0
         """
-        total = sympy.Integer(0)
+        k = self._power(k)
+        return sympy.Add(*[piece.power_sum(k) for piece in self.pieces])
+
+    def power_sum_value(self, k):
+        """tr Lambda**k at mpmath's working precision, every digit right, at a cost flat in M.
+
+        A power law's sum is a b = 0 moment of :mod:`solver.moments` (a direct
+        head and an Euler-Maclaurin tail, its exponent held to the bits it
+        needs); a list is summed in fixed point.
+
+        Examples
+        --------
+        >>> with mpmath.workdps(40):  # zeta(1 + 1e-30) = 1e30 + Euler's constant + O(1e-30)
+        ...     print(mpmath.nstr(Spectrum.power_law("1e-30", math.inf).power_sum_value(1), 40))
+        1000000000000000000000000000000.577215665
+        """
+        k = self._power(k)
+        with mpmath.workprec(mpmath.mp.prec + 10):
+            total = mpmath.fsum(piece.power_sum_value(k) for piece in self.pieces)
+        return +total
+
+    def _power(self, k):
+        """The power k of a power sum as a sympy Integer, after refusing a divergent sum."""
+        try:
+            k = number(k, what="the power k of tr Lambda**k", error=SpectrumError)
+        except SpectrumError:
+            raise SpectrumError(f"tr Lambda**k needs a positive integer k, got {k!r}") from None
+        if not (k.is_integer and k > 0):
+            raise SpectrumError(f"tr Lambda**k needs a positive integer k, got {k}")
         for piece in self.pieces:
-            if isinstance(piece, Listed):
-                total += sympy.Add(*[sympy.Rational(v) ** k for v in piece.values])
-            elif piece.size == math.inf:
-                total += piece.lam_plus**k * sympy.zeta((1 + piece.alpha) * k)
-            else:
-                total += piece.lam_plus**k * sympy.harmonic(piece.size, (1 + piece.alpha) * k)
-        return total
+            if isinstance(piece, PowerLaw) and piece.size == math.inf and (1 + piece.alpha) * k <= 1:
+                raise SpectrumError(f"tr Lambda**{k} diverges for the {piece}: it needs (1 + alpha) k > 1")
+        return k
 
     def array(self):
         """The eigenvalues as float64 (a finite spectrum only)."""
         if self.size == math.inf:
             raise SpectrumError("a simulation needs a finite spectrum (M = inf given)")
-        return np.concatenate([_float_values(piece, piece.size) for piece in self.pieces])
+        return np.concatenate([piece.float_values() for piece in self.pieces])
 
     def moments(self, p, orders, split=1):
         """The moments T_ab(p) = sum_I lambda_I**a (lambda_I + p)**-b at mpmath's working precision.
@@ -224,6 +326,13 @@ class Spectrum:
         dict
             ``(a, b) -> T_ab(p)``.
 
+        Raises
+        ------
+        SpectrumError
+            A pole that is not positive, or a divergent sum (a = 0 at M = inf).
+        CostError
+            The working precision asks for more than ``solver.moments.MAX_SECONDS``.
+
         Examples
         --------
         >>> with mpmath.workdps(30):
@@ -234,74 +343,47 @@ class Spectrum:
         if not p > 0:
             raise SpectrumError(f"the moments need a positive pole, got p = {p}")
         orders = sorted(set(orders))
+        if self.size == math.inf and any(a == 0 for a, _ in orders):
+            raise SpectrumError("sum_I (lambda_I + p)**-b diverges at M = inf")
         totals = {order: mpmath.mpf(0) for order in orders}
-        for piece in self.pieces:
-            if isinstance(piece, PowerLaw) and piece.size == math.inf and any(a == 0 for a, _ in orders):
-                raise SpectrumError("sum_I (lambda_I + p)**-b diverges at M = inf")
-            head = piece.size if isinstance(piece, Listed) else min(piece.size, _head_length(piece, split))
-            for order, value in _direct(piece, head, p, orders).items():
-                totals[order] += value
-            if head < piece.size:
-                for order, value in _tail(piece, head + 1, p, orders).items():
+        with mpmath.workprec(mpmath.mp.prec + 10):
+            for piece in self.pieces:
+                for order, value in piece.moments(p, orders, split).items():
                     totals[order] += value
-        return totals
+        return {order: +value for order, value in totals.items()}
 
     def approximate_moments(self, p, orders):
         """The moments in float64, to about twelve digits: a starting point, not a result.
 
-        Each piece becomes a float64 quadrature: the eigenvalues of a direct head,
+        Each piece is a float64 quadrature: the eigenvalues of a direct head,
         then the continuum approximation of a long power law's tail.
+
+        Returns
+        -------
+        dict or None
+            ``(a, b) -> T_ab(p)``; None when float64 cannot hold the moments
+            (an overflow, or a pole too small for the quadrature of an infinite
+            tail): start in mpmath then.
+
+        Examples
+        --------
+        >>> Spectrum.power_law(1, 3).approximate_moments(1.0, [(1, 0)])
+        {(1, 0): 1.3611111111111112}
+        >>> Spectrum.power_law(1, 3, lam_plus="1e300").approximate_moments(1.0, [(2, 0)]) is None
+        True
         """
-        values, weights = _float_quadrature(self.pieces)
-        r = 1.0 / (values + p)
-        return {(a, b): float(np.dot(weights, values**a * r**b)) for a, b in orders}
+        orders = sorted(set(orders))
+        totals = {order: 0.0 for order in orders}
+        for piece in self.pieces:
+            found = piece.approximate_moments(p, orders)
+            if found is None:
+                return None
+            for order, value in found.items():
+                totals[order] += value
+        return totals if all(math.isfinite(v) for v in totals.values()) else None
 
     def __repr__(self):
         return "Spectrum(" + " + ".join(map(str, self.pieces)) + ")"
-
-
-def _log2(x):
-    """Within one of log2(x), for a positive mpf."""
-    return x.exp + x.man.bit_length()
-
-
-@lru_cache(maxsize=64)
-def _extent(piece, count, prec):
-    """The largest and the smallest non-zero of the first ``count`` eigenvalues of a piece."""
-    nonzero = [v for v in _mp_values(piece, count, prec) if v] or [mpmath.mpf(1)]
-    return max(nonzero), min(nonzero)
-
-
-def _direct(piece, count, p, orders):
-    """sum over the first ``count`` eigenvalues of lambda**a (lambda + p)**-b, for each order, in integer
-    fixed point.
-
-    Every term is positive, so a total is at least any one of its terms; with F
-    fractional bits covering the working precision below the smallest scales
-    (the term of the largest eigenvalue, the smallest eigenvalue, 1/p), each rounding
-    of 2**-F is below 2**-prec of the total. Integers spare mpmath's
-    per-operation overhead, the bulk of a solve's cost.
-    """
-    values = _mp_values(piece, count, mpmath.mp.prec)
-    largest, smallest = _extent(piece, count, mpmath.mp.prec)
-    F = mpmath.mp.prec + 20 + len(values).bit_length() + max(
-        [0, -_log2(smallest), _log2(p)] + [-_log2(largest**a / (largest + p) ** b) for a, b in orders])
-
-    def fixed(x):  # floor(x 2**F) from the mantissa and exponent of a positive mpf
-        shift = x.exp + F
-        return x.man << shift if shift >= 0 else x.man >> -shift
-
-    P, one = fixed(p), 1 << (2 * F)
-    L = [fixed(lam) for lam in values]
-    powers = {"lam": [[1 << F] * len(L), L], "r": [[1 << F] * len(L), [one // (x + P) for x in L]]}
-
-    def power(base, k):  # the k-th powers of lambda or of r = 1/(lambda + p), term by term
-        while len(powers[base]) <= k:
-            powers[base].append([x * y >> F for x, y in zip(powers[base][-1], powers[base][1])])
-        return powers[base][k]
-
-    return {(a, b): mpmath.ldexp(sum(x * y for x, y in zip(power("lam", a), power("r", b))) >> F, -F)
-            for a, b in orders}
 
 
 def _significant_digits(text):
@@ -324,199 +406,3 @@ def _power_law_line(text, where):
         return Spectrum.power_law(fields["alpha"], fields["M"], fields.get("lam_plus", 1))
     except SpectrumError as exc:
         raise SpectrumError(f"{where}: {exc}") from None
-
-
-@lru_cache(maxsize=64)
-def _mp_values(piece, count, prec):
-    """The first ``count`` eigenvalues of a piece at ``prec`` bits (a list's decimals read as text)."""
-    with mpmath.workprec(prec):
-        if isinstance(piece, Listed):
-            return tuple(mpmath.mpf(v) for v in piece.values[:count])
-        return tuple(piece.eigenvalue(i) for i in range(1, count + 1))
-
-
-def _float_values(piece, count):
-    if isinstance(piece, Listed):
-        return np.array([float(v) for v in piece.values[:count]])
-    return float(piece.lam_plus) * np.arange(1, count + 1, dtype=float) ** -(1 + float(piece.alpha))
-
-
-FLOAT_HEAD = 500  # eigenvalues of a power law kept one by one in the float64 quadrature
-GAUSS = np.polynomial.legendre.leggauss(12)  # nodes and weights of each panel of the tail
-
-
-@lru_cache(maxsize=16)
-def _float_quadrature(pieces):
-    values, weights = [], []
-    for piece in pieces:
-        head = piece.size if isinstance(piece, Listed) else min(piece.size, FLOAT_HEAD)
-        values.append(_float_values(piece, head))
-        weights.append(np.ones(head))
-        if head == piece.size:
-            continue
-        # sum_{I=head+1}^{M} g(I) = integral_{head+1/2}^{M+1/2} g dx + (g'(head+1/2) - g'(M+1/2))/24 + ...
-        # (the midpoint rule, g' by differences), the integral taken in u = log x by Gauss-Legendre
-        # panels narrower than the summand's strip of analyticity, pi/s
-        s = 1 + float(piece.alpha)
-        ends = [head] + ([] if piece.size == math.inf else [piece.size])
-        values.append(float(piece.lam_plus) * np.array([[i, i + 1] for i in ends], dtype=float).ravel() ** -s)
-        weights.append(np.array([[-1, 1] if i == head else [1, -1] for i in ends], dtype=float).ravel() / 24)
-        start = math.log(head + 0.5)
-        # to infinity, stop where the rest is below 1e-20 of the sum, or float64 ends (a mere start then)
-        end = math.log(piece.size + 0.5) if piece.size != math.inf else min(start + 45 / (s - 1), 700)
-        edges = np.linspace(start, end, int((end - start) * s) + 2)
-        centres, halves = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
-        u = (centres[:, None] + halves[:, None] * GAUSS[0]).ravel()
-        x = np.exp(u)
-        values.append(float(piece.lam_plus) * x**-s)
-        weights.append(x * (halves[:, None] * GAUSS[1]).ravel())
-    return np.concatenate(values), np.concatenate(weights)
-
-
-def _radius(piece):
-    """A lower bound on the distance from t = 0 to the nearest singularity of lambda(K(1+t))**a
-    (lambda(K(1+t)) + p)**-b: the branch point t = -1 and the poles (1+t)**s = -lambda_K/p."""
-    s = 1 + float(piece.alpha)
-    return 1.0 if s <= 2 else math.sin(math.pi / s)
-
-
-def _corrections():
-    """The number of Euler-Maclaurin corrections at the working precision."""
-    return 6 + mpmath.mp.prec // 16
-
-
-def _head_length(piece, split):
-    """K - 1: the head of a power law, long enough that the corrections converge.
-
-    The j-th correction is about (2j)!/(2 pi K rho)**(2j); K is chosen so that the
-    last one kept is below 2**-prec, using half the distance to the singularity.
-    """
-    n = 2 * _corrections()
-    log_factorial = math.lgamma(n + 1)
-    K = math.exp((log_factorial + mpmath.mp.prec * math.log(2)) / n) / (math.pi * _radius(piece))
-    return int(math.ceil(K * split))
-
-
-@lru_cache(maxsize=64)
-def _binomials(piece, n, prec):
-    """The fixed-point scale F of the series, and binomial(-s, k) 2**F for k < n: the Taylor
-    coefficients of (1 + t)**-s. F leaves prec bits after the coefficients' growth, rho**-n."""
-    F = prec + 20 + int(n * math.log2(2 / _radius(piece)))
-    with mpmath.workprec(prec + 20):
-        s = 1 + piece.mp(piece.alpha)
-        coefficients = [mpmath.mpf(1)]
-        for k in range(1, n):
-            coefficients.append(coefficients[-1] * (-s - k + 1) / k)
-        return F, tuple(int(mpmath.ldexp(c, F)) for c in coefficients)
-
-
-def _series(piece, x0, p, orders, n):
-    """Taylor coefficients in t of lambda**a (lambda + p)**-b at x = x0 (1 + t), for each order:
-    the zeroth and the odd ones, which are all the Euler-Maclaurin corrections need.
-
-    With lambda = lambda_0 (1 + t)**-s and w = lambda_0/(lambda_0 + p), the summand is
-    lambda_0**a (lambda_0 + p)**-b l**a q**b with l = (1 + t)**-s and q = 1/(1 + w (l - 1)):
-    series whose coefficients grow at most like rho**-k. They are multiplied in integer
-    fixed point, as in :func:`_direct`, through u = l q and g_ab = u g_(a-1)(b-1),
-    l g_(a-1)b or q g_a(b-1).
-    """
-    F, l = _binomials(piece, n, mpmath.mp.prec)
-    unit = 1 << F
-    lam0 = piece.eigenvalue(x0)
-    W = int(mpmath.ldexp(lam0 / (lam0 + p), F))
-    d = [W * c >> F for c in l]
-    q = [unit]
-    for k in range(1, n):
-        q.append(-sum(map(operator.mul, d[1:k + 1], reversed(q))) >> F)
-    u = _multiply(l, q, F)
-    found = {(0, 0): [unit] + [0] * (n - 1)}
-
-    def g(a, b):
-        if (a, b) not in found:
-            lower, factor = (g(a - 1, b - 1), u) if a and b else (g(a - 1, b), l) if a else (g(a, b - 1), q)
-            found[a, b] = _multiply(lower, factor, F)
-        return found[a, b]
-
-    series = {}
-    for a, b in orders:
-        scale = mpmath.ldexp(lam0**a / (lam0 + p) ** b, -F)
-        coefficients = g(a, b)
-        series[a, b] = [scale * coefficients[0]] + [scale * c for c in coefficients[1::2]]
-    return series
-
-
-def _multiply(x, y, F):
-    """The product of two series in fixed point, truncated to their length."""
-    return [sum(map(operator.mul, x[:k + 1], reversed(y[:k + 1]))) >> F for k in range(len(x))]
-
-
-def _tail(piece, start, p, orders):
-    """sum_{I=start}^{M} lambda_I**a (lambda_I + p)**-b for a power law, by Euler-Maclaurin.
-
-    integral + (g(start) + g(M))/2 + sum_j B_2j/(2j)! (g^(2j-1)(M) - g^(2j-1)(start)),
-    with g^(k)(x0) = k! c_k / x0**k from the Taylor coefficients c_k in t = x/x0 - 1.
-    """
-    corrections = _corrections()
-    n = 2 * corrections
-    ends = [(start, -1)] + ([] if piece.size == math.inf else [(piece.size, 1)])
-    totals = {order: _integral(piece, p, *order, start) for order in orders}
-    for x0, sign in ends:
-        weights = _weights(x0, corrections, mpmath.mp.prec)
-        for order, c in _series(piece, mpmath.mpf(x0), p, orders, n).items():
-            terms = [w * odd for w, odd in zip(weights, c[1:])]
-            totals[order] += c[0] / 2 + sign * mpmath.fsum(terms)
-            if sign < 0 and abs(terms[-1]) > 2 ** (8 - mpmath.mp.prec) * abs(totals[order]):
-                raise SpectrumError(f"the Euler-Maclaurin tail of {piece} did not converge at p = {mpmath.nstr(p, 5)}")
-    return totals
-
-
-@lru_cache(maxsize=64)
-def _weights(x0, corrections, prec):
-    """B_2j/(2j) / x0**(2j-1), j = 1..corrections: g^(2j-1)(x0) B_2j/(2j)! = weight_j c_(2j-1)."""
-    with mpmath.workprec(prec):
-        return [mpmath.bernoulli(2 * j) / (2 * j) / mpmath.mpf(x0) ** (2 * j - 1) for j in range(1, corrections + 1)]
-
-
-def _integral(piece, p, a, b, start):
-    """integral_{start}^{M} lambda(x)**a (lambda(x) + p)**-b dx in closed form.
-
-    With lambda = lam_plus x**-s it is lam_plus**(1/s)/s times the integral of
-    h(lam) = lam**(c-1) (lam + p)**-b, c = a - 1/s, between lambda_M and lambda_start.
-    Below p an antiderivative is p**-b L**c/c 2F1(b, c; c+1; -L/p), vanishing at L = 0
-    when c > 0; above p, minus L**(c-b)/(b-c) 2F1(b, b-c; b-c+1; -p/L). Split at p, every
-    hypergeometric argument lies in [-1, 0], and each difference is dominated by one end.
-    """
-    s = 1 + piece.mp(piece.alpha)
-    c = a - 1 / s
-    low = 0 if piece.size == math.inf else piece.eigenvalue(piece.size)
-    high = piece.eigenvalue(start)
-
-    def below(L):
-        if not L:
-            return 0
-        z = _hyp2f1_at_minus_one(b, c, mpmath.mp.prec) if L == p else mpmath.hyp2f1(b, c, c + 1, -L / p)
-        return p**-b * L**c / c * z
-
-    def above(L):
-        z = _hyp2f1_at_minus_one(b, b - c, mpmath.mp.prec) if L == p else mpmath.hyp2f1(b, b - c, b - c + 1, -p / L)
-        return -(L ** (c - b)) / (b - c) * z
-
-    def piecewise(antiderivative, degenerate, x, y):  # integral of h from x to y
-        if degenerate:  # the hypergeometric form has a pole there: integrate directly, with guard bits
-            with mpmath.workprec(mpmath.mp.prec + 30):
-                return +mpmath.quad(lambda lam: lam ** (c - 1) * (lam + p) ** -b, [x, y])
-        return antiderivative(y) - antiderivative(x)
-
-    value = 0
-    if low < p:
-        value += piecewise(below, mpmath.isint(c) and c <= 0, low, min(p, high))
-    if high > p:
-        value += piecewise(above, mpmath.isint(c - b) and c >= b, max(p, low), high)
-    return piece.mp(piece.lam_plus) ** (1 / s) / s * value
-
-
-@lru_cache(maxsize=256)
-def _hyp2f1_at_minus_one(b, c, prec):
-    """2F1(b, c; c + 1; -1): the antiderivatives at the pole, where they meet."""
-    with mpmath.workprec(prec):
-        return mpmath.hyp2f1(b, c, c + 1, -1)

@@ -1,0 +1,505 @@
+"""Spectral moments T_ab(p) = sum_I lambda_I**a (lambda_I + p)**-b, exactly and as a float64 start.
+
+Every spectral sum of the derived equations is a combination of these moments,
+p > 0 being the pole of the latent propagator (see :mod:`solver.solve`). A list
+of eigenvalues is summed term by term, in integer fixed point. A long power law
+lambda_I = lam_plus I**-s, s = 1 + alpha, is a direct head, I < K, plus the
+Euler-Maclaurin sum of its tail: the integral in closed form (a Gauss
+hypergeometric function) and the endpoint corrections, read off the Taylor
+series of the summand found by series arithmetic. In the variable t = I/K - 1
+the summand's nearest singularity lies at a distance
+rho >= min(1, sin(pi/s)) whatever p is, so the j-th correction is of order
+(2j)!/(2 pi K rho)**(2j): K and the number of corrections follow from the
+working precision alone, and the cost depends neither on M nor on p. A fast
+decay (s large) needs no tail at all: the direct sum is exact once the terms
+left out are below the working precision of the total, which bounds the head
+by about (prec/(s a)) bits of I whatever s is.
+(mpmath's default nsum is not used: it is silently wrong for these sums.)
+
+The float64 start integrates the same tail by Gauss-Legendre panels in log I,
+and closes an infinite one by the series of the integral beyond the last panel.
+"""
+
+import math
+import operator
+import time
+from functools import lru_cache
+
+import mpmath
+import numpy as np
+
+from diagrams.errors import CostError, SpectrumError
+
+__all__ = ["MAX_SECONDS", "approximate_direct_moments", "approximate_power_law_moments", "direct_moments",
+           "power_law_moments"]
+
+MAX_SECONDS = 20  # the estimated time past which an exact moment is refused (CostError)
+
+
+def direct_moments(values, p, orders):
+    """sum_i v_i**a (v_i + p)**-b over a tuple of non-negative mpf, for each order, at the working precision.
+
+    Every term is positive, so a total is at least any one of its terms; the
+    sum is taken in integer fixed point with F fractional bits covering the
+    working precision below the smallest scales (the term of the largest value,
+    the smallest non-zero value, 1/p), so that each rounding of 2**-F is below
+    2**-prec of the total. Integers spare mpmath's per-operation overhead, the
+    bulk of a solve's cost.
+
+    Parameters
+    ----------
+    values : tuple of mpf
+        Non-negative numbers (zeros allowed).
+    p : mpf
+        The pole, p > 0.
+    orders : iterable of (a, b)
+        Non-negative integers.
+
+    Returns
+    -------
+    dict
+        ``(a, b) -> sum``, exact zeros where every term vanishes.
+
+    Examples
+    --------
+    >>> with mpmath.workdps(20):
+    ...     T = direct_moments((mpmath.mpf(0), mpmath.mpf(1)), mpmath.mpf(1), [(0, 1), (1, 1)])
+    >>> T[0, 1], T[1, 1]
+    (mpf('1.5'), mpf('0.5'))
+    """
+    if not values:
+        return {order: mpmath.mpf(0) for order in orders}
+    nonzero = [v for v in values if v] or [mpmath.mpf(1)]
+    largest, smallest = max(nonzero), min(nonzero)
+    F = mpmath.mp.prec + 20 + len(values).bit_length() + max(
+        [0, -_log2(smallest), _log2(p)] + [-_log2(largest**a / (largest + p) ** b) for a, b in orders])
+
+    def fixed(x):  # floor(x 2**F) from the mantissa and exponent of a non-negative mpf
+        if not x:
+            return 0
+        shift = x.exp + F
+        return x.man << shift if shift >= 0 else x.man >> -shift
+
+    P, one = fixed(p), 1 << (2 * F)
+    L = [fixed(lam) for lam in values]
+    powers = {"lam": [[1 << F] * len(L), L], "r": [[1 << F] * len(L), [one // (x + P) for x in L]]}
+
+    def power(base, k):  # the k-th powers of lambda or of r = 1/(lambda + p), term by term
+        while len(powers[base]) <= k:
+            powers[base].append([x * y >> F for x, y in zip(powers[base][-1], powers[base][1])])
+        return powers[base][k]
+
+    return {(a, b): mpmath.ldexp(sum(x * y for x, y in zip(power("lam", a), power("r", b))) >> F, -F)
+            for a, b in orders}
+
+
+def power_law_moments(alpha, lam_plus, size, p, orders, split=1):
+    """T_ab(p) for lambda_I = lam_plus I**-(1+alpha), I = 1..size, at the working precision.
+
+    Parameters
+    ----------
+    alpha, lam_plus : sympy.Rational
+        Exact exponent and scale, lam_plus > 0 (alpha = -1 is a flat spectrum, alpha < -1 a
+        growing one, for a finite size only).
+    size : int or math.inf
+        M; an infinite one needs alpha > 0 and a >= 1 in every order.
+    p : mpf
+        The pole, p > 0.
+    orders : iterable of (a, b)
+        Non-negative integers.
+    split : number
+        A factor on the length of the Euler-Maclaurin head: two splits that
+        agree certify the tails.
+
+    Returns
+    -------
+    dict
+        ``(a, b) -> T_ab(p)``.
+
+    Raises
+    ------
+    CostError
+        When the working precision asks for more than :data:`MAX_SECONDS`.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> with mpmath.workdps(30):
+    ...     T = power_law_moments(sympy.Integer(1), sympy.Integer(1), math.inf, mpmath.mpf(1), [(1, 1)])
+    >>> mpmath.nstr(T[1, 1], 25)  # sum 1/(1 + I**2) = (pi coth(pi) - 1)/2
+    '1.076674047468581174134051'
+    """
+    orders = sorted(set(orders))
+    if alpha == -1:  # a flat spectrum: M equal terms
+        lam = mpmath.mpf(lam_plus.p) / lam_plus.q
+        return {(a, b): size * lam**a / (lam + p) ** b for a, b in orders}
+    prec = mpmath.mp.prec
+    law = _Law(alpha, lam_plus, size)
+    with mpmath.workprec(prec + law.guard_bits):
+        p = +p
+        # a direct head when the terms fall fast enough, else an Euler-Maclaurin tail after a head
+        direct = _direct_head(law, p, orders)
+        head = min(size, direct, _head_length(law, split))
+        tail = head < size and head < direct
+        _check_cost(head, tail, law)
+        totals = direct_moments(_eigenvalues(law, head, mpmath.mp.prec), p, orders)
+        if tail:
+            for order, (value, last) in _tail(law, head + 1, p, orders).items():
+                totals[order] += value
+                if abs(last) > mpmath.ldexp(abs(totals[order]), 8 - prec):
+                    raise SpectrumError(f"the Euler-Maclaurin tail of the power law alpha = {alpha}, M = {size} "
+                                        f"did not converge at p = {mpmath.nstr(p, 5)}")
+    return {order: +value for order, value in totals.items()}
+
+
+class _Law:
+    """A power law's parameters at the working precision, and the guard bits its exponent needs."""
+
+    def __init__(self, alpha, lam_plus, size):
+        self.alpha, self.lam_plus, self.size = alpha, lam_plus, size
+        # c = a - 1/s enters as 1/c and as L**c: when 1/s is near an integer, the antiderivatives
+        # cancel to about that distance, so s must be held to as many more bits
+        inverse = 1 / (1 + alpha)
+        distance = abs(inverse - round(inverse))
+        self.guard_bits = 0 if distance == 0 else max(0, distance.q.bit_length() - distance.p.bit_length()) + 10
+
+    def mp(self, value):
+        return mpmath.mpf(value.p) / value.q
+
+    @property
+    def s(self):
+        return 1 + self.mp(self.alpha)
+
+    def eigenvalue(self, x):
+        """lambda(x) at the working precision, for a real index x."""
+        return self.mp(self.lam_plus) * mpmath.mpf(x) ** -self.s
+
+    def __str__(self):
+        return f"power law alpha = {self.alpha}, M = {self.size}"
+
+
+def _log2(x):
+    """Within one of log2(x), for a positive mpf."""
+    return x.exp + x.man.bit_length()
+
+
+@lru_cache(maxsize=64)
+def _power_law_values(alpha, lam_plus, count, prec):
+    with mpmath.workprec(prec):
+        law = _Law(alpha, lam_plus, count)
+        return tuple(law.eigenvalue(i) for i in range(1, count + 1))
+
+
+def _eigenvalues(law, count, prec):
+    return _power_law_values(law.alpha, law.lam_plus, count, prec)
+
+
+def _direct_head(law, p, orders):
+    """The number of terms after which the rest of the sum is below 2**-prec of its first term.
+
+    Since lambda + p >= p, sum_{I >= K} lambda_I**a (lambda_I + p)**-b is at most
+    lam_plus**a p**-b K**(1 - s a) s a/(s a - 1) when s a > 1; the total is at
+    least its first term. Infinite when that bound does not fall fast enough.
+    """
+    s = law.s
+    lam = law.mp(law.lam_plus)
+    need = 0
+    for a, b in orders:
+        q = s * a
+        if q <= 1:
+            return math.inf
+        # log2 of the bound over the first term, plus the working precision and guard bits
+        excess = b * mpmath.log((lam + p) / p, 2) + mpmath.log(q / (q - 1), 2) + mpmath.mp.prec + 20
+        need = max(need, excess / (q - 1))
+    if need > 60:
+        return math.inf
+    return max(1, math.ceil(2 ** float(need)) - 1)
+
+
+def _radius(law):
+    """A lower bound on the distance from t = 0 to the nearest singularity of lambda(K(1+t))**a
+    (lambda(K(1+t)) + p)**-b: the branch point t = -1 and the poles (1+t)**s = -lambda_K/p, at
+    angles pi/|s| (a growing law, s < 0, too)."""
+    s = abs(1 + float(law.alpha))
+    return 1.0 if s <= 2 else math.sin(math.pi / s)
+
+
+def _corrections():
+    """The number of Euler-Maclaurin corrections at the working precision."""
+    return 6 + mpmath.mp.prec // 16
+
+
+def _head_length(law, split):
+    """K - 1: the head of a power law, long enough that the corrections converge.
+
+    The j-th correction is about (2j)!/(2 pi K rho)**(2j); K is chosen so that the
+    last one kept is below 2**-prec, using half the distance to the singularity.
+    """
+    n = 2 * _corrections()
+    log_factorial = math.lgamma(n + 1)
+    K = math.exp((log_factorial + mpmath.mp.prec * math.log(2)) / n) / (math.pi * _radius(law))
+    return int(math.ceil(K * split))
+
+
+def _check_cost(head, tail, law):
+    """Refuse, before starting, a sum estimated to take more than MAX_SECONDS.
+
+    The head costs about one product of F-bit integers per term and power; the
+    series about n**2/2 of them, n = 2 corrections (measured: about 3e-9 s per
+    product of 64-bit words, quadratic in the words).
+    """
+    n = 2 * _corrections()
+    F = mpmath.mp.prec + 20 + int(n * math.log2(2 / _radius(law)))
+    words = F / 64
+    seconds = 3e-8 * (6 * head + (4 * n * n if tail else 0)) * words**1.6
+    if seconds > MAX_SECONDS:
+        raise CostError(f"the exact spectral moments at {mpmath.mp.dps} digits would take about "
+                        f"{seconds:.3g} s (limit {MAX_SECONDS} s: solver.moments.MAX_SECONDS); ask for fewer digits")
+
+
+@lru_cache(maxsize=64)
+def _binomials(alpha, n, prec, radius):
+    """The fixed-point scale F of the series, and binomial(-s, k) 2**F for k < n: the Taylor
+    coefficients of (1 + t)**-s. F leaves prec bits after the coefficients' growth, rho**-n."""
+    F = prec + 20 + int(n * math.log2(2 / radius))
+    with mpmath.workprec(prec + 20):
+        s = 1 + mpmath.mpf(alpha.p) / alpha.q
+        coefficients = [mpmath.mpf(1)]
+        for k in range(1, n):
+            coefficients.append(coefficients[-1] * (-s - k + 1) / k)
+        return F, tuple(int(mpmath.ldexp(c, F)) for c in coefficients)
+
+
+def _series(law, x0, p, orders, n):
+    """Taylor coefficients in t of lambda**a (lambda + p)**-b at x = x0 (1 + t), for each order:
+    the zeroth and the odd ones, which are all the Euler-Maclaurin corrections need.
+
+    With lambda = lambda_0 (1 + t)**-s and w = lambda_0/(lambda_0 + p), the summand is
+    lambda_0**a (lambda_0 + p)**-b l**a q**b with l = (1 + t)**-s and q = 1/(1 + w (l - 1)):
+    series whose coefficients grow at most like rho**-k. They are multiplied in integer
+    fixed point, as in :func:`direct_moments`, through u = l q and g_ab = u g_(a-1)(b-1),
+    l g_(a-1)b or q g_a(b-1).
+    """
+    F, l = _binomials(law.alpha, n, mpmath.mp.prec, _radius(law))
+    unit = 1 << F
+    lam0 = law.eigenvalue(x0)
+    W = int(mpmath.ldexp(lam0 / (lam0 + p), F))
+    d = [W * c >> F for c in l]
+    q = [unit]
+    for k in range(1, n):
+        q.append(-sum(map(operator.mul, d[1:k + 1], reversed(q))) >> F)
+    u = _multiply(l, q, F)
+    found = {(0, 0): [unit] + [0] * (n - 1)}
+
+    def g(a, b):
+        if (a, b) not in found:
+            lower, factor = (g(a - 1, b - 1), u) if a and b else (g(a - 1, b), l) if a else (g(a, b - 1), q)
+            found[a, b] = _multiply(lower, factor, F)
+        return found[a, b]
+
+    series = {}
+    for a, b in orders:
+        scale = mpmath.ldexp(lam0**a / (lam0 + p) ** b, -F)
+        coefficients = g(a, b)
+        series[a, b] = [scale * coefficients[0]] + [scale * c for c in coefficients[1::2]]
+    return series
+
+
+def _multiply(x, y, F):
+    """The product of two series in fixed point, truncated to their length."""
+    return [sum(map(operator.mul, x[:k + 1], reversed(y[:k + 1]))) >> F for k in range(len(x))]
+
+
+def _tail(law, start, p, orders):
+    """sum_{I=start}^{M} lambda_I**a (lambda_I + p)**-b for a power law, by Euler-Maclaurin, and the
+    last correction kept at the start (its size says whether the corrections converged).
+
+    integral + (g(start) + g(M))/2 + sum_j B_2j/(2j)! (g^(2j-1)(M) - g^(2j-1)(start)),
+    with g^(k)(x0) = k! c_k / x0**k from the Taylor coefficients c_k in t = x/x0 - 1.
+    """
+    corrections = _corrections()
+    n = 2 * corrections
+    ends = [(start, -1)] + ([] if law.size == math.inf else [(law.size, 1)])
+    totals = {order: _integral(law, p, *order, start) for order in orders}
+    last = {}
+    for x0, sign in ends:
+        weights = _weights(x0, corrections, mpmath.mp.prec)
+        for order, c in _series(law, mpmath.mpf(x0), p, orders, n).items():
+            terms = [w * odd for w, odd in zip(weights, c[1:])]
+            totals[order] += c[0] / 2 + sign * mpmath.fsum(terms)
+            if sign < 0:
+                last[order] = terms[-1]
+    return {order: (totals[order], last[order]) for order in orders}
+
+
+@lru_cache(maxsize=64)
+def _weights(x0, corrections, prec):
+    """B_2j/(2j) / x0**(2j-1), j = 1..corrections: g^(2j-1)(x0) B_2j/(2j)! = weight_j c_(2j-1)."""
+    with mpmath.workprec(prec):
+        return [mpmath.bernoulli(2 * j) / (2 * j) / mpmath.mpf(x0) ** (2 * j - 1) for j in range(1, corrections + 1)]
+
+
+def _integral(law, p, a, b, start):
+    """integral_{start}^{M} lambda(x)**a (lambda(x) + p)**-b dx in closed form.
+
+    With lambda = lam_plus x**-s it is lam_plus**(1/s)/|s| times the integral of
+    h(lam) = lam**(c-1) (lam + p)**-b, c = a - 1/s, between lambda_M and lambda_start
+    (in either order: a growing law, s < 0, has lambda_M above lambda_start).
+    Below p an antiderivative is p**-b L**c/c 2F1(b, c; c+1; -L/p), vanishing at L = 0
+    when c > 0; above p, minus L**(c-b)/(b-c) 2F1(b, b-c; b-c+1; -p/L). Split at p, every
+    hypergeometric argument lies in [-1, 0], and each difference is dominated by one end.
+    """
+    s = law.s
+    c = a - 1 / s
+    ends = (0 if law.size == math.inf else law.eigenvalue(law.size), law.eigenvalue(start))
+    low, high = min(ends), max(ends)
+
+    def below(L):
+        if not L:
+            return 0
+        z = _hyp2f1_at_minus_one(b, c, mpmath.mp.prec) if L == p else mpmath.hyp2f1(b, c, c + 1, -L / p)
+        return p**-b * L**c / c * z
+
+    def above(L):
+        z = _hyp2f1_at_minus_one(b, b - c, mpmath.mp.prec) if L == p else mpmath.hyp2f1(b, b - c, b - c + 1, -p / L)
+        return -(L ** (c - b)) / (b - c) * z
+
+    def piecewise(antiderivative, degenerate, x, y):  # integral of h from x to y
+        if degenerate:  # the hypergeometric form has a pole there: integrate directly, with guard bits
+            with mpmath.workprec(mpmath.mp.prec + 30):
+                return +mpmath.quad(lambda lam: lam ** (c - 1) * (lam + p) ** -b, [x, y])
+        return antiderivative(y) - antiderivative(x)
+
+    value = 0
+    if low < p:
+        value += piecewise(below, mpmath.isint(c) and c <= 0, low, min(p, high))
+    if high > p:
+        value += piecewise(above, mpmath.isint(c - b) and c >= b, max(p, low), high)
+    return law.mp(law.lam_plus) ** (1 / s) / abs(s) * value
+
+
+@lru_cache(maxsize=256)
+def _hyp2f1_at_minus_one(b, c, prec):
+    """2F1(b, c; c + 1; -1): the antiderivatives at the pole, where they meet."""
+    with mpmath.workprec(prec):
+        return mpmath.hyp2f1(b, c, c + 1, -1)
+
+
+def approximate_direct_moments(values, p, orders):
+    """The moments of a float64 array of values, or None where float64 overflows.
+
+    Examples
+    --------
+    >>> approximate_direct_moments(np.array([0.0, 1.0]), 1.0, [(0, 1), (1, 1)])
+    {(0, 1): 1.5, (1, 1): 0.5}
+    >>> approximate_direct_moments(np.array([1e300]), 1.0, [(2, 1)]) is None
+    True
+    """
+    return _dot(values, np.ones(len(values)), p, orders)
+
+
+def _dot(values, weights, p, orders):
+    with np.errstate(all="ignore"):
+        r = 1.0 / (values + p)
+        found = {(a, b): float(np.dot(weights, values**a * r**b)) for a, b in orders}
+    return found if all(math.isfinite(v) for v in found.values()) else None
+
+
+FLOAT_HEAD = 500  # eigenvalues of a power law kept one by one in the float64 quadrature
+GAUSS = np.polynomial.legendre.leggauss(12)  # nodes and weights of each panel of the tail
+FLOAT_STEEPEST = 1e6  # float64 sees no difference between larger exponents: 2**-s underflows
+
+
+def approximate_power_law_moments(alpha, lam_plus, size, p, orders):
+    """The moments of a power law in float64, to about twelve digits: a starting point, not a result.
+
+    The eigenvalues of a direct head, then a quadrature of the tail in log I and,
+    for an infinite law, the series of the integral beyond the last panel.
+
+    Returns
+    -------
+    dict or None
+        ``(a, b) -> T_ab(p)``; None when float64 cannot hold the moments or
+        their start (an overflow, or a pole below the quadrature's last
+        eigenvalue): the caller starts in mpmath instead.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> T = approximate_power_law_moments(sympy.Integer(1), sympy.Integer(1), math.inf, 1.0, [(1, 1)])
+    >>> round(T[1, 1], 12)
+    1.076674047469
+    >>> T = approximate_power_law_moments(sympy.Rational(1, 10**30), sympy.Integer(1), math.inf, 1.0, [(1, 0)])
+    >>> round(T[1, 0] / 1e30, 12)  # zeta(1 + 1e-30)
+    1.0
+    """
+    values, weights, end = _float_nodes(alpha, lam_plus, size)
+    found = _dot(values, weights, p, orders)
+    if found is None or end is None:
+        return found
+    for a, b in orders:
+        rest = _float_remainder(alpha, lam_plus, end, p, a, b)
+        if rest is None:
+            return None
+        found[a, b] += rest
+    return found if all(math.isfinite(v) for v in found.values()) else None
+
+
+@lru_cache(maxsize=16)
+def _float_nodes(alpha, lam_plus, size):
+    """Nodes and weights of a power law's float64 quadrature, and log of its last index when the
+    law goes on beyond it (None when the nodes reach M)."""
+    decay = float(min(alpha, FLOAT_STEEPEST))  # alpha, kept apart from 1 so that a tiny one survives
+    s = 1 + decay
+    lam = float(lam_plus)
+    head = min(size, FLOAT_HEAD)
+    values = [lam * np.arange(1, head + 1, dtype=float) ** -s]
+    weights = [np.ones(head)]
+    if head == size:
+        return np.concatenate(values), np.concatenate(weights), None
+    # sum_{I=head+1}^{M} g(I) = integral_{head+1/2}^{M+1/2} g dx + (g'(head+1/2) - g'(M+1/2))/24 + ...
+    # (the midpoint rule, g' by differences), the integral taken in u = log x by Gauss-Legendre
+    # panels narrower than the summand's strip of analyticity, pi/s
+    ends = [head] + ([] if size == math.inf else [size])
+    with np.errstate(under="ignore"):
+        values.append(lam * np.array([[i, i + 1] for i in ends], dtype=float).ravel() ** -s)
+    weights.append(np.array([[-1, 1] if i == head else [1, -1] for i in ends], dtype=float).ravel() / 24)
+    start = math.log(head + 0.5)
+    # to infinity: where the rest is below 1e-20 of the sum, or where float64 ends; the series
+    # of the integral adds the rest
+    end = math.log(size + 0.5) if size != math.inf else start + min(45 / decay if decay else math.inf, 700 - start)
+    edges = np.linspace(start, end, int((end - start) * abs(s)) + 2)
+    centres, halves = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
+    u = (centres[:, None] + halves[:, None] * GAUSS[0]).ravel()
+    x = np.exp(u)
+    with np.errstate(under="ignore"):
+        values.append(lam * x**-s)
+    weights.append(x * (halves[:, None] * GAUSS[1]).ravel())
+    return np.concatenate(values), np.concatenate(weights), (end if size == math.inf else None)
+
+
+def _float_remainder(alpha, lam_plus, end, p, a, b):
+    """integral_{e**end}^{inf} lambda(x)**a (lambda(x) + p)**-b dx in float64, or None.
+
+    In lam = lambda(x) it is lam_plus**(1/s)/s integral_0^L lam**(c-1) (lam + p)**-b, c = a - 1/s,
+    = lam_plus**(1/s)/s p**-b L**c/c sum_n (b)_n/n! (-z)**n c/(c + n), z = L/p; the series is
+    summed for z <= 1/2, the logarithms keep the powers in range.
+    """
+    alpha = float(min(alpha, FLOAT_STEEPEST))
+    s = 1 + alpha
+    c = (a - 1) + alpha / (1 + alpha)  # a - 1/s without cancelling alpha
+    log_lam = math.log(lam_plus.p) - math.log(lam_plus.q)
+    if not c > 0:  # alpha below float64's range
+        return None
+    log_L = log_lam - s * end
+    z = math.exp(min(log_L - math.log(p), 0.0))
+    if z > 0.5:
+        return None
+    series, term = 0.0, 1.0
+    for n in range(60):
+        series += term * c / (c + n)
+        term *= -(b + n) / (n + 1) * z
+    log_value = log_lam / s - math.log1p(alpha) - b * math.log(p) + c * log_L - math.log(c)
+    if log_value > 709:
+        return None
+    return math.exp(log_value) * series
