@@ -5,8 +5,10 @@ high-precision solution of the derived equations (``solver.solve``), grids
 of solutions (``solver.sweep``), and the ``largen`` command.
 """
 
+from diagrams.errors import SolverError
+
 from .simulate import Simulation, simulate
-from .solve import Solution, SolverError, solve
+from .solution import Solution, solve
 from .spectrum import Spectrum
 from .sweep import sweep
 

@@ -31,7 +31,7 @@ from diagrams.dyson import planar_theory
 from diagrams.series import diagram_count, loss_observables, theory_coefficients
 
 from .simulate import simulate
-from .solve import solve
+from .solution import solve
 from .sweep import sweep
 from .spectrum import Spectrum
 

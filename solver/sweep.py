@@ -18,7 +18,8 @@ import mpmath
 from diagrams.errors import LargenError, ParameterError
 from diagrams.model import mrs
 
-from .solve import _derived, solve
+from .equations import derive
+from .solution import solve
 
 COLUMNS = ("loss", "train_loss", "Delta")
 CHUNK = 50  # points per task at most
@@ -51,7 +52,7 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
     names = list(grid)
     points = [dict(zip(names, values)) for values in itertools.product(*grid.values())]
     own = executor is None
-    _derived(model)  # derived here once: workers forked from this process inherit it
+    derive(model)  # derived here once: workers forked from this process inherit it
     executor = executor or ProcessPoolExecutor(max_workers=os.cpu_count())
     # points go out in chunks, so that the model and spectrum cross to a worker once per chunk
     size = max(1, min(CHUNK, len(points) // (8 * (os.cpu_count() or 1))))

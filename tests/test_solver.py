@@ -7,8 +7,7 @@ import sympy
 from diagrams import ParameterError, SpectrumError, deep_linear, load_model
 from diagrams.observable import CovarianceTrace
 from diagrams.series import theory_coefficients
-from solver import Spectrum, simulate
-from solver.solve import solve
+from solver import Spectrum, simulate, solve
 
 FINITE_SIZE = 0.01  # planar theory vs M ~ 800: corrections of order 1/M, about 1%
 DEEP2 = load_model("tests/data/deep2.toml")

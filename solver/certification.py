@@ -1,0 +1,237 @@
+"""Certified digits: every output evaluated twice, independently, and kept only where both agree.
+
+The outputs at a root are the losses, found from the generating function E by
+the ladder equations, and the renormalised ridge. An error can hide in the
+root (Newton's tolerance, the conditioning near the interpolation
+threshold), in the spectral moments (the Euler-Maclaurin tails), in the
+rounding of the working precision, and in a cancellation between large
+terms. The second evaluation changes all of them: more guard digits,
+another split of the tails (``split`` of :meth:`solver.spectrum.Spectrum.moments`),
+and its own root, polished by Newton's method at the higher precision from
+a perturbed start. Each output is certified on its own: one whose two values
+disagree to ``dps`` digits, after the guard digits were raised by what the
+disagreement showed, is reported uncertified with the reason, and never
+withholds another.
+
+A quantity that vanishes in a regime is a difference of large terms there:
+the training loss (E - gamma dE/dgamma)/P when N >> P interpolates (both terms
+are O(gamma) and the difference O(gamma**2)), the loss near a perfect fit. The
+digits the difference cancels are measured, term against sum, and paid for
+with guard digits before the comparison.
+"""
+
+from dataclasses import dataclass
+
+import mpmath
+
+from diagrams.errors import SolverError
+
+from .continuation import newton, root
+from .equations import mp_value, scaled_solve
+
+__all__ = ["Outputs", "outputs", "certify", "condition"]
+
+OUTPUTS = ("loss", "train_loss", "Delta")
+SECOND_SPLIT = 1.5  # the second evaluation's factor on the length of the power laws' heads
+ATTEMPTS = 4  # evaluations with guard digits raised by what the last one showed
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The outputs at one root: ``values`` (name -> number) and ``cancelled`` (name -> the decimal
+    digits the last sum of each cancelled: log10 of its largest term over its value)."""
+
+    values: dict
+    cancelled: dict
+    root: list
+
+
+def outputs(system, ctx, s, gamma, samples, *, split=1, shift=None):
+    """The losses and the renormalised ridge at the root ``s``, in ``ctx``.
+
+    The rates of the unknowns in the source beta and the ridge solve the ladder
+    equations (1 - J) r = d rhs; the test loss is dE/dbeta and the training loss
+    (E - gamma dE/dgamma)/P.
+
+    Returns
+    -------
+    Outputs or None
+        None where the ladder equations are singular or cannot be evaluated.
+    """
+    q = system.evaluate(ctx, s, gamma, split=split, shift=shift)
+    if q is None:
+        return None
+    rates = {}
+    for source in ("d_beta", "d_gamma"):
+        scaled = scaled_solve(ctx, q, s, getattr(q, source))
+        if scaled is None:
+            return None
+        rates[source] = [y * a for y, a in zip(scaled, s)]
+    loss = [q.E_beta] + [a * b for a, b in zip(q.E_s, rates["d_beta"])]
+    train = [q.E, -gamma * q.E_gamma] + [-gamma * a * b for a, b in zip(q.E_s, rates["d_gamma"])]
+    sums = {"loss": (loss, ctx.fsum(loss)), "train_loss": (train, ctx.fsum(train) / samples)}
+    values = {name: total for name, (_, total) in sums.items()}
+    values["Delta"] = q.Delta
+    cancelled = {name: _cancelled(ctx, terms, total * (samples if name == "train_loss" else 1))
+                 for name, (terms, total) in sums.items()}
+    cancelled["Delta"] = 0
+    return Outputs(values, cancelled, s)
+
+
+def _cancelled(ctx, terms, total):
+    largest = max((abs(t) for t in terms), default=0)
+    if not largest:
+        return 0
+    if not total:
+        return ctx.inf
+    return max(0, int(ctx.ceil(ctx.log10(largest / abs(total)))))
+
+
+def _agree(a, b, dps):
+    """a and b agree to dps significant digits and one more (b the more precise)."""
+    if a is None or b is None:
+        return False
+    return abs(a - b) <= mpmath.mpf(10) ** -(dps + 1) * abs(b)
+
+
+def _digits_apart(a, b):
+    """How many digits a and b agree to: 0 when they differ at the first."""
+    if a == b:
+        return mpmath.inf
+    return max(0, int(mpmath.floor(-mpmath.log10(abs(a - b) / max(abs(a), abs(b))))))
+
+
+def certify(system, gamma, samples, dps, *, max_guard):
+    """The outputs at ridge ``gamma``, each certified to ``dps`` digits or reported with the reason.
+
+    Parameters
+    ----------
+    system : Equations
+    gamma : sympy number
+        The ridge, exact.
+    samples : sympy number
+        The number of samples P (the training loss is E - gamma dE/dgamma over P).
+    dps : int
+        Digits to certify.
+    max_guard : int
+        The most guard digits an evaluation may use.
+
+    Returns
+    -------
+    (values, reasons, root, dps_used)
+        ``values``: name -> mpf, or None if uncertified; ``reasons``: name -> why;
+        ``root``: the second evaluation's root; ``dps_used``: its working precision.
+
+    Raises
+    ------
+    SolverError
+        No root on the physical branch.
+    """
+    with mpmath.workdps(20):
+        magnitude = mpmath.log10(mp_value(gamma))
+    # near the interpolation threshold N - sum_I lambda_I/(lambda_I + p) ~ sqrt(gamma): the digits
+    # lost there grow like -log10(gamma)/2
+    threshold = max(0, int(-mpmath.floor(magnitude / 2)))
+    extra, start, found, reasons = 0, None, {}, {}
+    for attempt in range(ATTEMPTS):
+        guard = min(10 + threshold + extra, max_guard)
+        with mpmath.workdps(dps + guard):
+            first = _evaluate(system, gamma, samples, dps + 5 + extra, start=start)
+        if first is None:
+            raise SolverError(f"the ladder equations are singular at the ridge {_short(gamma)}")
+        lost = max(first.cancelled.values())
+        if lost > extra + 2 and guard < max_guard and attempt < ATTEMPTS - 1:
+            extra, start = min(lost, max_guard) + 5, first.root  # pay for the cancellation first
+            continue
+        with mpmath.workdps(dps + guard + 15):
+            second = _evaluate(system, gamma, samples, dps + 15 + extra, start=_perturbed(first.root),
+                               split=SECOND_SPLIT)
+        found, reasons, deficit = {}, {}, 0
+        for name in OUTPUTS:
+            a = first.values[name]
+            b = None if second is None else second.values[name]
+            if _agree(a, b, dps):
+                found[name] = b
+                continue
+            found[name] = None
+            if b is None:
+                reasons[name] = "the second, independent evaluation failed"
+            else:
+                apart = _digits_apart(a, b)
+                reasons[name] = (f"not stable to {dps} digits: {mpmath.nstr(a, dps)} against {mpmath.nstr(b, dps)} "
+                                 f"with {guard + 15} guard digits, another tail split and its own root")
+                deficit = max(deficit, dps + 1 - apart)
+        if not reasons or guard >= max_guard or attempt == ATTEMPTS - 1:
+            break
+        extra, start = max(extra, lost) + deficit + 10, first.root
+    return found, reasons, second.root if second else first.root, dps + guard + 15
+
+
+def _evaluate(system, gamma, samples, digits, *, start=None, split=1):
+    """The outputs at the working precision, the root converged to about ``digits`` digits;
+    from ``start`` by Newton's method if given, else by continuation."""
+    target = mp_value(gamma)
+    tolerance = mpmath.mpf(10) ** -digits
+    if start is None:
+        s = root(system, target, tolerance)
+    else:
+        found = newton(system, mpmath.mp, [mpmath.mpf(x) for x in start], target, tolerance, split=split)
+        if found is None:
+            return None
+        s = found[0]
+    return outputs(system, mpmath.mp, s, target, mp_value(samples), split=split)
+
+
+def _perturbed(s):
+    """A start off the root by relative amounts of about 1e-6, different for each unknown."""
+    return [x * (1 + (-1) ** i * mpmath.mpf(10) ** -6 * (i + 1)) for i, x in enumerate(s)]
+
+
+def _short(value):
+    return mpmath.nstr(mp_value(value), 6)
+
+
+def condition(system, gamma, samples, s, listed, eta):
+    """kappa = sum_I |d log L / d log lambda_I| over the ``listed`` eigenvalues, at the root ``s``.
+
+    The loss amplifies relative errors of the listed eigenvalues by at most
+    kappa. It is found through the moments: dL/dT for each moment by
+    re-solving with the moment shifted, times dT/dlambda_I. A list whose
+    longest entry has d significant digits, if exact to those digits, supports
+    d - log10(kappa) digits of the loss. None if a shifted system has no root.
+
+    ``eta`` is the relative shift of each moment: the loss must have far more
+    right digits at the working precision than log10(1/eta), since the
+    differences cancel that many.
+    """
+    target, P = mp_value(gamma), mp_value(samples)
+    tolerance = mpmath.mpf(10) ** -(mpmath.mp.dps - 5)
+
+    polished = newton(system, mpmath.mp, s, target, tolerance)
+    if polished is None:
+        return None
+    s = polished[0]
+
+    def loss(shift):  # the loss with moments shifted by relative amounts, re-solved from the root
+        found = newton(system, mpmath.mp, s, target, tolerance, shift=shift)
+        result = None if found is None else outputs(system, mpmath.mp, found[0], target, P, shift=shift)
+        return None if result is None else result.values["loss"]
+
+    # the cancellations between moments below are of the size of kappa: the differences must be
+    # taken between losses found the same way, from the same root, at the working precision
+    reference = loss({})
+    q = system.evaluate(mpmath.mp, s, target)
+    if reference is None or q is None:
+        return None
+    slopes = {}
+    for key in system.moment_keys:
+        shifted = loss({key: eta})
+        if shifted is None:
+            return None
+        slopes[key] = (shifted - reference) / (eta * q.moments[key])
+    kappa = 0
+    for lam in listed:
+        # lambda dT_ab/dlambda = lambda**a (lambda + p)**-b (a - b lambda/(lambda + p))
+        kappa += abs(mpmath.fsum(slope * lam**a / (lam + q.poles[k]) ** b * (a - b * lam / (lam + q.poles[k]))
+                                 for (k, a, b), slope in slopes.items()))
+    return kappa / abs(reference) if reference else None

@@ -1,0 +1,145 @@
+"""The physical root of the planar equations, followed in the ridge.
+
+The physical root is the branch connected to the infinite-ridge solution,
+on which every self-energy is negative. :func:`root` reaches it by
+continuation in log(gamma), from a ridge large enough that the free solution
+is exact, down (or up) to the ridge asked for: first in ``mpmath.fp``
+(float64, the moments approximated: fast, a start only), then in
+``mpmath.mp``, where float64 cannot hold the values (ridges beyond 1e+-300,
+extreme scales) or stops following the branch, and finally polished by
+Newton's method at the working precision with exact moments. The algorithm
+is one; the context is an argument.
+"""
+
+import mpmath
+
+from diagrams.errors import SolverError
+
+from .equations import scaled_solve
+
+__all__ = ["newton", "follow", "float_start", "root"]
+
+FLOAT_RANGE = (1e-300, 1e300)  # ridges float64 continues to: beyond, mpmath takes over
+
+
+def newton(system, ctx, s, gamma, tolerance, *, split=1, shift=None, iterations=60):
+    """Newton's method for s = rhs(s) in the variables t = log(-s); None if it fails.
+
+    The self-energies spread over many orders of magnitude near the
+    interpolation threshold; in t the step is relative for every component
+    and every iterate stays on the physical branch (all self-energies negative).
+    The convergence is quadratic: once a step is below sqrt(tolerance), the
+    iterate it leads to is within about ``tolerance`` of the root.
+
+    Returns
+    -------
+    (root, Evaluation at the last iterate before it) or None
+    """
+    for _ in range(iterations):
+        q = system.evaluate(ctx, s, gamma, split=split, shift=shift)
+        step = None if q is None else scaled_solve(ctx, q, s, [a - b for a, b in zip(s, q.rhs)])
+        if step is None:
+            return None
+        size = max((abs(x) for x in step), default=0)
+        if size > 50:
+            return None
+        s = [a * ctx.exp(-x) for a, x in zip(s, step)]
+        if size**2 <= tolerance:
+            return s, q
+    return None
+
+
+def follow(system, ctx, s, start, target, tolerance):
+    """Continue the root ``s`` at ridge ``start`` down to ridge ``target`` in steps of log(gamma).
+
+    Each step is predicted along the tangent, d log(-s)/d log(gamma) = gamma (1 - J)^-1 d rhs/d gamma
+    divided by s, and corrected by Newton's method. Returns the root and the ridge reached:
+    ``target``, or where the continuation stalled.
+    """
+    here, goal = ctx.log(start), ctx.log(target)
+    step, tangent = 2.0, [0] * len(s)
+    while here > goal:
+        trial = max(here - step, goal)
+        guess = [a * ctx.exp((trial - here) * t) for a, t in zip(s, tangent)]
+        # on the way the root is only the next step's start: a loose tolerance does
+        found = newton(system, ctx, guess, ctx.exp(trial), tolerance if trial == goal else max(tolerance, 1e-6))
+        if found is None:
+            step /= 2
+            if step < 1e-4:
+                return s, ctx.exp(here)
+            continue
+        (s, q), here = found, trial
+        rates = scaled_solve(ctx, q, s, q.d_gamma)
+        tangent = [0] * len(s) if rates is None else [ctx.exp(here) * y for y in rates]
+        step = min(step * 1.5, 8.0)
+    return s, target
+
+
+def _free(system, ctx, gamma):
+    """The root at a ridge far above the self-energies' scale, where the equations contract."""
+    n = len(system.unknowns)
+    s = [-ctx.mpf(10) ** -30] * n
+    ridge = max(ctx.mpf(10) ** 30, 2 * gamma)
+    for _ in range(2):
+        for _ in range(n + 1):
+            q = system.evaluate(ctx, s, ridge)
+            if q is None:
+                return None
+            # a self-energy that underflows stays on the branch (negative)
+            s = [x if x < 0 else -ctx.mpf(10) ** -300 for x in q.rhs]
+        ridge = max(10**4 * max([ctx.mpf(1)] + [abs(x) for x in s]), 2 * gamma)
+    return s, ridge
+
+
+def root(system, gamma, tolerance, *, fast=True):
+    """The physical root at ridge ``gamma`` (an mpf) to ``tolerance``, at mpmath's working precision.
+
+    Parameters
+    ----------
+    system : Equations
+    gamma : mpf
+    tolerance : mpf
+        Newton's last step squared, in log(-s).
+    fast : bool
+        Start in float64 (``mpmath.fp``) where it can; False follows the branch in
+        ``mpmath.mp`` from the start.
+
+    Returns
+    -------
+    list of mpf
+
+    Raises
+    ------
+    SolverError
+        No root on the physical branch.
+    """
+    s, reached = None, None
+    if fast:
+        s, reached = float_start(system, gamma)
+    if s is None:
+        free = _free(system, mpmath.mp, gamma)
+        if free is None:
+            raise SolverError(f"the equations cannot be evaluated at the ridge {mpmath.nstr(gamma, 6)}")
+        s, reached = free
+    else:
+        s = [mpmath.mpf(x) for x in s]
+        reached = mpmath.mpf(reached)
+    if reached != gamma:
+        s, reached = follow(system, mpmath.mp, s, reached, gamma, tolerance)
+    found = newton(system, mpmath.mp, s, gamma, tolerance)
+    if found is None or reached != gamma:
+        raise SolverError(f"no solution on the physical branch at the ridge {mpmath.nstr(gamma, 6)}")
+    return found[0]
+
+
+def float_start(system, gamma):
+    """The root in float64, followed as far toward ``gamma`` as float64 goes; (None, None) if it cannot start."""
+    if gamma > FLOAT_RANGE[1]:
+        return None, None
+    target = max(float(gamma), FLOAT_RANGE[0])
+    free = _free(system, mpmath.fp, target)
+    if free is None:
+        return None, None
+    s, origin = free
+    found = newton(system, mpmath.fp, s, origin, 1e-13)
+    return follow(system, mpmath.fp, found[0] if found else s, origin, target, 1e-12)

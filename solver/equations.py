@@ -1,0 +1,346 @@
+"""The derived planar equations of a model, compiled at one point.
+
+:func:`diagrams.dyson.planar_theory` derives the Schwinger-Dyson equations
+s = rhs(s) of a model, and its minimal training objective E (see
+:mod:`diagrams.pencil`). :func:`equations` puts a point's parameters into
+them and returns :class:`Equations`: functions of the unknowns and the ridge,
+in either of mpmath's contexts, ``mpmath.fp`` (float64, with the spectral
+moments approximated: a start) or ``mpmath.mp`` (the working precision, the
+moments exact). Every spectral sum enters through the moments
+T_ab(p) = sum_I lambda_I**a (lambda_I + p)**-b of
+:meth:`solver.spectrum.Spectrum.moments` (:func:`diagrams.spectral.moment_form`).
+
+Exact zeros are put in symbolically before anything is compiled: a
+parameter equal to 0, or a spectrum of zeros, can make unknowns vanish
+identically (no features at sigma_u = 0); those are removed from the system,
+since a self-energy that is exactly 0 has no logarithm for Newton's method to
+work in. The losses follow from E by the ladder equations
+(1 - J) r = d rhs, with J the Jacobian Newton uses.
+
+No formula of a particular model is written here: every expression is
+lambdified from what was derived.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import mpmath
+import numpy as np
+import sympy
+from sympy.printing.pycode import MpmathPrinter
+
+from diagrams.dyson import planar_theory
+from diagrams.spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, moment_form
+
+__all__ = ["Equations", "Evaluation", "derive", "equations", "mp_value", "scaled_solve"]
+
+SCALARS = ("E", "E_beta", "E_gamma", "Delta")  # the blocks that are one number
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every derived quantity at the unknowns ``s`` and the ridge ``gamma``, in one context.
+
+    ``rhs``, ``d_beta``, ``d_gamma`` (the equations and their derivatives in the
+    source and the ridge), ``jacobian`` (rows of d rhs_i/d s_j), ``E``, ``E_s``,
+    ``E_beta``, ``E_gamma`` (the generating function and its derivatives),
+    ``Delta`` (the renormalised ridge), ``moments`` ((k, a, b) -> T_ab(p_k))
+    and ``poles`` (the p_k).
+    """
+
+    rhs: list
+    jacobian: list
+    d_beta: list
+    d_gamma: list
+    E: object
+    E_s: list
+    E_beta: object
+    E_gamma: object
+    Delta: object
+    moments: dict
+    poles: list
+
+
+class Equations:
+    """The derived equations of a model at one point, as functions of the unknowns and the ridge.
+
+    Build with :func:`equations`. ``unknowns`` are the self-energies that do
+    not vanish identically at this point; ``vanishing`` those that do;
+    ``infinite`` names the outputs that are infinite at this point (the
+    renormalised ridge, when no features reach the latent space).
+    """
+
+    def __init__(self, compiled, values, spectrum):
+        self.unknowns, self.vanishing, self.infinite = compiled.unknowns, compiled.vanishing, compiled.infinite
+        self.spectrum = spectrum
+        self._compiled = compiled
+        self._exact = [values[x] for x in compiled.parameters]
+        self._values = {}  # the parameters in a context, at a precision: a cache
+
+    @property
+    def moment_keys(self):
+        """The moments the equations need, as (k, a, b): T_ab at the k-th pole."""
+        return self._compiled.moment_keys
+
+    def parameters(self, ctx):
+        """The parameters' values in ``ctx`` at its precision; None if float64 cannot hold them."""
+        key = (ctx is mpmath.fp) or ctx.prec
+        if key not in self._values:
+            if ctx is mpmath.fp:
+                found = [float(v) for v in self._exact]
+                self._values[key] = found if all(map(_finite, found)) and not any(
+                    v == 0 and x != 0 for v, x in zip(found, self._exact)) else None
+            else:
+                self._values[key] = [mp_value(v) for v in self._exact]
+        return self._values[key]
+
+    def evaluate(self, ctx, s, gamma, *, split=1, shift=None):
+        """The :class:`Evaluation` at unknowns ``s`` and ridge ``gamma`` in ``ctx``; None off the branch.
+
+        Parameters
+        ----------
+        ctx : mpmath.fp or mpmath.mp
+            float64 with approximate moments, or the working precision with exact ones.
+        s : list
+            The unknowns, in the order of ``unknowns``.
+        gamma : number
+            The ridge.
+        split : number
+            A factor on the length of a power law's direct head (see
+            :meth:`solver.spectrum.Spectrum.moments`).
+        shift : dict, optional
+            Relative shifts of moments, (k, a, b) -> epsilon: for derivatives in them.
+
+        Returns
+        -------
+        Evaluation or None
+            None off the physical branch (a pole p <= 0), or where the
+            arithmetic of ``ctx`` cannot hold the values.
+        """
+        parameters = self.parameters(ctx)
+        if parameters is None:
+            return None
+        arguments = [*s, gamma, *parameters]
+        functions = self._compiled.functions(ctx)
+        try:
+            poles = functions.poles(*arguments)
+            moments = {}
+            for k, (p, orders) in enumerate(zip(poles, self._compiled.orders)):
+                if not p > 0:
+                    return None
+                if ctx is mpmath.fp:
+                    with np.errstate(all="ignore"):
+                        found = self.spectrum.approximate_moments(p, orders)
+                else:
+                    found = self.spectrum.moments(p, orders, split)
+                moments.update({(k, a, b): v * (1 + (shift or {}).get((k, a, b), 0)) for (a, b), v in found.items()})
+            flat = functions.flat(*arguments, *[moments[key] for key in self.moment_keys])
+        except (ZeroDivisionError, OverflowError):
+            return None
+        if not all(map(_finite, flat)) or not all(map(_finite, moments.values())):
+            return None
+        blocks, i = {}, 0
+        for key, (rows, cols) in self._compiled.shape.items():
+            block = [flat[i + r * cols: i + (r + 1) * cols] for r in range(rows)]
+            blocks[key] = block if key == "jacobian" else block[0][0] if key in SCALARS else block[0]
+            i += rows * cols
+        return Evaluation(**blocks, moments=moments, poles=poles)
+
+
+def scaled_solve(ctx, q, s, vector):
+    """(1 - J)^-1 vector, solved as D^-1 (1 - J) D y = D^-1 vector with D = diag(s); returns y = D^-1 x.
+
+    Rescaling by the unknowns removes their spread over many orders of
+    magnitude from the condition number. Returns None for a singular system.
+
+    Examples
+    --------
+    >>> q = Evaluation([], [[mpmath.mpf(0.5)]], [], [], 0, [], 0, 0, 0, {}, [])
+    >>> scaled_solve(mpmath.mp, q, [mpmath.mpf(-2)], [mpmath.mpf(1)])
+    [mpf('-1.0')]
+    """
+    n = len(s)
+    if not n:
+        return []
+    matrix = ctx.matrix([[((i == j) - q.jacobian[i][j]) * s[j] / s[i] for j in range(n)] for i in range(n)])
+    try:
+        solution = ctx.lu_solve(matrix, ctx.matrix([v / a for v, a in zip(vector, s)]))
+    except (ZeroDivisionError, OverflowError):
+        return None
+    solution = [solution[i] for i in range(n)]
+    return solution if all(map(_finite, solution)) else None
+
+
+def equations(model, values, spectrum):
+    """The derived equations of ``model`` with ``values`` put in, for ``spectrum``.
+
+    Parameters
+    ----------
+    model : diagrams.Model
+    values : dict
+        Symbol -> exact number for every symbol of the model (the latent size
+        1 at M = inf: :attr:`solver.point.Point.scaled_values`).
+    spectrum : Spectrum
+
+    Returns
+    -------
+    Equations
+
+    Examples
+    --------
+    >>> from diagrams.model import mrs
+    >>> from solver.point import bind
+    >>> point = bind(mrs(), N=10, P=20, M=30, gamma="0.1", sigma_u=0)
+    >>> system = equations(mrs(), point.scaled_values, point.spectrum)
+    >>> system.unknowns, system.vanishing
+    ((Sigma_rho_M,), (Sigma_theta, Sigma_mu_M, Sigma_nu))
+    """
+    zeros = frozenset(x for x, v in values.items() if v == 0)
+    return Equations(_compile(model, zeros, _zero_spectrum(spectrum)), values, spectrum)
+
+
+def _finite(x):
+    return x - x == 0  # false for inf and nan, in float64 and in mpmath alike (mpmath.fp has no isfinite)
+
+
+def _zero_spectrum(spectrum):
+    """True when every eigenvalue is 0: sum_I lambda_I = 0 (they are non-negative)."""
+    if spectrum.size == mpmath.inf:
+        return False
+    with mpmath.workdps(15):
+        return spectrum.moments(mpmath.mpf(1), [(1, 0)])[1, 0] == 0
+
+
+def mp_value(value):
+    """An exact sympy number as an mpf at the working precision.
+
+    Examples
+    --------
+    >>> with mpmath.workdps(20):
+    ...     print(mp_value(sympy.pi / 1000))
+    0.0031415926535897932385
+    """
+    if value.is_Rational:
+        return mpmath.mpf(value.p) / value.q
+    return mpmath.mpf(sympy.N(value, mpmath.mp.dps + 10)._mpf_)
+
+
+@dataclass(frozen=True)
+class _Functions:
+    poles: object
+    flat: object
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per model and pattern of zeros
+class _Compiled:
+    """The flattened blocks, with zeros put in and spectral sums as moments; lambdified per context."""
+
+    unknowns: tuple
+    vanishing: tuple
+    infinite: tuple
+    ridge: object
+    shape: dict
+    flat: tuple
+    poles: tuple
+    moment_keys: tuple
+    placeholders: tuple
+    orders: tuple
+    parameters: tuple
+
+    def functions(self, ctx):
+        return _lambdified(self, ctx)
+
+
+@lru_cache(maxsize=64)
+def _lambdified(compiled, ctx):
+    """The poles and the flat blocks as functions in ``ctx``: mpmath's printer, the context's names."""
+    namespace = {name: getattr(ctx, name) for name in dir(ctx) if not name.startswith("_")}
+    arguments = [*compiled.unknowns, compiled.ridge, *compiled.parameters]
+    printer = MpmathPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
+    return _Functions(sympy.lambdify(arguments, list(compiled.poles), modules=[namespace], printer=printer),
+                      sympy.lambdify([*arguments, *compiled.placeholders], list(compiled.flat),
+                                     modules=[namespace], printer=printer))
+
+
+def _drop_zero_sums(expr):
+    return expr.replace(lambda e: isinstance(e, sympy.Sum) and e.function == 0, lambda e: sympy.Integer(0))
+
+
+@lru_cache(maxsize=64)
+def _compile(model, zeros, zero_spectrum):
+    """The derived blocks at this pattern of exact zeros (parameters, and a spectrum of zeros)."""
+    theory = planar_theory(model)
+    gamma = theory.ridge
+    latent = sympy.sympify(model.spaces[model.latent])
+
+    def put_zeros(expr):
+        expr = sympy.sympify(expr).xreplace({x: sympy.Integer(0) for x in zeros})
+        if zero_spectrum:  # sum_I f(0) = M f(0)
+            expr = expr.replace(lambda e: isinstance(e, sympy.Sum),
+                                lambda e: latent * e.function.xreplace({EIGENVALUES[INDEX]: 0}))
+        return _drop_zero_sums(expr)
+
+    rhs = {eq.lhs: put_zeros(eq.rhs) for eq in theory.equations}
+    vanishing = []
+    while True:  # the unknowns that vanish identically, in beta and gamma, once the zeros are in
+        found = [x for x, f in rhs.items() if x not in vanishing
+                 and _drop_zero_sums(f.xreplace({y: 0 for y in vanishing})) == 0]
+        if not found:
+            break
+        vanishing += found
+    gone = {x: sympy.Integer(0) for x in vanishing}
+    s = [x for x in theory.unknowns if x not in gone]
+    rhs = [_drop_zero_sums(rhs[x].xreplace(gone)) for x in s]
+    E = _drop_zero_sums(put_zeros(theory.generating).xreplace(gone))
+    blocks = {
+        "rhs": [rhs],
+        "jacobian": [[sympy.diff(f, x) for x in s] for f in rhs] or [[]],
+        "d_beta": [[sympy.diff(f, SOURCE) for f in rhs]],
+        "d_gamma": [[sympy.diff(f, gamma) for f in rhs]],
+        "E": [[E]],
+        "E_s": [[sympy.diff(E, x) for x in s]],
+        "E_beta": [[sympy.diff(E, SOURCE)]],
+        "E_gamma": [[sympy.diff(E, gamma)]],
+        "Delta": [[put_zeros(theory.renormalized_ridge).xreplace(gone)]],
+    }
+    infinite = ()
+    if blocks["Delta"][0][0].has(sympy.zoo, sympy.oo, sympy.nan):
+        # no features reach the latent space (a vanishing variance): the latent propagator vanishes
+        infinite, blocks["Delta"] = ("Delta",), [[sympy.Integer(0)]]
+    shape = {key: (len(rows), len(rows[0])) for key, rows in blocks.items()}
+    flat = [_drop_zero_sums(sympy.sympify(e).subs(SOURCE, 0)) for rows in blocks.values() for row in rows for e in row]
+    poles, moments, replacements = [], {}, {}
+    for term in sorted({x for e in flat for x in e.atoms(sympy.Sum)}, key=sympy.default_sort_key):
+        p, b, coefficients = moment_form(term.function.xreplace({EIGENVALUES[INDEX]: EIGENVALUE}))
+        if p not in poles:
+            poles.append(p)
+        k = poles.index(p)
+        for a in coefficients:
+            moments.setdefault((k, a, b), sympy.Symbol(f"T{k}_{a}_{b}"))
+        replacements[term] = sympy.Add(*[c * moments[k, a, b] for a, c in coefficients.items()])
+    flat = [e.xreplace(replacements) for e in flat]
+    placeholders = tuple(moments.values())
+    parameters = sorted(set().union(*(e.free_symbols for e in flat + poles)) - {*s, gamma, *placeholders},
+                        key=str)
+    # every parameter of the model is an argument, used or not: the values are bound by symbol
+    parameters = tuple(parameters)
+    keys = tuple(moments)
+    orders = tuple(tuple((a, b) for (k, a, b) in keys if k == index) for index in range(len(poles)))
+    return _Compiled(tuple(s), tuple(vanishing), infinite, gamma, shape, tuple(flat), tuple(poles), keys, placeholders,
+                     orders, parameters)
+
+
+def derive(model):
+    """Derive and compile the planar equations of ``model`` once (cached): a process that forks
+    workers calls it first, so that they inherit the derivation.
+
+    Examples
+    --------
+    >>> from diagrams.model import mrs
+    >>> derive(mrs()).unknowns
+    (Sigma_theta, Sigma_mu_M, Sigma_rho_M, Sigma_nu)
+    """
+    compiled = _compile(model, frozenset(), False)
+    for ctx in (mpmath.fp, mpmath.mp):
+        compiled.functions(ctx)
+    return compiled
