@@ -16,11 +16,13 @@ import sympy
 
 from .model import mrs
 from .observable import parse_observable
-from .planar import planar_contractions, planar_sum
-from .wick import contractions
+from .planar import planar_contractions, planar_sum, planar_sum_cost
+from .wick import MAX_DIAGRAMS, check_cost, contraction_count, contractions
+
+__all__ = ["expectation", "diagram_sum", "diagram_cost"]
 
 
-def expectation(expr, model=None, planar=False):
+def expectation(expr, model=None, planar=False, *, max_diagrams=MAX_DIAGRAMS):
     """The Gaussian expectation of a polynomial in traces, as an exact sympy polynomial.
 
     Parameters
@@ -32,24 +34,55 @@ def expectation(expr, model=None, planar=False):
     planar : bool
         Keep only planar diagrams (every connected component a sphere): the
         leading large-N part of a single trace.
+    max_diagrams : int or None
+        The limit on the estimated cost, in diagrams, of all the terms
+        together (None: no limit).
 
     Returns
     -------
     sympy.Expr
         A polynomial in the sizes, the variances and ``tr_Lambda(k)``.
+
+    Raises
+    ------
+    CostError
+        Before any diagram is listed, when the estimate exceeds ``max_diagrams``.
     """
     model = model or mrs()
+    observable = parse_observable(expr, model, max_diagrams=max_diagrams)
+    cost = sum(diagram_cost(words, model, planar=planar) for _, words in observable)
+    check_cost(cost, max_diagrams, f"the expectation of {str(expr)[:100]}")
     total = sympy.Integer(0)
-    for coefficient, words in parse_observable(expr, model):
-        total += coefficient * diagram_sum(words, model, planar=planar)
+    for coefficient, words in observable:
+        total += coefficient * diagram_sum(words, model, planar=planar, max_diagrams=None)
     return sympy.expand(total)
 
 
-def diagram_sum(words, model, *, planar=False):
+def diagram_sum(words, model, *, planar=False, max_diagrams=MAX_DIAGRAMS):
     """The sum of the weights of the (planar) contractions of a product of traces."""
     if not words:
         return sympy.Integer(1)
     if planar and len(words) == 1:
-        return planar_sum(words[0], model)
-    graphs = planar_contractions(words, model) if planar else contractions(words, model)
+        return planar_sum(words[0], model, max_diagrams=max_diagrams)
+    if planar:
+        graphs = planar_contractions(words, model, max_diagrams=max_diagrams)
+    else:
+        graphs = contractions(words, model, max_diagrams=max_diagrams)
     return sympy.Add(*[graph.weight for graph in graphs])
+
+
+def diagram_cost(words, model, *, planar=False):
+    """The estimated cost of :func:`diagram_sum`, in diagrams, computed without listing any.
+
+    Examples
+    --------
+    >>> from diagrams import mrs
+    >>> (_, words), = parse_observable("Trace((X*X.T)**4)").terms
+    >>> diagram_cost(words, mrs()), diagram_cost(words, mrs(), planar=True)
+    (105, 1)
+    """
+    if not words:
+        return 1
+    if planar and len(words) == 1:
+        return max(planar_sum_cost(words[0]), 1)
+    return contraction_count(words, model)

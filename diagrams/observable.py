@@ -15,6 +15,7 @@ Examples
 (2, Word(U.T U Lambda X X.T))
 """
 
+import math
 from dataclasses import dataclass
 
 import sympy
@@ -24,6 +25,7 @@ from .errors import ExpressionError
 from .model import mrs
 from .spectral import CovarianceTrace, covariance_trace
 from .symbols import parse
+from .wick import MAX_DIAGRAMS, check_cost
 
 __all__ = ["Letter", "Word", "Observable", "namespace", "parse_observable"]
 
@@ -106,7 +108,7 @@ def namespace(model):
     return names
 
 
-def parse_observable(text, model=None):
+def parse_observable(text, model=None, *, max_diagrams=MAX_DIAGRAMS):
     """Read a polynomial in traces of matrix words, with ``model``'s names.
 
     Parameters
@@ -117,6 +119,9 @@ def parse_observable(text, model=None):
         positive integer ``k``.
     model : Model, optional
         The MRS model by default.
+    max_diagrams : int or None
+        Each word and each product of traces costs at least one diagram:
+        refuse (CostError) to expand into more of them than this.
 
     Returns
     -------
@@ -157,8 +162,11 @@ def parse_observable(text, model=None):
     def placeholder(word):
         return placeholders.setdefault(word, sympy.Dummy(f"w{len(placeholders)}"))
 
-    traces = {t: sympy.Add(*[c * placeholder(w) for c, w in _trace_words(t.arg, model)]) for t in expr.atoms(Trace)}
-    polynomial = sympy.expand(expr.xreplace(traces))
+    traces = {t: sympy.Add(*[c * placeholder(w) for c, w in _trace_words(t.arg, model, max_diagrams)])
+              for t in expr.atoms(Trace)}
+    polynomial = expr.xreplace(traces)
+    check_cost(_monomials(polynomial), max_diagrams, lambda: f"the products of traces of {str(expr)[:100]}")
+    polynomial = sympy.expand(polynomial)
     words = {symbol: word for word, symbol in placeholders.items()}
     try:
         monomials = sympy.Poly(polynomial, *words).terms() if words else [((), polynomial)]
@@ -173,8 +181,34 @@ def parse_observable(text, model=None):
     return Observable(tuple(terms), model)
 
 
-def _trace_words(expr, model):
+def _monomials(expr):
+    """An upper bound on the number of terms of ``expr`` expanded, computed without expanding it."""
+    if isinstance(expr, sympy.Add):
+        return sum(map(_monomials, expr.args))
+    if isinstance(expr, sympy.Mul):
+        return math.prod(map(_monomials, expr.args))
+    if isinstance(expr, sympy.Pow) and expr.exp.is_Integer and expr.exp > 0:
+        terms, power = _monomials(expr.base), int(expr.exp)
+        return math.comb(terms + power - 1, power)
+    return 1
+
+
+def _word_count(expr):
+    """An upper bound on the number of words of a matrix expression, computed without expanding it."""
+    if isinstance(expr, (Transpose, Adjoint)):
+        return _word_count(expr.arg)
+    if isinstance(expr, MatAdd):
+        return sum(map(_word_count, expr.args))
+    if isinstance(expr, MatPow) and expr.args[1].is_Integer:
+        return _word_count(expr.args[0]) ** max(int(expr.args[1]), 0)
+    if isinstance(expr, MatMul):
+        return math.prod(_word_count(arg) for arg in expr.args if isinstance(arg, sympy.MatrixExpr))
+    return 1
+
+
+def _trace_words(expr, model, max_diagrams):
     """The words of a trace's argument, as a list of (coefficient, Word)."""
+    check_cost(_word_count(expr), max_diagrams, lambda: f"the words of Trace({str(expr)[:100]})")
     result = []
     for coefficient, items in _expand(expr, model):
         result.append((coefficient, _word(items, model, expr)))

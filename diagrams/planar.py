@@ -33,23 +33,30 @@ from functools import lru_cache
 import sympy
 
 from .ribbon import RibbonGraph, face_weight
-from .wick import contractions, gluings
+from .wick import MAX_DIAGRAMS, check_cost, contractions, gluings
+
+__all__ = ["planar_contractions", "planar_sum", "planar_count", "planar_sum_cost"]
+
+# planar_sum over a trace of 30 letters of one Wishart matrix takes about 53,000 diagrams' worth
+# of time (7.5 s), and its cost grows like the 8th power of the length (the face polynomials grow)
+_CALIBRATION_LETTERS, _CALIBRATION_COST, _GROWTH = 30, 53_000, 8
 
 
-def planar_contractions(words, model):
+def planar_contractions(words, model, *, max_diagrams=MAX_DIAGRAMS):
     """The planar Wick contractions of a product of traces.
 
     A single trace is generated directly (non-crossing, straight). For a
     product of several traces the planar ones (every connected component a
-    sphere) are selected from the full enumeration.
+    sphere) are selected from the full enumeration. More than
+    ``max_diagrams`` to list (or to filter) is refused with CostError first.
     """
     words = tuple(words)
     if len(words) != 1:
-        yield from (g for g in contractions(words, model) if g.planar)
-        return
+        graphs = contractions(words, model, max_diagrams=max_diagrams)
+        return (g for g in graphs if g.planar)
     (word,) = words
-    for edges in _non_crossing(word, model, 0, len(word)):
-        yield RibbonGraph(words, model, edges)
+    check_cost(planar_count(word, model), max_diagrams, f"the planar contractions of tr {word!r}")
+    return (RibbonGraph(words, model, edges) for edges in _non_crossing(word, model, 0, len(word)))
 
 
 def _non_crossing(word, model, a, b):
@@ -66,8 +73,12 @@ def _non_crossing(word, model, a, b):
                 yield (((0, a), (0, j), False),) + inside + outside
 
 
-def planar_sum(word, model):
-    """The sum of the weights of all planar contractions of one trace, as a sympy expression."""
+def planar_sum(word, model, *, max_diagrams=MAX_DIAGRAMS):
+    """The sum of the weights of all planar contractions of one trace, as a sympy expression.
+
+    Its cost, estimated by :func:`planar_sum_cost`, must not exceed ``max_diagrams``.
+    """
+    check_cost(planar_sum_cost(word), max_diagrams, f"the planar sum of tr {word!r}")
     polynomial = _planar_polynomial(word, model, weighted=True)
     return sympy.Add(*[count * sympy.Mul(*factors) for factors, count in polynomial.items()])
 
@@ -75,6 +86,25 @@ def planar_sum(word, model):
 def planar_count(word, model):
     """The number of planar contractions of one trace."""
     return sum(_planar_polynomial(word, model, weighted=False).values())
+
+
+def planar_sum_cost(word):
+    """The estimated cost of :func:`planar_sum` on ``word``, in diagrams' worth of time.
+
+    The interval recursion visits O(n**3) pairings of a word of n letters,
+    but the polynomials in the face weights it carries grow with n too: the
+    time grows like n**8, calibrated on the Wishart words (X*X.T)**k. The
+    estimate depends on the length only, so it is deterministic and an upper
+    bound for words of several matrices.
+
+    Examples
+    --------
+    >>> from diagrams.observable import parse_observable
+    >>> (_, (word,)), = parse_observable("Trace((X*X.T)**15)").terms
+    >>> planar_sum_cost(word)
+    53000
+    """
+    return _CALIBRATION_COST * len(word) ** _GROWTH // _CALIBRATION_LETTERS**_GROWTH
 
 
 def _planar_polynomial(word, model, *, weighted):

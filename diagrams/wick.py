@@ -13,9 +13,39 @@ Examples
 [2, 1, 2]
 """
 
+import math
 from itertools import permutations, product
 
+from .errors import CostError
 from .ribbon import RibbonGraph
+
+__all__ = [
+    "MAX_DIAGRAMS", "gluings", "darts_by_matrix", "contraction_count", "contractions", "symmetries",
+    "isomorphism_classes", "check_cost",
+]
+
+# About 20 s of listing on one core: a ribbon graph costs some 140 microseconds.
+MAX_DIAGRAMS = 150_000
+
+
+def check_cost(count, limit, what):
+    """Raise CostError if ``count`` (an estimate, in diagrams) exceeds ``limit``; None is no limit.
+
+    ``what`` names the computation, or is a function that names it (printing
+    a large expression costs time, spent only on a refusal).
+
+    Examples
+    --------
+    >>> check_cost(10**40, 1000, "Trace(X*X.T)**20")
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.CostError: Trace(X*X.T)**20: about 10^40.0 diagrams, beyond the limit of 1000; pass max_diagrams= (the CLI's --max-diagrams) to allow more
+    """
+    if limit is not None and count > limit:
+        about = f"{count:.0f}" if count < 10**6 else f"about 10^{math.log10(count):.1f}"
+        what = what() if callable(what) else what
+        raise CostError(f"{what}: {about} diagrams, beyond the limit of {limit}; "
+                        "pass max_diagrams= (the CLI's --max-diagrams) to allow more")
 
 
 def gluings(model, a, b):
@@ -55,9 +85,62 @@ def darts_by_matrix(words):
     return groups
 
 
-def contractions(words, model):
-    """Every Wick contraction of the product of traces ``words``, all genera."""
+def contraction_count(words, model):
+    """The number of Wick contractions of a product of traces, counted without listing them.
+
+    Letters of different matrices never pair; the letters of one matrix pair
+    in (n - 1)!! ways, each with one gluing (real, Hermitian) or two (real
+    symmetric); a complex matrix pairs only with its adjoint, in n! ways.
+
+    Examples
+    --------
+    >>> from diagrams import mrs
+    >>> from diagrams.observable import parse_observable
+    >>> (_, words), = parse_observable("Trace((X*X.T)**3)").terms
+    >>> contraction_count(words, mrs()) == len(list(contractions(words, mrs()))) == 15
+    True
+    """
     words = tuple(words)
+    total = 1
+    for darts in darts_by_matrix(words).values():
+        letters = [words[v].letters[i] for v, i in darts]
+        ensemble = model.matrices[letters[0].matrix].ensemble
+        if ensemble == "complex":
+            adjoints = sum(letter.transposed for letter in letters)
+            if 2 * adjoints != len(letters):
+                return 0
+            total *= math.factorial(adjoints)
+            continue
+        if len(letters) % 2:
+            return 0
+        total *= math.prod(range(len(letters) - 1, 0, -2)) * (2 ** (len(letters) // 2) if ensemble == "symmetric" else 1)
+    return total
+
+
+def contractions(words, model, *, max_diagrams=MAX_DIAGRAMS):
+    """Every Wick contraction of the product of traces ``words``, all genera.
+
+    Parameters
+    ----------
+    words : sequence of Word
+    model : Model
+    max_diagrams : int or None
+        Refuse (CostError) before listing more contractions than this.
+
+    Returns
+    -------
+    iterator of RibbonGraph
+    """
+    words = tuple(words)
+    check_cost(contraction_count(words, model), max_diagrams, f"the Wick contractions of {_show(words)}")
+    return _contractions(words, model)
+
+
+def _show(words):
+    return " ".join(f"tr {word!r}" for word in words)[:200]
+
+
+def _contractions(words, model):
     per_matrix = [list(_matchings(darts, words, model)) for darts in darts_by_matrix(words).values()]
     for choice in product(*per_matrix):
         yield RibbonGraph(words, model, [edge for edges in choice for edge in edges])
@@ -75,11 +158,12 @@ def _matchings(darts, words, model):
                 yield ((first, other, twisted),) + more
 
 
-def symmetries(words):
+def symmetries(words, *, max_diagrams=MAX_DIAGRAMS):
     """Relabellings of darts that leave the product of traces unchanged.
 
     Rotations of each trace onto itself, and permutations of equal traces.
-    Returns a list of dicts dart -> dart.
+    Returns a list of dicts dart -> dart; refuses (CostError) more than
+    ``max_diagrams`` of them.
     """
     rotations = []
     for word in words:
@@ -88,6 +172,8 @@ def symmetries(words):
     groups = {}
     for v, word in enumerate(words):
         groups.setdefault(word, []).append(v)
+    count = math.prod(map(len, rotations)) * math.prod(math.factorial(len(vs)) for vs in groups.values())
+    check_cost(count, max_diagrams, f"the symmetries of {_show(words)}")
     perms = []
     for blocks in product(*[list(permutations(vs)) for vs in groups.values()]):
         target = {}
@@ -102,13 +188,13 @@ def symmetries(words):
     return maps
 
 
-def isomorphism_classes(graphs, words):
+def isomorphism_classes(graphs, words, *, max_diagrams=MAX_DIAGRAMS):
     """Group contractions of ``words`` up to the observable's symmetries.
 
     Returns a list of ``(representative, multiplicity)``, in order of first
     appearance; the multiplicities add up to the number of graphs.
     """
-    maps = symmetries(words)
+    maps = symmetries(words, max_diagrams=max_diagrams)
     classes = {}
     for graph in graphs:
         key = min(tuple(sorted((min(m[a], m[b]), max(m[a], m[b]), t) for a, b, t in graph.edges)) for m in maps)
