@@ -43,11 +43,12 @@ def random_point(rng):
 
 def printed_right(text, exact, dps):
     """The printed value is within one unit of its last digit of the exact one."""
-    value = mpmath.mpf(text)
-    if exact == 0:
-        return value == 0
-    unit = mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(exact))) - dps + 1)
-    return abs(value - exact) <= unit
+    with mpmath.workdps(dps + 20):
+        value = mpmath.mpf(text)
+        if exact == 0:
+            return value == 0
+        unit = mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(exact))) - dps + 1)
+        return abs(value - exact) <= unit
 
 
 def main():

@@ -76,19 +76,43 @@ def follow(system, ctx, s, start, target, tolerance):
 
 
 def _free(system, ctx, gamma):
-    """The root at a ridge far above the self-energies' scale, where the equations contract."""
+    """A root at a ridge far above the self-energies' scale, where the equations contract; and that ridge.
+
+    The iteration s -> rhs(s) converges there from s ~ 0. The ridge starts at 1e30 (or 2 gamma)
+    and grows, past the largest self-energy the iteration met, until the iteration settles; then
+    a lower ridge, 1e4 times the largest self-energy, is tried too, to save continuation steps.
+    None if the equations cannot be evaluated (float64 overflowing, say).
+    """
+    ridge = max(ctx.mpf(10) ** 30, 2 * gamma)
+    for _ in range(40):
+        s, settled = _iterate(system, ctx, ridge)
+        if s is None:
+            return None
+        if settled:
+            break
+        ridge = max(ridge * 10**10, 10**4 * max(abs(x) for x in s))
+    else:
+        return None
+    lower = max(10**4 * max([ctx.mpf(1)] + [abs(x) for x in s]), 2 * gamma)
+    closer, settled = _iterate(system, ctx, lower) if lower < ridge else (None, False)
+    return (closer, lower) if settled else (s, ridge)
+
+
+def _iterate(system, ctx, ridge):
+    """s -> rhs(s) from s ~ 0 at ``ridge``: (s, whether it settled to 1e-8), or (None, False)."""
     n = len(system.unknowns)
     s = [-ctx.mpf(10) ** -30] * n
-    ridge = max(ctx.mpf(10) ** 30, 2 * gamma)
-    for _ in range(2):
-        for _ in range(n + 1):
-            q = system.evaluate(ctx, s, ridge)
-            if q is None:
-                return None
-            # a self-energy that underflows stays on the branch (negative)
-            s = [x if x < 0 else -ctx.mpf(10) ** -300 for x in q.rhs]
-        ridge = max(10**4 * max([ctx.mpf(1)] + [abs(x) for x in s]), 2 * gamma)
-    return s, ridge
+    for _ in range(n + 4):
+        q = system.evaluate(ctx, s, ridge)
+        if q is None:
+            return None, False
+        # a self-energy that underflows stays on the branch (negative)
+        new = [x if x < 0 else -ctx.mpf(10) ** -300 for x in q.rhs]
+        settled = all(abs(a - b) <= abs(b) / 10**8 for a, b in zip(s, new))
+        s = new
+        if settled:
+            return s, True
+    return s, False
 
 
 def root(system, gamma, tolerance, *, fast=True):

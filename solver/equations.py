@@ -21,7 +21,7 @@ No formula of a particular model is written here: every expression is
 lambdified from what was derived.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import mpmath
@@ -30,6 +30,7 @@ import sympy
 from sympy.printing.pycode import MpmathPrinter
 
 from diagrams.dyson import planar_theory
+from diagrams.model import Model
 from diagrams.spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, moment_form
 
 __all__ = ["Equations", "Evaluation", "derive", "equations", "mp_value", "scaled_solve"]
@@ -123,7 +124,7 @@ class Equations:
         arguments = [*s, gamma, *parameters]
         functions = self._compiled.functions(ctx)
         try:
-            poles = functions.poles(*arguments)
+            poles = [ctx.mpf(p) for p in functions.poles(*arguments)]  # a constant pole comes as an int
             moments = {}
             for k, (p, orders) in enumerate(zip(poles, self._compiled.orders)):
                 if not p > 0:
@@ -195,8 +196,29 @@ def equations(model, values, spectrum):
     >>> system.unknowns, system.vanishing
     ((Sigma_rho_M,), (Sigma_theta, Sigma_mu_M, Sigma_nu))
     """
+    model, values = _untied(model, values)
     zeros = frozenset(x for x, v in values.items() if v == 0)
     return Equations(_compile(model, zeros, _zero_spectrum(spectrum)), values, spectrum)
+
+
+def _untied(model, values):
+    """The model with a ridge symbol of its own, if its ridge also appears in a variance.
+
+    The continuation moves the ridge alone, and the training loss is
+    E - gamma dE/dgamma at fixed variances: a variance tied to the ridge symbol
+    (``ridge = "s"``, ``variance = "s**2/M"``) keeps the value given.
+    """
+    r = model.regression
+    others = [m.variance for m in model.matrices.values()] + [r.teacher_variance, r.noise_variance]
+    if not any(sympy.sympify(e).has(r.ridge) for e in others):
+        return model, values
+    names = set(model.symbols)
+    name = next(f"{r.ridge.name}_ridge{i or ''}" for i in range(len(names) + 1) if f"{r.ridge.name}_ridge{i or ''}" not in names)
+    ridge = sympy.Symbol(name, **r.ridge.assumptions0)
+    untied = Model(model.name, dict(model.spaces), list(model.matrices.values()),
+                   {space: model.covariance(space) for space in model.spaces if model.covariance(space)},
+                   replace(r, ridge=ridge))
+    return untied, {**values, ridge: values[r.ridge]}
 
 
 def _finite(x):
