@@ -282,8 +282,7 @@ def _numeric_power_digits(base, exponent):
     if base in (0, 1, -1) or exponent.is_zero:
         return 1
     p, q = sympy.fraction(sympy.Abs(base))
-    size = max(len(str(int(p))), len(str(int(q))))
-    return abs(float(exponent)) * size
+    return abs(float(exponent)) * max(math.log10(int(p)), math.log10(int(q)), 1)
 
 
 class _Reader:
@@ -332,6 +331,8 @@ class _Reader:
         if isinstance(node, ast.Call):
             if node.keywords:
                 self.fail("keyword arguments are not allowed")
+            if isinstance(node.func, ast.Attribute):
+                self.fail(f"attribute access '.{node.func.attr}' is not allowed")
             if not isinstance(node.func, ast.Name):
                 self.fail("only functions called by their bare name are allowed")
             if any(isinstance(arg, ast.Starred) for arg in node.args):

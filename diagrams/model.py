@@ -465,15 +465,12 @@ def reserved(name):
 
 def _theory_names():
     """The symbols of the derived theory, by name, with what each one is."""
-    from .ridgeless import X  # the ridgeless module builds on models: imported when a name is checked
-
     return {
         spectral.EIGENVALUE.name: "is the eigenvalue of the spectral sums",
         spectral.EIGENVALUES.label.name: "is the eigenvalue of the spectral sums",
         spectral.SOURCE.name: "is the source of the test loss",
         spectral.INDEX.name: "is the summation index of the spectral sums",
         spectral.DELTA.name: "is the renormalised ridge",
-        X.name: "is the variable of the ridgeless limit",
     }
 
 
@@ -504,8 +501,9 @@ def _size(value, what):
         text = value.strip()
         if not is_size_name(text):
             raise ModelError(f"{what} {text!r} must begin with an upper-case letter")
-        if keyword.iskeyword(text):
-            raise ModelError(f"{what} {text!r} is a Python keyword")
+        reason = reserved(text)
+        if reason:
+            raise ModelError(f"{what} {text!r} {reason}")
         return size_symbol(text)
     if isinstance(value, bool) or not isinstance(value, (str, int, sympy.Integer)):
         raise ModelError(f"{what} must be a size name or a positive integer, got {value!r}"[:200])
