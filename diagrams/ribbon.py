@@ -29,6 +29,8 @@ import sympy
 
 from .spectral import covariance_trace
 
+__all__ = ["RibbonGraph", "face_weight"]
+
 
 class RibbonGraph:
     """A Wick contraction of a product of traces.

@@ -21,6 +21,8 @@ import math
 
 import sympy
 
+__all__ = ["space_colours", "tikz_picture", "tikz_document", "caption", "COLOURS"]
+
 COLOURS = ("blue!70!black", "red!75!black", "green!50!black", "orange!90!black", "violet", "teal", "brown")
 RADIUS = 1.6
 SPACING = 4.5

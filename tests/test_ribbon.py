@@ -150,3 +150,20 @@ def test_probe_S4_hermitian_transpose_is_the_conjugate():
     assert expectation("Trace(H.T*H*H.T*H)", gue) == 3 * N
     goe = Model("goe", {"N": N}, [Gaussian("H", "N", "N", 1, ensemble="symmetric")])
     assert expectation("Trace(H.T*H)", goe) == expectation("Trace(H*H)", goe) == N**2 + N
+
+
+@pytest.mark.parametrize("ensemble, text", [
+    ("real", "Trace(A*A.T*A*A*A.T*A.T)"), ("complex", "Trace(A*A.H*A*A.H)*Trace(A.H*A)"),
+    ("symmetric", "Trace(A*A*A.T*A)"), ("hermitian", "Trace(A*A.T*A*A)*Trace(A*A)"),
+])
+def test_contractions_are_counted_without_listing_them(ensemble, text):
+    from diagrams.errors import CostError
+    from diagrams.wick import contraction_count
+
+    model = Model(ensemble, {"N": N}, [Gaussian("A", "N", "N", 1, ensemble=ensemble)])
+    words = words_of(text, model)
+    count = contraction_count(words, model)
+    assert count == len(list(contractions(words, model))) > 0
+    # refused before a single diagram is listed, by a plain call (not on first iteration)
+    with pytest.raises(CostError, match=f"{count} diagrams, beyond the limit of {count - 1}"):
+        contractions(words, model, max_diagrams=count - 1)
