@@ -28,7 +28,7 @@ from .moments import (approximate_direct_moments, approximate_power_law_moments,
 
 __all__ = ["Listed", "PowerLaw", "Spectrum"]
 
-EXPANDED_BITS = 10**6  # an exact power sum is written out term by term below about this many bits
+EXPANDED_BITS = 10**4  # an exact power sum is written out below this many bits (as a string: 4300 digits at most)
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ class PowerLaw:
         exponent = (1 + self.alpha) * k
         if self.size == math.inf:
             return self.lam_plus**k * sympy.zeta(exponent)
-        bits = self.size * abs(exponent) * math.log2(self.size + 1)
-        expand = exponent.is_integer and bits <= EXPANDED_BITS
+        # the denominator of H_M^(q) is about lcm(1..M)**q, e**(q M)
+        expand = exponent.is_integer and 1.45 * self.size * abs(exponent) <= EXPANDED_BITS
         return self.lam_plus**k * sympy.harmonic(self.size, exponent, evaluate=expand)
 
     def power_sum_value(self, k):
@@ -290,7 +290,7 @@ class Spectrum:
         return +total
 
     def _power(self, k):
-        """The power k of a power sum as a sympy Integer, after refusing a divergent sum."""
+        """The power k of a power sum as an int, after refusing a divergent sum."""
         try:
             k = number(k, what="the power k of tr Lambda**k", error=SpectrumError)
         except SpectrumError:
@@ -300,7 +300,7 @@ class Spectrum:
         for piece in self.pieces:
             if isinstance(piece, PowerLaw) and piece.size == math.inf and (1 + piece.alpha) * k <= 1:
                 raise SpectrumError(f"tr Lambda**{k} diverges for the {piece}: it needs (1 + alpha) k > 1")
-        return k
+        return int(k)
 
     def array(self):
         """The eigenvalues as float64 (a finite spectrum only)."""
