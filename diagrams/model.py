@@ -85,12 +85,32 @@ class Model:
     Parameters
     ----------
     name : str
+        Printable text of at most :data:`MAX_NAME` characters.
     spaces : dict
-        Space name -> size (sympy expression).
+        Space name -> size: a positive-integer size symbol, a size name, or a
+        positive integer (a fixed size, see :attr:`fixed_sizes`).
     matrices : iterable of Gaussian
+        Distinct names; each variance exact, finite, neither negative nor complex.
     covariances : dict, optional
         Space name -> name of its diagonal covariance (``{"M": "Lambda"}``).
     regression : Regression, optional
+
+    Raises
+    ------
+    ModelError
+        For a malformed quiver, a repeated name, a name :func:`reserved` by the
+        theory, or a variance that is negative, complex or infinite.
+
+    Notes
+    -----
+    Models are hashed and cached, so the quiver is frozen (``nx.freeze``).
+
+    Examples
+    --------
+    >>> Model("w", {"M": 3}, [Gaussian("A", "M", "M", -1)])
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ModelError: variance of A: -1 is negative
     """
 
     def __init__(self, name, spaces, matrices, covariances=None, regression=None):
