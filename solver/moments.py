@@ -31,7 +31,7 @@ import numpy as np
 from diagrams.errors import CostError, SpectrumError
 
 __all__ = ["MAX_SECONDS", "approximate_direct_moments", "approximate_power_law_moments", "direct_moments",
-           "power_law_moments"]
+           "power_law_moments", "to_float"]
 
 MAX_SECONDS = 20  # the estimated time past which an exact moment is refused (CostError)
 
@@ -143,12 +143,12 @@ def power_law_moments(alpha, lam_plus, size, p, orders, split=1):
         return {(a, b): size * lam**a / (lam + p) ** b for a, b in orders}
     prec = mpmath.mp.prec
     law = _Law(alpha, lam_plus, size)
-    with mpmath.workprec(prec + law.guard_bits):
+    # a direct head when the terms fall fast enough, else an Euler-Maclaurin tail after a head
+    direct = _direct_head(law, p, orders, prec)
+    head = min(size, direct, _head_length(law, split))
+    tail = head < size and head < direct
+    with mpmath.workprec(prec + (law.guard_bits if tail else 0) + _exponent_bits(law, head, tail)):
         p = +p
-        # a direct head when the terms fall fast enough, else an Euler-Maclaurin tail after a head
-        direct = _direct_head(law, p, orders, mpmath.mp.prec)
-        head = min(size, direct, _head_length(law, split))
-        tail = head < size and head < direct
         # the head's eigenvalues cost about 25 products each; the series about n**2/2 per product of series
         n = 2 * _corrections()
         _check_cost(head * (25 + 2 * max(a + b for a, b in orders)), mpmath.mp.prec)
@@ -195,20 +195,26 @@ class _Law:
         return f"power law alpha = {self.alpha}, M = {self.size}"
 
 
+def _exponent_bits(law, head, tail):
+    """Guard bits for the eigenvalues: lam_plus I**-s, s rounded, is off by s log(I) of a rounding,
+    up to the last index the sum reads."""
+    top = law.size if tail and law.size != math.inf else head
+    if top <= 1:
+        return 0
+    s = min(abs(to_float(1 + law.alpha)), 1e300)
+    return int(math.log2(1 + s * math.log(top))) + 1
+
+
 def _log2(x):
     """Within one of log2(x), for a positive mpf."""
     return x.exp + x.man.bit_length()
 
 
 @lru_cache(maxsize=64)
-def _power_law_values(alpha, lam_plus, count, prec):
-    with mpmath.workprec(prec):
-        law = _Law(alpha, lam_plus, count)
-        return tuple(law.eigenvalue(i) for i in range(1, count + 1))
-
-
 def _eigenvalues(law, count, prec):
-    return _power_law_values(law.alpha, law.lam_plus, count, prec)
+    """The first ``count`` eigenvalues of a law at ``prec`` bits."""
+    with mpmath.workprec(prec):
+        return tuple(law.eigenvalue(i) for i in range(1, count + 1))
 
 
 def _direct_head(law, p, orders, prec):
@@ -238,7 +244,7 @@ def _radius(law):
     """A lower bound on the distance from t = 0 to the nearest singularity of lambda(K(1+t))**a
     (lambda(K(1+t)) + p)**-b: the branch point t = -1 and the poles (1+t)**s = -lambda_K/p, at
     angles pi/|s| (a growing law, s < 0, too)."""
-    s = abs(1 + float(law.alpha))
+    s = abs(to_float(1 + law.alpha))
     return 1.0 if s <= 2 else math.sin(math.pi / s)
 
 
@@ -255,6 +261,8 @@ def _head_length(law, split):
     """
     n = 2 * _corrections()
     log_factorial = math.lgamma(n + 1)
+    if not _radius(law):  # a law steeper than float64 can tell: the direct head serves it
+        return math.inf
     K = math.exp((log_factorial + mpmath.mp.prec * math.log(2)) / n) / (math.pi * _radius(law))
     return int(math.ceil(K * split))
 
@@ -402,6 +410,21 @@ def _hyp2f1_at_minus_one(b, c, prec):
         return mpmath.hyp2f1(b, c, c + 1, -1)
 
 
+def to_float(x):
+    """An exact real number as float64, +-inf beyond its range.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> to_float(sympy.Rational(1, 3)), to_float(sympy.Integer(10) ** 400), to_float(-sympy.Integer(10) ** 400)
+    (0.3333333333333333, inf, -inf)
+    """
+    try:
+        return float(x)
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
 def approximate_direct_moments(values, p, orders):
     """The moments of a float64 array of values, or None where float64 overflows.
 
@@ -466,9 +489,9 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders):
 def _float_nodes(alpha, lam_plus, size):
     """Nodes and weights of a power law's float64 quadrature, and log of its last index when the
     law goes on beyond it (None when the nodes reach M)."""
-    decay = float(min(alpha, FLOAT_STEEPEST))  # alpha, kept apart from 1 so that a tiny one survives
+    decay = to_float(min(alpha, FLOAT_STEEPEST))  # alpha, kept apart from 1 so that a tiny one survives
     s = 1 + decay
-    lam = float(lam_plus)
+    lam = to_float(lam_plus)
     head = min(size, FLOAT_HEAD)
     values = [lam * np.arange(1, head + 1, dtype=float) ** -s]
     weights = [np.ones(head)]
@@ -502,7 +525,7 @@ def _float_remainder(alpha, lam_plus, end, p, a, b):
     = lam_plus**(1/s)/s p**-b L**c/c sum_n (b)_n/n! (-z)**n c/(c + n), z = L/p; the series is
     summed for z <= 1/2, the logarithms keep the powers in range.
     """
-    alpha = float(min(alpha, FLOAT_STEEPEST))
+    alpha = to_float(min(alpha, FLOAT_STEEPEST))
     s = 1 + alpha
     c = (a - 1) + alpha / (1 + alpha)  # a - 1/s without cancelling alpha
     log_lam = math.log(lam_plus.p) - math.log(lam_plus.q)

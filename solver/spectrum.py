@@ -24,7 +24,7 @@ from diagrams.errors import SpectrumError
 from diagrams.symbols import number
 
 from .moments import (approximate_direct_moments, approximate_power_law_moments, direct_moments,
-                      power_law_moments)
+                      power_law_moments, to_float)
 
 __all__ = ["Listed", "PowerLaw", "Spectrum"]
 
@@ -47,7 +47,7 @@ class PowerLaw:
 
     def float_values(self):
         with np.errstate(over="ignore", under="ignore"):  # beyond float64's range: inf or 0, for the caller
-            return float(self.lam_plus) * np.arange(1, self.size + 1, dtype=float) ** -(1 + float(self.alpha))
+            return to_float(self.lam_plus) * np.arange(1, self.size + 1, dtype=float) ** -(1 + to_float(self.alpha))
 
     def power_sum(self, k):
         """lam_plus**k times a generalised harmonic number, or a zeta value at M = inf; written out
@@ -95,8 +95,7 @@ class Listed:
         return approximate_direct_moments(self.float_values(), p, orders)
 
     def float_values(self):
-        with np.errstate(over="ignore"):
-            return np.array([float(v) for v in self.numbers])
+        return np.array([to_float(v) for v in self.numbers])
 
     def power_sum(self, k):
         return sympy.Add(*[v**k for v in self.numbers])
