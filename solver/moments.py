@@ -12,8 +12,8 @@ rho >= min(1, sin(pi/s)) whatever p is, so the j-th correction is of order
 (2j)!/(2 pi K rho)**(2j): K and the number of corrections follow from the
 working precision alone, and the cost depends neither on M nor on p. A fast
 decay (s large) needs no tail at all: the direct sum is exact once the terms
-left out are below the working precision of the total, which bounds the head
-by about (prec/(s a)) bits of I whatever s is.
+left out are below the working precision of the total, after about
+2**(prec/(s a - 1)) terms: one for a steep law, whatever its s.
 (mpmath's default nsum is not used: it is silently wrong for these sums.)
 
 The float64 start integrates the same tail by Gauss-Legendre panels in log I,

@@ -361,8 +361,8 @@ class Spectrum:
         -------
         dict or None
             ``(a, b) -> T_ab(p)``; None when float64 cannot hold the moments
-            (an overflow, or a pole too small for the quadrature of an infinite
-            tail): start in mpmath then.
+            (an overflow, a pole that underflowed to 0, or one too small for the
+            quadrature of an infinite tail): start in mpmath then.
 
         Examples
         --------
@@ -371,6 +371,8 @@ class Spectrum:
         >>> Spectrum.power_law(1, 3, lam_plus="1e300").approximate_moments(1.0, [(2, 0)]) is None
         True
         """
+        if not 0 < p < math.inf:
+            return None
         orders = sorted(set(orders))
         totals = {order: 0.0 for order in orders}
         for piece in self.pieces:

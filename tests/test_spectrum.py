@@ -158,6 +158,17 @@ def test_probe_T4_float_start_says_when_it_cannot():
     assert relative(T10, mpmath.mpf(10) ** 400) < 1e-18
     assert Spectrum.power_law(1, 3, lam_plus="1e300").approximate_moments(1.0, [(2, 1)]) is None
     assert Spectrum([Listed(("1e308", "1e308"))]).approximate_moments(1.0, [(1, 0)]) is None
+    assert Spectrum.power_law(1, math.inf).approximate_moments(0.0, MOMENTS) is None  # an underflowed pole
+
+
+def test_probe_E5_listed_entries_beyond_float64():
+    spectrum = Spectrum([Listed(("1e308", "1e-320", "2.5e400"))])
+    with mpmath.workdps(30):
+        found = spectrum.moments(mpmath.mpf("1e-300"), MOMENTS)
+    with mpmath.workdps(60):
+        eigenvalues = [mpmath.mpf(10) ** 308, mpmath.mpf(10) ** -320, mpmath.mpf("2.5e400")]
+        for a, b in MOMENTS:
+            assert relative(found[a, b], direct(eigenvalues, mpmath.mpf("1e-300"), a, b)) < mpmath.mpf(10) ** -29
 
 
 def test_slowly_decaying_start_carries_the_tail_beyond_float64():
