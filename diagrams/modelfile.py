@@ -108,6 +108,8 @@ def load(path):
     """
     if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
         raise ModelError(f"a model file is a path, got {type(path).__name__}")
+    if "\0" in os.fspath(path):
+        raise ModelError(f"a model file's path cannot hold a null character: {str(path)[:80]!r}")
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()

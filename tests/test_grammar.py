@@ -373,6 +373,8 @@ def test_probe_T20_integer_sizes_in_a_model_file():
     (lambda: deep_linear(0), "depth must be a positive integer"),
     (lambda: load_model(None), "a model file is a path, got NoneType"),
     (lambda: load_model(b"deep2.toml"), "a model file is a path, got bytes"),
+    (lambda: load_model("deep2\0.toml"), "cannot hold a null character"),
+    (lambda: load_model("tests"), "cannot read model file tests"),
     (lambda: Model("w", {"M": -3}, []), "size of space M must be positive, got -3"),
     (lambda: Model("w", {"M": "many"}, []), "'many' must begin with an upper-case letter"),
     (lambda: Model("w", {"M": "3 sizes"}, []), "is neither a size name nor a number"),
