@@ -167,3 +167,15 @@ def test_contractions_are_counted_without_listing_them(ensemble, text):
     # refused before a single diagram is listed, by a plain call (not on first iteration)
     with pytest.raises(CostError, match=f"{count} diagrams, beyond the limit of {count - 1}"):
         contractions(words, model, max_diagrams=count - 1)
+
+
+def test_classes_of_many_equal_traces_are_refused_before_relabelling():
+    from diagrams.errors import CostError
+
+    words = words_of("Trace(X*X.T)**4")
+    graphs = list(contractions(words, mrs()))  # 7!! = 105 graphs of 4 edges, each relabelled 4! ways
+    with pytest.raises(CostError, match="72 diagrams, beyond the limit of 71"):
+        isomorphism_classes(graphs, words, max_diagrams=71)
+    assert len(isomorphism_classes(graphs, words, max_diagrams=72)) == len(isomorphism_classes(graphs, words))
+    small = words_of("Trace(X*X.T)**3")
+    assert sum(n for _, n in isomorphism_classes(contractions(small, mrs()), small)) == 15
