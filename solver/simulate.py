@@ -1,10 +1,10 @@
 """Monte Carlo of the actual ridge regression: the ground truth of every test.
 
 For each seed the feature matrices and the training data are drawn at finite
-size, the ridge solution theta* = Y Phi^T (Phi Phi^T + gamma)^-1 is found
-exactly, and the test loss (against the noiseless teacher) and the training
-loss are averaged analytically over the teacher w and the label noise, which
-leaves traces over the latent space:
+size, the ridge solution theta* = Y Phi^T (Phi Phi^T + gamma)^-1 is found, and
+the test loss (against the noiseless teacher) and the training loss are
+averaged analytically over the teacher w and the label noise, which leaves
+traces over the latent space:
 
     L_test  = 1/2 [ s_w tr((A F - 1) Lambda (A F - 1)^T) + s_eps tr(B F Lambda F^T B^T) ]
     L_train = 1/(2P) [ s_w |X R|^2 + s_eps |R|^2 ]
@@ -12,19 +12,35 @@ leaves traces over the latent space:
 with F the feature map, Phi = F X, B = Phi^T (Phi Phi^T + gamma)^-1, A = X B and
 R = 1 - B Phi the training residual; s_w is the teacher's entry variance and
 s_eps the noise variance. Both are per output component.
+
+Everything goes through the thin singular value decomposition
+Phi = U diag(s) V^T, r = min(N, P) values: B = V diag(s/(s^2 + gamma)) U^T
+resolves a ridge far below the largest s^2, where a linear solve of
+Phi Phi^T + gamma cannot see it, and R = (1 - V V^T) + V diag(gamma/(s^2 + gamma)) V^T
+is free of cancellation. No M x M matrix is formed: the test loss is
+tr Lambda - 2 sum_i lambda_i (A F)_ii + tr(W^T W H Lambda H^T) with W = X V and
+H = diag(s/(s^2 + gamma)) U^T F, r x r products. Its first terms cancel when
+the fit is good: below about 1e-13 of tr Lambda the float64 result has no
+digit left, and a LargenWarning says so (the planar theory, ``largen loss``,
+has them).
 """
 
 import math
+import operator
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import sympy
 
-from diagrams.errors import ParameterError
-from diagrams.model import mrs
-from diagrams.symbols import number
+from diagrams.errors import CostError, LargenWarning, ParameterError
 
-from .spectrum import Spectrum
+from .point import bind
+
+__all__ = ["Simulation", "simulate", "memory_estimate"]
+
+GIB = 2**30
+MAX_MEMORY = 2 * GIB  # bytes held at once by one draw, by default
+EPS = np.finfo(float).eps
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,7 @@ class Simulation:
         }
 
 
-def simulate(model=None, *, spectrum=None, seeds=8, seed=0, **params):
+def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMORY, **params):
     """Simulate ridge regression at finite size and average over ``seeds`` draws.
 
     Parameters
@@ -61,11 +77,23 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, **params):
         The latent spectrum; by default a power law with ``alpha`` (default 1)
         and the model's latent size ``M``.
     seeds : int
-        Number of independent draws.
+        Number of independent draws, at least 2.
     seed : int
-        Seed of the random generator; equal seeds give equal results.
+        Non-negative seed of the random generator; equal seeds give equal results.
+    max_memory : int
+        Bytes one draw may hold at once; past it a CostError gives the estimate.
     **params
-        Values of the model's symbols by name (``N=200, P=300, gamma=0.01``).
+        Values of the model's symbols by name (``N=200, P=300, gamma=0.01``);
+        sizes are positive integers.
+
+    Returns
+    -------
+    Simulation
+
+    Warns
+    -----
+    LargenWarning
+        Where float64 cannot resolve the test loss (its cancellation floor).
 
     Examples
     --------
@@ -73,47 +101,55 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, **params):
     >>> 0 < run.mean < 1 and run.stderr < run.mean
     True
     """
-    model = model or mrs()
-    if model.regression is None:
-        raise ParameterError(f"model {model.name} is not a ridge-regression model")
-    if int(seeds) < 2:
-        raise ParameterError(f"seeds must be at least 2 for a standard error, got {seeds}")
-    alpha = params.pop("alpha", 1)
-    latent = model.spaces[model.latent]
-    if spectrum is None:
-        spectrum = Spectrum.power_law(alpha, params.get(latent.name, math.inf))
-    lam = spectrum.array()
-    if latent.name in params and number(params[latent.name], what=latent.name, error=ParameterError) != len(lam):
-        raise ParameterError(f"{latent.name} = {params[latent.name]} but the spectrum has {len(lam)} eigenvalues")
-    params[latent.name] = len(lam)
-    bound = model.bind(params)
-    model.require(bound)
-    values = {s.name: v for s, v in bound.items()}
-    for name in (model.samples, *model.feature_spaces):
-        if values[name] == sympy.oo:
-            raise ParameterError(f"a simulation needs a finite {name}")
-
-    r, matrices = model.regression, model.matrices
-    numeric = {s: float(v) for s, v in bound.items()}
+    seeds = _count(seeds, "seeds", 2)
+    seed = _count(seed, "seed", 0)
+    point = bind(model, spectrum=spectrum, sizes="integer", **params)
+    model = point.model
+    r = model.regression
+    numeric = {}
+    for symbol, value in point.values.items():
+        numeric[symbol] = _float(value, symbol.name)
     gamma = numeric[r.ridge]
-    s_w = float(r.teacher_variance.subs(numeric))
-    s_eps = float(r.noise_variance.subs(numeric))
-    layers = [(int(values[matrices[m].rows]), float(matrices[m].variance.subs(numeric))) for m in r.features]
-    M, P = len(lam), int(values[model.samples])
-    if gamma == 0 and int(values[model.feature_spaces[-1]]) == P:
+    s_w = _float(r.teacher_variance.xreplace(point.values), "the teacher variance")
+    s_eps = _float(r.noise_variance.xreplace(point.values), "the noise variance")
+    layers = [(int(point.size(model.matrices[m].rows)), _float(model.matrices[m].variance.xreplace(point.values),
+                                                                   f"the variance of {m}")) for m in r.features]
+    with np.errstate(over="ignore"):  # an overflow is refused just below, in one line
+        lam = point.spectrum.array()
+    if not np.all(np.isfinite(lam)):
+        raise ParameterError("an eigenvalue of the spectrum is beyond float64's range: the Monte Carlo cannot hold it")
+    M, P = len(lam), int(point.size(model.samples))
+    if gamma == 0 and layers[-1][0] == P:
         raise ParameterError("gamma = 0 at N = P: the ridgeless fit is singular at the interpolation threshold")
+    needed = memory_estimate(M, P, [width for width, _ in layers])
+    if needed > max_memory:
+        raise CostError(f"the Monte Carlo needs about {needed / GIB:.3g} GiB at once, past the limit of "
+                        f"{max_memory / GIB:.3g} GiB (raise it with max_memory=BYTES, or --max-memory GIB)")
 
-    test, train = [], []
-    for stream in np.random.SeedSequence(int(seed)).spawn(int(seeds)):
+    test, train, floors = [], [], []
+    for stream in np.random.SeedSequence(seed).spawn(seeds):
         rng = np.random.default_rng(stream)
         X = np.sqrt(lam)[:, None] * rng.standard_normal((M, P))
-        F = np.eye(M)
+        F = None
         for width, variance in layers:
-            F = math.sqrt(variance) * rng.standard_normal((width, F.shape[0])) @ F
-        loss, fit = _losses(F, X, lam, gamma, s_w, s_eps)
+            draw = math.sqrt(variance) * rng.standard_normal((width, M if F is None else F.shape[0]))
+            F = draw if F is None else draw @ F
+        with np.errstate(all="ignore"):
+            try:
+                loss, fit, floor = _losses(F, X, lam, gamma, s_w, s_eps)
+            except np.linalg.LinAlgError:
+                loss = fit = floor = math.nan
+        if not (math.isfinite(loss) and math.isfinite(fit)):
+            raise ParameterError("the Monte Carlo overflows float64 at these parameters (a variance, eigenvalue or "
+                                 "ridge too large or too small for it); the planar theory (largen loss) has them")
         test.append(loss)
         train.append(fit)
+        floors.append(floor)
     test, train = np.array(test), np.array(train)
+    if np.any(test < 1000 * np.array(floors)):
+        warnings.warn(f"the test loss ({test.mean():.3g}) is near float64's cancellation floor "
+                      f"(about {max(floors):.1g}): the Monte Carlo has at most 3 digits of it, perhaps none; "
+                      "the planar theory (largen loss) has them", LargenWarning, stacklevel=2)
     root = math.sqrt(len(test))
     return Simulation(
         mean=float(test.mean()),
@@ -122,22 +158,70 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, **params):
         train_stderr=float(train.std(ddof=1) / root),
         losses=tuple(test.tolist()),
         train_losses=tuple(train.tolist()),
-        parameters={name: str(v) for name, v in sorted(values.items())},
+        parameters=point.parameters(),
     )
 
 
+def memory_estimate(M, P, widths):
+    """Bytes one draw of :func:`simulate` holds at once, about.
+
+    Examples
+    --------
+    >>> memory_estimate(10**5, 10, [10]) / 2**20 < 100
+    True
+    """
+    r = min(widths[-1], P)
+    arrays = 2 * M * P + M * max(widths) + 2 * M * r + widths[-1] * P + P * P + sum(widths) * max(widths)
+    return 8 * arrays
+
+
 def _losses(F, X, lam, gamma, s_w, s_eps):
-    """Test and training loss of one draw, averaged over teacher and noise."""
+    """Test and training loss of one draw, averaged over teacher and noise, and the test loss's float64 floor."""
     Phi = F @ X
-    N, P = Phi.shape
-    # B = Phi^T (Phi Phi^T + gamma)^-1, solved on the smaller side of Phi.
-    if N <= P:
-        B = np.linalg.solve(Phi @ Phi.T + gamma * np.eye(N), Phi).T
-    else:
-        B = np.linalg.solve(Phi.T @ Phi + gamma * np.eye(P), Phi.T)
-    BF = B @ F
-    E = X @ BF - np.eye(F.shape[1])
-    R = np.eye(P) - B @ Phi
-    test = 0.5 * (s_w * np.sum(E * lam * E) + s_eps * np.sum(BF * lam * BF))
-    train = 0.5 / P * (s_w * np.sum((X @ R) ** 2) + s_eps * np.sum(R**2))
-    return test, train
+    U, s, Vt = np.linalg.svd(Phi, full_matrices=False)
+    P, rank = Phi.shape[1], len(s)
+    s2 = s * s
+    if not np.all(np.isfinite(s2)):
+        return math.nan, math.nan, math.nan
+    denominator = s2 + gamma
+    resolved = denominator > 0
+    # gamma = 0: the minimum-norm interpolator, whose B inverts Phi on its non-zero singular values only
+    D = np.divide(s, denominator, out=np.zeros_like(s), where=resolved)
+    g = np.divide(gamma, denominator, out=np.ones_like(s), where=resolved)
+    H = D[:, None] * (U.T @ F)  # r x M: B F = V H
+    W = X @ Vt.T  # M x r: A F = W H
+    diagonal = np.einsum("ia,ai->i", W, H)
+    quadratic = np.sum((W.T @ W) * ((H * lam) @ H.T))
+    trace = lam.sum()
+    test = 0.5 * (s_w * (trace - 2 * lam @ diagonal + quadratic) + s_eps * np.sum(H * H * lam))
+    floor = 0.5 * s_w * EPS * math.sqrt(len(lam)) * (trace + 2 * abs(lam) @ abs(diagonal) + quadratic)
+    # R = (1 - V V^T) + V diag(g) V^T, two orthogonal parts; the first is 0 when V is square
+    outside = 0.0 if rank == P else np.sum((X - W @ Vt) ** 2)
+    residual = (P - rank) + np.sum(g * g)
+    train = 0.5 / P * (s_w * (outside + np.sum((W * g) ** 2)) + s_eps * residual)
+    return float(test), float(train), float(floor)
+
+
+def _count(value, name, least):
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise ParameterError(f"{name} must be an integer, got {value!r}") from None
+    if isinstance(value, bool) or value < least:
+        raise ParameterError(f"{name} must be an integer at least {least}, got {value}")
+    return value
+
+
+def _float(value, name):
+    try:
+        number = float(value)
+    except (TypeError, OverflowError):
+        number = math.inf
+    if not math.isfinite(number):
+        raise ParameterError(f"{name} = {_short(value)} is beyond float64's range: the Monte Carlo cannot hold it")
+    return number
+
+
+def _short(value):
+    text = str(value)
+    return text if len(text) <= 20 else f"{float(value):.6g}" if math.isfinite(float(value)) else "a huge number"

@@ -1,9 +1,11 @@
 import math
+import warnings
 
 import numpy as np
 import pytest
 
-from diagrams import ParameterError, SpectrumError, deep_linear, load_model
+from diagrams import ModelError, ParameterError, SpectrumError, deep_linear, load_model
+from diagrams.errors import CostError, LargenWarning
 from solver import Spectrum, simulate
 
 # The point of the foundation issue: M = 800, lambda_I = I^-2, sigma's = 1.
@@ -87,3 +89,85 @@ def test_bad_spectrum_file(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(SpectrumError, match=message):
         Spectrum.from_file(path)
+
+
+def test_probe_T6_a_negative_seed_is_refused():
+    with pytest.raises(ParameterError, match="seed must be an integer at least 0, got -1"):
+        simulate(seeds=2, seed=-1, **POINT)
+
+
+def test_probe_T7_a_large_latent_space_is_simulated_without_an_M_by_M_matrix():
+    # M = 100000 once asked np.eye(M) for 74.5 GiB; the draw now holds a few M x P arrays
+    run = simulate(N=10, P=10, M=100000, gamma=0.1, seeds=2)
+    assert 0 < run.mean < 0.5 * (math.pi**2 / 6) / 100000  # below the null predictor's loss
+    with pytest.raises(CostError, match=r"needs about 0.0373 GiB at once, past the limit of 0.000977 GiB \(raise it with max_memory="):
+        simulate(N=10, P=10, M=100000, gamma=0.1, seeds=2, max_memory=2**20)
+
+
+def test_probe_T8_an_overflowing_spectrum_is_refused(tmp_path):
+    path = tmp_path / "huge.txt"
+    path.write_text("1e308\n1e308\n")
+    with pytest.raises(ParameterError, match="overflows float64"):
+        simulate(spectrum=Spectrum.from_file(path), N=3, P=4, gamma="1e-2", seeds=2)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(sigma_w="1e200"), "the teacher variance = .* is beyond float64's range"),
+        (dict(sigma_u="1e200"), "the variance of U = .* is beyond float64's range"),
+        (dict(gamma="1e400"), "gamma = .* is beyond float64's range"),
+        (dict(gamma="inf"), "parameter gamma must be finite"),
+        (dict(alpha=-1000), "an eigenvalue of the spectrum is beyond float64's range"),
+    ],
+)
+def test_probe_S10_non_finite_results_are_refused(params, message):
+    point = {**dict(N=20, P=30, M=50, gamma="0.01"), **params}
+    with pytest.raises(ParameterError, match=message):
+        simulate(seeds=2, **point)
+
+
+def test_probe_S11_below_the_cancellation_floor_a_warning():
+    # over-parametrised (N > M) at a tiny ridge: the loss (~1e-30) is far below what float64 resolves
+    with pytest.warns(LargenWarning, match="cancellation floor"):
+        run = simulate(N=40, P=60, M=30, gamma="1e-14", seeds=2)
+    assert abs(run.mean) < 1e-13
+    # above the floor, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        simulate(N=20, P=30, M=40, gamma="0.01", seeds=2)
+
+
+def test_the_ridge_is_resolved_far_below_the_largest_eigenvalue():
+    # the singular value decomposition sees gamma = 1e-12 next to s^2 ~ 1e2: the fit is ridgeless
+    # on the P directions and the training loss is sum_a (gamma/(s_a^2 + gamma))^2 ~ 1e-25 (N > P)
+    run = simulate(N=60, P=20, M=80, gamma="1e-12", seeds=2)
+    assert 0 < run.train_mean < 1e-20
+
+
+def test_probe_T20_a_model_with_integer_sizes_simulates():
+    from diagrams.modelfile import loads
+
+    fixed = loads('[model]\nname = "fixed"\nlatent = 40\nsamples = 30\nteacher = "sigma_w**2/40"\n'
+                  '[[model.features]]\nwidth = 20\nvariance = "1/40"')
+    a = simulate(fixed, gamma="0.1", seeds=2, seed=4)
+    b = simulate(N=20, P=30, M=40, gamma="0.1", seeds=2, seed=4)
+    assert a.losses == pytest.approx(b.losses, rel=1e-12) and a.parameters == {"gamma": "1/10", "sigma_eps": "0",
+                                                                                  "sigma_w": "1"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(seeds="x"), ParameterError, "seeds must be an integer, got 'x'"),
+        (dict(seeds=2.5), ParameterError, "seeds must be an integer"),
+        (dict(seed=None), ParameterError, "seed must be an integer, got None"),
+        (dict(model="mrs"), ModelError, "expected a diagrams.Model, got str"),
+        (dict(spectrum=[1, 0.5]), SpectrumError, "expected a Spectrum, got list"),
+        (dict(spectrum=Spectrum([])), SpectrumError, "the spectrum has no eigenvalues"),
+    ],
+)
+def test_probe_T23_simulate_with_wrong_types(kwargs, error, message):
+    params = dict(N=5, P=6, gamma=1) if "spectrum" in kwargs else dict(N=5, P=6, M=7, gamma=1)
+    with pytest.raises(error, match=message):
+        simulate(**{**params, "seeds": 2, **kwargs})
