@@ -63,7 +63,7 @@ def outputs(system, ctx, s, gamma, samples, *, split=1, shift=None):
         return None
     rates = {}
     for source in ("d_beta", "d_gamma"):
-        scaled = scaled_solve(ctx, q, s, getattr(q, source))
+        scaled = scaled_solve(q, s, getattr(q, source))
         if scaled is None:
             return None
         rates[source] = [y * a for y, a in zip(scaled, s)]
@@ -144,7 +144,7 @@ def certify(system, gamma, samples, dps, *, max_guard):
             extra, start = min(lost, max_guard) + 5, first.root  # pay for the cancellation first
             continue
         with mpmath.workdps(dps + guard + 15):
-            second = _evaluate(system, gamma, samples, dps + 15 + extra, start=_perturbed(first.root),
+            second = _evaluate(system, gamma, samples, dps + 5 + extra, start=_perturbed(first.root, dps),
                                split=SECOND_SPLIT)
         found, reasons, deficit = {}, {}, 0
         for name in OUTPUTS:
@@ -182,9 +182,12 @@ def _evaluate(system, gamma, samples, digits, *, start=None, split=1):
     return outputs(system, mpmath.mp, s, target, mp_value(samples), split=split)
 
 
-def _perturbed(s):
-    """A start off the root by relative amounts of about 1e-6, different for each unknown."""
-    return [x * (1 + (-1) ** i * mpmath.mpf(10) ** -6 * (i + 1)) for i, x in enumerate(s)]
+def _perturbed(s, dps):
+    """A start off the root by relative amounts of about 10**-(dps/2 + 4), different for each unknown:
+    far beyond the first root's error (10**-(dps + 5)), and near enough for one step of Newton's
+    method to land within 10**-(dps + 6) of the root the second evaluation defines."""
+    size = mpmath.mpf(10) ** -(dps // 2 + 4)
+    return [x * (1 + (-1) ** i * size * (i + 1)) for i, x in enumerate(s)]
 
 
 def _short(value):

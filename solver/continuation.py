@@ -37,7 +37,7 @@ def newton(system, ctx, s, gamma, tolerance, *, split=1, shift=None, iterations=
     """
     for _ in range(iterations):
         q = system.evaluate(ctx, s, gamma, split=split, shift=shift)
-        step = None if q is None else scaled_solve(ctx, q, s, [a - b for a, b in zip(s, q.rhs)])
+        step = None if q is None else scaled_solve(q, s, [a - b for a, b in zip(s, q.rhs)])
         if step is None:
             return None
         size = max((abs(x) for x in step), default=0)
@@ -69,7 +69,7 @@ def follow(system, ctx, s, start, target, tolerance):
                 return s, ctx.exp(here)
             continue
         (s, q), here = found, trial
-        rates = scaled_solve(ctx, q, s, q.d_gamma)
+        rates = scaled_solve(q, s, q.d_gamma)
         tangent = [0] * len(s) if rates is None else [ctx.exp(here) * y for y in rates]
         step = min(step * 1.5, 8.0)
     return s, target
@@ -115,7 +115,7 @@ def _iterate(system, ctx, ridge):
     return s, False
 
 
-def root(system, gamma, tolerance, *, fast=True):
+def root(system, gamma, tolerance):
     """The physical root at ridge ``gamma`` (an mpf) to ``tolerance``, at mpmath's working precision.
 
     Parameters
@@ -124,9 +124,6 @@ def root(system, gamma, tolerance, *, fast=True):
     gamma : mpf
     tolerance : mpf
         Newton's last step squared, in log(-s).
-    fast : bool
-        Start in float64 (``mpmath.fp``) where it can; False follows the branch in
-        ``mpmath.mp`` from the start.
 
     Returns
     -------
@@ -137,27 +134,28 @@ def root(system, gamma, tolerance, *, fast=True):
     SolverError
         No root on the physical branch.
     """
-    s, reached = None, None
-    if fast:
-        s, reached = float_start(system, gamma)
-    if s is None:
-        free = _free(system, mpmath.mp, gamma)
-        if free is None:
-            raise SolverError(f"the equations cannot be evaluated at the ridge {mpmath.nstr(gamma, 6)}")
-        s, reached = free
-    else:
-        s = [mpmath.mpf(x) for x in s]
-        reached = mpmath.mpf(reached)
-    if reached != gamma:
-        s, reached = follow(system, mpmath.mp, s, reached, gamma, tolerance)
-    found = newton(system, mpmath.mp, s, gamma, tolerance)
-    if found is None or reached != gamma:
-        raise SolverError(f"no solution on the physical branch at the ridge {mpmath.nstr(gamma, 6)}")
-    return found[0]
+    for begin in (float_start, _exact_start):
+        s, reached = begin(system, gamma)
+        if s is None:
+            continue
+        s, reached = [mpmath.mpf(x) for x in s], mpmath.mpf(reached)
+        if reached != gamma:
+            s, reached = follow(system, mpmath.mp, s, reached, gamma, tolerance)
+        found = newton(system, mpmath.mp, s, gamma, tolerance) if reached == gamma else None
+        if found is not None:
+            return found[0]
+    raise SolverError(f"no solution on the physical branch at the ridge {mpmath.nstr(gamma, 6)}")
+
+
+def _exact_start(system, gamma):
+    """The free root in mpmath, where float64 cannot start or lost the branch: slower, never out of range."""
+    free = _free(system, mpmath.mp, gamma)
+    return free if free is not None else (None, None)
 
 
 def float_start(system, gamma):
-    """The root in float64, followed as far toward ``gamma`` as float64 goes; (None, None) if it cannot start."""
+    """The root in float64, followed as far toward ``gamma`` as float64 goes, and the ridge reached
+    (``gamma`` itself when float64 got there); (None, None) if it cannot start."""
     if gamma > FLOAT_RANGE[1]:
         return None, None
     target = max(float(gamma), FLOAT_RANGE[0])
@@ -166,4 +164,6 @@ def float_start(system, gamma):
         return None, None
     s, origin = free
     found = newton(system, mpmath.fp, s, origin, 1e-13)
-    return follow(system, mpmath.fp, found[0] if found else s, origin, target, 1e-12)
+    s, reached = follow(system, mpmath.fp, found[0] if found else s, origin, target, 1e-12)
+    # at the ridge itself float64 is done: the polish takes over there, with no continuation left
+    return s, gamma if reached == float(gamma) else reached

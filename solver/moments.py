@@ -27,6 +27,7 @@ from functools import lru_cache
 
 import mpmath
 import numpy as np
+from mpmath.libmp import MPZ  # gmpy2's integers when installed: the fixed point's arithmetic
 
 from diagrams.errors import CostError, SpectrumError
 
@@ -71,9 +72,10 @@ def direct_moments(values, p, orders):
     """
     if not values:
         return {order: mpmath.mpf(0) for order in orders}
-    nonzero = [v for v in values if v] or [mpmath.mpf(1)]
-    largest, smallest = max(nonzero), min(nonzero)
-    r = 1 / (min(values) + p)
+    # the scales to within a factor 2 are enough here: compare exponents (exp + bit count), not mpfs
+    scales = sorted((v._mpf_[2] + v._mpf_[3], i) for i, v in enumerate(values) if v)
+    largest, smallest = (values[scales[-1][1]], values[scales[0][1]]) if scales else (mpmath.mpf(1),) * 2
+    r = 1 / ((smallest if len(scales) == len(values) else 0) + p)
     amplification = []
     for a, b in orders:
         least = max(largest**a / (largest + p) ** b, smallest**a / (smallest + p) ** b)
@@ -88,9 +90,9 @@ def direct_moments(values, p, orders):
         shift = x.exp + F
         return x.man << shift if shift >= 0 else x.man >> -shift
 
-    P, one = fixed(p), 1 << (2 * F)
+    P, one = fixed(p), MPZ(1) << (2 * F)
     L = [fixed(lam) for lam in values]
-    powers = {"lam": [[1 << F] * len(L), L], "r": [[1 << F] * len(L), [one // (x + P) for x in L]]}
+    powers = {"lam": [[MPZ(1) << F] * len(L), L], "r": [[MPZ(1) << F] * len(L), [one // (x + P) for x in L]]}
 
     def power(base, k):  # the k-th powers of lambda or of r = 1/(lambda + p), term by term
         while len(powers[base]) <= k:
@@ -292,7 +294,7 @@ def _binomials(law, n, prec):
         coefficients = [mpmath.mpf(1)]
         for k in range(1, n):
             coefficients.append(coefficients[-1] * (-s - k + 1) / k)
-        return F, tuple(int(mpmath.ldexp(c, F)) for c in coefficients)
+        return F, tuple(MPZ(int(mpmath.ldexp(c, F))) for c in coefficients)
 
 
 def _series(law, x0, p, orders, n):
@@ -306,9 +308,9 @@ def _series(law, x0, p, orders, n):
     l g_(a-1)b or q g_a(b-1).
     """
     F, l = _binomials(law, n, mpmath.mp.prec)
-    unit = 1 << F
+    unit = MPZ(1) << F
     lam0 = law.eigenvalue(x0)
-    W = int(mpmath.ldexp(lam0 / (lam0 + p), F))
+    W = MPZ(int(mpmath.ldexp(lam0 / (lam0 + p), F)))
     d = [W * c >> F for c in l]
     q = [unit]
     for k in range(1, n):
@@ -331,8 +333,36 @@ def _series(law, x0, p, orders, n):
 
 
 def _multiply(x, y, F):
-    """The product of two series in fixed point, truncated to their length."""
-    return [sum(map(operator.mul, x[:k + 1], reversed(y[:k + 1]))) >> F for k in range(len(x))]
+    """The product of two series in fixed point, truncated to their length.
+
+    One product of two integers holding the series in slots of W bits
+    (Kronecker substitution): a single multiplication, in GMP's fast algorithms,
+    instead of n**2/2 of them.
+    """
+    n = len(x)
+    W = (max(map(abs, x)) * max(map(abs, y)) * n).bit_length() + 2  # every coefficient fits, with its sign
+    return [c >> F for c in _unpack(_pack(x, W) * _pack(y, W), W, n)]
+
+
+def _pack(x, W):
+    """sum_k x_k 2**(W k), halving the list so that each bit is copied about log2(n) times."""
+    if len(x) == 1:
+        return MPZ(x[0])
+    middle = len(x) // 2
+    return _pack(x[:middle], W) + (_pack(x[middle:], W) << (W * middle))
+
+
+def _unpack(z, W, n):
+    """The first n signed W-bit slots of z = sum_k c_k 2**(W k), |c_k| < 2**(W-1)."""
+    if n == 1:
+        low = z & ((MPZ(1) << W) - 1)
+        return [low - (MPZ(1) << W) if low >> (W - 1) else low]
+    middle = n // 2
+    width = W * middle
+    low = z & ((MPZ(1) << width) - 1)
+    if low >> (width - 1):  # the low slots sum to a negative number: borrow from the high ones
+        low -= MPZ(1) << width
+    return _unpack(low, W, middle) + _unpack((z - low) >> width, W, n - middle)
 
 
 def _tail(law, start, p, orders):

@@ -150,7 +150,9 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, **params):
     for name in system.infinite:
         found[name], reasons[name] = None, f"{name} is infinite at this point (no features reach the latent space)"
     kappa, supported = None, None
-    if not point.spectrum.exact:
+    if not point.spectrum.exact and found["loss"] == 0:
+        reasons["condition"] = "the loss is 0: it has no relative condition number"
+    elif not point.spectrum.exact:
         kappa = _certified_condition(system, gamma, samples, root, point.spectrum, working, reasons)
         if kappa is not None:
             supported = int(mpmath.floor(point.spectrum.digits - (mpmath.log10(kappa) if kappa else 0)))
@@ -191,7 +193,7 @@ def _float64(system, gamma, samples, noise, common):
     target = float(gamma)
     if not (0 < target < math.inf):
         raise SolverError(f"float64 cannot hold the ridge {mpmath.nstr(mp_value(gamma), 6)}")
-    s, reached = float_start(system, gamma)
+    s, reached = float_start(system, target)
     found = None if s is None or reached != target else newton(system, ctx, s, target, 1e-26)
     result = None if found is None else outputs(system, ctx, found[0], target, float(samples))
     if result is None:
