@@ -101,7 +101,7 @@ def _digits_apart(a, b):
     return max(0, int(mpmath.floor(-mpmath.log10(abs(a - b) / max(abs(a), abs(b))))))
 
 
-def certify(system, gamma, samples, dps, *, max_guard):
+def certify(system, gamma, samples, dps):
     """The outputs at ridge ``gamma``, each certified to ``dps`` digits or reported with the reason.
 
     Parameters
@@ -113,8 +113,6 @@ def certify(system, gamma, samples, dps, *, max_guard):
         The number of samples P (the training loss is E - gamma dE/dgamma over P).
     dps : int
         Digits to certify.
-    max_guard : int
-        The most guard digits an evaluation may use.
 
     Returns
     -------
@@ -132,6 +130,8 @@ def certify(system, gamma, samples, dps, *, max_guard):
     # near the interpolation threshold N - sum_I lambda_I/(lambda_I + p) ~ sqrt(gamma): the digits
     # lost there grow like -log10(gamma)/2
     threshold = max(0, int(-mpmath.floor(magnitude / 2)))
+    # a quantity vanishing like gamma**2 against terms like gamma cancels about 2 threshold digits
+    max_guard = 2 * dps + 4 * threshold + 100
     extra, start, found, reasons = 0, None, {}, {}
     for attempt in range(ATTEMPTS):
         guard = min(10 + threshold + extra, max_guard)

@@ -146,7 +146,7 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, **params):
     noise = sympy.sympify(model.regression.noise_variance).xreplace(values) / 2
     if context is mpmath.fp:
         return _float64(system, gamma, samples, noise, common)
-    found, reasons, root, working = certify(system, gamma, samples, dps, max_guard=2 * dps + 200)
+    found, reasons, root, working = certify(system, gamma, samples, dps)
     for name in system.infinite:
         found[name], reasons[name] = None, f"{name} is infinite at this point (no features reach the latent space)"
     kappa, supported = None, None

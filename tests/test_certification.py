@@ -215,3 +215,25 @@ def test_float64_mode_is_public_and_uncertified():
     exact = solve(N=50, P=80, M=100, gamma="1e-3", dps=20)
     assert isinstance(fast.loss, float) and abs(fast.loss / float(exact.loss) - 1) < 1e-6
     assert set(fast.uncertified) == {"loss", "train_loss", "Delta"}
+
+
+def test_probe_E5_training_loss_far_below_its_terms():
+    # gamma = 1e-300 with N >> P: the training loss ~ gamma**2 is a difference of terms ~ gamma,
+    # about 300 digits cancel; they are measured and paid for with guard digits
+    low, high = (solve(N=1000, P=10, M=50, gamma="1e-300", dps=d) for d in (20, 40))
+    assert not low.uncertified and not high.uncertified
+    assert printed_right(low.as_dict()["train_loss"], mpmath.nstr(high.train_loss, 40), 20)
+    assert mpmath.mpf("1e-605") < low.train_loss < mpmath.mpf("1e-603")
+
+
+def test_probe_T20_integer_sizes_fixed_in_a_model_file(tmp_path):
+    from diagrams import load_model
+
+    path = tmp_path / "fixed.toml"
+    path.write_text('[model]\nname = "fixed"\nlatent = "7"\nsamples = "9"\n\n'
+                    '[[model.features]]\nwidth = "5"\nvariance = "sigma_u**2/7"\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LargenWarning)
+        fixed = solve(load_model(path), gamma="0.01", dps=20)
+        free = solve(N=5, P=9, M=7, gamma="0.01", dps=20)
+    assert fixed.as_dict()["loss"] == free.as_dict()["loss"] == "0.017979496190639293425"
