@@ -1,9 +1,16 @@
 """Grids of planar solutions, evaluated in parallel.
 
 :func:`sweep` solves the model at every point of a grid through a
-``concurrent.futures`` executor (processes by default; a distributed executor
-with the same interface can be passed in), shows its progress, and writes the
-rows as CSV or JSON.
+``concurrent.futures`` executor: processes by default, or any executor with
+the same interface, such as a Dask cluster's::
+
+    from dask.distributed import Client
+    client = Client("tcp://scheduler:8786")
+    rows = sweep(grid={"N": [100, 200, 400]}, P=300, M=800, gamma="1e-3",
+                 executor=client.get_executor())
+
+It shows its progress and writes the rows as CSV or JSON. A point that cannot
+be solved is a row with its ``error``; the others are kept.
 """
 
 import csv
@@ -13,27 +20,55 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
-import mpmath
-
 from diagrams.errors import LargenError, ParameterError
-from diagrams.model import mrs
+from diagrams.model import Model, mrs
 
 from .equations import derive
+from .point import bind
 from .solution import solve
+
+__all__ = ["sweep", "failures", "check_output"]
 
 COLUMNS = ("loss", "train_loss", "Delta")
 CHUNK = 50  # points per task at most
+FORMATS = (".csv", ".json")
 
 
-def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=True, output=None, **fixed):
+def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=True, output=None, force=False,
+          **fixed):
     """Solve at every point of ``grid`` (name -> list of values); other parameters in ``fixed``.
 
-    Returns a list of rows, one per point in the order of the grid: the
-    parameters, then ``loss``, ``train_loss`` and ``Delta`` as decimal strings
-    with ``dps`` digits, or ``error`` for a point that cannot be solved. With
-    ``output`` (a path ending in .csv or .json) the rows are also written there.
-    ``progress`` is True for a bar on stderr, a stream for a bar there, or
-    False.
+    Parameters
+    ----------
+    model : diagrams.Model, optional
+        The MRS model by default.
+    grid : dict
+        Name -> list (or tuple, range) of values; the points are their product.
+        A string is refused: split ``"20,40"`` into ``["20", "40"]`` first.
+    dps : int
+        Digits of each value.
+    spectrum : Spectrum, optional
+        By default a power law with ``alpha`` and the latent size in ``fixed``
+        (or in the grid).
+    executor : concurrent.futures.Executor, optional
+        Processes on every core by default; ``client.get_executor()`` of a
+        ``dask.distributed`` client runs the points on its cluster.
+    progress : bool or stream
+        True for a bar on stderr, a stream for a bar there, False for none.
+    output : str or path, optional
+        Also write the rows there (.csv or .json). The path is checked before
+        anything is computed.
+    force : bool
+        Overwrite an existing ``output``.
+
+    Returns
+    -------
+    list of dict
+        One row per point in the order of the grid: the parameters, then
+        ``loss``, ``train_loss`` and ``Delta`` as decimal strings with ``dps``
+        digits (empty where uncertified, with the reason in ``uncertified``),
+        or ``error`` for a point that cannot be solved; :func:`failures`
+        counts those.
 
     Examples
     --------
@@ -42,15 +77,30 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
     ...              executor=ThreadPoolExecutor(1), progress=False)
     >>> [row["N"] for row in rows], float(rows[0]["loss"]) > float(rows[1]["loss"])
     ([20, 40], True)
+    >>> sweep(grid={"N": "20,40"}, P=30, M=50, gamma="0.01")
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ParameterError: the grid values of N are the string '20,40': give a list, e.g. '20,40'.split(',')
     """
-    model = model or mrs()
+    model = mrs() if model is None else model
+    if not isinstance(model, Model):
+        raise ParameterError(f"expected a diagrams.Model, got {type(model).__name__}")
+    names, columns = _grid(model, grid)
+    if isinstance(dps, bool) or not isinstance(dps, int) or dps < 1:
+        raise ParameterError(f"dps must be a positive integer, got {dps!r}")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise ParameterError(f"executor must have a submit method (a concurrent.futures.Executor), "
+                             f"got {type(executor).__name__}")
+    if output is not None:
+        check_output(output, force=force, formats=FORMATS)
+    if model.latent not in names:
+        # the spectrum, and its agreement with the latent size, once for every point
+        spectrum = bind(model, spectrum=spectrum, complete=False, **fixed).spectrum
+        if spectrum is None:
+            raise ParameterError(f"no value for {model.latent}: give {model.latent} or a spectrum")
+        fixed = {k: v for k, v in fixed.items() if k != "alpha"}
     stream = sys.stderr if progress is True else progress or None
-    if not grid:
-        raise ParameterError("a sweep needs at least one parameter with several values")
-    if output is not None and not str(output).endswith((".csv", ".json")):
-        raise ParameterError(f"the sweep output must end in .csv or .json, got {output}")
-    names = list(grid)
-    points = [dict(zip(names, values)) for values in itertools.product(*grid.values())]
+    points = [dict(zip(names, values)) for values in itertools.product(*columns)]
     own = executor is None
     derive(model)  # derived here once: workers forked from this process inherit it
     executor = executor or ProcessPoolExecutor(max_workers=os.cpu_count())
@@ -72,16 +122,83 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
     return rows
 
 
+def failures(rows):
+    """The number of rows of a sweep whose point could not be solved.
+
+    Examples
+    --------
+    >>> failures([{"N": 1, "loss": "0.1"}, {"N": 2, "error": "no solution"}])
+    1
+    """
+    return sum("error" in row for row in rows)
+
+
+def check_output(path, *, force=False, formats=None):
+    """Refuse an output path that cannot be written, or exists, before any work is done.
+
+    Examples
+    --------
+    >>> check_output("")
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ParameterError: the output path is empty
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(f"the output path must be a string or a path, got {type(path).__name__}")
+    text = os.fspath(path)
+    if not text.strip():
+        raise ParameterError("the output path is empty")
+    if formats and not text.endswith(formats):
+        raise ParameterError(f"the sweep output must end in {' or '.join(formats)}, got {text}")
+    if os.path.isdir(text):
+        raise ParameterError(f"cannot write {text}: it is a directory")
+    if os.path.exists(text) and not force:
+        raise ParameterError(f"{text} exists: overwrite it with force=True (--force)")
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise ParameterError(f"cannot write {text}: no directory {folder}")
+    if not os.access(folder, os.W_OK):
+        raise ParameterError(f"cannot write {text}: the directory {folder} is not writable")
+
+
+def _grid(model, grid):
+    """The names and value lists of a grid, each value checked against the model."""
+    if not isinstance(grid, dict) or not grid:
+        raise ParameterError("a sweep needs at least one parameter with several values (grid: name -> values)")
+    names, columns = [], []
+    for name, values in grid.items():
+        if isinstance(values, (str, bytes)):
+            raise ParameterError(f"the grid values of {name} are the string {values!r}: give a list, "
+                                 f"e.g. {values!r}.split(',')")
+        try:
+            values = list(values)
+        except TypeError:
+            raise ParameterError(f"the grid values of {name} must be a list, got {type(values).__name__}") from None
+        if not values:
+            raise ParameterError(f"the grid has no values of {name}")
+        for value in values:
+            model.bind({name: value}, defaults=False)
+        names.append(name)
+        columns.append(values)
+    return names, columns
+
+
 def _solve_points(model, fixed, points, dps, spectrum):
     return [_solve_point(model, {**fixed, **point}, dps, spectrum) for point in points]
 
 
 def _solve_point(model, params, dps, spectrum):
+    # a point the solver cannot answer is that row's error, and the grid goes on
     try:
-        solution = solve(model, dps=dps, spectrum=spectrum, **params)
+        found = solve(model, dps=dps, spectrum=spectrum, **params).as_dict()
     except LargenError as exc:
         return {"error": str(exc)}
-    return {name: mpmath.nstr(getattr(solution, name), dps, strip_zeros=False) for name in COLUMNS}
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    row = {name: found[name] or "" for name in COLUMNS}
+    if found.get("uncertified"):
+        row["uncertified"] = "; ".join(f"{name}: {why}" for name, why in found["uncertified"].items())
+    return row
 
 
 def _bar(stream, done, total, width=30):
@@ -95,8 +212,8 @@ def _bar(stream, done, total, width=30):
 def _write(rows, path):
     try:
         with open(path, "w", encoding="utf-8", newline="") as handle:
-            if str(path).endswith(".json"):
-                json.dump(rows, handle, indent=1, default=str)
+            if os.fspath(path).endswith(".json"):
+                json.dump(rows, handle, indent=1, default=str, allow_nan=False)
             else:
                 fields = list(dict.fromkeys(k for row in rows for k in row))
                 writer = csv.DictWriter(handle, fieldnames=fields)
