@@ -27,6 +27,7 @@ P**2*tr_Lambda(2) + P*tr_Lambda(1)**2
 2
 """
 
+import math
 from collections import defaultdict
 from functools import lru_cache
 
@@ -40,6 +41,7 @@ __all__ = ["planar_contractions", "planar_sum", "planar_count", "planar_sum_cost
 # planar_sum over a trace of 30 letters of one Wishart matrix takes about 53,000 diagrams' worth
 # of time (7.5 s), and its cost grows like the 8th power of the length (the face polynomials grow)
 _CALIBRATION_LETTERS, _CALIBRATION_COST, _GROWTH = 30, 53_000, 8
+_EXACT_COUNT_LETTERS = 200  # planar_count takes about a second at 200 letters, and grows like n**3
 
 
 def planar_contractions(words, model, *, max_diagrams=MAX_DIAGRAMS):
@@ -55,7 +57,7 @@ def planar_contractions(words, model, *, max_diagrams=MAX_DIAGRAMS):
         graphs = contractions(words, model, max_diagrams=max_diagrams)
         return (g for g in graphs if g.planar)
     (word,) = words
-    check_cost(planar_count(word, model), max_diagrams, f"the planar contractions of tr {word!r}")
+    check_cost(_planar_listing_estimate(word, model), max_diagrams, lambda: f"the planar contractions of tr {word!r}")
     return (RibbonGraph(words, model, edges) for edges in _non_crossing(word, model, 0, len(word)))
 
 
@@ -78,14 +80,41 @@ def planar_sum(word, model, *, max_diagrams=MAX_DIAGRAMS):
 
     Its cost, estimated by :func:`planar_sum_cost`, must not exceed ``max_diagrams``.
     """
-    check_cost(planar_sum_cost(word), max_diagrams, f"the planar sum of tr {word!r}")
-    polynomial = _planar_polynomial(word, model, weighted=True)
+    check_cost(planar_sum_cost(word), max_diagrams, lambda: f"the planar sum of tr {word!r}")
+    polynomial = _planar_polynomial(word, model)
     return sympy.Add(*[count * sympy.Mul(*factors) for factors, count in polynomial.items()])
 
 
 def planar_count(word, model):
-    """The number of planar contractions of one trace."""
-    return sum(_planar_polynomial(word, model, weighted=False).values())
+    """The number of planar contractions of one trace: its non-crossing straight pairings.
+
+    The same interval recursion as :func:`planar_sum` with plain counts, in
+    O(n**3) operations for n letters, shortest intervals first.
+
+    Examples
+    --------
+    >>> from diagrams import mrs
+    >>> from diagrams.observable import parse_observable
+    >>> (_, (word,)), = parse_observable("Trace((X*X.T)**5)").terms
+    >>> planar_count(word, mrs())  # the Catalan number C_5
+    42
+    """
+    letters, n = word.letters, len(word)
+    straight = [[letters[j].matrix == letters[a].matrix and False in gluings(model, letters[a], letters[j])
+                 for j in range(n)] for a in range(n)]
+    count = {(a, a): 1 for a in range(n + 1)}  # (first dart, past the last dart) -> pairings
+    for length in range(2, n + 1, 2):
+        for a in range(n - length + 1):
+            b = a + length
+            count[a, b] = sum(count[a + 1, j] * count[j + 1, b] for j in range(a + 1, b, 2) if straight[a][j])
+    return count[0, n]
+
+
+def _planar_listing_estimate(word, model):
+    """The number of planar contractions of a trace, exact up to 200 letters, above that the Catalan bound."""
+    if len(word) <= _EXACT_COUNT_LETTERS:
+        return planar_count(word, model)
+    return math.comb(len(word), len(word) // 2) // (len(word) // 2 + 1)
 
 
 def planar_sum_cost(word):
@@ -107,13 +136,13 @@ def planar_sum_cost(word):
     return _CALIBRATION_COST * len(word) ** _GROWTH // _CALIBRATION_LETTERS**_GROWTH
 
 
-def _planar_polynomial(word, model, *, weighted):
+def _planar_polynomial(word, model):
     """Planar sum as {tuple of factors: count}; factors are variances and face weights."""
     n = len(word)
     matrices = model.matrices
     letters, insertions, spaces = word.letters, word.insertions, word.spaces
     if n == 0:
-        return {(face_weight(model, spaces[0], insertions[0]),) if weighted else (): 1}
+        return {(face_weight(model, spaces[0], insertions[0]),): 1}
 
     def corner(c):
         return c % n
@@ -122,15 +151,15 @@ def _planar_polynomial(word, model, *, weighted):
         """Close the open face of ``poly`` on ``space``: t**k becomes its face weight."""
         closed = defaultdict(int)
         for (k, factors), count in poly.items():
-            factor = (face_weight(model, space, k),) if weighted else ()
-            closed[(0, tuple(sorted(factors + factor, key=sympy.default_sort_key)) if weighted else ())] += count
+            factor = (face_weight(model, space, k),)
+            closed[(0, tuple(sorted(factors + factor, key=sympy.default_sort_key)))] += count
         return closed
 
     def times(p, q, shift=0, extra=()):
         out = defaultdict(int)
         for (k1, f1), c1 in p.items():
             for (k2, f2), c2 in q.items():
-                factors = tuple(sorted(f1 + f2 + extra, key=sympy.default_sort_key)) if weighted else ()
+                factors = tuple(sorted(f1 + f2 + extra, key=sympy.default_sort_key))
                 out[(k1 + k2 + shift, factors)] += c1 * c2
         return out
 
@@ -151,7 +180,7 @@ def _planar_polynomial(word, model, *, weighted):
         if dressed_inside:
             inside = {(k + 1, f): c for (k, f), c in inside.items()}
         inside = close(inside, spaces[corner(a + 1)])
-        variance = (matrix.variance,) if weighted else ()
+        variance = (matrix.variance,)
         return times(inside, outside, shift=own + dressed_outside, extra=variance)
 
     @lru_cache(maxsize=None)
