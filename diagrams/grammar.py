@@ -219,7 +219,7 @@ def _check_text(text, what, error):
         if ord(character) > 126 or (ord(character) < 32 and character not in "\t\n\r"):
             code = f"U+{ord(character):04X}"
             raise error(f"{what}: character {character!r} ({code}) at position {position} is not allowed; "
-                        "names are ASCII identifiers")
+                        "names and numbers are written in ASCII")
     depth = 0
     for character in text:
         if character in "([{":
