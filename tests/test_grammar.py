@@ -1,5 +1,6 @@
 """The restricted grammar: hostile text is refused, no code runs, legitimate text is read exactly."""
 
+import json
 import os
 import time
 
@@ -147,6 +148,26 @@ def test_arbitrary_text_parses_or_raises_a_largen_error(text):
 @given(st.lists(st.sampled_from(TOKENS), max_size=25).map("".join))
 def test_text_from_the_grammars_tokens_parses_or_raises_a_largen_error(text):
     _total(text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=40), st.sampled_from(["variance", "teacher", "noise", "width", "ridge", "name", "latent",
+                                            "samples", "covariance"]))
+def test_arbitrary_model_file_values_build_a_model_or_raise_a_model_error(text, key):
+    value = json.dumps(text)  # a TOML basic string
+    keys = {"variance": value, "width": '"N"'} if key in ("variance", "width") else {"variance": '"1/M"', "width": '"N"'}
+    if key in ("variance", "width"):
+        keys[key] = value
+    top = f"{key} = {value}\n" if key not in ("variance", "width") else ""
+    layer = "".join(f"{k} = {v}\n" for k, v in keys.items())
+    try:
+        model = modelfile.loads(f"[model]\n{top}[[model.features]]\n{layer}")
+    except ModelError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    for variance in [m.variance for m in model.matrices.values()] + [model.regression.teacher_variance,
+                                                                     model.regression.noise_variance]:
+        assert variance.is_negative is not True and variance.is_extended_real is not False
 
 
 @settings(max_examples=300, deadline=None)
