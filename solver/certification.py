@@ -137,11 +137,13 @@ def certify(system, gamma, samples, dps):
         guard = min(10 + threshold + extra, max_guard)
         with mpmath.workdps(dps + guard):
             first = _evaluate(system, gamma, samples, dps + 5 + extra, start=start)
+            if first is None and start is not None:  # the last root does not polish: follow the branch again
+                first = _evaluate(system, gamma, samples, dps + 5 + extra)
         if first is None:
             raise SolverError(f"the ladder equations are singular at the ridge {_short(gamma)}")
-        lost = max(first.cancelled.values())
+        lost = min(max(first.cancelled.values()), max_guard)
         if lost > extra + 2 and guard < max_guard and attempt < ATTEMPTS - 1:
-            extra, start = min(lost, max_guard) + 5, first.root  # pay for the cancellation first
+            extra, start = lost + 5, first.root  # pay for the cancellation first
             continue
         with mpmath.workdps(dps + guard + 15):
             second = _evaluate(system, gamma, samples, dps + 5 + extra, start=_perturbed(first.root, dps),
@@ -163,7 +165,7 @@ def certify(system, gamma, samples, dps):
                 deficit = max(deficit, dps + 1 - apart)
         if not reasons or guard >= max_guard or attempt == ATTEMPTS - 1:
             break
-        extra, start = max(extra, lost) + deficit + 10, first.root
+        extra, start = min(max(extra, lost) + deficit + 10, max_guard), first.root
     return found, reasons, second.root if second else first.root, dps + guard + 15
 
 
