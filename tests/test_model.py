@@ -87,3 +87,16 @@ def test_bind_checks_values():
         model.bind({"N": 0})
     with pytest.raises(ParameterError, match="not a number"):
         model.bind({"N": "many"})
+
+
+def test_the_quiver_is_frozen_since_models_are_hashed():
+    import pickle
+
+    import networkx as nx
+
+    model = mrs()
+    assert nx.is_frozen(model.graph)
+    with pytest.raises(nx.NetworkXError, match="Frozen graph"):
+        model.graph.add_node("Q")
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy == model and hash(copy) == hash(model)
