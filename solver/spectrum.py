@@ -40,12 +40,15 @@ class PowerLaw:
     lam_plus: sympy.Rational
 
     def moments(self, p, orders, split=1):
+        """The exact moments: :func:`solver.moments.power_law_moments`."""
         return power_law_moments(self.alpha, self.lam_plus, self.size, p, orders, split)
 
     def approximate_moments(self, p, orders):
+        """The float64 start, or None: :func:`solver.moments.approximate_power_law_moments`."""
         return approximate_power_law_moments(self.alpha, self.lam_plus, self.size, p, orders)
 
     def float_values(self):
+        """The eigenvalues in float64 (a finite law), inf or 0 beyond its range."""
         with np.errstate(over="ignore", under="ignore"):  # beyond float64's range: inf or 0, for the caller
             return to_float(self.lam_plus) * np.arange(1, self.size + 1, dtype=float) ** -(1 + to_float(self.alpha))
 
@@ -60,7 +63,8 @@ class PowerLaw:
         return self.lam_plus**k * sympy.harmonic(self.size, exponent, evaluate=expand)
 
     def power_sum_value(self, k):
-        # sum_I (lam_plus I**-s)**k is T_10 of the law with exponent s k and scale lam_plus**k
+        """sum_I lambda_I**k at the working precision: T_10 of the law with exponent s k and scale
+        lam_plus**k."""
         law = PowerLaw((1 + self.alpha) * k - 1, self.size, self.lam_plus**k)
         return law.moments(mpmath.mpf(1), [(1, 0)])[1, 0]
 
@@ -82,29 +86,42 @@ class Listed:
     @cached_property
     def numbers(self):
         """The eigenvalues as exact sympy numbers."""
-        return tuple(number(v, what="eigenvalue", error=SpectrumError) for v in self.values)
+        return tuple(_eigenvalue(v, "listed eigenvalues") for v in self.values)
 
     def mp_values(self):
         """The eigenvalues at mpmath's working precision, correctly rounded."""
         return _mp_values(self, mpmath.mp.prec)
 
     def moments(self, p, orders, split=1):
+        """The exact moments (``split`` is for power laws): :func:`solver.moments.direct_moments`."""
         return direct_moments(self.mp_values(), p, orders)
 
     def approximate_moments(self, p, orders):
+        """The float64 start, or None: :func:`solver.moments.approximate_direct_moments`."""
         return approximate_direct_moments(self.float_values(), p, orders)
 
     def float_values(self):
+        """The eigenvalues in float64, inf beyond its range."""
         return np.array([to_float(v) for v in self.numbers])
 
     def power_sum(self, k):
+        """sum_i v_i**k, exactly."""
         return sympy.Add(*[v**k for v in self.numbers])
 
     def power_sum_value(self, k):
+        """sum_i v_i**k at the working precision, in fixed point."""
         return direct_moments(self.mp_values(), mpmath.mpf(1), [(k, 0)])[k, 0]
 
     def __str__(self):
         return f"{self.size} listed eigenvalues"
+
+
+def _eigenvalue(text, where):
+    """One eigenvalue, read exactly by the one number reader; ``where`` names it in an error."""
+    value = number(text, what=where, error=SpectrumError)
+    if not value.is_finite or value < 0:
+        raise SpectrumError(f"{where}: eigenvalue {text} is not a non-negative number")
+    return value
 
 
 @lru_cache(maxsize=16)
@@ -200,9 +217,7 @@ class Spectrum:
             if text.startswith("power_law"):
                 pieces += _power_law_line(text, where).pieces
                 continue
-            value = number(text, what=where, error=SpectrumError)
-            if not value.is_finite or value < 0:
-                raise SpectrumError(f"{where}: eigenvalue {text} is not a non-negative number")
+            _eigenvalue(text, where)
             values.append(text)
         if values:
             pieces.append(Listed(tuple(values)))

@@ -214,6 +214,13 @@ def test_probe_T9_bad_spectrum_files_name_the_file_and_line(tmp_path, content, m
     assert "\n" not in str(error.value) and str(path) in str(error.value)
 
 
+def test_listed_pieces_are_checked_when_built_directly():
+    with pytest.raises(SpectrumError, match="listed eigenvalues: eigenvalue -1 is not a non-negative number"):
+        Spectrum([Listed(("1", "-1"))]).moments(mpmath.mpf(1), [(1, 1)])
+    with pytest.raises(SpectrumError, match="a spectrum is made of PowerLaw and Listed pieces, got list"):
+        Spectrum([[1, 0.5]])
+
+
 def test_probe_T9_a_path_is_a_path():
     with pytest.raises(SpectrumError, match="a spectrum file is a path, got int"):
         Spectrum.from_file(2)
