@@ -27,21 +27,29 @@ True
 """
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import sympy
 
 from .errors import ModelError
 from .model import Gaussian, Model, mrs
-from .observable import Letter, Word, covariance_trace, namespace, parse_observable
-from .planar import planar_contractions
+from .observable import Letter, Word, namespace, parse_observable
+from .planar import planar_contractions, planar_count
 from .ribbon import RibbonGraph
-from .series import loss_observables
+from .ridgeless import ridgeless
+from .series import loss_observable, theory_coefficients
+from .spectral import covariance_trace
 from .symbols import parse
-from .wick import contractions, isomorphism_classes
+from .wick import MAX_DIAGRAMS, check_cost, contraction_count, contractions, isomorphism_classes
+
+__all__ = [
+    "FRAME_COVARIANCE", "frame", "size_map", "swap_sizes", "parameter_map", "to_frame", "from_frame",
+    "dual_word", "reflect", "dual_graph", "DualPair", "carry", "dual_pairs_cost", "dual_pairs",
+    "noise_breaks_duality", "invariance", "Verdict", "verdicts", "Symmetry", "symmetry",
+]
 
 FRAME_COVARIANCE = "S"  # S = Lambda**(1/2)
-RESCALING = ": ridge rescaling"  # a verdict that is a factor on gamma, not a remainder
+PAIR_COST = 8  # a dual pair (listing, classes, carrying) costs some 8 diagrams' worth of listing
 
 
 def frame(model=None):
@@ -157,6 +165,10 @@ class DualPair:
     def dual_weight(self):
         return from_frame(self.dual.weight, self.model)
 
+    def _repr_latex_(self):
+        return (rf"${self.multiplicity} \times {sympy.latex(self.weight)} \;\longleftrightarrow\; "
+                rf"{sympy.latex(self.dual_weight)}$")
+
 
 def carry(graph, model, targets):
     """The dual of ``graph`` as a diagram of one of the ``targets`` (word -> coefficient)."""
@@ -170,25 +182,68 @@ def carry(graph, model, targets):
     return None, None
 
 
-def dual_pairs(model=None, order=1, planar=True):
+def _noiseless(model, order):
+    return loss_observable(model, order).xreplace({model.regression.noise_variance: 0})
+
+
+def dual_pairs_cost(model, order, planar=True, *, max_diagrams=MAX_DIAGRAMS):
+    """The estimated cost, in diagrams, of :func:`dual_pairs` at ``order``.
+
+    Each (planar) contraction of the noiseless coefficient is listed, sorted
+    into classes and carried to its dual, for some ``PAIR_COST`` diagrams'
+    worth of time. The count grows with the order, so the lower orders are
+    counted first and an absurd order is refused (CostError) after a few.
+
+    Examples
+    --------
+    >>> dual_pairs_cost(mrs(), 3)
+    352
+    """
+    for k in range(order + 1):
+        cost = 0
+        for _, words in parse_observable(_noiseless(model, k), model):
+            count = planar_count(words[0], model) if planar and len(words) == 1 else contraction_count(words, model)
+            cost += PAIR_COST * count
+        check_cost(cost, max_diagrams, f"the dual pairs of the diagrams of gamma^-{order}"
+                                       + (f" (already of gamma^-{k})" if k < order else ""))
+    return cost
+
+
+def dual_pairs(model=None, order=1, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     """The diagram classes of the noiseless gamma**-order coefficient of the test loss, with their duals.
 
     Every class of every word is paired with its dual, carried into the
     coefficient's own words; a word whose dual is no word of the coefficient
     raises ModelError (see :func:`noise_breaks_duality`).
+
+    Parameters
+    ----------
+    model : Model, optional
+        A model with one feature layer; MRS by default.
+    order : int
+        The power of 1/gamma.
+    planar : bool
+        The planar classes only, or every genus.
+    max_diagrams : int or None
+        Refuse (CostError) before listing when :func:`dual_pairs_cost` exceeds this.
+
+    Returns
+    -------
+    list of DualPair
     """
     model = model or mrs()
     framed = frame(model)
-    observable = loss_observables(model, order)[order].xreplace({model.regression.noise_variance: 0})
-    terms = list(parse_observable(to_frame(observable, model), framed))
+    dual_pairs_cost(model, order, planar, max_diagrams=max_diagrams)
+    terms = list(parse_observable(to_frame(_noiseless(model, order), model), framed))
     targets = {}
     for coefficient, words in terms:
         if len(words) == 1:
             targets[words[0]] = targets.get(words[0], 0) + coefficient
     pairs = []
     for coefficient, words in terms:
-        graphs = planar_contractions(words, framed) if planar else contractions(words, framed)
-        for graph, multiplicity in isomorphism_classes(list(graphs), words):
+        graphs = (planar_contractions(words, framed, max_diagrams=None) if planar
+                  else contractions(words, framed, max_diagrams=None))
+        for graph, multiplicity in isomorphism_classes(list(graphs), words, max_diagrams=None):
             dual, dual_coefficient = carry(graph, model, targets) if len(words) == 1 else (None, None)
             if dual is None:
                 raise ModelError(f"the dual of {words} is no word of the coefficient of gamma^-{order}")
@@ -196,14 +251,16 @@ def dual_pairs(model=None, order=1, planar=True):
     return pairs
 
 
-def noise_breaks_duality(model=None, order=2):
+def noise_breaks_duality(model=None, order=2, *, max_diagrams=MAX_DIAGRAMS):
     """The label-noise words of a loss coefficient whose duals are no words of the loss.
 
-    Returns a list of (word, dual word) pairs; empty would mean the noise kept the duality.
+    Returns a list of (word, dual word) pairs; empty would mean the noise kept
+    the duality. The order is bounded as in :func:`dual_pairs`.
     """
     model = model or mrs()
     framed = frame(model)
-    loss = loss_observables(model, order)[order]
+    dual_pairs_cost(model, order, max_diagrams=max_diagrams)
+    loss = loss_observable(model, order)
     noise_part = loss - loss.xreplace({model.regression.noise_variance: 0})
     words_of_loss = {w for _, ws in parse_observable(to_frame(loss, model), framed) for w in ws}
     broken = []
@@ -216,44 +273,190 @@ def noise_breaks_duality(model=None, order=2):
 
 
 def invariance(expr, mapping):
-    """Zero if ``expr`` is invariant under the substitution ``mapping``, else the non-zero remainder."""
-    return sympy.simplify(sympy.together(expr - sympy.sympify(expr).xreplace(mapping)))
+    """Zero if ``expr`` is invariant under the substitution ``mapping``, else the non-zero remainder.
+
+    The remainder is a cancelled fraction: cancel is deterministic, where
+    simplify and factor run Wang's factorisation with random evaluation
+    points, whose time varied from one second to minutes between runs.
+
+    Examples
+    --------
+    >>> N, P = sympy.symbols("N P")
+    >>> invariance(N * P / (N + P), {N: P, P: N}), invariance(N**2 - P, {N: P, P: N})
+    (0, N**2 + N - P**2 - P)
+    """
+    expr = sympy.sympify(expr)
+    return sympy.factor_terms(sympy.cancel(expr - expr.xreplace(mapping)))
 
 
-def verdicts(model=None, order=3):
+@dataclass(frozen=True)
+class Verdict:
+    """Whether an exchange of two sizes leaves a derived quantity invariant.
+
+    Attributes
+    ----------
+    exchange : str
+        The map, e.g. ``"N <-> P"``.
+    quantity : str
+        What is compared: ``"ridge equation"``, ``"test loss"``, ``"test loss
+        with label noise"`` or ``"series gamma^-k"``.
+    invariant : bool
+        Whether the remainder is zero.
+    remainder : Expr
+        The quantity minus its image, zero where invariant.
+    rescaling : Expr or None
+        For a ridge equation that is not invariant: the factor c with
+        gamma(image) = c gamma at every Delta, when there is one (the same
+        Delta then solves the exchanged problem at the ridge gamma * c).
+    """
+
+    exchange: str
+    quantity: str
+    invariant: bool
+    remainder: sympy.Expr
+    rescaling: sympy.Expr = None
+
+    def _repr_latex_(self):
+        exchange = self.exchange.replace("<->", r"\leftrightarrow")
+        found = r"\text{invariant}" if self.invariant else rf"\text{{changes by }} {sympy.latex(self.remainder)}"
+        if self.rescaling is not None:
+            found += rf",\ \text{{invariant at }} \gamma \cdot {sympy.latex(self.rescaling)}"
+        return rf"${exchange}:\ \text{{{self.quantity}}}\ {found}$"
+
+
+def _exchanges(model):
+    """Each exchange of two symbolic sizes among the feature widths and the samples: (name, mapping)."""
+    sizes = [model.spaces[s] for s in model.feature_spaces[1:]] + [model.spaces[model.samples]]
+    sizes = [s for s in sizes if s.is_Symbol]  # a fixed width is no parameter to exchange
+    return [(f"{a} <-> {b}", {a: b, b: a}) for i, a in enumerate(sizes) for b in sizes[i + 1:]]
+
+
+@cache
+def _parametric_verdicts(model):
+    """The verdicts on the parametric solution, at every ridge (see :func:`verdicts`)."""
+    limit = ridgeless(model)
+    noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
+    parametric = limit.gamma.free_symbols - set(model.symbols.values())  # Delta and the n_k
+    found = []
+    for name, mapping in _exchanges(model):
+        remainder = invariance(limit.gamma, mapping)
+        rescaling = None
+        if remainder != 0:
+            factor = sympy.cancel(limit.gamma.xreplace(mapping) / limit.gamma)
+            if not factor.free_symbols & parametric:
+                rescaling = factor
+        found.append(Verdict(name, "ridge equation", remainder == 0, remainder, rescaling))
+        for quantity, loss in (("test loss", limit.loss.xreplace(noiseless)), ("test loss with label noise", limit.loss)):
+            remainder = invariance(loss, mapping)
+            found.append(Verdict(name, quantity, remainder == 0, remainder))
+    return tuple(found)
+
+
+def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     """Symbolic verdicts of the duality on what the planar theory derives.
 
     The Schwinger-Dyson equations are written for a pencil that treats the
     features and the data differently, so they are compared through their
     exact parametric solution (:mod:`diagrams.ridgeless`), valid at every
-    ridge: the ridge gamma(Delta, n_k) and the test loss L(Delta, n_k). Returns
-    ``{name: remainder}``, zero where the map leaves the expression invariant.
-    For a deep model every exchange of two sizes is tried.
-    """
-    from .ridgeless import DELTA, ridgeless
-    from .series import theory_coefficients
+    ridge: the ridge gamma(Delta, n_k) and the test loss L(Delta, n_k). Every
+    exchange of two sizes among the widths and the samples is tried; for a
+    model with one feature layer the noiseless large-ridge coefficients up to
+    gamma^-order are compared too.
 
+    Parameters
+    ----------
+    model : Model, optional
+        A ridge-regression model; MRS by default.
+    order : int
+        The last coefficient of the large-ridge series compared (one feature layer).
+    max_diagrams : int or None
+        The cost limit of the series (:func:`diagrams.series.theory_cost`).
+
+    Returns
+    -------
+    tuple of Verdict
+
+    Examples
+    --------
+    >>> [(v.exchange, v.quantity, v.invariant) for v in verdicts(mrs(), 0)]  # doctest: +NORMALIZE_WHITESPACE
+    [('N <-> P', 'ridge equation', True), ('N <-> P', 'test loss', True),
+     ('N <-> P', 'test loss with label noise', False), ('N <-> P', 'series gamma^-0', True)]
+    """
     model = model or mrs()
-    limit = ridgeless(model)
-    noise = model.regression.noise_variance.free_symbols
-    noiseless = {s: 0 for s in noise}
-    sizes = [model.spaces[s] for s in model.feature_spaces[1:]] + [model.spaces[model.samples]]
-    exchanges = {}
-    for i, a in enumerate(sizes):
-        for b in sizes[i + 1:]:
-            exchanges[f"{a}<->{b}"] = {a: b, b: a}
-    result = {}
-    parametric = {DELTA} | {s for s in limit.gamma.free_symbols if s.name.startswith("n")}
-    for name, mapping in exchanges.items():
-        result[f"{name}: ridge equation"] = invariance(limit.gamma, mapping)
-        factor = sympy.simplify(limit.gamma.xreplace(mapping) / limit.gamma)
-        if factor != 1 and not factor.free_symbols & parametric:
-            # the same Delta solves the exchanged problem at a rescaled ridge
-            result[f"{name}{RESCALING}"] = factor
-        result[f"{name}: test loss"] = invariance(limit.loss.xreplace(noiseless), mapping)
-        result[f"{name}: test loss with label noise"] = invariance(limit.loss, mapping)
-    if len(model.regression.features) == 1:
-        mapping = size_map(model)
-        for k, c in enumerate(theory_coefficients(model, order)):
-            result[f"series gamma^-{k}"] = invariance(c.xreplace(noiseless), mapping)
-    return result
+    found = _parametric_verdicts(model)
+    exchanges = _exchanges(model)
+    if len(model.regression.features) != 1 or not exchanges:
+        return found
+    ((name, mapping),) = exchanges
+    noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
+    series = []
+    for k, c in enumerate(theory_coefficients(model, order, max_diagrams=max_diagrams)):
+        remainder = invariance(c.xreplace(noiseless), mapping)
+        series.append(Verdict(name, f"series gamma^-{k}", remainder == 0, remainder))
+    return found + tuple(series)
+
+
+@dataclass(frozen=True)
+class Symmetry:
+    """The exchanges of sizes that leave a model's noiseless planar test loss invariant.
+
+    Attributes
+    ----------
+    samples : Symbol
+        The number of samples, over which the training loss is summed (the convention).
+    exchanges : tuple of str
+        The exchanges under which the loss is invariant at fixed gamma.
+    rescaled : tuple of (str, Expr)
+        The exchanges under which it is invariant at the ridge gamma * factor.
+    """
+
+    samples: sympy.Expr
+    exchanges: tuple
+    rescaled: tuple
+
+    def __str__(self):
+        convention = f"training loss summed over the {self.samples} samples (no 1/{self.samples})"
+        if self.exchanges:
+            found = f"the noiseless planar test loss is invariant under {', '.join(self.exchanges)} at fixed gamma"
+        else:
+            found = "no exchange of sizes leaves the noiseless planar test loss invariant at fixed gamma"
+        for exchange, factor in self.rescaled:
+            found += f"; under {exchange} it is invariant at gamma * {sympy.sstr(factor)}"
+        return f"{convention}: {found}"
+
+    def _repr_latex_(self):
+        return r"$\text{" + str(self).replace("<->", r"$\leftrightarrow$").replace("*", r"$\cdot$") + "}$"
+
+
+def symmetry(model=None):
+    """The model's convention and the exchanges of sizes its noiseless planar test loss survives.
+
+    Derived from the parametric solution (:func:`verdicts`), and cached with
+    it: an exchange counts when it leaves the ridge equation gamma(Delta, n_k)
+    and the loss L(Delta, n_k) invariant, or the loss invariant and the ridge
+    equation rescaled by a factor free of Delta and the n_k.
+
+    Parameters
+    ----------
+    model : Model, optional
+        A ridge-regression model; MRS by default.
+
+    Returns
+    -------
+    Symmetry
+
+    Examples
+    --------
+    >>> print(symmetry(mrs()))
+    training loss summed over the P samples (no 1/P): the noiseless planar test loss is invariant under N <-> P at fixed gamma
+    """
+    model = model or mrs()
+    found = {(v.exchange, v.quantity): v for v in _parametric_verdicts(model)}
+    exchanges, rescaled = [], []
+    for name, _ in _exchanges(model):
+        ridge, loss = found[name, "ridge equation"], found[name, "test loss"]
+        if loss.invariant and ridge.invariant:
+            exchanges.append(name)
+        elif loss.invariant and ridge.rescaling is not None:
+            rescaled.append((name, ridge.rescaling))
+    return Symmetry(model.spaces[model.samples], tuple(exchanges), tuple(rescaled))

@@ -34,7 +34,9 @@ import sympy
 
 from .model import mrs
 from .pencil import ridge_pencil
-from .spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, spectral_sum
+from .spectral import EIGENVALUE, SOURCE, spectral_sum
+
+__all__ = ["PlanarTheory", "planar_theory"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,10 @@ class PlanarTheory:
 
     Attributes
     ----------
+    pencil : Pencil
+        The pencil whose fields the self-energies dress (:mod:`diagrams.pencil`).
     unknowns : tuple of Symbol
-        The self-energies, one per field of the pencil.
+        The self-energies, one per field of the pencil, in its order.
     equations : tuple of Eq
         ``Eq(Sigma_p, rhs)``: the Schwinger-Dyson equations; rhs depends on the
         unknowns, the ridge, the source ``beta`` (zero for the physical
@@ -53,9 +57,16 @@ class PlanarTheory:
         Field name -> dressed propagator (a function of ``lambda`` on the latent space).
     generating : Expr
         E_min(beta): the minimal training objective with the test-loss source.
+
+    Examples
+    --------
+    >>> theory = planar_theory(mrs())
+    >>> theory.self_energy("rho", "M"), theory.propagator("nu")
+    (Sigma_rho_M, -1/(Sigma_nu - 1))
     """
 
     model: object
+    pencil: object
     unknowns: tuple
     equations: tuple
     propagators: dict
@@ -65,14 +76,21 @@ class PlanarTheory:
     def ridge(self):
         return self.model.regression.ridge
 
+    def self_energy(self, role, space=None):
+        """The self-energy (an unknown) of the field of ``role`` (see :meth:`Pencil.find`)."""
+        return self.unknowns[self.pencil.fields.index(self.pencil.find(role, space))]
+
+    def propagator(self, role, space=None):
+        """The dressed propagator of the field of ``role``, in the unknowns (and ``lambda`` on the latent space)."""
+        return self.propagators[self.pencil.find(role, space).name]
+
     @cached_property
     def renormalized_ridge(self):
         """Delta: the latent propagator is proportional to lambda/(lambda + Delta) at beta = 0.
 
         The pole of the dressed propagator of ``mu`` on the latent space, in terms of the unknowns.
         """
-        latent = self.model.latent
-        propagator = sympy.together(self.propagators[f"mu_{latent}"].subs(SOURCE, 0))
+        propagator = sympy.together(self.propagator("mu", self.model.latent).subs(SOURCE, 0))
         pole = sympy.Symbol("pole")  # no sign assumed: the pole sits at negative lambda
         (root,) = sympy.solve(sympy.denom(propagator).subs(EIGENVALUE, pole), pole)
         return sympy.simplify(-root)
@@ -117,8 +135,8 @@ class PlanarTheory:
         return loss.subs(at_zero), rates, tuple(sympy.Eq(e.lhs, e.rhs.subs(at_zero)) for e in ladder)
 
     def _repr_latex_(self):
-        lines = [sympy.latex(eq) for eq in self.equations]
-        return r"$\begin{aligned}" + r"\\".join(l.replace("=", "&=", 1) for l in lines) + r"\end{aligned}$"
+        lines = [rf"{sympy.latex(eq.lhs)} &= {sympy.latex(eq.rhs)}" for eq in self.equations]
+        return r"$\begin{aligned}" + r"\\".join(lines) + r"\end{aligned}$"
 
 
 def planar_theory(model=None):
@@ -126,6 +144,20 @@ def planar_theory(model=None):
 
     Nothing in this function knows which model it is given: the equations come
     from the pencil of :func:`diagrams.pencil.ridge_pencil`, one per field.
+
+    Parameters
+    ----------
+    model : Model, optional
+        A ridge-regression model; MRS by default.
+
+    Returns
+    -------
+    PlanarTheory
+
+    Examples
+    --------
+    >>> planar_theory().self_energy("theta")
+    Sigma_theta
     """
     model = model or mrs()
     pencil = ridge_pencil(model)
@@ -168,6 +200,6 @@ def planar_theory(model=None):
         equations.append(sympy.Eq(sigma[field.name], c.coefficient**2 * c.matrix.variance * trace(other, weighted)))
 
     r = model.regression
-    generating = (r.teacher_variance / 2 * trace(f"mu_{latent}", False)
-                  + r.noise_variance / 2 * trace("nu", False))
-    return PlanarTheory(model, tuple(sigma.values()), tuple(equations), propagators, generating)
+    generating = (r.teacher_variance / 2 * trace(pencil.find("mu", latent).name, False)
+                  + r.noise_variance / 2 * trace(pencil.find("nu").name, False))
+    return PlanarTheory(model, pencil, tuple(sigma.values()), tuple(equations), propagators, generating)

@@ -41,14 +41,22 @@ import sympy
 from .errors import ModelError
 from .spectral import EIGENVALUE, SOURCE
 
+__all__ = ["Field", "Coupling", "Pencil", "ROLES", "ridge_pencil"]
+
 
 @dataclass(frozen=True)
 class Field:
-    """A block of the pencil: a field on ``space`` with deterministic entry ``diagonal``."""
+    """A block of the pencil: a field on ``space`` with deterministic entry ``diagonal``.
+
+    ``role`` is what the field does in the regression: ``"theta"`` (the
+    weights, on the last width), ``"mu"`` (a Lagrange multiplier) and ``"rho"``
+    (theta carried down the chain) on each earlier space, ``"nu"`` on the samples.
+    """
 
     name: str
     space: str
     diagonal: sympy.Expr
+    role: str
 
 
 @dataclass(frozen=True)
@@ -64,14 +72,37 @@ class Coupling:
     coefficient: sympy.Expr
 
 
+ROLES = ("theta", "mu", "rho", "nu")
+
+
 @dataclass(frozen=True)
 class Pencil:
+    """The fields of a ridge regression and their couplings (see the module docstring).
+
+    Examples
+    --------
+    >>> from diagrams import deep_linear
+    >>> pencil = ridge_pencil(deep_linear(2))
+    >>> pencil.find("mu", "M").name, pencil.find("rho", "N1").name, pencil.find("nu").space
+    ('mu_M', 'rho_N1', 'P')
+    """
+
     model: object
     fields: tuple
     couplings: tuple
 
     def field(self, name):
         return next(f for f in self.fields if f.name == name)
+
+    def find(self, role, space=None):
+        """The field of ``role``; on ``space`` for ``"mu"`` and ``"rho"``, which live on every earlier space."""
+        if role not in ROLES:
+            raise ModelError(f"unknown role {role!r} of a pencil field (one of {', '.join(ROLES)})")
+        found = [f for f in self.fields if f.role == role and space in (None, f.space)]
+        if len(found) != 1:
+            where = f" on {space}" if space is not None else " (name its space)"
+            raise ModelError(f"the pencil of {self.model.name} has {len(found)} fields {role}{where}")
+        return found[0]
 
     def gaussian(self, name):
         """The Gaussian coupling at a field (each field meets exactly one)."""
@@ -83,23 +114,39 @@ class Pencil:
 
 
 def ridge_pencil(model):
-    """The pencil of a ridge-regression model (a chain of feature matrices and data)."""
+    """The pencil of a ridge-regression model (a chain of feature matrices and data).
+
+    Parameters
+    ----------
+    model : Model
+        A model with a regression (:func:`diagrams.model.ridge_model`).
+
+    Returns
+    -------
+    Pencil
+
+    Examples
+    --------
+    >>> from diagrams import mrs
+    >>> [f.role for f in ridge_pencil(mrs()).fields]
+    ['theta', 'mu', 'rho', 'nu']
+    """
     if model.regression is None:
         raise ModelError(f"model {model.name} is not a ridge-regression model")
     r, matrices = model.regression, model.matrices
     chain = model.feature_spaces  # latent space first, last width last
     latent = chain[0]
-    fields = [Field("theta", chain[-1], r.ridge)]
+    fields = [Field("theta", chain[-1], r.ridge, "theta")]
     couplings = []
-    upper = "theta"
+    upper = fields[0]
     for layer in range(len(chain) - 2, -1, -1):
         space = chain[layer]
-        mu, rho = f"mu_{space}", f"rho_{space}"
-        fields += [Field(mu, space, sympy.Integer(0)),
-                   Field(rho, space, SOURCE * EIGENVALUE if space == latent else sympy.Integer(0))]
-        couplings.append(Coupling(upper, mu, matrices[r.features[layer]], -sympy.I))
-        couplings.append(Coupling(mu, rho, None, sympy.I))
+        mu = Field(f"mu_{space}", space, sympy.Integer(0), "mu")
+        rho = Field(f"rho_{space}", space, SOURCE * EIGENVALUE if space == latent else sympy.Integer(0), "rho")
+        fields += [mu, rho]
+        couplings.append(Coupling(upper.name, mu.name, matrices[r.features[layer]], -sympy.I))
+        couplings.append(Coupling(mu.name, rho.name, None, sympy.I))
         upper = rho
-    fields.append(Field("nu", model.samples, sympy.Integer(1)))
-    couplings.append(Coupling(f"rho_{latent}", "nu", matrices[r.data], -sympy.I))
+    fields.append(Field("nu", model.samples, sympy.Integer(1), "nu"))
+    couplings.append(Coupling(upper.name, "nu", matrices[r.data], -sympy.I))
     return Pencil(model, tuple(fields), tuple(couplings))

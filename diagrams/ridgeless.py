@@ -34,9 +34,9 @@ import sympy
 from .dyson import planar_theory
 from .errors import LargenError
 from .model import mrs
-from .spectral import DELTA, EIGENVALUE, EIGENVALUES, INDEX, SOURCE, effective_dimension
+from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 
-X = sympy.Symbol("x", positive=True)
+__all__ = ["Regime", "Ridgeless", "ridgeless"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,11 @@ class Regime:
     def condition(self):
         return sympy.And(*[sympy.StrictLessThan(self.n1, o) for o in self.others])
 
+    def _repr_latex_(self):
+        n1 = sympy.latex(effective_dimension(1))
+        return (rf"$L \to {sympy.latex(self.loss)} \quad \text{{as }} {n1} \to {sympy.latex(self.n1)},"
+                rf"\ {sympy.latex(self.condition)}$")
+
 
 @dataclass(frozen=True)
 class Ridgeless:
@@ -64,6 +69,11 @@ class Ridgeless:
     solution: dict
     gamma: sympy.Expr
     loss: sympy.Expr
+
+    def _repr_latex_(self):
+        gamma = sympy.latex(self.model.regression.ridge)
+        return (rf"$\begin{{aligned}}{gamma} &= {sympy.latex(self.gamma)}\\"
+                rf"L &= {sympy.latex(self.loss)}\end{{aligned}}$")
 
     @cached_property
     def regimes(self):
@@ -105,39 +115,43 @@ class Ridgeless:
 
 
 def ridgeless(model=None):
-    """Derive the parametric form of the planar theory and its ridgeless regimes."""
+    """Derive the parametric form of the planar theory and its ridgeless regimes.
+
+    Parameters
+    ----------
+    model : Model, optional
+        A ridge-regression model; MRS by default.
+
+    Returns
+    -------
+    Ridgeless
+    """
     model = model or mrs()
     theory = planar_theory(model)
-    latent = model.latent
-    rho = sympy.Symbol(f"Sigma_rho_{latent}")
+    rho = theory.self_energy("rho", model.latent)
     (rho_of_delta,) = sympy.solve(sympy.Eq(DELTA, theory.renormalized_ridge), rho)
     trade = {rho: rho_of_delta}
 
     def reduce(expr):
-        return expr.xreplace(trade).replace(lambda e: isinstance(e, sympy.Sum), _effective_dimensions(trade))
+        return in_effective_dimensions(expr.xreplace(trade))
 
     unknowns = [u for u in theory.unknowns if u != rho] + [theory.ridge]
     equations = [reduce(eq.lhs - eq.rhs.subs(SOURCE, 0)) for eq in theory.equations]
-    solutions = sympy.solve(equations, unknowns, dict=True)
+    # check=False: the solution is checked below by being unique; sympy's checks and
+    # simplifications cost most of the time here
+    solutions = sympy.solve(equations, unknowns, dict=True, check=False, simplify=False)
     if len(solutions) != 1:
         raise LargenError(f"the parametric equations have {len(solutions)} solutions, expected one")
     (solution,) = solutions
     solution = {k: sympy.factor(v) for k, v in solution.items()}
     loss, rates, ladder = theory.test_loss
     ladder = [reduce(eq.lhs - eq.rhs).xreplace(solution) for eq in ladder]
-    rate_values = sympy.solve(ladder, rates, dict=True)[0]
+    matrix, right = sympy.linear_eq_to_matrix(ladder, rates)
+    try:
+        rate_values = dict(zip(rates, matrix.LUsolve(right)))
+    except ValueError:  # a singular ladder: the rates are not determined
+        raise LargenError("the ladder equations of the test loss have no unique solution") from None
     value = reduce(loss).xreplace(rate_values).xreplace(solution)
-    return Ridgeless(model, solution, solution.pop(theory.ridge), sympy.factor(sympy.simplify(value)))
-
-
-def _effective_dimensions(trade):
-    def convert(total):
-        ((_, _, size),) = total.limits
-        summand = total.function.xreplace({EIGENVALUES[INDEX]: EIGENVALUE}).xreplace(trade)
-        in_x = sympy.factor(sympy.cancel(summand.subs(EIGENVALUE, DELTA * X / (1 - X))))
-        try:
-            polynomial = sympy.Poly(in_x, X)
-        except sympy.PolynomialError:
-            raise LargenError(f"the spectral sum of {summand} is not a polynomial in lambda/(lambda + Delta)") from None
-        return sum(c * (effective_dimension(k) if k else size) for (k,), c in polynomial.terms())
-    return convert
+    # cancel, not factor: the loss's numerator is irreducible, and factoring it runs
+    # Wang's algorithm, whose random evaluation points made the time vary from 1 s to minutes
+    return Ridgeless(model, solution, solution.pop(theory.ridge), sympy.factor_terms(sympy.cancel(sympy.together(value))))

@@ -25,14 +25,14 @@ from sympy import QQ
 from sympy.matrices.expressions import MatMul, Trace
 from sympy.polys.rings import ring
 
-from .dyson import EIGENVALUES, INDEX, planar_theory
+from .dyson import planar_theory
 from .errors import LargenError
-from .expectation import expectation
+from .expectation import diagram_cost, expectation
 from .model import Model, mrs
-from .observable import covariance_trace, namespace, parse_observable
-from .planar import planar_count
-from .wick import contractions
-from .pencil import EIGENVALUE, SOURCE
+from .observable import namespace, parse_observable
+from .planar import planar_contractions, planar_count
+from .spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, covariance_trace, summand
+from .wick import MAX_DIAGRAMS, check_cost, contraction_count
 
 GUARD = 2  # extra orders carried through divisions
 
@@ -155,9 +155,9 @@ def evaluate(expr, env, algebra, order):
     if isinstance(expr, sympy.Pow) and expr.exp.is_Integer:
         return evaluate(expr.base, env, algebra, order) ** int(expr.exp)
     if isinstance(expr, sympy.Sum):
-        ((_, _, size),) = expr.limits
-        summand = evaluate(expr.function, env, algebra, order)
-        return Series(algebra, {p: algebra.spectral(c, size) for p, c in summand.terms.items()}, summand.order)
+        function, size = summand(expr)
+        inside = evaluate(function, env, algebra, order)
+        return Series(algebra, {p: algebra.spectral(c, size) for p, c in inside.terms.items()}, inside.order)
     raise LargenError(f"cannot expand {expr} as a series in 1/gamma")
 
 
@@ -180,16 +180,52 @@ def abstract_variances(model):
     return Model(model.name, model.spaces, matrices, covariances, regression), back
 
 
-def theory_coefficients(model=None, order=4):
-    """Coefficients of gamma**-k, k = 0..order, of the planar test loss, from the resummed theory."""
+def theory_cost(theory, order):
+    """The estimated cost of :func:`theory_coefficients`, in diagrams' worth of time.
+
+    The series arithmetic grows like the ``(order + GUARD)**8`` and the fifth
+    power of the number of self-energies, calibrated on MRS and the deep
+    linear models (about 10 s for MRS to gamma^-8 on one core, where a
+    diagram costs some 140 microseconds).
+
+    Examples
+    --------
+    >>> theory_cost(planar_theory(mrs()), 6), theory_cost(planar_theory(mrs()), 10)
+    (8589, 220150)
+    """
+    return len(theory.unknowns) ** 5 * (order + GUARD) ** 8 // 2_000_000
+
+
+def theory_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
+    """Coefficients of gamma**-k, k = 0..order, of the planar test loss, from the resummed theory.
+
+    Parameters
+    ----------
+    model : Model, optional
+        A ridge-regression model; MRS by default.
+    order : int
+        The highest power of 1/gamma.
+    max_diagrams : int or None
+        Refuse (CostError) before starting when :func:`theory_cost` exceeds this.
+
+    Returns
+    -------
+    list of Expr
+        Polynomials in the sizes, the variances and ``tr_Lambda(k)``.
+
+    Examples
+    --------
+    >>> theory_coefficients(mrs(), 1)[1]
+    -N*P*sigma_u**2*sigma_w**2*tr_Lambda(2)/M**2
+    """
     model = model or mrs()
     abstract, back = abstract_variances(model)
     theory = planar_theory(abstract)
-    plain = {EIGENVALUES[INDEX]: EIGENVALUE}
-    equations = [(eq.lhs, eq.rhs.xreplace(plain)) for eq in theory.equations]
-    generating = theory.generating.xreplace(plain)
+    check_cost(theory_cost(theory, order), max_diagrams, f"the resummed series of the test loss to gamma^-{order}")
+    equations = [(eq.lhs, eq.rhs) for eq in theory.equations]
+    generating = theory.generating
     parameters = set().union(*(rhs.free_symbols for _, rhs in equations), generating.free_symbols)
-    parameters -= {*theory.unknowns, theory.ridge, INDEX, SOURCE, EIGENVALUE}
+    parameters -= {*theory.unknowns, theory.ridge, SOURCE, EIGENVALUE, EIGENVALUES[INDEX]}
     work = order + GUARD
     algebra = Algebra(parameters, 2 * work + 4)
     env = {theory.ridge: Series(algebra, {-1: algebra.one}, work)}
@@ -213,12 +249,19 @@ def theory_coefficients(model=None, order=4):
     return coefficients
 
 
-def loss_observables(model, order):
-    """The test loss's coefficient of gamma**-k as a polynomial in traces, for k = 0..order.
+def loss_observable(model, order):
+    """The test loss's coefficient of gamma**-order as a polynomial in traces.
 
     With G = (gamma + Phi Phi^T)^-1 = sum_j (-1)^j gamma^(-j-1) (Phi Phi^T)^j,
     the loss is (s_w/2)[tr L - 2 tr(X Phi^T G F L) + tr(X Phi^T G F L F^T G Phi X^T)]
-    + (s_eps/2) tr(Phi^T G F L F^T G Phi), L = Lambda.
+    + (s_eps/2) tr(Phi^T G F L F^T G Phi), L = Lambda. Building it takes a time
+    quadratic in ``order``: check the cost of what is done with it first
+    (:func:`series_cost`).
+
+    Examples
+    --------
+    >>> loss_observable(mrs(), 1)
+    -sigma_w**2*Trace(X*X.T*U.T*U*Lambda)/M
     """
     names = namespace(model)
     r = model.regression
@@ -233,30 +276,95 @@ def loss_observables(model, order):
     def gram(j):
         return (Phi + PhiT) * j
 
-    observables = []
+    k = order
+    teacher = trace(Lam) if k == 0 else -2 * (-1) ** (k - 1) * trace(X, PhiT, gram(k - 1), F, Lam)
+    noise = sympy.Integer(0)
+    for j in range(k - 1):
+        teacher += (-1) ** k * trace(X, PhiT, gram(j), F, Lam, Ft, gram(k - 2 - j), Phi, X.T)
+        noise += (-1) ** k * trace(PhiT, gram(j), F, Lam, Ft, gram(k - 2 - j), Phi)
+    return r.teacher_variance / 2 * teacher + r.noise_variance / 2 * noise
+
+
+def loss_observables(model, order):
+    """The test loss's coefficients of gamma**-k, k = 0..order, as polynomials in traces (:func:`loss_observable`)."""
+    return [loss_observable(model, k) for k in range(order + 1)]
+
+
+def _sum_cost(observable, model, planar):
+    """The estimated cost, in diagrams, of summing the (planar) diagrams of an observable."""
+    return sum(diagram_cost(words, model, planar=planar) for _, words in parse_observable(observable, model))
+
+
+def series_cost(model, order, planar=True, *, max_diagrams=MAX_DIAGRAMS):
+    """The estimated cost, in diagrams, of the diagram sums of the coefficients 0..order.
+
+    The cost grows with the order, so the estimate is accumulated order by
+    order and CostError is raised as soon as it passes ``max_diagrams`` (None:
+    no limit): an absurd order is refused after a few orders, not built.
+
+    Examples
+    --------
+    >>> series_cost(mrs(), 2), series_cost(mrs(), 2, planar=False)
+    (5, 23)
+    >>> series_cost(mrs(), 10**20)
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.CostError: the planar diagrams of the test loss to gamma^-100000000000000000000 (already to gamma^-7): 406105 diagrams, beyond the limit of 150000; pass max_diagrams= (the CLI's --max-diagrams) to allow more
+    """
+    kind = "planar diagrams" if planar else "diagrams"
+    total = 0
     for k in range(order + 1):
-        teacher = trace(Lam) if k == 0 else -2 * (-1) ** (k - 1) * trace(X, PhiT, gram(k - 1), F, Lam)
-        noise = sympy.Integer(0)
-        for j in range(k - 1):
-            teacher += (-1) ** k * trace(X, PhiT, gram(j), F, Lam, Ft, gram(k - 2 - j), Phi, X.T)
-            noise += (-1) ** k * trace(PhiT, gram(j), F, Lam, Ft, gram(k - 2 - j), Phi)
-        observables.append(r.teacher_variance / 2 * teacher + r.noise_variance / 2 * noise)
-    return observables
+        total += _sum_cost(loss_observable(model, k), model, planar)
+        check_cost(total, max_diagrams, f"the {kind} of the test loss to gamma^-{order}"
+                                        + (f" (already to gamma^-{k})" if k < order else ""))
+    return total
 
 
-def diagram_coefficients(model=None, order=4, planar=True):
-    """Coefficients of gamma**-k, k = 0..order, of the test loss, summed over (planar) diagrams."""
+def diagram_coefficients(model=None, order=4, planar=True, *, max_diagrams=MAX_DIAGRAMS):
+    """Coefficients of gamma**-k, k = 0..order, of the test loss, summed over (planar) diagrams.
+
+    Parameters
+    ----------
+    model : Model, optional
+        A ridge-regression model; MRS by default.
+    order : int
+        The highest power of 1/gamma.
+    planar : bool
+        Planar diagrams only (the resummed theory's coefficients), or all (exact).
+    max_diagrams : int or None
+        Refuse (CostError) before summing when :func:`series_cost` exceeds this.
+
+    Returns
+    -------
+    list of Expr
+
+    Examples
+    --------
+    >>> diagram_coefficients(mrs(), 1)
+    [sigma_w**2*tr_Lambda(1)/(2*M), -N*P*sigma_u**2*sigma_w**2*tr_Lambda(2)/M**2]
+    """
     model = model or mrs()
-    return [expectation(obs, model, planar=planar) for obs in loss_observables(model, order)]
+    series_cost(model, order, planar, max_diagrams=max_diagrams)
+    return [expectation(obs, model, planar=planar, max_diagrams=None) for obs in loss_observables(model, order)]
 
 
-def diagram_count(observable, model, planar=True):
-    """How many (planar) Wick contractions the traces of an observable have."""
+def diagram_count(observable, model, planar=True, *, max_diagrams=MAX_DIAGRAMS):
+    """How many (planar) Wick contractions the traces of an observable have.
+
+    Counted without listing, except the planar contractions of a product of
+    several traces, which are listed (CostError past ``max_diagrams``).
+
+    Examples
+    --------
+    >>> diagram_count("Trace(X*X.T*X*X.T)", mrs()), diagram_count("Trace(X*X.T*X*X.T)", mrs(), planar=False)
+    (2, 3)
+    """
     total = 0
     for _, words in parse_observable(observable, model):
         if planar and len(words) == 1:
             total += planar_count(words[0], model)
+        elif planar and words:
+            total += len(planar_contractions(words, model, max_diagrams=max_diagrams))
         elif words:
-            graphs = contractions(words, model)
-            total += sum(1 for g in graphs if g.planar or not planar)
+            total += contraction_count(words, model)
     return total

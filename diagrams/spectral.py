@@ -20,11 +20,12 @@ from functools import cache
 
 import sympy
 
-from .errors import SolverError
+from .errors import ExpressionError, SolverError
 
 __all__ = [
     "EIGENVALUE", "SOURCE", "INDEX", "EIGENVALUES", "DELTA",
-    "spectral_sum", "CovarianceTrace", "covariance_trace", "effective_dimension", "moment_form",
+    "spectral_sum", "summand", "CovarianceTrace", "covariance_trace",
+    "effective_dimension", "in_effective_dimensions", "moment_form",
 ]
 
 EIGENVALUE = sympy.Symbol("lambda", positive=True)  # a latent eigenvalue, inside spectral sums
@@ -35,8 +36,56 @@ DELTA = sympy.Symbol("Delta", positive=True)  # the renormalised ridge
 
 
 def spectral_sum(summand, size):
-    """sum_{I=1}^{size} summand(lambda_I), for a summand written in ``EIGENVALUE``."""
-    return sympy.Sum(summand.subs(EIGENVALUE, EIGENVALUES[INDEX]), (INDEX, 1, size))
+    """sum_{I=1}^{size} summand(lambda_I), for a summand written in ``EIGENVALUE``.
+
+    Parameters
+    ----------
+    summand : Expr
+        A function of ``EIGENVALUE``.
+    size : Expr
+        The number of eigenvalues (the latent size).
+
+    Returns
+    -------
+    Sum
+        Inverted by :func:`summand`.
+
+    Examples
+    --------
+    >>> M = sympy.Symbol("M")
+    >>> spectral_sum(EIGENVALUE / (EIGENVALUE + 1), M)
+    Sum(lambda[I]/(lambda[I] + 1), (I, 1, M))
+    """
+    return sympy.Sum(sympy.sympify(summand).xreplace({EIGENVALUE: EIGENVALUES[INDEX]}), (INDEX, 1, size))
+
+
+def summand(total):
+    """The inverse of :func:`spectral_sum`: ``(summand in EIGENVALUE, size)``.
+
+    Parameters
+    ----------
+    total : Sum
+        A spectral sum, as built by :func:`spectral_sum`.
+
+    Returns
+    -------
+    (Expr, Expr)
+
+    Raises
+    ------
+    ExpressionError
+        If ``total`` is not a sum over the eigenvalues from 1 to a size.
+
+    Examples
+    --------
+    >>> M = sympy.Symbol("M")
+    >>> summand(spectral_sum(EIGENVALUE**2 + 1, M))
+    (lambda**2 + 1, M)
+    """
+    if not isinstance(total, sympy.Sum) or len(total.limits) != 1 or total.limits[0][:2] != (INDEX, 1):
+        raise ExpressionError(f"{total} is not a spectral sum over the eigenvalues lambda_I, I = 1..size")
+    ((_, _, size),) = total.limits
+    return total.function.xreplace({EIGENVALUES[INDEX]: EIGENVALUE}), size
 
 
 class CovarianceTrace(sympy.Function):
@@ -76,7 +125,52 @@ def effective_dimension(k):
     return sympy.Symbol(f"n{k}", positive=True)
 
 
-def moment_form(summand):
+def in_effective_dimensions(expr, delta=DELTA):
+    """``expr`` with every spectral sum written in the effective dimensions n_k.
+
+    A summand that is a polynomial in x = lambda/(lambda + delta),
+    sum_k c_k x**k, sums to sum_k c_k n_k, with n_0 the size.
+
+    Parameters
+    ----------
+    expr : Expr
+        An expression whose spectral sums have summands rational in
+        ``EIGENVALUE`` with their only pole at ``-delta``.
+    delta : Expr
+        The pole, ``DELTA`` by default.
+
+    Returns
+    -------
+    Expr
+
+    Raises
+    ------
+    ExpressionError
+        If a summand is not a polynomial in lambda/(lambda + delta).
+
+    Examples
+    --------
+    >>> M = sympy.Symbol("M")
+    >>> lam = EIGENVALUE
+    >>> in_effective_dimensions(1 + spectral_sum(lam * (lam + 2 * DELTA) / (lam + DELTA)**2, M))
+    2*n1 - n2 + 1
+    """
+    x = sympy.Dummy("x", positive=True)
+
+    def convert(total):
+        function, size = summand(total)
+        in_x = sympy.cancel(function.xreplace({EIGENVALUE: delta * x / (1 - x)}))
+        try:
+            polynomial = sympy.Poly(in_x, x)
+        except sympy.PolynomialError:
+            raise ExpressionError(f"the spectral sum of {function} is not a polynomial in "
+                                  f"lambda/(lambda + {delta})") from None
+        return sum(c * (effective_dimension(k) if k else size) for (k,), c in polynomial.terms())
+
+    return expr.replace(lambda e: isinstance(e, sympy.Sum), convert)
+
+
+def moment_form(f):
     """A spectral summand as moments: sum_I f(lambda_I) = sum_j c_j T_{j,b}(p).
 
     ``f`` must be rational in lambda with at most one pole, -p: then
@@ -95,11 +189,11 @@ def moment_form(summand):
     >>> moment_form(lam / (x * lam + 1))
     (1/x, 1, {1: 1/x})
     """
-    numerator, denominator = sympy.fraction(sympy.cancel(sympy.together(summand)))
+    numerator, denominator = sympy.fraction(sympy.cancel(sympy.together(f)))
     _, factors = sympy.factor_list(denominator, EIGENVALUE)
     poles = [(f, m) for f, m in factors if f.has(EIGENVALUE)]
     if len(poles) > 1 or any(sympy.degree(f, EIGENVALUE) != 1 for f, _ in poles):
-        raise SolverError(f"the spectral summand {summand} has more than one pole in {EIGENVALUE}: "
+        raise SolverError(f"the spectral summand {f} has more than one pole in {EIGENVALUE}: "
                           "the solver sums single-pole summands only")
     if poles:
         (factor, b), = poles

@@ -6,7 +6,8 @@ import sympy
 
 from diagrams import deep_linear, load_model, mrs
 from diagrams.dyson import planar_theory
-from diagrams.ridgeless import effective_dimension, ridgeless
+from diagrams.ridgeless import ridgeless
+from diagrams.spectral import effective_dimension
 from diagrams.series import diagram_coefficients, theory_coefficients
 
 M, N, P, N1, N2 = (sympy.Symbol(s, positive=True, integer=True) for s in ("M", "N", "P", "N1", "N2"))
@@ -78,7 +79,7 @@ def test_ridgeless_deep_model_has_a_regime_per_width():
 
 def test_solver_reaches_the_ridgeless_limit():
     # at a tiny ridge the solver's loss is the ridgeless form, with Delta from sum lambda/(lambda+Delta) = N
-    from solver.solve import solve
+    from solver import solve
 
     lam = [mpmath.mpf(i) ** -2 for i in range(1, 401)]
     with mpmath.workdps(30):
