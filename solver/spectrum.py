@@ -354,7 +354,8 @@ class Spectrum:
         >>> mpmath.nstr(T[1, 1], 25)  # sum 1/(1 + I**2) = (pi coth(pi) - 1)/2
         '1.076674047468581174134051'
         """
-        if not p > 0:
+        p = mpmath.mpf(p)
+        if not 0 < p < mpmath.inf:
             raise SpectrumError(f"the moments need a positive pole, got p = {p}")
         orders = sorted(set(orders))
         if self.size == math.inf and any(a == 0 for a, _ in orders):
