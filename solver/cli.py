@@ -3,68 +3,110 @@
 Every command takes the model's parameters as flags (``--N 100 --P 300
 --gamma 1e-3 --alpha 1 --M 800``) or as ``--set NAME=VALUE`` for any symbol of
 the model, and ``--json`` for scripts. Bad input ends with one line on stderr
-and exit status 2.
+and exit status 2; a sweep whose points partly fail prints every row (the
+failed ones with their error), says "largen: K of N points failed" on stderr
+and exits with status 3. A warning (LargenWarning) is one line on stderr.
+Ctrl-C exits with status 130, a closed output pipe quietly with 141.
 """
 
 import argparse
 import json
-import math
 import os
+import re
 import sys
+import warnings
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 
 import mpmath
 import sympy
 
 from diagrams import load_model, mrs
-from diagrams.errors import LargenError, ModelError, ParameterError
-from diagrams.symbols import number
-
+from diagrams.duality import dual_pairs, noise_breaks_duality, parameter_map, symmetry, verdicts
+from diagrams.errors import LargenError, LargenWarning, ModelError, ParameterError, UsageError
 from diagrams.expectation import expectation
-from diagrams.observable import CovarianceTrace, parse_observable
+from diagrams.latex import derivation_document, latex, rate_names
+from diagrams.observable import parse_observable
 from diagrams.planar import planar_contractions
-from diagrams.tikz import caption, tikz_document
-from diagrams.wick import contractions, isomorphism_classes
-
-from diagrams.duality import RESCALING, dual_pairs, noise_breaks_duality, parameter_map, verdicts
+from diagrams.series import diagram_count, loss_observables, series_cost, theory_coefficients
 from diagrams.dyson import planar_theory
-from diagrams.series import diagram_count, loss_observables, theory_coefficients
+from diagrams.tikz import caption, tikz_document
+from diagrams.wick import MAX_DIAGRAMS, contractions, isomorphism_classes
 
-from .simulate import simulate
+from .evaluate import check_finite, evaluate
+from .point import bind, noise_parameters
+from .simulate import GIB, MAX_MEMORY, simulate
 from .solution import solve
-from .sweep import sweep
 from .spectrum import Spectrum
+from .sweep import check_output, failures, sweep
 
+__all__ = ["main", "build_parser"]
 
-CONVENTION = "training loss summed over samples (no 1/P): the planar loss is symmetric under N <-> P at fixed gamma"
-
-
-class UsageError(LargenError):
-    """The command line itself is malformed."""
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(f"{self.prog}: {message}")
-
+PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
+INTERRUPTED = 130  # 128 + SIGINT
+SOME_POINTS_FAILED = 3
+SCHEDULER_TIMEOUT = "5s"
 
 # Flags that name a symbol of the model directly: flag -> symbol.
 PARAMETER_FLAGS = {"N": "N", "P": "P", "M": "M", "gamma": "gamma", "sigma_u": "sigma_u", "sigma_w": "sigma_w"}
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        if "required: EXPR" in message or "unrecognized arguments: -" in message:
+            message += " (an expression beginning with '-' needs '--' before it: largen expect -- '-Trace(X*X.T)')"
+        raise UsageError(f"{self.prog}: {message}")
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A result some of whose points failed: printed, then counted on stderr with status 3."""
+
+    result: object
+    failed: int
+    total: int
+
+
+def path_argument(text):
+    """A path flag's value: an empty path is refused, not ignored."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path")
+    return text
+
+
+def limit_argument(text):
+    """--max-diagrams: a positive integer, or 'none' for no limit."""
+    if text.strip().lower() in ("none", "inf"):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'none', got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'none', got {text!r}")
+    return value
+
+
 def add_model_options(parser, *, spectrum=True):
-    parser.add_argument("--model", metavar="FILE", help="a TOML model file (default: the MRS model)")
+    parser.add_argument("--model", metavar="FILE", type=path_argument, help="a TOML model file (default: the MRS model)")
     for flag, name in PARAMETER_FLAGS.items():
         parser.add_argument(f"--{flag.replace('_', '-')}", dest=flag, metavar="VALUE", help=f"value of the symbol {name}")
-    parser.add_argument("--noise", metavar="VAR", help="label-noise variance sigma_eps^2 of the training labels")
+    parser.add_argument("--noise", metavar="VAR", help="label-noise variance of the training labels "
+                                                       "(sets the symbol of the model's noise variance)")
     parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
                         help="value of any symbol of the model (repeatable)")
     if spectrum:
         parser.add_argument("--alpha", metavar="A", help="power-law exponent: lambda_I = I^-(1+alpha) [1]")
-        parser.add_argument("--spectrum", metavar="FILE", action="append",
+        parser.add_argument("--spectrum", metavar="FILE", action="append", type=path_argument,
                             help="eigenvalues of Lambda, one per line, and 'power_law alpha=A M=SIZE' lines; "
                                  "repeated, the pieces add")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def add_limit_option(parser):
+    parser.add_argument("--max-diagrams", type=limit_argument, default=MAX_DIAGRAMS, metavar="COUNT",
+                        help=f"refuse work estimated past COUNT diagrams ('none': no limit) [{MAX_DIAGRAMS}]")
 
 
 def model_of(args):
@@ -72,68 +114,62 @@ def model_of(args):
 
 
 def parameters_of(args, model, lists=False):
-    """The symbol values the flags give, by name (as text or sympy numbers).
+    """The symbol values the flags give, by name (as text or sympy numbers); the spectrum's ``alpha`` too.
 
-    With ``lists``, a value with commas is a list of values (a sweep's grid).
+    A symbol given twice (``--M 5 --set M=6``, ``--noise`` and ``--set`` of the
+    noise symbol) is refused. With ``lists``, a value with commas is a list of
+    values (a sweep's grid).
     """
-    values = {}
+    values, sources = {}, {}
+
+    def put(name, value, source):
+        if name in sources:
+            raise UsageError(f"{name} is given twice: by {sources[name]} and by {source}")
+        values[name], sources[name] = value, source
+
     for flag, name in PARAMETER_FLAGS.items():
         if getattr(args, flag) is not None:
-            values[name] = getattr(args, flag)
+            put(name, getattr(args, flag), f"--{flag.replace('_', '-')}")
     for item in args.set:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--set expects NAME=VALUE, got {item!r}")
-        values[name.strip()] = value.strip()
+        put(name.strip(), value.strip(), f"--set {name.strip()}")
     if args.noise is not None:
-        values.update(noise_parameters(model, args.noise))
+        for name, value in noise_parameters(model, args.noise).items():
+            put(name, value, "--noise")
+    if getattr(args, "alpha", None) is not None:
+        if args.spectrum:
+            raise UsageError("give either --spectrum or --alpha, not both")
+        put("alpha", args.alpha, "--alpha")
     if lists:
         values = {k: v.split(",") if isinstance(v, str) and "," in v else v for k, v in values.items()}
-        for k, v in values.items():
-            for item in v if isinstance(v, list) else [v]:
-                model.bind({k: item}, defaults=False)
-        return values
-    model.bind(values, defaults=False)
     return values
 
 
-def noise_parameters(model, variance):
-    """The value of the noise symbol that gives the label-noise variance ``variance``."""
-    variance = number(variance, what="noise variance", error=ParameterError)
-    if variance < 0:
-        raise ParameterError(f"noise variance must be non-negative, got {variance}")
-    expr = model.regression.noise_variance
-    (symbol,) = expr.free_symbols
-    roots = [root for root in sympy.solve(sympy.Eq(expr, variance), symbol) if root.is_nonnegative]
-    return {symbol.name: roots[0]}
-
-
-def spectrum_of(args, values, model, *, required=True):
-    """The spectrum the flags give; None when none is given and none is ``required``."""
-    latent = model.latent
-    if not required and not args.spectrum and args.alpha is None and latent not in values:
+def spectrum_of(args):
+    """The spectrum the --spectrum files give (their pieces added), or None."""
+    if not args.spectrum:
         return None
-    if args.spectrum:
-        if args.alpha is not None:
-            raise UsageError("give either --spectrum or --alpha, not both")
-        return sum((Spectrum.from_file(path) for path in args.spectrum[1:]), Spectrum.from_file(args.spectrum[0]))
-    if latent not in values:
-        raise ParameterError(f"no value for {latent}: give --{latent} (or --spectrum FILE)")
-    alpha = number(args.alpha if args.alpha is not None else 1, what="alpha", error=ParameterError)
-    return Spectrum.power_law(alpha, values[latent])
+    return sum((Spectrum.from_file(path) for path in args.spectrum[1:]), Spectrum.from_file(args.spectrum[0]))
+
+
+def dps_of(args):
+    if args.dps < 1:
+        raise ParameterError(f"--dps must be at least 1, got {args.dps}")
+    return args.dps
 
 
 def cmd_simulate(args):
     model = model_of(args)
     values = parameters_of(args, model)
-    spectrum = spectrum_of(args, values, model)
-    if args.seeds < 2:
-        raise ParameterError(f"--seeds must be at least 2, got {args.seeds}")
-    run = simulate(model, spectrum=spectrum, seeds=args.seeds, seed=args.seed, **values)
+    max_memory = MAX_MEMORY if args.max_memory is None else args.max_memory * GIB
+    run = simulate(model, spectrum=spectrum_of(args), seeds=args.seeds, seed=args.seed, max_memory=max_memory,
+                   **values)
     if args.json:
         return run.as_dict()
     shown = ", ".join(f"{k}={v}" for k, v in run.parameters.items())
-    return (f"model {model.name} ({shown}; {spectrum})\n"
+    return (f"model {model.name} ({shown})\n"
             f"test loss      {run.mean:.6g} ± {run.stderr:.2g}  ({len(run.losses)} seeds)\n"
             f"training loss  {run.train_mean:.6g} ± {run.train_stderr:.2g}")
 
@@ -141,14 +177,13 @@ def cmd_simulate(args):
 def cmd_expect(args):
     model = model_of(args)
     values = parameters_of(args, model)
-    spectrum = spectrum_of(args, values, model, required=False)
-    expr = expectation(args.expr, model, planar=args.planar)
+    dps = dps_of(args)
+    point = bind(model, spectrum=spectrum_of(args), complete=False, **values)
+    expr = check_finite(expectation(args.expr, model, planar=args.planar, max_diagrams=args.max_diagrams))
     result = {"expression": sympy.sstr(expr), "planar": args.planar}
-    value = evaluate(expr, model, values, spectrum)
+    value = evaluate(expr, point, dps)
     if value is not None:
-        result["value"] = decimal(value, args.dps)
-        if value.is_Rational:
-            result["exact"] = str(value)
+        result.update(value.as_dict())
     if args.json:
         return result
     lines = [f"E[{args.expr}]{' (planar)' if args.planar else ''} =", sympy.pretty(expr)]
@@ -159,18 +194,19 @@ def cmd_expect(args):
 
 def cmd_diagrams(args):
     model = model_of(args)
+    if args.tikz:
+        check_output(args.tikz, force=args.force)
     classes, count = [], 0
-    for coefficient, words in parse_observable(args.expr, model):
-        graphs = list(planar_contractions(words, model) if args.planar else contractions(words, model))
+    for coefficient, words in parse_observable(args.expr, model, max_diagrams=args.max_diagrams):
+        if args.planar:
+            graphs = list(planar_contractions(words, model, max_diagrams=args.max_diagrams))
+        else:
+            graphs = list(contractions(words, model, max_diagrams=args.max_diagrams))
         count += len(graphs)
-        for graph, multiplicity in isomorphism_classes(graphs, words):
+        for graph, multiplicity in isomorphism_classes(graphs, words, max_diagrams=args.max_diagrams):
             classes.append((coefficient, graph, multiplicity))
     if args.tikz:
-        try:
-            with open(args.tikz, "w", encoding="utf-8") as handle:
-                handle.write(tikz_document([(g, caption(g, m)) for _, g, m in classes]))
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.tikz}: {exc.strerror}") from None
+        write(args.tikz, tikz_document([(g, caption(g, m)) for _, g, m in classes]))
     listing = [{
         "coefficient": sympy.sstr(c),
         "multiplicity": m,
@@ -189,38 +225,21 @@ def cmd_diagrams(args):
     return "\n".join(rows)
 
 
-def evaluate(expr, model, values, spectrum):
-    """The exact value of ``expr`` at the given parameters, or None if a symbol has no value."""
-    bound = model.bind(values)
-    latent = model.spaces[model.latent]
-    if bound.get(latent) == sympy.oo:
-        if expr.has(latent):
-            raise ParameterError(f"the expression depends on {latent} itself: it has no value at {latent} = inf")
-        del bound[latent]
-    elif spectrum is not None and latent in expr.free_symbols | set(bound) and spectrum.size != bound.get(latent, spectrum.size):
-        raise ParameterError(f"{latent} = {bound[latent]} but the spectrum has {spectrum.size} eigenvalues")
-    if spectrum is not None and spectrum.size != math.inf:
-        bound.setdefault(latent, sympy.Integer(spectrum.size))
-    value = expr.xreplace(bound)
-    if spectrum is not None:
-        value = value.replace(lambda e: isinstance(e, CovarianceTrace), lambda e: spectrum.power_sum(e.args[0]))
-    if value.free_symbols or value.has(CovarianceTrace):
-        return None
-    return value
-
-
-def decimal(value, digits):
-    """A decimal string of ``value`` with ``digits`` significant digits."""
-    if digits < 1:
-        raise ParameterError(f"--dps must be at least 1, got {digits}")
-    return sympy.N(value, digits).__str__()
+def write(path, text):
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def cmd_derive(args):
     model = model_of(args)
+    if args.latex:
+        check_output(args.latex, force=args.force)
     theory = planar_theory(model)
-    loss, rates, ladder = theory.test_loss
-    train, train_rates, train_ladder = theory.train_loss
+    loss, _, ladder = theory.test_loss
+    train, _, train_ladder = theory.train_loss
     parts = {
         "equations": list(theory.equations),
         "unknowns": list(theory.unknowns),
@@ -231,21 +250,18 @@ def cmd_derive(args):
         "train_loss": [train],
         "train_ladder": list(train_ladder),
     }
-    result = {"model": model.name, "convention": CONVENTION}
+    convention = str(symmetry(model))
+    result = {"model": model.name, "convention": convention}
     result.update({k: [sympy.sstr(e) for e in v] for k, v in parts.items()})
     for key in ("Delta", "loss", "train_loss"):
         (result[key],) = result[key]
     if args.latex:
-        try:
-            with open(args.latex, "w", encoding="utf-8") as handle:
-                handle.write(latex_document(model, parts, rate_names(rates, train_rates, theory)))
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.latex}: {exc.strerror}") from None
-        names = rate_names(rates, train_rates, theory)
-        result["latex"] = {k: [sympy.latex(e, symbol_names=names) for e in v] for k, v in parts.items()}
+        write(args.latex, derivation_document(model))
+        names = rate_names(theory)
+        result["latex"] = {k: [latex(e, symbol_names=names) for e in v] for k, v in parts.items()}
     if args.json:
         return result
-    lines = [f"Planar Schwinger-Dyson equations of model {model.name} ({CONVENTION}):"]
+    lines = [f"Planar Schwinger-Dyson equations of model {model.name} ({convention}):"]
     lines += [f"  {e}" for e in result["equations"]]
     lines += [f"physical branch: {', '.join(result['conditions'])}", f"Delta = {result['Delta']}",
               f"test loss = {result['loss']}", "  with the ladder equations"]
@@ -253,59 +269,23 @@ def cmd_derive(args):
     return "\n".join(lines)
 
 
-def rate_names(rates, train_rates, theory):
-    """LaTeX for the rates of the self-energies: d Sigma / d beta and d Sigma / d gamma."""
-    names = {}
-    for symbols, variable in ((rates, r"\beta"), (train_rates, r"\gamma")):
-        for rate, unknown in zip(symbols, theory.unknowns):
-            names[rate] = rf"\partial_{{{variable}}} {sympy.latex(unknown)}"
-    return names
-
-
-def latex_document(model, parts, names):
-    """A LaTeX document with the derived equations and losses."""
-    def block(exprs):
-        rows = []
-        for e in exprs:
-            tex = sympy.latex(e, symbol_names=names)
-            rows.append(tex.replace("=", "&=", 1) if isinstance(e, sympy.Eq) else tex)
-        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
-    return "\n".join([
-        r"\documentclass{article}",
-        r"\usepackage{amsmath}",
-        r"\usepackage[margin=1.5cm,landscape]{geometry}",
-        r"\allowdisplaybreaks",
-        r"\begin{document}",
-        rf"\section*{{Planar theory of the model \texttt{{{model.name}}}}}",
-        "Convention: " + CONVENTION.replace("<->", r"$\leftrightarrow$") +
-        r". The sums run over the latent eigenvalues $\lambda_I$.",
-        r"\subsection*{Schwinger--Dyson equations}", block(parts["equations"]),
-        r"Physical branch: " + ", ".join(f"${sympy.latex(c)}$" for c in parts["conditions"]) + ".",
-        r"\subsection*{Renormalised ridge}", block([sympy.Eq(sympy.Symbol("Delta"), parts["Delta"][0])]),
-        r"\subsection*{Test loss}", block([sympy.Eq(sympy.Symbol("L"), parts["loss"][0])]),
-        r"with the rates given by the ladder equations", block(parts["ladder"]),
-        r"\subsection*{Training loss}", block([sympy.Eq(sympy.Symbol("L_train"), parts["train_loss"][0])]),
-        r"with", block(parts["train_ladder"]),
-        r"\end{document}",
-        "",
-    ])
-
-
 def cmd_series(args):
     model = model_of(args)
     values = parameters_of(args, model)
-    spectrum = spectrum_of(args, values, model, required=False)
+    dps = dps_of(args)
     if args.order < 0:
         raise ParameterError(f"--order must be non-negative, got {args.order}")
-    observables = loss_observables(model, args.order)
-    resummed = theory_coefficients(model, args.order) if args.planar else None
+    point = bind(model, spectrum=spectrum_of(args), complete=False, **values)
+    series_cost(model, args.order, args.planar, max_diagrams=args.max_diagrams)
+    resummed = theory_coefficients(model, args.order, max_diagrams=args.max_diagrams) if args.planar else None
     coefficients = []
-    for k, observable in enumerate(observables):
-        expr = expectation(observable, model, planar=args.planar)
-        entry = {"order": k, "expression": sympy.sstr(expr), "diagrams": diagram_count(observable, model, args.planar)}
-        value = evaluate(expr, model, values, spectrum)
+    for k, observable in enumerate(loss_observables(model, args.order)):
+        expr = check_finite(expectation(observable, model, planar=args.planar, max_diagrams=None))
+        entry = {"order": k, "expression": sympy.sstr(expr),
+                 "diagrams": diagram_count(observable, model, args.planar, max_diagrams=args.max_diagrams)}
+        value = evaluate(expr, point, dps)
         if value is not None:
-            entry["value"] = decimal(value, args.dps)
+            entry["value"] = value.decimal
         if resummed is not None:
             entry["resummed_agrees"] = sympy.expand(expr - resummed[k]) == 0
         coefficients.append(entry)
@@ -321,21 +301,25 @@ def cmd_series(args):
 def cmd_loss(args):
     model = model_of(args)
     values = parameters_of(args, model)
-    spectrum = spectrum_of(args, values, model)
-    solution = solve(model, dps=args.dps, spectrum=spectrum, **values)
+    dps = dps_of(args)
+    spectrum = spectrum_of(args)
+    solution = solve(model, dps=dps, spectrum=spectrum, **values)
     result = solution.as_dict()
-    result["convention"] = CONVENTION
+    convention = str(symmetry(model))
+    result["convention"] = convention
     if args.json:
         return result
-    lines = [f"model {model.name}, planar theory at {args.dps} digits ({CONVENTION})",
-             f"test loss      {result['loss']}", f"training loss  {result['train_loss']}",
-             f"Delta          {result['Delta']}"]
+    missing = result.get("uncertified", {})
+    lines = [f"model {model.name}, planar theory at {dps} digits ({convention})"]
+    for name, label in (("loss", "test loss"), ("train_loss", "training loss"), ("Delta", "Delta")):
+        shown = result[name] if result[name] is not None else f"not certified: {missing.get(name, '')}"
+        lines.append(f"{label:<15}{shown}")
     if "normalization" in result:
         lines.append(result["normalization"])
     if solution.condition is not None:
         lines.append(f"condition number {mpmath.nstr(solution.condition, 3)} in the listed eigenvalues: exact to the "
                      f"{spectrum.digits} digits written, they support {solution.supported_digits} digits of the loss"
-                     + (" (fewer than shown)" if solution.supported_digits < args.dps else ""))
+                     + (" (fewer than shown)" if solution.supported_digits < dps else ""))
     return "\n".join(lines)
 
 
@@ -347,11 +331,13 @@ def cmd_duality(args):
     result = {"model": model.name, "convention": args.convention, "order": args.order,
               "parameter_map": {str(k): sympy.sstr(v) for k, v in mapping.items()}}
     try:
-        pairs = dual_pairs(model, args.order)
+        pairs = dual_pairs(model, args.order, max_diagrams=args.max_diagrams)
     except ModelError as exc:
         pairs, result["diagram_map"] = [], str(exc)
     else:
-        result["noise_breaks"] = [{"word": repr(w), "dual": repr(d)} for w, d in noise_breaks_duality(model, max(args.order, 2))]
+        result["noise_breaks"] = [{"word": repr(w), "dual": repr(d)}
+                                  for w, d in noise_breaks_duality(model, max(args.order, 2),
+                                                                   max_diagrams=args.max_diagrams)]
 
     def describe(graph, weight, coefficient):
         return {"weight": sympy.sstr(weight), "coefficient": sympy.sstr(coefficient), "euler": graph.euler,
@@ -360,10 +346,11 @@ def cmd_duality(args):
     result["pairs"] = [{"diagram": {**describe(p.diagram, p.weight, p.coefficient), "multiplicity": p.multiplicity},
                         "dual": describe(p.dual, p.dual_weight, p.dual_coefficient)} for p in pairs]
     result["contractions"] = sum(p.multiplicity for p in pairs)
-    found = verdicts(model, args.order)
-    result["rescalings"] = {name.split(":")[0]: sympy.sstr(v) for name, v in found.items() if name.endswith(RESCALING)}
-    result["verdicts"] = {name: {"invariant": remainder == 0, "remainder": sympy.sstr(remainder)}
-                          for name, remainder in found.items() if not name.endswith(RESCALING)}
+    found = verdicts(model, args.order, max_diagrams=args.max_diagrams)
+    key = lambda v: v.exchange.replace(" ", "")  # noqa: E731  "N<->P", as the JSON keys have always been
+    result["rescalings"] = {key(v): sympy.sstr(v.rescaling) for v in found if v.rescaling is not None}
+    result["verdicts"] = {f"{key(v)}: {v.quantity}": {"invariant": v.invariant, "remainder": sympy.sstr(v.remainder)}
+                          for v in found}
     if args.json:
         return result
     lines = [f"duality of model {model.name}: " + ", ".join(f"{k} -> {v}" for k, v in result["parameter_map"].items())]
@@ -372,10 +359,12 @@ def cmd_duality(args):
     else:
         lines.append(f"gamma^-{args.order}: {len(pairs)} planar classes ({result['contractions']} diagrams), "
                      "each mapped to a planar diagram of the same coefficient")
-    for name, verdict in result["verdicts"].items():
-        lines.append(f"  {name}: " + ("invariant" if verdict["invariant"] else f"changes by {verdict['remainder']}"))
-    for name, factor in result["rescalings"].items():
-        lines.append(f"  {name}: the same Delta solves the exchanged problem at gamma * {factor}")
+    for v in found:
+        lines.append(f"  {v.exchange}: {v.quantity}: " +
+                     ("invariant" if v.invariant else f"changes by {sympy.sstr(v.remainder)}"))
+        if v.rescaling is not None:
+            lines.append(f"  {v.exchange}: the same Delta solves the exchanged problem at gamma * "
+                         f"{sympy.sstr(v.rescaling)}")
     return "\n".join(lines)
 
 
@@ -386,49 +375,94 @@ def cmd_sweep(args):
     fixed = {name: value for name, value in values.items() if not isinstance(value, list)}
     if model.latent in grid:
         raise UsageError(f"{model.latent} cannot be swept: run one sweep per spectrum")
-    spectrum = spectrum_of(args, fixed, model)
     if args.workers < 1:
         raise ParameterError(f"--workers must be at least 1, got {args.workers}")
-    executor = ProcessPoolExecutor(max_workers=args.workers)
+    dps = dps_of(args)
+    if args.out:
+        check_output(args.out, force=args.force, formats=(".csv", ".json"))
+    if args.scheduler:
+        client = connect(args.scheduler)
+        executor, close = client.get_executor(), client.close
+    else:
+        executor = ProcessPoolExecutor(max_workers=args.workers)
+        close = executor.shutdown
     try:
-        rows = sweep(model, grid=grid, dps=args.dps, spectrum=spectrum, executor=executor, output=args.out, **fixed)
+        rows = sweep(model, grid=grid, dps=dps, spectrum=spectrum_of(args), executor=executor, output=args.out,
+                     force=args.force, **fixed)
     finally:
-        executor.shutdown()
+        close()
     if args.json:
-        return {"model": model.name, "rows": rows}
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    return "\n".join(["  ".join(columns)] + ["  ".join(str(row.get(c, "")) for c in columns) for row in rows])
+        result = {"model": model.name, "rows": rows}
+    else:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        result = "\n".join(["  ".join(columns)] + ["  ".join(str(row.get(c, "")) for c in columns) for row in rows])
+    failed = failures(rows)
+    return Partial(result, failed, len(rows)) if failed else result
+
+
+def connect(address):
+    """A dask.distributed client of the scheduler at ``address``; one line if there is none."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs dask.distributed: pip install 'largen[dask]' or distributed") from None
+    try:
+        return Client(address, timeout=SCHEDULER_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"cannot connect to a Dask scheduler at {address} within {SCHEDULER_TIMEOUT}: "
+                         f"{reason}") from None
+
+
+def _version():
+    try:
+        return version("largen")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def build_parser():
-    parser = Parser(prog="largen", description="Large-N diagrams and neural scaling laws.")
+    parser = Parser(prog="largen", description="Large-N diagrams and neural scaling laws.",
+                    epilog="Exit status: 0 success, 2 bad input (one line on stderr), 3 some points of a sweep "
+                           "failed, 130 interrupted.")
+    parser.add_argument("--version", action="version", version=f"largen {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
 
     sim = commands.add_parser("simulate", help="Monte Carlo of the actual ridge regression")
     add_model_options(sim)
     sim.add_argument("--seeds", type=int, default=8, help="number of independent draws [8]")
-    sim.add_argument("--seed", type=int, default=0, help="seed of the random generator [0]")
+    sim.add_argument("--seed", type=int, default=0, help="seed of the random generator, non-negative [0]")
+    sim.add_argument("--max-memory", type=float, metavar="GIB",
+                     help=f"memory one draw may hold, in GiB [{MAX_MEMORY / GIB:g}]")
     sim.set_defaults(run=cmd_simulate)
 
     expect = commands.add_parser("expect", help="exact (or planar) expectation of traces of matrix words")
-    expect.add_argument("expr", metavar="EXPR", help="e.g. 'Trace(U.T*U*X*X.T)'")
+    expect.add_argument("expr", metavar="EXPR", help="e.g. 'Trace(U.T*U*X*X.T)' (after '--' if it begins with '-')")
     expect.add_argument("--planar", action="store_true", help="planar (leading large-N) diagrams only")
     expect.add_argument("--dps", type=int, default=30, help="significant digits of the value [30]")
     add_model_options(expect)
+    add_limit_option(expect)
     expect.set_defaults(run=cmd_expect)
 
     diagrams = commands.add_parser("diagrams", help="the Wick contractions of an observable, in classes")
-    diagrams.add_argument("expr", metavar="EXPR")
+    diagrams.add_argument("expr", metavar="EXPR", help="an observable (after '--' if it begins with '-')")
     diagrams.add_argument("--planar", action="store_true", help="planar diagrams only")
-    diagrams.add_argument("--model", metavar="FILE", help="a TOML model file (default: the MRS model)")
-    diagrams.add_argument("--tikz", metavar="FILE", help="write double-line drawings (LuaLaTeX) to FILE")
+    diagrams.add_argument("--model", metavar="FILE", type=path_argument,
+                          help="a TOML model file (default: the MRS model)")
+    diagrams.add_argument("--tikz", metavar="FILE", type=path_argument,
+                          help="write double-line drawings (LuaLaTeX) to FILE")
+    diagrams.add_argument("--force", action="store_true", help="overwrite an existing --tikz file")
     diagrams.add_argument("--json", action="store_true", help="print one JSON object")
+    add_limit_option(diagrams)
     diagrams.set_defaults(run=cmd_diagrams)
 
     derive = commands.add_parser("derive", help="derive the planar self-consistent equations and the losses")
-    derive.add_argument("--model", metavar="FILE", help="a TOML model file (default: the MRS model)")
-    derive.add_argument("--latex", metavar="FILE", help="also write a LaTeX document of the derivation")
+    derive.add_argument("--model", metavar="FILE", type=path_argument,
+                        help="a TOML model file (default: the MRS model)")
+    derive.add_argument("--latex", metavar="FILE", type=path_argument,
+                        help="also write a LaTeX document of the derivation")
+    derive.add_argument("--force", action="store_true", help="overwrite an existing --latex file")
     derive.add_argument("--json", action="store_true", help="print one JSON object")
     derive.set_defaults(run=cmd_derive)
 
@@ -437,6 +471,7 @@ def build_parser():
     series.add_argument("--planar", action="store_true", help="planar diagrams (checked against the resummation)")
     series.add_argument("--dps", type=int, default=30, help="significant digits of values [30]")
     add_model_options(series)
+    add_limit_option(series)
     series.set_defaults(run=cmd_series)
 
     loss = commands.add_parser("loss", help="the planar test loss, solved numerically")
@@ -444,36 +479,87 @@ def build_parser():
     loss.add_argument("--dps", type=int, default=30, help="significant digits [30]")
     loss.set_defaults(run=cmd_loss)
 
-    sweep_ = commands.add_parser("sweep", help="the planar loss on a grid (comma-separated values), in parallel")
+    sweep_ = commands.add_parser("sweep", help="the planar loss on a grid (comma-separated values), in parallel",
+                                 epilog="A point that cannot be solved is a row with its error; then the command "
+                                        "says 'largen: K of N points failed' on stderr and exits with status 3.")
     add_model_options(sweep_)
     sweep_.add_argument("--dps", type=int, default=30, help="significant digits [30]")
-    sweep_.add_argument("--out", metavar="FILE", help="write the rows to FILE (.csv or .json)")
+    sweep_.add_argument("--out", metavar="FILE", type=path_argument, help="write the rows to FILE (.csv or .json)")
+    sweep_.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     sweep_.add_argument("--workers", type=int, default=os.cpu_count(), help="worker processes [all cores]")
+    sweep_.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://host:8786)")
     sweep_.set_defaults(run=cmd_sweep)
 
     duality = commands.add_parser("duality", help="the N <-> P duality on diagrams and derived expressions")
-    duality.add_argument("--model", metavar="FILE", help="a TOML model file (default: the MRS model)")
+    duality.add_argument("--model", metavar="FILE", type=path_argument,
+                         help="a TOML model file (default: the MRS model)")
     duality.add_argument("--order", type=int, default=2, metavar="K", help="coefficient of gamma^-K [2]")
     duality.add_argument("--convention", choices=("sum", "mean"), default="sum",
                          help="training loss summed over samples (gamma fixed) or averaged (gamma rescaled)")
     duality.add_argument("--json", action="store_true", help="print one JSON object")
+    add_limit_option(duality)
     duality.set_defaults(run=cmd_duality)
     return parser
 
 
+def compact(message):
+    """An error message with long numbers shortened: 1e-300, not a 300-digit fraction.
+
+    Examples
+    --------
+    >>> compact("gamma must be non-negative, got -1/" + "1" + "0" * 300)
+    'gamma must be non-negative, got -1.0e-300'
+    """
+    def short(match):
+        value = sympy.Rational(match.group(0))
+        return mpmath.nstr(mpmath.mpf(value.p) / value.q, 6) if value.q != 1 else f"{float(value):.6g}"
+
+    with mpmath.workdps(20):
+        return re.sub(r"-?\d{16,}(?:/\d+)?|-?\d+/\d{16,}", short, message)
+
+
 def main(argv=None):
+    """Run the command line; returns the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        result = args.run(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("default", LargenWarning)
+            warnings.showwarning = _warning_line
+            args = parser.parse_args(argv)
+            result = args.run(args)
+            failed = result if isinstance(result, Partial) else None
+            if failed is not None:
+                result = failed.result
+            text = result if isinstance(result, str) else json.dumps(result, indent=2, allow_nan=False)
+        print(text)
+        sys.stdout.flush()
+    except SystemExit as exc:  # --help and --version
+        return exc.code
     except LargenError as exc:
-        print(f"largen: error: {exc}", file=sys.stderr)
+        print(f"largen: error: {compact(str(exc))}", file=sys.stderr)
         return 2
-    if isinstance(result, str):
-        print(result)
-    else:
-        print(json.dumps(result, indent=2))
+    except BrokenPipeError:
+        # the reader went away: nothing more can be said, and the interpreter must not say it at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return PIPE_CLOSED
+    except KeyboardInterrupt:
+        print("largen: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except ValueError as exc:
+        if "Out of range float values are not JSON compliant" not in str(exc):
+            raise
+        print("largen: error: the result holds a number that is not finite", file=sys.stderr)
+        return 2
+    if failed is not None:
+        print(f"largen: {failed.failed} of {failed.total} points failed (their rows give the errors)", file=sys.stderr)
+        return SOME_POINTS_FAILED
     return 0
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None):
+    print(f"largen: warning: {compact(str(message))}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -40,8 +40,8 @@ class Point:
     spectrum : Spectrum or None
         None only for a partial point (``complete=False``) without a latent size.
     values : dict
-        Symbol -> exact sympy number, for every symbol of the model (those given,
-        for a partial point); the latent size is ``oo`` at M = inf.
+        Symbol -> exact sympy number, for every symbol of the model (those given
+        and the defaults, for a partial point); the latent size is ``oo`` at M = inf.
     latent_infinite : bool
     normalization : str
         At M = inf, the sentence naming the parameters that lose their 1/M;
@@ -95,10 +95,11 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
         may be infinite (``math.inf``, ``mpmath.inf``, ``"inf"``, ``sympy.oo``).
         "integer" (the Monte Carlo): finite positive integers.
     complete : bool
-        If True, every symbol of the model must have a value (the label noise
-        defaults to 0 and other lower-case scales to 1). If False, the point
-        holds the values given, and no spectrum when neither it nor the latent
-        size is given (an exact expression evaluated where it can be).
+        The label noise defaults to 0 and other lower-case scales to 1. If
+        True, every other symbol of the model must have a value. If False, the
+        point holds the values given and those defaults, and no spectrum when
+        neither it nor the latent size is given (for an exact expression,
+        evaluated where it can be).
     **params
         Values of the model's symbols by name: numbers, or text read exactly.
 
@@ -153,8 +154,6 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
             raise ParameterError(f"the latent size is fixed to {fixed} by model {model.name}")
         size = fixed
     if spectrum is None and size is not None:
-        if size == sympy.oo and sizes == "integer":
-            raise SpectrumError(f"the Monte Carlo needs a finite spectrum: {latent} = inf")
         if size != sympy.oo and not (size.is_integer and size > 0):
             raise ParameterError(f"size {latent} must be a positive integer or inf for a power-law spectrum, "
                                  f"got {_short(size)}")
@@ -169,11 +168,11 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
             have = "infinitely many" if infinite else spectrum.size
             raise ParameterError(f"{latent} = {_short(size)} but the spectrum has {have} eigenvalues")
         if infinite and sizes == "integer":
-            raise SpectrumError(f"the Monte Carlo needs a finite spectrum: {spectrum} has infinitely many eigenvalues")
+            raise SpectrumError(f"the Monte Carlo needs a finite spectrum: {latent} = inf")
         size = sympy.oo if infinite else sympy.Integer(spectrum.size)
         if fixed.is_Symbol:
             params[latent] = size
-    values = model.bind(params, defaults=complete, integer_sizes=sizes == "integer")
+    values = model.bind(params, integer_sizes=sizes == "integer")
     if complete:
         model.require(values)
     for symbol, value in values.items():

@@ -176,7 +176,7 @@ def test_loss_json_digits(capsys):
         (["loss", "--N", "2", "--P", "3", "--M", "5", "--gamma", "-1"], "gamma must be non-negative"),
         (["loss", "--N", "2", "--P", "3", "--M", "5", "--gamma", "1", "--dps", "0"], "dps must be at least 1"),
         (["loss", "--N", "2", "--P", "3", "--M", "inf", "--gamma", "1", "--alpha", "0"], "diverge"),
-        (["loss", "--N", "2", "--P", "0", "--M", "5", "--gamma", "1"], "size P must be a positive integer"),
+        (["loss", "--N", "2", "--P", "0", "--M", "5", "--gamma", "1"], "size P must be positive"),
         (["series", "--order", "-1"], "--order must be non-negative"),
         (["derive", "--model", "tests/data/bad_syntax.toml"], "syntax error"),
         (["derive", "--latex", "/no/such/dir/x.tex"], "cannot write"),
@@ -229,7 +229,7 @@ def test_sweep_writes_csv_and_json(tmp_path, capsys):
     assert "sweep 4/4" in err  # the progress bar, on stderr
     lines = out.read_text().splitlines()
     assert lines[0] == "N,gamma,loss,train_loss,Delta" and len(lines) == 5
-    from solver.solve import solve
+    from solver import solve
 
     single = solve(N=80, P=60, M=100, gamma="1e-4", dps=12)
     assert rows[3]["loss"] == json.loads(json.dumps(single.as_dict()))["loss"]
@@ -240,7 +240,7 @@ def test_sweep_writes_csv_and_json(tmp_path, capsys):
     [
         (["--N", "50", "--gamma", "1e-3"], "at least one parameter with several values"),
         (["--N", "50,60", "--gamma", "1e-3", "--out", "grid.txt"], "must end in .csv or .json"),
-        (["--N", "50,-1", "--gamma", "1e-3"], "size N must be a positive integer"),
+        (["--N", "50,-1", "--gamma", "1e-3"], "size N must be positive"),
         (["--N", "50,60", "--gamma", "1e-3", "--workers", "0"], "--workers must be at least 1"),
     ],
 )

@@ -99,7 +99,8 @@ def test_real_sizes_for_the_planar_theory_integers_for_the_monte_carlo():
 
 def test_a_partial_point_holds_what_is_given():
     point = bind(P=2, complete=False)
-    assert point.spectrum is None and point.values == {symbol("P"): 2}
+    assert point.spectrum is None
+    assert point.values == {symbol("P"): 2, symbol("sigma_u"): 1, symbol("sigma_w"): 1, symbol("sigma_eps"): 0}
     assert bind(P=2, M=3, complete=False).spectrum.size == 3
 
 
