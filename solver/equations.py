@@ -230,9 +230,8 @@ def _untied(model, values):
     others = [m.variance for m in model.matrices.values()] + [r.teacher_variance, r.noise_variance]
     if not any(sympy.sympify(e).has(r.ridge) for e in others):
         return model, values
-    names = set(model.symbols)
-    name = next(f"{r.ridge.name}_ridge{i or ''}" for i in range(len(names) + 1) if f"{r.ridge.name}_ridge{i or ''}" not in names)
-    ridge = sympy.Symbol(name, **r.ridge.assumptions0)
+    candidates = (f"{r.ridge.name}_ridge{i or ''}" for i in range(len(model.symbols) + 1))
+    ridge = sympy.Symbol(next(c for c in candidates if c not in model.symbols), **r.ridge.assumptions0)
     untied = Model(model.name, dict(model.spaces), list(model.matrices.values()),
                    {space: model.covariance(space) for space in model.spaces if model.covariance(space)},
                    replace(r, ridge=ridge))
