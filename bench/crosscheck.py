@@ -1,7 +1,7 @@
 """The solver's cross-check: certified digits at dps 20 or 30 against dps 60-90 (figures printed, not asserted).
 
-Random points: sizes integer, real and huge; ridges 1e-30 .. 1e3; alpha; finite M
-and M = inf; label noise. Each output the low-precision solve certifies, as
+Random points of MRS and of a two-layer linear network: sizes integer, real and
+huge; ridges 1e-30 .. 1e3; alpha; finite M and M = inf; label noise. Each output the low-precision solve certifies, as
 printed, must lie within one unit of its last digit of the high-precision
 value. Prints how many outputs disagreed (target 0) and how many were reported
 uncertified.
@@ -16,13 +16,15 @@ import time
 import mpmath
 
 from diagrams.errors import LargenError
+from diagrams.model import deep_linear
 from solver import solve
 
 OUTPUTS = ("loss", "train_loss", "Delta")
 
 
 def random_point(rng):
-    """A random MRS point: sizes, ridge, spectrum and noise drawn over the ranges the probes used."""
+    """A random point of MRS (or, one time in six, of a two-layer linear network): sizes, ridge,
+    spectrum and noise drawn over the ranges the probes used. Returns (model, params)."""
     def size():
         kind = rng.random()
         if kind < 0.6:
@@ -31,14 +33,16 @@ def random_point(rng):
             return f"{rng.uniform(1, 1000):.3f}"
         return 10 ** rng.randint(4, 12)
 
-    point = dict(N=size(), P=size(), gamma=f"{10 ** rng.uniform(-30, 3):.3e}")
+    deep = rng.random() < 1 / 6
+    widths = dict(N1=size(), N2=size()) if deep else dict(N=size())
+    point = dict(**widths, P=size(), gamma=f"{10 ** rng.uniform(-30, 3):.3e}")
     if rng.random() < 0.5:
         point.update(M="inf", alpha=rng.choice(["0.5", "1", "2", "3.5"]))
     else:
         point.update(M=rng.choice([1, 10, 50, 800, 10**6]), alpha=rng.choice(["0.3", "1", "2"]))
     if rng.random() < 0.3:
         point["sigma_eps"] = rng.choice(["0.01", "0.3"])
-    return point
+    return (deep_linear(2) if deep else None), point
 
 
 def printed_right(text, exact, dps):
@@ -60,20 +64,21 @@ def main():
     counts = dict(points=0, outputs=0, disagreed=0, uncertified=0, refused=0, refused_high=0)
     start = time.perf_counter()
     for _ in range(args.points):
-        point = random_point(rng)
+        model, point = random_point(rng)
+        where = f"{model.name if model else 'mrs'} {point}"
         low_dps, high_dps = rng.choice([20, 30]), rng.choice([60, 75, 90])
         counts["points"] += 1
         try:
-            low = solve(dps=low_dps, **point)
+            low = solve(model, dps=low_dps, **point)
         except LargenError as exc:
             counts["refused"] += 1
-            print(f"refused at dps {low_dps}: {point}: {exc}")
+            print(f"refused at dps {low_dps}: {where}: {exc}")
             continue
         try:
-            high = solve(dps=high_dps, **point)
+            high = solve(model, dps=high_dps, **point)
         except LargenError as exc:
             counts["refused_high"] += 1
-            print(f"refused at dps {high_dps}: {point}: {exc}")
+            print(f"refused at dps {high_dps}: {where}: {exc}")
             continue
         text = low.as_dict()
         for name in OUTPUTS:
@@ -81,10 +86,10 @@ def main():
             exact = getattr(high, name)
             if text[name] is None:
                 counts["uncertified"] += 1
-                print(f"uncertified {name} at dps {low_dps}: {point}: {low.uncertified[name]}")
+                print(f"uncertified {name} at dps {low_dps}: {where}: {low.uncertified[name]}")
             elif exact is not None and not printed_right(text[name], exact, low_dps):
                 counts["disagreed"] += 1
-                print(f"DISAGREED {name}: {point}: dps {low_dps} {text[name]} against dps {high_dps} "
+                print(f"DISAGREED {name}: {where}: dps {low_dps} {text[name]} against dps {high_dps} "
                       f"{mpmath.nstr(exact, low_dps + 5)}")
     elapsed = time.perf_counter() - start
     print(f"{counts['points']} points, {counts['outputs']} outputs in {elapsed:.0f} s: "
