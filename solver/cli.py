@@ -46,16 +46,22 @@ __all__ = ["main", "build_parser"]
 PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 INTERRUPTED = 130  # 128 + SIGINT
 SOME_POINTS_FAILED = 3
-SCHEDULER_TIMEOUT = "5s"
+SCHEDULER_TIMEOUT = "3s"
 
 # Flags that name a symbol of the model directly: flag -> symbol.
 PARAMETER_FLAGS = {"N": "N", "P": "P", "M": "M", "gamma": "gamma", "sigma_u": "sigma_u", "sigma_w": "sigma_w"}
 
 
 class Parser(argparse.ArgumentParser):
+    def _parse_optional(self, arg_string):
+        # '-Trace(X*X.T)' is an expression, not a flag: no flag holds these characters
+        if arg_string.startswith("-") and any(c in arg_string for c in "()*+/ "):
+            return None
+        return super()._parse_optional(arg_string)
+
     def error(self, message):
-        if "required: EXPR" in message or "unrecognized arguments: -" in message:
-            message += " (an expression beginning with '-' needs '--' before it: largen expect -- '-Trace(X*X.T)')"
+        if "required: EXPR" in message:
+            message += " (an expression beginning with '-' goes last, after '--': largen expect --P 2 -- -N)"
         raise UsageError(f"{self.prog}: {message}")
 
 

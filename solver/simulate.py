@@ -20,9 +20,10 @@ Phi Phi^T + gamma cannot see it, and R = (1 - V V^T) + V diag(gamma/(s^2 + gamma
 is free of cancellation. No M x M matrix is formed: the test loss is
 tr Lambda - 2 sum_i lambda_i (A F)_ii + tr(W^T W H Lambda H^T) with W = X V and
 H = diag(s/(s^2 + gamma)) U^T F, r x r products. Its first terms cancel when
-the fit is good: below about 1e-13 of tr Lambda the float64 result has no
-digit left, and a LargenWarning says so (the planar theory, ``largen loss``,
-has them).
+the fit is good; there, when M^2 P is affordable, the loss is summed as the
+squares of A F - 1 instead, a block of columns at a time. Where even that is at
+float64's floor, a LargenWarning says so (the planar theory, ``largen loss``,
+has the digits).
 """
 
 import math
@@ -41,6 +42,7 @@ __all__ = ["Simulation", "simulate", "memory_estimate"]
 GIB = 2**30
 MAX_MEMORY = 2 * GIB  # bytes held at once by one draw, by default
 EPS = np.finfo(float).eps
+EXPLICIT_BUDGET = 10**9  # M^2 P multiply-adds: the sum of squares of A F - 1 is affordable below it
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
         raise CostError(f"the Monte Carlo needs about {needed / GIB:.3g} GiB at once, past the limit of "
                         f"{max_memory / GIB:.3g} GiB (raise it with max_memory=BYTES, or --max-memory GIB)")
 
+    explicit = M * M * P <= EXPLICIT_BUDGET
     test, train, floors = [], [], []
     for stream in np.random.SeedSequence(seed).spawn(seeds):
         rng = np.random.default_rng(stream)
@@ -136,7 +139,7 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
             F = draw if F is None else draw @ F
         with np.errstate(all="ignore"):
             try:
-                loss, fit, floor = _losses(F, X, lam, gamma, s_w, s_eps)
+                loss, fit, floor = _losses(F, X, lam, gamma, s_w, s_eps, explicit)
             except np.linalg.LinAlgError:
                 loss = fit = floor = math.nan
         if not (math.isfinite(loss) and math.isfinite(fit)):
@@ -147,7 +150,7 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
         floors.append(floor)
     test, train = np.array(test), np.array(train)
     if np.any(test < 1000 * np.array(floors)):
-        warnings.warn(f"the test loss ({test.mean():.3g}) is near float64's cancellation floor "
+        warnings.warn(f"the test loss ({test.mean():.3g}) is near float64's floor for it "
                       f"(about {max(floors):.1g}): the Monte Carlo has at most 3 digits of it, perhaps none; "
                       "the planar theory (largen loss) has them", LargenWarning, stacklevel=2)
     root = math.sqrt(len(test))
@@ -175,8 +178,13 @@ def memory_estimate(M, P, widths):
     return 8 * arrays
 
 
-def _losses(F, X, lam, gamma, s_w, s_eps):
-    """Test and training loss of one draw, averaged over teacher and noise, and the test loss's float64 floor."""
+def _losses(F, X, lam, gamma, s_w, s_eps, explicit):
+    """Test and training loss of one draw, averaged over teacher and noise, and the test loss's float64 floor.
+
+    Where the expanded test loss cancels to its floor and ``explicit`` allows
+    it, the teacher's part is summed as squares of A F - 1, column block by
+    column block: no cancellation between large terms, never negative.
+    """
     Phi = F @ X
     U, s, Vt = np.linalg.svd(Phi, full_matrices=False)
     P, rank = Phi.shape[1], len(s)
@@ -193,13 +201,26 @@ def _losses(F, X, lam, gamma, s_w, s_eps):
     diagonal = np.einsum("ia,ai->i", W, H)
     quadratic = np.sum((W.T @ W) * ((H * lam) @ H.T))
     trace = lam.sum()
-    test = 0.5 * (s_w * (trace - 2 * lam @ diagonal + quadratic) + s_eps * np.sum(H * H * lam))
+    teacher = trace - 2 * lam @ diagonal + quadratic
     floor = 0.5 * s_w * EPS * math.sqrt(len(lam)) * (trace + 2 * abs(lam) @ abs(diagonal) + quadratic)
+    if 0.5 * s_w * teacher < 1000 * floor and explicit:
+        teacher, floor = _squares(W, H, lam), 0.5 * s_w * EPS**2 * np.sum(W * W) * (np.sum(H * H, axis=0) @ lam)
+    test = 0.5 * (s_w * teacher + s_eps * np.sum(H * H * lam))
     # R = (1 - V V^T) + V diag(g) V^T, two orthogonal parts; the first is 0 when V is square
     outside = 0.0 if rank == P else np.sum((X - W @ Vt) ** 2)
     residual = (P - rank) + np.sum(g * g)
     train = 0.5 / P * (s_w * (outside + np.sum((W * g) ** 2)) + s_eps * residual)
     return float(test), float(train), float(floor)
+
+
+def _squares(W, H, lam, block=256):
+    """tr((W H - 1) Lambda (W H - 1)^T) as a sum of squares, a block of columns at a time."""
+    total = 0.0
+    for start in range(0, len(lam), block):
+        E = W @ H[:, start:start + block]
+        E[np.arange(start, start + E.shape[1]), np.arange(E.shape[1])] -= 1
+        total += np.sum(E * E * lam[start:start + block])
+    return total
 
 
 def _count(value, name, least):

@@ -128,14 +128,16 @@ def test_probe_S10_non_finite_results_are_refused(params, message):
 
 
 def test_probe_S11_below_the_cancellation_floor_a_warning():
-    # over-parametrised (N > M) at a tiny ridge: the loss (~1e-30) is far below what float64 resolves
-    with pytest.warns(LargenWarning, match="cancellation floor"):
-        run = simulate(N=40, P=60, M=30, gamma="1e-14", seeds=2)
-    assert abs(run.mean) < 1e-13
-    # above the floor, no warning
+    # over-parametrised (N > M) at a tiny ridge: the expanded loss cancels; summed as squares it is
+    # resolved down to ~1e-27 (the planar theory gives 1.2120e-27 at N=200, P=300, M=150, gamma=1e-14)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        simulate(N=20, P=30, M=40, gamma="0.01", seeds=2)
+        run = simulate(N=200, P=300, M=150, gamma="1e-14", seeds=2)
+    assert 1.0e-27 < run.mean < 1.6e-27
+    # far below (the planar loss is 1e-39 at gamma = 1e-20), float64 cannot resolve it: said so, never negative
+    with pytest.warns(LargenWarning, match="near float64's floor"):
+        run = simulate(N=40, P=60, M=30, gamma="1e-20", seeds=2)
+    assert 0 <= min(run.losses) < 1e-29
 
 
 def test_the_ridge_is_resolved_far_below_the_largest_eigenvalue():
