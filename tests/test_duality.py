@@ -1,11 +1,18 @@
 """The N <-> P duality, diagram by diagram and on derived expressions."""
 
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
 import pytest
 import sympy
 
 from diagrams import ModelError, deep_linear, mrs
-from diagrams.duality import (carry, dual_pairs, frame, noise_breaks_duality, parameter_map, swap_sizes, to_frame,
-                              verdicts)
+from diagrams.duality import (carry, dual_pairs, dual_pairs_cost, frame, noise_breaks_duality, parameter_map,
+                              swap_sizes, symmetry, to_frame, verdicts)
+from diagrams.errors import CostError
 from diagrams.expectation import expectation
 from diagrams.observable import parse_observable
 from diagrams.planar import planar_count
@@ -105,3 +112,66 @@ def test_solver_values_at_exchanged_points():
     a = solve(deep_linear(2), N1=100, N2=150, P=120, M=300, gamma="1/1000", dps=30)
     b = solve(deep_linear(2), N1=150, N2=100, P=120, M=300, gamma="1/1500", dps=30)  # gamma * N1/N2
     assert abs(a.loss - b.loss) < 1e-28 * a.loss
+
+
+def test_verdicts_are_typed_and_print_in_latex():
+    found = verdicts(mrs(), 1)
+    assert [v.quantity for v in found] == [
+        "ridge equation", "test loss", "test loss with label noise", "series gamma^-0", "series gamma^-1"]
+    assert all(v.exchange == "N <-> P" and v.invariant == (v.remainder == 0) for v in found)
+    assert all(v.rescaling is None for v in found)
+    with pytest.raises(AttributeError):
+        found[0].invariant = False  # frozen
+    assert found[1]._repr_latex_() == r"$N \leftrightarrow P:\ \text{test loss}\ \text{invariant}$"
+    assert found[2]._repr_latex_().startswith(r"$N \leftrightarrow P:\ \text{test loss with label noise}\ \text{changes by }")
+
+
+def test_symmetry_statement_is_derived_from_the_model():
+    assert str(symmetry(mrs())) == ("training loss summed over the P samples (no 1/P): the noiseless planar test loss "
+                                    "is invariant under N <-> P at fixed gamma")
+    deep = symmetry(deep_linear(2))
+    assert deep.exchanges == () and deep.rescaled == (("N1 <-> N2", N1 / N2),)
+    assert str(deep) == ("training loss summed over the P samples (no 1/P): no exchange of sizes leaves the noiseless "
+                         "planar test loss invariant at fixed gamma; under N1 <-> N2 it is invariant at gamma * N1/N2")
+
+
+def test_probe_H1_duality_at_order_50_is_refused_quickly():
+    start = time.perf_counter()
+    with pytest.raises(CostError, match=r"the dual pairs of the diagrams of gamma\^-50 \(already of gamma\^-\d\): "
+                                        r"\d+ diagrams, beyond the limit of 150000; pass max_diagrams="):
+        dual_pairs(mrs(), 50)
+    with pytest.raises(CostError, match=r"gamma\^-50.*max_diagrams="):
+        noise_breaks_duality(mrs(), 50)
+    with pytest.raises(CostError, match=r"the resummed series of the test loss to gamma\^-50: about 10\^[\d.]+ diagrams"):
+        verdicts(mrs(), 50)
+    assert time.perf_counter() - start < 10
+    assert dual_pairs_cost(mrs(), 3) == 8 * 44  # 44 planar diagrams, each listed, classed and carried
+    with pytest.raises(CostError, match="beyond the limit of 100"):
+        dual_pairs(mrs(), 3, max_diagrams=100)
+    assert len(dual_pairs(mrs(), 3, max_diagrams=None)) == 44
+
+
+H7_SCRIPT = """
+import sys, time
+import sympy.core.random
+sympy.core.random.seed(int(sys.argv[1]))  # the generator of Wang's factorisation: these seeds took > 25 s before
+from diagrams import load_model
+from diagrams.duality import symmetry, verdicts
+start = time.perf_counter()
+model = load_model("tests/data/deep2.toml")
+found = verdicts(model, 2)
+statement = str(symmetry(model))
+print(time.perf_counter() - start, len(found))
+"""
+
+
+@pytest.mark.parametrize("hash_seed, sympy_seed", [("0", "4"), ("1", "7")])
+def test_probe_H7_deep2_verdicts_take_a_bounded_time(hash_seed, sympy_seed):
+    # the run time varied from 2 s to minutes: simplify and factor on the parametric loss ran Wang's
+    # factorisation, whose evaluation points come from sympy's unseeded random generator
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    root = pathlib.Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", H7_SCRIPT, sympy_seed], env=env, cwd=root, capture_output=True,
+                          text=True, timeout=60, check=True)
+    seconds, count = done.stdout.split()
+    assert int(count) == 9 and float(seconds) < 8

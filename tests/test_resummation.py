@@ -1,5 +1,7 @@
 """The resummed planar theory against the diagrams, order by order, and its ridgeless limit."""
 
+import time
+
 import mpmath
 import pytest
 import sympy
@@ -8,7 +10,8 @@ from diagrams import deep_linear, load_model, mrs
 from diagrams.dyson import planar_theory
 from diagrams.ridgeless import ridgeless
 from diagrams.spectral import effective_dimension
-from diagrams.series import diagram_coefficients, theory_coefficients
+from diagrams.errors import CostError
+from diagrams.series import diagram_coefficients, series_cost, theory_coefficients
 
 M, N, P, N1, N2 = (sympy.Symbol(s, positive=True, integer=True) for s in ("M", "N", "P", "N1", "N2"))
 sigma_w, sigma_eps, sigma_u = (sympy.Symbol(s, positive=True) for s in ("sigma_w", "sigma_eps", "sigma_u"))
@@ -89,3 +92,26 @@ def test_solver_reaches_the_ridgeless_limit():
     solution = solve(N=60, P=90, M=400, gamma="1e-14", dps=20)
     assert abs(solution.Delta / d - 1) < 1e-9
     assert abs(solution.loss / expected - 1) < 1e-9
+
+
+def test_probe_H6_series_orders_are_bounded_before_any_work():
+    start = time.perf_counter()
+    with pytest.raises(CostError, match=r"the planar diagrams of the test loss to gamma\^-50 \(already to gamma\^-7\): "
+                                        r"406105 diagrams, beyond the limit of 150000; pass max_diagrams="):
+        diagram_coefficients(mrs(), 50)
+    with pytest.raises(CostError, match=r"to gamma\^-100000000000000000000 \(already to gamma\^-7\)"):
+        series_cost(mrs(), 10**20)
+    with pytest.raises(CostError, match=r"the diagrams of the test loss to gamma\^-5: about 10\^6.7 diagrams"):
+        diagram_coefficients(mrs(), 5, planar=False)
+    for order in (50, 10**20):
+        with pytest.raises(CostError, match=rf"the resummed series of the test loss to gamma\^-{order}: about 10\^"):
+            theory_coefficients(mrs(), order)
+    assert time.perf_counter() - start < 10
+    # the limit is a keyword: the exact coefficients to gamma^-2 come from 23 contractions
+    assert series_cost(mrs(), 2, planar=False) == 23
+    with pytest.raises(CostError, match="23 diagrams, beyond the limit of 22"):
+        diagram_coefficients(mrs(), 2, planar=False, max_diagrams=22)
+    assert diagram_coefficients(mrs(), 2, planar=False, max_diagrams=23) == diagram_coefficients(mrs(), 2, planar=False,
+                                                                                                 max_diagrams=None)
+    with pytest.raises(CostError, match="beyond the limit of 1000"):
+        theory_coefficients(mrs(), 6, max_diagrams=1000)
