@@ -298,3 +298,241 @@ def test_loss_reports_the_digits_a_rounded_spectrum_supports(tmp_path, capsys):
     assert last.startswith("condition number") and "exact to the 16 digits written" in last
     assert last.endswith("(fewer than shown)") and 14 <= int(last.split("support ")[1].split()[0]) <= 16
     assert 0.5 < float(last.split()[2]) < 5  # the loss hardly amplifies relative errors of the eigenvalues
+
+
+def one_line_error(status, out, err, message):
+    return status == 2 and out == "" and err.count("\n") == 1 and err.startswith("largen: error: ") and message in err
+
+
+@pytest.mark.parametrize("command", [["loss", "--dps", "10"], ["simulate", "--seeds", "2"], ["expect", "Trace(X*X.T)"],
+                                     ["series", "--order", "1"]])
+def test_probe_T1_noise_zero_is_answered_and_noise_inf_refused(capsys, command):
+    point = ["--N", "20", "--P", "30", "--M", "50", "--gamma", "0.01"]
+    status, out, _ = run_cli(capsys, *command, *point, "--noise", "0", "--json")
+    assert status == 0 and json.loads(out)
+    status, out, err = run_cli(capsys, *command, *point, "--noise", "inf")
+    assert one_line_error(status, out, err, "noise variance must be finite, got inf")
+
+
+@pytest.mark.parametrize(
+    "noise, flag, message",
+    [("0", "0.1", "model n fixes the noise variance to 0: it cannot be 1/10"),
+     ("a*b", "0.1", "has several symbols (a, b): set them one by one")],
+)
+def test_probe_T14_a_noise_variance_that_the_flag_cannot_set(tmp_path, capsys, noise, flag, message):
+    path = tmp_path / "n.toml"
+    path.write_text(f'[model]\nname = "n"\nnoise = "{noise}"\n[[model.features]]\nwidth = "N"\nvariance = "1/M"\n')
+    status, out, err = run_cli(capsys, "loss", "--model", str(path), "--N", "5", "--P", "6", "--M", "7", "--gamma", "1",
+                               "--noise", flag)
+    assert one_line_error(status, out, err, message)
+    if noise == "0":  # the noise the model fixes can be asked for
+        status, out, _ = run_cli(capsys, "loss", "--model", str(path), "--N", "5", "--P", "6", "--M", "7", "--gamma", "1",
+                                 "--noise", "0", "--dps", "5", "--json")
+        assert status == 0 and json.loads(out)["parameters"] == {"M": "7", "N": "5", "P": "6", "gamma": "1", "sigma_w": "1"}
+
+
+def test_probe_T6_negative_seed(capsys):
+    status, out, err = run_cli(capsys, "simulate", "--N", "5", "--P", "6", "--M", "7", "--gamma", "1", "--seed", "-1")
+    assert one_line_error(status, out, err, "seed must be an integer at least 0, got -1")
+
+
+def test_probe_T7_simulate_a_large_latent_space(capsys):
+    status, out, _ = run_cli(capsys, "simulate", "--N", "10", "--P", "10", "--M", "100000", "--gamma", "0.1",
+                             "--seeds", "2", "--json")
+    assert status == 0 and 0 < json.loads(out)["mean"] < 1e-5
+    status, out, err = run_cli(capsys, "simulate", "--N", "10", "--P", "10", "--M", "100000", "--gamma", "0.1",
+                               "--max-memory", "0.001")
+    assert one_line_error(status, out, err, "needs about 0.0373 GiB at once, past the limit of 0.001 GiB")
+
+
+def test_probe_T8_an_overflowing_spectrum(tmp_path, capsys):
+    path = tmp_path / "huge.txt"
+    path.write_text("1e308\n1e308\n")
+    status, out, err = run_cli(capsys, "simulate", "--N", "3", "--P", "4", "--gamma", "1e-2", "--spectrum", str(path))
+    assert one_line_error(status, out, err, "overflows float64")
+
+
+@pytest.mark.parametrize("flag, value", [("--sigma-w", "1e200"), ("--sigma-u", "1e200"), ("--gamma", "inf"),
+                                         ("--gamma", "1e400"), ("--alpha", "-1000")])
+def test_probe_S10_no_infinity_or_nan_in_json(capsys, flag, value):
+    point = {"--N": "20", "--P": "30", "--M": "50", "--gamma": "0.01"}
+    point[flag] = value
+    status, out, err = run_cli(capsys, "simulate", *[x for kv in point.items() for x in kv], "--json")
+    assert one_line_error(status, out, err, "") and "Infinity" not in out + err and "NaN" not in out + err
+
+
+def test_probe_S11_the_warning_is_one_line(capsys):
+    status, out, err = run_cli(capsys, "simulate", "--N", "40", "--P", "60", "--M", "30", "--gamma", "1e-20",
+                               "--seeds", "2", "--json")
+    assert status == 0 and json.loads(out)["mean"] >= 0
+    assert err.count("\n") == 1 and err.startswith("largen: warning: the test loss") and "near float64's floor" in err
+
+
+def test_probe_S7_every_digit_of_a_value_is_right(capsys):
+    # zeta(1 + 1e-30) = 1e30 + Euler's gamma + O(1e-30)
+    status, out, _ = run_cli(capsys, "expect", "Trace(X*X.T)", "--M", "inf", "--alpha", "1e-30", "--P", "1",
+                             "--dps", "40", "--json")
+    assert status == 0 and json.loads(out)["value"] == "1000000000000000000000000000000.577215665"
+
+
+@pytest.mark.parametrize("expr", ["Trace(X*X.T)/0", "0/0*Trace(X*X.T)"])
+def test_probe_S12_no_zoo_or_nan_printed(capsys, expr):
+    status, out, err = run_cli(capsys, "expect", expr, "--M", "5", "--P", "3", "--json")
+    assert one_line_error(status, out, err, "division by zero") and "zoo" not in err and "nan" not in err
+
+
+def test_probe_S14_a_spectrum_file_with_an_infinite_latent_size_is_refused(tmp_path, capsys):
+    path = tmp_path / "three.txt"
+    path.write_text("1\n0.5\n0.25\n")
+    for command in (["expect", "Trace(X*X.T)"], ["loss", "--N", "2", "--gamma", "1"]):
+        status, out, err = run_cli(capsys, *command, "--P", "3", "--spectrum", str(path), "--M", "inf")
+        assert one_line_error(status, out, err, "M = oo but the spectrum has 3 eigenvalues")
+
+
+@pytest.mark.parametrize("argv", [["--M", "100000"], ["--M", "1000", "--alpha", "1e-30"]])
+def test_probe_H4_T10_long_power_sums_are_not_exact_harmonic_numbers(capsys, argv):
+    import mpmath
+    import time
+
+    start = time.perf_counter()
+    status, out, _ = run_cli(capsys, "expect", "Trace(X*X.T)", "--P", "3", *argv, "--dps", "25", "--json")
+    assert status == 0 and time.perf_counter() - start < 10
+    M, alpha = int(argv[1]), mpmath.mpf(argv[3]) if len(argv) > 2 else 1
+    with mpmath.workdps(60):
+        exact = 3 * (mpmath.zeta(1 + alpha) - mpmath.zeta(1 + alpha, M + 1))  # 3 sum_{I <= M} I^-(1+alpha)
+        assert json.loads(out)["value"] == mpmath.nstr(exact, 25, strip_zeros=False)
+
+
+def test_probe_T21_E3_a_sweep_counts_its_failed_points(capsys):
+    status, out, err = run_cli(capsys, "sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01,0",
+                               "--workers", "1", "--dps", "10", "--json")
+    rows = json.loads(out)["rows"]
+    assert status == 3 and err.splitlines()[-1] == "largen: 2 of 4 points failed (their rows give the errors)"
+    assert [("error" in row) for row in rows] == [False, True, False, True] and float(rows[2]["loss"]) > 0
+
+
+def test_probe_E4_the_sweep_output_is_checked_first(capsys):
+    status, out, err = run_cli(capsys, "sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01",
+                               "--out", "no/such/dir/x.csv")
+    assert one_line_error(status, out, err, "cannot write no/such/dir/x.csv: no directory") and "sweep" not in err
+
+
+def test_probe_U1_no_file_overwritten_without_force(tmp_path, capsys):
+    for argv in (["diagrams", "Trace(X*X.T)", "--tikz"], ["derive", "--latex"],
+                 ["sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01", "--workers", "1", "--out"]):
+        path = tmp_path / ("x.csv" if argv[0] == "sweep" else "x.tex")
+        path.write_text("precious")
+        status, out, err = run_cli(capsys, *argv, str(path))
+        assert one_line_error(status, out, err, "exists: overwrite it with force=True (--force)")
+        assert path.read_text() == "precious"
+        status, _, _ = run_cli(capsys, *argv, str(path), "--force")
+        assert status == 0 and path.read_text() != "precious"
+
+
+@pytest.mark.parametrize("argv", [["derive", "--latex", ""], ["diagrams", "Trace(X*X.T)", "--tikz", ""],
+                                  ["derive", "--model", ""], ["loss", "--spectrum", " "],
+                                  ["sweep", "--N", "1,2", "--out", ""]])
+def test_probe_U2_empty_paths_are_refused(capsys, argv):
+    status, out, err = run_cli(capsys, *argv)
+    assert one_line_error(status, out, err, "an empty path")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [(["--M", "5", "--set", "M=6"], "M is given twice: by --M and by --set M"),
+     (["--noise", "0.1", "--set", "sigma_eps=0.5"], "sigma_eps is given twice: by --set sigma_eps and by --noise"),
+     (["--set", "sigma_u=1", "--sigma-u", "2"], "sigma_u is given twice: by --sigma-u and by --set sigma_u")],
+)
+def test_probe_U3_conflicting_flags_are_refused(capsys, argv, message):
+    base = {"--N": "5", "--P": "6", "--M": "5", "--gamma": "0.1"}
+    for flag in argv[::2]:
+        base.pop(flag, None)
+    status, out, err = run_cli(capsys, "loss", *[x for kv in base.items() for x in kv], *argv)
+    assert one_line_error(status, out, err, message)
+
+
+def test_probe_U4_numbers_in_messages_are_compact(capsys):
+    status, out, err = run_cli(capsys, "loss", "--N", "5", "--P", "6", "--M", "7", "--gamma=-1e-300")
+    assert one_line_error(status, out, err, "gamma must be non-negative, got -1.0e-300") and len(err) < 80
+
+
+def test_probe_U5_one_digit(capsys):
+    status, out, _ = run_cli(capsys, "expect", "Trace(X*X.T)", "--M", "3", "--P", "1", "--dps", "1", "--json")
+    assert status == 0 and json.loads(out)["value"] == "1"  # 49/36
+    status, out, _ = run_cli(capsys, "expect", "Trace(X*X.T)/100000", "--M", "3", "--P", "1", "--dps", "1", "--json")
+    assert status == 0 and json.loads(out)["value"] == "1e-5"
+
+
+def test_probe_U6_the_model_name_cannot_inject_latex(tmp_path, capsys):
+    model = tmp_path / "evil.toml"
+    model.write_text('[model]\nname = "x}\\\\input{/etc/hostname}\\\\texttt{"\n'
+                     '[[model.features]]\nwidth = "N"\nvariance = "sigma_u**2/M"\n')
+    tex = tmp_path / "evil.tex"
+    status, _, _ = run_cli(capsys, "derive", "--model", str(model), "--latex", str(tex))
+    text = tex.read_text()
+    assert status == 0 and r"\input{" not in text
+    assert r"\texttt{x\}\textbackslash{}input\{/etc/hostname\}\textbackslash{}texttt\{}" in text
+
+
+def test_probe_U7_version_and_an_expression_beginning_with_minus(capsys):
+    status, out, _ = run_cli(capsys, "--version")
+    assert status == 0 and out.startswith("largen ")
+    status, out, _ = run_cli(capsys, "expect", "-Trace(X*X.T)", "--M", "3", "--P", "2", "--json")
+    assert status == 0 and json.loads(out)["exact"] == "-49/18"
+    status, out, err = run_cli(capsys, "expect", "-N")
+    assert one_line_error(status, out, err, "goes last, after '--'")
+    status, out, _ = run_cli(capsys, "expect", "--", "-N")
+    assert status == 0 and json.loads(json.dumps(out)) and "-N" in out
+
+
+def test_probe_T22_a_closed_pipe_is_quiet():
+    proc = subprocess.Popen([sys.executable, "-m", "solver.cli", "derive", "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait() == 141 and err == b""
+
+
+def test_probe_T22_ctrl_c_is_one_line(capsys, monkeypatch):
+    import solver.cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(solver.cli, "cmd_derive", interrupted)
+    status, out, err = run_cli(capsys, "derive")
+    assert status == 130 and out == "" and err == "largen: interrupted\n"
+
+
+@pytest.mark.parametrize("command", [["expect", "Trace((X*X.T)**4)"], ["diagrams", "Trace((X*X.T)**4)"],
+                                     ["series", "--order", "3"], ["duality", "--order", "3"]])
+def test_max_diagrams_limits_every_enumeration(capsys, command):
+    status, out, err = run_cli(capsys, *command, "--max-diagrams", "5")
+    assert one_line_error(status, out, err, "beyond the limit of 5; pass max_diagrams=")
+    status, _, _ = run_cli(capsys, *command, "--max-diagrams", "none", "--json")
+    assert status == 0
+
+
+def test_text_about_a_model_is_derived_from_it(capsys):
+    status, out, _ = run_cli(capsys, "derive", "--model", "tests/data/deep2.toml", "--json")
+    convention = json.loads(out)["convention"]
+    assert status == 0 and "N <-> P" not in convention and "N1 <-> N2 it is invariant at gamma * N1/N2" in convention
+    status, out, _ = run_cli(capsys, "loss", "--model", "tests/data/deep2.toml", "--set", "N1=20", "--set", "N2=10",
+                             "--P", "15", "--M", "inf", "--gamma", "0.1", "--dps", "10")
+    assert status == 0 and out.strip().splitlines()[-1] == \
+        "M = inf: sigma_1^2 and sigma_w^2 are the entry variances themselves (no 1/M)"
+
+
+def test_sweep_on_a_dask_scheduler(capsys):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
+                                  protocol="tcp://") as cluster:
+        status, out, _ = run_cli(capsys, "sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01",
+                                 "--dps", "10", "--scheduler", cluster.scheduler_address, "--json")
+    assert status == 0 and [row["loss"] for row in json.loads(out)["rows"]] == ["0.001448055617", "0.0008124402011"]
+
+
+def test_sweep_with_no_scheduler_at_the_address_is_one_line(capsys):
+    status, out, err = run_cli(capsys, "sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01",
+                               "--scheduler", "tcp://127.0.0.1:1")
+    assert one_line_error(status, out, err, "cannot connect to a Dask scheduler at tcp://127.0.0.1:1 within 3s")
