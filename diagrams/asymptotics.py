@@ -1,0 +1,275 @@
+"""Power-law asymptotics of spectral sums, in each limit of the renormalised ridge.
+
+For the spectrum lambda_I = lambda_+ I**-s, s = 1 + alpha (alpha > 0), a
+spectral sum sum_I f(lambda_I) with f rational in lambda and its only pole at
+-Delta has an asymptotic expansion in each limit of Delta:
+
+- ``"small"``: Delta << lambda_+ (and, for a finite latent size M, Delta >>
+  lambda_M). By the Mellin transform of I -> f(lambda_+ I**-s), the sum is the
+  integral over I, plus one term per power of the large-lambda expansion
+  f = sum_m c_m lambda**-m, summed as a zeta function,
+  sum_I lambda_I**-m = lambda_+**-m zeta(-s m); a finite M takes off the tail
+  I > M, whose leading term is an integral of the small-lambda expansion.
+- ``"large"``: Delta >> lambda_+. f expanded in lambda/Delta, each power summed:
+  sum_I lambda_I**m = lambda_+**m zeta(s m) (a harmonic number for finite M).
+- ``"below"``: finite M and Delta << lambda_M: f expanded in Delta/lambda, each
+  power summed exactly over I <= M (harmonic numbers of negative order).
+
+The integral is sympy's Mellin transform of f at -1/s; nothing is typed
+per summand. Every term is kept exact (Gamma, zeta, harmonic numbers of alpha).
+
+Examples
+--------
+>>> n1 = sum_asymptotics(EIGENVALUE / (EIGENVALUE + DELTA), "small")
+>>> n1.leading
+lambda_+**(1/(alpha + 1))*gamma(1 - 1/(alpha + 1))*gamma(1/(alpha + 1))/Delta**(1/(alpha + 1))
+>>> n1.terms[1]
+-1/2
+"""
+
+from dataclasses import dataclass
+
+import sympy
+
+from .errors import ExpressionError, ParameterError
+from .spectral import DELTA, EIGENVALUE
+
+__all__ = ["ALPHA", "LAMBDA_PLUS", "LIMITS", "Expansion", "sum_asymptotics", "moment_asymptotics",
+           "effective_dimension_asymptotics", "power_sum", "exponent_sign"]
+
+ALPHA = sympy.Symbol("alpha", positive=True)  # the spectral decay: lambda_I = lambda_+ I**-(1 + alpha)
+LAMBDA_PLUS = sympy.Symbol("lambda_+", positive=True)  # the largest eigenvalue
+LIMITS = ("small", "large", "below")
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """An asymptotic expansion of a spectral sum in one limit of Delta.
+
+    ``terms`` are exact, dominant first; ``corrections`` are the relative
+    sizes (term / leading) of the first subleading term of each independent
+    source (the zeta series, the integral, the tail beyond a finite M).
+    """
+
+    terms: tuple
+    corrections: tuple
+    limit: str
+
+    @property
+    def leading(self):
+        return self.terms[0]
+
+    @property
+    def correction(self):
+        """The relative size of the first correction: the sum of ``corrections``."""
+        return sympy.Add(*self.corrections)
+
+    def _repr_latex_(self):
+        return rf"${sympy.latex(self.leading)}\,\left(1 + O\left({sympy.latex(self.correction)}\right)\right)$"
+
+
+def exponent_sign(e, alpha=ALPHA):
+    """The sign (+1, -1 or 0) of an exponent for every alpha > 0, or None if it depends on alpha.
+
+    Exponents are rational functions of alpha; the sign is decided exactly
+    (sympy's assumptions, then the sign at alpha -> 0 and -> oo with no
+    positive root of the numerator in between).
+
+    Examples
+    --------
+    >>> exponent_sign(1 - 1/(1 + ALPHA)), exponent_sign(1 / (1 + ALPHA) - 1), exponent_sign(ALPHA - 1)
+    (1, -1, None)
+    """
+    e = sympy.cancel(sympy.sympify(e))
+    if e == 0:
+        return 0
+    if not e.has(alpha):
+        return 1 if e > 0 else -1
+    numerator, denominator = sympy.fraction(e)
+    roots = [r for r in sympy.Poly(numerator * denominator, alpha).real_roots() if r > 0]
+    if roots:
+        return None
+    probe = e.subs(alpha, 1)
+    return 1 if probe > 0 else -1
+
+
+def power_sum(p, latent=sympy.oo, alpha=ALPHA, scale=LAMBDA_PLUS):
+    """sum_{I=1}^{latent} lambda_I**p, lambda_I = scale I**-(1 + alpha): zeta at latent = oo.
+
+    At latent = oo the zeta function is the analytic continuation (the Mellin
+    regularisation that the small-Delta expansion needs); a finite latent size
+    gives the generalized harmonic number.
+
+    Examples
+    --------
+    >>> power_sum(2, alpha=1)
+    pi**4*lambda_+**2/90
+    >>> power_sum(-1, latent=3, alpha=1)
+    14/lambda_+
+    """
+    order = sympy.expand(p * (1 + alpha))
+    if latent == sympy.oo:
+        return scale**p * sympy.zeta(order)
+    return scale**p * sympy.harmonic(latent, order)
+
+
+def _sorted_terms(terms, delta, limit, alpha):
+    """Collect by the power of delta; dominant first in the limit (delta -> 0 or oo)."""
+    collected = {}
+    for term in terms:
+        exponent = sympy.cancel(sympy.expand_log(sympy.log(term.as_independent(delta, as_Add=False)[1]),
+                                                 force=True).diff(delta) * delta)
+        coefficient = term.xreplace({delta: 1})  # term is coefficient * delta**exponent
+        collected[exponent] = collected.get(exponent, 0) + coefficient
+    # the test for zero simplifies; the kept coefficient keeps the form it was derived in
+    items = [(e, c) for e, c in collected.items() if sympy.simplify(c) != 0]
+
+    def key(item):
+        e = item[0]
+        return float(e.subs(alpha, 1)) if e.has(alpha) else float(e)
+
+    items.sort(key=key, reverse=(limit == "large"))
+    for (e1, _), (e2, _) in zip(items, items[1:]):
+        if exponent_sign(e2 - e1, alpha) is None:
+            raise ExpressionError(f"the order of Delta**({e1}) and Delta**({e2}) depends on alpha")
+    return [c * delta**e for e, c in items]
+
+
+def _series(f, variable, n):
+    """The first n terms of f's expansion at variable -> 0 (a list of terms)."""
+    expansion = sympy.series(f, variable, 0, n).removeO()
+    return list(sympy.Add.make_args(sympy.expand(expansion)))
+
+
+def _reflect(expr):
+    def rule(e):
+        u = e.base.args[0] / sympy.pi
+        return sympy.gamma(u) * sympy.gamma(1 - u) / sympy.pi
+    return expr.replace(lambda e: e.is_Pow and e.exp == -1 and isinstance(e.base, sympy.sin), rule)
+
+
+def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DELTA, scale=LAMBDA_PLUS):
+    """The asymptotic expansion of sum_{I=1}^{latent} f(lambda_I) in a limit of delta.
+
+    Parameters
+    ----------
+    f : Expr
+        A summand in ``EIGENVALUE``, rational, with its only pole at -delta.
+    limit : {"small", "large", "below"}
+        delta << scale (and >> lambda_M), delta >> scale, or delta << lambda_M (finite latent).
+    alpha : Expr
+        The decay, positive: symbolic or a number.
+    latent : Expr
+        The latent size M: oo, a symbol or a number.
+    order : int
+        How many powers of each series to keep.
+
+    Returns
+    -------
+    Expansion
+
+    Raises
+    ------
+    ParameterError
+        For an unknown limit, "below" at latent = oo, or alpha <= 0.
+    ExpressionError
+        If a needed sum or integral diverges (e.g. sum_I 1 at latent = oo).
+
+    Examples
+    --------
+    >>> lam = EIGENVALUE
+    >>> sum_asymptotics(lam / (lam + DELTA), "large", alpha=1).terms[:2]
+    (pi**2*lambda_+/(6*Delta), -pi**4*lambda_+**2/(90*Delta**2))
+    >>> M = sympy.Symbol("M", positive=True)
+    >>> sum_asymptotics(lam / (lam + DELTA), "below", alpha=1, latent=M).terms[:2]
+    (M, -Delta*M*(M + 1)*(2*M + 1)/(6*lambda_+))
+    """
+    if limit not in LIMITS:
+        raise ParameterError(f"unknown limit {limit!r}: choose one of {', '.join(LIMITS)}")
+    alpha = sympy.sympify(alpha)
+    if alpha.is_positive is False or alpha == 0:
+        raise ParameterError(f"the decay alpha must be positive, got {alpha}")
+    if limit == "below" and latent == sympy.oo:
+        raise ParameterError("the limit below the smallest eigenvalue needs a finite latent size")
+    f = sympy.cancel(sympy.sympify(f))
+    s = 1 + alpha
+    lam = EIGENVALUE
+    y = sympy.Dummy("y", positive=True)
+    terms, families = [], []
+
+    def summed(series_terms, which):
+        # each c * lambda**p summed over the spectrum
+        out = []
+        for term in series_terms:
+            coefficient, power = term.as_independent(lam, as_Add=False)
+            p = power.as_base_exp()[1] if power != 1 else sympy.Integer(0)
+            if latent == sympy.oo and which == "convergent" and sympy.simplify(p * s - 1).is_positive is not True:
+                raise ExpressionError(f"sum_I lambda_I**{p} diverges at an infinite latent size")
+            out.append(coefficient * power_sum(p, sympy.oo if which == "zeta" else latent, alpha, scale))
+        return out
+
+    if limit == "small":
+        # sum_I g(I) ~ int_0^oo g(I) dI + ...; with I = (scale/lambda)**(1/s) the integral is the
+        # Mellin transform of f at -1/s, continued analytically outside its strip
+        z = sympy.Dummy("z")
+        try:
+            transform = sympy.mellin_transform(sympy.factor(f), lam, z)[0]
+        except sympy.integrals.transforms.IntegralTransformError:
+            raise ExpressionError(f"{f} has no Mellin transform in lambda") from None
+        integral = transform.xreplace({z: -1 / s})
+        if integral.has(sympy.zoo, sympy.nan, sympy.oo):
+            raise ExpressionError(f"the Mellin transform of {f} has a pole at -1/(1 + alpha)")
+        integral = _reflect(sympy.powsimp(sympy.expand_power_base(integral * scale ** (1 / s) / s,
+                                                                  force=True), force=True))
+        families.append([integral])
+        # the large-lambda expansion, powers lambda**-m summed as zeta functions
+        at_infinity = [t.xreplace({y: 1 / lam}) for t in _series(f.xreplace({lam: 1 / y}), y, order)]
+        families.append(summed(at_infinity, "zeta"))
+        if latent != sympy.oo:  # minus the tail I > M, from the small-lambda expansion of f
+            tail = []
+            for term in _series(f, lam, order):
+                coefficient, power = term.as_independent(lam, as_Add=False)
+                p = power.as_base_exp()[1] if power != 1 else sympy.Integer(0)
+                tail.append(-coefficient * scale**p * latent ** (1 - s * p) / (s * p - 1))
+            families.append(tail[:1])
+    elif limit == "large":
+        families.append(summed(_series(f, lam, order), "convergent"))
+    else:
+        at_infinity = [t.xreplace({y: 1 / lam}) for t in _series(f.xreplace({lam: 1 / y}), y, order)]
+        families.append(summed(at_infinity, "finite"))
+    terms = [t for family in families for t in family]
+    direction = "large" if limit == "large" else "small"
+    ordered = _sorted_terms(terms, delta, direction, alpha) if latent == sympy.oo or limit != "small" \
+        else _sorted_terms([t for t in terms if not t.has(latent)], delta, direction, alpha)
+    leading = ordered[0]
+    corrections = []
+    for family in families:
+        rest = [t for t in _sorted_terms(family, delta, direction, alpha) if sympy.simplify(t - leading) != 0]
+        if rest:
+            corrections.append(sympy.powsimp(rest[0] / leading, force=True))
+    if latent != sympy.oo and limit == "small":
+        ordered = ordered + [t for t in terms if t.has(latent)]
+    return Expansion(tuple(ordered), tuple(corrections), limit)
+
+
+def moment_asymptotics(a, b, limit, **kwargs):
+    """The expansion of the moment T_ab = sum_I lambda_I**a (lambda_I + Delta)**-b.
+
+    Examples
+    --------
+    >>> moment_asymptotics(1, 2, "small", alpha=1).leading
+    pi*sqrt(lambda_+)/(4*Delta**(3/2))
+    """
+    delta = kwargs.get("delta", DELTA)
+    return sum_asymptotics(EIGENVALUE**a / (EIGENVALUE + delta) ** b, limit, **kwargs)
+
+
+def effective_dimension_asymptotics(k, limit, **kwargs):
+    """The expansion of n_k = sum_I (lambda_I/(lambda_I + Delta))**k.
+
+    Examples
+    --------
+    >>> effective_dimension_asymptotics(2, "small", alpha=1).leading
+    pi*sqrt(lambda_+)/(4*sqrt(Delta))
+    """
+    return moment_asymptotics(k, k, limit, **kwargs)

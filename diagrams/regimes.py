@@ -1,0 +1,512 @@
+"""Asymptotic regimes of the planar theory for a power-law spectrum, by dominant balance.
+
+The parametric theory (:func:`diagrams.ridgeless.ridgeless`) gives the ridge
+gamma and the losses as rational functions of the renormalised ridge Delta and
+the effective dimensions n_k. For lambda_I = lambda_+ I**-(1 + alpha) the n_k
+have power-law expansions in each limit of Delta (:mod:`diagrams.asymptotics`);
+written in X = (lambda_+/Delta)**(1/(1 + alpha)) (or in Delta itself when Delta
+>> lambda_+), every expression becomes a ratio of sums of monomials in X and the
+sizes. A regime is a region where one monomial dominates each sum: its
+conditions are "the other monomials are smaller" (the edges of the Newton
+polytope at the dominant vertex), its leading term is the ratio of the
+dominant monomials, and the first correction is the sum of the subleading
+edges. The regimes are
+
+- ``ridge``: n_1 below every size, Delta fixed by gamma (gamma enters the loss);
+- ``ridgeless, <size>-limited``: one root of gamma(n_1) = 0 below the others,
+  gamma -> 0 (n_1 -> that size);
+- ``threshold <a> = <b>``: a double root of gamma(n_1), the loss ~ gamma**(-1/2);
+- ``over-regularised``: Delta >> lambda_+;
+- ``latent-limited`` (finite M below the sizes): Delta << lambda_M, n_k -> M;
+
+each split by which part of the loss (teacher, label noise) dominates. Nothing
+here knows the model: the roots, the parts and the balances come out of the
+derived expressions.
+
+Examples
+--------
+>>> regimes = derive_regimes(alpha=1)
+>>> ridge = next(r for r in regimes if r.name == "ridge")
+>>> ridge.loss
+pi*sigma_w**2*sqrt(lambda_+ * ...
+"""
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy
+
+from .asymptotics import ALPHA, LAMBDA_PLUS, effective_dimension_asymptotics, exponent_sign
+from .dyson import planar_theory
+from .errors import LargenError, ParameterError
+from .model import mrs
+from .ridgeless import ridgeless
+from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
+
+__all__ = ["Regime", "ParametricLosses", "parametric_losses", "derive_regimes", "X"]
+
+X = sympy.Symbol("X", positive=True)  # (lambda_+/Delta)**(1/(1 + alpha)): the number of learned modes
+_DELTA_VAR = sympy.Symbol("D", positive=True)  # Delta as a variable of the balance (Delta >> lambda_+)
+_SMALL = sympy.Symbol("delta", positive=True)  # distance of n_1 from a root of the ridge
+_MAX_ORDER = 4  # highest n_k kept from the expansions
+
+
+@dataclass(frozen=True)
+class ParametricLosses:
+    """gamma, the test loss and the training loss as functions of Delta and the n_k."""
+
+    model: object
+    gamma: sympy.Expr
+    loss: sympy.Expr
+    train_loss: sympy.Expr
+    roots: tuple
+
+
+def parametric_losses(model=None):
+    """The parametric planar theory, with the training loss reduced like the test loss.
+
+    The training loss (E_min - gamma dE_min/dgamma)/P comes from the ladder of
+    :attr:`PlanarTheory.train_loss`, reduced to Delta and the n_k by the same
+    trade of the latent self-energy for Delta that :func:`ridgeless` makes.
+
+    Examples
+    --------
+    >>> p = parametric_losses()
+    >>> p.roots
+    (N, P)
+    >>> sympy.factor(p.train_loss.subs("sigma_eps", 0))
+    Delta**2*N*n1*sigma_u**2*sigma_w**2*(N - n1)*(-n1 + n2)/(2*M**2*(N*P - N*n2 - P*n2 - n1**2 + 2*n1*n2))
+    """
+    model = model or mrs()
+    limit = ridgeless(model)
+    theory = planar_theory(model)
+    rho = theory.self_energy("rho", model.latent)
+    (rho_of_delta,) = sympy.solve(sympy.Eq(DELTA, theory.renormalized_ridge), rho)
+    solution = dict(limit.solution)
+    solution[rho] = rho_of_delta
+    solution[theory.ridge] = limit.gamma
+
+    def reduce(expr):
+        return in_effective_dimensions(expr.subs(SOURCE, 0).xreplace({rho: rho_of_delta})).xreplace(solution)
+
+    expression, rates, ladder = theory.train_loss
+    rate_values = sympy.solve([reduce(eq.lhs - eq.rhs) for eq in ladder], rates, dict=True)[0]
+    train = sympy.factor_terms(sympy.cancel(reduce(expression).xreplace(rate_values).xreplace(solution)))
+    numerator = sympy.numer(sympy.together(limit.gamma))
+    roots = tuple(sympy.solve(numerator, effective_dimension(1)))
+    return ParametricLosses(model, limit.gamma, limit.loss, train, roots)
+
+
+@dataclass(frozen=True)
+class Regime:
+    """One asymptotic regime: conditions, leading losses, exponents, first correction.
+
+    ``conditions`` are pairs ``(small, large)`` meaning small << large;
+    ``correction`` is the relative size of the first correction of ``loss``;
+    ``witness`` maps each free symbol to the natural log of a point inside the
+    regime (scale it to go deeper); ``tied`` maps a size to the size it equals.
+    """
+
+    name: str
+    conditions: tuple
+    loss: sympy.Expr
+    train_loss: sympy.Expr
+    exponents: dict
+    correction: sympy.Expr
+    witness: dict = field(default_factory=dict, compare=False)
+    tied: dict = field(default_factory=dict, compare=False)
+
+    def _repr_latex_(self):
+        conditions = r",\ ".join(rf"{sympy.latex(a)} \ll {sympy.latex(b)}" for a, b in self.conditions)
+        return (rf"$\text{{{self.name}}}:\ L \simeq {sympy.latex(self.loss)}"
+                rf"\left(1 + O\left({sympy.latex(self.correction)}\right)\right)\quad {conditions}$")
+
+    def as_dict(self):
+        return {"name": self.name,
+                "conditions": [[str(a), str(b)] for a, b in self.conditions],
+                "loss": str(self.loss), "train_loss": str(self.train_loss),
+                "exponents": {str(k): str(v) for k, v in self.exponents.items()},
+                "correction": str(self.correction)}
+
+
+# ----------------------------------------------------------------------------------------------
+# monomials and their dominance
+
+def _exponent(term, variable):
+    return sympy.cancel(sympy.expand_log(sympy.log(term), force=True).diff(variable) * variable)
+
+
+def _monomials(expr, variables):
+    """A sum as {exponent vector: coefficient}, coefficients free of the variables."""
+    out = {}
+    for term in sympy.Add.make_args(sympy.expand(sympy.powsimp(sympy.expand(expr), force=True))):
+        dependent = term.as_independent(*variables, as_Add=False)[1]
+        vector = tuple(_exponent(dependent, v) for v in variables)
+        out[vector] = out.get(vector, 0) + term.xreplace({v: 1 for v in variables})
+    return {v: c for v, c in out.items() if c != 0 and sympy.simplify(c) != 0}
+
+
+def _height(vector, logs, alpha):
+    return sum(float(sympy.sympify(e).subs(ALPHA, alpha)) * w for e, w in zip(vector, logs))
+
+
+class Balance:
+    """The dominant monomials of a ratio of sums at a point of log-space."""
+
+    def __init__(self, expr, variables, logs, alpha):
+        self.variables = variables
+        numerator, denominator = sympy.fraction(sympy.together(expr))
+        self.parts = []
+        for part in (numerator, denominator):
+            monomials = _monomials(part, variables)
+            if not monomials:
+                raise LargenError(f"{expr} vanishes identically at this order")
+            ranked = sorted(monomials.items(), key=lambda item: -_height(item[0], logs, alpha))
+            if len(ranked) > 1 and _height(ranked[0][0], logs, alpha) - _height(ranked[1][0], logs, alpha) < 1e-9:
+                raise LargenError(f"two monomials of {part} are equally large at the sample point")
+            self.parts.append(ranked)
+
+    def _monomial(self, vector, coefficient=1):
+        return coefficient * sympy.Mul(*[v**e for v, e in zip(self.variables, vector)])
+
+    @property
+    def leading(self):
+        (vn, cn), (vd, cd) = self.parts[0][0], self.parts[1][0]
+        return sympy.powsimp(self._monomial([a - b for a, b in zip(vn, vd)], cn / cd), force=True)
+
+    def ratios(self):
+        """Each subleading monomial over the dominant one, signed: the first-order corrections."""
+        out = []
+        for sign, ranked in zip((1, -1), self.parts):
+            (v0, c0) = ranked[0]
+            out += [self._monomial([a - b for a, b in zip(v, v0)], sign * c / c0) for v, c in ranked[1:]]
+        return out
+
+
+def _vector(monomial, variables):
+    dependent = monomial.as_independent(*variables, as_Add=False)[1]
+    return tuple(_exponent(dependent, v) for v in variables)
+
+
+def _prune(ratios, variables, sizes=()):
+    """Drop the ratios implied by others or by 1 << size: a positive multiple of one, or one
+    times a power of another."""
+    known = [(None, tuple(-1 if u == s else 0 for u in variables)) for s in sizes]
+    vectors = [(r, _vector(r, variables)) for r in ratios]
+    vectors = [(r, v) for r, v in vectors if any(e != 0 for e in v) and v not in [k for _, k in known]]
+    vectors = known + vectors
+    kept = []
+    for i, (r, v) in enumerate(vectors):
+        implied = False
+        for j, (_, w) in enumerate(vectors):
+            if i == j or w == v:
+                continue
+            scale = _proportional(v, w)
+            if scale is not None and exponent_sign(scale - 1) == 1:
+                implied = True
+                break
+            for k, (_, u) in enumerate(vectors):
+                if k in (i, j) or u == v:
+                    continue
+                rest = [sympy.cancel(a - b) for a, b in zip(v, w)]
+                c = _proportional(rest, u)
+                if c is not None and exponent_sign(c) in (0, 1):
+                    implied = True
+                    break
+            if implied:
+                break
+        duplicate = any(v == w for _, w in kept)
+        if r is not None and not implied and not duplicate:
+            kept.append((r, v))
+    return [r for r, _ in kept]
+
+
+def _proportional(v, w):
+    """c with v = c w, or None."""
+    c = None
+    for a, b in zip(v, w):
+        if b == 0:
+            if a != 0:
+                return None
+            continue
+        ratio = sympy.cancel(a / b)
+        if c is None:
+            c = ratio
+        elif sympy.cancel(ratio - c) != 0:
+            return None
+    return c
+
+
+
+# ----------------------------------------------------------------------------------------------
+# the regimes
+
+def _tidy(monomial, free):
+    """A monomial with its coefficient simplified: its factors of alpha and lambda_+ gathered."""
+    coefficient, dependent = monomial.as_independent(*free, as_Add=False)
+    coefficient = sympy.powsimp(sympy.factor(sympy.powsimp(sympy.expand_power_base(coefficient, force=True),
+                                                           force=True)), force=True)
+    vector = [_exponent(dependent, v) for v in free] if dependent != 1 else [0] * len(free)
+    return coefficient * sympy.Mul(*[v ** sympy.factor(e) for v, e in zip(free, vector)])
+
+
+def _leading_in(expr, variable):
+    """The term of highest degree in ``variable`` of a polynomial."""
+    poly = sympy.Poly(expr, variable)
+    return poly.coeff_monomial(variable ** poly.degree()) * variable ** poly.degree()
+
+
+def _condition(ratio, free):
+    """A ratio small/large << 1 as the pair (small, large), exponents normalised by the first one."""
+    coefficient, dependent = ratio.as_independent(*free, as_Add=False)
+    vector = [_exponent(dependent, v) for v in free]
+    pivot = next((e for e in vector if e != 0), sympy.Integer(1))
+    scale = abs(pivot) if exponent_sign(pivot) is not None else sympy.Integer(1)
+    small = sympy.powsimp(abs(coefficient) ** (1 / scale), force=True)
+    large = sympy.Integer(1)
+    for v, e in zip(free, vector):
+        e = sympy.cancel(e / scale)
+        if exponent_sign(e) == 1:
+            small *= v**e
+        elif exponent_sign(e) == -1:
+            large *= v ** (-e)
+    return (small, large)
+
+
+def _solve_monomial(equation_leading, value, variable):
+    """variable from value = equation_leading, a monomial in variable."""
+    coefficient, dependent = equation_leading.as_independent(variable, as_Add=False)
+    power = _exponent(dependent, variable)
+    return sympy.powsimp(sympy.expand_power_base((value / coefficient) ** (1 / power), force=True), force=True)
+
+
+class _Derivation:
+    """Everything one set of options (alpha, latent size, noise) needs to derive the regimes."""
+
+    def __init__(self, losses, alpha, latent, noise):
+        self.model = model = losses.model
+        self.losses = losses
+        self.alpha = sympy.sympify(alpha)
+        self.sample_alpha = float(self.alpha) if self.alpha.is_number else 1.0
+        self.s = 1 + self.alpha
+        self.M = model.spaces[model.latent]
+        self.latent = latent
+        self.finite = latent != sympy.oo
+        self.ridge = model.regression.ridge
+        self.sizes = [v for v in model.sizes.values() if v != self.M]
+        noise_symbols = sorted(model.regression.noise_variance.free_symbols, key=str)
+        fixed = {}
+        if noise is None:
+            fixed.update({v: 0 for v in noise_symbols})
+        elif noise is not True:
+            # the noise variance given as a number: sigma**2 = value for its one symbol
+            if len(noise_symbols) != 1:
+                raise ParameterError("a noise variance needs a model with one noise symbol")
+            (v,) = noise_symbols
+            fixed[v] = sympy.sqrt(sympy.sympify(noise))
+        if not self.finite:
+            fixed[self.M] = 1  # entry variances without 1/M: M is 1 outside the spectral sums
+        elif latent != self.M:
+            raise ParameterError("the latent size is oo or its symbol; numbers go to the solver")
+        self.fixed = fixed
+        self.noise_symbol = noise_symbols[0] if noise is True and len(noise_symbols) == 1 else None
+        self.gamma = losses.gamma.xreplace(fixed)
+        self.loss_parts = self._parts(losses.loss.xreplace(fixed))
+        self.train_parts = self._parts(losses.train_loss.xreplace(fixed))
+        exprs = [self.gamma, losses.loss, losses.train_loss]
+        self.orders = sorted({k for k in range(1, 10) for e in exprs if e.has(effective_dimension(k))})
+        self.free = [self.ridge] + self.sizes + ([self.M] if self.finite else [])
+
+    def _parts(self, loss):
+        """The loss split into its teacher and label-noise parts (it is affine in the noise variance)."""
+        if self.noise_symbol is None:
+            return {"teacher": loss}
+        teacher = loss.xreplace({self.noise_symbol: 0})
+        return {"teacher": teacher, "label noise": sympy.factor_terms(sympy.cancel(loss - teacher))}
+
+    # the effective dimensions in each limit of Delta, as sums of monomials
+    def _n(self, limit):
+        sub = {}
+        for k in self.orders:
+            if limit == "small":
+                e = effective_dimension_asymptotics(k, "small", alpha=self.alpha,
+                                                    latent=self.M if self.finite else sympy.oo)
+                near = [t for t in e.terms if not t.has(self.M)][:3]
+                tail = [t for t in e.terms if t.has(self.M)][:1]
+                value = sum(near + tail).xreplace({DELTA: LAMBDA_PLUS * X ** -self.s})
+            elif limit == "large":
+                e = effective_dimension_asymptotics(k, "large", alpha=self.alpha)
+                value = sum(e.terms[:2]).xreplace({DELTA: _DELTA_VAR})
+            else:
+                e = effective_dimension_asymptotics(k, "below", alpha=self.alpha, latent=self.M)
+                # a harmonic number of negative order by its leading power of M
+                value = sum(sympy.expand(t.replace(lambda h: isinstance(h, sympy.harmonic),
+                                                   lambda h: self.M ** (1 - h.args[1]) / (1 - h.args[1])))
+                            for t in e.terms[:2]).xreplace({DELTA: _DELTA_VAR})
+                value = sympy.expand(sympy.expand_power_base(value, force=True))
+            sub[effective_dimension(k)] = value
+        return sub
+
+    def _internal(self, limit, extra=None):
+        sub = self._n(limit)
+        delta = LAMBDA_PLUS * X ** -self.s if limit == "small" else _DELTA_VAR
+
+        def internal(expr):
+            e = expr.xreplace(extra or {}) if extra else expr
+            return e.xreplace(sub).xreplace({DELTA: delta})
+        return internal
+
+    def _logs(self, first, order):
+        """Sample logs: sizes in ``order`` at 20, 31, 43, ... apart, M far above unless listed."""
+        logs = dict(first)
+        for i, v in enumerate(order):
+            logs[v] = 20 + 11 * i + i * i
+        if self.finite and self.M not in logs:
+            logs[self.M] = 90
+        return logs
+
+    def regimes(self):
+        out = self.ridge_regimes() + self.over_regularised()
+        roots = self.losses.roots
+        for root in roots:
+            out += self.ridgeless(root, [r for r in roots if r != root])
+        for i, a in enumerate(roots):
+            for b in roots[i + 1:]:
+                out += self.threshold(a, b, [r for r in roots if r not in (a, b)])
+        if self.finite:
+            out += self.latent_limited()
+        return out
+
+    def _balanced(self, name, internal, variables, logs, solve_for, limit):
+        """Solve gamma = G for ``solve_for`` by its dominant monomial; the losses' dominant monomials."""
+        point = [logs[v] for v in variables]
+        G = Balance(internal(self.gamma), variables, point, self.sample_alpha)
+        value = _solve_monomial(G.leading, self.ridge, solve_for)
+        gamma_log = _height(_vector(G.leading, variables), point, self.sample_alpha)
+        solution = [(solve_for, value)]
+        return self._finish(name, internal, variables, logs, solution, G.ratios(),
+                            {self.ridge: gamma_log}, {}, (), limit)
+
+    def _finish(self, name, internal, variables, logs, solution, ratios, witness, tied, extra_conditions, limit):
+        """The regimes of each dominant part of the loss; ``limit`` is the ratio that defines the
+        limit of Delta the expansions hold in (a condition even where its correction vanishes)."""
+        point = [logs[v] for v in variables]
+
+        def model_form(e):
+            e = sympy.sympify(e)
+            for var, value in solution:
+                e = e.xreplace({var: value})
+            for var, value in tied.items():
+                e = e.xreplace({var: value})
+            return _tidy(sympy.powsimp(sympy.expand_power_base(e, force=True), force=True), self.free)
+
+        free = [v for v in self.free if v not in tied]
+        sizes = [v for v in free if v != self.ridge]
+        parts = {k: Balance(internal(e), variables, point, self.sample_alpha) for k, e in self.loss_parts.items()}
+        train = {k: Balance(internal(e), variables, point, self.sample_alpha) for k, e in self.train_parts.items()}
+        train_leading = model_form(max(train.values(), key=lambda b: _height(
+            _vector(b.leading, variables), point, self.sample_alpha)).leading)
+        for v in free:
+            if v not in witness and v in logs:
+                witness[v] = logs[v]
+        for v, u in tied.items():
+            witness[v] = witness[u]
+        out = []
+        for label, balance in parts.items():
+            loss = model_form(balance.leading)
+            corrections = _prune([model_form(r) for r in list(ratios) + balance.ratios()], free, sizes)
+            dominance = [model_form(parts[o].leading) / loss for o in parts if o != label]
+            limits = _prune([model_form(limit)] + corrections, free, sizes)[:1] if model_form(limit) not in \
+                corrections else []
+            conditions = tuple(dict.fromkeys(tuple(extra_conditions) + tuple(
+                _condition(r, free) for r in limits + corrections + _prune(dominance, free))))
+            exponents = {v: sympy.factor(_exponent(loss.as_independent(*free, as_Add=False)[1], v))
+                         for v in free}
+            out.append(Regime(name if len(parts) == 1 else f"{name}, {label} dominated", conditions, loss,
+                              train_leading, exponents, sympy.Add(*corrections), dict(witness), dict(tied)))
+        return out
+
+    def ridge_regimes(self):
+        variables = [X] + self.sizes + ([self.M] if self.finite else [])
+        logs = self._logs({X: 10}, self.sizes)
+        return self._balanced("ridge", self._internal("small"), variables, logs, X, 1 / X)
+
+    def over_regularised(self):
+        variables = [_DELTA_VAR] + self.sizes + ([self.M] if self.finite else [])
+        logs = self._logs({_DELTA_VAR: 10}, self.sizes)
+        return self._balanced("over-regularised", self._internal("large"), variables, logs, _DELTA_VAR,
+                              LAMBDA_PLUS / _DELTA_VAR)
+
+    def latent_limited(self):
+        variables = [_DELTA_VAR, self.M] + self.sizes
+        logs = self._logs({_DELTA_VAR: -60, self.M: 10}, self.sizes)
+        smallest = LAMBDA_PLUS * self.M ** -self.s
+        return self._balanced("latent-limited", self._internal("below"), variables, logs, _DELTA_VAR,
+                              _DELTA_VAR / smallest)
+
+    def _root_variables(self, root, others):
+        """The root's size traded for n_1(X) + delta: the variables and the sample logs."""
+        (size,) = [v for v in self.sizes if root == v] or [None]
+        if size is None:
+            raise LargenError(f"the root n_1 = {root} of the ridge is not a size: no regime derived for it")
+        n1 = self._n("small")[effective_dimension(1)]
+        rest = [v for v in self.sizes if v != size]
+        variables = [X, _SMALL] + rest + ([self.M] if self.finite else [])
+        order = sorted(rest, key=lambda v: 0 if v in others else -1)
+        logs = self._logs({X: 20, _SMALL: 8}, [])
+        for i, v in enumerate(order):
+            logs[v] = 31 + 12 * i + i * i
+        return size, n1, variables, logs
+
+    def ridgeless(self, root, others):
+        size, n1, variables, logs = self._root_variables(root, others)
+        internal = self._internal("small", {size: effective_dimension(1) + _SMALL})
+        point = [logs[v] for v in variables]
+        G = Balance(internal(self.gamma), variables, point, self.sample_alpha)
+        delta = _solve_monomial(G.leading, self.ridge, _SMALL)
+        x_of_size = _solve_monomial(Balance(n1, [X], [20], self.sample_alpha).leading, size, X)
+        solution = [(_SMALL, delta), (X, x_of_size)]
+        witness = {self.ridge: _height(_vector(G.leading, variables), point, self.sample_alpha), size: 20}
+        ratios = G.ratios() + Balance(n1, [X], [20], self.sample_alpha).ratios() + [_SMALL / X]
+        return self._finish(f"ridgeless, {size}-limited", internal, variables, logs, solution, ratios,
+                            witness, {}, (), 1 / X)
+
+    def threshold(self, a, b, others):
+        size, n1, variables, logs = self._root_variables(a, others)
+        (tie,) = [v for v in self.sizes if v == b]
+        variables = [v for v in variables if v != tie]
+        internal_root = self._internal("small", {tie: effective_dimension(1) + _SMALL,
+                                                 size: effective_dimension(1) + _SMALL})
+        point = [logs[v] for v in variables]
+        G = Balance(internal_root(self.gamma), variables, point, self.sample_alpha)
+        delta = _solve_monomial(G.leading, self.ridge, _SMALL)
+        x_of_size = _solve_monomial(Balance(n1, [X], [20], self.sample_alpha).leading, size, X)
+        solution = [(_SMALL, delta), (X, x_of_size)]
+        witness = {self.ridge: _height(_vector(G.leading, variables), point, self.sample_alpha), size: 20}
+        ratios = G.ratios() + Balance(n1, [X], [20], self.sample_alpha).ratios() + [_SMALL / X]
+        gap = sympy.powsimp(sympy.expand_power_base(delta.xreplace({X: x_of_size}), force=True), force=True)
+        return self._finish(f"threshold {size} = {tie}", internal_root, variables, logs, solution, ratios,
+                            witness, {tie: size}, ((sympy.Abs(size - tie), gap),), 1 / X)
+
+
+def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
+    """Every asymptotic regime of a model's planar theory for a power-law spectrum.
+
+    Parameters
+    ----------
+    model : Model, optional
+        MRS by default; any model of the class.
+    alpha : Expr
+        The spectral decay: a symbol (default) or a positive number.
+    latent : oo or Symbol
+        The latent size: oo (entry variances without 1/M) or the model's latent symbol.
+    noise : None, True or number
+        No label noise (None), a symbolic noise variance (True) or its value;
+        with noise, each regime splits by which part of the loss dominates.
+
+    Returns
+    -------
+    list of Regime
+    """
+    return _Derivation(parametric_losses(model), alpha, latent, noise).regimes()
