@@ -389,8 +389,16 @@ def test_probe_S14_a_spectrum_file_with_an_infinite_latent_size_is_refused(tmp_p
         assert one_line_error(status, out, err, "M = oo but the spectrum has 3 eigenvalues")
 
 
+def test_probe_T10_a_long_power_sum_is_no_exact_harmonic_number(capsys):
+    check_a_long_power_sum(capsys, ["--M", "10000"])
+
+
 @pytest.mark.parametrize("argv", [["--M", "100000"], ["--M", "1000", "--alpha", "1e-30"]])
-def test_probe_H4_T10_long_power_sums_are_not_exact_harmonic_numbers(capsys, argv):
+def test_probe_H4_long_or_steep_power_sums_are_quick(capsys, argv):
+    check_a_long_power_sum(capsys, argv)
+
+
+def check_a_long_power_sum(capsys, argv):
     import mpmath
     import time
 
