@@ -32,6 +32,7 @@ from functools import cached_property
 
 import sympy
 
+from .errors import ModelError
 from .model import mrs
 from .pencil import ridge_pencil
 from .spectral import EIGENVALUE, SOURCE, spectral_sum
@@ -91,9 +92,11 @@ class PlanarTheory:
         The pole of the dressed propagator of ``mu`` on the latent space, in terms of the unknowns.
         """
         propagator = sympy.together(self.propagator("mu", self.model.latent).subs(SOURCE, 0))
-        pole = sympy.Symbol("pole")  # no sign assumed: the pole sits at negative lambda
-        (root,) = sympy.solve(sympy.denom(propagator).subs(EIGENVALUE, pole), pole)
-        return sympy.simplify(-root)
+        pole = sympy.Poly(sympy.denom(propagator), EIGENVALUE)
+        if pole.degree() != 1:
+            raise ModelError(f"the latent propagator of model {self.model.name} has no single pole in lambda")
+        slope, value = pole.all_coeffs()  # the pole sits at lambda = -value/slope
+        return sympy.factor_terms(sympy.cancel(value / slope))
 
     @property
     def conditions(self):

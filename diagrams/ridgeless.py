@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import sympy
+from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError as NonInvertibleMatrixError
 
 from .dyson import planar_theory
 from .errors import LargenError
@@ -145,13 +147,26 @@ def ridgeless(model=None):
     (solution,) = solutions
     solution = {k: sympy.factor(v) for k, v in solution.items()}
     loss, rates, ladder = theory.test_loss
-    ladder = [reduce(eq.lhs - eq.rhs).xreplace(solution) for eq in ladder]
-    matrix, right = sympy.linear_eq_to_matrix(ladder, rates)
+    # the ladder is linear in the rates, with rational entries: solved, and the loss
+    # formed, in the field of rational functions, where no expression is simplified
+    matrix, right = sympy.linear_eq_to_matrix([reduce(eq.lhs - eq.rhs).xreplace(solution) for eq in ladder], rates)
+    row, constant = sympy.linear_eq_to_matrix([reduce(loss).xreplace(solution)], rates)  # loss = row.rates - constant
+    matrix, right, row, constant = _over_one_field(matrix, right, row, constant)
     try:
-        rate_values = dict(zip(rates, matrix.LUsolve(right)))
-    except ValueError:  # a singular ladder: the rates are not determined
+        value = (row * matrix.lu_solve(right) - constant).to_Matrix()[0, 0]
+    except NonInvertibleMatrixError:
         raise LargenError("the ladder equations of the test loss have no unique solution") from None
-    value = reduce(loss).xreplace(rate_values).xreplace(solution)
-    # cancel, not factor: the loss's numerator is irreducible, and factoring it runs
-    # Wang's algorithm, whose random evaluation points made the time vary from 1 s to minutes
-    return Ridgeless(model, solution, solution.pop(theory.ridge), sympy.factor_terms(sympy.cancel(sympy.together(value))))
+    # no factor: the loss's numerator is irreducible, and factoring it runs Wang's algorithm,
+    # whose random evaluation points made the time vary from 1 s to minutes between runs
+    return Ridgeless(model, solution, solution.pop(theory.ridge), sympy.factor_terms(value))
+
+
+def _over_one_field(*matrices):
+    """The sympy matrices as DomainMatrix over one field (rational functions of their symbols)."""
+    converted = [DomainMatrix.from_Matrix(m) for m in matrices]
+    domain = converted[0].domain
+    for m in converted[1:]:
+        domain = domain.unify(m.domain)
+    if not domain.is_Field:
+        domain = domain.get_field()
+    return [m.convert_to(domain) for m in converted]

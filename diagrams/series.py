@@ -34,6 +34,11 @@ from .planar import planar_contractions, planar_count
 from .spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, covariance_trace, summand
 from .wick import MAX_DIAGRAMS, check_cost, contraction_count
 
+__all__ = [
+    "Algebra", "Series", "evaluate", "abstract_variances", "theory_cost", "theory_coefficients", "loss_observable",
+    "loss_observables", "series_cost", "diagram_coefficients", "diagram_count",
+]
+
 GUARD = 2  # extra orders carried through divisions
 
 

@@ -35,13 +35,13 @@ EIGENVALUES = sympy.IndexedBase("lambda", positive=True)
 DELTA = sympy.Symbol("Delta", positive=True)  # the renormalised ridge
 
 
-def spectral_sum(summand, size):
-    """sum_{I=1}^{size} summand(lambda_I), for a summand written in ``EIGENVALUE``.
+def spectral_sum(function, size):
+    """sum_{I=1}^{size} function(lambda_I), for a summand written in ``EIGENVALUE``.
 
     Parameters
     ----------
-    summand : Expr
-        A function of ``EIGENVALUE``.
+    function : Expr
+        The summand, a function of ``EIGENVALUE``.
     size : Expr
         The number of eigenvalues (the latent size).
 
@@ -56,7 +56,7 @@ def spectral_sum(summand, size):
     >>> spectral_sum(EIGENVALUE / (EIGENVALUE + 1), M)
     Sum(lambda[I]/(lambda[I] + 1), (I, 1, M))
     """
-    return sympy.Sum(sympy.sympify(summand).xreplace({EIGENVALUE: EIGENVALUES[INDEX]}), (INDEX, 1, size))
+    return sympy.Sum(sympy.sympify(function).xreplace({EIGENVALUE: EIGENVALUES[INDEX]}), (INDEX, 1, size))
 
 
 def summand(total):
