@@ -169,6 +169,8 @@ def dps_of(args):
 def cmd_simulate(args):
     model = model_of(args)
     values = parameters_of(args, model)
+    if args.max_memory is not None and not args.max_memory > 0:
+        raise ParameterError(f"--max-memory must be positive, got {args.max_memory}")
     max_memory = MAX_MEMORY if args.max_memory is None else args.max_memory * GIB
     run = simulate(model, spectrum=spectrum_of(args), seeds=args.seeds, seed=args.seed, max_memory=max_memory,
                    **values)
@@ -289,18 +291,23 @@ def cmd_series(args):
         expr = check_finite(expectation(observable, model, planar=args.planar, max_diagrams=None))
         entry = {"order": k, "expression": sympy.sstr(expr),
                  "diagrams": diagram_count(observable, model, args.planar, max_diagrams=args.max_diagrams)}
-        value = evaluate(expr, point, dps)
+        value = evaluate(expr, point, dps, normalized=True)
         if value is not None:
             entry["value"] = value.decimal
         if resummed is not None:
             entry["resummed_agrees"] = sympy.expand(expr - resummed[k]) == 0
         coefficients.append(entry)
+    result = {"model": model.name, "planar": args.planar, "coefficients": coefficients}
+    if point.normalization:
+        result["normalization"] = point.normalization
     if args.json:
-        return {"model": model.name, "planar": args.planar, "coefficients": coefficients}
+        return result
     lines = [f"<L> = sum_k c_k gamma^-k for model {model.name}{' (planar)' if args.planar else ''}:"]
     for c in coefficients:
         lines.append(f"  c_{c['order']} ({c['diagrams']} diagrams) = {c['expression']}" +
                      (f" = {c['value']}" if "value" in c else ""))
+    if point.normalization:
+        lines.append(point.normalization)
     return "\n".join(lines)
 
 
@@ -379,8 +386,9 @@ def cmd_sweep(args):
     values = parameters_of(args, model, lists=True)
     grid = {name: value for name, value in values.items() if isinstance(value, list)}
     fixed = {name: value for name, value in values.items() if not isinstance(value, list)}
-    if model.latent in grid:
-        raise UsageError(f"{model.latent} cannot be swept: run one sweep per spectrum")
+    for name in (model.latent, "alpha"):
+        if name in grid:
+            raise UsageError(f"{name} cannot be swept: run one sweep per spectrum")
     if args.workers < 1:
         raise ParameterError(f"--workers must be at least 1, got {args.workers}")
     dps = dps_of(args)

@@ -50,7 +50,7 @@ def check_finite(expr, what="the expression"):
     return expr
 
 
-def evaluate(expr, point, dps):
+def evaluate(expr, point, dps, *, normalized=False):
     """The value of ``expr`` at ``point`` to ``dps`` digits; None when a symbol or a spectrum is missing.
 
     Parameters
@@ -61,6 +61,10 @@ def evaluate(expr, point, dps):
         A complete or partial point (``bind(..., complete=False)``).
     dps : int
         Significant digits of the decimal.
+    normalized : bool
+        At M = inf, evaluate with the latent size 1 outside the spectral sums
+        (:attr:`Point.normalization`), as the planar losses are; otherwise an
+        expression in the latent size itself has no value there.
 
     Returns
     -------
@@ -85,13 +89,16 @@ def evaluate(expr, point, dps):
     '3.289868134'
     >>> evaluate(P * tr(1), bind(P=2, M=10**5, complete=False), 10).decimal
     '3.289848134'
+    >>> M = sympy.Symbol("M", positive=True, integer=True)
+    >>> evaluate(tr(1) / M, bind(M="inf", complete=False), 10, normalized=True).decimal
+    '1.644934067'
     """
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 1:
         raise ParameterError(f"dps must be a positive integer, got {dps!r}")
     check_finite(expr)
-    values = dict(point.values)
+    values = dict(point.scaled_values if normalized else point.values)
     latent = point.model.spaces[point.model.latent]
-    if point.latent_infinite:
+    if point.latent_infinite and not normalized:
         if expr.has(latent):
             raise ParameterError(f"the expression depends on {latent} itself: it has no value at {latent} = inf")
         del values[latent]

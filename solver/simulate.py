@@ -103,6 +103,8 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
     >>> 0 < run.mean < 1 and run.stderr < run.mean
     True
     """
+    if isinstance(max_memory, bool) or not isinstance(max_memory, (int, float)) or not max_memory > 0:
+        raise ParameterError(f"max_memory must be a positive number of bytes, got {max_memory!r}")
     seeds = _count(seeds, "seeds", 2)
     seed = _count(seed, "seed", 0)
     point = bind(model, spectrum=spectrum, sizes="integer", **params)

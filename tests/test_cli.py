@@ -544,3 +544,26 @@ def test_sweep_with_no_scheduler_at_the_address_is_one_line(capsys):
     status, out, err = run_cli(capsys, "sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01",
                                "--scheduler", "tcp://127.0.0.1:1")
     assert one_line_error(status, out, err, "cannot connect to a Dask scheduler at tcp://127.0.0.1:1 within 3s")
+
+
+def test_series_at_infinite_latent_size_is_normalised_as_the_loss(capsys):
+    status, out, _ = run_cli(capsys, "series", "--order", "1", "--planar", "--N", "20", "--P", "30", "--M", "inf",
+                             "--dps", "20", "--json")
+    result = json.loads(out)
+    assert status == 0 and result["normalization"].startswith("M = inf: sigma_u^2 and sigma_w^2")
+    # c_0 = sigma_w^2 zeta(2)/2 and c_1 = -N P sigma_u^2 sigma_w^2 zeta(4), with M = 1 outside the sums
+    assert [c["value"] for c in result["coefficients"]] == ["0.82246703342411321824", "-649.39394022668291491"]
+
+
+@pytest.mark.parametrize("argv, message", [(["--max-memory", "-1"], "--max-memory must be positive, got -1.0"),
+                                           (["--alpha", "1,2"], "alpha: '1,2' is not a number"),
+                                           (["--seeds", "1"], "seeds must be an integer at least 2, got 1")])
+def test_simulate_refuses_bad_limits(capsys, argv, message):
+    status, out, err = run_cli(capsys, "simulate", "--N", "3", "--P", "3", "--M", "4", "--gamma", "1", *argv)
+    assert one_line_error(status, out, err, message)
+
+
+def test_alpha_cannot_be_swept(capsys):
+    status, out, err = run_cli(capsys, "sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01",
+                               "--alpha", "2,3")
+    assert one_line_error(status, out, err, "alpha cannot be swept: run one sweep per spectrum")
