@@ -396,15 +396,17 @@ def cmd_sweep(args):
         check_output(args.out, force=args.force, formats=(".csv", ".json"))
     if args.scheduler:
         client = connect(args.scheduler)
-        executor, close = client.get_executor(), client.close
+        executor, close, abort = client.get_executor(), client.close, client.close
     else:
         executor = ProcessPoolExecutor(max_workers=args.workers)
-        close = executor.shutdown
+        close, abort = executor.shutdown, lambda: executor.shutdown(wait=False, cancel_futures=True)
     try:
         rows = sweep(model, grid=grid, dps=dps, spectrum=spectrum_of(args), executor=executor, output=args.out,
                      force=args.force, **fixed)
-    finally:
-        close()
+    except BaseException:
+        abort()  # Ctrl-C must not wait for the rest of the grid
+        raise
+    close()
     if args.json:
         result = {"model": model.name, "rows": rows}
     else:

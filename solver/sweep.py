@@ -107,16 +107,22 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
     # points go out in chunks, so that the model and spectrum cross to a worker once per chunk
     size = max(1, min(CHUNK, len(points) // (8 * (os.cpu_count() or 1))))
     chunks = [points[i:i + size] for i in range(0, len(points), size)]
+    futures, rows = [], []
     try:
-        futures = [executor.submit(_solve_points, model, fixed, chunk, dps, spectrum) for chunk in chunks]
-        rows = []
+        futures += [executor.submit(_solve_points, model, fixed, chunk, dps, spectrum) for chunk in chunks]
         for chunk, future in zip(chunks, futures):
             rows += [{**point, **result} for point, result in zip(chunk, future.result())]
             if stream is not None:
                 _bar(stream, len(rows), len(points))
-    finally:
+    except BaseException:
+        # interrupted (Ctrl-C) or failed: the points not yet started are dropped, not waited for
+        for future in futures:
+            future.cancel()
         if own:
-            executor.shutdown()
+            executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    if own:
+        executor.shutdown()
     if output is not None:
         _write(rows, output)
     return rows

@@ -88,3 +88,26 @@ def test_a_sweep_on_a_dask_cluster():
         rows = sweep(grid={"N": [20, 40]}, gamma="0.01", executor=client.get_executor(), **POINT)
     local = sweep(grid={"N": [20, 40]}, gamma="0.01", executor=ThreadPoolExecutor(1), **POINT)
     assert rows == local and failures(rows) == 0 and float(rows[0]["loss"]) > float(rows[1]["loss"])
+
+
+def test_probe_T22_an_interrupted_sweep_cancels_what_has_not_started():
+    class Interrupted:
+        def __init__(self):
+            self.cancelled = 0
+
+        def result(self):
+            raise KeyboardInterrupt
+
+        def cancel(self):
+            self.cancelled += 1
+
+    made = []
+
+    class Executor:
+        def submit(self, *args):
+            made.append(Interrupted())
+            return made[-1]
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(grid={"N": [20, 40]}, gamma="0.01", executor=Executor(), **POINT)
+    assert made and all(f.cancelled == 1 for f in made)
