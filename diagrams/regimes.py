@@ -103,7 +103,8 @@ class Regime:
     """One asymptotic regime: conditions, leading losses, exponents, first correction.
 
     ``conditions`` are pairs ``(small, large)`` meaning small << large;
-    ``correction`` is the relative size of the first correction of ``loss``;
+    ``correction`` is the relative size of the first corrections of ``loss`` (a sum of the
+    magnitudes of the subleading monomials of every balance made: a size, not a signed series);
     ``witness`` maps each free symbol to the natural log of a point inside the
     regime (scale it to go deeper); ``tied`` maps a size to the size it equals.
     """
@@ -424,7 +425,8 @@ class _Derivation:
             exponents = {v: sympy.factor(_exponent(loss.as_independent(*free, as_Add=False)[1], v))
                          for v in free}
             out.append(Regime(name if len(parts) == 1 else f"{name}, {label} dominated", conditions, loss,
-                              train_leading, exponents, sympy.Add(*corrections), dict(witness), dict(tied)))
+                              train_leading, exponents, sympy.Add(*[abs(c) for c in corrections]),
+                              dict(witness), dict(tied)))
         return out
 
     def ridge_regimes(self):

@@ -1,0 +1,257 @@
+"""Scaling laws checked by the planar solver: regimes, their numerical proof, the phase diagram.
+
+:func:`exponents` derives the regimes of a model (:func:`diagrams.regimes.derive_regimes`)
+and, with ``check``, proves each one numerically (:func:`check_regime`): points
+deeper and deeper inside the regime (its witness point scaled in log-space),
+the solver's loss there against the leading term, and the local log-slopes
+(symmetric differences in log size; the planar theory takes real sizes)
+against the exponents. :func:`latex_table` and :func:`phase_diagram` are the
+outputs for a paper.
+"""
+
+import math
+
+import mpmath
+import sympy
+
+from diagrams.asymptotics import ALPHA, LAMBDA_PLUS
+from diagrams.errors import ParameterError
+from diagrams.grammar import parse_number
+from diagrams.model import mrs
+from diagrams.regimes import derive_regimes
+
+from .solution import solve
+
+__all__ = ["exponents", "check_regime", "latex_table", "phase_diagram"]
+
+
+def _latent(model, M):
+    """oo, the model's latent symbol, or a number."""
+    if M is None or M == sympy.oo or (isinstance(M, str) and M.strip() == "inf"):
+        return sympy.oo
+    if isinstance(M, str) and M.strip() == "symbolic":
+        return model.spaces[model.latent]
+    value = parse_number(M, what="M") if isinstance(M, str) else sympy.sympify(M)
+    if value == sympy.oo:
+        return sympy.oo
+    if not value.is_positive:
+        raise ParameterError(f"the latent size M must be positive, inf or 'symbolic', got {M}")
+    return value
+
+
+def _alpha(alpha):
+    if alpha is None:
+        return ALPHA
+    value = parse_number(alpha, what="alpha") if isinstance(alpha, str) else sympy.nsimplify(alpha)
+    if not value.is_positive or value == sympy.oo:
+        raise ParameterError(f"alpha must be a positive number, got {alpha}")
+    return value
+
+
+def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log10=12, dps=30,
+                 step="1e-8", defaults=None):
+    """The solver against a regime's leading term at points deeper and deeper inside it.
+
+    The regime's witness point (natural logs of gamma and the sizes) is scaled so
+    that at depth 1 the largest size is 10**max_log10; depth t scales every log
+    by t (every condition small << large holds by a factor growing like e**t).
+
+    Parameters
+    ----------
+    regime : Regime
+    model : Model, optional
+    alpha : number
+        The spectral decay (lambda_I = I**-(1 + alpha), lambda_+ = 1).
+    depths : sequence of float
+    dps : int
+        Working digits of the solver.
+    step : str
+        The log step of the symmetric differences.
+    defaults : dict, optional
+        Values of the model's other symbols (scales); 1 by default, noise 0.
+
+    Returns
+    -------
+    list of dict
+        Per depth: ``point`` (name -> value), ``ratio`` (solver / leading term),
+        ``slopes`` (name -> measured d log L / d log name) and ``exponents``.
+    """
+    model = model or mrs()
+    alpha = _alpha(alpha)
+    free = [v for v in regime.witness if v not in regime.tied]
+    sizes = [v for v in free if v != model.regression.ridge]
+    scale = max_log10 * math.log(10) / max(abs(regime.witness[v]) for v in sizes)
+    defaults = dict(defaults or {})
+    out = []
+    with mpmath.workdps(dps + 10):
+        h = mpmath.mpf(step)
+        for t in depths:
+            logs = {v: mpmath.mpf(regime.witness[v]) * scale * t for v in free}
+
+            def loss(shift=None):
+                values = {str(v): mpmath.exp(logs[v] + (shift or {}).get(v, 0)) for v in free}
+                for tied, v in regime.tied.items():
+                    values[str(tied)] = values[str(v)]
+                solution = solve(model, dps=dps, alpha=alpha, M="inf", **values, **defaults)
+                return solution.loss, values
+
+            value, point = loss()
+            substitutions = {sympy.Symbol(k, positive=True): sympy.Float(mpmath.nstr(v, dps + 5), dps + 5)
+                             for k, v in point.items()}
+            substitutions.update({ALPHA: alpha, LAMBDA_PLUS: 1})
+            names = {s.name: s for s in regime.loss.free_symbols}
+            leading = regime.loss.xreplace({names[k.name]: v for k, v in substitutions.items()
+                                            if k.name in names}).xreplace(
+                {s: 1 for s in regime.loss.free_symbols if s.name not in {k.name for k in substitutions}})
+            ratio = value / mpmath.mpf(str(sympy.N(leading, dps + 5)))
+            slopes = {}
+            for v in free:
+                up, _ = loss({v: h})
+                down, _ = loss({v: -h})
+                slopes[str(v)] = (mpmath.log(up) - mpmath.log(down)) / (2 * h)
+            out.append({"depth": t, "point": point, "ratio": ratio, "slopes": slopes,
+                        "exponents": {str(v): regime.exponents[v].subs(ALPHA, alpha) for v in free}})
+    return out
+
+
+def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=30):
+    """Every regime of a model, as the JSON of ``largen exponents``.
+
+    Parameters
+    ----------
+    model : Model, optional
+        MRS by default.
+    alpha : str or number, optional
+        The decay; None keeps it a symbol.
+    M : "inf", "symbolic"
+        The latent size (only M = inf is checked numerically).
+    noise : None, True or number
+        The label-noise variance: none, symbolic, or a value.
+    check : bool
+        Prove each regime with the solver (needs a numeric alpha and M = inf).
+
+    Returns
+    -------
+    dict
+        ``regimes`` (name, conditions, loss, train_loss, exponents, correction[, check])
+        and ``optimal``.
+
+    Examples
+    --------
+    >>> out = exponents(alpha=1)
+    >>> [r["name"] for r in out["regimes"]][:2]
+    ['ridge', 'over-regularised']
+    >>> out["regimes"][0]["exponents"]
+    {'gamma': '1/2', 'N': '-1/2', 'P': '-1/2'}
+    """
+    model = model or mrs()
+    alpha_value = _alpha(alpha)
+    latent = _latent(model, M)
+    if latent not in (sympy.oo, model.spaces[model.latent]):
+        raise ParameterError("a numeric latent size is not derived yet: use M = inf or 'symbolic'")
+    regimes = derive_regimes(model, alpha=alpha_value, latent=latent, noise=noise)
+    if check and (alpha_value.free_symbols or latent != sympy.oo):
+        raise ParameterError("the numerical check needs a numeric alpha and M = inf")
+    out = []
+    for regime in regimes:
+        entry = regime.as_dict()
+        if check:
+            entry["check"] = [{"depth": c["depth"], "ratio": mpmath.nstr(c["ratio"], 12),
+                               "slopes": {k: mpmath.nstr(v, 8) for k, v in c["slopes"].items()},
+                               "point": {k: mpmath.nstr(v, 6) for k, v in c["point"].items()}}
+                              for c in check_regime(regime, model, alpha=alpha_value, dps=dps)]
+        out.append(entry)
+    return {"regimes": out, "optimal": None}
+
+
+def latex_table(regimes):
+    """A LaTeX table of regimes: name, conditions, leading test loss, exponents.
+
+    Examples
+    --------
+    >>> print(latex_table(derive_regimes(alpha=1)[:1]).splitlines()[0])
+    \\begin{tabular}{llll}
+    """
+    rows = [r"\begin{tabular}{llll}", r"regime & conditions & $L$ & exponents \\ \hline"]
+    for r in regimes:
+        conditions = r", ".join(rf"${sympy.latex(a)} \ll {sympy.latex(b)}$" for a, b in r.conditions)
+        exps = ", ".join(rf"${sympy.latex(k)}: {sympy.latex(v)}$" for k, v in r.exponents.items())
+        rows.append(rf"{r.name} & {conditions} & ${sympy.latex(r.loss)}$ & {exps} \\")
+    rows.append(r"\end{tabular}")
+    return "\n".join(rows)
+
+
+def phase_diagram(regimes, path, *, product=1e12, alpha=1, model=None, grid=12, dps=15):
+    """The regimes in the plane (log10(N/P), log10 gamma) at fixed N P, saved to ``path``.
+
+    Each grid point is coloured by the measured local slope d log L / d log gamma
+    (the solver, symmetric differences) and labelled by the regime whose
+    conditions hold there best.
+
+    Returns
+    -------
+    str
+        The path written (PDF or PNG by its suffix).
+    """
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    model = model or mrs()
+    ratio_axis = [-6 + 12 * i / (grid - 1) for i in range(grid)]
+    gamma_axis = [-8 + 20 * j / (grid - 1) for j in range(grid)]
+    h = mpmath.mpf("1e-6")
+    slopes = []
+    labels = []
+    with mpmath.workdps(dps + 5):
+        for lg in gamma_axis:
+            row, names = [], []
+            for lr in ratio_axis:
+                N = mpmath.mpf(10) ** ((math.log10(product) + lr) / 2)
+                P = mpmath.mpf(product) / N
+                g = mpmath.mpf(10) ** lg
+
+                def L(gamma):
+                    return solve(model, dps=dps, alpha=alpha, M="inf", N=N, P=P, gamma=gamma).loss
+
+                row.append(float((mpmath.log(L(g * mpmath.exp(h))) - mpmath.log(L(g * mpmath.exp(-h)))) / (2 * h)))
+                names.append(_best(regimes, {"N": N, "P": P, "gamma": g}, alpha))
+            slopes.append(row)
+            labels.append(names)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    mesh = ax.pcolormesh(ratio_axis, gamma_axis, slopes, shading="auto", cmap="viridis")
+    fig.colorbar(mesh, label=r"$d\log L/d\log\gamma$ (solver)")
+    for j, lg in enumerate(gamma_axis):
+        for i, lr in enumerate(ratio_axis):
+            if labels[j][i] and (i + j) % 3 == 0:
+                ax.text(lr, lg, labels[j][i], fontsize=5, ha="center", va="center", color="w")
+    ax.set_xlabel(r"$\log_{10}(N/P)$")
+    ax.set_ylabel(r"$\log_{10}\gamma$")
+    ax.set_title(rf"regimes at $NP = 10^{{{math.log10(product):g}}}$, $\alpha = {alpha}$")
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _best(regimes, values, alpha):
+    """The regime whose weakest condition holds by the largest factor at a point (or '')."""
+    best, margin = "", 0.0
+    for r in regimes:
+        worst = math.inf
+        for small, large in r.conditions:
+            try:
+                a = _value(small, values, alpha)
+                b = _value(large, values, alpha)
+            except (TypeError, ValueError):
+                worst = -math.inf
+                break
+            worst = min(worst, math.log10(b / a) if a > 0 and b > 0 else -math.inf)
+        if worst > margin:
+            best, margin = r.name.split(",")[0], worst
+    return best
+
+
+def _value(expr, values, alpha):
+    subs = {s: values.get(s.name, 1) for s in expr.free_symbols}
+    subs.update({s: alpha for s in expr.free_symbols if s.name == "alpha"})
+    return float(sympy.N(expr.xreplace({k: sympy.Float(str(v), 20) for k, v in subs.items()})))
