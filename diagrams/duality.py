@@ -308,16 +308,19 @@ class Verdict:
         For a ridge equation that is not invariant: the factor c with
         gamma(image) = c gamma at every Delta, when there is one (the same
         Delta then solves the exchanged problem at the ridge gamma * c).
+    sizes : tuple of Symbol
+        The two sizes exchanged.
     """
 
     exchange: str
     quantity: str
     invariant: bool
     remainder: sympy.Expr
-    rescaling: sympy.Expr = None
+    rescaling: sympy.Expr
+    sizes: tuple
 
     def _repr_latex_(self):
-        exchange = self.exchange.replace("<->", r"\leftrightarrow")
+        exchange = _latex_exchange(self.sizes)
         found = r"\text{invariant}" if self.invariant else rf"\text{{changes by }} {sympy.latex(self.remainder)}"
         if self.rescaling is not None:
             found += rf",\ \text{{invariant at }} \gamma \cdot {sympy.latex(self.rescaling)}"
@@ -325,10 +328,20 @@ class Verdict:
 
 
 def _exchanges(model):
-    """Each exchange of two symbolic sizes among the feature widths and the samples: (name, mapping)."""
+    """Each pair of symbolic sizes among the feature widths and the samples."""
     sizes = [model.spaces[s] for s in model.feature_spaces[1:]] + [model.spaces[model.samples]]
     sizes = [s for s in sizes if s.is_Symbol]  # a fixed width is no parameter to exchange
-    return [(f"{a} <-> {b}", {a: b, b: a}) for i, a in enumerate(sizes) for b in sizes[i + 1:]]
+    return [(a, b) for i, a in enumerate(sizes) for b in sizes[i + 1:]]
+
+
+def _exchange(sizes):
+    a, b = sizes
+    return f"{a} <-> {b}"
+
+
+def _latex_exchange(sizes):
+    a, b = sizes
+    return rf"{sympy.latex(a)} \leftrightarrow {sympy.latex(b)}"
 
 
 @cache
@@ -338,17 +351,19 @@ def _parametric_verdicts(model):
     noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
     parametric = limit.gamma.free_symbols - set(model.symbols.values())  # Delta and the n_k
     found = []
-    for name, mapping in _exchanges(model):
+    for a, b in _exchanges(model):
+        mapping, name = {a: b, b: a}, _exchange((a, b))
         remainder = invariance(limit.gamma, mapping)
         rescaling = None
         if remainder != 0:
             factor = sympy.cancel(limit.gamma.xreplace(mapping) / limit.gamma)
             if not factor.free_symbols & parametric:
                 rescaling = factor
-        found.append(Verdict(name, "ridge equation", remainder == 0, remainder, rescaling))
-        for quantity, loss in (("test loss", limit.loss.xreplace(noiseless)), ("test loss with label noise", limit.loss)):
+        found.append(Verdict(name, "ridge equation", remainder == 0, remainder, rescaling, (a, b)))
+        losses = (("test loss", limit.loss.xreplace(noiseless)), ("test loss with label noise", limit.loss))
+        for quantity, loss in losses:
             remainder = invariance(loss, mapping)
-            found.append(Verdict(name, quantity, remainder == 0, remainder))
+            found.append(Verdict(name, quantity, remainder == 0, remainder, None, (a, b)))
     return tuple(found)
 
 
@@ -387,12 +402,12 @@ def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     exchanges = _exchanges(model)
     if len(model.regression.features) != 1 or not exchanges:
         return found
-    ((name, mapping),) = exchanges
+    ((a, b),) = exchanges
     noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
     series = []
     for k, c in enumerate(theory_coefficients(model, order, max_diagrams=max_diagrams)):
-        remainder = invariance(c.xreplace(noiseless), mapping)
-        series.append(Verdict(name, f"series gamma^-{k}", remainder == 0, remainder))
+        remainder = invariance(c.xreplace(noiseless), {a: b, b: a})
+        series.append(Verdict(_exchange((a, b)), f"series gamma^-{k}", remainder == 0, remainder, None, (a, b)))
     return found + tuple(series)
 
 
@@ -404,10 +419,10 @@ class Symmetry:
     ----------
     samples : Symbol
         The number of samples, over which the training loss is summed (the convention).
-    exchanges : tuple of str
-        The exchanges under which the loss is invariant at fixed gamma.
-    rescaled : tuple of (str, Expr)
-        The exchanges under which it is invariant at the ridge gamma * factor.
+    exchanges : tuple of (Symbol, Symbol)
+        The pairs of sizes whose exchange leaves the loss invariant at fixed gamma.
+    rescaled : tuple of ((Symbol, Symbol), Expr)
+        The pairs whose exchange leaves it invariant at the ridge gamma * factor.
     """
 
     samples: sympy.Expr
@@ -415,17 +430,27 @@ class Symmetry:
     rescaled: tuple
 
     def __str__(self):
-        convention = f"training loss summed over the {self.samples} samples (no 1/{self.samples})"
-        if self.exchanges:
-            found = f"the noiseless planar test loss is invariant under {', '.join(self.exchanges)} at fixed gamma"
-        else:
-            found = "no exchange of sizes leaves the noiseless planar test loss invariant at fixed gamma"
-        for exchange, factor in self.rescaled:
-            found += f"; under {exchange} it is invariant at gamma * {sympy.sstr(factor)}"
-        return f"{convention}: {found}"
+        return self._statement(_exchange, sympy.sstr, str)
 
     def _repr_latex_(self):
-        return r"$\text{" + str(self).replace("<->", r"$\leftrightarrow$").replace("*", r"$\cdot$") + "}$"
+        def text(words):
+            return rf"\text{{{words}}}"
+        return "$" + self._statement(_latex_exchange, sympy.latex, text, r"\gamma \cdot ") + "$"
+
+    def _statement(self, exchange, expression, text, rescaled_ridge="gamma * "):
+        sentence = [text("training loss summed over the "), expression(self.samples),
+                    text(" samples (no 1/"), expression(self.samples), text("): ")]
+        if self.exchanges:
+            sentence.append(text("the noiseless planar test loss is invariant under "))
+            for i, sizes in enumerate(self.exchanges):
+                sentence += [text(", ")] * bool(i) + [exchange(sizes)]
+            sentence.append(text(" at fixed gamma"))
+        else:
+            sentence.append(text("no exchange of sizes leaves the noiseless planar test loss invariant at fixed gamma"))
+        for sizes, factor in self.rescaled:
+            sentence += [text("; under "), exchange(sizes), text(" it is invariant at "),
+                         rescaled_ridge + expression(factor)]
+        return "".join(sentence)
 
 
 def symmetry(model=None):
@@ -451,12 +476,12 @@ def symmetry(model=None):
     training loss summed over the P samples (no 1/P): the noiseless planar test loss is invariant under N <-> P at fixed gamma
     """
     model = model or mrs()
-    found = {(v.exchange, v.quantity): v for v in _parametric_verdicts(model)}
+    found = {(v.sizes, v.quantity): v for v in _parametric_verdicts(model)}
     exchanges, rescaled = [], []
-    for name, _ in _exchanges(model):
-        ridge, loss = found[name, "ridge equation"], found[name, "test loss"]
+    for sizes in _exchanges(model):
+        ridge, loss = found[sizes, "ridge equation"], found[sizes, "test loss"]
         if loss.invariant and ridge.invariant:
-            exchanges.append(name)
+            exchanges.append(sizes)
         elif loss.invariant and ridge.rescaling is not None:
-            rescaled.append((name, ridge.rescaling))
+            rescaled.append((sizes, ridge.rescaling))
     return Symmetry(model.spaces[model.samples], tuple(exchanges), tuple(rescaled))

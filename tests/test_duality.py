@@ -118,7 +118,7 @@ def test_verdicts_are_typed_and_print_in_latex():
     found = verdicts(mrs(), 1)
     assert [v.quantity for v in found] == [
         "ridge equation", "test loss", "test loss with label noise", "series gamma^-0", "series gamma^-1"]
-    assert all(v.exchange == "N <-> P" and v.invariant == (v.remainder == 0) for v in found)
+    assert all(v.exchange == "N <-> P" and v.sizes == (N, P) and v.invariant == (v.remainder == 0) for v in found)
     assert all(v.rescaling is None for v in found)
     with pytest.raises(AttributeError):
         found[0].invariant = False  # frozen
@@ -130,9 +130,13 @@ def test_symmetry_statement_is_derived_from_the_model():
     assert str(symmetry(mrs())) == ("training loss summed over the P samples (no 1/P): the noiseless planar test loss "
                                     "is invariant under N <-> P at fixed gamma")
     deep = symmetry(deep_linear(2))
-    assert deep.exchanges == () and deep.rescaled == (("N1 <-> N2", N1 / N2),)
+    assert deep.exchanges == () and deep.rescaled == (((N1, N2), N1 / N2),)
     assert str(deep) == ("training loss summed over the P samples (no 1/P): no exchange of sizes leaves the noiseless "
                          "planar test loss invariant at fixed gamma; under N1 <-> N2 it is invariant at gamma * N1/N2")
+    assert deep._repr_latex_() == (
+        r"$\text{training loss summed over the }P\text{ samples (no 1/}P\text{): }\text{no exchange of sizes leaves "
+        r"the noiseless planar test loss invariant at fixed gamma}\text{; under }N_{1} \leftrightarrow N_{2}"
+        r"\text{ it is invariant at }\gamma \cdot \frac{N_{1}}{N_{2}}$")
 
 
 def test_probe_H1_duality_at_order_50_is_refused_quickly():
