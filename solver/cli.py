@@ -34,7 +34,7 @@ from diagrams.dyson import planar_theory
 from diagrams.tikz import caption, tikz_document
 from diagrams.wick import MAX_DIAGRAMS, contractions, isomorphism_classes
 
-from .evaluate import check_finite, evaluate
+from .evaluate import check_finite, evaluate, short
 from .point import bind, noise_parameters
 from .simulate import GIB, MAX_MEMORY, simulate
 from .solution import solve
@@ -527,12 +527,7 @@ def compact(message):
     >>> compact("gamma must be non-negative, got -1/" + "1" + "0" * 300)
     'gamma must be non-negative, got -1.0e-300'
     """
-    def short(match):
-        value = sympy.Rational(match.group(0))
-        return mpmath.nstr(mpmath.mpf(value.p) / value.q, 6) if value.q != 1 else f"{float(value):.6g}"
-
-    with mpmath.workdps(20):
-        return re.sub(r"-?\d{16,}(?:/\d+)?|-?\d+/\d{16,}", short, message)
+    return re.sub(r"-?\d{16,}(?:/\d+)?|-?\d+/\d{16,}", lambda match: short(sympy.Rational(match.group(0))), message)
 
 
 def main(argv=None):

@@ -19,7 +19,7 @@ import sympy
 from diagrams.errors import ExpressionError, ParameterError, SolverError
 from diagrams.spectral import CovarianceTrace
 
-__all__ = ["Value", "evaluate", "decimal", "check_finite"]
+__all__ = ["Value", "evaluate", "decimal", "check_finite", "short"]
 
 GUARDS = (10, 40, 160)  # guard digits tried in turn: cancellation costs digits
 
@@ -123,6 +123,24 @@ def decimal(x, dps):
     """
     text = mpmath.nstr(x, dps, strip_zeros=False).replace(".e", "e")
     return text[:-1] if text.endswith(".") else text
+
+
+def short(value):
+    """A number for a message: as it is when short, else 6 significant digits (1e-300, not 300 zeros).
+
+    Examples
+    --------
+    >>> short(sympy.Rational(1, 10)), short(sympy.Rational(-1, 10**300)), short(sympy.Integer(10)**400)
+    ('1/10', '-1.0e-300', '1.0e+400')
+    """
+    text = str(value)
+    if len(text) <= 20:
+        return text
+    try:
+        with mpmath.workdps(20):
+            return mpmath.nstr(mpmath.mpf(sympy.N(sympy.sympify(value), 20)), 6)
+    except (TypeError, ValueError, sympy.SympifyError):
+        return text[:17] + "..."
 
 
 def _rational(value, dps):

@@ -23,9 +23,10 @@ from diagrams.errors import ModelError, ParameterError, SpectrumError
 from diagrams.model import Model, mrs
 from diagrams.symbols import is_size_name, number
 
+from .evaluate import short
 from .spectrum import Spectrum
 
-__all__ = ["Point", "bind", "noise_parameters"]
+__all__ = ["Point", "bind", "normalization", "noise_parameters"]
 
 SIZES = ("real", "integer")
 
@@ -156,7 +157,7 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
     if spectrum is None and size is not None:
         if size != sympy.oo and not (size.is_integer and size > 0):
             raise ParameterError(f"size {latent} must be a positive integer or inf for a power-law spectrum, "
-                                 f"got {_short(size)}")
+                                 f"got {short(size)}")
         spectrum = Spectrum.power_law(alpha, math.inf if size == sympy.oo else size)
     elif spectrum is None and complete:
         raise ParameterError(f"no value for {latent}: give {latent} or a spectrum")
@@ -166,7 +167,7 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
         infinite = spectrum.size == math.inf
         if size is not None and ((size == sympy.oo) != infinite or (not infinite and size != spectrum.size)):
             have = "infinitely many" if infinite else spectrum.size
-            raise ParameterError(f"{latent} = {_short(size)} but the spectrum has {have} eigenvalues")
+            raise ParameterError(f"{latent} = {short(size)} but the spectrum has {have} eigenvalues")
         if infinite and sizes == "integer":
             raise SpectrumError(f"the Monte Carlo needs a finite spectrum: {latent} = inf")
         size = sympy.oo if infinite else sympy.Integer(spectrum.size)
@@ -228,7 +229,7 @@ def noise_parameters(model, variance):
     """
     variance = number(_plain(variance), what="noise variance", error=ParameterError)
     if variance < 0:
-        raise ParameterError(f"noise variance must be non-negative, got {_short(variance)}")
+        raise ParameterError(f"noise variance must be non-negative, got {short(variance)}")
     if variance == sympy.oo:
         raise ParameterError("noise variance must be finite, got inf")
     expr = sympy.sympify(model.regression.noise_variance)
@@ -236,7 +237,7 @@ def noise_parameters(model, variance):
     if not free:
         if expr == variance:
             return {}
-        raise ParameterError(f"model {model.name} fixes the noise variance to {expr}: it cannot be {_short(variance)}")
+        raise ParameterError(f"model {model.name} fixes the noise variance to {expr}: it cannot be {short(variance)}")
     if len(free) > 1:
         names = ", ".join(s.name for s in free)
         raise ParameterError(f"the noise variance {expr} of model {model.name} has several symbols ({names}): "
@@ -245,7 +246,7 @@ def noise_parameters(model, variance):
     unknown = sympy.Dummy("x", nonnegative=True)
     roots = sympy.solve(sympy.Eq(expr.xreplace({symbol: unknown}), variance), unknown)
     if not roots:
-        raise ParameterError(f"no non-negative {symbol.name} gives the noise variance {expr} = {_short(variance)}")
+        raise ParameterError(f"no non-negative {symbol.name} gives the noise variance {expr} = {short(variance)}")
     return {symbol.name: min(roots)}
 
 
@@ -265,9 +266,3 @@ def _plain(value):
 
 def _caret(expr):
     return sympy.sstr(expr).replace("**", "^")
-
-
-def _short(value):
-    """A number for a message: exact when short, else 6 significant digits."""
-    text = str(value)
-    return text if len(text) <= 20 else sympy.N(value, 6).__str__()

@@ -35,6 +35,7 @@ import numpy as np
 
 from diagrams.errors import CostError, LargenWarning, ParameterError
 
+from .evaluate import short
 from .point import bind
 
 __all__ = ["Simulation", "simulate", "memory_estimate"]
@@ -241,10 +242,5 @@ def _float(value, name):
     except (TypeError, OverflowError):
         number = math.inf
     if not math.isfinite(number):
-        raise ParameterError(f"{name} = {_short(value)} is beyond float64's range: the Monte Carlo cannot hold it")
+        raise ParameterError(f"{name} = {short(value)} is beyond float64's range: the Monte Carlo cannot hold it")
     return number
-
-
-def _short(value):
-    text = str(value)
-    return text if len(text) <= 20 else f"{float(value):.6g}" if math.isfinite(float(value)) else "a huge number"
