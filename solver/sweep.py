@@ -18,9 +18,10 @@ import itertools
 import json
 import os
 import sys
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 
-from diagrams.errors import LargenError, ParameterError
+from diagrams.errors import LargenError, LargenWarning, ParameterError
 from diagrams.model import Model, mrs
 
 from .equations import derive
@@ -67,8 +68,8 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
         One row per point in the order of the grid: the parameters, then
         ``loss``, ``train_loss`` and ``Delta`` as decimal strings with ``dps``
         digits (empty where uncertified, with the reason in ``uncertified``),
-        or ``error`` for a point that cannot be solved; :func:`failures`
-        counts those.
+        or ``error`` for a point that cannot be solved (:func:`failures`
+        counts those); a LargenWarning raised at a point is its ``warning``.
 
     Examples
     --------
@@ -100,6 +101,8 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
             raise ParameterError(f"no value for {model.latent}: give {model.latent} or a spectrum")
         fixed = {k: v for k, v in fixed.items() if k != "alpha"}
     stream = sys.stderr if progress is True else progress or None
+    if stream is not None and not callable(getattr(stream, "write", None)):
+        raise ParameterError(f"progress must be True, False or a stream, got {progress!r}")
     points = [dict(zip(names, values)) for values in itertools.product(*columns)]
     own = executor is None
     derive(model)  # derived here once: workers forked from this process inherit it
@@ -194,16 +197,22 @@ def _solve_points(model, fixed, points, dps, spectrum):
 
 
 def _solve_point(model, params, dps, spectrum):
-    # a point the solver cannot answer is that row's error, and the grid goes on
-    try:
-        found = solve(model, dps=dps, spectrum=spectrum, **params).as_dict()
-    except LargenError as exc:
-        return {"error": str(exc)}
-    except (ArithmeticError, ValueError, TypeError) as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"}
+    # a point the solver cannot answer is that row's error, and the grid goes on; a warning,
+    # raised in a worker whose stderr is not the user's, is the row's too
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LargenWarning)
+        try:
+            found = solve(model, dps=dps, spectrum=spectrum, **params).as_dict()
+        except LargenError as exc:
+            return {"error": str(exc)}
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            return {"error": f"{type(exc).__name__}: {exc}"}
     row = {name: found[name] or "" for name in COLUMNS}
     if found.get("uncertified"):
         row["uncertified"] = "; ".join(f"{name}: {why}" for name, why in found["uncertified"].items())
+    said = dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, LargenWarning))
+    if said:
+        row["warning"] = "; ".join(said)
     return row
 
 

@@ -73,6 +73,7 @@ def test_probe_S15_a_string_of_values_is_refused_not_iterated():
         (dict(grid={"N": [20]}, executor=object()), "executor must have a submit method"),
         (dict(grid={"N": [20]}, model="mrs"), "expected a diagrams.Model, got str"),
         (dict(grid={"N": [20]}, output=3), "the output path must be a string or a path, got int"),
+        (dict(grid={"N": [20]}, progress=3), "progress must be True, False or a stream, got 3"),
     ],
 )
 def test_probe_T23_sweep_with_wrong_types(kwargs, message):
@@ -111,3 +112,8 @@ def test_probe_T22_an_interrupted_sweep_cancels_what_has_not_started():
     with pytest.raises(KeyboardInterrupt):
         sweep(grid={"N": [20, 40]}, gamma="0.01", executor=Executor(), **POINT)
     assert made and all(f.cancelled == 1 for f in made)
+
+
+def test_a_warning_at_a_point_is_in_its_row():
+    rows = sweep(grid={"N": [5, 40]}, gamma="0.01", P=6, M=7, dps=10, executor=ThreadPoolExecutor(1), progress=False)
+    assert "every size is below 10" in rows[0]["warning"] and "warning" not in rows[1]
