@@ -34,6 +34,7 @@ __all__ = ["Outputs", "outputs", "certify", "condition"]
 OUTPUTS = ("loss", "train_loss", "Delta")
 SECOND_SPLIT = 1.5  # the second evaluation's factor on the length of the power laws' heads
 ATTEMPTS = 4  # evaluations with guard digits raised by what the last one showed
+MAX_GUARD = 2000  # guard digits paid for a measured cancellation, at most
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ def certify(system, gamma, samples, dps):
     # near the interpolation threshold N - sum_I lambda_I/(lambda_I + p) ~ sqrt(gamma): the digits
     # lost there grow like -log10(gamma)/2
     threshold = max(0, int(-mpmath.floor(magnitude / 2)))
-    # a quantity vanishing like gamma**2 against terms like gamma cancels about 2 threshold digits
+    # a quantity vanishing like gamma**2 against terms like gamma cancels about 2 threshold digits; a
+    # cancellation measured beyond that (sizes far apart, say) is paid for too, up to MAX_GUARD
     max_guard = 2 * dps + 4 * threshold + 100
     extra, start, found, reasons = 0, None, {}, {}
     for attempt in range(ATTEMPTS):
@@ -141,7 +143,9 @@ def certify(system, gamma, samples, dps):
                 first = _evaluate(system, gamma, samples, dps + 5 + extra)
         if first is None:
             raise SolverError(f"the ladder equations are singular at the ridge {_short(gamma)}")
-        lost = min(max(first.cancelled.values()), max_guard)
+        lost = max(first.cancelled.values())
+        max_guard = max(max_guard, min(lost + 2 * dps + 20, MAX_GUARD))
+        lost = min(lost, max_guard)
         if lost > extra + 2 and guard < max_guard and attempt < ATTEMPTS - 1:
             extra, start = lost + 5, first.root  # pay for the cancellation first
             continue
