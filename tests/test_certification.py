@@ -237,3 +237,11 @@ def test_probe_T20_integer_sizes_fixed_in_a_model_file(tmp_path):
         fixed = solve(load_model(path), gamma="0.01", dps=20)
         free = solve(N=5, P=9, M=7, gamma="0.01", dps=20)
     assert fixed.as_dict()["loss"] == free.as_dict()["loss"] == "0.017979496190639293425"
+
+
+def test_huge_sizes_far_from_the_latent_size():
+    # N = P = 1e300 against M = 50: the training loss is 1e-1198 against terms far larger; the
+    # measured cancellation is paid for with guard digits beyond the ridge's own
+    solution = solve(N=10**300, P=10**300, M=50, gamma="0.01", dps=20)
+    assert not solution.uncertified
+    assert solution.as_dict()["train_loss"] == solution.as_dict()["loss"] == "1.0731250000000000000e-1198"
