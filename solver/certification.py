@@ -125,6 +125,17 @@ def certify(system, gamma, samples, dps):
     ------
     SolverError
         No root on the physical branch.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from solver.equations import equations
+    >>> from solver.point import bind
+    >>> point = bind(N=50, P=80, M=100, gamma="0.001")
+    >>> system = equations(point.model, point.scaled_values, point.spectrum)
+    >>> values, reasons, root, working = certify(system, sympy.Rational(1, 1000), sympy.Integer(80), 20)
+    >>> mpmath.nstr(values["loss"], 20), reasons
+    ('0.00028802870608079499321', {})
     """
     with mpmath.workdps(20):
         magnitude = mpmath.log10(mp_value(gamma))

@@ -133,6 +133,17 @@ def root(system, gamma, tolerance):
     ------
     SolverError
         No root on the physical branch.
+
+    Examples
+    --------
+    >>> from solver.equations import equations
+    >>> from solver.point import bind
+    >>> point = bind(N=50, P=80, M=100, gamma="0.001")
+    >>> system = equations(point.model, point.scaled_values, point.spectrum)
+    >>> with mpmath.workdps(30):
+    ...     s = root(system, mpmath.mpf("0.001"), mpmath.mpf(10) ** -30)
+    >>> [mpmath.nstr(x, 6) for x in s]
+    ['-0.0106821', '-42.8004', '-34.28', '-1.33372']
     """
     for begin in (float_start, _exact_start):
         s, reached = begin(system, gamma)
