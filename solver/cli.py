@@ -177,7 +177,7 @@ def cmd_simulate(args):
     if args.json:
         return run.as_dict()
     shown = ", ".join(f"{k}={v}" for k, v in run.parameters.items())
-    return (f"model {model.name} ({shown})\n"
+    return (f"model {model.name} ({shown}; {run.spectrum})\n"
             f"test loss      {run.mean:.6g} ± {run.stderr:.2g}  ({len(run.losses)} seeds)\n"
             f"training loss  {run.train_mean:.6g} ± {run.train_stderr:.2g}")
 

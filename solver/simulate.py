@@ -48,7 +48,7 @@ EXPLICIT_BUDGET = 10**9  # M^2 P multiply-adds: the sum of squares of A F - 1 is
 
 @dataclass(frozen=True)
 class Simulation:
-    """Mean losses over seeds with their standard errors."""
+    """Mean losses over seeds with their standard errors, and where they were drawn."""
 
     mean: float
     stderr: float
@@ -57,6 +57,7 @@ class Simulation:
     losses: tuple
     train_losses: tuple
     parameters: dict
+    spectrum: str = ""
 
     def as_dict(self):
         return {
@@ -66,6 +67,7 @@ class Simulation:
             "train_stderr": self.train_stderr,
             "seeds": len(self.losses),
             "parameters": self.parameters,
+            "spectrum": self.spectrum,
         }
 
 
@@ -165,6 +167,7 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
         losses=tuple(test.tolist()),
         train_losses=tuple(train.tolist()),
         parameters=point.parameters(),
+        spectrum=str(point.spectrum),
     )
 
 

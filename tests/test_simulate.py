@@ -62,6 +62,7 @@ def test_spectrum_file(tmp_path):
     a = simulate(spectrum=spectrum, N=10, P=15, gamma=0.1, seeds=2)
     b = simulate(N=10, P=15, M=40, gamma=0.1, seeds=2)
     assert a.mean == pytest.approx(b.mean, rel=1e-12)
+    assert a.spectrum == str(spectrum) and b.as_dict()["spectrum"] == str(Spectrum.power_law(1, 40))
 
 
 @pytest.mark.parametrize(
