@@ -37,7 +37,7 @@ from .observable import Letter, Word, namespace, parse_observable
 from .planar import planar_contractions, planar_count
 from .ribbon import RibbonGraph
 from .ridgeless import ridgeless
-from .series import loss_observable, theory_coefficients
+from .series import check_order, loss_observable, theory_coefficients
 from .spectral import covariance_trace
 from .symbols import parse
 from .wick import MAX_DIAGRAMS, check_cost, contraction_count, contractions, isomorphism_classes
@@ -199,7 +199,7 @@ def dual_pairs_cost(model, order, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     >>> dual_pairs_cost(mrs(), 3)
     352
     """
-    for k in range(order + 1):
+    for k in range(check_order(order) + 1):
         cost = 0
         for _, words in parse_observable(_noiseless(model, k), model):
             count = planar_count(words[0], model) if planar and len(words) == 1 else contraction_count(words, model)
@@ -398,6 +398,7 @@ def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
      ('N <-> P', 'test loss with label noise', False), ('N <-> P', 'series gamma^-0', True)]
     """
     model = model or mrs()
+    check_order(order)
     found = _parametric_verdicts(model)
     exchanges = _exchanges(model)
     if len(model.regression.features) != 1 or not exchanges:

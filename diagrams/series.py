@@ -18,6 +18,7 @@ Examples
 sigma_w**2*tr_Lambda(1)/(2*M)
 """
 
+import operator
 from dataclasses import replace
 
 import sympy
@@ -26,7 +27,7 @@ from sympy.matrices.expressions import MatMul, Trace
 from sympy.polys.rings import ring
 
 from .dyson import planar_theory
-from .errors import LargenError
+from .errors import LargenError, ParameterError
 from .expectation import diagram_cost, expectation
 from .model import Model, mrs
 from .observable import namespace, parse_observable
@@ -36,7 +37,7 @@ from .wick import MAX_DIAGRAMS, check_cost, contraction_count
 
 __all__ = [
     "Algebra", "Series", "evaluate", "abstract_variances", "theory_cost", "theory_coefficients", "loss_observable",
-    "loss_observables", "series_cost", "diagram_coefficients", "diagram_count",
+    "loss_observables", "series_cost", "diagram_coefficients", "diagram_count", "check_order",
 ]
 
 GUARD = 2  # extra orders carried through divisions
@@ -185,6 +186,27 @@ def abstract_variances(model):
     return Model(model.name, model.spaces, matrices, covariances, regression), back
 
 
+def check_order(order):
+    """The order of a coefficient of the large-ridge series as an int; ParameterError unless a non-negative integer.
+
+    Examples
+    --------
+    >>> check_order(sympy.Integer(3))
+    3
+    >>> check_order(2.5)
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ParameterError: the order of the series must be a non-negative integer, got 2.5
+    """
+    try:
+        value = operator.index(order)
+    except TypeError:
+        value = -1
+    if isinstance(order, bool) or value < 0:
+        raise ParameterError(f"the order of the series must be a non-negative integer, got {order!r}")
+    return value
+
+
 def theory_cost(theory, order):
     """The estimated cost of :func:`theory_coefficients`, in diagrams' worth of time.
 
@@ -198,7 +220,7 @@ def theory_cost(theory, order):
     >>> theory_cost(planar_theory(mrs()), 6), theory_cost(planar_theory(mrs()), 10)
     (8589, 220150)
     """
-    return len(theory.unknowns) ** 5 * (order + GUARD) ** 8 // 2_000_000
+    return len(theory.unknowns) ** 5 * (check_order(order) + GUARD) ** 8 // 2_000_000
 
 
 def theory_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
@@ -281,7 +303,7 @@ def loss_observable(model, order):
     def gram(j):
         return (Phi + PhiT) * j
 
-    k = order
+    k = check_order(order)
     teacher = trace(Lam) if k == 0 else -2 * (-1) ** (k - 1) * trace(X, PhiT, gram(k - 1), F, Lam)
     noise = sympy.Integer(0)
     for j in range(k - 1):
@@ -292,7 +314,7 @@ def loss_observable(model, order):
 
 def loss_observables(model, order):
     """The test loss's coefficients of gamma**-k, k = 0..order, as polynomials in traces (:func:`loss_observable`)."""
-    return [loss_observable(model, k) for k in range(order + 1)]
+    return [loss_observable(model, k) for k in range(check_order(order) + 1)]
 
 
 def _sum_cost(observable, model, planar):
@@ -318,7 +340,7 @@ def series_cost(model, order, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     """
     kind = "planar diagrams" if planar else "diagrams"
     total = 0
-    for k in range(order + 1):
+    for k in range(check_order(order) + 1):
         total += _sum_cost(loss_observable(model, k), model, planar)
         check_cost(total, max_diagrams, f"the {kind} of the test loss to gamma^-{order}"
                                         + (f" (already to gamma^-{k})" if k < order else ""))

@@ -12,7 +12,7 @@ import sympy
 from diagrams import ModelError, deep_linear, mrs
 from diagrams.duality import (carry, dual_pairs, dual_pairs_cost, frame, noise_breaks_duality, parameter_map,
                               swap_sizes, symmetry, to_frame, verdicts)
-from diagrams.errors import CostError
+from diagrams.errors import CostError, ParameterError
 from diagrams.expectation import expectation
 from diagrams.observable import parse_observable
 from diagrams.planar import planar_count
@@ -179,3 +179,11 @@ def test_probe_H7_deep2_verdicts_take_a_bounded_time(hash_seed, sympy_seed):
                           text=True, timeout=60, check=True)
     seconds, count = done.stdout.split()
     assert int(count) == 9 and float(seconds) < 8
+
+
+def test_probe_H1_orders_that_are_no_non_negative_integers_are_refused():
+    for compute in (dual_pairs, noise_breaks_duality, verdicts):
+        with pytest.raises(ParameterError, match="non-negative integer, got -1"):
+            compute(mrs(), -1)
+    with pytest.raises(ParameterError, match="non-negative integer, got 1.5"):
+        verdicts(deep_linear(2), 1.5)

@@ -10,7 +10,7 @@ from diagrams import deep_linear, load_model, mrs
 from diagrams.dyson import planar_theory
 from diagrams.ridgeless import ridgeless
 from diagrams.spectral import effective_dimension
-from diagrams.errors import CostError
+from diagrams.errors import CostError, ParameterError
 from diagrams.series import diagram_coefficients, series_cost, theory_coefficients
 
 M, N, P, N1, N2 = (sympy.Symbol(s, positive=True, integer=True) for s in ("M", "N", "P", "N1", "N2"))
@@ -115,3 +115,10 @@ def test_probe_H6_series_orders_are_bounded_before_any_work():
                                                                                                  max_diagrams=None)
     with pytest.raises(CostError, match="beyond the limit of 1000"):
         theory_coefficients(mrs(), 6, max_diagrams=1000)
+
+
+@pytest.mark.parametrize("order", [-1, 2.5, "3", True])
+def test_probe_H6_orders_that_are_no_non_negative_integers_are_refused(order):
+    for compute in (theory_coefficients, diagram_coefficients, series_cost):
+        with pytest.raises(ParameterError, match="the order of the series must be a non-negative integer, got"):
+            compute(mrs(), order)
