@@ -411,11 +411,17 @@ def _integral(law, p, a, b, start):
     Below p an antiderivative is p**-b L**c/c 2F1(b, c; c+1; -L/p), vanishing at L = 0
     when c > 0; above p, minus L**(c-b)/(b-c) 2F1(b, b-c; b-c+1; -p/L). Split at p, every
     hypergeometric argument lies in [-1, 0], and each difference is dominated by one end.
+    Where a form has a pole (c an integer: 1/s is one) the integral is an incomplete beta
+    function with integer parameters, a finite sum (:func:`_beta_integral`).
     """
     s = law.s
     c = a - 1 / s
     ends = (0 if law.size == math.inf else law.eigenvalue(law.size), law.eigenvalue(start))
     low, high = min(ends), max(ends)
+    scale = law.mp(law.lam_plus) ** (1 / s) / abs(s)
+    inverse = 1 / (1 + law.alpha)
+    if b == 0:  # h = lam**(c-1)
+        return scale * (mpmath.log(high / low) if c == 0 else (high**c - (low**c if low else 0)) / c)
 
     def below(L):
         if not L:
@@ -427,18 +433,39 @@ def _integral(law, p, a, b, start):
         z = _hyp2f1_at_minus_one(b, b - c, mpmath.mp.prec) if L == p else mpmath.hyp2f1(b, b - c, b - c + 1, -p / L)
         return -(L ** (c - b)) / (b - c) * z
 
-    def piecewise(antiderivative, degenerate, x, y):  # integral of h from x to y
-        if degenerate:  # the hypergeometric form has a pole there: integrate directly, with guard bits
-            with mpmath.workprec(mpmath.mp.prec + 30):
-                return +mpmath.quad(lambda lam: lam ** (c - 1) * (lam + p) ** -b, [x, y])
-        return antiderivative(y) - antiderivative(x)
-
     value = 0
     if low < p:
-        value += piecewise(below, mpmath.isint(c) and c <= 0, low, min(p, high))
+        x, y = low, min(p, high)
+        if inverse.is_integer and a - inverse <= 0:
+            # in u = L/(L + p) <= 1/2: p**(c-b) u**(c-1) (1 - u)**(b-c-1) du
+            k = int(a - inverse)
+            value += p ** (k - b) * _beta_integral(x / (x + p), y / (y + p), k - 1, b - k - 1)
+        else:
+            value += below(y) - below(x)
     if high > p:
-        value += piecewise(above, mpmath.isint(c - b) and c >= b, max(p, low), high)
-    return law.mp(law.lam_plus) ** (1 / s) / abs(s) * value
+        x, y = max(p, low), high
+        if inverse.is_integer and a - inverse >= b:
+            # in v = p/(L + p) <= 1/2: p**(c-b) v**(b-c-1) (1 - v)**(c-1) dv, v falling as L grows
+            k = int(a - inverse)
+            value += p ** (k - b) * _beta_integral(p / (y + p), p / (x + p), b - k - 1, k - 1)
+        else:
+            value += above(y) - above(x)
+    return scale * value
+
+
+def _beta_integral(x0, x1, e, m):
+    """integral_{x0}^{x1} x**e (1 - x)**m dx for integers e and m >= 0, 0 < x0 <= x1 <= 1/2.
+
+    The binomial sum of the powers' integrals; on [0, 1/2] its terms cancel at most
+    by 3**m, which the guard bits cover.
+    """
+    with mpmath.workprec(mpmath.mp.prec + 20 + 2 * m):
+        total = 0
+        for j in range(m + 1):
+            k = e + j + 1
+            power = mpmath.log(x1 / x0) if k == 0 else (x1**k - x0**k) / k
+            total += (-1) ** j * mpmath.binomial(m, j) * power
+    return +total
 
 
 @lru_cache(maxsize=256)
@@ -463,23 +490,61 @@ def to_float(x):
         return math.copysign(math.inf, x)
 
 
-def approximate_direct_moments(values, p, orders):
-    """The moments of a float64 array of values, or None where float64 overflows.
+def approximate_direct_moments(values, p, orders, log_scale=0.0):
+    """The moments of eigenvalues exp(log_scale) v_i, v_i a float64 array, or None beyond float64.
+
+    The scale comes out exactly, T_ab(p) = c**(a-b) T_ab(p/c) for c = exp(log_scale),
+    so that values near 1 keep their powers inside float64 whatever c is.
 
     Examples
     --------
     >>> approximate_direct_moments(np.array([0.0, 1.0]), 1.0, [(0, 1), (1, 1)])
     {(0, 1): 1.5, (1, 1): 0.5}
-    >>> approximate_direct_moments(np.array([1e300]), 1.0, [(2, 1)]) is None
+    >>> T = approximate_direct_moments(np.array([1.0]), 1e300, [(2, 1)], log_scale=math.log(1e300))
+    >>> round(T[2, 1] / 5e299, 12)
+    1.0
+    >>> approximate_direct_moments(np.array([1.0]), 1.0, [(3, 0)], log_scale=math.log(1e300)) is None
     True
     """
-    return _dot(values, np.ones(len(values)), p, orders)
+    scaled = _exp(math.log(p) - log_scale) if p > 0 else None
+    if scaled is None:
+        return None
+    return _rescale(_dot(values, np.ones(len(values)), scaled, orders), log_scale)
+
+
+def _exp(x):
+    """exp(x) when it is a normal float64, else None."""
+    return math.exp(x) if -700 < x < 700 else None
+
+
+def _rescale(found, log_scale):
+    """c**(a-b) T_ab, c = exp(log_scale); None when a moment leaves float64's normal range."""
+    if found is None:
+        return None
+    out = {}
+    for (a, b), value in found.items():
+        if value == 0 or log_scale == 0:
+            out[a, b] = value
+            continue
+        out[a, b] = _exp(math.log(value) + (a - b) * log_scale)
+        if out[a, b] is None:
+            return None
+    return out
 
 
 def _dot(values, weights, p, orders):
+    """sum_i w_i v_i**a (v_i + p)**-b, or None: the factors are taken in turns, lambda then r, so
+    that a large weight meets a small eigenvalue before anything can underflow."""
+    found = {}
     with np.errstate(all="ignore"):
         r = 1.0 / (values + p)
-        found = {(a, b): float(np.dot(weights, values**a * r**b)) for a, b in orders}
+        for a, b in orders:
+            terms = weights
+            for _ in range(min(a, b)):
+                terms = terms * values * r
+            for _ in range(abs(a - b)):
+                terms = terms * (values if a > b else r)
+            found[a, b] = float(np.sum(terms))
     return found if all(math.isfinite(v) for v in found.values()) else None
 
 
@@ -511,27 +576,30 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders):
     >>> round(T[1, 0] / 1e30, 12)  # zeta(1 + 1e-30)
     1.0
     """
-    values, weights, end = _float_nodes(alpha, lam_plus, size)
+    # the law of scale 1 at the pole p/lam_plus, and the scale put back (see approximate_direct_moments)
+    log_scale = math.log(lam_plus.p) - math.log(lam_plus.q)
+    p = _exp(math.log(p) - log_scale) if p > 0 else None
+    if p is None:
+        return None
+    values, weights, end = _float_nodes(alpha, size)
     found = _dot(values, weights, p, orders)
-    if found is None or end is None:
-        return found
-    for a, b in orders:
-        rest = _float_remainder(alpha, lam_plus, end, p, a, b)
-        if rest is None:
-            return None
-        found[a, b] += rest
-    return found if all(math.isfinite(v) for v in found.values()) else None
+    if found is not None and end is not None:
+        for a, b in orders:
+            rest = _float_remainder(alpha, end, p, a, b)
+            if rest is None:
+                return None
+            found[a, b] += rest
+    return _rescale(found, log_scale)
 
 
 @lru_cache(maxsize=16)
-def _float_nodes(alpha, lam_plus, size):
-    """Nodes and weights of a power law's float64 quadrature, and log of its last index when the
-    law goes on beyond it (None when the nodes reach M)."""
+def _float_nodes(alpha, size):
+    """Nodes and weights of the float64 quadrature of a power law of scale 1, and log of its last
+    index when the law goes on beyond it (None when the nodes reach M)."""
     decay = to_float(min(alpha, FLOAT_STEEPEST))  # alpha, kept apart from 1 so that a tiny one survives
     s = 1 + decay
-    lam = to_float(lam_plus)
     head = min(size, FLOAT_HEAD)
-    values = [lam * np.arange(1, head + 1, dtype=float) ** -s]
+    values = [np.arange(1, head + 1, dtype=float) ** -s]
     weights = [np.ones(head)]
     if head == size:
         return np.concatenate(values), np.concatenate(weights), None
@@ -540,7 +608,7 @@ def _float_nodes(alpha, lam_plus, size):
     # panels narrower than the summand's strip of analyticity, pi/s
     ends = [head] + ([] if size == math.inf else [size])
     with np.errstate(under="ignore"):
-        values.append(lam * np.array([[i, i + 1] for i in ends], dtype=float).ravel() ** -s)
+        values.append(np.array([[i, i + 1] for i in ends], dtype=float).ravel() ** -s)
     weights.append(np.array([[-1, 1] if i == head else [1, -1] for i in ends], dtype=float).ravel() / 24)
     start = math.log(head + 0.5)
     # to infinity: where the rest is below 1e-20 of the sum, or where float64 ends; the series
@@ -551,25 +619,24 @@ def _float_nodes(alpha, lam_plus, size):
     u = (centres[:, None] + halves[:, None] * GAUSS[0]).ravel()
     x = np.exp(u)
     with np.errstate(under="ignore"):
-        values.append(lam * x**-s)
+        values.append(x**-s)
     weights.append(x * (halves[:, None] * GAUSS[1]).ravel())
     return np.concatenate(values), np.concatenate(weights), (end if size == math.inf else None)
 
 
-def _float_remainder(alpha, lam_plus, end, p, a, b):
-    """integral_{e**end}^{inf} lambda(x)**a (lambda(x) + p)**-b dx in float64, or None.
+def _float_remainder(alpha, end, p, a, b):
+    """integral_{e**end}^{inf} lambda(x)**a (lambda(x) + p)**-b dx in float64 for lambda = x**-s, or None.
 
-    In lam = lambda(x) it is lam_plus**(1/s)/s integral_0^L lam**(c-1) (lam + p)**-b, c = a - 1/s,
-    = lam_plus**(1/s)/s p**-b L**c/c sum_n (b)_n/n! (-z)**n c/(c + n), z = L/p; the series is
+    In lam = lambda(x) it is 1/s integral_0^L lam**(c-1) (lam + p)**-b, c = a - 1/s,
+    = p**-b L**c/(s c) sum_n (b)_n/n! (-z)**n c/(c + n), z = L/p; the series is
     summed for z <= 1/2, the logarithms keep the powers in range.
     """
     alpha = to_float(min(alpha, FLOAT_STEEPEST))
     s = 1 + alpha
     c = (a - 1) + alpha / (1 + alpha)  # a - 1/s without cancelling alpha
-    log_lam = math.log(lam_plus.p) - math.log(lam_plus.q)
     if not c > 0:  # alpha below float64's range
         return None
-    log_L = log_lam - s * end
+    log_L = -s * end
     z = math.exp(min(log_L - math.log(p), 0.0))
     if z > 0.5:
         return None
@@ -577,7 +644,7 @@ def _float_remainder(alpha, lam_plus, end, p, a, b):
     for n in range(60):
         series += term * c / (c + n)
         term *= -(b + n) / (n + 1) * z
-    log_value = log_lam / s - math.log1p(alpha) - b * math.log(p) + c * log_L - math.log(c)
+    log_value = -math.log1p(alpha) - b * math.log(p) + c * log_L - math.log(c)
     if log_value > 709:
         return None
     return math.exp(log_value) * series

@@ -98,7 +98,17 @@ class Listed:
 
     def approximate_moments(self, p, orders):
         """The float64 start, or None: :func:`solver.moments.approximate_direct_moments`."""
-        return approximate_direct_moments(self.float_values(), p, orders)
+        values, log_scale = self._scaled
+        return approximate_direct_moments(values, p, orders, log_scale)
+
+    @cached_property
+    def _scaled(self):
+        """The eigenvalues over the largest, in float64, and the log of the largest."""
+        largest = max(self.numbers, default=0)
+        if not largest:
+            return np.zeros(len(self.numbers)), 0.0
+        return (np.array([to_float(v / largest) for v in self.numbers]),
+                math.log(largest.p) - math.log(largest.q))
 
     def float_values(self):
         """The eigenvalues in float64, inf beyond its range."""

@@ -156,8 +156,8 @@ def test_probe_T4_float_start_says_when_it_cannot():
     with mpmath.workdps(20):
         T10 = spectrum.moments(mpmath.mpf(1), [(1, 0)])[1, 0]
     assert relative(T10, mpmath.mpf(10) ** 400) < 1e-18
-    assert Spectrum.power_law(1, 3, lam_plus="1e300").approximate_moments(1.0, [(2, 1)]) is None
-    assert Spectrum([Listed(("1e308", "1e308"))]).approximate_moments(1.0, [(1, 0)]) is None
+    assert Spectrum.power_law(1, 3, lam_plus="1e300").approximate_moments(1.0, [(3, 0)]) is None
+    assert Spectrum([Listed(("1e308", "1e308"))]).approximate_moments(1.0, [(2, 0)]) is None
     assert Spectrum.power_law(1, math.inf).approximate_moments(0.0, MOMENTS) is None  # an underflowed pole
 
 
@@ -171,13 +171,31 @@ def test_probe_E5_listed_entries_beyond_float64():
             assert relative(found[a, b], direct(eigenvalues, mpmath.mpf("1e-300"), a, b)) < mpmath.mpf(10) ** -29
 
 
+@pytest.mark.parametrize("scale", ["1e-200", "1e250"])
+def test_probe_E5_float_start_of_scaled_spectra(scale):
+    # the scale comes out of the float64 start exactly: T_ab(p) = c**(a-b) T_ab(p/c)
+    law = Spectrum.power_law("0.5", math.inf, lam_plus=scale)
+    listed = Spectrum([Listed((scale, "0", f"3.5{scale[1:]}"))])
+    orders = [(1, 1), (1, 2), (2, 2), (2, 1)]  # of sizes c**(a-b), within float64
+    for spectrum in (law, listed):
+        for relative_pole in (1e-6, 1.0, 1e6):
+            p = float(scale) * relative_pole
+            start = spectrum.approximate_moments(p, orders)
+            with mpmath.workdps(20):
+                exact = spectrum.moments(mpmath.mpf(p), orders)
+            assert start is not None and all(relative(start[k], float(exact[k])) < 1e-9 for k in orders)
+        # T_13 is of size c**-2: beyond float64, so the start says it cannot
+        assert spectrum.approximate_moments(float(scale), [(1, 3)]) is None
+
+
 def test_slowly_decaying_start_carries_the_tail_beyond_float64():
     # alpha = 1e-5: the tail beyond I = e**700 is most of the sum; the start closes it analytically
     spectrum = Spectrum.power_law("1e-5", math.inf)
-    start = spectrum.approximate_moments(1e-3, MOMENTS)
-    with mpmath.workdps(20):
-        exact = spectrum.moments(mpmath.mpf("1e-3"), MOMENTS)
-    assert all(relative(start[k], float(exact[k])) < 1e-9 for k in MOMENTS)
+    for p in (1e-3, 1e12):  # at a large pole the weights of the far panels meet tiny eigenvalues
+        start = spectrum.approximate_moments(p, MOMENTS)
+        with mpmath.workdps(20):
+            exact = spectrum.moments(mpmath.mpf(p), MOMENTS)
+        assert all(relative(start[k], float(exact[k])) < 1e-11 for k in MOMENTS)
 
 
 # T9: a spectrum file that is not UTF-8; the one number reader
@@ -318,17 +336,23 @@ def test_probe_E5_moments_at_dps_400():
         assert relative(found, closed) < mpmath.mpf(10) ** -398
 
 
-def test_moments_of_a_long_finite_law_against_direct_summation():
-    # a finite law with both Euler-Maclaurin ends, and a growing one (alpha < -1)
-    for alpha, M in (("0.7", 3000), ("-2.5", 3000)):
-        spectrum = Spectrum.power_law(alpha, M, lam_plus="1e-50")
+@pytest.mark.parametrize("alpha, scale", [
+    ("0.7", "1e-50"), ("-2.5", "1e-50"),  # both Euler-Maclaurin ends; a growing law (alpha < -1)
+    ("-0.5", "1e20"), ("0", "1e20"), ("-0.75", "1e-30"),  # 1/s an integer: the integral's beta form
+])
+def test_moments_of_a_long_finite_law_against_direct_summation(alpha, scale):
+    M = 3000
+    spectrum = Spectrum.power_law(alpha, M, lam_plus=scale)
+    with mpmath.workdps(50):
+        s = -(1 + mpmath.mpf(sympy.Rational(alpha).p) / sympy.Rational(alpha).q)
+        eigenvalues = [mpmath.mpf(scale) * mpmath.mpf(i) ** s for i in range(1, M + 1)]
+    for relative_pole in ("1e-2", "1e2"):
         with mpmath.workdps(30):
-            found = spectrum.moments(mpmath.mpf("1e-48"), MOMENTS)
+            p = mpmath.mpf(scale) * mpmath.mpf(relative_pole)
+            found = spectrum.moments(p, MOMENTS + [(0, 1), (1, 0)])
         with mpmath.workdps(50):
-            s = -(1 + mpmath.mpf(alpha))
-            eigenvalues = [mpmath.mpf(10) ** -50 * mpmath.mpf(i) ** s for i in range(1, M + 1)]
-            for a, b in MOMENTS:
-                assert relative(found[a, b], direct(eigenvalues, mpmath.mpf("1e-48"), a, b)) < mpmath.mpf(10) ** -29
+            for a, b in MOMENTS + [(0, 1), (1, 0)]:
+                assert relative(found[a, b], direct(eigenvalues, p, a, b)) < mpmath.mpf(10) ** -29, (a, b)
 
 
 def test_precision_beyond_reach_is_a_cost_error():
