@@ -1,7 +1,7 @@
 """Spectral moments T_ab(p) = sum_I lambda_I**a (lambda_I + p)**-b, exactly and as a float64 start.
 
 Every spectral sum of the derived equations is a combination of these moments,
-p > 0 being the pole of the latent propagator (see :mod:`solver.solve`). A list
+p > 0 being the pole of the latent propagator in the derived equations. A list
 of eigenvalues is summed term by term, in integer fixed point. A long power law
 lambda_I = lam_plus I**-s, s = 1 + alpha, is a direct head, I < K, plus the
 Euler-Maclaurin sum of its tail: the integral in closed form (a Gauss
@@ -187,9 +187,6 @@ class _Law:
     def eigenvalue(self, x):
         """lambda(x) at the working precision, for a real index x."""
         return self.mp(self.lam_plus) * mpmath.mpf(x) ** -self.s
-
-    def __str__(self):
-        return f"power law alpha = {self.alpha}, M = {self.size}"
 
 
 def _exponent_bits(law, head, tail):
