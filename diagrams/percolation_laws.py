@@ -307,9 +307,9 @@ def allocation_laws(alpha=ALPHA, beta=BETA):
     --------
     >>> for law in allocation_laws():
     ...     print(law.regime, law.condition, law.exponent, law.log_power)
-    subtask-limited (alpha + 1)/(beta + 1) < 1 alpha 0
-    balanced Eq((alpha + 1)/(beta + 1), 1) beta beta + 1
-    approximation-limited (alpha + 1)/(beta + 1) > 1 beta 0
+    subtask-limited (alpha - beta)/(beta + 1) < 0 alpha 0
+    balanced Eq((alpha - beta)/(beta + 1), 0) beta beta + 1
+    approximation-limited (alpha - beta)/(beta + 1) > 0 beta 0
     >>> allocation_laws(2, sympy.Rational(1, 2))[0].loss
     sqrt(6)*pi**3/(36*sqrt(N)*zeta(3))
     """
@@ -326,9 +326,9 @@ def sampling_laws(alpha=ALPHA, beta=BETA):
     --------
     >>> for law in sampling_laws():
     ...     print(law.regime, law.condition, law.exponent, law.log_power)
-    subtask-limited -(alpha + 1)*(beta - 1) < 1 alpha/(alpha + 1) 0
-    balanced Eq(-(alpha + 1)*(beta - 1), 1) alpha/(alpha + 1) 1
-    approximation-limited -(alpha + 1)*(beta - 1) > 1 beta 0
+    subtask-limited -alpha*beta + alpha - beta < 0 alpha/(alpha + 1) 0
+    balanced Eq(-alpha*beta + alpha - beta, 0) alpha/(alpha + 1) 1
+    approximation-limited -alpha*beta + alpha - beta > 0 beta 0
     """
     return _substitute(_sampling(), alpha, beta)
 
