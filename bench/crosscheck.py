@@ -1,7 +1,8 @@
 """The solver's cross-check: certified digits at dps 20 or 30 against dps 60-90 (figures printed, not asserted).
 
 Random points of MRS and of a two-layer linear network: sizes integer, real and
-huge; ridges 1e-30 .. 1e3; alpha; finite M and M = inf; label noise. Each output the low-precision solve certifies, as
+huge; ridges 1e-30 .. 1e3; alpha; finite M and M = inf; listed spectra (whose
+condition number is an output too); label noise. Each output the low-precision solve certifies, as
 printed, must lie within one unit of its last digit of the high-precision
 value. Prints how many outputs disagreed (target 0) and how many were reported
 uncertified.
@@ -11,20 +12,23 @@ uncertified.
 
 import argparse
 import random
+import tempfile
 import time
+from pathlib import Path
 
 import mpmath
 
 from diagrams.errors import LargenError
 from diagrams.model import deep_linear
-from solver import solve
+from solver import Spectrum, solve
 
 OUTPUTS = ("loss", "train_loss", "Delta")
 
 
-def random_point(rng):
+def random_point(rng, directory):
     """A random point of MRS (or, one time in six, of a two-layer linear network): sizes, ridge,
-    spectrum and noise drawn over the ranges the probes used. Returns (model, params)."""
+    spectrum and noise drawn over the ranges the probes used; one time in eight the spectrum is a
+    list of eigenvalues written to a file in ``directory``. Returns (model, params)."""
     def size():
         kind = rng.random()
         if kind < 0.6:
@@ -36,7 +40,11 @@ def random_point(rng):
     deep = rng.random() < 1 / 6
     widths = dict(N1=size(), N2=size()) if deep else dict(N=size())
     point = dict(**widths, P=size(), gamma=f"{10 ** rng.uniform(-30, 3):.3e}")
-    if rng.random() < 0.5:
+    if rng.random() < 1 / 8:
+        path = Path(directory) / f"spectrum-{rng.getrandbits(64):016x}.txt"
+        path.write_text("".join(f"{10 ** rng.uniform(-8, 1):.12e}\n" for _ in range(rng.randint(1, 60))))
+        point["spectrum"] = Spectrum.from_file(path)
+    elif rng.random() < 0.5:
         point.update(M="inf", alpha=rng.choice(["0.5", "1", "2", "3.5"]))
     else:
         point.update(M=rng.choice([1, 10, 50, 800, 10**6]), alpha=rng.choice(["0.3", "1", "2"]))
@@ -61,10 +69,11 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    directory = tempfile.mkdtemp(prefix="largen-crosscheck-")
     counts = dict(points=0, outputs=0, disagreed=0, uncertified=0, refused=0, refused_high=0)
     start = time.perf_counter()
     for _ in range(args.points):
-        model, point = random_point(rng)
+        model, point = random_point(rng, directory)
         where = f"{model.name if model else 'mrs'} {point}"
         low_dps, high_dps = rng.choice([20, 30]), rng.choice([60, 75, 90])
         counts["points"] += 1
@@ -91,6 +100,15 @@ def main():
                 counts["disagreed"] += 1
                 print(f"DISAGREED {name}: {where}: dps {low_dps} {text[name]} against dps {high_dps} "
                       f"{mpmath.nstr(exact, low_dps + 5)}")
+        if "spectrum" in point:  # the condition number, certified to 2 digits
+            counts["outputs"] += 1
+            if low.condition is None:
+                counts["uncertified"] += 1
+                print(f"uncertified condition at dps {low_dps}: {where}: {low.uncertified.get('condition')}")
+            elif high.condition is not None and abs(low.condition / high.condition - 1) > 0.01:
+                counts["disagreed"] += 1
+                print(f"DISAGREED condition: {where}: {mpmath.nstr(low.condition, 5)} against "
+                      f"{mpmath.nstr(high.condition, 5)}")
     elapsed = time.perf_counter() - start
     print(f"{counts['points']} points, {counts['outputs']} outputs in {elapsed:.0f} s: "
           f"{counts['disagreed']} disagreed (target 0), {counts['uncertified']} reported uncertified, "
