@@ -13,7 +13,7 @@ moments the planar equations need are computed in :mod:`solver.moments`.
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import mpmath
@@ -75,18 +75,19 @@ class PowerLaw:
 
 @dataclass(frozen=True)
 class Listed:
-    """Eigenvalues given one by one, as decimal text (read by the one number reader)."""
+    """Eigenvalues given one by one, as decimal text, and the exact numbers the one number reader
+    makes of them (read here when not given)."""
 
     values: tuple
+    numbers: tuple = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        if self.numbers is None:
+            object.__setattr__(self, "numbers", tuple(_eigenvalue(v, "listed eigenvalues") for v in self.values))
 
     @property
     def size(self):
         return len(self.values)
-
-    @cached_property
-    def numbers(self):
-        """The eigenvalues as exact sympy numbers."""
-        return tuple(_eigenvalue(v, "listed eigenvalues") for v in self.values)
 
     def mp_values(self):
         """The eigenvalues at mpmath's working precision, correctly rounded."""
@@ -107,7 +108,8 @@ class Listed:
         largest = max(self.numbers, default=0)
         if not largest:
             return np.zeros(len(self.numbers)), 0.0
-        return (np.array([to_float(v / largest) for v in self.numbers]),
+        # v/largest from the integers: Python's true division rounds them correctly
+        return (np.array([v.p * largest.q / (v.q * largest.p) for v in self.numbers]),
                 math.log(largest.p) - math.log(largest.q))
 
     def float_values(self):
@@ -212,7 +214,7 @@ class Spectrum:
         if not isinstance(path, (str, os.PathLike)):
             raise SpectrumError(f"a spectrum file is a path, got {type(path).__name__}")
         try:
-            with open(path, encoding="utf-8") as handle:
+            with open(path, encoding="utf-8-sig") as handle:  # a byte-order mark is UTF-8 too
                 lines = handle.read().splitlines()
         except OSError as exc:
             raise SpectrumError(f"cannot read spectrum file {path}: {exc.strerror}") from None
@@ -227,10 +229,9 @@ class Spectrum:
             if text.startswith("power_law"):
                 pieces += _power_law_line(text, where).pieces
                 continue
-            _eigenvalue(text, where)
-            values.append(text)
+            values.append((text, _eigenvalue(text, where)))
         if values:
-            pieces.append(Listed(tuple(values)))
+            pieces.append(Listed(*map(tuple, zip(*values))))
         if not pieces:
             raise SpectrumError(f"{path}: no eigenvalues (the file is empty or only comments)")
         return cls(pieces)
