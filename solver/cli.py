@@ -440,7 +440,7 @@ def _version():
 def build_parser():
     parser = Parser(prog="largen", description="Large-N diagrams and neural scaling laws.",
                     epilog="Exit status: 0 success, 2 bad input (one line on stderr), 3 some points of a sweep "
-                           "failed, 130 interrupted.")
+                           "failed, 130 interrupted, 141 the output pipe closed.")
     parser.add_argument("--version", action="version", version=f"largen {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
