@@ -385,13 +385,15 @@ def diagram_count(observable, model, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     --------
     >>> diagram_count("Trace(X*X.T*X*X.T)", mrs()), diagram_count("Trace(X*X.T*X*X.T)", mrs(), planar=False)
     (2, 3)
+    >>> diagram_count("Trace(X*X.T)**2", mrs()), diagram_count("Trace(X*X.T)**2", mrs(), planar=False)
+    (3, 3)
     """
     total = 0
     for _, words in parse_observable(observable, model):
         if planar and len(words) == 1:
             total += planar_count(words[0], model)
         elif planar and words:
-            total += len(planar_contractions(words, model, max_diagrams=max_diagrams))
+            total += sum(1 for _ in planar_contractions(words, model, max_diagrams=max_diagrams))
         elif words:
             total += contraction_count(words, model)
     return total
