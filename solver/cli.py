@@ -34,10 +34,10 @@ from diagrams.dyson import planar_theory
 from diagrams.tikz import caption, tikz_document
 from diagrams.wick import MAX_DIAGRAMS, contractions, isomorphism_classes
 
-from .evaluate import check_finite, evaluate, short
-from .point import bind, noise_parameters
+from .evaluate import check_finite, evaluate
+from .point import bind, noise_parameters, short
 from .simulate import GIB, MAX_MEMORY, simulate
-from .solution import solve
+from .solution import MAX_DPS, solve
 from .spectrum import Spectrum
 from .sweep import check_output, failures, sweep
 
@@ -163,6 +163,8 @@ def spectrum_of(args):
 def dps_of(args):
     if args.dps < 1:
         raise ParameterError(f"--dps must be at least 1, got {args.dps}")
+    if args.dps > MAX_DPS:
+        raise ParameterError(f"--dps must be at most {MAX_DPS}, got {short(args.dps)}")
     return args.dps
 
 

@@ -19,7 +19,9 @@ import sympy
 from diagrams.errors import ExpressionError, ParameterError, SolverError
 from diagrams.spectral import CovarianceTrace
 
-__all__ = ["Value", "evaluate", "decimal", "check_finite", "short"]
+from .solution import MAX_DPS
+
+__all__ = ["Value", "evaluate", "decimal", "check_finite"]
 
 GUARDS = (10, 40, 160)  # guard digits tried in turn: cancellation costs digits
 
@@ -93,8 +95,8 @@ def evaluate(expr, point, dps, *, normalized=False):
     >>> evaluate(tr(1) / M, bind(M="inf", complete=False), 10, normalized=True).decimal
     '1.644934067'
     """
-    if isinstance(dps, bool) or not isinstance(dps, int) or dps < 1:
-        raise ParameterError(f"dps must be a positive integer, got {dps!r}")
+    if isinstance(dps, bool) or not isinstance(dps, int) or not 1 <= dps <= MAX_DPS:
+        raise ParameterError(f"dps must be an integer from 1 to {MAX_DPS}, got {str(dps)[:30]}")
     check_finite(expr)
     values = dict(point.scaled_values if normalized else point.values)
     latent = point.model.spaces[point.model.latent]
@@ -123,24 +125,6 @@ def decimal(x, dps):
     """
     text = mpmath.nstr(x, dps, strip_zeros=False).replace(".e", "e")
     return text[:-1] if text.endswith(".") else text
-
-
-def short(value):
-    """A number for a message: as it is when short, else 6 significant digits (1e-300, not 300 zeros).
-
-    Examples
-    --------
-    >>> short(sympy.Rational(1, 10)), short(sympy.Rational(-1, 10**300)), short(sympy.Integer(10)**400)
-    ('1/10', '-1.0e-300', '1.0e+400')
-    """
-    text = str(value)
-    if len(text) <= 20:
-        return text
-    try:
-        with mpmath.workdps(20):
-            return mpmath.nstr(mpmath.mpf(sympy.N(sympy.sympify(value), 20)), 6)
-    except (TypeError, ValueError, sympy.SympifyError):
-        return text[:17] + "..."
 
 
 def _rational(value, dps):

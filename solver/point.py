@@ -23,10 +23,9 @@ from diagrams.errors import ModelError, ParameterError, SpectrumError
 from diagrams.model import Model, mrs
 from diagrams.symbols import is_size_name, number
 
-from .evaluate import short
 from .spectrum import Spectrum
 
-__all__ = ["Point", "bind", "normalization", "noise_parameters"]
+__all__ = ["Point", "bind", "normalization", "noise_parameters", "short"]
 
 SIZES = ("real", "integer")
 
@@ -266,3 +265,21 @@ def _plain(value):
 
 def _caret(expr):
     return sympy.sstr(expr).replace("**", "^")
+
+
+def short(value):
+    """A number for a message: as it is when short, else 6 significant digits (1e-300, not 300 zeros).
+
+    Examples
+    --------
+    >>> short(sympy.Rational(1, 10)), short(sympy.Rational(-1, 10**300)), short(sympy.Integer(10)**400)
+    ('1/10', '-1.0e-300', '1.0e+400')
+    """
+    text = str(value)
+    if len(text) <= 20:
+        return text
+    try:
+        with mpmath.workdps(20):
+            return mpmath.nstr(mpmath.mpf(sympy.N(sympy.sympify(value), 20)), 6)
+    except (TypeError, ValueError, sympy.SympifyError):
+        return text[:17] + "..."

@@ -35,8 +35,7 @@ import numpy as np
 
 from diagrams.errors import CostError, LargenWarning, ParameterError
 
-from .evaluate import short
-from .point import bind
+from .point import bind, short
 
 __all__ = ["Simulation", "simulate", "memory_estimate"]
 

@@ -110,6 +110,7 @@ def test_diagrams_planar_json(capsys):
         (["expect", "Trace(X*U)"], "shapes do not match"),
         (["expect", "Trace(U*Lambda*U.T)", "--M", "inf", "--N", "2"], "no value at M = inf"),
         (["expect", "Trace(X*X.T)", "--P", "2", "--M", "3", "--dps", "0"], "--dps must be at least 1"),
+        (["expect", "Trace(X*X.T)", "--P", "2", "--M", "3", "--dps", "99999999999999999999"], "--dps must be at most 5000"),
         (["diagrams", "Trace(X*X.T", "--json"], "cannot read"),
         (["diagrams", "Trace(X*X.T)", "--tikz", "/no/such/dir/x.tex"], "cannot write"),
     ],
