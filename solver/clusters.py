@@ -35,7 +35,7 @@ from scipy.sparse.csgraph import connected_components
 from diagrams.errors import ParameterError
 from diagrams.grammar import parse_number
 
-__all__ = ["ClusterSizes", "Cluster", "bethe_critical_probability", "bethe_cluster_sizes", "bethe_cluster",
+__all__ = ["ClusterSizes", "Cluster", "bethe_critical_probability", "bethe_cluster_sizes", "bethe_cluster", "grow",
            "lattice_labels", "lattice_cluster_sizes", "lattice_radii", "spanning_thresholds"]
 
 MAX_SITES = 10**8  # a box or a cluster sample beyond this many sites is refused: it would not fit in memory
@@ -212,7 +212,21 @@ def bethe_cluster(z, p=None, *, max_size=10**6, seed=0):
     z = _integer(z, "z", 2)
     p = bethe_critical_probability(z) if p is None else _probability(p)
     max_size = _integer(max_size, "max_size", 1)
-    rng = np.random.default_rng(_integer(seed, "seed", 0))
+    cluster = grow(z, p, np.random.default_rng(_integer(seed, "seed", 0)), max_size)
+    if cluster is None:
+        raise ParameterError(f"the cluster of seed {seed} passes max_size = {max_size} sites")
+    return cluster
+
+
+def grow(z, p, rng, max_size):
+    """A Bethe-lattice cluster grown from a seed with the generator ``rng``, or None once it passes
+    ``max_size`` sites (checked arguments: the caller's).
+
+    Examples
+    --------
+    >>> grow(3, 0.5, np.random.default_rng(8), 100).size, grow(3, 0.5, np.random.default_rng(8), 10)
+    (14, None)
+    """
     parents, depths = [np.array([-1])], [np.array([0])]
     frontier, size, depth, branches = np.array([0]), 1, 0, z
     while frontier.size:
@@ -221,7 +235,7 @@ def bethe_cluster(z, p=None, *, max_size=10**6, seed=0):
         frontier = np.arange(size, size + len(children))
         size += len(children)
         if size > max_size:
-            raise ParameterError(f"the cluster of seed {seed} passes max_size = {max_size} sites")
+            return None
         parents.append(children)
         depths.append(np.full(len(children), depth))
     return Cluster(np.concatenate(parents), np.concatenate(depths))

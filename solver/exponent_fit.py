@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
-from scipy.optimize import brentq
+from scipy.optimize import brentq, curve_fit
 
 from diagrams.errors import ParameterError
 
@@ -156,8 +156,14 @@ def rank_frequency_exponent(sample, *, s_min):
     return Estimate(1 / a - 1, error_a / a**2, len(kept))
 
 
-def fractal_dimension(sizes, radii, *, s_min):
+def fractal_dimension(sizes, radii, *, s_min, offset=False):
     """D of s ∝ R**D from clusters of size >= s_min (and a positive radius).
+
+    Least squares of log R on log s (the scatter is in R at given s). With
+    ``offset`` the law is R = a s**(1/D) + b: a radius counted in lattice
+    steps from a seed (the chemical radius on a tree) carries a constant of
+    order one step, a correction of relative size s**(-1/D) that the plain
+    fit would fold into D. The error is the standard error of 1/D, carried to D.
 
     Examples
     --------
@@ -165,19 +171,29 @@ def fractal_dimension(sizes, radii, *, s_min):
     >>> D = fractal_dimension(s, s**0.25 * np.array([1, 1.01, 0.99, 1, 1.02, 0.98]), s_min=10)
     >>> str(D), D.count
     ('4.041 ± 0.087', 6)
+    >>> s = np.arange(10, 400)
+    >>> round(fractal_dimension(s, 2 * s**0.5 - 1, s_min=10, offset=True).value, 9)
+    2.0
     """
     sizes, radii = np.asarray(sizes, dtype=float), np.asarray(radii, dtype=float)
     if sizes.shape != radii.shape or sizes.ndim != 1:
         raise ParameterError("sizes and radii must be one-dimensional arrays of one shape")
     keep = (sizes >= s_min) & (radii > 0)
-    if keep.sum() < 3 or np.ptp(np.log(sizes[keep])) == 0:
-        raise ParameterError(f"fewer than 3 clusters of distinct sizes >= {s_min}: D cannot be measured")
+    if keep.sum() < 4 or np.ptp(np.log(sizes[keep])) == 0:
+        raise ParameterError(f"fewer than 4 clusters of distinct sizes >= {s_min}: D cannot be measured")
     x, y = np.log(sizes[keep]), np.log(radii[keep])
     x_centered = x - x.mean()
     slope = np.dot(x_centered, y - y.mean()) / np.dot(x_centered, x_centered)
-    residual = y - y.mean() - slope * x_centered
-    error = math.sqrt(np.dot(residual, residual) / max(len(x) - 2, 1) / np.dot(x_centered, x_centered))
-    return Estimate(1 / slope, error / slope**2, int(keep.sum()))
+    if offset:
+        def law(log_s, log_a, exponent, b):
+            return np.log(np.maximum(np.exp(log_a + exponent * log_s) + b, 1e-300))
+
+        (_, slope, _), covariance = curve_fit(law, x, y, p0=[y.mean() - slope * x.mean(), slope, 0.0])
+        error = math.sqrt(max(covariance[1, 1], 0.0))
+    else:
+        residual = y - y.mean() - slope * x_centered
+        error = math.sqrt(np.dot(residual, residual) / (len(x) - 2) / np.dot(x_centered, x_centered))
+    return Estimate(float(1 / slope), float(error / slope**2), int(keep.sum()))
 
 
 def critical_probability(L, d, samples, *, seed=0):
