@@ -136,8 +136,9 @@ def _sorted_terms(terms, delta, limit, alpha):
 
 
 def _series(f, variable, n):
-    """The first n terms of f's expansion at variable -> 0 (a list of terms)."""
-    expansion = sympy.series(f, variable, 0, n).removeO()
+    """The first n nonzero terms of f's expansion at variable -> 0 (a list of terms)."""
+    _, start = f.as_leading_term(variable).as_coeff_exponent(variable)
+    expansion = sympy.series(f, variable, 0, start + n).removeO()
     return list(sympy.Add.make_args(sympy.expand(expansion)))
 
 

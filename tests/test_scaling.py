@@ -1,0 +1,45 @@
+"""The numerical proof: the solver against each regime's leading term, deep inside it."""
+
+import json
+
+import mpmath
+import pytest
+import sympy
+
+from diagrams.errors import ParameterError
+from diagrams.regimes import derive_regimes
+from solver.scaling import check_regime, exponents, latex_table
+
+
+@pytest.mark.parametrize("alpha", [sympy.Rational(1, 2), sympy.Integer(1), sympy.Integer(2)])
+def test_leading_terms_and_slopes_at_the_deepest_point(alpha):
+    for regime in derive_regimes(alpha=alpha):
+        (deepest,) = check_regime(regime, alpha=alpha, depths=(1.0,), dps=20)
+        assert max(deepest["point"].values(), key=abs) >= 1e6
+        assert abs(deepest["ratio"] - 1) < 1e-3, (regime.name, deepest["ratio"])
+        for name, slope in deepest["slopes"].items():
+            assert abs(slope - deepest["exponents"][name]) < 1e-3, (regime.name, name, slope)
+
+
+def test_ratio_tends_to_one_going_deeper():
+    regime = next(r for r in derive_regimes(alpha=1) if r.name == "ridge")
+    checks = check_regime(regime, alpha=1, depths=(0.5, 1.0), dps=20)
+    assert abs(checks[1]["ratio"] - 1) < abs(checks[0]["ratio"] - 1) / 10
+
+
+def test_exponents_json_and_latex():
+    out = exponents(alpha="1")
+    json.dumps(out)
+    ridge = next(r for r in out["regimes"] if r["name"] == "ridge")
+    assert ridge["exponents"] == {"gamma": "1/2", "N": "-1/2", "P": "-1/2"} or \
+        ridge["exponents"] == {"gamma": "1/2", "P": "-1/2", "N": "-1/2"}
+    assert all(len(pair) == 2 for r in out["regimes"] for pair in r["conditions"])
+    table = latex_table(derive_regimes(alpha=1))
+    assert table.startswith(r"\begin{tabular}") and "threshold N = P" in table
+
+
+def test_check_needs_numbers():
+    with pytest.raises(ParameterError, match="numeric alpha"):
+        exponents(check=True)
+    with pytest.raises(ParameterError, match="alpha"):
+        exponents(alpha="-1")
