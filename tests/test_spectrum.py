@@ -15,6 +15,8 @@ import time
 import mpmath
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diagrams.errors import CostError, SpectrumError
 from solver import Spectrum
@@ -363,3 +365,19 @@ def test_precision_beyond_reach_is_a_cost_error():
 def test_infinite_size_given_every_way():
     for M in (math.inf, mpmath.inf, sympy.oo, "inf"):
         assert Spectrum.power_law(1, M).size == math.inf
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(alpha=st.fractions(-3, 60, max_denominator=10), scale=st.integers(-300, 300), pole=st.integers(-400, 400),
+       M=st.integers(1, 300), dps=st.sampled_from([15, 30]))
+def test_moments_of_random_laws_against_direct_summation(alpha, scale, pole, M, dps):
+    spectrum = Spectrum.power_law(alpha, M, lam_plus=f"1e{scale}")
+    orders = MOMENTS + [(0, 1), (1, 0), (3, 1)]
+    with mpmath.workdps(dps):
+        found = spectrum.moments(mpmath.mpf(10) ** (scale + pole), orders)
+    with mpmath.workdps(dps + 30):
+        s = 1 + mpmath.mpf(alpha.numerator) / alpha.denominator
+        eigenvalues = [mpmath.mpf(10) ** scale * mpmath.mpf(i) ** -s for i in range(1, M + 1)]
+        p = mpmath.mpf(10) ** (scale + pole)
+        for a, b in orders:
+            assert relative(found[a, b], direct(eigenvalues, p, a, b)) < mpmath.mpf(10) ** (1 - dps)
