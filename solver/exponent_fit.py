@@ -25,14 +25,18 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
+import sympy
 from scipy.optimize import brentq, curve_fit
 
 from diagrams.errors import ParameterError
+from diagrams.grammar import parse_number
+from diagrams.percolation_laws import TAU, allocation_laws, rank_frequency_alpha, sampling_laws
 
-from .clusters import spanning_thresholds
+from .clusters import (ClusterSizes, _integer, bethe_cluster_sizes, lattice_cluster_sizes, lattice_radii,
+                       spanning_thresholds)
 
 __all__ = ["Estimate", "fit_power_law", "fit_tau", "rank_frequency_exponent", "fractal_dimension",
-           "critical_probability"]
+           "critical_probability", "percolation_report", "percolation_spectrum"]
 
 
 @dataclass(frozen=True)
@@ -214,3 +218,193 @@ def critical_probability(L, d, samples, *, seed=0):
         raise ParameterError("at least 2 boxes are needed for an error")
     error = math.sqrt(math.pi / 2) * np.std(thresholds, ddof=1) / math.sqrt(samples)
     return Estimate(float(np.median(thresholds)), float(error), samples)
+
+
+LATTICES = {"bethe": None, "square": 2, "cubic": 3}
+# thresholds of site percolation measured in the literature (Newman & Ziff 2000; Wang et al. 2013)
+KNOWN_THRESHOLDS = {2: "0.59274621", 3: "0.3116077"}
+# tau where it is exact: mean field on the Bethe lattice, Coulomb gas in d = 2 (den Nijs, Nienhuis)
+EXACT_TAU = {"bethe": sympy.Rational(5, 2), "square": sympy.Rational(187, 91)}
+BOXES = {2: 1024, 3: 128}  # box sides: clusters well inside the scaling range, a box labelled in < 1 s
+# smallest cluster in the fits, where the corrections to scaling are below half an error at the default sizes
+S_MIN = {"bethe": 300, "square": 100, "cubic": 100}
+SMOOTHNESS = 2  # c of a piecewise-constant approximator: one cluster's loss n**(-c/D)
+
+
+def _lattice(lattice, z, d, p):
+    """The checked (lattice, z, d, p, p_c) of a report or a spectrum."""
+    if lattice not in LATTICES:
+        raise ParameterError(f"lattice must be one of {', '.join(LATTICES)}, got {lattice!r}")
+    if z is not None:
+        z = _integer(z, "z", 2)
+    if d is not None:
+        d = _integer(d, "d", 1)
+    if lattice == "bethe":
+        if z is None:
+            z = 2 * (100 if d is None else d)  # Brill's d = 100
+        if d is not None and z != 2 * d:
+            raise ParameterError(f"the Bethe lattice models Z^d with z = 2d: z = {z} and d = {d} disagree")
+        threshold = sympy.Rational(1, z - 1)
+        dimension = sympy.Rational(z, 2)
+    else:
+        if z is not None:
+            raise ParameterError(f"z is the Bethe lattice's coordination; the {lattice} lattice has z = 2d")
+        if d is not None and d != LATTICES[lattice]:
+            raise ParameterError(f"the {lattice} lattice has d = {LATTICES[lattice]}, got d = {d}")
+        d = LATTICES[lattice]
+        threshold = parse_number(KNOWN_THRESHOLDS[d], what="p_c")
+        dimension = sympy.Integer(d)
+    p = threshold if p is None else parse_number(p, what="p")
+    if not (p.is_finite and 0 <= p <= 1):
+        raise ParameterError(f"p must be in [0, 1], got {p}")
+    return z, dimension, p, threshold
+
+
+def _sample(lattice, z, dimension, p, clusters, seed):
+    """Sizes (and chemical radii on the Bethe lattice) of about ``clusters`` clusters."""
+    if lattice == "bethe":
+        return bethe_cluster_sizes(clusters, z, float(p), max_size=10**6, seed=seed)
+    d = int(dimension)
+    sizes, box = [], 0
+    while sum(map(len, sizes)) < clusters:
+        sizes.append(lattice_cluster_sizes(BOXES[d], d, float(p), seed=seed * 1000003 + box).sizes)
+        box += 1
+    return ClusterSizes(np.concatenate(sizes), 0, BOXES[d] ** d // 100)
+
+
+def _derived(laws, alpha, beta):
+    """exponent, its error (from those of alpha and beta), log power and regime of the law that holds."""
+    law, = laws(alpha.value, beta.value)
+    exponent = law.exponent
+    symbols = sorted(exponent.free_symbols, key=str)
+    if symbols:  # the law was derived symbolically only where alpha and beta are tied; not at measured numbers
+        raise ParameterError(f"the exponent {exponent} is not a number")
+    shifts = []
+    for which, estimate in ((0, alpha), (1, beta)):
+        bumped = [alpha.value, beta.value]
+        bumped[which] += estimate.error
+        other, = laws(*bumped)
+        shifts.append(float(other.exponent) - float(exponent))  # the exponent is continuous across regimes
+    return float(exponent), math.hypot(*shifts), float(law.log_power), law.regime
+
+
+def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0):
+    """Simulate, fit and derive: the JSON of ``largen percolation``.
+
+    At or below p_c: tau (maximum likelihood), alpha (rank-frequency), D
+    (size against radius; on the Bethe lattice twice the chemical dimension,
+    each chemical step being an independent lattice step, so that R**2 ∝ l),
+    each with its standard error, and the derived model and data exponents of
+    :mod:`diagrams.percolation_laws` at the measured alpha and beta = c/D,
+    c = 2. Above p_c one d-dimensional cluster carries the data: the
+    exponents are c/d (d = z/2 on the Bethe lattice) and no cluster law is fitted.
+
+    Parameters
+    ----------
+    lattice : "bethe", "square" or "cubic"
+    z : int, optional
+        Bethe coordination (default 2d, d = 100 by default: Brill's).
+    d : int, optional
+        Dimension (the lattice's own for square and cubic).
+    p : number, optional
+        Occupation probability in [0, 1]; default p_c.
+    clusters : int
+        Clusters grown (Bethe) or collected from boxes of side 1024 (d = 2) or 128 (d = 3).
+    seed : int
+
+    Returns
+    -------
+    dict of JSON numbers, strings and nulls (a quantity that cannot be measured is null, with a note).
+
+    Examples
+    --------
+    >>> report = percolation_report("bethe", z=3, clusters=20000, seed=0)
+    >>> report["regime"], round(report["tau"], 2), round(report["model_exponent"], 2), report["data_log_power"]
+    ('subtasks', 2.5, 0.5, 0.0)
+    >>> percolation_report("bethe", p=1.5)
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ParameterError: p must be in [0, 1], got 3/2
+    """
+    z, dimension, p, threshold = _lattice(lattice, z, d, p)
+    clusters = _integer(clusters, "clusters", 1)
+    seed = _integer(seed, "seed", 0)
+    report = {"lattice": lattice, "z": z, "d": float(dimension), "p": float(p), "p_c": float(threshold),
+              "clusters": clusters, "seed": seed, "c": SMOOTHNESS}
+    empty = {key: None for key in ("tau", "tau_error", "alpha", "alpha_error", "D", "D_error")}
+    if p > threshold:
+        exponent = float(SMOOTHNESS / dimension)
+        return {**report, **empty, "regime": "manifold", "model_exponent": exponent, "model_exponent_error": 0.0,
+                "model_log_power": 0.0, "model_regime": "manifold", "data_exponent": exponent,
+                "data_exponent_error": 0.0, "data_log_power": 0.0, "data_regime": "manifold",
+                "note": "above p_c one cluster of dimension d carries the data"}
+    sample = _sample(lattice, z, dimension, p, clusters, seed)
+    try:
+        if lattice == "bethe":
+            tau = fit_tau(sample, s_min=S_MIN[lattice])
+            alpha = rank_frequency_exponent(sample, s_min=S_MIN[lattice])
+            chemical = fractal_dimension(sample.sizes, sample.radii, s_min=S_MIN[lattice] // 10, offset=True)
+            D = Estimate(2 * chemical.value, 2 * chemical.error, chemical.count)
+        else:
+            tau = fit_tau(sample, s_min=S_MIN[lattice], weighting="cluster")
+            slope = float(sympy.diff(rank_frequency_alpha(TAU), TAU).subs(TAU, tau.value))
+            alpha = Estimate(float(rank_frequency_alpha(tau.value)), abs(slope) * tau.error, tau.count)
+            sizes, radii = lattice_radii(BOXES[int(dimension)], int(dimension), float(p), seed=seed)
+            D = fractal_dimension(sizes, radii, s_min=S_MIN[lattice])
+    except ParameterError as exc:
+        return {**report, **empty, "regime": "subtasks", "model_exponent": None, "model_exponent_error": None,
+                "model_log_power": None, "model_regime": None, "data_exponent": None, "data_exponent_error": None,
+                "data_log_power": None, "data_regime": None, "note": f"no power law to fit here: {exc}"}
+    beta = Estimate(SMOOTHNESS / D.value, SMOOTHNESS * D.error / D.value**2, D.count)
+    model = _derived(allocation_laws, alpha, beta)
+    data = _derived(sampling_laws, alpha, beta)
+    return {**report, "regime": "subtasks", "tau": tau.value, "tau_error": tau.error, "alpha": alpha.value,
+            "alpha_error": alpha.error, "D": D.value, "D_error": D.error,
+            "model_exponent": model[0], "model_exponent_error": model[1], "model_log_power": model[2],
+            "model_regime": model[3], "data_exponent": data[0], "data_exponent_error": data[1],
+            "data_log_power": data[2], "data_regime": data[3], "note": ""}
+
+
+def percolation_spectrum(lattice, z=None, d=None, p=None, clusters=100000, seed=0, source="simulation"):
+    """The latent spectrum of percolation data: the subtask frequencies P_k, largest first.
+
+    ``source="simulation"``: the frequencies s_k / sum s of the simulated
+    clusters (Bethe: the complete ones), as exact fractions "s/S" for
+    :class:`solver.spectrum.Spectrum`'s listed pieces. ``"measured"`` or
+    ``"exact"``: the power law P_k = k**-(1+alpha)/zeta(1+alpha) with alpha
+    from the rank-frequency fit or from the exact tau (Bethe, square), as the
+    pair (alpha, lam_plus) of decimal strings (lam_plus to 30 digits); the
+    trace is 1 either way.
+
+    Examples
+    --------
+    >>> percolation_spectrum("bethe", source="exact")
+    ('1', '0.607927101854026628663276779258')
+    >>> percolation_spectrum("square", source="exact")[0]
+    '86/5'
+    >>> values = percolation_spectrum("bethe", z=3, clusters=5, seed=1)
+    >>> values
+    ['2251/2310', '35/2310', '18/2310', '4/2310', '2/2310']
+    """
+    z, dimension, p, threshold = _lattice(lattice, z, d, p)
+    if source == "exact":
+        if lattice not in EXACT_TAU or p != threshold:
+            raise ParameterError(f"tau is exact only at p_c on the {' and '.join(EXACT_TAU)} lattices")
+        alpha = rank_frequency_alpha(EXACT_TAU[lattice])
+    elif source == "measured":
+        report = percolation_report(lattice, z, d, p, clusters, seed)
+        if report["alpha"] is None:
+            raise ParameterError(f"no power law is measured here: {report['note']}")
+        alpha = parse_number(f"{report['alpha']:.6g}", what="alpha")
+    elif source == "simulation":
+        clusters, seed = _integer(clusters, "clusters", 1), _integer(seed, "seed", 0)
+        sizes = np.sort(_sample(lattice, z, dimension, p, clusters, seed).sizes)[::-1]
+        total = int(sizes.sum())
+        return [f"{size}/{total}" for size in sizes.tolist()]
+    else:
+        raise ParameterError(f"source must be 'simulation', 'measured' or 'exact', got {source!r}")
+    if alpha <= 0:
+        raise ParameterError(f"alpha = {alpha}: the frequencies are not summable")
+    with mpmath.workdps(40):
+        lam_plus = mpmath.nstr(1 / mpmath.zeta(1 + mpmath.mpf(alpha.p) / alpha.q), 30, strip_zeros=False)
+    return str(alpha), lam_plus
