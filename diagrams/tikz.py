@@ -19,7 +19,7 @@ True
 
 import math
 
-import sympy
+from .latex import latex
 
 __all__ = ["space_colours", "tikz_picture", "tikz_document", "caption", "COLOURS"]
 
@@ -86,7 +86,7 @@ def tikz_document(graphs_with_captions):
 
 def caption(graph, multiplicity=1):
     """Weight, multiplicity and Euler characteristic of a diagram, as LaTeX text."""
-    return (rf"${sympy.latex(graph.weight)}$ \quad $\times {multiplicity}$ \quad "
+    return (rf"${latex(graph.weight)}$ \quad $\times {multiplicity}$ \quad "
             rf"$\chi = {graph.euler}$")
 
 

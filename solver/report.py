@@ -1,0 +1,582 @@
+"""The report: a model's derivation written as a theorist would put it in a paper.
+
+:func:`report` assembles, from the derived objects only, the sections of the
+report of a model: its quiver and conventions, its planar diagrams and how
+many there are, the Schwinger-Dyson equations, the closed forms in the
+renormalised ridge Delta and the effective dimensions n_k, the ridgeless
+regimes and the threshold, the duality, the scaling laws and the loss
+against the model size from the solver with Monte Carlo points.
+:func:`write_report` writes it as ``report.tex`` with its figures and
+compiles it with LuaLaTeX when LuaLaTeX is installed.
+
+Every display equation is a :class:`Equation`: the derived sympy equation and
+its LaTeX, printed by :mod:`diagrams.latex` from that equation (or from parts
+of it, a prefactor pulled out of a spectral sum), never typed in.
+
+Examples
+--------
+>>> from diagrams import mrs
+>>> equation = spectral_equation(planar_theory(mrs()).equations[0])
+>>> print(equation.tex)
+\\Sigma_{\\theta} = \\frac{\\Sigma_{\\rho M} \\sigma_{u}^{2}}{M} \\sum_{I=1}^{M} \\frac{\\lambda_{I}}{\\Sigma_{\\mu M} \\Sigma_{\\rho M} \\lambda_{I} + 1}
+"""
+
+import json
+import math
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy
+
+from diagrams.duality import parameter_map, symmetry, verdicts
+from diagrams.dyson import planar_theory
+from diagrams.errors import LargenError
+from diagrams.latex import escape, latex
+from diagrams.model import mrs
+from diagrams.observable import parse_observable
+from diagrams.planar import planar_contractions
+from diagrams.quiver_drawing import quiver_picture
+from diagrams.ridgeless import ridgeless
+from diagrams.series import diagram_count, loss_observable
+from diagrams.spectral import DELTA, EIGENVALUE, SOURCE, effective_dimension, spectral_sum, summand
+from diagrams.tikz import caption, tikz_picture
+from diagrams.wick import isomorphism_classes
+
+from .point import normalization
+from .simulate import simulate
+from .solution import solve
+
+__all__ = ["Equation", "Section", "Report", "Written", "report", "write_report", "spectral_equation",
+           "loss_curves", "LOSS", "TRAIN_LOSS"]
+
+LOSS = sympy.Symbol("L")
+TRAIN_LOSS = sympy.Symbol("L_train")
+THRESHOLD = sympy.Symbol("delta", positive=True)  # the distance n_1 - root of diagrams.ridgeless.near_threshold
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage{amsmath,amssymb}
+\usepackage[margin=2cm]{geometry}
+\usepackage{graphicx,booktabs,adjustbox,environ}
+\usepackage{tikz-feynman}
+\usetikzlibrary{arrows.meta,positioning}
+\allowdisplaybreaks
+% a display equation scaled down to the line width when it is wider
+\NewEnviron{fitequation}{\begin{equation}\adjustbox{max width=\linewidth}{$\displaystyle\BODY$}\end{equation}}
+"""
+
+
+@dataclass(frozen=True)
+class Equation:
+    """A display equation: the derived ``expression`` (an ``Eq``) and its LaTeX ``tex``."""
+
+    expression: sympy.Eq
+    tex: str
+
+    def latex(self):
+        return "\\begin{fitequation}\n" + self.tex + "\n\\end{fitequation}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled section: a list of parts, each LaTeX text or an :class:`Equation`."""
+
+    title: str
+    parts: tuple
+
+    def latex(self):
+        body = [p.latex() if isinstance(p, Equation) else p for p in self.parts]
+        return "\n\n".join([rf"\section{{{self.title}}}", *body])
+
+
+@dataclass(frozen=True)
+class Report:
+    """The sections of a model's report, and the data behind its figures."""
+
+    model: object
+    sections: tuple
+    figures: dict = field(default_factory=dict)
+
+    @property
+    def equations(self):
+        """Every display equation, in the order of the document."""
+        return [p for s in self.sections for p in s.parts if isinstance(p, Equation)]
+
+    def latex(self):
+        title = rf"\title{{Planar theory of the model \texttt{{{escape(self.model.name)}}}}}"
+        body = "\n\n".join(s.latex() for s in self.sections)
+        return f"{PREAMBLE}{title}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n\n{body}\n\n\\end{{document}}\n"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_report` wrote: the paths, and whether (or why not) a PDF was compiled."""
+
+    tex: Path
+    pdf: Path
+    figures: tuple
+    compiled: bool
+    reason: str
+
+
+# -- equations ---------------------------------------------------------------------------------
+def plain(expr):
+    r"""``expr`` with its signs made plain: ``(negative, tex)``.
+
+    A sum among the factors of the numerator or the denominator that reads
+    better negated (``-N + n_1``) is negated, and the sign goes in front, once.
+
+    Examples
+    --------
+    >>> N, P, n1 = sympy.symbols("N P n1")
+    >>> negative, tex = plain((n1 - N) * (n1 - P) / (n1 - N * P))
+    >>> negative, print(tex)
+    \frac{\left(N - n_{1}\right) \left(P - n_{1}\right)}{N P - n_{1}}
+    (True, None)
+    """
+    negative = False
+
+    def flip(product):
+        nonlocal negative
+        factors = []
+        for f in sympy.Mul.make_args(product):
+            base, exponent = f.as_base_exp()
+            if f.is_Number and f.is_negative:
+                negative, f = not negative, -f
+            elif base.is_Add and exponent.is_integer and base.could_extract_minus_sign():
+                negative ^= bool(exponent % 2)
+                f = -base if exponent == 1 else sympy.Pow(-base, exponent, evaluate=False)
+            if f != 1:
+                factors.append(f)
+        return factors
+
+    numerator, denominator = sympy.fraction(sympy.sympify(expr))
+    top, bottom = flip(numerator), flip(denominator)
+    result = sympy.Mul(*top, evaluate=False) if len(top) > 1 else (top[0] if top else sympy.Integer(1))
+    if bottom:
+        below = sympy.Mul(*bottom, evaluate=False) if len(bottom) > 1 else bottom[0]
+        result = sympy.Mul(result, sympy.Pow(below, -1, evaluate=False), evaluate=False)
+    return negative, latex(result)
+
+
+def equation(lhs, rhs):
+    """The display equation lhs = rhs, its signs made plain (:func:`plain`)."""
+    negative, tex = plain(rhs)
+    return Equation(sympy.Eq(lhs, rhs, evaluate=False), f"{latex(lhs)} = {'- ' * negative}{tex}")
+
+
+def _terms_tex(terms):
+    """LaTeX of a sum of (already printed) terms given as (is_negative, tex)."""
+    out = ""
+    for i, (negative, tex) in enumerate(terms):
+        out += (" - " if negative else (" + " if i else "")) + tex
+    return out.strip() if not terms[0][0] else "- " + out[3:]
+
+
+def _spectral_term(term):
+    """A term c * Sum(f): the factors of f free of lambda pulled out of the sum, signs made plain.
+
+    Returns (is_negative, tex).
+    """
+    sums = [f for f in sympy.Mul.make_args(term) if isinstance(f, sympy.Sum)]
+    if len(sums) != 1:
+        return plain(term)
+    (total,) = sums
+    function, size = summand(total)
+    outside, inside = sympy.factor(sympy.cancel(function)).as_independent(EIGENVALUE, as_Add=False)
+    prefactor = sympy.factor(term / total * outside)
+    if inside.could_extract_minus_sign():
+        prefactor, inside = -prefactor, -inside
+    negative, tex = plain(prefactor)
+    total = latex(spectral_sum(inside, size))
+    return negative, total if tex == "1" else f"{tex} {total}"
+
+
+def spectral_equation(eq):
+    """A Schwinger-Dyson equation at zero source, as a physicist writes it.
+
+    Each spectral sum shows only what depends on the eigenvalue; the rest of
+    the summand and the sum's coefficient are one prefactor in front, with the
+    signs cancelled.
+
+    Parameters
+    ----------
+    eq : Eq
+        ``Eq(Sigma_p, rhs)`` from :func:`diagrams.dyson.planar_theory`.
+
+    Returns
+    -------
+    Equation
+        The equation at ``beta = 0`` and its LaTeX.
+    """
+    rhs = eq.rhs.subs(SOURCE, 0)
+    terms = sympy.Add.make_args(sympy.expand(rhs, deep=False, mul=True, power_base=False, log=False)
+                                if rhs.is_Add else rhs)
+    tex = _terms_tex([_spectral_term(t) for t in terms])
+    return Equation(sympy.Eq(eq.lhs, rhs, evaluate=False), f"{latex(eq.lhs)} = {tex}")
+
+
+def _split_noise(expr, noise):
+    """``expr`` as (noiseless part, label-noise part), each factored."""
+    quiet = {s: 0 for s in noise.free_symbols}
+    clean = sympy.factor(expr.xreplace(quiet))
+    return clean, sympy.factor(sympy.cancel(expr - clean))
+
+
+def _sum_equation(lhs, parts):
+    """lhs = part_1 + part_2 + ..., each part printed as factored, in this order."""
+    parts = [p for p in parts if p != 0]
+    terms = [plain(p) for p in parts]
+    return Equation(sympy.Eq(lhs, sympy.Add(*parts), evaluate=False), f"{latex(lhs)} = {_terms_tex(terms)}")
+
+
+# -- sections ----------------------------------------------------------------------------------
+def _model_section(model):
+    r = model.regression
+    theory = planar_theory(model)
+    features = " ".join(latex(sympy.Symbol(name)) for name in reversed(r.features))
+    matrices = ", ".join(f"${latex(sympy.Symbol(name))}$" for name in model.matrices)
+    variances = "; ".join(
+        rf"${latex(sympy.Symbol(m.name))}$ is ${latex(model.spaces[m.rows])} \times {latex(model.spaces[m.cols])}$ "
+        rf"with entry variance ${latex(m.variance)}$" for m in model.matrices.values())
+    latent = model.spaces[model.latent]
+    covariance = latex(sympy.Symbol(model.covariance(model.latent)))
+    return Section("The model", (
+        r"\begin{figure}[h]\centering" + "\n" + quiver_picture(model) + "\n"
+        + r"\caption{The quiver of the model: index spaces (nodes) and independent Gaussian matrices (arrows).}"
+        + "\n" + r"\end{figure}",
+        rf"Data $x \sim \mathcal{{N}}(0, {covariance})$ in $\mathbb{{R}}^{{{latex(latent)}}}$, "
+        rf"${covariance} = \mathrm{{diag}}(\lambda_1, \dots, \lambda_{{{latex(latent)}}})$; "
+        rf"features $\phi = {features}\, x$; {variances}. "
+        rf"The teacher $y = w x$ has entries of variance ${latex(r.teacher_variance)}$; "
+        rf"the training labels carry noise of variance ${latex(r.noise_variance)}$. "
+        rf"Ridge ${latex(r.ridge)}$.",
+        rf"Convention: {symmetry(model)._repr_latex_()}. "
+        rf"The test loss is per output component, against the noiseless teacher; "
+        rf"$\langle L \rangle$ averages over {matrices}, the teacher $w$ and the label noise. "
+        rf"At ${latex(latent)} = \infty$: {escape(normalization(model).split(': ', 1)[1])}.",
+        rf"The planar theory has one self-energy per field of the regression's Gaussian pencil: "
+        + ", ".join(rf"${latex(s)}$ on ${latex(model.spaces[f.space])}$"
+                    for s, f in zip(theory.unknowns, theory.pencil.fields)) + ".",
+    ))
+
+
+def _diagram_section(model, draw_orders, count_orders):
+    rows = []
+    for k in range(count_orders + 1):
+        observable = loss_observable(model, k)
+        rows.append(rf"{k} & {diagram_count(observable, model)} & {diagram_count(observable, model, planar=False)} \\")
+    table = "\n".join([r"\begin{table}[h]\centering", r"\begin{tabular}{rrr}", r"\toprule",
+                       r"order $k$ & planar & all genera \\", r"\midrule", *rows, r"\bottomrule", r"\end{tabular}",
+                       rf"\caption{{Wick contractions of the coefficient of ${latex(model.regression.ridge)}^{{-k}}$ "
+                       r"of the test loss, counted by the engine.}", r"\end{table}"])
+    parts = [rf"The test loss is a series in $1/{latex(model.regression.ridge)}$ whose coefficients are "
+             r"polynomials in traces of the model's matrices; Wick's theorem turns each trace into ribbon graphs. "
+             r"Table~\ref{tab:counts} counts them; the planar ones of the first orders are drawn below "
+             r"(double lines coloured by index space, dots are covariance insertions).",
+             table.replace(r"\caption{", r"\label{tab:counts}\caption{", 1)]
+    for k in range(draw_orders + 1):
+        pictures = []
+        for coefficient, words in parse_observable(loss_observable(model, k), model).terms:
+            graphs = planar_contractions(words, model)
+            for graph, multiplicity in isomorphism_classes(graphs, words):
+                pictures.append(r"\adjustbox{max width=0.45\linewidth}{" + tikz_picture(
+                    graph, rf"${latex(coefficient)}$ \quad " + caption(graph, multiplicity)) + "}")
+        parts.append(rf"\paragraph{{Order ${latex(model.regression.ridge)}^{{-{k}}}$.}} "
+                     + f"{len(pictures)} planar classes.\n\n" + "\n\\hfill\n".join(pictures))
+    return Section("The diagrams", tuple(parts))
+
+
+def _dyson_section(model):
+    theory = planar_theory(model)
+    latent = model.spaces[model.latent]
+    parts = [rf"Summing the planar (rainbow) diagrams of the resolvent closes into one equation per "
+             rf"self-energy; the traces over the latent space are sums over its eigenvalues $\lambda_I$, "
+             rf"$I = 1, \dots, {latex(latent)}$:"]
+    parts += [spectral_equation(eq) for eq in theory.equations]
+    parts.append(r"on the physical branch " + ", ".join(f"${latex(c)}$" for c in theory.conditions)
+                 + r". The latent propagator has a single pole at $\lambda = -\Delta$, the renormalised ridge:")
+    parts.append(equation(DELTA, theory.renormalized_ridge))
+    return Section("Schwinger--Dyson equations", tuple(parts))
+
+
+def _closed_section(model):
+    limit = ridgeless(model)
+    from diagrams.regimes import parametric_losses  # the training loss in Delta and n_k is derived there
+
+    train = parametric_losses(model).train_loss
+    latent = model.spaces[model.latent]
+    noise = model.regression.noise_variance
+    found = set().union(limit.gamma.free_symbols, limit.loss.free_symbols, train.free_symbols)
+    ks = sorted(int(s.name[1:]) for s in found if s.name[1:].isdigit() and s == effective_dimension(int(s.name[1:])))
+    x = EIGENVALUE / (EIGENVALUE + DELTA)
+    parts = [r"Trading one self-energy for $\Delta$, every spectral sum becomes a combination of the "
+             r"effective dimensions"]
+    parts += [equation(effective_dimension(k), spectral_sum(x**k, latent)) for k in ks]
+    parts.append(r"and the equations are solved by")
+    parts += [equation(s, v) for s, v in limit.solution.items()]
+    parts.append(rf"with the ridge an explicit function of $\Delta$ (the ridge equation):")
+    parts.append(equation(model.regression.ridge, limit.gamma))
+    clean, noisy = _split_noise(limit.loss, noise)
+    parts.append(r"The test loss, noiseless part and label-noise term:")
+    parts.append(_sum_equation(LOSS, [clean, noisy]))
+    clean, noisy = _split_noise(train, noise)
+    parts.append(r"The training loss:")
+    parts.append(_sum_equation(TRAIN_LOSS, [clean, noisy]))
+    return Section("Closed forms", tuple(parts)), limit
+
+
+def _ridgeless_section(limit):
+    n1 = effective_dimension(1)
+    ridge = limit.model.regression.ridge
+    parts = [rf"The ridgeless limit ${latex(ridge)} \to 0$ is a zero of the ridge equation in ${latex(n1)}$; "
+             rf"on the physical branch the smallest root is reached. One regime per root:"]
+    for regime in limit.regimes:
+        parts.append(rf"\paragraph{{${latex(n1)} \to {latex(regime.n1)}$}} when ${latex(regime.condition)}$:")
+        parts.append(equation(LOSS, regime.loss))
+    try:
+        gamma, coefficients = limit.near_threshold()
+    except LargenError as error:
+        parts.append(rf"No threshold: {escape(error)}.")
+        return Section("Ridgeless regimes and the threshold", tuple(parts))
+    a, b = limit.regimes[0].n1, limit.regimes[1].n1
+    parts.append(rf"\paragraph{{Threshold.}} Where the regimes ${latex(n1)} \to {latex(a)}$ and "
+                 rf"${latex(n1)} \to {latex(b)}$ meet (${latex(a)} = {latex(b)}$), with "
+                 rf"${latex(n1)} = {latex(a)} - {latex(THRESHOLD)}$, to leading order in ${latex(THRESHOLD)}$:")
+    parts.append(equation(ridge, gamma))
+    parts.append(_sum_equation(LOSS, [c * THRESHOLD**p for p, c in coefficients.items()]))
+    (distance,) = [s for s in sympy.solve(sympy.Eq(gamma, ridge), THRESHOLD) if s.could_extract_minus_sign() is False] or [None]
+    if distance is not None:
+        parts.append(r"so that the distance to the threshold grows like the square root of the ridge:")
+        parts.append(equation(THRESHOLD, distance))
+    return Section("Ridgeless regimes and the threshold", tuple(parts))
+
+
+def _duality_section(model, order):
+    mapping = parameter_map(model)
+    found = verdicts(model, order)
+    statement = symmetry(model)
+    parts = [rf"Convention: {statement._repr_latex_()}.",
+             r"The map of the parameters tried: " + ", ".join(rf"${latex(k)} \mapsto {latex(v)}$"
+                                                             for k, v in mapping.items()) + "."]
+    rows = []
+    for v in found:
+        a, b = v.sizes
+        verdict = "invariant" if v.invariant else "fails"
+        if v.rescaling is not None:
+            verdict += rf", invariant at ${latex(model.regression.ridge)} \cdot {latex(v.rescaling)}$"
+        rows.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ & {escape(v.quantity)} & {verdict} \\")
+    parts.append("\n".join([r"\begin{center}", r"\begin{tabular}{lll}", r"\toprule",
+                            r"exchange & quantity & verdict \\", r"\midrule", *rows, r"\bottomrule",
+                            r"\end{tabular}", r"\end{center}"]))
+    failed = [v for v in found if not v.invariant and not v.quantity.startswith("series")]
+    if failed:
+        parts.append(r"Where an exchange fails, the quantity minus its image:")
+    for v in failed:
+        a, b = v.sizes
+        parts.append(rf"\paragraph{{${latex(a)} \leftrightarrow {latex(b)}$, {escape(v.quantity)}.}}")
+        name = model.regression.ridge if v.quantity == "ridge equation" else LOSS
+        image = sympy.Symbol(f"{name.name}_dual")
+        parts.append(equation(sympy.Add(name, -image, evaluate=False), v.remainder))
+    if not statement.exchanges:
+        parts.append(rf"Hence no exchange of sizes is a duality of this model at fixed "
+                     rf"${latex(model.regression.ridge)}$.")
+    return Section("Duality", tuple(parts))
+
+
+def _scaling_section(model, out, alpha):
+    try:
+        from diagrams.regimes import derive_regimes
+        from .scaling import latex_table, phase_diagram
+
+        regimes = derive_regimes(model, alpha=sympy.nsimplify(alpha))
+        table = latex_table(regimes)
+        paths = [phase_diagram(regimes, str(out / f"phase_diagram.{ext}"), alpha=alpha, model=model, grid=8)
+                 for ext in ("pdf", "png")]
+    except (ImportError, LargenError, NotImplementedError) as error:  # the scaling laws are optional here
+        return Section("Scaling laws", (rf"The scaling laws are not available for this model: {escape(error)}.",)), []
+    return Section("Scaling laws", (
+        rf"For a power-law spectrum $\lambda_I = I^{{-(1 + \alpha)}}$ with $\alpha = {latex(alpha)}$ at "
+        rf"$M = \infty$, the regimes of the planar loss by dominant balance (conditions, leading loss, exponents):",
+        r"\begin{center}\adjustbox{max width=\linewidth}{" + table + r"}\end{center}",
+        r"\begin{figure}[h]\centering\includegraphics[width=0.7\linewidth]{phase_diagram.pdf}"
+        r"\caption{The regimes at fixed $NP$: the measured local slope $d \log L / d \log \gamma$.}\end{figure}",
+    )), paths
+
+
+# -- figures -----------------------------------------------------------------------------------
+def _axis(model):
+    """The size plotted along the x axis (the last feature width) and the other widths."""
+    last = model.spaces[model.feature_spaces[-1]]
+    others = [model.spaces[s] for s in model.feature_spaces[1:-1]]
+    return last, others
+
+
+def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixed_P=100, fixed_gamma=1e-3,
+                widths=None, M=400, alpha=1, points=16, mc_points=5, seeds=4, dps=15):
+    """The data of the loss-against-size figure: the solver's curves and Monte Carlo points.
+
+    Parameters
+    ----------
+    model : Model, optional
+        MRS by default; the x axis is the last feature width, other widths fixed (``widths``,
+        default twice ``fixed_P``).
+    P, gammas : tuples
+        The sample sizes (at ``fixed_gamma``) and ridges (at ``fixed_P``) of the two panels.
+    M, alpha : number
+        The power-law spectrum lambda_I = I^-(1+alpha), I = 1..M (finite, for the Monte Carlo).
+    points, mc_points, seeds : int
+        Solver points per curve, Monte Carlo points per curve (0: none) and seeds per point.
+
+    Returns
+    -------
+    dict
+        ``axis`` (the size's name), ``curves``: a list of ``{"panel", "label", "params", "x", "loss",
+        "mc": [[x, mean, stderr], ...]}``.
+    """
+    model = model or mrs()
+    last, others = _axis(model)
+    samples = model.spaces[model.samples]
+    ridge = model.regression.ridge
+    fixed = {str(s): widths or 2 * fixed_P for s in others}
+    lo, hi = 10, 4 * max(max(P), fixed_P)
+    xs = sorted({round(lo * (hi / lo) ** (i / (points - 1))) for i in range(points)})
+    mc_xs = sorted({round(lo * (hi / lo) ** ((i + 0.5) / mc_points)) for i in range(mc_points)}) if mc_points else []
+    curves = []
+    for panel, values in (("gamma", [(fixed_P, g) for g in gammas]), ("P", [(p, fixed_gamma) for p in P])):
+        for p, g in values:
+            params = {str(samples): p, str(ridge): g, **fixed}
+            loss = [float(solve(model, dps=dps, M=M, alpha=alpha, **params, **{str(last): x}).loss) for x in xs]
+            mc = []
+            for x in mc_xs:
+                run = simulate(model, seeds=seeds, M=M, alpha=alpha, **params, **{str(last): x})
+                mc.append([x, run.mean, run.stderr])
+            label = rf"${latex(ridge)} = {_tex_number(g)}$" if panel == "gamma" else rf"${latex(samples)} = {p}$"
+            curves.append({"panel": panel, "label": label, "params": params, "x": xs, "loss": loss, "mc": mc})
+    return {"axis": str(last), "M": M, "alpha": alpha, "curves": curves}
+
+
+def _tex_number(value):
+    exponent = math.floor(math.log10(value))
+    return rf"10^{{{exponent}}}" if value == 10.0**exponent else f"{value:g}"
+
+
+def _plot(data, model, paths):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    axis_tex = latex(sympy.Symbol(data["axis"]))
+    for ax, panel in zip(axes, ("gamma", "P")):
+        for i, curve in enumerate(c for c in data["curves"] if c["panel"] == panel):
+            colour = f"C{i}"
+            ax.loglog(curve["x"], curve["loss"], "-", color=colour, label=curve["label"] + " (planar theory)")
+            if curve["mc"]:
+                x, mean, err = zip(*curve["mc"])
+                ax.errorbar(x, mean, yerr=err, fmt="o", ms=4, capsize=2, color=colour)
+        ax.set_xlabel(f"${axis_tex}$")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel(r"test loss $L$ (points: Monte Carlo, mean $\pm$ standard error)")
+    fig.suptitle(rf"model {model.name}: $\lambda_I = I^{{-(1+{data['alpha']})}}$, $M = {data['M']}$", fontsize=10)
+    fig.tight_layout()
+    for path in paths:
+        fig.savefig(path)
+    plt.close(fig)
+
+
+def _figure_section(data, model):
+    samples = latex(model.spaces[model.samples])
+    ridge = latex(model.regression.ridge)
+    axis = latex(sympy.Symbol(data["axis"]))
+    return Section("The loss against the model size", (
+        r"\begin{figure}[h]\centering\includegraphics[width=\linewidth]{loss_vs_size.pdf}"
+        rf"\caption{{The test loss against ${axis}$: lines are the planar theory (the solver), points the Monte "
+        rf"Carlo of the regression with standard errors. Left: several ${ridge}$ (double descent at "
+        rf"${axis} = {samples}$ and its regularisation); right: several ${samples}$.}}\end{{figure}}",
+    ))
+
+
+# -- assembly ----------------------------------------------------------------------------------
+def report(model=None, *, out=None, draw_orders=2, count_orders=4, duality_order=2, alpha=1, curves=None,
+           scaling=True):
+    """Assemble the report of ``model`` (MRS by default) from the derived objects.
+
+    Parameters
+    ----------
+    model : Model, optional
+    out : Path, optional
+        Where figures are written; without it the report has no figures.
+    draw_orders, count_orders : int
+        The orders of 1/gamma whose planar diagrams are drawn, and counted.
+    duality_order : int
+        The last large-ridge coefficient compared by the duality's verdicts.
+    alpha : number
+        The power-law decay of the scaling-law section.
+    curves : dict, optional
+        Keyword arguments of :func:`loss_curves`.
+    scaling : bool
+        Whether to include the scaling-law section (it runs the solver on a grid).
+
+    Returns
+    -------
+    Report
+    """
+    model = model or mrs()
+    closed, limit = _closed_section(model)
+    sections = [_model_section(model), _diagram_section(model, draw_orders, count_orders), _dyson_section(model),
+                closed, _ridgeless_section(limit), _duality_section(model, duality_order)]
+    figures = {}
+    if out is not None and scaling:
+        section, paths = _scaling_section(model, out, alpha)
+        sections.append(section)
+        figures["phase_diagram"] = paths
+    if out is not None:
+        data = loss_curves(model, **(curves or {}))
+        paths = [out / "loss_vs_size.pdf", out / "loss_vs_size.png"]
+        _plot(data, model, paths)
+        (out / "loss_vs_size.json").write_text(json.dumps(data, indent=1))
+        figures["loss_vs_size"] = paths + [out / "loss_vs_size.json"]
+        sections.append(_figure_section(data, model))
+    return Report(model, tuple(sections), figures)
+
+
+def write_report(model=None, out="report", *, compile=True, **options):
+    """Write ``out/report.tex`` with its figures, and compile it to ``out/report.pdf`` with LuaLaTeX.
+
+    Parameters
+    ----------
+    model : Model, optional
+        MRS by default.
+    out : str or Path
+        The directory (created if missing).
+    compile : bool
+        Run ``lualatex`` (skipped, with the reason, when it is not installed).
+    **options
+        Passed to :func:`report`.
+
+    Returns
+    -------
+    Written
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    built = report(model, out=out, **options)
+    tex = out / "report.tex"
+    tex.write_text(built.latex(), encoding="utf-8")
+    figures = tuple(p for paths in built.figures.values() for p in map(Path, paths))
+    pdf = out / "report.pdf"
+    if not compile:
+        return Written(tex, pdf, figures, False, "compilation not asked for")
+    if shutil.which("lualatex") is None:
+        return Written(tex, pdf, figures, False, f"lualatex not found: compile with `cd {out} && lualatex report.tex`")
+    for _ in range(2):  # the second run resolves the references
+        run = subprocess.run(["lualatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                             cwd=out, capture_output=True, text=True, timeout=600)
+        if run.returncode != 0:
+            errors = [line for line in run.stdout.splitlines() if line.startswith("!")]
+            return Written(tex, pdf, figures, False,
+                           f"lualatex failed ({errors[0] if errors else 'see report.log'}); see {out / 'report.log'}")
+    return Written(tex, pdf, figures, True, "")
