@@ -146,14 +146,15 @@ def power_law_moments(alpha, lam_plus, size, p, orders, split=1):
     law = _Law(alpha, lam_plus, size)
     # a direct head when the terms fall fast enough, else an Euler-Maclaurin tail after a head
     direct = _direct_head(law, p, orders, prec)
-    head = min(size, direct, _head_length(law, split))
+    corrections = _corrections(prec)  # the result's precision sets them; guard bits only protect the arithmetic
+    head = min(size, direct, _head_length(law, split, corrections, prec))
     tail = head < size and head < direct
     with mpmath.workprec(prec + (law.guard_bits if tail else 0) + _exponent_bits(law, head, tail)):
         p = +p
-        _check_cost(head, _series_bits(law, 2 * _corrections()) if tail else mpmath.mp.prec)
+        _check_cost(head, _series_bits(law, 2 * corrections) if tail else mpmath.mp.prec)
         totals = direct_moments(_eigenvalues(law, head, mpmath.mp.prec), p, orders)
         if tail:
-            for order, (value, last) in _tail(law, head + 1, p, orders).items():
+            for order, (value, last) in _tail(law, head + 1, p, orders, corrections).items():
                 totals[order] += value
                 if abs(last) > mpmath.ldexp(abs(totals[order]), 8 - prec):
                     raise SpectrumError(f"the Euler-Maclaurin tail of the power law alpha = {alpha}, M = {size} "
@@ -242,22 +243,22 @@ def _radius(law):
     return 1.0 if s <= 2 else math.sin(math.pi / s)
 
 
-def _corrections():
-    """The number of Euler-Maclaurin corrections at the working precision."""
-    return 6 + mpmath.mp.prec // 16
+def _corrections(prec):
+    """The number of Euler-Maclaurin corrections for ``prec`` bits."""
+    return 6 + prec // 16
 
 
-def _head_length(law, split):
+def _head_length(law, split, corrections, prec):
     """K - 1: the head of a power law, long enough that the corrections converge.
 
     The j-th correction is about (2j)!/(2 pi K rho)**(2j); K is chosen so that the
     last one kept is below 2**-prec, using half the distance to the singularity.
     """
-    n = 2 * _corrections()
+    n = 2 * corrections
     log_factorial = math.lgamma(n + 1)
     if not _radius(law):  # a law steeper than float64 can tell: the direct head serves it
         return math.inf
-    K = math.exp((log_factorial + mpmath.mp.prec * math.log(2)) / n) / (math.pi * _radius(law))
+    K = math.exp((log_factorial + prec * math.log(2)) / n) / (math.pi * _radius(law))
     return int(math.ceil(K * split))
 
 
@@ -370,14 +371,13 @@ def _unpack(z, W, n):
     return _unpack(low, W, middle) + _unpack((z - low) >> width, W, n - middle)
 
 
-def _tail(law, start, p, orders):
+def _tail(law, start, p, orders, corrections):
     """sum_{I=start}^{M} lambda_I**a (lambda_I + p)**-b for a power law, by Euler-Maclaurin, and the
     last correction kept at the start (its size says whether the corrections converged).
 
     integral + (g(start) + g(M))/2 + sum_j B_2j/(2j)! (g^(2j-1)(M) - g^(2j-1)(start)),
     with g^(k)(x0) = k! c_k / x0**k from the Taylor coefficients c_k in t = x/x0 - 1.
     """
-    corrections = _corrections()
     n = 2 * corrections
     ends = [(start, -1)] + ([] if law.size == math.inf else [(law.size, 1)])
     totals = {order: _integral(law, p, *order, start) for order in orders}
