@@ -190,6 +190,16 @@ def test_probe_E5_float_start_of_scaled_spectra(scale):
         assert spectrum.approximate_moments(float(scale), [(1, 3)]) is None
 
 
+def test_probe_T4_nearly_flat_laws_cost_little():
+    # 1/s = 1 - 1e-3000: 10**4 guard bits protect the arithmetic, the corrections follow the 30 digits asked
+    start = time.perf_counter()
+    with mpmath.workdps(30):
+        T = Spectrum.power_law("1e-3000", math.inf).moments(mpmath.mpf(1), [(1, 0), (1, 1)])
+    assert time.perf_counter() - start < 2
+    assert relative(T[1, 0], mpmath.mpf(10) ** 3000) < mpmath.mpf(10) ** -29  # zeta(1 + e) = 1/e + 0.577...
+    assert relative(T[1, 1], mpmath.mpf(10) ** 3000) < mpmath.mpf(10) ** -29
+
+
 def test_slowly_decaying_start_carries_the_tail_beyond_float64():
     # alpha = 1e-5: the tail beyond I = e**700 is most of the sum; the start closes it analytically
     spectrum = Spectrum.power_law("1e-5", math.inf)
