@@ -18,6 +18,8 @@ left out are below the working precision of the total, after about
 
 The float64 start integrates the same tail by Gauss-Legendre panels in log I,
 and closes an infinite one by the series of the integral beyond the last panel.
+It takes the scale out exactly, T_ab(p) = c**(a-b) T_ab(p/c), and says when
+float64 cannot hold a moment (None) rather than return a wrong one.
 """
 
 import math
