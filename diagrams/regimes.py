@@ -28,7 +28,9 @@ Examples
 >>> regimes = derive_regimes(alpha=1)
 >>> ridge = next(r for r in regimes if r.name == "ridge")
 >>> ridge.loss
-pi*sigma_w**2*sqrt(lambda_+ * ...
+pi*sqrt(gamma)*sqrt(lambda_+)*sigma_w**2/(8*sqrt(N)*sqrt(P)*sigma_u)
+>>> ridge.exponents
+{gamma: 1/2, N: -1/2, P: -1/2}
 """
 
 import math
@@ -75,8 +77,8 @@ def parametric_losses(model=None):
     >>> p = parametric_losses()
     >>> p.roots
     (N, P)
-    >>> sympy.factor(p.train_loss.subs("sigma_eps", 0))
-    Delta**2*N*n1*sigma_u**2*sigma_w**2*(N - n1)*(-n1 + n2)/(2*M**2*(N*P - N*n2 - P*n2 - n1**2 + 2*n1*n2))
+    >>> sympy.factor(p.train_loss)
+    -(-P + n1)**2*(Delta*N*n1*sigma_w**2 - Delta*N*n2*sigma_w**2 + M*N*sigma_eps**2 - M*n2*sigma_eps**2)/(2*M*P*(-N*P + N*n2 + P*n2 + n1**2 - 2*n1*n2))
     """
     model = model or mrs()
     limit = ridgeless(model)
@@ -145,7 +147,19 @@ def _monomials(expr, variables):
         dependent = term.as_independent(*variables, as_Add=False)[1]
         vector = tuple(_exponent(dependent, v) for v in variables)
         out[vector] = out.get(vector, 0) + term.xreplace({v: 1 for v in variables})
-    return {v: c for v, c in out.items() if c != 0 and sympy.simplify(c) != 0}
+    return {v: c for v, c in out.items() if not _is_zero(c)}
+
+
+def _is_zero(c):
+    """An exact zero test, screened by a value at a generic point (simplify only when it is small)."""
+    if c == 0:
+        return True
+    point = {x: sympy.Rational(7 + i, 13) for i, x in enumerate(sorted(c.free_symbols, key=str))}
+    try:
+        value = complex(sympy.N(c.xreplace(point), 20))
+    except (TypeError, ValueError):
+        return sympy.simplify(c) == 0
+    return abs(value) < 1e-12 and sympy.simplify(c) == 0
 
 
 def _height(vector, logs, alpha):
@@ -223,8 +237,16 @@ def _prune(ratios, variables, sizes=()):
     return [r for r, _ in kept]
 
 
+def _numeric(vector):
+    return [float(sympy.sympify(e).subs(ALPHA, sympy.Rational(37, 100))) for e in vector]
+
+
 def _proportional(v, w):
     """c with v = c w, or None."""
+    fv, fw = _numeric(v), _numeric(w)
+    scale = next((a / b for a, b in zip(fv, fw) if b != 0), None)
+    if scale is None or any(abs(a - scale * b) > 1e-9 * (1 + abs(a)) for a, b in zip(fv, fw)):
+        return None
     c = None
     for a, b in zip(v, w):
         if b == 0:
@@ -295,7 +317,7 @@ class _Derivation:
         self.latent = latent
         self.finite = latent != sympy.oo
         self.ridge = model.regression.ridge
-        self.sizes = [v for v in model.sizes.values() if v != self.M]
+        self.sizes = sorted((v for v in model.sizes.values() if v != self.M), key=str)
         noise_symbols = sorted(model.regression.noise_variance.free_symbols, key=str)
         fixed = {}
         if noise is None:
