@@ -46,7 +46,7 @@ from .model import mrs
 from .ridgeless import ridgeless
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 
-__all__ = ["Regime", "ParametricLosses", "parametric_losses", "derive_regimes", "X"]
+__all__ = ["Regime", "ParametricLosses", "parametric_losses", "derive_regimes", "optimal_ridge", "X"]
 
 X = sympy.Symbol("X", positive=True)  # (lambda_+/Delta)**(1/(1 + alpha)): the number of learned modes
 _DELTA_VAR = sympy.Symbol("D", positive=True)  # Delta as a variable of the balance (Delta >> lambda_+)
@@ -274,6 +274,12 @@ def _tidy(monomial, free):
     return coefficient * sympy.Mul(*[v ** sympy.factor(e) for v, e in zip(free, vector)])
 
 
+def _sign(monomial):
+    """The sign of a monomial's coefficient (every symbol in it is positive)."""
+    value = sympy.N(monomial.xreplace({s: 1 for s in monomial.free_symbols if s != ALPHA}).subs(ALPHA, 1))
+    return 1 if value > 0 else -1
+
+
 def _leading_in(expr, variable):
     """The term of highest degree in ``variable`` of a polynomial."""
     poly = sympy.Poly(expr, variable)
@@ -496,6 +502,54 @@ class _Derivation:
         return self._finish(f"ridgeless, {size}-limited", internal, variables, logs, solution, ratios,
                             witness, {}, (), 1 / X)
 
+    def optimum(self, root, others):
+        """The optimal ridge inside the ridgeless regime of ``root``, or None if the loss grows with gamma.
+
+        The loss near the root, L0 + L1 delta + L2 delta**2 (delta = root - n_1, which grows with
+        gamma), is least at delta* = -L1/(2 L2) when L1 < 0 < L2; gamma* follows from the ridge.
+        """
+        size, n1, variables, logs = self._root_variables(root, others)
+        # at fixed sizes, n_k by their leading terms c_k X: c_1 X = size - delta, so d/d delta = -d/(c_1 dX)
+        leading = {n: Balance(value, [X], [20], self.sample_alpha).leading for n, value in self._n("small").items()}
+        c1 = leading[effective_dimension(1)] / X
+        at_root = {X: size / c1}
+        variables = [size] + variables[2:]
+        logs[size] = 20
+        point = [logs[v] for v in variables]
+
+        def coefficient(expr, k):
+            e = expr.xreplace(leading).xreplace({DELTA: LAMBDA_PLUS * X ** -self.s})
+            derivative = sympy.diff(e, X, k) * (-1 / c1) ** k / math.factorial(k)
+            return Balance(derivative.xreplace(at_root), variables, point, self.sample_alpha)
+
+        loss = sum(self.loss_parts.values())
+        terms = [coefficient(loss, k) for k in range(3)]
+        G = coefficient(self.gamma, 1)
+        L0, L1, L2 = (t.leading for t in terms)
+        if not (_sign(L1) < 0 < _sign(L2)):
+            return None
+        delta = sympy.powsimp(-L1 / (2 * L2), force=True)
+        free = self.free
+
+        def model_form(e):
+            e = sympy.sympify(e).xreplace({_SMALL: delta})
+            return _tidy(sympy.powsimp(sympy.expand_power_base(e, force=True), force=True), free)
+
+        gamma_star = model_form(G.leading * _SMALL)
+        loss_star = model_form(L0)
+        gain = model_form(-L1**2 / (4 * L2 * L0))
+        conditions = tuple(dict.fromkeys(_condition(model_form(r), free) for r in
+                                         [delta / size] + terms[0].ratios()))
+        if any(not (a / b).free_symbols - {ALPHA} for a, b in conditions):
+            return None  # delta* is of the order of the size: the optimum sits on a crossover, not inside
+        sizes = [v for v in free if v != self.ridge]
+
+        def exponents(e):
+            return {v: sympy.factor(_exponent(e.as_independent(*sizes, as_Add=False)[1], v)) for v in sizes}
+        return {"regime": f"ridgeless, {size}-limited", "gamma": gamma_star, "loss": loss_star,
+                "gain": gain, "conditions": conditions, "exponents": exponents(gamma_star),
+                "loss_exponents": exponents(loss_star)}
+
     def threshold(self, a, b, others):
         size, n1, variables, logs = self._root_variables(a, others)
         (tie,) = [v for v in self.sizes if v == b]
@@ -512,6 +566,28 @@ class _Derivation:
         gap = sympy.powsimp(sympy.expand_power_base(delta.xreplace({X: x_of_size}), force=True), force=True)
         return self._finish(f"threshold {size} = {tie}", internal_root, variables, logs, solution, ratios,
                             witness, {tie: size}, ((sympy.Abs(size - tie), gap),), 1 / X)
+
+
+def optimal_ridge(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
+    """The optimal ridge gamma*(sizes) in each ridgeless regime where the loss falls with gamma.
+
+    Returns
+    -------
+    list of dict
+        ``regime``, ``gamma`` (gamma* as a monomial), ``loss`` (the leading loss there),
+        ``gain`` (the relative decrease of the loss from gamma -> 0 to gamma*), ``conditions``,
+        ``exponents`` (of gamma* in each size) and ``loss_exponents``. A regime whose optimum
+        lies on a crossover (delta* of the order of the size: with label noise, say) is left out.
+
+    Examples
+    --------
+    >>> [(o["regime"], o["gamma"]) for o in optimal_ridge(alpha=1)]
+    [('ridgeless, N-limited', pi**2*lambda_+*sigma_u**2/4), ('ridgeless, P-limited', pi**2*lambda_+*sigma_u**2/4)]
+    """
+    derivation = _Derivation(parametric_losses(model), alpha, latent, noise)
+    roots = derivation.losses.roots
+    out = [derivation.optimum(r, [o for o in roots if o != r]) for r in roots]
+    return [o for o in out if o is not None]
 
 
 def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):

@@ -18,11 +18,11 @@ from diagrams.asymptotics import ALPHA, LAMBDA_PLUS
 from diagrams.errors import ParameterError
 from diagrams.grammar import parse_number
 from diagrams.model import mrs
-from diagrams.regimes import derive_regimes
+from diagrams.regimes import derive_regimes, optimal_ridge
 
 from .solution import solve
 
-__all__ = ["exponents", "check_regime", "latex_table", "phase_diagram"]
+__all__ = ["exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram"]
 
 
 def _latent(model, M):
@@ -114,6 +114,45 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
     return out
 
 
+def minimise_ridge(model=None, *, alpha, sizes, dps=30, bracket=None, tolerance="1e-5", defaults=None):
+    """gamma minimising the solver's loss at fixed sizes: golden-section search in log gamma.
+
+    Parameters
+    ----------
+    sizes : dict
+        Size name -> value.
+    bracket : (float, float), optional
+        log10 gamma range searched; (-6, 6) by default.
+
+    Returns
+    -------
+    (gamma, loss) as mpf
+    """
+    model = model or mrs()
+    defaults = dict(defaults or {})
+    lo, hi = (mpmath.mpf(b) * mpmath.log(10) for b in (bracket or (-6, 6)))
+    with mpmath.workdps(dps + 10):
+        def loss(log_gamma):
+            return solve(model, dps=dps, alpha=alpha, M="inf", gamma=mpmath.exp(log_gamma),
+                         **sizes, **defaults).loss
+
+        golden = (mpmath.sqrt(5) - 1) / 2
+        a, b = lo, hi
+        c, d = b - golden * (b - a), a + golden * (b - a)
+        fc, fd = loss(c), loss(d)
+        while b - a > mpmath.mpf(tolerance):
+            if fc < fd:
+                b, d, fd = d, c, fc
+                c = b - golden * (b - a)
+                fc = loss(c)
+            else:
+                a, c, fc = c, d, fd
+                d = a + golden * (b - a)
+                fd = loss(d)
+        best = (a + b) / 2
+        return mpmath.exp(best), loss(best)
+
+
 def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=30):
     """Every regime of a model, as the JSON of ``largen exponents``.
 
@@ -134,7 +173,8 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     -------
     dict
         ``regimes`` (name, conditions, loss, train_loss, exponents, correction[, check])
-        and ``optimal``.
+        and ``optimal`` (per ridgeless regime: gamma*, the loss there, its relative gain,
+        conditions, exponents of gamma* and of the loss).
 
     Examples
     --------
@@ -161,8 +201,12 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
                                "point": {k: mpmath.nstr(v, 6) for k, v in c["point"].items()}}
                               for c in check_regime(regime, model, alpha=alpha_value, dps=dps)]
         out.append(entry)
-    # the optimal ridge is not derived yet: the key is kept so the JSON has its final shape
-    return {"regimes": out, "optimal": None}
+    optimal = [{"regime": o["regime"], "gamma": str(o["gamma"]), "loss": str(o["loss"]), "gain": str(o["gain"]),
+                "conditions": [[str(a), str(b)] for a, b in o["conditions"]],
+                "exponents": {str(k): str(v) for k, v in o["exponents"].items()},
+                "loss_exponents": {str(k): str(v) for k, v in o["loss_exponents"].items()}}
+               for o in optimal_ridge(model, alpha=alpha_value, latent=latent, noise=noise)]
+    return {"regimes": out, "optimal": optimal}
 
 
 def latex_table(regimes):

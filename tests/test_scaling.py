@@ -43,3 +43,17 @@ def test_check_needs_numbers():
         exponents(check=True)
     with pytest.raises(ParameterError, match="alpha"):
         exponents(alpha="-1")
+
+
+@pytest.mark.parametrize("alpha", [sympy.Rational(1, 2), sympy.Integer(1), sympy.Integer(2)])
+def test_optimal_ridge_against_numerical_minimisation(alpha):
+    from diagrams.regimes import optimal_ridge
+    from solver.scaling import minimise_ridge
+
+    (optimum,) = [o for o in optimal_ridge(alpha=alpha) if o["regime"] == "ridgeless, N-limited"]
+    sizes = {"N": 10**4, "P": 10**8}
+    values = {s: sympy.Integer(sizes.get(s.name, 1)) for s in optimum["gamma"].free_symbols}
+    derived = sympy.N(optimum["gamma"].xreplace(values), 20)
+    gamma, _ = minimise_ridge(alpha=alpha, sizes=sizes, dps=30,
+                              bracket=(float(sympy.log(derived, 10)) - 2, float(sympy.log(derived, 10)) + 2))
+    assert abs(gamma / mpmath.mpf(str(derived)) - 1) < 0.01
