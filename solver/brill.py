@@ -45,7 +45,7 @@ __all__ = ["Dataset", "Scan", "dataset", "nearest_neighbour_loss", "single_clust
            "model_scan", "data_scan", "SMALL", "FULL"]
 
 BETA = 0.5  # one cluster's loss exponent c/D on the Bethe lattice at p_c: c = 2, D = 4
-SMALL = dict(clusters=100, min_size=30, max_size=30000, seeds=5, z=200)  # about a minute on two cores
+SMALL = dict(clusters=100, min_size=300, max_size=30000, seeds=5, z=200)  # about a minute on two cores
 FULL = dict(clusters=300, min_size=300, max_size=3 * 10**7, seeds=50, z=200)  # Brill's: hours, memory ~ 10 GB
 MAX_ATTEMPTS = 10**7  # seeds tried before a size window is declared empty
 

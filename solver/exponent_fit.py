@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 import sympy
-from scipy.optimize import brentq, curve_fit
+from scipy.optimize import curve_fit
 
 from diagrams.errors import ParameterError
 from diagrams.grammar import parse_number
@@ -96,15 +96,28 @@ def fit_power_law(values, *, s_min, s_max=None):
             return [mpmath.zeta(a, s_min, j) for j in range(3)]
         return [mpmath.zeta(a, s_min, j) - mpmath.zeta(a, top, j) for j in range(3)]
 
-    def score(a):
-        z0, z1, _ = derivatives(a)
-        return float(-z1 / z0) - mean_log
+    def newton_step(a):
+        z0, z1, z2 = derivatives(a)
+        score = float(-z1 / z0) - mean_log  # E_a[log s] - mean log s, falling in a
+        return score, float(z2 / z0 - (z1 / z0) ** 2)  # minus its derivative: Var_a(log s)
 
-    low = 1 + 1e-9 if s_max is None else -10.0
-    try:
-        value = brentq(score, low, 10.0, xtol=1e-10)
-    except ValueError:
-        raise ParameterError(f"no power-law exponent in ({low:g}, 10) fits these sizes") from None
+    # Newton from the continuous estimate, kept inside a bracket that shrinks with every step
+    low, high = (1 + 1e-9 if s_max is None else -10.0), 10.0
+    value = min(max(1 + 1 / max(mean_log - math.log(s_min - 0.5), 1e-3), low + 1e-6), high - 1e-6)
+    for _ in range(100):
+        score, variance = newton_step(value)
+        if score > 0:
+            low = value
+        else:
+            high = value
+        step = value + score / variance
+        value = step if low < step < high else 0.5 * (low + high)
+        if abs(score) < 1e-12 * max(1.0, abs(mean_log)) or high - low < 1e-12:
+            break
+    else:
+        raise ParameterError("the power-law fit does not converge")
+    if not (-10 + 1e-6 < value < 10 - 1e-6) or (s_max is None and value <= 1 + 1e-6):  # stuck at an edge
+        raise ParameterError("no power-law exponent in (-10, 10) fits these sizes")
     if s_max is not None and abs(value - 1) < 1e-6:  # Z has a removable pole at a = 1: step off it
         value += 1e-6
     z0, z1, z2 = derivatives(value)
@@ -314,12 +327,13 @@ def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0)
 
     Returns
     -------
-    dict of JSON numbers, strings and nulls (a quantity that cannot be measured is null, with a note).
+    dict of JSON numbers, strings and nulls: a quantity that cannot be measured
+    (no cluster in the fit range, tau <= 2 for alpha) is null, and ``note`` says why.
 
     Examples
     --------
     >>> report = percolation_report("bethe", z=3, clusters=20000, seed=0)
-    >>> report["regime"], round(report["tau"], 2), round(report["model_exponent"], 2), report["data_log_power"]
+    >>> report["regime"], round(report["tau"], 2), round(report["model_exponent"], 1), report["data_log_power"]
     ('subtasks', 2.5, 0.5, 0.0)
     >>> percolation_report("bethe", p=1.5)
     Traceback (most recent call last):
@@ -331,38 +345,67 @@ def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0)
     seed = _integer(seed, "seed", 0)
     report = {"lattice": lattice, "z": z, "d": float(dimension), "p": float(p), "p_c": float(threshold),
               "clusters": clusters, "seed": seed, "c": SMOOTHNESS}
-    empty = {key: None for key in ("tau", "tau_error", "alpha", "alpha_error", "D", "D_error")}
     if p > threshold:
         exponent = float(SMOOTHNESS / dimension)
+        empty = {key: None for key in ("tau", "tau_error", "alpha", "alpha_error", "D", "D_error")}
         return {**report, **empty, "regime": "manifold", "model_exponent": exponent, "model_exponent_error": 0.0,
                 "model_log_power": 0.0, "model_regime": "manifold", "data_exponent": exponent,
                 "data_exponent_error": 0.0, "data_log_power": 0.0, "data_regime": "manifold",
                 "note": "above p_c one cluster of dimension d carries the data"}
     sample = _sample(lattice, z, dimension, p, clusters, seed)
-    try:
-        if lattice == "bethe":
-            tau = fit_tau(sample, s_min=S_MIN[lattice])
-            alpha = rank_frequency_exponent(sample, s_min=S_MIN[lattice])
-            chemical = fractal_dimension(sample.sizes, sample.radii, s_min=S_MIN[lattice] // 10, offset=True)
-            D = Estimate(2 * chemical.value, 2 * chemical.error, chemical.count)
-        else:
-            tau = fit_tau(sample, s_min=S_MIN[lattice], weighting="cluster")
-            slope = float(sympy.diff(rank_frequency_alpha(TAU), TAU).subs(TAU, tau.value))
-            alpha = Estimate(float(rank_frequency_alpha(tau.value)), abs(slope) * tau.error, tau.count)
-            sizes, radii = lattice_radii(BOXES[int(dimension)], int(dimension), float(p), seed=seed)
-            D = fractal_dimension(sizes, radii, s_min=S_MIN[lattice])
-    except ParameterError as exc:
-        return {**report, **empty, "regime": "subtasks", "model_exponent": None, "model_exponent_error": None,
-                "model_log_power": None, "model_regime": None, "data_exponent": None, "data_exponent_error": None,
-                "data_log_power": None, "data_regime": None, "note": f"no power law to fit here: {exc}"}
-    beta = Estimate(SMOOTHNESS / D.value, SMOOTHNESS * D.error / D.value**2, D.count)
-    model = _derived(allocation_laws, alpha, beta)
-    data = _derived(sampling_laws, alpha, beta)
-    return {**report, "regime": "subtasks", "tau": tau.value, "tau_error": tau.error, "alpha": alpha.value,
-            "alpha_error": alpha.error, "D": D.value, "D_error": D.error,
-            "model_exponent": model[0], "model_exponent_error": model[1], "model_log_power": model[2],
-            "model_regime": model[3], "data_exponent": data[0], "data_exponent_error": data[1],
-            "data_log_power": data[2], "data_regime": data[3], "note": ""}
+    notes = []
+
+    def attempt(measure):
+        try:
+            return measure()
+        except ParameterError as exc:
+            notes.append(str(exc))
+            return None
+
+    s_min = S_MIN[lattice]
+    if lattice == "bethe":
+        tau = attempt(lambda: fit_tau(sample, s_min=s_min))
+        alpha = attempt(lambda: rank_frequency_exponent(sample, s_min=s_min))
+        chemical = attempt(lambda: fractal_dimension(sample.sizes, sample.radii, s_min=s_min // 10, offset=True))
+        D = chemical and Estimate(2 * chemical.value, 2 * chemical.error, chemical.count)
+    else:
+        tau = attempt(lambda: fit_tau(sample, s_min=s_min, weighting="cluster"))
+        alpha = tau and attempt(lambda: _alpha_from_tau(tau))
+        D = attempt(lambda: _replica_dimension(int(dimension), float(p), seed, s_min, sample.limit))
+    quantities = {"tau": tau, "alpha": alpha, "D": D}
+    for name, estimate in quantities.items():
+        report[name] = estimate and estimate.value
+        report[f"{name}_error"] = estimate and estimate.error
+    report["regime"] = "subtasks"
+    derived = {"model": (None,) * 4, "data": (None,) * 4}
+    if alpha is not None and D is not None:
+        beta = Estimate(SMOOTHNESS / D.value, SMOOTHNESS * D.error / D.value**2, D.count)
+        derived = {"model": _derived(allocation_laws, alpha, beta), "data": _derived(sampling_laws, alpha, beta)}
+    for name, (exponent, error, log_power, regime) in derived.items():
+        report.update({f"{name}_exponent": exponent, f"{name}_exponent_error": error,
+                       f"{name}_log_power": log_power, f"{name}_regime": regime})
+    report["note"] = "; ".join(notes)
+    return report
+
+
+def _alpha_from_tau(tau):
+    """alpha(tau) of :func:`diagrams.percolation_laws.rank_frequency_alpha`, its error carried."""
+    slope = float(sympy.diff(rank_frequency_alpha(TAU), TAU).subs(TAU, tau.value))
+    return Estimate(float(rank_frequency_alpha(tau.value)), abs(slope) * tau.error, tau.count)
+
+
+def _replica_dimension(d, p, seed, s_min, s_max, boxes=4):
+    """D from independent boxes: the mean of their fits, and its standard error from their spread.
+
+    Clusters of one box share its boundary and its largest clusters, so that
+    the least-squares error of one fit understates the box-to-box scatter.
+    """
+    values = []
+    for box in range(boxes):
+        sizes, radii = lattice_radii(BOXES[d], d, p, seed=seed * 1000003 + box)
+        kept = sizes <= s_max
+        values.append(fractal_dimension(sizes[kept], radii[kept], s_min=s_min).value)
+    return Estimate(float(np.mean(values)), float(np.std(values, ddof=1) / math.sqrt(boxes)), boxes)
 
 
 def percolation_spectrum(lattice, z=None, d=None, p=None, clusters=100000, seed=0, source="simulation"):
