@@ -97,7 +97,7 @@ def dataset(clusters, *, z=200, p=None, min_size=30, max_size=30000, seed=0):
     --------
     >>> data = dataset(3, z=4, min_size=5, max_size=50, seed=2)
     >>> data.sizes.tolist(), data.targets[:2].round(2).tolist()
-    ([41, 20, 7], [-1.08, -0.74])
+    ([34, 7, 5], [-0.43, -0.85])
     """
     clusters = _integer(clusters, "clusters", 1)
     z = _integer(z, "z", 2)
@@ -173,7 +173,7 @@ def single_cluster_amplitude(*, z=200, clusters=300, min_size=30, max_size=30000
     --------
     >>> A, error = single_cluster_amplitude(clusters=10, seed=1)
     >>> bool(1 < A < 4), bool(error < A / 2)
-    True True
+    (True, True)
     """
     data = dataset(clusters, z=z, min_size=min_size, max_size=max_size, seed=seed)
     rng = np.random.default_rng([seed, 1])
@@ -195,8 +195,8 @@ def allocation(frequencies, total, amplitude, beta=BETA):
 
     Examples
     --------
-    >>> allocation(np.array([0.5, 0.3, 0.2]), 10, 1.0).tolist()
-    [4, 3, 3]
+    >>> allocation(np.array([0.5, 0.3, 0.2]), 10, 1.0).tolist()  # ∝ P_k**(2/3): 4.5, 3.2, 2.4
+    [5, 3, 2]
     """
     frequencies = np.asarray(frequencies, dtype=float)
     cut = amplitude ** (1 / beta)
