@@ -46,7 +46,7 @@ from .model import mrs
 from .ridgeless import ridgeless
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 
-__all__ = ["Regime", "ParametricLosses", "parametric_losses", "derive_regimes", "optimal_ridge", "X"]
+__all__ = ["Regime", "ParametricLosses", "parametric_losses", "derive_regimes", "optimal_ridge", "budget_split", "X"]
 
 X = sympy.Symbol("X", positive=True)  # (lambda_+/Delta)**(1/(1 + alpha)): the number of learned modes
 _DELTA_VAR = sympy.Symbol("D", positive=True)  # Delta as a variable of the balance (Delta >> lambda_+)
@@ -489,16 +489,21 @@ class _Derivation:
             logs[v] = 31 + 12 * i + i * i
         return size, n1, variables, logs
 
+    def _n1_balance(self, n1, logs):
+        """n_1 in X (and M, whose tail it loses) at the sample point."""
+        variables = [X] + ([self.M] if self.finite else [])
+        return Balance(n1, variables, [logs[X]] + ([logs[self.M]] if self.finite else []), self.sample_alpha)
+
     def ridgeless(self, root, others):
         size, n1, variables, logs = self._root_variables(root, others)
         internal = self._internal("small", {size: effective_dimension(1) + _SMALL})
         point = [logs[v] for v in variables]
         G = Balance(internal(self.gamma), variables, point, self.sample_alpha)
         delta = _solve_monomial(G.leading, self.ridge, _SMALL)
-        x_of_size = _solve_monomial(Balance(n1, [X], [20], self.sample_alpha).leading, size, X)
+        x_of_size = _solve_monomial(self._n1_balance(n1, logs).leading, size, X)
         solution = [(_SMALL, delta), (X, x_of_size)]
         witness = {self.ridge: _height(_vector(G.leading, variables), point, self.sample_alpha), size: 20}
-        ratios = G.ratios() + Balance(n1, [X], [20], self.sample_alpha).ratios() + [_SMALL / X]
+        ratios = G.ratios() + self._n1_balance(n1, logs).ratios() + [_SMALL / X]
         return self._finish(f"ridgeless, {size}-limited", internal, variables, logs, solution, ratios,
                             witness, {}, (), 1 / X)
 
@@ -510,7 +515,7 @@ class _Derivation:
         """
         size, n1, variables, logs = self._root_variables(root, others)
         # at fixed sizes, n_k by their leading terms c_k X: c_1 X = size - delta, so d/d delta = -d/(c_1 dX)
-        leading = {n: Balance(value, [X], [20], self.sample_alpha).leading for n, value in self._n("small").items()}
+        leading = {n: self._n1_balance(value, logs).leading for n, value in self._n("small").items()}
         c1 = leading[effective_dimension(1)] / X
         at_root = {X: size / c1}
         variables = [size] + variables[2:]
@@ -559,10 +564,10 @@ class _Derivation:
         point = [logs[v] for v in variables]
         G = Balance(internal_root(self.gamma), variables, point, self.sample_alpha)
         delta = _solve_monomial(G.leading, self.ridge, _SMALL)
-        x_of_size = _solve_monomial(Balance(n1, [X], [20], self.sample_alpha).leading, size, X)
+        x_of_size = _solve_monomial(self._n1_balance(n1, logs).leading, size, X)
         solution = [(_SMALL, delta), (X, x_of_size)]
         witness = {self.ridge: _height(_vector(G.leading, variables), point, self.sample_alpha), size: 20}
-        ratios = G.ratios() + Balance(n1, [X], [20], self.sample_alpha).ratios() + [_SMALL / X]
+        ratios = G.ratios() + self._n1_balance(n1, logs).ratios() + [_SMALL / X]
         gap = sympy.powsimp(sympy.expand_power_base(delta.xreplace({X: x_of_size}), force=True), force=True)
         return self._finish(f"threshold {size} = {tie}", internal_root, variables, logs, solution, ratios,
                             witness, {tie: size}, ((sympy.Abs(size - tie), gap),), 1 / X)
@@ -588,6 +593,50 @@ def optimal_ridge(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
     roots = derivation.losses.roots
     out = [derivation.optimum(r, [o for o in roots if o != r]) for r in roots]
     return [o for o in out if o is not None]
+
+
+def budget_split(optima, budget="product"):
+    """The best split of a budget (N P fixed, or N + P fixed) from the losses at the optimal ridge.
+
+    In a regime ordered small << large with loss ~ small**a large**b, the budget
+    fixes large; the loss falls toward the regime's edge (small ~ large) when its
+    exponent along the budget is negative, and the best split sits there.
+
+    Parameters
+    ----------
+    optima : list of dict
+        From :func:`optimal_ridge`.
+    budget : {"product", "sum"}
+
+    Returns
+    -------
+    list of dict
+        Per regime: ``split`` (a pair of sizes tied at the edge, or the small size at 1) and
+        ``exponent`` (of the loss in the budget B).
+
+    Examples
+    --------
+    >>> budget_split(optimal_ridge(alpha=1), "product")[0]
+    {'regime': 'ridgeless, N-limited', 'split': 'N ~ P', 'exponent': -1/2}
+    """
+    if budget not in ("product", "sum"):
+        raise ParameterError(f"unknown budget {budget!r}: product or sum")
+    out = []
+    for o in optima:
+        sizes = set(o["loss_exponents"])
+        orders = [(a, b) for a, b in o["conditions"] if a in sizes and b in sizes]
+        if not orders:
+            continue
+        small, large = orders[0]
+        a, b = o["loss_exponents"][small], o["loss_exponents"][large]
+        along = a - b if budget == "product" else a  # the exponent of the small size along the budget
+        if exponent_sign(along) == -1:
+            exponent = (a + b) / 2 if budget == "product" else a + b
+            split = f"{small} ~ {large}"
+        else:
+            exponent, split = b, f"{small} ~ 1"
+        out.append({"regime": o["regime"], "split": split, "exponent": sympy.factor(exponent)})
+    return out
 
 
 def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):

@@ -18,7 +18,7 @@ from diagrams.asymptotics import ALPHA, LAMBDA_PLUS
 from diagrams.errors import ParameterError
 from diagrams.grammar import parse_number
 from diagrams.model import mrs
-from diagrams.regimes import derive_regimes, optimal_ridge
+from diagrams.regimes import budget_split, derive_regimes, optimal_ridge
 
 from .solution import solve
 
@@ -78,7 +78,9 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
     """
     model = model or mrs()
     alpha = _alpha(alpha)
-    free = [v for v in regime.witness if v not in regime.tied]
+    latent = model.spaces[model.latent]
+    # a finite latent size indexes the spectrum: an integer, held fixed (no slope in it)
+    free = [v for v in regime.witness if v not in regime.tied and v != latent]
     sizes = [v for v in free if v != model.regression.ridge]
     scale = max_log10 * math.log(10) / max(abs(regime.witness[v]) for v in sizes)
     defaults = dict(defaults or {})
@@ -87,12 +89,16 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
         h = mpmath.mpf(step)
         for t in depths:
             logs = {v: mpmath.mpf(regime.witness[v]) * scale * t for v in free}
+            M = int(mpmath.nint(mpmath.exp(regime.witness[latent] * scale * t))) if latent in regime.witness \
+                else "inf"
 
             def loss(shift=None):
                 values = {str(v): mpmath.exp(logs[v] + (shift or {}).get(v, 0)) for v in free}
                 for tied, v in regime.tied.items():
                     values[str(tied)] = values[str(v)]
-                solution = solve(model, dps=dps, alpha=alpha, M="inf", **values, **defaults)
+                solution = solve(model, dps=dps, alpha=alpha, M=M, **values, **defaults)
+                if M != "inf":
+                    values[str(latent)] = M
                 return solution.loss, values
 
             value, point = loss()
@@ -173,8 +179,9 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     -------
     dict
         ``regimes`` (name, conditions, loss, train_loss, exponents, correction[, check])
-        and ``optimal`` (per ridgeless regime: gamma*, the loss there, its relative gain,
-        conditions, exponents of gamma* and of the loss).
+        and ``optimal``: ``ridge`` (per ridgeless regime: gamma*, the loss there, its relative
+        gain, conditions, exponents of gamma* and of the loss) and ``budget`` (the best split of
+        N P fixed, ``product``, and of N + P fixed, ``sum``, with the loss's exponent in the budget).
 
     Examples
     --------
@@ -201,12 +208,14 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
                                "point": {k: mpmath.nstr(v, 6) for k, v in c["point"].items()}}
                               for c in check_regime(regime, model, alpha=alpha_value, dps=dps)]
         out.append(entry)
-    optimal = [{"regime": o["regime"], "gamma": str(o["gamma"]), "loss": str(o["loss"]), "gain": str(o["gain"]),
-                "conditions": [[str(a), str(b)] for a, b in o["conditions"]],
-                "exponents": {str(k): str(v) for k, v in o["exponents"].items()},
-                "loss_exponents": {str(k): str(v) for k, v in o["loss_exponents"].items()}}
-               for o in optimal_ridge(model, alpha=alpha_value, latent=latent, noise=noise)]
-    return {"regimes": out, "optimal": optimal}
+    optima = optimal_ridge(model, alpha=alpha_value, latent=latent, noise=noise)
+    ridge = [{"regime": o["regime"], "gamma": str(o["gamma"]), "loss": str(o["loss"]), "gain": str(o["gain"]),
+              "conditions": [[str(a), str(b)] for a, b in o["conditions"]],
+              "exponents": {str(k): str(v) for k, v in o["exponents"].items()},
+              "loss_exponents": {str(k): str(v) for k, v in o["loss_exponents"].items()}} for o in optima]
+    budget = {kind: [{k: str(v) for k, v in b.items()} for b in budget_split(optima, kind)]
+              for kind in ("product", "sum")}
+    return {"regimes": out, "optimal": {"ridge": ridge, "budget": budget}}
 
 
 def latex_table(regimes):

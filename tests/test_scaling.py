@@ -57,3 +57,32 @@ def test_optimal_ridge_against_numerical_minimisation(alpha):
     gamma, _ = minimise_ridge(alpha=alpha, sizes=sizes, dps=30,
                               bracket=(float(sympy.log(derived, 10)) - 2, float(sympy.log(derived, 10)) + 2))
     assert abs(gamma / mpmath.mpf(str(derived)) - 1) < 0.01
+
+
+def test_latent_limited_at_finite_latent_size():
+    from diagrams import mrs
+
+    model = mrs()
+    (regime,) = [r for r in derive_regimes(alpha=1, latent=model.spaces[model.latent]) if r.name == "latent-limited"]
+    (deepest,) = check_regime(regime, alpha=1, depths=(1.0,), dps=20)
+    assert abs(deepest["ratio"] - 1) < 1e-3
+    for name, slope in deepest["slopes"].items():
+        assert abs(slope - deepest["exponents"][name]) < 1e-3
+
+
+def test_budget_split_exponents():
+    from diagrams.asymptotics import ALPHA
+    from diagrams.regimes import budget_split, optimal_ridge
+
+    optima = optimal_ridge()
+    # hand: at the optimal ridge L ~ min(N, P)**-alpha, so N P = B gives B**(-alpha/2) at N ~ P
+    assert {b["exponent"] for b in budget_split(optima, "product")} == {-ALPHA / 2}
+    assert {b["exponent"] for b in budget_split(optima, "sum")} == {-ALPHA}
+
+
+def test_phase_diagram_is_written(tmp_path):
+    from solver.scaling import phase_diagram
+
+    path = phase_diagram(derive_regimes(alpha=1), str(tmp_path / "phases.png"), grid=3, dps=10)
+    assert (tmp_path / "phases.png").stat().st_size > 1000
+    assert path.endswith("phases.png")
