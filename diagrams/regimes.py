@@ -108,7 +108,8 @@ class Regime:
     ``correction`` is the relative size of the first corrections of ``loss`` (a sum of the
     magnitudes of the subleading monomials of every balance made: a size, not a signed series);
     ``witness`` maps each free symbol to the natural log of a point inside the
-    regime (scale it to go deeper); ``tied`` maps a size to the size it equals.
+    regime (scale it to go deeper); ``tied`` maps a size to the size it equals;
+    ``rivals`` are the leading terms of the parts of the loss that this one dominates.
     """
 
     name: str
@@ -119,6 +120,7 @@ class Regime:
     correction: sympy.Expr
     witness: dict = field(default_factory=dict, compare=False)
     tied: dict = field(default_factory=dict, compare=False)
+    rivals: tuple = field(default=(), compare=False)  # the leading terms of the other parts of the loss
 
     def _repr_latex_(self):
         conditions = r",\ ".join(rf"{sympy.latex(a)} \ll {sympy.latex(b)}" for a, b in self.conditions)
@@ -454,7 +456,8 @@ class _Derivation:
                          for v in free}
             out.append(Regime(name if len(parts) == 1 else f"{name}, {label} dominated", conditions, loss,
                               train_leading, exponents, sympy.Add(*[abs(c) for c in corrections]),
-                              dict(witness), dict(tied)))
+                              dict(witness), dict(tied),
+                              tuple(model_form(parts[o].leading) for o in parts if o != label)))
         return out
 
     def ridge_regimes(self):

@@ -101,9 +101,13 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
                     values[str(latent)] = M
                 return solution.loss, values
 
+            if regime.rivals:
+                defaults.update(_noise_for_depth(regime, model, logs, t))
             value, point = loss()
             substitutions = {sympy.Symbol(k, positive=True): sympy.Float(mpmath.nstr(v, dps + 5), dps + 5)
                              for k, v in point.items()}
+            substitutions.update({sympy.Symbol(k, positive=True): sympy.Float(mpmath.nstr(v, dps + 5), dps + 5)
+                                  for k, v in defaults.items()})
             substitutions.update({ALPHA: alpha, LAMBDA_PLUS: 1})
             names = {s.name: s for s in regime.loss.free_symbols}
             leading = regime.loss.xreplace({names[k.name]: v for k, v in substitutions.items()
@@ -118,6 +122,28 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
             out.append({"depth": t, "point": point, "ratio": ratio, "slopes": slopes,
                         "exponents": {str(v): regime.exponents[v].subs(ALPHA, alpha) for v in free}})
     return out
+
+
+def _noise_for_depth(regime, model, logs, t, gap=10):
+    """The noise scale that puts the point as deep in the part-dominance as depth t asks.
+
+    Each rival part over the leading part is a power of the noise scale; the scale
+    is chosen so that the largest rival is e**(-gap t) of the leading part.
+    """
+    (noise,) = model.regression.noise_variance.free_symbols
+    values = {s: 1 for s in regime.loss.free_symbols | set().union(*[r.free_symbols for r in regime.rivals])}
+    values.update({s: sympy.exp(sympy.Float(str(logs[s]), 30)) for s in logs if s in values})
+    values.update({s: 1 for s in values if s.name in ("lambda_+",)})
+    sigma = sympy.Symbol("s", positive=True)
+    best = None
+    for rival in regime.rivals:
+        ratio = (rival / regime.loss).xreplace({noise: sigma}).xreplace({k: v for k, v in values.items() if k != noise})
+        power = sympy.degree(sympy.powsimp(ratio, force=True).as_independent(sigma, as_Add=False)[1].as_base_exp()[0],
+                             sigma) if False else sympy.cancel(sympy.diff(sympy.log(ratio), sigma) * sigma)
+        at_one = ratio.xreplace({sigma: 1})
+        scale = (sympy.exp(-gap * t) / at_one) ** (1 / power)
+        best = scale if best is None else (max(best, scale) if power < 0 else min(best, scale))
+    return {str(noise): mpmath.mpf(str(sympy.N(best, 30)))}
 
 
 def minimise_ridge(model=None, *, alpha, sizes, dps=30, bracket=None, tolerance="1e-5", defaults=None):

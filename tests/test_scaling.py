@@ -86,3 +86,12 @@ def test_phase_diagram_is_written(tmp_path):
     path = phase_diagram(derive_regimes(alpha=1), str(tmp_path / "phases.png"), grid=3, dps=10)
     assert (tmp_path / "phases.png").stat().st_size > 1000
     assert path.endswith("phases.png")
+
+
+def test_label_noise_regimes_at_the_deepest_point():
+    # the noise scale is set per regime so that the dominated part is as small as the depth asks
+    for regime in derive_regimes(alpha=1, noise=True):
+        (deepest,) = check_regime(regime, alpha=1, depths=(1.0,), dps=20)
+        assert abs(deepest["ratio"] - 1) < 1e-3, (regime.name, deepest["ratio"])
+        for name, slope in deepest["slopes"].items():
+            assert abs(slope - deepest["exponents"][name]) < 1e-3, (regime.name, name, slope)
