@@ -41,7 +41,7 @@ from diagrams.quiver_drawing import quiver_picture
 from diagrams.ridgeless import ridgeless
 from diagrams.series import diagram_count, loss_observable
 from diagrams.spectral import DELTA, EIGENVALUE, SOURCE, effective_dimension, spectral_sum, summand
-from diagrams.tikz import caption, tikz_picture
+from diagrams.tikz import caption, space_colours, tikz_picture
 from diagrams.wick import isomorphism_classes
 
 from .point import normalization
@@ -53,6 +53,7 @@ __all__ = ["Equation", "Section", "Report", "Written", "report", "write_report",
 
 LOSS = sympy.Symbol("L")
 TRAIN_LOSS = sympy.Symbol("L_train")
+DENOMINATOR = sympy.Symbol("D")  # the long denominator the closed forms share, named once
 THRESHOLD = sympy.Symbol("delta", positive=True)  # the distance n_1 - root of diagrams.ridgeless.near_threshold
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -129,34 +130,47 @@ def plain(expr):
 
     Examples
     --------
-    >>> N, P, n1 = sympy.symbols("N P n1")
-    >>> negative, tex = plain((n1 - N) * (n1 - P) / (n1 - N * P))
+    >>> M, N, P, n1 = sympy.symbols("M N P n1")
+    >>> negative, tex = plain((n1 - N) * (n1 - P) / M)
     >>> negative, print(tex)
-    \frac{\left(N - n_{1}\right) \left(P - n_{1}\right)}{N P - n_{1}}
-    (True, None)
+    \frac{\left(N - n_{1}\right) \left(P - n_{1}\right)}{M}
+    (False, None)
+    >>> print(plain(sympy.factor(N / (2 * (P - N))))[1])
+    \frac{N}{2 \left(P - N\right)}
     """
     negative = False
+    top, bottom = [], []
+    for f in sympy.Mul.make_args(sympy.sympify(expr)):
+        if f.is_Rational:
+            negative ^= bool(f.is_negative)
+            top += [abs(f.p)] * (abs(f.p) != 1)
+            bottom += [f.q] * (f.q != 1)
+            continue
+        base, exponent = f.as_base_exp()
+        side = bottom if exponent.is_negative else top
+        exponent = -exponent if exponent.is_negative else exponent
+        if base.is_Add and exponent.is_integer and base.could_extract_minus_sign():
+            negative ^= bool(exponent % 2)
+            base = -base
+        side.append([base, exponent])
+    if negative:  # a sign in front would double a minus inside: move it into a sum of odd power
+        for base_exponent in (f for f in bottom + top if isinstance(f, list)):
+            base, exponent = base_exponent
+            if base.is_Add and exponent.is_integer and exponent % 2:
+                base_exponent[0], negative = -base, False
+                break
 
-    def flip(product):
-        nonlocal negative
-        factors = []
-        for f in sympy.Mul.make_args(product):
-            base, exponent = f.as_base_exp()
-            if f.is_Number and f.is_negative:
-                negative, f = not negative, -f
-            elif base.is_Add and exponent.is_integer and base.could_extract_minus_sign():
-                negative ^= bool(exponent % 2)
-                f = -base if exponent == 1 else sympy.Pow(-base, exponent, evaluate=False)
-            if f != 1:
-                factors.append(f)
-        return factors
+    def product(factors):
+        factors = [f if isinstance(f, int) else (f[0] if f[1] == 1 else sympy.Pow(*f, evaluate=False))
+                   for f in factors]
+        factors = [sympy.Integer(f) if isinstance(f, int) else f for f in factors]
+        return sympy.Mul(*factors, evaluate=False) if len(factors) > 1 else factors[0]
 
-    numerator, denominator = sympy.fraction(sympy.sympify(expr))
-    top, bottom = flip(numerator), flip(denominator)
-    result = sympy.Mul(*top, evaluate=False) if len(top) > 1 else (top[0] if top else sympy.Integer(1))
+    result = product(top) if top else None
     if bottom:
-        below = sympy.Mul(*bottom, evaluate=False) if len(bottom) > 1 else bottom[0]
-        result = sympy.Mul(result, sympy.Pow(below, -1, evaluate=False), evaluate=False)
+        below = sympy.Pow(product(bottom), -1, evaluate=False)
+        result = below if result is None else sympy.Mul(result, below, evaluate=False)
+    result = sympy.Integer(1) if result is None else result
     return negative, latex(result)
 
 
@@ -224,6 +238,29 @@ def _split_noise(expr, noise):
     return clean, sympy.factor(sympy.cancel(expr - clean))
 
 
+def _shared_denominator(expr, least=4):
+    """The longest sum (of at least ``least`` terms) among the factors of the denominator of ``expr``, or None.
+
+    Examples
+    --------
+    >>> a, b, c, d = sympy.symbols("a b c d")
+    >>> _shared_denominator(a / (2 * (a + b + c - d) * (a + b)))
+    a + b + c - d
+    """
+    sums = [f for f in sympy.Mul.make_args(sympy.denom(sympy.factor(expr))) if f.is_Add and len(f.args) >= least]
+    if not sums:
+        return None
+    longest = max(sums, key=lambda f: len(f.args))
+    return -longest if longest.could_extract_minus_sign() else longest
+
+
+def _abbreviate(expr, short):
+    """``expr`` with the shared denominator written as its name (``short``: value -> name)."""
+    for value, name in short.items():
+        expr = expr.xreplace({value: name, -value: -name})
+    return expr
+
+
 def _sum_equation(lhs, parts):
     """lhs = part_1 + part_2 + ..., each part printed as factored, in this order."""
     parts = [p for p in parts if p != 0]
@@ -232,6 +269,19 @@ def _sum_equation(lhs, parts):
 
 
 # -- sections ----------------------------------------------------------------------------------
+def _convention(model):
+    """The derived convention and symmetry statement of ``model``, as text that breaks across lines."""
+    def exchange(sizes):
+        a, b = sizes
+        return rf"${latex(a)} \leftrightarrow {latex(b)}$"
+
+    ridge = latex(model.regression.ridge)
+    # the statement's words name the ridge "gamma"
+    return symmetry(model)._statement(exchange, lambda e: f"${latex(e)}$",
+                                      lambda words: escape(words).replace("gamma", f"${ridge}$"),
+                                      rescaled_ridge=rf"${ridge} \cdot$ ")
+
+
 def _model_section(model):
     r = model.regression
     theory = planar_theory(model)
@@ -252,10 +302,10 @@ def _model_section(model):
         rf"The teacher $y = w x$ has entries of variance ${latex(r.teacher_variance)}$; "
         rf"the training labels carry noise of variance ${latex(r.noise_variance)}$. "
         rf"Ridge ${latex(r.ridge)}$.",
-        rf"Convention: {symmetry(model)._repr_latex_()}. "
+        rf"Convention: {_convention(model)}. "
         rf"The test loss is per output component, against the noiseless teacher; "
         rf"$\langle L \rangle$ averages over {matrices}, the teacher $w$ and the label noise. "
-        rf"At ${latex(latent)} = \infty$: {escape(normalization(model).split(': ', 1)[1])}.",
+        rf"At ${latex(latent)} = \infty$: \texttt{{{escape(normalization(model).split(': ', 1)[1])}}}.",
         rf"The planar theory has one self-energy per field of the regression's Gaussian pencil: "
         + ", ".join(rf"${latex(s)}$ on ${latex(model.spaces[f.space])}$"
                     for s, f in zip(theory.unknowns, theory.pencil.fields)) + ".",
@@ -274,7 +324,9 @@ def _diagram_section(model, draw_orders, count_orders):
     parts = [rf"The test loss is a series in $1/{latex(model.regression.ridge)}$ whose coefficients are "
              r"polynomials in traces of the model's matrices; Wick's theorem turns each trace into ribbon graphs. "
              r"Table~\ref{tab:counts} counts them; the planar ones of the first orders are drawn below "
-             r"(double lines coloured by index space, dots are covariance insertions).",
+             r"(double lines coloured by index space: "
+             + ", ".join(rf"\textcolor{{{c}}}{{${latex(model.spaces[space])}$}}" for space, c in space_colours(model).items())
+             + r"; dots are covariance insertions).",
              table.replace(r"\caption{", r"\label{tab:counts}\caption{", 1)]
     for k in range(draw_orders + 1):
         pictures = []
@@ -284,7 +336,8 @@ def _diagram_section(model, draw_orders, count_orders):
                 pictures.append(r"\adjustbox{max width=0.45\linewidth}{" + tikz_picture(
                     graph, rf"${latex(coefficient)}$ \quad " + caption(graph, multiplicity)) + "}")
         parts.append(rf"\paragraph{{Order ${latex(model.regression.ridge)}^{{-{k}}}$.}} "
-                     + f"{len(pictures)} planar classes.\n\n" + "\n\\hfill\n".join(pictures))
+                     + f"Planar diagrams up to the symmetries of their traces: {len(pictures)}.\n\n"
+                     + "\n\\hfill\n".join(pictures))
     return Section("The diagrams", tuple(parts))
 
 
@@ -319,22 +372,27 @@ def _closed_section(model):
     parts.append(rf"with the ridge an explicit function of $\Delta$ (the ridge equation):")
     parts.append(equation(model.regression.ridge, limit.gamma))
     clean, noisy = _split_noise(limit.loss, noise)
+    denominator = _shared_denominator(clean)
+    short = {denominator: DENOMINATOR} if denominator is not None else {}
     parts.append(r"The test loss, noiseless part and label-noise term:")
-    parts.append(_sum_equation(LOSS, [clean, noisy]))
+    parts.append(_sum_equation(LOSS, [_abbreviate(clean, short), _abbreviate(noisy, short)]))
     clean, noisy = _split_noise(train, noise)
     parts.append(r"The training loss:")
-    parts.append(_sum_equation(TRAIN_LOSS, [clean, noisy]))
-    return Section("Closed forms", tuple(parts)), limit
+    parts.append(_sum_equation(TRAIN_LOSS, [_abbreviate(clean, short), _abbreviate(noisy, short)]))
+    if short:
+        parts.append(r"with the denominator they share")
+        parts.append(equation(DENOMINATOR, denominator))
+    return Section("Closed forms", tuple(parts)), limit, short
 
 
-def _ridgeless_section(limit):
+def _ridgeless_section(limit, short):
     n1 = effective_dimension(1)
     ridge = limit.model.regression.ridge
     parts = [rf"The ridgeless limit ${latex(ridge)} \to 0$ is a zero of the ridge equation in ${latex(n1)}$; "
              rf"on the physical branch the smallest root is reached. One regime per root:"]
     for regime in limit.regimes:
         parts.append(rf"\paragraph{{${latex(n1)} \to {latex(regime.n1)}$}} when ${latex(regime.condition)}$:")
-        parts.append(equation(LOSS, regime.loss))
+        parts.append(equation(LOSS, _abbreviate(regime.loss, short)))
     try:
         gamma, coefficients = limit.near_threshold()
     except LargenError as error:
@@ -345,19 +403,19 @@ def _ridgeless_section(limit):
                  rf"${latex(n1)} \to {latex(b)}$ meet (${latex(a)} = {latex(b)}$), with "
                  rf"${latex(n1)} = {latex(a)} - {latex(THRESHOLD)}$, to leading order in ${latex(THRESHOLD)}$:")
     parts.append(equation(ridge, gamma))
-    parts.append(_sum_equation(LOSS, [c * THRESHOLD**p for p, c in coefficients.items()]))
-    (distance,) = [s for s in sympy.solve(sympy.Eq(gamma, ridge), THRESHOLD) if s.could_extract_minus_sign() is False] or [None]
-    if distance is not None:
+    parts.append(_sum_equation(LOSS, [_abbreviate(c, short) * THRESHOLD**p for p, c in coefficients.items()]))
+    coefficient, power = gamma.as_coeff_exponent(THRESHOLD)
+    if power == 2:
         parts.append(r"so that the distance to the threshold grows like the square root of the ridge:")
-        parts.append(equation(THRESHOLD, distance))
+        parts.append(equation(THRESHOLD**2, sympy.factor(ridge / coefficient)))
     return Section("Ridgeless regimes and the threshold", tuple(parts))
 
 
-def _duality_section(model, order):
+def _duality_section(model, order, short):
     mapping = parameter_map(model)
     found = verdicts(model, order)
     statement = symmetry(model)
-    parts = [rf"Convention: {statement._repr_latex_()}.",
+    parts = [rf"Convention: {_convention(model)}.",
              r"The map of the parameters tried: " + ", ".join(rf"${latex(k)} \mapsto {latex(v)}$"
                                                              for k, v in mapping.items()) + "."]
     rows = []
@@ -378,31 +436,35 @@ def _duality_section(model, order):
         parts.append(rf"\paragraph{{${latex(a)} \leftrightarrow {latex(b)}$, {escape(v.quantity)}.}}")
         name = model.regression.ridge if v.quantity == "ridge equation" else LOSS
         image = sympy.Symbol(f"{name.name}_dual")
-        parts.append(equation(sympy.Add(name, -image, evaluate=False), v.remainder))
+        parts.append(equation(sympy.Add(name, -image, evaluate=False), _abbreviate(v.remainder, short)))
     if not statement.exchanges:
         parts.append(rf"Hence no exchange of sizes is a duality of this model at fixed "
                      rf"${latex(model.regression.ridge)}$.")
     return Section("Duality", tuple(parts))
 
 
-def _scaling_section(model, out, alpha):
+def _scaling_section(model, out, alpha, grid):
     try:
         from diagrams.regimes import derive_regimes
         from .scaling import latex_table, phase_diagram
-
+    except ImportError as error:
+        return Section("Scaling laws", (rf"The scaling laws are not available: {escape(error)}.",)), []
+    parts = [rf"For a power-law spectrum $\lambda_I = I^{{-(1 + \alpha)}}$ with $\alpha = {latex(alpha)}$ at "
+             rf"${latex(model.spaces[model.latent])} = \infty$, the regimes of the planar loss by dominant balance "
+             r"(conditions, leading loss, exponents):"]
+    try:
         regimes = derive_regimes(model, alpha=sympy.nsimplify(alpha))
-        table = latex_table(regimes)
-        paths = [phase_diagram(regimes, str(out / f"phase_diagram.{ext}"), alpha=alpha, model=model, grid=8)
-                 for ext in ("pdf", "png")]
-    except (ImportError, LargenError, NotImplementedError) as error:  # the scaling laws are optional here
-        return Section("Scaling laws", (rf"The scaling laws are not available for this model: {escape(error)}.",)), []
-    return Section("Scaling laws", (
-        rf"For a power-law spectrum $\lambda_I = I^{{-(1 + \alpha)}}$ with $\alpha = {latex(alpha)}$ at "
-        rf"$M = \infty$, the regimes of the planar loss by dominant balance (conditions, leading loss, exponents):",
-        r"\begin{center}\adjustbox{max width=\linewidth}{" + table + r"}\end{center}",
-        r"\begin{figure}[h]\centering\includegraphics[width=0.7\linewidth]{phase_diagram.pdf}"
-        r"\caption{The regimes at fixed $NP$: the measured local slope $d \log L / d \log \gamma$.}\end{figure}",
-    )), paths
+        parts.append(r"\begin{center}\adjustbox{max width=\linewidth}{" + latex_table(regimes) + r"}\end{center}")
+    except (LargenError, NotImplementedError) as error:
+        return Section("Scaling laws", (rf"The regimes of this model are not derived: {escape(error)}.",)), []
+    try:
+        paths = [phase_diagram(regimes, str(out / "phase_diagram.pdf"), alpha=alpha, model=model, grid=grid)]
+    except LargenError as error:
+        parts.append(rf"No phase diagram: {escape(error)}.")
+        return Section("Scaling laws", tuple(parts)), []
+    parts.append(r"\begin{figure}[h]\centering\includegraphics[width=0.7\linewidth]{phase_diagram.pdf}"
+                 r"\caption{The regimes at fixed $NP$: the measured local slope $d \log L / d \log \gamma$.}\end{figure}")
+    return Section("Scaling laws", tuple(parts)), paths
 
 
 # -- figures -----------------------------------------------------------------------------------
@@ -501,7 +563,7 @@ def _figure_section(data, model):
 
 # -- assembly ----------------------------------------------------------------------------------
 def report(model=None, *, out=None, draw_orders=2, count_orders=4, duality_order=2, alpha=1, curves=None,
-           scaling=True):
+           scaling=True, phase_grid=8):
     """Assemble the report of ``model`` (MRS by default) from the derived objects.
 
     Parameters
@@ -519,18 +581,20 @@ def report(model=None, *, out=None, draw_orders=2, count_orders=4, duality_order
         Keyword arguments of :func:`loss_curves`.
     scaling : bool
         Whether to include the scaling-law section (it runs the solver on a grid).
+    phase_grid : int
+        Points per axis of the phase diagram.
 
     Returns
     -------
     Report
     """
     model = model or mrs()
-    closed, limit = _closed_section(model)
+    closed, limit, short = _closed_section(model)
     sections = [_model_section(model), _diagram_section(model, draw_orders, count_orders), _dyson_section(model),
-                closed, _ridgeless_section(limit), _duality_section(model, duality_order)]
+                closed, _ridgeless_section(limit, short), _duality_section(model, duality_order, short)]
     figures = {}
     if out is not None and scaling:
-        section, paths = _scaling_section(model, out, alpha)
+        section, paths = _scaling_section(model, out, alpha, phase_grid)
         sections.append(section)
         figures["phase_diagram"] = paths
     if out is not None:
