@@ -27,7 +27,7 @@ Examples
 Eq(Sigma_mu_M, N*sigma_u**2/(M*(Sigma_theta - gamma)))
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import sympy
@@ -35,7 +35,7 @@ import sympy
 from .errors import ModelError
 from .model import mrs
 from .pencil import ridge_pencil
-from .spectral import EIGENVALUE, SOURCE, spectral_sum
+from .spectral import EIGENVALUE, SOURCE, TRAIN_SOURCE, spectral_sum
 
 __all__ = ["PlanarTheory", "planar_theory"]
 
@@ -130,12 +130,31 @@ class PlanarTheory:
 
     @cached_property
     def train_loss(self):
-        """(expression, rates, ladder) of the training loss (E_min - gamma dE_min/dgamma) / P."""
-        expression, rates, ladder = self.derivative(self.ridge)
+        """(expression, rates, ladder) of the training loss, -(1/P) dE_min/d beta_train at zero sources.
+
+        Shifting the diagonal of the sample field nu from 1 to 1 + beta_train turns
+        E_min into the average of (1/2) y^T (1 + beta_train + Phi^T Phi/gamma)^-1 y, whose
+        derivative is -(1/2) y^T R^2 y with R = gamma (gamma + Phi^T Phi)^-1 the map from
+        the labels to the training residuals. The training loss (1/2P) |R y|^2 is
+        therefore -(1/P) dE_min/d beta_train. It equals (E_min - gamma dE_min/dgamma)/P,
+        but is not a difference: it keeps its digits where the training loss vanishes
+        (N >> P interpolates) while E_min and gamma dE_min/dgamma do not. The shift
+        enters the nu block as 1 + beta_train - Sigma_nu, so it is Sigma_nu -> Sigma_nu -
+        beta_train in the equations and in E_min (:meth:`train_shift`).
+        """
+        shift = self.train_shift()
+        shifted = replace(self, equations=tuple(sympy.Eq(e.lhs, e.rhs.xreplace(shift)) for e in self.equations),
+                                      generating=self.generating.xreplace(shift))
+        expression, rates, ladder = shifted.derivative(TRAIN_SOURCE)
         samples = self.model.spaces[self.model.samples]
-        at_zero = {SOURCE: 0}
-        loss = (self.generating - self.ridge * expression) / samples
-        return loss.subs(at_zero), rates, tuple(sympy.Eq(e.lhs, e.rhs.subs(at_zero)) for e in ladder)
+        at_zero = {SOURCE: 0, TRAIN_SOURCE: 0}
+        return ((-expression / samples).subs(at_zero), rates,
+                tuple(sympy.Eq(e.lhs, e.rhs.subs(at_zero)) for e in ladder))
+
+    def train_shift(self):
+        """The substitution by which the training-loss source enters: Sigma_nu -> Sigma_nu - beta_train."""
+        nu = self.self_energy("nu")
+        return {nu: nu - TRAIN_SOURCE}
 
     def _repr_latex_(self):
         lines = [rf"{sympy.latex(eq.lhs)} &= {sympy.latex(eq.rhs)}" for eq in self.equations]

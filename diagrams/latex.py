@@ -21,6 +21,7 @@ from sympy.printing.latex import LatexPrinter as _SympyLatexPrinter
 
 from .dyson import planar_theory
 from .duality import symmetry
+from .spectral import SOURCE, TRAIN_SOURCE
 from .symbols import is_size_name
 
 __all__ = ["LatexPrinter", "latex", "escape", "rate_names", "derivation_document"]
@@ -111,7 +112,7 @@ def escape(text):
 
 
 def rate_names(theory):
-    """LaTeX for the rates of the self-energies: d Sigma / d beta and d Sigma / d gamma.
+    """LaTeX for the rates of the self-energies in the sources of the two losses: d Sigma / d beta.
 
     Examples
     --------
@@ -121,9 +122,9 @@ def rate_names(theory):
     '\\\\partial_{\\\\beta} \\\\Sigma_{\\\\theta}'
     """
     names = {}
-    for (_, rates, _), variable in ((theory.test_loss, r"\beta"), (theory.train_loss, r"\gamma")):
+    for (_, rates, _), source in ((theory.test_loss, SOURCE), (theory.train_loss, TRAIN_SOURCE)):
         for rate, unknown in zip(rates, theory.unknowns):
-            names[rate] = rf"\partial_{{{variable}}} {latex(unknown)}"
+            names[rate] = rf"\partial_{{{latex(source)}}} {latex(unknown)}"
     return names
 
 

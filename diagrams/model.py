@@ -489,6 +489,7 @@ def _theory_names():
         spectral.EIGENVALUE.name: "is the eigenvalue of the spectral sums",
         spectral.EIGENVALUES.label.name: "is the eigenvalue of the spectral sums",
         spectral.SOURCE.name: "is the source of the test loss",
+        spectral.TRAIN_SOURCE.name: "is the source of the training loss",
         spectral.INDEX.name: "is the summation index of the spectral sums",
         spectral.DELTA.name: "is the renormalised ridge",
     }

@@ -23,13 +23,15 @@ import sympy
 from .errors import ExpressionError, SolverError
 
 __all__ = [
-    "EIGENVALUE", "SOURCE", "INDEX", "EIGENVALUES", "DELTA",
+    "EIGENVALUE", "SOURCE", "TRAIN_SOURCE", "INDEX", "EIGENVALUES", "DELTA",
     "spectral_sum", "summand", "CovarianceTrace", "covariance_trace",
     "effective_dimension", "in_effective_dimensions", "moment_form",
 ]
 
 EIGENVALUE = sympy.Symbol("lambda", positive=True)  # a latent eigenvalue, inside spectral sums
 SOURCE = sympy.Symbol("beta")  # the source of the test loss
+# the source of the training loss: a shift of the sample field's diagonal (see PlanarTheory.train_loss)
+TRAIN_SOURCE = sympy.Symbol("beta_train")
 INDEX = sympy.Symbol("I", integer=True, positive=True)
 EIGENVALUES = sympy.IndexedBase("lambda", positive=True)
 DELTA = sympy.Symbol("Delta", positive=True)  # the renormalised ridge

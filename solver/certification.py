@@ -13,11 +13,12 @@ disagree to ``dps`` digits, after the guard digits were raised by what the
 disagreement showed, is reported uncertified with the reason, and never
 withholds another.
 
-A quantity that vanishes in a regime is a difference of large terms there:
-the training loss (E - gamma dE/dgamma)/P when N >> P interpolates (both terms
-are O(gamma) and the difference O(gamma**2)), the loss near a perfect fit. The
-digits the difference cancels are measured, term against sum, and paid for
-with guard digits before the comparison.
+A quantity that vanishes in a regime must not be a difference of large terms
+there. The training loss is derived as a derivative of E in a source of its own
+(:attr:`diagrams.dyson.PlanarTheory.train_loss`), not as (E - gamma dE/dgamma)/P,
+whose two terms are O(gamma) when N >> P interpolates while their difference is
+O(gamma**2). Whatever cancellation a sum still shows is measured, term against
+sum, and paid for with guard digits before the comparison.
 """
 
 from dataclasses import dataclass
@@ -50,9 +51,9 @@ class Outputs:
 def outputs(system, ctx, s, gamma, samples, *, split=1, shift=None):
     """The losses and the renormalised ridge at the root ``s``, in ``ctx``.
 
-    The rates of the unknowns in the source beta and the ridge solve the ladder
+    The rates of the unknowns in the sources of the two losses solve the ladder
     equations (1 - J) r = d rhs; the test loss is dE/dbeta and the training loss
-    (E - gamma dE/dgamma)/P.
+    -(1/P) dE/dbeta_train (a derivative, so it keeps its digits where it vanishes).
 
     Returns
     -------
@@ -63,13 +64,13 @@ def outputs(system, ctx, s, gamma, samples, *, split=1, shift=None):
     if q is None:
         return None
     rates = {}
-    for source in ("d_beta", "d_gamma"):
+    for source in ("d_beta", "d_train"):
         scaled = scaled_solve(q, s, getattr(q, source))
         if scaled is None:
             return None
         rates[source] = [y * a for y, a in zip(scaled, s)]
     loss = [q.E_beta] + [a * b for a, b in zip(q.E_s, rates["d_beta"])]
-    train = [q.E, -gamma * q.E_gamma] + [-gamma * a * b for a, b in zip(q.E_s, rates["d_gamma"])]
+    train = [-q.E_train] + [-a * b for a, b in zip(q.E_s, rates["d_train"])]
     sums = {"loss": (loss, ctx.fsum(loss)), "train_loss": (train, ctx.fsum(train) / samples)}
     values = {name: total for name, (_, total) in sums.items()}
     values["Delta"] = q.Delta
@@ -111,7 +112,7 @@ def certify(system, gamma, samples, dps):
     gamma : sympy number
         The ridge, exact.
     samples : sympy number
-        The number of samples P (the training loss is E - gamma dE/dgamma over P).
+        The number of samples P (the training loss is -dE/dbeta_train over P).
     dps : int
         Digits to certify.
 

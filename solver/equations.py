@@ -31,20 +31,20 @@ from sympy.printing.pycode import MpmathPrinter
 
 from diagrams.dyson import planar_theory
 from diagrams.model import Model
-from diagrams.spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, moment_form
+from diagrams.spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, TRAIN_SOURCE, moment_form
 
 __all__ = ["Equations", "Evaluation", "derive", "equations", "mp_value", "scaled_solve"]
 
-SCALARS = ("E", "E_beta", "E_gamma", "Delta")  # the blocks that are one number
+SCALARS = ("E", "E_beta", "E_train", "Delta")  # the blocks that are one number
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """Every derived quantity at the unknowns ``s`` and the ridge ``gamma``, in one context.
 
-    ``rhs``, ``d_beta``, ``d_gamma`` (the equations and their derivatives in the
-    source and the ridge), ``jacobian`` (rows of d rhs_i/d s_j), ``E``, ``E_s``,
-    ``E_beta``, ``E_gamma`` (the generating function and its derivatives),
+    ``rhs``, ``d_beta``, ``d_train``, ``d_gamma`` (the equations and their derivatives in the
+    sources of the two losses and in the ridge), ``jacobian`` (rows of d rhs_i/d s_j), ``E``,
+    ``E_s``, ``E_beta``, ``E_train`` (the generating function and its derivatives),
     ``Delta`` (the renormalised ridge), ``moments`` ((k, a, b) -> T_ab(p_k))
     and ``poles`` (the p_k).
     """
@@ -52,11 +52,12 @@ class Evaluation:
     rhs: list
     jacobian: list
     d_beta: list
+    d_train: list
     d_gamma: list
     E: object
     E_s: list
     E_beta: object
-    E_gamma: object
+    E_train: object
     Delta: object
     moments: dict
     poles: list
@@ -156,7 +157,7 @@ def scaled_solve(q, s, vector):
 
     Examples
     --------
-    >>> q = Evaluation([], [[mpmath.mpf(0.5)]], [], [], 0, [], 0, 0, 0, {}, [])
+    >>> q = Evaluation([], [[mpmath.mpf(0.5)]], [], [], [], 0, [], 0, 0, 0, {}, [])
     >>> scaled_solve(q, [mpmath.mpf(-2)], [mpmath.mpf(1)])
     [mpf('-1.0')]
     """
@@ -222,9 +223,8 @@ def equations(model, values, spectrum):
 def _untied(model, values):
     """The model with a ridge symbol of its own, if its ridge also appears in a variance.
 
-    The continuation moves the ridge alone, and the training loss is
-    E - gamma dE/dgamma at fixed variances: a variance tied to the ridge symbol
-    (``ridge = "s"``, ``variance = "s**2/M"``) keeps the value given.
+    The continuation moves the ridge alone at fixed variances: a variance tied to
+    the ridge symbol (``ridge = "s"``, ``variance = "s**2/M"``) keeps the value given.
     """
     r = model.regression
     others = [m.variance for m in model.matrices.values()] + [r.teacher_variance, r.noise_variance]
@@ -331,15 +331,22 @@ def _compile(model, zeros, zero_spectrum):
     s = [x for x in theory.unknowns if x not in gone]
     rhs = [_drop_zero_sums(rhs[x].xreplace(gone)) for x in s]
     E = _drop_zero_sums(put_zeros(theory.generating).xreplace(gone))
+
+    def train_rate(expr):  # d/d beta_train at 0 of the expression with the training-loss shift in
+        shifted = _drop_zero_sums(put_zeros(expr.xreplace(theory.train_shift())).xreplace(gone))
+        return sympy.diff(shifted, TRAIN_SOURCE).subs(TRAIN_SOURCE, 0)
+
+    equation = {eq.lhs: eq.rhs for eq in theory.equations}
     blocks = {
         "rhs": [rhs],
         "jacobian": [[sympy.diff(f, x) for x in s] for f in rhs] or [[]],
         "d_beta": [[sympy.diff(f, SOURCE) for f in rhs]],
+        "d_train": [[train_rate(equation[x]) for x in s]],
         "d_gamma": [[sympy.diff(f, gamma) for f in rhs]],
         "E": [[E]],
         "E_s": [[sympy.diff(E, x) for x in s]],
         "E_beta": [[sympy.diff(E, SOURCE)]],
-        "E_gamma": [[sympy.diff(E, gamma)]],
+        "E_train": [[train_rate(theory.generating)]],
         "Delta": [[put_zeros(theory.renormalized_ridge).xreplace(gone)]],
     }
     infinite = ()

@@ -218,8 +218,7 @@ def test_float64_mode_is_public_and_uncertified():
 
 
 def test_probe_E5_training_loss_far_below_its_terms():
-    # gamma = 1e-300 with N >> P: the training loss ~ gamma**2 is a difference of terms ~ gamma,
-    # about 300 digits cancel; they are measured and paid for with guard digits
+    # gamma = 1e-300 with N >> P: the training loss ~ gamma**2, far below E_min ~ gamma
     low, high = (solve(N=1000, P=10, M=50, gamma="1e-300", dps=d) for d in (20, 40))
     assert not low.uncertified and not high.uncertified
     assert printed_right(low.as_dict()["train_loss"], mpmath.nstr(high.train_loss, 40), 20)
@@ -245,3 +244,24 @@ def test_huge_sizes_far_from_the_latent_size():
     solution = solve(N=10**300, P=10**300, M=50, gamma="0.01", dps=20)
     assert not solution.uncertified
     assert solution.as_dict()["train_loss"] == solution.as_dict()["loss"] == "1.0731250000000000000e-1198"
+
+
+@pytest.mark.parametrize("point", [dict(N=100, P=30, M=800, gamma="1e-20"), dict(N=1000, P=10, M=50, gamma="1e-300"),
+                                   dict(N=30, P=100, M=800, gamma="1e-3", sigma_eps="0.1")])
+def test_training_loss_is_a_derivative_free_of_cancellation(point):
+    """-(1/P) dE/dbeta_train cancels no digit where (E - gamma dE/dgamma)/P cancels 19 or 300."""
+    from solver.certification import outputs
+    from solver.continuation import newton
+    from solver.equations import equations
+    from solver.point import bind
+
+    bound = bind(**point)
+    system = equations(bound.model, bound.scaled_values, bound.spectrum)
+    solution = solve(dps=40, **point)
+    samples, gamma = bound.size(bound.model.samples), bound.values[bound.model.regression.ridge]
+    with mpmath.workdps(50):
+        start = [mpmath.mpf(solution.unknowns[str(u)]) for u in system.unknowns]
+        s, _ = newton(system, mpmath.mp, start, mpmath.mpf(gamma), mpmath.mpf(10) ** -45)
+        found = outputs(system, mpmath.mp, s, mpmath.mpf(gamma), samples)
+    assert found.cancelled["train_loss"] <= 1
+    assert abs(found.values["train_loss"] / solution.train_loss - 1) < mpmath.mpf(10) ** -38
