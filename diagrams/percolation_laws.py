@@ -109,7 +109,7 @@ def rank_frequency_alpha(tau=TAU):
     The rank of a subtask of size S is the number of subtasks at least as
     large, the integral of the density from S up; inverting it gives S(k), and
     the frequency is ∝ S. Valid for tau > 2 (a finite number of subtasks above
-    any size).
+    any size) and tau < 3 (alpha > 0: frequencies that sum to one).
 
     Examples
     --------
@@ -117,8 +117,8 @@ def rank_frequency_alpha(tau=TAU):
     (1, 86/5)
     """
     tau = _value(tau, "tau")
-    if tau.is_number and tau <= 2:
-        raise ParameterError(f"tau = {tau}: the rank-frequency law needs tau > 2")
+    if tau.is_number and not 2 < tau < 3:
+        raise ParameterError(f"tau = {tau}: the rank-frequency law needs 2 < tau < 3")
     symbol = sympy.Symbol("tau", positive=True)
     condition = sympy.Q.gt(symbol, 2)
     with sympy.assuming(condition):

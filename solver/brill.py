@@ -39,7 +39,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from diagrams.errors import ParameterError
 
-from .clusters import _integer, bethe_critical_probability, grow
+from .clusters import bethe_critical_probability, grow, integer_argument, probability_argument
 
 __all__ = ["Dataset", "Scan", "dataset", "nearest_neighbour_loss", "single_cluster_amplitude", "allocation",
            "model_scan", "data_scan", "SMALL", "FULL"]
@@ -99,13 +99,13 @@ def dataset(clusters, *, z=200, p=None, min_size=30, max_size=30000, seed=0):
     >>> data.sizes.tolist(), data.targets[:2].round(2).tolist()
     ([34, 7, 5], [-0.43, -0.85])
     """
-    clusters = _integer(clusters, "clusters", 1)
-    z = _integer(z, "z", 2)
-    p = bethe_critical_probability(z) if p is None else p
-    min_size, max_size = _integer(min_size, "min_size", 1), _integer(max_size, "max_size", 1)
+    clusters = integer_argument(clusters, "clusters", 1)
+    z = integer_argument(z, "z", 2)
+    p = bethe_critical_probability(z) if p is None else probability_argument(p)
+    min_size, max_size = integer_argument(min_size, "min_size", 1), integer_argument(max_size, "max_size", 1)
     if max_size < min_size:
         raise ParameterError(f"max_size = {max_size} is below min_size = {min_size}")
-    rng = np.random.default_rng(_integer(seed, "seed", 0))
+    rng = np.random.default_rng(integer_argument(seed, "seed", 0))
     trees = []
     for _ in range(MAX_ATTEMPTS):
         tree = grow(z, p, rng, max_size)
@@ -242,10 +242,10 @@ def model_scan(sizes, *, amplitude, clusters=100, min_size=30, max_size=30000, s
     >>> scan.losses.shape, bool((scan.losses[:, 1] < scan.losses[:, 0]).all())
     ((2, 2), True)
     """
-    sizes = np.array([_integer(n, "N", 1) for n in sizes])
+    sizes = np.array([integer_argument(n, "N", 1) for n in sizes])
     losses, theory = np.empty((seeds, len(sizes))), np.empty((seeds, len(sizes)))
     cut = amplitude ** (1 / BETA)
-    for row in range(_integer(seeds, "seeds", 1)):
+    for row in range(integer_argument(seeds, "seeds", 1)):
         data = dataset(clusters, z=z, min_size=min_size, max_size=max_size, seed=seed * 100003 + row)
         rng = np.random.default_rng([seed, row, 2])
         for column, total in enumerate(sizes):
@@ -268,10 +268,10 @@ def data_scan(sizes, *, amplitude, clusters=100, min_size=30, max_size=30000, se
     >>> bool((scan.losses[:, 1] < scan.losses[:, 0]).all())
     True
     """
-    sizes = np.array([_integer(n, "P", 1) for n in sizes])
+    sizes = np.array([integer_argument(n, "P", 1) for n in sizes])
     losses, theory = np.empty((seeds, len(sizes))), np.empty((seeds, len(sizes)))
     cut = amplitude ** (1 / BETA)
-    for row in range(_integer(seeds, "seeds", 1)):
+    for row in range(integer_argument(seeds, "seeds", 1)):
         data = dataset(clusters, z=z, min_size=min_size, max_size=max_size, seed=seed * 100003 + row)
         rng = np.random.default_rng([seed, row, 3])
         total = int(data.sizes.sum())

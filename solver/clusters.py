@@ -36,7 +36,8 @@ from diagrams.errors import ParameterError
 from diagrams.grammar import parse_number
 
 __all__ = ["ClusterSizes", "Cluster", "bethe_critical_probability", "bethe_cluster_sizes", "bethe_cluster", "grow",
-           "lattice_labels", "lattice_cluster_sizes", "lattice_radii", "spanning_thresholds"]
+           "integer_argument", "probability_argument", "lattice_labels", "lattice_cluster_sizes", "lattice_radii",
+           "spanning_thresholds"]
 
 MAX_SITES = 10**8  # a box or a cluster sample beyond this many sites is refused: it would not fit in memory
 
@@ -109,7 +110,18 @@ class Cluster:
         return values
 
 
-def _integer(value, what, low):
+def integer_argument(value, what, low):
+    """``value`` as an int if it is a Python or numpy integer (not a bool) of at least ``low``.
+
+    Examples
+    --------
+    >>> integer_argument(np.int64(3), "seed", 0)
+    3
+    >>> integer_argument(1.5, "seed", 0)
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ParameterError: seed must be an integer, got 1.5
+    """
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         raise ParameterError(f"{what} must be an integer, got {value!r}")
     if value < low:
@@ -117,7 +129,14 @@ def _integer(value, what, low):
     return int(value)
 
 
-def _probability(p):
+def probability_argument(p):
+    """An occupation probability read exactly (text, float or sympy number) and checked to lie in [0, 1].
+
+    Examples
+    --------
+    >>> probability_argument("0.5"), probability_argument(1)
+    (0.5, 1.0)
+    """
     value = parse_number(p, what="p")
     if not (value.is_finite and 0 <= value <= 1):
         raise ParameterError(f"p must be in [0, 1], got {value}")
@@ -133,7 +152,7 @@ def bethe_critical_probability(z):
     >>> bethe_critical_probability(3), bethe_critical_probability(201)
     (0.5, 0.005)
     """
-    z = _integer(z, "z", 2)
+    z = integer_argument(z, "z", 2)
     return 1.0 / (z - 1)
 
 
@@ -171,13 +190,13 @@ def bethe_cluster_sizes(count, z, p=None, *, max_size=10**6, seed=0):
     ...
     diagrams.errors.ParameterError: z must be >= 2, got 1
     """
-    count = _integer(count, "count", 1)
-    z = _integer(z, "z", 2)
-    p = bethe_critical_probability(z) if p is None else _probability(p)
-    max_size = _integer(max_size, "max_size", 1)
+    count = integer_argument(count, "count", 1)
+    z = integer_argument(z, "z", 2)
+    p = bethe_critical_probability(z) if p is None else probability_argument(p)
+    max_size = integer_argument(max_size, "max_size", 1)
     if count > MAX_SITES:
         raise ParameterError(f"count: {count} clusters is beyond {MAX_SITES}")
-    rng = np.random.default_rng(_integer(seed, "seed", 0))
+    rng = np.random.default_rng(integer_argument(seed, "seed", 0))
     sizes = np.ones(count, dtype=np.int64)
     generation = rng.binomial(z, p, size=count).astype(np.int64)
     sizes += generation
@@ -209,10 +228,10 @@ def bethe_cluster(z, p=None, *, max_size=10**6, seed=0):
     >>> cluster.size, cluster.parent.tolist(), cluster.depth.tolist()
     (14, [-1, 0, 1, 1, 2, 3, 3, 4, 4, 5, 6, 7, 9, 11], [0, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 6])
     """
-    z = _integer(z, "z", 2)
-    p = bethe_critical_probability(z) if p is None else _probability(p)
-    max_size = _integer(max_size, "max_size", 1)
-    cluster = grow(z, p, np.random.default_rng(_integer(seed, "seed", 0)), max_size)
+    z = integer_argument(z, "z", 2)
+    p = bethe_critical_probability(z) if p is None else probability_argument(p)
+    max_size = integer_argument(max_size, "max_size", 1)
+    cluster = grow(z, p, np.random.default_rng(integer_argument(seed, "seed", 0)), max_size)
     if cluster is None:
         raise ParameterError(f"the cluster of seed {seed} passes max_size = {max_size} sites")
     return cluster
@@ -263,12 +282,12 @@ def lattice_labels(L, d, p, *, seed=0, periodic=True):
     >>> labels.tolist(), count
     ([[0, 0, 0], [1, 0, 1], [0, 2, 0]], 2)
     """
-    L = _integer(L, "L", 1)
-    d = _integer(d, "d", 1)
-    p = _probability(p)
+    L = integer_argument(L, "L", 1)
+    d = integer_argument(d, "d", 1)
+    p = probability_argument(p)
     if L**d > MAX_SITES:
         raise ParameterError(f"a box of {L}^{d} sites is beyond {MAX_SITES}")
-    rng = np.random.default_rng(_integer(seed, "seed", 0))
+    rng = np.random.default_rng(integer_argument(seed, "seed", 0))
     labels, count = ndimage.label(rng.random((L,) * d) < p)
     if not periodic or count == 0:
         return labels, count
@@ -302,10 +321,10 @@ def lattice_cluster_sizes(L, d, p, *, seed=0, weighting="cluster", samples=None)
         return ClusterSizes(sizes, 0, L**d)
     if weighting != "site":
         raise ParameterError(f"weighting must be 'cluster' or 'site', got {weighting!r}")
-    samples = _integer(samples, "samples", 1)
+    samples = integer_argument(samples, "samples", 1)
     if count == 0:
         raise ParameterError(f"no occupied site at p = {p}")
-    rng = np.random.default_rng([_integer(seed, "seed", 0), 1])  # a stream apart from the lattice's
+    rng = np.random.default_rng([integer_argument(seed, "seed", 0), 1])  # a stream apart from the lattice's
     occupied = labels[labels > 0]
     return ClusterSizes(sizes[occupied[rng.integers(len(occupied), size=samples)] - 1], 0, L**d)
 
@@ -352,12 +371,12 @@ def spanning_thresholds(L, d, samples, *, seed=0, tolerance=1e-4):
     >>> bool(0.5 < np.median(thresholds) < 0.65)
     True
     """
-    L = _integer(L, "L", 2)
-    d = _integer(d, "d", 1)
-    samples = _integer(samples, "samples", 1)
+    L = integer_argument(L, "L", 2)
+    d = integer_argument(d, "d", 1)
+    samples = integer_argument(samples, "samples", 1)
     if L**d > MAX_SITES:
         raise ParameterError(f"a box of {L}^{d} sites is beyond {MAX_SITES}")
-    rng = np.random.default_rng(_integer(seed, "seed", 0))
+    rng = np.random.default_rng(integer_argument(seed, "seed", 0))
     thresholds = np.empty(samples)
     for sample in range(samples):
         field = rng.random((L,) * d)

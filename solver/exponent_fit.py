@@ -28,11 +28,11 @@ import numpy as np
 import sympy
 from scipy.optimize import curve_fit
 
-from diagrams.errors import ParameterError
+from diagrams.errors import CostError, ParameterError
 from diagrams.grammar import parse_number
 from diagrams.percolation_laws import TAU, allocation_laws, rank_frequency_alpha, sampling_laws
 
-from .clusters import (ClusterSizes, _integer, bethe_cluster_sizes, lattice_cluster_sizes, lattice_radii,
+from .clusters import (ClusterSizes, integer_argument, bethe_cluster_sizes, lattice_cluster_sizes, lattice_radii,
                        spanning_thresholds)
 
 __all__ = ["Estimate", "fit_power_law", "fit_tau", "rank_frequency_exponent", "fractal_dimension",
@@ -249,9 +249,9 @@ def _lattice(lattice, z, d, p):
     if lattice not in LATTICES:
         raise ParameterError(f"lattice must be one of {', '.join(LATTICES)}, got {lattice!r}")
     if z is not None:
-        z = _integer(z, "z", 2)
+        z = integer_argument(z, "z", 2)
     if d is not None:
-        d = _integer(d, "d", 1)
+        d = integer_argument(d, "d", 1)
     if lattice == "bethe":
         if z is None:
             z = 2 * (100 if d is None else d)  # Brill's d = 100
@@ -301,7 +301,15 @@ def _derived(laws, alpha, beta):
     return float(exponent), math.hypot(*shifts), float(law.log_power), law.regime
 
 
-def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0):
+def _check_cost(clusters, max_clusters):
+    clusters = integer_argument(clusters, "clusters", 1)
+    if clusters > max_clusters:
+        raise CostError(f"{clusters} clusters is above the limit of {max_clusters} (about 10 s and 1 GB per 10^6 "
+                        "at p_c); raise max_clusters (--max-clusters) to run it")
+    return clusters
+
+
+def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0, *, max_clusters=10**6):
     """Simulate, fit and derive: the JSON of ``largen percolation``.
 
     At or below p_c: tau (maximum likelihood), alpha (rank-frequency), D
@@ -324,6 +332,8 @@ def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0)
     clusters : int
         Clusters grown (Bethe) or collected from boxes of side 1024 (d = 2) or 128 (d = 3).
     seed : int
+    max_clusters : int
+        Above it, ``clusters`` raises CostError.
 
     Returns
     -------
@@ -341,8 +351,8 @@ def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0)
     diagrams.errors.ParameterError: p must be in [0, 1], got 3/2
     """
     z, dimension, p, threshold = _lattice(lattice, z, d, p)
-    clusters = _integer(clusters, "clusters", 1)
-    seed = _integer(seed, "seed", 0)
+    clusters = _check_cost(clusters, max_clusters)
+    seed = integer_argument(seed, "seed", 0)
     report = {"lattice": lattice, "z": z, "d": float(dimension), "p": float(p), "p_c": float(threshold),
               "clusters": clusters, "seed": seed, "c": SMOOTHNESS}
     if p > threshold:
@@ -408,16 +418,18 @@ def _replica_dimension(d, p, seed, s_min, s_max, boxes=4):
     return Estimate(float(np.mean(values)), float(np.std(values, ddof=1) / math.sqrt(boxes)), boxes)
 
 
-def percolation_spectrum(lattice, z=None, d=None, p=None, clusters=100000, seed=0, source="simulation"):
+def percolation_spectrum(lattice, z=None, d=None, p=None, clusters=100000, seed=0, source="simulation", *,
+                         max_clusters=10**6):
     """The latent spectrum of percolation data: the subtask frequencies P_k, largest first.
 
     ``source="simulation"``: the frequencies s_k / sum s of the simulated
     clusters (Bethe: the complete ones), as exact fractions "s/S" for
     :class:`solver.spectrum.Spectrum`'s listed pieces. ``"measured"`` or
     ``"exact"``: the power law P_k = k**-(1+alpha)/zeta(1+alpha) with alpha
-    from the rank-frequency fit or from the exact tau (Bethe, square), as the
-    pair (alpha, lam_plus) of decimal strings (lam_plus to 30 digits); the
-    trace is 1 either way.
+    from the rank-frequency fit (6 digits) or from the exact tau (Bethe,
+    square; a fraction), as the pair (alpha, lam_plus) of strings the number
+    reader takes exactly (lam_plus, 1/zeta(1 + alpha), to 30 digits); the
+    trace is 1 either way. ``max_clusters`` as in :func:`percolation_report`.
 
     Examples
     --------
@@ -435,12 +447,12 @@ def percolation_spectrum(lattice, z=None, d=None, p=None, clusters=100000, seed=
             raise ParameterError(f"tau is exact only at p_c on the {' and '.join(EXACT_TAU)} lattices")
         alpha = rank_frequency_alpha(EXACT_TAU[lattice])
     elif source == "measured":
-        report = percolation_report(lattice, z, d, p, clusters, seed)
+        report = percolation_report(lattice, z, d, p, clusters, seed, max_clusters=max_clusters)
         if report["alpha"] is None:
             raise ParameterError(f"no power law is measured here: {report['note']}")
-        alpha = parse_number(f"{report['alpha']:.6g}", what="alpha")
+        alpha = parse_number(f"{report['alpha']:.6g}", what="alpha")  # more digits than its error supports
     elif source == "simulation":
-        clusters, seed = _integer(clusters, "clusters", 1), _integer(seed, "seed", 0)
+        clusters, seed = _check_cost(clusters, max_clusters), integer_argument(seed, "seed", 0)
         sizes = np.sort(_sample(lattice, z, dimension, p, clusters, seed).sizes)[::-1]
         total = int(sizes.sum())
         return [f"{size}/{total}" for size in sizes.tolist()]
@@ -450,4 +462,4 @@ def percolation_spectrum(lattice, z=None, d=None, p=None, clusters=100000, seed=
         raise ParameterError(f"alpha = {alpha}: the frequencies are not summable")
     with mpmath.workdps(40):
         lam_plus = mpmath.nstr(1 / mpmath.zeta(1 + mpmath.mpf(alpha.p) / alpha.q), 30, strip_zeros=False)
-    return str(alpha), lam_plus
+    return (f"{float(alpha):.6g}" if source == "measured" else str(alpha)), lam_plus

@@ -335,7 +335,7 @@ def _diagram_section(model, draw_orders, count_orders):
             for graph, multiplicity in isomorphism_classes(graphs, words):
                 pictures.append(r"\adjustbox{max width=0.45\linewidth}{" + tikz_picture(
                     graph, rf"${latex(coefficient)}$ \quad " + caption(graph, multiplicity)) + "}")
-        parts.append(rf"\paragraph{{Order ${latex(model.regression.ridge)}^{{-{k}}}$.}} "
+        parts.append(rf"\paragraph{{Order $k = {k}$.}} "
                      + f"Planar diagrams up to the symmetries of their traces: {len(pictures)}.\n\n"
                      + "\n\\hfill\n".join(pictures))
     return Section("The diagrams", tuple(parts))
@@ -416,8 +416,11 @@ def _duality_section(model, order, short):
     found = verdicts(model, order)
     statement = symmetry(model)
     parts = [rf"Convention: {_convention(model)}.",
-             r"The map of the parameters tried: " + ", ".join(rf"${latex(k)} \mapsto {latex(v)}$"
-                                                             for k, v in mapping.items()) + "."]
+             r"The map of the parameters tried (training loss summed over the samples): "
+             + ", ".join(rf"${latex(k)} \mapsto {latex(v)}$" for k, v in mapping.items())
+             + r"; with a per-sample mean training loss it is "
+             + ", ".join(rf"${latex(k)} \mapsto {latex(v)}$" for k, v in parameter_map(model, "mean").items())
+             + "."]
     rows = []
     for v in found:
         a, b = v.sizes
@@ -535,13 +538,13 @@ def _plot(data, model, paths):
     for ax, panel in zip(axes, ("gamma", "P")):
         for i, curve in enumerate(c for c in data["curves"] if c["panel"] == panel):
             colour = f"C{i}"
-            ax.loglog(curve["x"], curve["loss"], "-", color=colour, label=curve["label"] + " (planar theory)")
+            ax.loglog(curve["x"], curve["loss"], "-", color=colour, label=curve["label"])
             if curve["mc"]:
                 x, mean, err = zip(*curve["mc"])
                 ax.errorbar(x, mean, yerr=err, fmt="o", ms=4, capsize=2, color=colour)
         ax.set_xlabel(f"${axis_tex}$")
         ax.legend(fontsize=7)
-    axes[0].set_ylabel(r"test loss $L$ (points: Monte Carlo, mean $\pm$ standard error)")
+    axes[0].set_ylabel(r"test loss $L$")
     fig.suptitle(rf"model {model.name}: $\lambda_I = I^{{-(1+{data['alpha']})}}$, $M = {data['M']}$", fontsize=10)
     fig.tight_layout()
     for path in paths:

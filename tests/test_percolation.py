@@ -12,7 +12,7 @@ import sympy
 from scipy.special import zeta
 
 from diagrams.asymptotics import ALPHA
-from diagrams.errors import ParameterError
+from diagrams.errors import CostError, ParameterError
 from diagrams.percolation_laws import (BETA, MODEL_SIZE, SAMPLES, allocation_laws, data_scaling, manifold_scaling,
                                        model_scaling, rank_frequency_alpha, sampling_laws)
 from solver.brill import allocation, data_scan, model_scan, single_cluster_amplitude
@@ -223,6 +223,28 @@ def test_percolation_spectra():
 def test_bad_input_is_refused(arguments, message):
     with pytest.raises(ParameterError, match=message.replace("[", r"\[").replace("]", r"\]")):
         percolation_report(clusters=10, **arguments)
+
+
+def test_a_costly_run_is_refused_until_the_limit_is_raised():
+    with pytest.raises(CostError, match="10000000 clusters is above the limit of 1000000.*max_clusters"):
+        percolation_report("bethe", clusters=10**7)
+    with pytest.raises(CostError, match="max_clusters"):
+        percolation_spectrum("square", clusters=10**7)
+
+
+def test_tau_outside_the_rank_frequency_range_is_refused():
+    for tau in (2, R(3), 4):
+        with pytest.raises(ParameterError, match="needs 2 < tau < 3"):
+            model_scaling(tau, 4, 2)
+
+
+def test_measured_spectrum_is_the_measured_power_law():
+    alpha, lam_plus = percolation_spectrum("bethe", z=3, clusters=20000, seed=0, source="measured")
+    report = percolation_report("bethe", z=3, clusters=20000, seed=0)
+    assert abs(float(alpha) - report["alpha"]) < 1e-5
+    assert abs(float(lam_plus) - 1 / zeta(1 + float(alpha))) < 1e-12
+    with pytest.raises(ParameterError, match="exact only at p_c"):
+        percolation_spectrum("cubic", source="exact")
 
 
 def test_above_pc_the_manifold_regime():
