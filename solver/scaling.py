@@ -305,10 +305,13 @@ def phase_diagram(regimes, path, *, product=1e12, alpha=1, model=None, grid=12, 
         for i, lr in enumerate(ratio_axis):
             if labels[j][i] and (i + j) % 3 == 0:
                 ax.text(lr, lg, labels[j][i], fontsize=5, ha="center", va="center", color="w")
+    legend = "\n".join(f"{r.name}: " + ", ".join(f"{k}^{sympy.sstr(v)}" for k, v in r.exponents.items() if v != 0)
+                       for r in regimes)
+    ax.text(0.0, -0.15, legend, transform=ax.transAxes, fontsize=6, va="top")
     ax.set_xlabel(r"$\log_{10}(N/P)$")
     ax.set_ylabel(r"$\log_{10}\gamma$")
     ax.set_title(rf"regimes at $NP = 10^{{{math.log10(product):g}}}$, $\alpha = {alpha}$")
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -327,7 +330,8 @@ def _best(regimes, values, alpha):
                 break
             worst = min(worst, math.log10(b / a) if a > 0 and b > 0 else -math.inf)
         if worst > margin:
-            best, margin = r.name.split(",")[0], worst
+            best, margin = r.name.split(",")[0] if r.name.startswith(("ridge,", "over", "latent")) else \
+                r.name.replace("ridgeless, ", ""), worst
     return best
 
 
