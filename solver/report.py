@@ -48,7 +48,7 @@ from .point import normalization
 from .simulate import simulate
 from .solution import solve
 
-__all__ = ["Equation", "Section", "Report", "Written", "report", "write_report", "spectral_equation",
+__all__ = ["Equation", "Section", "Report", "Written", "report", "write_report", "compile_pdf", "spectral_equation",
            "loss_curves", "LOSS", "TRAIN_LOSS"]
 
 LOSS = sympy.Symbol("L")
@@ -634,16 +634,32 @@ def write_report(model=None, out="report", *, compile=True, **options):
     tex = out / "report.tex"
     tex.write_text(built.latex(), encoding="utf-8")
     figures = tuple(p for paths in built.figures.values() for p in map(Path, paths))
-    pdf = out / "report.pdf"
     if not compile:
-        return Written(tex, pdf, figures, False, "compilation not asked for")
+        return Written(tex, out / "report.pdf", figures, False, "compilation not asked for")
+    compiled, reason = compile_pdf(tex)
+    return Written(tex, out / "report.pdf", figures, compiled, reason)
+
+
+def compile_pdf(tex):
+    """Compile ``tex`` with LuaLaTeX in its directory: ``(compiled, reason)``, the reason in one line.
+
+    Without LuaLaTeX nothing is run and the reason says how to compile later.
+
+    Examples
+    --------
+    >>> compile_pdf("no/such/report.tex")[0]
+    False
+    """
+    tex = Path(tex)
     if shutil.which("lualatex") is None:
-        return Written(tex, pdf, figures, False, f"lualatex not found: compile with `cd {out} && lualatex report.tex`")
+        return False, f"lualatex not found: compile with `cd {tex.parent} && lualatex {tex.name}`"
+    if not tex.exists():
+        return False, f"{tex} does not exist"
     for _ in range(2):  # the second run resolves the references
-        run = subprocess.run(["lualatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
-                             cwd=out, capture_output=True, text=True, timeout=600)
+        run = subprocess.run(["lualatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                             cwd=tex.parent, capture_output=True, text=True, timeout=600)
         if run.returncode != 0:
             errors = [line for line in run.stdout.splitlines() if line.startswith("!")]
-            return Written(tex, pdf, figures, False,
-                           f"lualatex failed ({errors[0] if errors else 'see report.log'}); see {out / 'report.log'}")
-    return Written(tex, pdf, figures, True, "")
+            log = tex.with_suffix(".log")
+            return False, f"lualatex failed ({errors[0] if errors else 'no error line'}); see {log}"
+    return True, ""

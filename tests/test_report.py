@@ -16,7 +16,8 @@ from diagrams.regimes import parametric_losses
 from diagrams.ridgeless import ridgeless
 from diagrams.spectral import EIGENVALUES, INDEX
 from solver import solve
-from solver.report import DENOMINATOR, LOSS, TRAIN_LOSS, report, write_report
+from solver import report as report_module
+from solver.report import DENOMINATOR, LOSS, TRAIN_LOSS, compile_pdf, report, write_report
 
 DEEP2 = os.path.join(os.path.dirname(__file__), "data", "deep2.toml")
 SECTIONS = ["The model", "The diagrams", "Schwinger--Dyson equations", "Closed forms",
@@ -95,8 +96,8 @@ def test_closed_forms_are_the_derived_ones(written, name):
 
 def test_mrs_ridge_equation_as_printed(written):
     model, _, built = written["mrs"]
-    (ridge,) = [e.tex for e in built.equations if e.expression.lhs == model.regression.ridge]
-    assert ridge == r"\gamma = \frac{\Delta \sigma_{u}^{2} \left(N - n_{1}\right) \left(P - n_{1}\right)}{M}"
+    ridge = next(e.tex for e in built.equations if e.expression.lhs == model.regression.ridge)
+    assert ridge == r"\gamma = \frac{\Delta \sigma_{u}^{2} {\left(N - n_{1}\right)} {\left(P - n_{1}\right)}}{M}"
 
 
 def test_schwinger_dyson_equations_have_no_double_negative(written):
@@ -157,3 +158,18 @@ def test_figure_theory_curves_are_the_solvers_values(written):
         assert loss == float(value)
     assert all(len(c["mc"]) == 2 and all(err > 0 for _, _, err in c["mc"]) for c in data["curves"])
     assert {p.suffix for p in files.figures} >= {".pdf", ".png", ".json"}
+
+
+def test_without_lualatex_the_reason_says_how_to_compile(tmp_path, monkeypatch):
+    (tmp_path / "report.tex").write_text("\\documentclass{article}\\begin{document}x\\end{document}\n")
+    monkeypatch.setattr(report_module.shutil, "which", lambda name: None)
+    assert compile_pdf(tmp_path / "report.tex") == (
+        False, f"lualatex not found: compile with `cd {tmp_path} && lualatex report.tex`")
+
+
+def test_a_latex_error_is_reported_in_one_line(tmp_path):
+    lualatex_or_skip()
+    (tmp_path / "report.tex").write_text("\\documentclass{article}\\begin{document}\\nosuchmacro\\end{document}\n")
+    compiled, reason = compile_pdf(tmp_path / "report.tex")
+    assert not compiled
+    assert reason == f"lualatex failed (! Undefined control sequence.); see {tmp_path / 'report.log'}"
