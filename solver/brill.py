@@ -42,11 +42,13 @@ from diagrams.errors import ParameterError
 from .clusters import bethe_critical_probability, grow, integer_argument, probability_argument
 
 __all__ = ["Dataset", "Scan", "dataset", "nearest_neighbour_loss", "single_cluster_amplitude", "allocation",
-           "model_scan", "data_scan", "SMALL", "FULL"]
+           "model_scan", "data_scan", "experiment", "SMALL", "FULL"]
 
 BETA = 0.5  # one cluster's loss exponent c/D on the Bethe lattice at p_c: c = 2, D = 4
-SMALL = dict(clusters=100, min_size=300, max_size=30000, seeds=5, z=200)  # about a minute on two cores
-FULL = dict(clusters=300, min_size=300, max_size=3 * 10**7, seeds=50, z=200)  # Brill's: hours, memory ~ 10 GB
+# the experiment's sizes: a window of clusters, seeds, and the scanned N (= P), kept below ~1% of the sites
+SMALL = dict(clusters=100, min_size=300, max_size=30000, seeds=5, z=200, sizes=(10, 30, 100, 300, 1000, 3000))
+FULL = dict(clusters=300, min_size=300, max_size=3 * 10**7, seeds=50, z=200,  # Brill's: hours, ~10 GB
+            sizes=(10, 30, 100, 300, 1000, 3000, 10**4, 3 * 10**4, 10**5, 3 * 10**5))
 MAX_ATTEMPTS = 10**7  # seeds tried before a size window is declared empty
 
 
@@ -283,3 +285,32 @@ def data_scan(sizes, *, amplitude, clusters=100, min_size=30, max_size=30000, se
             counts = rng.multivariate_hypergeometric(data.sizes, samples, size=draws)
             theory[row, column] = float(np.mean(_one_cluster_loss(counts, amplitude) @ data.frequencies))
     return Scan(sizes, losses, theory)
+
+
+def experiment(scale="small", seed=0):
+    """Brill's experiment: the amplitude A, then the model-size and data-size scans.
+
+    ``scale`` is ``"small"`` (:data:`SMALL`, about 20 s on two cores) or
+    ``"full"`` (:data:`FULL`, Brill's sizes).
+
+    Returns
+    -------
+    dict with ``amplitude`` (A, error), ``model`` and ``data`` (:class:`Scan`).
+
+    Examples
+    --------
+    >>> experiment("tiny")
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ParameterError: scale must be 'small' or 'full', got 'tiny'
+    """
+    scales = {"small": SMALL, "full": FULL}
+    if scale not in scales:
+        raise ParameterError(f"scale must be 'small' or 'full', got {scale!r}")
+    settings = dict(scales[scale])
+    sizes, seeds = settings.pop("sizes"), settings.pop("seeds")
+    # three times the dataset's clusters: A is a size-weighted mean, carried by the few largest clusters
+    amplitude = single_cluster_amplitude(seed=seed + 1000, **{**settings, "clusters": 3 * settings["clusters"]})
+    return {"amplitude": amplitude,
+            "model": model_scan(sizes, amplitude=amplitude[0], seeds=seeds, seed=seed, **settings),
+            "data": data_scan(sizes, amplitude=amplitude[0], seeds=seeds, seed=seed, **settings)}

@@ -182,7 +182,7 @@ def test_allocation_spends_the_budget_above_the_cut():
 
 def test_brill_experiment_follows_the_derived_curves():
     window = dict(clusters=100, min_size=300, max_size=30000)
-    amplitude, error = single_cluster_amplitude(seed=1000, **window)
+    amplitude, error = single_cluster_amplitude(seed=1000, **{**window, "clusters": 300})
     assert error < 0.1 * amplitude
     sizes = [10, 100, 300, 1000, 3000]
     for scan_function in (model_scan, data_scan):
@@ -191,8 +191,9 @@ def test_brill_experiment_follows_the_derived_curves():
         low, high = scans[0].band()
         theory_low = np.median(scans[0].theory, axis=0)
         theory_high = np.median(scans[1].theory, axis=0)
-        # the theory, within the amplitude's error, meets the seed band at every size
-        assert np.all(theory_low <= high) and np.all(theory_high >= low), scan_function.__name__
+        # the theory, within the amplitude's error, meets the seed band at every size (1e-3: the resolution
+        # of the theory's average over draws where almost no cluster is seen and the band is the point 1)
+        assert np.all(theory_low <= high + 1e-3) and np.all(theory_high >= low - 1e-3), scan_function.__name__
         assert scans[0].median[-1] < 0.5 * scans[0].median[1]  # and the loss does fall
 
 
