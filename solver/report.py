@@ -32,7 +32,7 @@ import sympy
 
 from diagrams.duality import parameter_map, symmetry, verdicts
 from diagrams.dyson import planar_theory
-from diagrams.errors import LargenError
+from diagrams.errors import LargenError, UsageError
 from diagrams.latex import escape, latex
 from diagrams.model import mrs
 from diagrams.observable import parse_observable
@@ -54,7 +54,6 @@ __all__ = ["Equation", "Section", "Report", "Written", "report", "write_report",
 LOSS = sympy.Symbol("L")
 TRAIN_LOSS = sympy.Symbol("L_train")
 DENOMINATOR = sympy.Symbol("D")  # the long denominator the closed forms share, named once
-THRESHOLD = sympy.Symbol("delta", positive=True)  # the distance n_1 - root of diagrams.ridgeless.near_threshold
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage{amsmath,amssymb}
@@ -320,14 +319,14 @@ def _diagram_section(model, draw_orders, count_orders):
     table = "\n".join([r"\begin{table}[h]\centering", r"\begin{tabular}{rrr}", r"\toprule",
                        r"order $k$ & planar & all genera \\", r"\midrule", *rows, r"\bottomrule", r"\end{tabular}",
                        rf"\caption{{Wick contractions of the coefficient of ${latex(model.regression.ridge)}^{{-k}}$ "
-                       r"of the test loss, counted by the engine.}", r"\end{table}"])
+                       r"of the test loss, counted by the engine.}", r"\label{tab:counts}", r"\end{table}"])
     parts = [rf"The test loss is a series in $1/{latex(model.regression.ridge)}$ whose coefficients are "
              r"polynomials in traces of the model's matrices; Wick's theorem turns each trace into ribbon graphs. "
              r"Table~\ref{tab:counts} counts them; the planar ones of the first orders are drawn below "
              r"(double lines coloured by index space: "
              + ", ".join(rf"\textcolor{{{c}}}{{${latex(model.spaces[space])}$}}" for space, c in space_colours(model).items())
              + r"; dots are covariance insertions).",
-             table.replace(r"\caption{", r"\label{tab:counts}\caption{", 1)]
+             table]
     for k in range(draw_orders + 1):
         pictures = []
         for coefficient, words in parse_observable(loss_observable(model, k), model).terms:
@@ -399,15 +398,18 @@ def _ridgeless_section(limit, short):
         parts.append(rf"No threshold: {escape(error)}.")
         return Section("Ridgeless regimes and the threshold", tuple(parts))
     a, b = limit.regimes[0].n1, limit.regimes[1].n1
+    # the distance of n_1 from the threshold: the one symbol of gamma's expansion the theory does not have
+    known = set(limit.model.symbols.values()) | set(limit.gamma.free_symbols)
+    (distance,) = gamma.free_symbols - known
     parts.append(rf"\paragraph{{Threshold.}} Where the regimes ${latex(n1)} \to {latex(a)}$ and "
                  rf"${latex(n1)} \to {latex(b)}$ meet (${latex(a)} = {latex(b)}$), with "
-                 rf"${latex(n1)} = {latex(a)} - {latex(THRESHOLD)}$, to leading order in ${latex(THRESHOLD)}$:")
+                 rf"${latex(n1)} = {latex(a)} - {latex(distance)}$, to leading order in ${latex(distance)}$:")
     parts.append(equation(ridge, gamma))
-    parts.append(_sum_equation(LOSS, [_abbreviate(c, short) * THRESHOLD**p for p, c in coefficients.items()]))
-    coefficient, power = gamma.as_coeff_exponent(THRESHOLD)
+    parts.append(_sum_equation(LOSS, [_abbreviate(c, short) * distance**p for p, c in coefficients.items()]))
+    coefficient, power = gamma.as_coeff_exponent(distance)
     if power == 2:
         parts.append(r"so that the distance to the threshold grows like the square root of the ridge:")
-        parts.append(equation(THRESHOLD**2, sympy.factor(ridge / coefficient)))
+        parts.append(equation(distance**2, sympy.factor(ridge / coefficient)))
     return Section("Ridgeless regimes and the threshold", tuple(parts))
 
 
@@ -627,9 +629,25 @@ def write_report(model=None, out="report", *, compile=True, **options):
     Returns
     -------
     Written
+
+    Raises
+    ------
+    UsageError
+        If ``out`` cannot be made a directory and written to (before any work is done).
+
+    Examples
+    --------
+    >>> write_report(out="/dev/null/report")
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.UsageError: cannot write the report in /dev/null/report: Not a directory
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:  # before the work: a directory that cannot be written is refused at once
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.tex").touch()
+    except OSError as error:
+        raise UsageError(f"cannot write the report in {out}: {error.strerror}") from None
     built = report(model, out=out, **options)
     tex = out / "report.tex"
     tex.write_text(built.latex(), encoding="utf-8")

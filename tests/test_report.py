@@ -11,6 +11,7 @@ import sympy
 from sympy.parsing.latex import parse_latex
 
 from diagrams import load_model, mrs
+from diagrams.errors import UsageError
 from diagrams.latex import latex
 from diagrams.regimes import parametric_losses
 from diagrams.ridgeless import ridgeless
@@ -173,3 +174,9 @@ def test_a_latex_error_is_reported_in_one_line(tmp_path):
     compiled, reason = compile_pdf(tmp_path / "report.tex")
     assert not compiled
     assert reason == f"lualatex failed (! Undefined control sequence.); see {tmp_path / 'report.log'}"
+
+
+def test_an_output_directory_that_is_a_file_is_refused_before_any_work(tmp_path):
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(UsageError, match=f"^cannot write the report in {tmp_path / 'taken'}: File exists$"):
+        write_report(out=tmp_path / "taken")
