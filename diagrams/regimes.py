@@ -35,7 +35,6 @@ pi*sqrt(gamma)*sqrt(lambda_+)*sigma_w**2/(8*sqrt(N)*sqrt(P)*sigma_u)
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import sympy
 
@@ -280,12 +279,6 @@ def _sign(monomial):
     """The sign of a monomial's coefficient (every symbol in it is positive)."""
     value = sympy.N(monomial.xreplace({s: 1 for s in monomial.free_symbols if s != ALPHA}).subs(ALPHA, 1))
     return 1 if value > 0 else -1
-
-
-def _leading_in(expr, variable):
-    """The term of highest degree in ``variable`` of a polynomial."""
-    poly = sympy.Poly(expr, variable)
-    return poly.coeff_monomial(variable ** poly.degree()) * variable ** poly.degree()
 
 
 def _condition(ratio, free):

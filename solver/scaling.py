@@ -138,8 +138,7 @@ def _noise_for_depth(regime, model, logs, t, gap=10):
     best = None
     for rival in regime.rivals:
         ratio = (rival / regime.loss).xreplace({noise: sigma}).xreplace({k: v for k, v in values.items() if k != noise})
-        power = sympy.degree(sympy.powsimp(ratio, force=True).as_independent(sigma, as_Add=False)[1].as_base_exp()[0],
-                             sigma) if False else sympy.cancel(sympy.diff(sympy.log(ratio), sigma) * sigma)
+        power = sympy.cancel(sympy.diff(sympy.log(ratio), sigma) * sigma)  # ratio ~ sigma**power
         at_one = ratio.xreplace({sigma: 1})
         scale = (sympy.exp(-gap * t) / at_one) ** (1 / power)
         best = scale if best is None else (max(best, scale) if power < 0 else min(best, scale))
