@@ -30,7 +30,8 @@ from scipy.optimize import curve_fit
 
 from diagrams.errors import CostError, ParameterError
 from diagrams.grammar import parse_number
-from diagrams.percolation_laws import TAU, allocation_laws, rank_frequency_alpha, sampling_laws
+from diagrams.asymptotics import ALPHA
+from diagrams.percolation_laws import BETA, TAU, allocation_laws, rank_frequency_alpha, sampling_laws
 
 from .clusters import (ClusterSizes, integer_argument, bethe_cluster_sizes, lattice_cluster_sizes, lattice_radii,
                        spanning_thresholds)
@@ -286,19 +287,22 @@ def _sample(lattice, z, dimension, p, clusters, seed):
 
 
 def _derived(laws, alpha, beta):
-    """exponent, its error (from those of alpha and beta), log power and regime of the law that holds."""
+    """exponent, its error (from those of alpha and beta), log power, regime of the law that holds, and
+    whether the balance (the logarithmic case) lies within two errors of the measured point.
+
+    The balance is where the conditions of the symbolic laws change sign: their common left-hand side.
+    """
     law, = laws(alpha.value, beta.value)
-    exponent = law.exponent
-    symbols = sorted(exponent.free_symbols, key=str)
-    if symbols:  # the law was derived symbolically only where alpha and beta are tied; not at measured numbers
-        raise ParameterError(f"the exponent {exponent} is not a number")
-    shifts = []
-    for which, estimate in ((0, alpha), (1, beta)):
-        bumped = [alpha.value, beta.value]
-        bumped[which] += estimate.error
-        other, = laws(*bumped)
-        shifts.append(float(other.exponent) - float(exponent))  # the exponent is continuous across regimes
-    return float(exponent), math.hypot(*shifts), float(law.log_power), law.regime
+    margin = laws()[0].condition.lhs
+    values = {"exponent": [], "margin": []}
+    for bumped_alpha, bumped_beta in ((alpha.value, beta.value), (alpha.value + alpha.error, beta.value),
+                                      (alpha.value, beta.value + beta.error)):
+        other, = laws(bumped_alpha, bumped_beta)
+        values["exponent"].append(float(other.exponent))  # the exponent is continuous across regimes
+        values["margin"].append(float(margin.subs({ALPHA: bumped_alpha, BETA: bumped_beta})))
+    errors = {name: math.hypot(v[1] - v[0], v[2] - v[0]) for name, v in values.items()}
+    balanced = abs(values["margin"][0]) < 2 * errors["margin"]
+    return float(law.exponent), errors["exponent"], float(law.log_power), law.regime, bool(balanced)
 
 
 def _check_cost(clusters, max_clusters):
@@ -317,7 +321,9 @@ def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0,
     each chemical step being an independent lattice step, so that R**2 ∝ l),
     each with its standard error, and the derived model and data exponents of
     :mod:`diagrams.percolation_laws` at the measured alpha and beta = c/D,
-    c = 2. Above p_c one d-dimensional cluster carries the data: the
+    c = 2, with their errors; ``*_balanced_within_errors`` says that the
+    boundary between the regimes (where the logarithm appears) is within two
+    errors, so that the log power of the exact balance may apply. Above p_c one d-dimensional cluster carries the data: the
     exponents are c/d (d = z/2 on the Bethe lattice) and no cluster law is fitted.
 
     Parameters
@@ -359,8 +365,9 @@ def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0,
         exponent = float(SMOOTHNESS / dimension)
         empty = {key: None for key in ("tau", "tau_error", "alpha", "alpha_error", "D", "D_error")}
         return {**report, **empty, "regime": "manifold", "model_exponent": exponent, "model_exponent_error": 0.0,
-                "model_log_power": 0.0, "model_regime": "manifold", "data_exponent": exponent,
-                "data_exponent_error": 0.0, "data_log_power": 0.0, "data_regime": "manifold",
+                "model_log_power": 0.0, "model_regime": "manifold", "model_balanced_within_errors": False,
+                "data_exponent": exponent, "data_exponent_error": 0.0, "data_log_power": 0.0,
+                "data_regime": "manifold", "data_balanced_within_errors": False,
                 "note": "above p_c one cluster of dimension d carries the data"}
     sample = _sample(lattice, z, dimension, p, clusters, seed)
     notes = []
@@ -387,13 +394,14 @@ def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0,
         report[name] = estimate and estimate.value
         report[f"{name}_error"] = estimate and estimate.error
     report["regime"] = "subtasks"
-    derived = {"model": (None,) * 4, "data": (None,) * 4}
+    derived = {"model": (None,) * 5, "data": (None,) * 5}
     if alpha is not None and D is not None:
         beta = Estimate(SMOOTHNESS / D.value, SMOOTHNESS * D.error / D.value**2, D.count)
         derived = {"model": _derived(allocation_laws, alpha, beta), "data": _derived(sampling_laws, alpha, beta)}
-    for name, (exponent, error, log_power, regime) in derived.items():
+    for name, (exponent, error, log_power, regime, balanced) in derived.items():
         report.update({f"{name}_exponent": exponent, f"{name}_exponent_error": error,
-                       f"{name}_log_power": log_power, f"{name}_regime": regime})
+                       f"{name}_log_power": log_power, f"{name}_regime": regime,
+                       f"{name}_balanced_within_errors": balanced})
     report["note"] = "; ".join(notes)
     return report
 

@@ -61,6 +61,9 @@ def test_bethe_tau_and_alpha_at_pc_within_their_errors():
     assert abs(report["alpha"] - 1) < 2 * report["alpha_error"]
     assert abs(report["D"] - 4) < 2 * report["D_error"]
     assert report["tau_error"] < 0.02 and report["alpha_error"] < 0.05
+    # Brill's point: the data law sits on its logarithmic balance, the model law does not
+    assert report["data_balanced_within_errors"] and not report["model_balanced_within_errors"]
+    assert abs(report["model_exponent"] - 0.5) < 2 * report["model_exponent_error"]
 
 
 def test_fit_errors_are_honest_over_seeds():
