@@ -283,7 +283,7 @@ def _sample(lattice, z, dimension, p, clusters, seed):
     while sum(map(len, sizes)) < clusters:
         sizes.append(lattice_cluster_sizes(BOXES[d], d, float(p), seed=seed * 1000003 + box).sizes)
         box += 1
-    return ClusterSizes(np.concatenate(sizes), 0, BOXES[d] ** d // 100)
+    return ClusterSizes(np.concatenate(sizes), 0, BOXES[d] ** d)
 
 
 def _derived(laws, alpha, beta):
@@ -386,9 +386,10 @@ def percolation_report(lattice, z=None, d=None, p=None, clusters=100000, seed=0,
         chemical = attempt(lambda: fractal_dimension(sample.sizes, sample.radii, s_min=s_min // 10, offset=True))
         D = chemical and Estimate(2 * chemical.value, 2 * chemical.error, chemical.count)
     else:
-        tau = attempt(lambda: fit_tau(sample, s_min=s_min, weighting="cluster"))
+        s_max = sample.limit // 100  # a hundredth of the box: far below the clusters that wrap around it
+        tau = attempt(lambda: fit_tau(sample, s_min=s_min, s_max=s_max, weighting="cluster"))
         alpha = tau and attempt(lambda: _alpha_from_tau(tau))
-        D = attempt(lambda: _replica_dimension(int(dimension), float(p), seed, s_min, sample.limit))
+        D = attempt(lambda: _replica_dimension(int(dimension), float(p), seed, s_min, s_max))
     quantities = {"tau": tau, "alpha": alpha, "D": D}
     for name, estimate in quantities.items():
         report[name] = estimate and estimate.value
