@@ -253,6 +253,30 @@ def _shared_denominator(expr, least=4):
     return -longest if longest.could_extract_minus_sign() else longest
 
 
+def _at_a_physical_point(expr, model, latent=32, size=64, delta=0.1):
+    """The value of ``expr`` (in Delta, the n_k and the model's symbols) at a point of the physical branch.
+
+    The spectrum lambda_I = I**-2, I = 1..latent, at the given Delta, every other size
+    ``size`` (so n_1 < latent is below every size, as on the physical branch), every
+    other parameter 1.
+
+    Examples
+    --------
+    >>> from diagrams import mrs
+    >>> _at_a_physical_point(effective_dimension(1) - sympy.Symbol("N", positive=True, integer=True), mrs()) < 0
+    True
+    """
+    values = {symbol: 1 for symbol in model.symbols.values()}
+    values.update({symbol: size for symbol in model.sizes.values()})
+    values[model.spaces[model.latent]] = latent
+    values[DELTA] = delta
+    ratios = [1 / (1 + delta * i**2) for i in range(1, latent + 1)]  # lambda/(lambda + Delta)
+    for symbol in expr.free_symbols:
+        if symbol not in values and symbol == effective_dimension(int(symbol.name[1:] or 0)):
+            values[symbol] = sum(r ** int(symbol.name[1:]) for r in ratios)
+    return float(expr.xreplace(values))
+
+
 def _abbreviate(expr, short):
     """``expr`` with the shared denominator written as its name (``short``: value -> name)."""
     for value, name in short.items():
@@ -372,6 +396,8 @@ def _closed_section(model):
     parts.append(equation(model.regression.ridge, limit.gamma))
     clean, noisy = _split_noise(limit.loss, noise)
     denominator = _shared_denominator(clean)
+    if denominator is not None and _at_a_physical_point(denominator, model) < 0:
+        denominator = -denominator  # D > 0 on the physical branch, as a physicist would write it
     short = {denominator: DENOMINATOR} if denominator is not None else {}
     parts.append(r"The test loss, noiseless part and label-noise term:")
     parts.append(_sum_equation(LOSS, [_abbreviate(clean, short), _abbreviate(noisy, short)]))
