@@ -429,8 +429,9 @@ class _Derivation:
         sizes = [v for v in free if v != self.ridge]
         parts = {k: Balance(internal(e), variables, point, self.sample_alpha) for k, e in self.loss_parts.items()}
         train = {k: Balance(internal(e), variables, point, self.sample_alpha) for k, e in self.train_parts.items()}
-        train_leading = model_form(max(train.values(), key=lambda b: _height(
-            _vector(b.leading, variables), point, self.sample_alpha)).leading)
+        # each part of the training loss keeps its own leading term: which one dominates depends on
+        # the noise, not on the balance of the test loss
+        train_leading = sympy.Add(*[model_form(b.leading) for b in train.values()])
         for v in free:
             if v not in witness and v in logs:
                 witness[v] = logs[v]
@@ -447,8 +448,9 @@ class _Derivation:
                 _condition(r, free) for r in limits + corrections + _prune(dominance, free))))
             exponents = {v: sympy.factor(_exponent(loss.as_independent(*free, as_Add=False)[1], v))
                          for v in free}
+            relative = corrections + [model_form(parts[o].leading) / loss for o in parts if o != label]
             out.append(Regime(name if len(parts) == 1 else f"{name}, {label} dominated", conditions, loss,
-                              train_leading, exponents, sympy.Add(*[abs(c) for c in corrections]),
+                              train_leading, exponents, sympy.Add(*[abs(c) for c in relative]),
                               dict(witness), dict(tied),
                               tuple(model_form(parts[o].leading) for o in parts if o != label)))
         return out

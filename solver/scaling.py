@@ -74,7 +74,9 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
     -------
     list of dict
         Per depth: ``point`` (name -> value), ``ratio`` (solver / leading term),
-        ``slopes`` (name -> measured d log L / d log name) and ``exponents``.
+        ``train_ratio`` (the same for the training loss), ``correction`` (the stated relative
+        size of the first correction, evaluated there), ``slopes`` (name -> measured
+        d log L / d log name) and ``exponents``.
     """
     model = model or mrs()
     alpha = _alpha(alpha)
@@ -99,27 +101,28 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
                 solution = solve(model, dps=dps, alpha=alpha, M=M, **values, **defaults)
                 if M != "inf":
                     values[str(latent)] = M
-                return solution.loss, values
+                return solution, values
 
             if regime.rivals:
                 defaults.update(_noise_for_depth(regime, model, logs, t))
-            value, point = loss()
-            substitutions = {sympy.Symbol(k, positive=True): sympy.Float(mpmath.nstr(v, dps + 5), dps + 5)
-                             for k, v in point.items()}
-            substitutions.update({sympy.Symbol(k, positive=True): sympy.Float(mpmath.nstr(v, dps + 5), dps + 5)
-                                  for k, v in defaults.items()})
-            substitutions.update({ALPHA: alpha, LAMBDA_PLUS: 1})
-            names = {s.name: s for s in regime.loss.free_symbols}
-            leading = regime.loss.xreplace({names[k.name]: v for k, v in substitutions.items()
-                                            if k.name in names}).xreplace(
-                {s: 1 for s in regime.loss.free_symbols if s.name not in {k.name for k in substitutions}})
-            ratio = value / mpmath.mpf(str(sympy.N(leading, dps + 5)))
+            solution, point = loss()
+            values = {**point, **defaults}
+
+            def at_point(expr):
+                # by name: the model's symbols carry assumptions the printed ones do not
+                subs = {s: sympy.Float(mpmath.nstr(values[s.name], dps + 5), dps + 5) if s.name in values
+                        else 1 for s in expr.free_symbols if s != ALPHA}
+                return mpmath.mpf(str(sympy.N(expr.xreplace(subs).subs(ALPHA, alpha), dps + 5)))
+
             slopes = {}
             for v in free:
                 up, _ = loss({v: h})
                 down, _ = loss({v: -h})
-                slopes[str(v)] = (mpmath.log(up) - mpmath.log(down)) / (2 * h)
-            out.append({"depth": t, "point": point, "ratio": ratio, "slopes": slopes,
+                slopes[str(v)] = (mpmath.log(up.loss) - mpmath.log(down.loss)) / (2 * h)
+            out.append({"depth": t, "point": point, "ratio": solution.loss / at_point(regime.loss),
+                        "train_ratio": solution.train_loss / at_point(regime.train_loss)
+                        if solution.train_loss is not None else None,
+                        "correction": at_point(regime.correction), "slopes": slopes,
                         "exponents": {str(v): regime.exponents[v].subs(ALPHA, alpha) for v in free}})
     return out
 
@@ -229,6 +232,8 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
         entry = regime.as_dict()
         if check:
             entry["check"] = [{"depth": c["depth"], "ratio": mpmath.nstr(c["ratio"], 12),
+                               "train_ratio": mpmath.nstr(c["train_ratio"], 12) if c["train_ratio"] else None,
+                               "correction": mpmath.nstr(c["correction"], 6),
                                "slopes": {k: mpmath.nstr(v, 8) for k, v in c["slopes"].items()},
                                "point": {k: mpmath.nstr(v, 6) for k, v in c["point"].items()}}
                               for c in check_regime(regime, model, alpha=alpha_value, dps=dps)]

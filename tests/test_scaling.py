@@ -17,6 +17,9 @@ def test_leading_terms_and_slopes_at_the_deepest_point(alpha):
         (deepest,) = check_regime(regime, alpha=alpha, depths=(1.0,), dps=20)
         assert max(deepest["point"].values(), key=abs) >= 1e6
         assert abs(deepest["ratio"] - 1) < 1e-3, (regime.name, deepest["ratio"])
+        assert abs(deepest["train_ratio"] - 1) < 1e-3, (regime.name, deepest["train_ratio"])
+        # the stated correction is the size of the deviation: not smaller than a third of it
+        assert abs(deepest["ratio"] - 1) < 3 * deepest["correction"], regime.name
         for name, slope in deepest["slopes"].items():
             assert abs(slope - deepest["exponents"][name]) < 1e-3, (regime.name, name, slope)
 
@@ -93,5 +96,7 @@ def test_label_noise_regimes_at_the_deepest_point():
     for regime in derive_regimes(alpha=1, noise=True):
         (deepest,) = check_regime(regime, alpha=1, depths=(1.0,), dps=20)
         assert abs(deepest["ratio"] - 1) < 1e-3, (regime.name, deepest["ratio"])
+        assert abs(deepest["train_ratio"] - 1) < 1e-3, (regime.name, deepest["train_ratio"])
+        assert abs(deepest["ratio"] - 1) < 3 * deepest["correction"], regime.name
         for name, slope in deepest["slopes"].items():
             assert abs(slope - deepest["exponents"][name]) < 1e-3, (regime.name, name, slope)
