@@ -45,7 +45,8 @@ __all__ = ["Dataset", "Scan", "dataset", "nearest_neighbour_loss", "single_clust
            "model_scan", "data_scan", "experiment", "SMALL", "FULL"]
 
 BETA = 0.5  # one cluster's loss exponent c/D on the Bethe lattice at p_c: c = 2, D = 4
-# the experiment's sizes: a window of clusters, seeds, and the scanned N (= P), kept below ~1% of the sites
+# the experiment's sizes: a window of clusters, seeds, and the scanned N (= P), kept below ~1% of the sites;
+# SMALL runs in about 20 s on two cores
 SMALL = dict(clusters=100, min_size=300, max_size=30000, seeds=5, z=200, sizes=(10, 30, 100, 300, 1000, 3000))
 FULL = dict(clusters=300, min_size=300, max_size=3 * 10**7, seeds=50, z=200,  # Brill's: hours, ~10 GB
             sizes=(10, 30, 100, 300, 1000, 3000, 10**4, 3 * 10**4, 10**5, 3 * 10**5))
