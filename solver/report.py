@@ -1,6 +1,6 @@
 """The report: a model's derivation written as a theorist would put it in a paper.
 
-:func:`report` assembles, from the derived objects only, the sections of the
+:func:`build_report` assembles, from the derived objects only, the sections of the
 report of a model: its quiver and conventions, its planar diagrams and how
 many there are, the Schwinger-Dyson equations, the closed forms in the
 renormalised ridge Delta and the effective dimensions n_k, the ridgeless
@@ -48,7 +48,7 @@ from .point import normalization
 from .simulate import simulate
 from .solution import solve
 
-__all__ = ["Equation", "Section", "Report", "Written", "report", "write_report", "compile_pdf", "spectral_equation",
+__all__ = ["Equation", "Section", "Report", "Written", "build_report", "write_report", "compile_pdf", "spectral_equation",
            "loss_curves", "LOSS", "TRAIN_LOSS"]
 
 LOSS = sympy.Symbol("L")
@@ -76,6 +76,9 @@ class Equation:
 
     def latex(self):
         return "\\begin{fitequation}\n" + self.tex + "\n\\end{fitequation}"
+
+    def _repr_latex_(self):
+        return rf"$\displaystyle {self.tex}$"
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,11 @@ class Written:
     figures: tuple
     compiled: bool
     reason: str
+
+    def as_dict(self):
+        """For ``--json``: the paths as strings, ``pdf`` None when it was not compiled."""
+        return {"tex": str(self.tex), "pdf": str(self.pdf) if self.compiled else None,
+                "figures": [str(p) for p in self.figures], "compiled": self.compiled, "reason": self.reason}
 
 
 # -- equations ---------------------------------------------------------------------------------
@@ -593,7 +601,7 @@ def _figure_section(data, model):
 
 
 # -- assembly ----------------------------------------------------------------------------------
-def report(model=None, *, out=None, draw_orders=2, count_orders=4, duality_order=2, alpha=1, curves=None,
+def build_report(model=None, *, out=None, draw_orders=2, count_orders=4, duality_order=2, alpha=1, curves=None,
            scaling=True, phase_grid=8):
     """Assemble the report of ``model`` (MRS by default) from the derived objects.
 
@@ -650,7 +658,7 @@ def write_report(model=None, out="report", *, compile=True, **options):
     compile : bool
         Run ``lualatex`` (skipped, with the reason, when it is not installed).
     **options
-        Passed to :func:`report`.
+        Passed to :func:`build_report`.
 
     Returns
     -------
@@ -674,7 +682,7 @@ def write_report(model=None, out="report", *, compile=True, **options):
         (out / "report.tex").touch()
     except OSError as error:
         raise UsageError(f"cannot write the report in {out}: {error.strerror}") from None
-    built = report(model, out=out, **options)
+    built = build_report(model, out=out, **options)
     tex = out / "report.tex"
     tex.write_text(built.latex(), encoding="utf-8")
     figures = tuple(p for paths in built.figures.values() for p in map(Path, paths))

@@ -18,7 +18,7 @@ from diagrams.ridgeless import ridgeless
 from diagrams.spectral import EIGENVALUES, INDEX
 from solver import solve
 from solver import report as report_module
-from solver.report import DENOMINATOR, LOSS, TRAIN_LOSS, compile_pdf, report, write_report
+from solver.report import DENOMINATOR, LOSS, TRAIN_LOSS, build_report, compile_pdf, write_report
 
 DEEP2 = os.path.join(os.path.dirname(__file__), "data", "deep2.toml")
 SECTIONS = ["The model", "The diagrams", "Schwinger--Dyson equations", "Closed forms",
@@ -42,7 +42,7 @@ def written(tmp_path_factory):
         directory = tmp_path_factory.mktemp(name)
         files = write_report(model, directory, compile=name == "mrs" and bool(shutil.which("lualatex")),
                              curves=SMALL, phase_grid=3)
-        out[name] = (model, files, report(model))
+        out[name] = (model, files, build_report(model))
     return out
 
 
