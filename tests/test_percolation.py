@@ -177,6 +177,12 @@ def test_approximation_limited_prefactor_is_holder():
 
 # --- the experiment --------------------------------------------------------------------------------
 
+def test_the_experiment_uses_the_derived_one_cluster_exponent():
+    from solver import brill
+    law, = model_scaling(R(5, 2), 4, 2)  # Brill's Bethe lattice: approximation-limited, exponent c/D
+    assert law.regime == "approximation-limited" and law.exponent == R(brill.BETA)
+
+
 def test_allocation_spends_the_budget_above_the_cut():
     counts = allocation(np.array([0.6, 0.3, 0.1]) , 40, 2.0)
     assert counts.sum() == 40 and all(n == 0 or n >= 4 for n in counts)
