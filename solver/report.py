@@ -535,6 +535,12 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
     dict
         ``axis`` (the size's name), ``curves``: a list of ``{"panel", "label", "params", "x", "loss",
         "mc": [[x, mean, stderr], ...]}``.
+
+    Examples
+    --------
+    >>> data = loss_curves(P=(50,), gammas=(0.1,), points=2, mc_points=0)
+    >>> data["axis"], [(c["panel"], c["x"]) for c in data["curves"]]
+    ('N', [('gamma', [10, 400]), ('P', [10, 400])])
     """
     model = model or mrs()
     last, others = _axis(model)
@@ -626,6 +632,12 @@ def build_report(model=None, *, out=None, draw_orders=2, count_orders=4, duality
     Returns
     -------
     Report
+
+    Examples
+    --------
+    >>> [section.title for section in build_report().sections]  # doctest: +NORMALIZE_WHITESPACE
+    ['The model', 'The diagrams', 'Schwinger--Dyson equations', 'Closed forms',
+     'Ridgeless regimes and the threshold', 'Duality']
     """
     model = model or mrs()
     closed, limit, short = _closed_section(model)
