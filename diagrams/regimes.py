@@ -35,6 +35,7 @@ pi*sqrt(gamma)*sqrt(lambda_+)*sigma_w**2/(8*sqrt(N)*sqrt(P)*sigma_u)
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 
 import sympy
 
@@ -222,10 +223,11 @@ def _prune(ratios, variables, sizes=()):
             if scale is not None and exponent_sign(scale - 1) == 1:
                 implied = True
                 break
+            rest = None
             for k, (_, u) in enumerate(vectors):
                 if k in (i, j) or u == v:
                     continue
-                rest = [sympy.cancel(a - b) for a, b in zip(v, w)]
+                rest = rest or [sympy.cancel(a - b) for a, b in zip(v, w)]
                 c = _proportional(rest, u)
                 if c is not None and exponent_sign(c) in (0, 1):
                     implied = True
@@ -238,13 +240,14 @@ def _prune(ratios, variables, sizes=()):
     return [r for r, _ in kept]
 
 
+@cache
 def _numeric(vector):
     return [float(sympy.sympify(e).subs(ALPHA, sympy.Rational(37, 100))) for e in vector]
 
 
 def _proportional(v, w):
     """c with v = c w, or None."""
-    fv, fw = _numeric(v), _numeric(w)
+    fv, fw = _numeric(tuple(v)), _numeric(tuple(w))
     scale = next((a / b for a, b in zip(fv, fw) if b != 0), None)
     if scale is None or any(abs(a - scale * b) > 1e-9 * (1 + abs(a)) for a, b in zip(fv, fw)):
         return None
@@ -266,13 +269,28 @@ def _proportional(v, w):
 # ----------------------------------------------------------------------------------------------
 # the regimes
 
+def _split(monomial, free):
+    """(coefficient, exponent vector) of a monomial in ``free``; the coefficient is the monomial
+    at free = 1, so constants inside powers such as (N A/B)**e are kept."""
+    dependent = monomial.as_independent(*free, as_Add=False)[1]
+    vector = [_exponent(dependent, v) for v in free] if dependent != 1 else [sympy.Integer(0)] * len(free)
+    return monomial.xreplace({v: 1 for v in free}), vector
+
+
+def _simplified(coefficient):
+    """A constant with the sums inside its powers factored and its powers gathered."""
+    coefficient = coefficient.replace(lambda e: e.is_Pow and e.base.is_Add,
+                                      lambda e: sympy.factor(e.base) ** e.exp)
+    coefficient = sympy.powsimp(sympy.expand_power_base(coefficient, force=True), force=True)
+    coefficient = sympy.powsimp(sympy.factor(coefficient), force=True)
+    return coefficient.replace(lambda e: e.is_Pow and e.exp.has(ALPHA),
+                               lambda e: e.base ** sympy.factor(sympy.cancel(e.exp)))
+
+
 def _tidy(monomial, free):
     """A monomial with its coefficient simplified: its factors of alpha and lambda_+ gathered."""
-    coefficient, dependent = monomial.as_independent(*free, as_Add=False)
-    coefficient = sympy.powsimp(sympy.factor(sympy.powsimp(sympy.expand_power_base(coefficient, force=True),
-                                                           force=True)), force=True)
-    vector = [_exponent(dependent, v) for v in free] if dependent != 1 else [0] * len(free)
-    return coefficient * sympy.Mul(*[v ** sympy.factor(e) for v, e in zip(free, vector)])
+    coefficient, vector = _split(monomial, free)
+    return _simplified(coefficient) * sympy.Mul(*[v ** sympy.factor(e) for v, e in zip(free, vector)])
 
 
 def _sign(monomial):
@@ -283,8 +301,8 @@ def _sign(monomial):
 
 def _condition(ratio, free):
     """A ratio small/large << 1 as the pair (small, large), exponents normalised by the first one."""
-    coefficient, dependent = ratio.as_independent(*free, as_Add=False)
-    vector = [_exponent(dependent, v) for v in free]
+    coefficient, vector = _split(ratio, free)
+    coefficient = _simplified(coefficient)
     pivot = next((e for e in vector if e != 0), sympy.Integer(1))
     scale = abs(pivot) if exponent_sign(pivot) is not None else sympy.Integer(1)
     small = sympy.powsimp(abs(coefficient) ** (1 / scale), force=True)
@@ -300,8 +318,7 @@ def _condition(ratio, free):
 
 def _solve_monomial(equation_leading, value, variable):
     """variable from value = equation_leading, a monomial in variable."""
-    coefficient, dependent = equation_leading.as_independent(variable, as_Add=False)
-    power = _exponent(dependent, variable)
+    coefficient, (power,) = _split(equation_leading, [variable])
     return sympy.powsimp(sympy.expand_power_base((value / coefficient) ** (1 / power), force=True), force=True)
 
 
@@ -566,7 +583,8 @@ class _Derivation:
         solution = [(_SMALL, delta), (X, x_of_size)]
         witness = {self.ridge: _height(_vector(G.leading, variables), point, self.sample_alpha), size: 20}
         ratios = G.ratios() + self._n1_balance(n1, logs).ratios() + [_SMALL / X]
-        gap = sympy.powsimp(sympy.expand_power_base(delta.xreplace({X: x_of_size}), force=True), force=True)
+        gap = _tidy(sympy.powsimp(sympy.expand_power_base(delta.xreplace({X: x_of_size}), force=True),
+                                  force=True), [v for v in self.free if v != tie])
         return self._finish(f"threshold {size} = {tie}", internal_root, variables, logs, solution, ratios,
                             witness, {tie: size}, ((sympy.Abs(size - tie), gap),), 1 / X)
 
