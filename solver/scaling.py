@@ -9,6 +9,7 @@ against the exponents. :func:`latex_table` and :func:`phase_diagram` are the
 outputs for a paper.
 """
 
+import dataclasses
 import math
 
 import mpmath
@@ -196,8 +197,9 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
         MRS by default.
     alpha : str or number, optional
         The decay; None keeps it a symbol.
-    M : "inf", "symbolic"
-        The latent size (only M = inf is checked numerically).
+    M : "inf", "symbolic" or a size
+        The latent size: a size gives the regimes of a symbolic one at that size
+        (only M = inf is checked numerically).
     noise : None, True or number
         The label-noise variance: none, symbolic, or a value.
     check : bool
@@ -222,11 +224,15 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     model = model or mrs()
     alpha_value = _alpha(alpha)
     latent = _latent(model, M)
-    if latent not in (sympy.oo, model.spaces[model.latent]):
-        raise ParameterError("a numeric latent size is not derived yet: use M = inf or 'symbolic'")
+    symbol = model.spaces[model.latent]
     if check and (alpha_value.free_symbols or latent != sympy.oo):
         raise ParameterError("the numerical check needs a numeric alpha and M = inf")
-    regimes = derive_regimes(model, alpha=alpha_value, latent=latent, noise=noise)
+    # a numeric latent size: the regimes of the symbolic one, at that size
+    at_size = {} if latent in (sympy.oo, symbol) else {symbol: latent}
+    regimes = derive_regimes(model, alpha=alpha_value, latent=sympy.oo if latent == sympy.oo else symbol,
+                             noise=noise)
+    if at_size:
+        regimes = [_at(r, at_size) for r in regimes]
     out = []
     for regime in regimes:
         entry = regime.as_dict()
@@ -238,7 +244,8 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
                                "point": {k: mpmath.nstr(v, 6) for k, v in c["point"].items()}}
                               for c in check_regime(regime, model, alpha=alpha_value, dps=dps)]
         out.append(entry)
-    optima = optimal_ridge(model, alpha=alpha_value, latent=latent, noise=noise)
+    optima = optimal_ridge(model, alpha=alpha_value, latent=sympy.oo if latent == sympy.oo else symbol, noise=noise)
+    optima = [{k: _at_value(v, at_size) for k, v in o.items()} for o in optima]
     ridge = [{"regime": o["regime"], "gamma": str(o["gamma"]), "loss": str(o["loss"]), "gain": str(o["gain"]),
               "conditions": [[str(a), str(b)] for a, b in o["conditions"]],
               "exponents": {str(k): str(v) for k, v in o["exponents"].items()},
@@ -246,6 +253,21 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     budget = {kind: [{k: str(v) for k, v in b.items()} for b in budget_split(optima, kind)]
               for kind in ("product", "sum")}
     return {"regimes": out, "optimal": {"ridge": ridge, "budget": budget}}
+
+
+def _at_value(value, at):
+    if isinstance(value, dict):
+        return {k: _at_value(v, at) for k, v in value.items() if k not in at}
+    if isinstance(value, tuple):
+        return tuple(_at_value(v, at) for v in value)
+    return value.xreplace(at) if isinstance(value, sympy.Basic) and at else value
+
+
+def _at(regime, at):
+    """A regime with symbols given values (a numeric latent size)."""
+    return dataclasses.replace(regime, conditions=_at_value(regime.conditions, at), loss=_at_value(regime.loss, at),
+                               train_loss=_at_value(regime.train_loss, at),
+                               exponents=_at_value(regime.exponents, at), correction=_at_value(regime.correction, at))
 
 
 def latex_table(regimes):
@@ -265,8 +287,10 @@ def latex_table(regimes):
     return "\n".join(rows)
 
 
-def phase_diagram(regimes, path, *, product=1e12, alpha=1, model=None, grid=12, dps=15):
+def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=None, grid=12, dps=15):
     """The regimes in the plane (log10(N/P), log10 gamma) at fixed N P, saved to ``path``.
+
+    With ``samples`` (a value of P) the horizontal axis is log10 N at that fixed P instead.
 
     Each grid point is coloured by the measured local slope d log L / d log gamma
     (the solver, symmetric differences) and labelled by the regime whose
@@ -282,7 +306,8 @@ def phase_diagram(regimes, path, *, product=1e12, alpha=1, model=None, grid=12, 
     import matplotlib.pyplot as plt
 
     model = model or mrs()
-    ratio_axis = [-6 + 12 * i / (grid - 1) for i in range(grid)]
+    ratio_axis = [-6 + 12 * i / (grid - 1) for i in range(grid)] if samples is None else \
+        [12 * i / (grid - 1) for i in range(grid)]
     gamma_axis = [-8 + 20 * j / (grid - 1) for j in range(grid)]
     h = mpmath.mpf("1e-6")
     slopes = []
@@ -291,8 +316,11 @@ def phase_diagram(regimes, path, *, product=1e12, alpha=1, model=None, grid=12, 
         for lg in gamma_axis:
             row, names = [], []
             for lr in ratio_axis:
-                N = mpmath.mpf(10) ** ((math.log10(product) + lr) / 2)
-                P = mpmath.mpf(product) / N
+                if samples is None:
+                    N = mpmath.mpf(10) ** ((math.log10(product) + lr) / 2)
+                    P = mpmath.mpf(product) / N
+                else:
+                    N, P = mpmath.mpf(10) ** lr, mpmath.mpf(samples)
                 g = mpmath.mpf(10) ** lg
 
                 def L(gamma):
@@ -312,9 +340,10 @@ def phase_diagram(regimes, path, *, product=1e12, alpha=1, model=None, grid=12, 
     legend = "\n".join(f"{r.name}: " + ", ".join(f"{k}^{sympy.sstr(v)}" for k, v in r.exponents.items() if v != 0)
                        for r in regimes)
     ax.text(0.0, -0.15, legend, transform=ax.transAxes, fontsize=6, va="top")
-    ax.set_xlabel(r"$\log_{10}(N/P)$")
+    ax.set_xlabel(r"$\log_{10}(N/P)$" if samples is None else r"$\log_{10} N$")
     ax.set_ylabel(r"$\log_{10}\gamma$")
-    ax.set_title(rf"regimes at $NP = 10^{{{math.log10(product):g}}}$, $\alpha = {alpha}$")
+    fixed = rf"NP = 10^{{{math.log10(product):g}}}" if samples is None else rf"P = 10^{{{math.log10(samples):g}}}"
+    ax.set_title(rf"regimes at ${fixed}$, $\alpha = {alpha}$")
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -1,12 +1,16 @@
 """Regimes by dominant balance against independent hand derivations."""
 
+from pathlib import Path
+
 import pytest
 import sympy
 
-from diagrams import deep_linear, mrs
+from diagrams import mrs
 from diagrams.asymptotics import ALPHA, LAMBDA_PLUS
+from diagrams.modelfile import load
 from diagrams.regimes import derive_regimes, parametric_losses
 
+DATA = Path(__file__).parent / "data"
 _s = mrs().symbols
 N, P, gamma, sigma_u, sigma_w, sigma_eps = (_s[k] for k in ("N", "P", "gamma", "sigma_u", "sigma_w", "sigma_eps"))
 
@@ -95,8 +99,8 @@ def test_label_noise_splits_regimes():
 
 
 def test_two_layer_model_bottleneck_regimes():
-    # no code for the two-layer model: its roots are its widths and P
-    regimes = {r.name: r for r in derive_regimes(deep_linear(2), alpha=1)}
+    # a model read from a TOML file, no code for it: the roots of its ridge are its widths and P
+    regimes = {r.name: r for r in derive_regimes(load(DATA / "deep2.toml"), alpha=1)}
     assert {"ridgeless, N1-limited", "ridgeless, N2-limited", "ridgeless, P-limited"} <= set(regimes)
     for width in ("N1", "N2"):
         r = regimes[f"ridgeless, {width}-limited"]

@@ -86,9 +86,12 @@ def test_budget_split_exponents():
 def test_phase_diagram_is_written(tmp_path):
     from solver.scaling import phase_diagram
 
-    path = phase_diagram(derive_regimes(alpha=1), str(tmp_path / "phases.png"), grid=3, dps=10)
+    regimes = derive_regimes(alpha=1)
+    path = phase_diagram(regimes, str(tmp_path / "phases.png"), grid=3, dps=10)
     assert (tmp_path / "phases.png").stat().st_size > 1000
     assert path.endswith("phases.png")
+    phase_diagram(regimes, str(tmp_path / "sizes.pdf"), samples=1e6, grid=3, dps=10)
+    assert (tmp_path / "sizes.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_label_noise_regimes_at_the_deepest_point():
@@ -100,3 +103,17 @@ def test_label_noise_regimes_at_the_deepest_point():
         assert abs(deepest["ratio"] - 1) < 3 * deepest["correction"], regime.name
         for name, slope in deepest["slopes"].items():
             assert abs(slope - deepest["exponents"][name]) < 1e-3, (regime.name, name, slope)
+
+
+def test_two_layer_bottleneck_regimes_numerically():
+    from pathlib import Path
+
+    from diagrams.modelfile import load
+
+    model = load(Path(__file__).parent / "data" / "deep2.toml")
+    for regime in derive_regimes(model, alpha=1):
+        if regime.name in ("ridgeless, N1-limited", "ridgeless, N2-limited", "threshold N2 = P"):
+            (deepest,) = check_regime(regime, model, alpha=1, depths=(1.0,), dps=20)
+            assert abs(deepest["ratio"] - 1) < 1e-3, (regime.name, deepest["ratio"])
+            for name, slope in deepest["slopes"].items():
+                assert abs(slope - deepest["exponents"][name]) < 1e-3, (regime.name, name, slope)
