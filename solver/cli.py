@@ -34,7 +34,13 @@ from diagrams.dyson import planar_theory
 from diagrams.tikz import caption, tikz_document
 from diagrams.wick import MAX_DIAGRAMS, contractions, isomorphism_classes
 
+from diagrams.asymptotics import ALPHA
+from diagrams.grammar import parse_number
+from diagrams.regimes import derive_regimes
+
 from .evaluate import check_finite, evaluate
+from .exponent_fit import percolation_report, percolation_spectrum
+from .scaling import exponents, latex_table, phase_diagram
 from .point import bind, noise_parameters, short
 from .simulate import GIB, MAX_MEMORY, simulate
 from .solution import MAX_DPS, solve
@@ -439,6 +445,53 @@ def _version():
         return "unknown"
 
 
+def cmd_exponents(args):
+    model = model_of(args)
+    noise = None if args.noise is None else True if args.noise.strip() == "symbolic" else args.noise
+    for path in (args.latex, args.plot):
+        if path:
+            check_output(path, force=args.force)
+    result = exponents(model, alpha=args.alpha, M=args.M, noise=noise, check=args.check, dps=args.dps)
+    if args.latex or args.plot:
+        latent = model.spaces[model.latent] if args.M.strip() != "inf" else sympy.oo
+        alpha = ALPHA if args.alpha is None else parse_number(args.alpha, what="alpha")
+        regimes = derive_regimes(model, alpha=alpha, latent=latent, noise=noise if noise is True or noise is None
+                                 else parse_number(noise, what="noise variance"))
+        if args.latex:
+            write(args.latex, latex_table(regimes))
+        if args.plot:
+            if alpha.free_symbols:
+                raise ParameterError("the phase diagram needs a numeric --alpha")
+            phase_diagram(regimes, args.plot, alpha=alpha, model=model)
+    if args.json:
+        return result
+    lines = [f"regimes of model {model.name}" + (f" at alpha = {args.alpha}" if args.alpha else " (alpha symbolic)")]
+    for regime in result["regimes"]:
+        conditions = ", ".join(f"{a} << {b}" for a, b in regime["conditions"])
+        exps = ", ".join(f"{k}: {v}" for k, v in regime["exponents"].items())
+        lines.append(f"  {regime['name']}: L = {regime['loss']}   [{exps}]   when {conditions}")
+        for c in regime.get("check", []):
+            lines.append(f"      depth {c['depth']}: solver/leading = {c['ratio']}, slopes {c['slopes']}")
+    for o in result["optimal"]["ridge"]:
+        lines.append(f"  optimal ridge in {o['regime']}: gamma* = {o['gamma']}, L = {o['loss']}")
+    return "\n".join(lines)
+
+
+def cmd_percolation(args):
+    if args.out:
+        check_output(args.out, force=args.force)
+    result = percolation_report(args.lattice, z=args.z, d=args.d, p=args.p, clusters=args.clusters, seed=args.seed,
+                                max_clusters=args.max_clusters)
+    if args.out:
+        values = percolation_spectrum(args.lattice, args.z, args.d, args.p, args.clusters, args.seed,
+                                      max_clusters=args.max_clusters)
+        write(args.out, "".join(f"{v}\n" for v in values))
+        result["spectrum"] = args.out
+    if args.json:
+        return result
+    return "\n".join(f"{k:24} {v}" for k, v in result.items())
+
+
 def build_parser():
     parser = Parser(prog="largen", description="Large-N diagrams and neural scaling laws.",
                     epilog="Exit status: 0 success, 2 bad input (one line on stderr), 3 some points of a sweep "
@@ -518,6 +571,35 @@ def build_parser():
     duality.add_argument("--json", action="store_true", help="print one JSON object")
     add_limit_option(duality)
     duality.set_defaults(run=cmd_duality)
+
+    exponents_ = commands.add_parser("exponents", help="scaling regimes, exponents and prefactors of the planar theory")
+    exponents_.add_argument("--model", metavar="FILE", type=path_argument,
+                            help="a TOML model file (default: the MRS model)")
+    exponents_.add_argument("--alpha", metavar="A", help="power-law exponent (default: a symbol)")
+    exponents_.add_argument("--M", default="inf", metavar="inf|SIZE|symbolic", help="the latent size [inf]")
+    exponents_.add_argument("--noise", metavar="VAR|symbolic", help="label-noise variance of the training labels")
+    exponents_.add_argument("--check", action="store_true",
+                            help="prove each regime with the solver at points deeper and deeper inside it")
+    exponents_.add_argument("--dps", type=int, default=30, help="digits of the check [30]")
+    exponents_.add_argument("--latex", metavar="FILE", type=path_argument, help="write the table of regimes")
+    exponents_.add_argument("--plot", metavar="FILE", type=path_argument, help="write the phase diagram (PDF or PNG)")
+    exponents_.add_argument("--force", action="store_true", help="overwrite existing --latex and --plot files")
+    exponents_.add_argument("--json", action="store_true", help="print one JSON object")
+    exponents_.set_defaults(run=cmd_exponents)
+
+    percolation = commands.add_parser("percolation", help="percolation clusters as data: exponents and a spectrum")
+    percolation.add_argument("--lattice", required=True, choices=("bethe", "square", "cubic"))
+    percolation.add_argument("--z", type=int, help="coordination of the Bethe lattice [2d]")
+    percolation.add_argument("--d", type=int, help="dimension [100 for the Bethe lattice]")
+    percolation.add_argument("--p", metavar="P", help="occupation probability [p_c]")
+    percolation.add_argument("--clusters", type=int, default=100000, help="clusters to grow [100000]")
+    percolation.add_argument("--max-clusters", type=int, default=10**6, help="refuse more clusters than this [1e6]")
+    percolation.add_argument("--seed", type=int, default=0, help="seed of the random generator [0]")
+    percolation.add_argument("--out", metavar="FILE", type=path_argument,
+                             help="write the subtask frequencies as a spectrum file for --spectrum")
+    percolation.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    percolation.add_argument("--json", action="store_true", help="print one JSON object")
+    percolation.set_defaults(run=cmd_percolation)
     return parser
 
 

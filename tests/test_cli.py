@@ -568,3 +568,37 @@ def test_alpha_cannot_be_swept(capsys):
     status, out, err = run_cli(capsys, "sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01",
                                "--alpha", "2,3")
     assert one_line_error(status, out, err, "alpha cannot be swept: run one sweep per spectrum")
+
+
+def test_exponents_json_gives_the_ridge_regime_of_mrs(capsys):
+    status, out, _ = run_cli(capsys, "exponents", "--alpha", "1", "--json")
+    regimes = {r["name"]: r for r in json.loads(out)["regimes"]}
+    assert status == 0
+    assert regimes["ridge"]["exponents"] == {"gamma": "1/2", "N": "-1/2", "P": "-1/2"}
+    assert regimes["ridgeless, N-limited"]["loss"] == "pi**2*lambda_+*sigma_w**2/(8*N)"
+
+
+def test_exponents_writes_its_table_and_refuses_a_plot_at_symbolic_alpha(capsys, tmp_path):
+    table = tmp_path / "regimes.tex"
+    status, _, _ = run_cli(capsys, "exponents", "--alpha", "2", "--latex", str(table))
+    assert status == 0 and table.read_text().startswith(r"\begin{tabular}")
+    status, _, err = run_cli(capsys, "exponents", "--plot", str(tmp_path / "p.png"))
+    assert status == 2 and "numeric --alpha" in err
+
+
+def test_percolation_spectrum_feeds_the_solver(capsys, tmp_path):
+    spectrum = tmp_path / "bethe.txt"
+    status, out, _ = run_cli(capsys, "percolation", "--lattice", "bethe", "--z", "3", "--clusters", "3000",
+                             "--out", str(spectrum), "--json")
+    report = json.loads(out)
+    assert status == 0 and abs(report["tau"] - 2.5) < 4 * report["tau_error"]
+    status, out, _ = run_cli(capsys, "loss", "--spectrum", str(spectrum), "--N", "20", "--P", "30", "--gamma", "0.01",
+                             "--dps", "15", "--json")
+    assert status == 0 and 0 < float(json.loads(out)["loss"]) < 0.5
+
+
+@pytest.mark.parametrize("argv, message", [(["--p", "1.5"], "p must be in [0, 1]"), (["--z", "1"], "z"),
+                                           (["--d", "0"], "d"), (["--seed", "x"], "invalid int")])
+def test_percolation_refuses_bad_input_in_one_line(capsys, argv, message):
+    status, out, err = run_cli(capsys, "percolation", "--lattice", "bethe", *argv)
+    assert status == 2 and out == "" and err.count("\n") == 1 and message in err
