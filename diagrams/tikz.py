@@ -19,6 +19,8 @@ True
 
 import math
 
+import sympy
+
 from .latex import latex
 
 __all__ = ["space_colours", "tikz_picture", "tikz_document", "caption", "COLOURS"]
@@ -121,4 +123,5 @@ def _point(cx, angle, radius):
 
 
 def _letter(letter):
-    return letter.matrix + ("^{T}" if letter.transposed else "")
+    """A letter of a word in LaTeX: the matrix's name as the printer writes it (U1 is U_1), transposed or not."""
+    return latex(sympy.Symbol(letter.matrix)) + ("^{T}" if letter.transposed else "")
