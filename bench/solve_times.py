@@ -28,7 +28,7 @@ import numpy as np
 
 from solver import Spectrum, solve
 from solver.spectrum import Listed
-from solver.sweep import sweep
+from solver.grid import sweep
 
 POINT = dict(P=300, gamma="1e-3")
 WIDTHS = range(200, 210)  # each figure is the mean over these N

@@ -1,15 +1,35 @@
-"""largen.diagrams: models, Wick contractions and ribbon graphs, exactly.
+"""largen.diagrams: models, Wick contractions, ribbon graphs and their resummation, exactly.
 
-This package knows nothing of numerics; :mod:`solver` builds on it.
+This package knows nothing of numerics; :mod:`solver` builds on it. Its verbs:
+:func:`expectation` (an observable's Gaussian expectation as a sum of ribbon
+graphs), :func:`contractions` and :func:`planar_contractions` (the graphs),
+:func:`planar_theory` (the Schwinger-Dyson equations and losses of a model),
+:func:`ridgeless` (their parametric form in the renormalised ridge),
+:func:`theory_coefficients` and :func:`diagram_coefficients` (the large-ridge
+series two ways), :func:`dual_pairs`, :func:`verdicts` and :func:`symmetry`
+(the N <-> P duality), :func:`derive_regimes` (scaling regimes of a power-law
+spectrum).
 """
 
-from . import modelfile
-from .errors import ExpressionError, LargenError, ModelError, ParameterError, SpectrumError
+from .duality import dual_pairs, symmetry, verdicts
+from .dyson import planar_theory
+from .errors import (CostError, ExpressionError, LargenError, LargenWarning, ModelError, ParameterError,
+                     SolverError, SpectrumError, UsageError)
+from .expectations import expectation
 from .model import Gaussian, Model, Regression, deep_linear, mrs, ridge_model
-
-load_model = modelfile.load
+from .modelfile import load as load_model
+from .observable import parse_observable
+from .parametric import ridgeless
+from .planar import planar_contractions
+from .regimes import derive_regimes
+from .ribbon import RibbonGraph
+from .series import diagram_coefficients, theory_coefficients
+from .wick import contractions
 
 __all__ = [
-    "ExpressionError", "Gaussian", "LargenError", "Model", "ModelError", "ParameterError",
-    "Regression", "SpectrumError", "deep_linear", "load_model", "mrs", "ridge_model",
+    "CostError", "ExpressionError", "Gaussian", "LargenError", "LargenWarning", "Model", "ModelError",
+    "ParameterError", "Regression", "RibbonGraph", "SolverError", "SpectrumError", "UsageError",
+    "contractions", "deep_linear", "derive_regimes", "diagram_coefficients", "dual_pairs", "expectation",
+    "load_model", "mrs", "parse_observable", "planar_contractions", "planar_theory", "ridge_model",
+    "ridgeless", "symmetry", "theory_coefficients", "verdicts",
 ]

@@ -36,7 +36,7 @@ from .model import Gaussian, Model, mrs
 from .observable import Letter, Word, namespace, parse_observable
 from .planar import planar_contractions, planar_count
 from .ribbon import RibbonGraph
-from .ridgeless import ridgeless
+from .parametric import ridgeless
 from .series import check_order, loss_observable, theory_coefficients
 from .spectral import covariance_trace
 from .symbols import parse
@@ -372,7 +372,7 @@ def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
 
     The Schwinger-Dyson equations are written for a pencil that treats the
     features and the data differently, so they are compared through their
-    exact parametric solution (:mod:`diagrams.ridgeless`), valid at every
+    exact parametric solution (:mod:`diagrams.parametric`), valid at every
     ridge: the ridge gamma(Delta, n_k) and the test loss L(Delta, n_k). Every
     exchange of two sizes among the widths and the samples is tried; for a
     model with one feature layer the noiseless large-ridge coefficients up to

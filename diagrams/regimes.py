@@ -43,7 +43,7 @@ from .asymptotics import ALPHA, LAMBDA_PLUS, effective_dimension_asymptotics, ex
 from .dyson import planar_theory
 from .errors import LargenError, ParameterError
 from .model import mrs
-from .ridgeless import ridgeless
+from .parametric import ridgeless
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 
 __all__ = ["Regime", "ParametricLosses", "parametric_losses", "derive_regimes", "optimal_ridge", "budget_split", "X"]

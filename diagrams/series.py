@@ -28,7 +28,7 @@ from sympy.polys.rings import ring
 
 from .dyson import planar_theory
 from .errors import LargenError, ParameterError
-from .expectation import diagram_cost, expectation
+from .expectations import diagram_cost, expectation
 from .model import Model, mrs
 from .observable import namespace, parse_observable
 from .planar import planar_contractions, planar_count

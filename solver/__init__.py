@@ -1,15 +1,22 @@
 """largen.solver: numerics on top of what :mod:`diagrams` derives.
 
-Spectra and their moments, the Monte Carlo of the actual regression, the
-high-precision solution of the derived equations (``solver.solve``), grids
-of solutions (``solver.sweep``), and the ``largen`` command.
+Its verbs: :func:`bind` (a point: parameters, spectrum and normalisation),
+:func:`solve` (the planar theory at any precision, every digit certified),
+:func:`simulate` (the Monte Carlo of the actual regression), :func:`sweep`
+(grids of solutions on any executor), :func:`exponents` (scaling regimes
+checked by the solver), :func:`write_report` (the derivation as a compiled
+report); :class:`Spectrum` holds the latent spectra.
 """
 
 from diagrams.errors import SolverError
 
-from .simulate import Simulation, simulate
+from .grid import sweep
+from .montecarlo import Simulation, simulate
+from .point import Point, bind
+from .report import write_report
+from .scaling import exponents
 from .solution import Solution, solve
 from .spectrum import Spectrum
-from .sweep import sweep
 
-__all__ = ["Simulation", "Solution", "SolverError", "Spectrum", "simulate", "solve", "sweep"]
+__all__ = ["Point", "Simulation", "Solution", "SolverError", "Spectrum", "bind", "exponents", "simulate",
+           "solve", "sweep", "write_report"]

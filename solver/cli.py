@@ -25,7 +25,7 @@ import sympy
 from diagrams import load_model, mrs
 from diagrams.duality import dual_pairs, noise_breaks_duality, parameter_map, symmetry, verdicts
 from diagrams.errors import LargenError, LargenWarning, ModelError, ParameterError, UsageError
-from diagrams.expectation import expectation
+from diagrams.expectations import expectation
 from diagrams.latex import derivation_document, latex, rate_names
 from diagrams.observable import parse_observable
 from diagrams.planar import planar_contractions
@@ -42,10 +42,10 @@ from .evaluate import check_finite, evaluate
 from .exponent_fit import percolation_report, percolation_spectrum
 from .scaling import exponents, latex_table, phase_diagram
 from .point import bind, noise_parameters, short
-from .simulate import GIB, MAX_MEMORY, simulate
+from .montecarlo import GIB, MAX_MEMORY, simulate
 from .solution import MAX_DPS, solve
 from .spectrum import Spectrum
-from .sweep import check_output, failures, sweep
+from .grid import check_output, failures, sweep
 
 __all__ = ["main", "build_parser"]
 

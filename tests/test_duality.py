@@ -13,7 +13,7 @@ from diagrams import ModelError, deep_linear, mrs
 from diagrams.duality import (carry, dual_pairs, dual_pairs_cost, frame, noise_breaks_duality, parameter_map,
                               swap_sizes, symmetry, to_frame, verdicts)
 from diagrams.errors import CostError, ParameterError
-from diagrams.expectation import expectation
+from diagrams.expectations import expectation
 from diagrams.observable import parse_observable
 from diagrams.planar import planar_count
 from diagrams.series import loss_observables

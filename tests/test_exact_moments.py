@@ -8,7 +8,7 @@ import pytest
 import sympy
 
 from diagrams import Gaussian, Model
-from diagrams.expectation import expectation
+from diagrams.expectations import expectation
 
 M, N, P = sympy.symbols("M N P", positive=True, integer=True)
 REAL = Model("wishart", {"M": M, "P": P}, [Gaussian("X", "M", "P", 1)])

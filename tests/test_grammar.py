@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from diagrams import ExpressionError, Gaussian, LargenError, Model, ModelError, ParameterError, deep_linear
 from diagrams import load_model, modelfile, mrs
 from diagrams.errors import CostError
-from diagrams.expectation import expectation
+from diagrams.expectations import expectation
 from diagrams.grammar import MAX_DEPTH, parse_expression, parse_number
 from diagrams.observable import namespace, parse_observable
 from diagrams.spectral import covariance_trace

@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 from diagrams import mrs
-from diagrams.expectation import expectation
+from diagrams.expectations import expectation
 from diagrams.spectral import CovarianceTrace
 
 SIZES = {"N": 3, "M": 4, "P": 5}

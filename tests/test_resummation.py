@@ -8,7 +8,7 @@ import sympy
 
 from diagrams import deep_linear, load_model, mrs
 from diagrams.dyson import planar_theory
-from diagrams.ridgeless import ridgeless
+from diagrams.parametric import ridgeless
 from diagrams.spectral import effective_dimension
 from diagrams.errors import CostError, ParameterError
 from diagrams.series import diagram_coefficients, series_cost, theory_coefficients

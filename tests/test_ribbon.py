@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 from diagrams import ExpressionError, Gaussian, Model, mrs
-from diagrams.expectation import expectation
+from diagrams.expectations import expectation
 from diagrams.observable import parse_observable
 from diagrams.spectral import covariance_trace
 from diagrams.ribbon import RibbonGraph

@@ -4,7 +4,7 @@ import pytest
 
 from diagrams import ParameterError
 from solver import solve
-from solver.sweep import failures, sweep
+from solver.grid import failures, sweep
 
 POINT = dict(P=30, M=50, dps=12, progress=False)
 
