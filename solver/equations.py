@@ -31,7 +31,7 @@ from sympy.printing.pycode import MpmathPrinter
 
 from diagrams.dyson import planar_theory
 from diagrams.model import Model
-from diagrams.spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, TRAIN_SOURCE, moment_form
+from diagrams.spectral import EIGENVALUE, SOURCE, TRAIN_SOURCE, moment_form, summand
 
 __all__ = ["Equations", "Evaluation", "derive", "equations", "mp_value", "scaled_solve"]
 
@@ -316,7 +316,7 @@ def _compile(model, zeros, zero_spectrum):
         expr = sympy.sympify(expr).xreplace({x: sympy.Integer(0) for x in zeros})
         if zero_spectrum:  # sum_I f(0) = M f(0)
             expr = expr.replace(lambda e: isinstance(e, sympy.Sum),
-                                lambda e: latent * e.function.xreplace({EIGENVALUES[INDEX]: 0}))
+                                lambda e: latent * summand(e)[0].xreplace({EIGENVALUE: 0}))
         return _drop_zero_sums(expr)
 
     rhs = {eq.lhs: put_zeros(eq.rhs) for eq in theory.equations}
@@ -357,7 +357,7 @@ def _compile(model, zeros, zero_spectrum):
     flat = [_drop_zero_sums(sympy.sympify(e).subs(SOURCE, 0)) for rows in blocks.values() for row in rows for e in row]
     poles, moments, replacements = [], {}, {}
     for term in sorted({x for e in flat for x in e.atoms(sympy.Sum)}, key=sympy.default_sort_key):
-        p, b, coefficients = moment_form(term.function.xreplace({EIGENVALUES[INDEX]: EIGENVALUE}))
+        p, b, coefficients = moment_form(summand(term)[0])
         if p not in poles:
             poles.append(p)
         k = poles.index(p)
