@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from diagrams.errors import LargenError
 
-EXAMPLES = int(os.environ.get("LARGEN_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("LARGEN_FUZZ_EXAMPLES", "50"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 derandomize=os.environ.get("LARGEN_FUZZ_RANDOM") is None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
