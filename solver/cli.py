@@ -40,6 +40,7 @@ from diagrams.regimes import derive_regimes
 
 from .evaluate import check_finite, evaluate
 from .exponent_fit import percolation_report, percolation_spectrum
+from .report import write_report
 from .scaling import exponents, latex_table, phase_diagram
 from .point import bind, noise_parameters, short
 from .montecarlo import GIB, MAX_MEMORY, simulate
@@ -477,6 +478,19 @@ def cmd_exponents(args):
     return "\n".join(lines)
 
 
+def cmd_report(args):
+    model = model_of(args)
+    tex = os.path.join(args.out, "report.tex")
+    if os.path.exists(tex) and not args.force:
+        raise UsageError(f"{tex} exists: overwrite the report with --force")
+    written = write_report(model, args.out)
+    if args.json:
+        return written.as_dict()
+    lines = [f"wrote {written.tex} and {len(written.figures)} figures"]
+    lines.append(f"compiled {written.pdf}" if written.compiled else written.reason)
+    return "\n".join(lines)
+
+
 def cmd_percolation(args):
     if args.out:
         check_output(args.out, force=args.force)
@@ -571,6 +585,14 @@ def build_parser():
     duality.add_argument("--json", action="store_true", help="print one JSON object")
     add_limit_option(duality)
     duality.set_defaults(run=cmd_duality)
+
+    report = commands.add_parser("report", help="the derivation as a report: LaTeX, figures and a PDF (the main job)")
+    report.add_argument("--model", metavar="FILE", type=path_argument, help="a TOML model file (default: the MRS model)")
+    report.add_argument("--out", metavar="DIR", type=path_argument, default="report",
+                        help="the directory of report.tex, its figures and report.pdf [report]")
+    report.add_argument("--force", action="store_true", help="overwrite an existing report")
+    report.add_argument("--json", action="store_true", help="print one JSON object")
+    report.set_defaults(run=cmd_report)
 
     exponents_ = commands.add_parser("exponents", help="scaling regimes, exponents and prefactors of the planar theory")
     exponents_.add_argument("--model", metavar="FILE", type=path_argument,

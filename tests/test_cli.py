@@ -602,3 +602,11 @@ def test_percolation_spectrum_feeds_the_solver(capsys, tmp_path):
 def test_percolation_refuses_bad_input_in_one_line(capsys, argv, message):
     status, out, err = run_cli(capsys, "percolation", "--lattice", "bethe", *argv)
     assert status == 2 and out == "" and err.count("\n") == 1 and message in err
+
+
+def test_report_refuses_to_overwrite_and_names_a_bad_model(capsys, tmp_path):
+    (tmp_path / "report.tex").write_text("mine")
+    status, _, err = run_cli(capsys, "report", "--out", str(tmp_path))
+    assert status == 2 and "--force" in err and (tmp_path / "report.tex").read_text() == "mine"
+    status, _, err = run_cli(capsys, "report", "--model", "no/such.toml", "--out", str(tmp_path / "new"))
+    assert status == 2 and "cannot read model file" in err
