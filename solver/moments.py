@@ -23,6 +23,7 @@ float64 cannot hold a moment (None) rather than return a wrong one.
 """
 
 import math
+import operator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,6 +37,7 @@ __all__ = ["MAX_SECONDS", "approximate_direct_moments", "approximate_power_law_m
            "power_law_moments", "to_float"]
 
 MAX_SECONDS = 20  # the estimated time past which an exact moment is refused (CostError)
+KRONECKER = 64  # series terms from which one packed product beats the schoolbook sums (measured: 60 ties)
 
 
 def direct_moments(values, p, orders):
@@ -329,20 +331,31 @@ def _series(law, x0, p, orders, n):
 def _multiply(x, y, F):
     """The product of two series in fixed point, truncated to their length.
 
-    One product of two integers holding the series in slots of W bits
-    (Kronecker substitution): a single multiplication, in GMP's fast algorithms,
-    instead of n**2/2 of them.
+    Long series: one product of two integers holding the series in slots of W
+    bits (Kronecker substitution), a single multiplication in GMP's fast
+    algorithms instead of n**2/2 of them. Short ones (the usual precisions):
+    the schoolbook sums, which cost less than packing below KRONECKER terms.
     """
     n = len(x)
+    if n < KRONECKER:
+        return [sum(map(operator.mul, x[:k + 1], reversed(y[:k + 1]))) >> F for k in range(n)]
     W = (max(map(abs, x)) * max(map(abs, y)) * n).bit_length() + 2  # every coefficient fits, with its sign
     return [c >> F for c in _unpack(_pack(x, W) * _pack(y, W), W, n)]
 
 
 def _reciprocal(d, F):
-    """The series 1/d in fixed point (d[0] = 2**F), by Newton's iteration q <- q + q (1 - d q), which
-    doubles the number of right coefficients each time."""
+    """The series 1/d in fixed point (d[0] = 2**F).
+
+    Short series by the recurrence q_k = -sum_j d_j q_(k-j) / 2**F; long ones by
+    Newton's iteration q <- q + q (1 - d q), which doubles the number of right
+    coefficients each time and multiplies by Kronecker substitution.
+    """
     unit = d[0]
     q = [unit]
+    if len(d) < KRONECKER:
+        for k in range(1, len(d)):
+            q.append(-sum(map(operator.mul, d[1:k + 1], reversed(q))) >> F)
+        return q
     while len(q) < len(d):
         m = min(2 * len(q), len(d))
         q = q + [0] * (m - len(q))
