@@ -15,8 +15,10 @@ the model's variance expressions.
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import mpmath
+
 import sympy
 
 from diagrams.errors import ModelError, ParameterError, SpectrumError
@@ -187,8 +189,9 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
                  normalization=normalization(model) if infinite else "", scaled_values=scaled)
 
 
+@lru_cache(maxsize=64)
 def normalization(model):
-    """The sentence saying what the variances mean at M = inf, read off the model.
+    """The sentence saying what the variances mean at M = inf, read off the model (once per model).
 
     Each variance (of a feature matrix, of the teacher, of the label noise)
     that depends on the latent size is, with the latent size set to 1, an entry
