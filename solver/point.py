@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import mpmath
-
 import sympy
 
 from diagrams.errors import ModelError, ParameterError, SpectrumError
