@@ -34,6 +34,7 @@ import sympy
 
 from .errors import ExpressionError, ParameterError
 from .spectral import DELTA, EIGENVALUE
+from .symbols import as_expr
 
 __all__ = ["ALPHA", "LAMBDA_PLUS", "LIMITS", "Expansion", "sum_asymptotics", "moment_asymptotics",
            "effective_dimension_asymptotics", "power_sum", "exponent_sign"]
@@ -81,7 +82,7 @@ def exponent_sign(e, alpha=ALPHA):
     >>> exponent_sign(1 - 1/(1 + ALPHA)), exponent_sign(1 / (1 + ALPHA) - 1), exponent_sign(ALPHA - 1)
     (1, -1, None)
     """
-    e = sympy.cancel(sympy.sympify(e))
+    e = sympy.cancel(as_expr(e))
     if e == 0:
         return 0
     if not e.has(alpha):
@@ -189,12 +190,12 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
     """
     if limit not in LIMITS:
         raise ParameterError(f"unknown limit {limit!r}: choose one of {', '.join(LIMITS)}")
-    alpha = sympy.sympify(alpha)
+    alpha = as_expr(alpha)
     if alpha.is_positive is False or alpha == 0:
         raise ParameterError(f"the decay alpha must be positive, got {alpha}")
     if limit == "below" and latent == sympy.oo:
         raise ParameterError("the limit below the smallest eigenvalue needs a finite latent size")
-    f = sympy.cancel(sympy.sympify(f))
+    f = sympy.cancel(as_expr(f))
     s = 1 + alpha
     lam = EIGENVALUE
     y = sympy.Dummy("y", positive=True)

@@ -41,6 +41,7 @@ from .series import check_order, loss_observable, theory_coefficients
 from .spectral import covariance_trace
 from .symbols import parse
 from .wick import MAX_DIAGRAMS, check_cost, contraction_count, contractions, isomorphism_classes
+from .symbols import as_expr
 
 __all__ = [
     "FRAME_COVARIANCE", "frame", "size_map", "swap_sizes", "parameter_map", "to_frame", "from_frame",
@@ -73,7 +74,7 @@ def size_map(model):
 
 
 def swap_sizes(expr, model):
-    return sympy.sympify(expr).xreplace(size_map(model))
+    return as_expr(expr).xreplace(size_map(model))
 
 
 def parameter_map(model=None, convention="sum"):
@@ -99,7 +100,7 @@ def to_frame(expr, model):
     S = framed[FRAME_COVARIANCE]
     data = model.regression.data
     replacements = {names[data]: S * framed["Z"], names[model.covariance(model.latent)]: S**2}
-    return sympy.sympify(expr).xreplace(replacements)
+    return as_expr(expr).xreplace(replacements)
 
 
 def from_frame(weight, model):
@@ -285,7 +286,7 @@ def invariance(expr, mapping):
     >>> invariance(N * P / (N + P), {N: P, P: N}), invariance(N**2 - P, {N: P, P: N})
     (0, N**2 + N - P**2 - P)
     """
-    expr = sympy.sympify(expr)
+    expr = as_expr(expr)
     return sympy.factor_terms(sympy.cancel(expr - expr.xreplace(mapping)))
 
 

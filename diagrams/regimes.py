@@ -45,6 +45,7 @@ from .errors import LargenError, ParameterError
 from .model import mrs
 from .parametric import ridgeless
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
+from .symbols import as_expr
 
 __all__ = ["Regime", "ParametricLosses", "parametric_losses", "derive_regimes", "optimal_ridge", "budget_split", "X"]
 
@@ -165,7 +166,7 @@ def _is_zero(c):
 
 
 def _height(vector, logs, alpha):
-    return sum(float(sympy.sympify(e).subs(ALPHA, alpha)) * w for e, w in zip(vector, logs))
+    return sum(float(as_expr(e).subs(ALPHA, alpha)) * w for e, w in zip(vector, logs))
 
 
 class Balance:
@@ -242,7 +243,7 @@ def _prune(ratios, variables, sizes=()):
 
 @cache
 def _numeric(vector):
-    return [float(sympy.sympify(e).subs(ALPHA, sympy.Rational(37, 100))) for e in vector]
+    return [float(as_expr(e).subs(ALPHA, sympy.Rational(37, 100))) for e in vector]
 
 
 def _proportional(v, w):
@@ -328,7 +329,7 @@ class _Derivation:
     def __init__(self, losses, alpha, latent, noise):
         self.model = model = losses.model
         self.losses = losses
-        self.alpha = sympy.sympify(alpha)
+        self.alpha = as_expr(alpha)
         self.sample_alpha = float(self.alpha) if self.alpha.is_number else 1.0
         self.s = 1 + self.alpha
         self.M = model.spaces[model.latent]
@@ -345,7 +346,7 @@ class _Derivation:
             if len(noise_symbols) != 1:
                 raise ParameterError("a noise variance needs a model with one noise symbol")
             (v,) = noise_symbols
-            fixed[v] = sympy.sqrt(sympy.sympify(noise))
+            fixed[v] = sympy.sqrt(as_expr(noise))
         if not self.finite:
             fixed[self.M] = 1  # entry variances without 1/M: M is 1 outside the spectral sums
         elif latent != self.M:
@@ -435,7 +436,7 @@ class _Derivation:
         point = [logs[v] for v in variables]
 
         def model_form(e):
-            e = sympy.sympify(e)
+            e = as_expr(e)
             for var, value in solution:
                 e = e.xreplace({var: value})
             for var, value in tied.items():
@@ -552,7 +553,7 @@ class _Derivation:
         free = self.free
 
         def model_form(e):
-            e = sympy.sympify(e).xreplace({_SMALL: delta})
+            e = as_expr(e).xreplace({_SMALL: delta})
             return _tidy(sympy.powsimp(sympy.expand_power_base(e, force=True), force=True), free)
 
         gamma_star = model_form(G.leading * _SMALL)

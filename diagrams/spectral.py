@@ -21,6 +21,7 @@ from functools import cache
 import sympy
 
 from .errors import ExpressionError, SolverError
+from .symbols import as_expr
 
 __all__ = [
     "EIGENVALUE", "SOURCE", "TRAIN_SOURCE", "INDEX", "EIGENVALUES", "DELTA",
@@ -58,7 +59,7 @@ def spectral_sum(function, size):
     >>> spectral_sum(EIGENVALUE / (EIGENVALUE + 1), M)
     Sum(lambda[I]/(lambda[I] + 1), (I, 1, M))
     """
-    return sympy.Sum(sympy.sympify(function).xreplace({EIGENVALUE: EIGENVALUES[INDEX]}), (INDEX, 1, size))
+    return sympy.Sum(as_expr(function).xreplace({EIGENVALUE: EIGENVALUES[INDEX]}), (INDEX, 1, size))
 
 
 def summand(total):

@@ -17,10 +17,34 @@ sigma**2/N
 
 import sympy
 
+from .errors import ExpressionError
 from .grammar import parse_expression as parse
 from .grammar import parse_number as number
 
-__all__ = ["size_symbol", "parameter_symbol", "is_size_name", "parse", "number"]
+__all__ = ["size_symbol", "parameter_symbol", "is_size_name", "parse", "number", "as_expr"]
+
+
+def as_expr(value):
+    """A sympy object from a sympy object or a Python number, never from text.
+
+    sympy's own conversion evaluates a string as Python; text reaches sympy
+    only through :func:`parse` and :func:`number`, and here it is refused.
+
+    Examples
+    --------
+    >>> as_expr(2) + as_expr(size_symbol("N"))
+    N + 2
+    >>> as_expr("sqrt(2)")
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ExpressionError: expected a number or a sympy expression, got text 'sqrt(2)' (text is read by the parser)
+    """
+    try:
+        return sympy.sympify(value, strict=True)
+    except sympy.SympifyError:
+        what = "text" if isinstance(value, str) else type(value).__name__
+        raise ExpressionError(f"expected a number or a sympy expression, got {what} {str(value)[:40]!r}"
+                              " (text is read by the parser)") from None
 
 
 def size_symbol(name):

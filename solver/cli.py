@@ -448,7 +448,8 @@ def _version():
 
 def cmd_exponents(args):
     model = model_of(args)
-    noise = None if args.noise is None else True if args.noise.strip() == "symbolic" else args.noise
+    noise = (None if args.noise is None else True if args.noise.strip() == "symbolic"
+             else parse_number(args.noise, what="noise variance"))
     for path in (args.latex, args.plot):
         if path:
             check_output(path, force=args.force)
@@ -456,8 +457,7 @@ def cmd_exponents(args):
     if args.latex or args.plot:
         latent = model.spaces[model.latent] if args.M.strip() != "inf" else sympy.oo
         alpha = ALPHA if args.alpha is None else parse_number(args.alpha, what="alpha")
-        regimes = derive_regimes(model, alpha=alpha, latent=latent, noise=noise if noise is True or noise is None
-                                 else parse_number(noise, what="noise variance"))
+        regimes = derive_regimes(model, alpha=alpha, latent=latent, noise=noise)
         if args.latex:
             write(args.latex, latex_table(regimes))
         if args.plot:

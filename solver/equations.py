@@ -32,6 +32,7 @@ from sympy.printing.pycode import MpmathPrinter
 from diagrams.dyson import planar_theory
 from diagrams.model import Model
 from diagrams.spectral import EIGENVALUE, SOURCE, TRAIN_SOURCE, moment_form, summand
+from diagrams.symbols import as_expr
 
 __all__ = ["Equations", "Evaluation", "derive", "equations", "mp_value", "scaled_solve"]
 
@@ -228,7 +229,7 @@ def _untied(model, values):
     """
     r = model.regression
     others = [m.variance for m in model.matrices.values()] + [r.teacher_variance, r.noise_variance]
-    if not any(sympy.sympify(e).has(r.ridge) for e in others):
+    if not any(as_expr(e).has(r.ridge) for e in others):
         return model, values
     candidates = (f"{r.ridge.name}_ridge{i or ''}" for i in range(len(model.symbols) + 1))
     ridge = sympy.Symbol(next(c for c in candidates if c not in model.symbols), **r.ridge.assumptions0)
@@ -310,10 +311,10 @@ def _compile(model, zeros, zero_spectrum):
     """The derived blocks at this pattern of exact zeros (parameters, and a spectrum of zeros)."""
     theory = planar_theory(model)
     gamma = theory.ridge
-    latent = sympy.sympify(model.spaces[model.latent])
+    latent = as_expr(model.spaces[model.latent])
 
     def put_zeros(expr):
-        expr = sympy.sympify(expr).xreplace({x: sympy.Integer(0) for x in zeros})
+        expr = as_expr(expr).xreplace({x: sympy.Integer(0) for x in zeros})
         if zero_spectrum:  # sum_I f(0) = M f(0)
             expr = expr.replace(lambda e: isinstance(e, sympy.Sum),
                                 lambda e: latent * summand(e)[0].xreplace({EIGENVALUE: 0}))
@@ -354,7 +355,7 @@ def _compile(model, zeros, zero_spectrum):
         # no features reach the latent space (a vanishing variance): the latent propagator vanishes
         infinite, blocks["Delta"] = ("Delta",), [[sympy.Integer(0)]]
     shape = {key: (len(rows), len(rows[0])) for key, rows in blocks.items()}
-    flat = [_drop_zero_sums(sympy.sympify(e).subs(SOURCE, 0)) for rows in blocks.values() for row in rows for e in row]
+    flat = [_drop_zero_sums(as_expr(e).subs(SOURCE, 0)) for rows in blocks.values() for row in rows for e in row]
     poles, moments, replacements = [], {}, {}
     for term in sorted({x for e in flat for x in e.atoms(sympy.Sum)}, key=sympy.default_sort_key):
         p, b, coefficients = moment_form(summand(term)[0])

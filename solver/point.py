@@ -25,6 +25,7 @@ from diagrams.model import Model, mrs
 from diagrams.symbols import is_size_name, number
 
 from .spectrum import Spectrum
+from diagrams.symbols import as_expr
 
 __all__ = ["Point", "bind", "normalization", "noise_parameters", "short"]
 
@@ -77,7 +78,7 @@ class Point:
         >>> bind(N=2, P=3, M=4, gamma=1).size("N")
         2
         """
-        return sympy.sympify(self.model.spaces[space]).xreplace(self.values)
+        return as_expr(self.model.spaces[space]).xreplace(self.values)
 
 
 def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
@@ -139,7 +140,7 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
         raise SpectrumError(f"expected a Spectrum, got {type(spectrum).__name__}")
     params = {name: _plain(value) for name, value in params.items()}
     latent = model.latent
-    fixed = sympy.sympify(model.spaces[latent])  # an integer when the model file fixes it
+    fixed = as_expr(model.spaces[latent])  # an integer when the model file fixes it
     if "alpha" in params and "alpha" not in model.symbols:
         if spectrum is not None:
             raise ParameterError("give either a spectrum or alpha, not both")
@@ -233,7 +234,7 @@ def noise_parameters(model, variance):
         raise ParameterError(f"noise variance must be non-negative, got {short(variance)}")
     if variance == sympy.oo:
         raise ParameterError("noise variance must be finite, got inf")
-    expr = sympy.sympify(model.regression.noise_variance)
+    expr = as_expr(model.regression.noise_variance)
     free = sorted(expr.free_symbols, key=lambda s: s.name)
     if not free:
         if expr == variance:
@@ -282,6 +283,6 @@ def short(value):
         return text
     try:
         with mpmath.workdps(20):
-            return mpmath.nstr(mpmath.mpf(sympy.N(sympy.sympify(value), 20)), 6)
+            return mpmath.nstr(mpmath.mpf(sympy.N(as_expr(value), 20)), 6)
     except (TypeError, ValueError, sympy.SympifyError):
         return text[:17] + "..."

@@ -22,6 +22,7 @@ from diagrams.model import mrs
 from diagrams.regimes import budget_split, derive_regimes, optimal_ridge
 
 from .solution import solve
+from diagrams.symbols import as_expr
 
 __all__ = ["exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram"]
 
@@ -32,7 +33,7 @@ def _latent(model, M):
         return sympy.oo
     if isinstance(M, str) and M.strip() == "symbolic":
         return model.spaces[model.latent]
-    value = parse_number(M, what="M") if isinstance(M, str) else sympy.sympify(M)
+    value = parse_number(M, what="M") if isinstance(M, str) else as_expr(M)
     if value == sympy.oo:
         return sympy.oo
     if not value.is_positive:
@@ -224,6 +225,10 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     model = model or mrs()
     alpha_value = _alpha(alpha)
     latent = _latent(model, M)
+    if isinstance(noise, str):
+        noise = parse_number(noise, what="noise variance")
+    if noise is not None and noise is not True and not (noise >= 0 and noise != sympy.oo):
+        raise ParameterError(f"the noise variance must be finite and non-negative, got {noise}")
     symbol = model.spaces[model.latent]
     if check and (alpha_value.free_symbols or latent != sympy.oo):
         raise ParameterError("the numerical check needs a numeric alpha and M = inf")

@@ -23,6 +23,7 @@ from .certification import certify, condition, outputs
 from .continuation import float_start, newton
 from .equations import equations, mp_value
 from .point import bind
+from diagrams.symbols import as_expr
 
 __all__ = ["Solution", "solve", "MAX_DPS"]
 
@@ -141,9 +142,9 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, **params):
         raise ParameterError(f"{ridge} must be positive for the planar solver (its ridgeless limit is derived)")
     _warn_small_sizes(model, point.values)
     system = equations(model, values, point.spectrum)
-    samples = sympy.sympify(model.spaces[model.samples]).xreplace(values)
+    samples = as_expr(model.spaces[model.samples]).xreplace(values)
     common = dict(parameters=point.parameters(), normalization=point.normalization)
-    noise = sympy.sympify(model.regression.noise_variance).xreplace(values) / 2
+    noise = as_expr(model.regression.noise_variance).xreplace(values) / 2
     if context is mpmath.fp:
         return _float64(system, gamma, samples, noise, common)
     found, reasons, root, working = certify(system, gamma, samples, dps)
@@ -218,7 +219,7 @@ def _check_dps(dps):
 
 def _warn_small_sizes(model, values):
     """The planar theory is the leading order in 1/size: say so where the sizes are far from large."""
-    sizes = {name: sympy.sympify(size).xreplace(values) for name, size in model.spaces.items()}
+    sizes = {name: as_expr(size).xreplace(values) for name, size in model.spaces.items()}
     finite = {name: size for name, size in sizes.items() if size.is_finite}
     small = sorted(name for name, size in finite.items() if size < 1)
     if small:

@@ -43,6 +43,7 @@ NUMBERS = ["0", "1", "-1", "2", "0.1", "1/3", "2.5", "1e-3", "1e-30", "1e-400", 
            "nan", "", " ", "abc", "1e99999999", "10**10**8", "3j", "０", "1_000", "0x10", "1e-3.5", "+7", "1E3"]
 SIZES = st.one_of(st.integers(1, 400).map(str), st.sampled_from(NUMBERS),
                   st.floats(0.5, 1e6, allow_nan=False).map(lambda x: f"{x:.4g}"))
+SMALL_SIZES = st.one_of(st.integers(1, 60).map(str), st.sampled_from(NUMBERS))  # a Monte Carlo draw stays cheap
 RIDGES = st.one_of(st.integers(-30, 3).map(lambda k: f"1e{k}"), st.sampled_from(NUMBERS))
 TOKENS = ["Trace(", ")", "X", "X.T", "U", "U.T", "Lambda", "tr_Lambda(", "*", "+", "-", "/", "**", "(", "1", "2",
           "0.5", "N", "P", "M", "sigma_u", "gamma", "sqrt(", ",", ".", "α", "Ｎ", "__", "[", "]", "'", ":=", "lambda"]
@@ -115,7 +116,7 @@ def test_expect_answers_or_refuses(expression, planar, M):
 
 
 @fuzz
-@given(N=SIZES, P=SIZES, M=st.sampled_from(["5", "20", "40", "inf", "0", "1e9"]), gamma=RIDGES,
+@given(N=SMALL_SIZES, P=SMALL_SIZES, M=st.sampled_from(["5", "20", "40", "inf", "0", "1e9"]), gamma=RIDGES,
        noise=st.sampled_from([None, "0", "0.01", "-1", "inf", "nan"]),
        seeds=st.sampled_from(["2", "3", "1", "-1", "x"]), seed=st.sampled_from(["0", "7", "-1", "x"]))
 def test_simulate_answers_or_refuses(N, P, M, gamma, noise, seeds, seed):
@@ -206,3 +207,14 @@ def test_api_text_is_parsed_or_refused(text):
     with pytest.raises(LargenError):
         load_model(text if text else None)
     assert not os.path.exists(SENTINEL)
+
+
+@settings(fuzz, max_examples=max(5, EXAMPLES // 5))
+@given(alpha=st.sampled_from(["1", "0.5", "0", "-1", "nan", "x", PAYLOADS[0]]),  # symbolic alpha: tests/test_regimes.py
+       M=st.sampled_from(["inf", "symbolic", "1000", "0", "-5", PAYLOADS[1]]),
+       noise=st.sampled_from([None, "symbolic", "0.01", "-1", "inf", PAYLOADS[0], PAYLOADS[3]]))
+def test_exponents_answer_or_refuse(alpha, M, noise):
+    argv = ["exponents", "--M", M, "--json"]
+    argv += ["--alpha", alpha] if alpha is not None else []
+    argv += ["--noise", noise] if noise is not None else []
+    largen(*argv)

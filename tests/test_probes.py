@@ -64,3 +64,17 @@ def test_probe_U10_monte_carlo_keeps_integer_sizes():
 
     with pytest.raises(LargenError, match="integer"):
         simulate(N="100.5", P=30, M=50, gamma="0.1", seeds=2)
+
+
+def test_probe_S1_no_text_reaches_sympify():
+    """Internal conversions refuse text: only the grammar reads it (a noise variance once went through sympify)."""
+    from diagrams.regimes import derive_regimes
+    from diagrams.symbols import as_expr
+    from solver.scaling import exponents
+
+    with pytest.raises(LargenError, match="text"):
+        as_expr("__import__('os')")
+    with pytest.raises(LargenError, match="not a number"):
+        exponents(alpha=1, noise="__import__('os').getcwd()")
+    with pytest.raises(LargenError, match="text"):
+        derive_regimes(alpha=1, noise="__import__('os').getcwd()")
