@@ -13,6 +13,7 @@ import dataclasses
 import math
 
 import mpmath
+import numpy as np
 import sympy
 
 from diagrams.asymptotics import ALPHA, LAMBDA_PLUS
@@ -20,9 +21,9 @@ from diagrams.errors import ParameterError
 from diagrams.grammar import parse_number
 from diagrams.model import mrs
 from diagrams.regimes import budget_split, derive_regimes, optimal_ridge
+from diagrams.symbols import as_expr
 
 from .solution import solve
-from diagrams.symbols import as_expr
 
 __all__ = ["exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram"]
 
@@ -298,8 +299,9 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
     With ``samples`` (a value of P) the horizontal axis is log10 N at that fixed P instead.
 
     Each grid point is coloured by the measured local slope d log L / d log gamma
-    (the solver, symmetric differences) and labelled by the regime whose
-    conditions hold there best.
+    (the solver, symmetric differences); the boundaries small = large of the
+    regimes' conditions are drawn dashed, and each regime is labelled with its
+    exponents where its weakest condition holds best.
 
     Returns
     -------
@@ -316,10 +318,9 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
     gamma_axis = [-8 + 20 * j / (grid - 1) for j in range(grid)]
     h = mpmath.mpf("1e-6")
     slopes = []
-    labels = []
     with mpmath.workdps(dps + 5):
         for lg in gamma_axis:
-            row, names = [], []
+            row = []
             for lr in ratio_axis:
                 if samples is None:
                     N = mpmath.mpf(10) ** ((math.log10(product) + lr) / 2)
@@ -332,19 +333,32 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
                     return solve(model, dps=dps, alpha=alpha, M="inf", N=N, P=P, gamma=gamma).loss
 
                 row.append(float((mpmath.log(L(g * mpmath.exp(h))) - mpmath.log(L(g * mpmath.exp(-h)))) / (2 * h)))
-                names.append(_best(regimes, {"N": N, "P": P, "gamma": g}, alpha))
             slopes.append(row)
-            labels.append(names)
     fig, ax = plt.subplots(figsize=(6, 4.5))
     mesh = ax.pcolormesh(ratio_axis, gamma_axis, slopes, shading="auto", cmap="viridis")
     fig.colorbar(mesh, label=r"$d\log L/d\log\gamma$ (solver)")
-    for j, lg in enumerate(gamma_axis):
-        for i, lr in enumerate(ratio_axis):
-            if labels[j][i] and (i + j) % 3 == 0:
-                ax.text(lr, lg, labels[j][i], fontsize=5, ha="center", va="center", color="w")
-    legend = "\n".join(f"{r.name}: " + ", ".join(f"{k}^{sympy.sstr(v)}" for k, v in r.exponents.items() if v != 0)
-                       for r in regimes)
-    ax.text(0.0, -0.15, legend, transform=ax.transAxes, fontsize=6, va="top")
+    # the boundaries and the regions from the conditions themselves, on a fine grid (no solver)
+    fine_x = np.linspace(ratio_axis[0], ratio_axis[-1], 240)
+    fine_y = np.linspace(gamma_axis[0], gamma_axis[-1], 240)
+    X, Y = np.meshgrid(fine_x, fine_y)
+    if samples is None:
+        point = {"N": 10 ** ((math.log10(product) + X) / 2), "P": 10 ** ((math.log10(product) - X) / 2)}
+    else:
+        point = {"N": 10 ** X, "P": np.full_like(X, float(samples))}
+    point["gamma"] = 10 ** Y
+    for regime in regimes:
+        margins = [_log_margin(small, large, point, alpha) for small, large in regime.conditions]
+        margins = [m for m in margins if m is not None]
+        if not margins:
+            continue
+        for m in margins:
+            if np.nanmin(m) < 0 < np.nanmax(m):
+                ax.contour(X, Y, m, levels=[0], colors="w", linewidths=0.6, linestyles="--")
+        inside = np.minimum.reduce(margins) > 0
+        if inside.any():  # the label at the centre of the region, with the regime's exponents
+            exps = ", ".join(f"{sympy.latex(k)}^{{{sympy.latex(v)}}}" for k, v in regime.exponents.items() if v != 0)
+            ax.text(X[inside].mean(), Y[inside].mean(), f"{regime.name}\n${exps or '1'}$", fontsize=6, ha="center",
+                    va="center", color="w", bbox={"facecolor": "k", "alpha": 0.35, "pad": 1, "linewidth": 0})
     ax.set_xlabel(r"$\log_{10}(N/P)$" if samples is None else r"$\log_{10} N$")
     ax.set_ylabel(r"$\log_{10}\gamma$")
     fixed = rf"NP = 10^{{{math.log10(product):g}}}" if samples is None else rf"P = 10^{{{math.log10(samples):g}}}"
@@ -354,26 +368,14 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
     return path
 
 
-def _best(regimes, values, alpha):
-    """The regime whose weakest condition holds by the largest factor at a point (or '')."""
-    best, margin = "", 0.0
-    for r in regimes:
-        worst = math.inf
-        for small, large in r.conditions:
-            try:
-                a = _value(small, values, alpha)
-                b = _value(large, values, alpha)
-            except (TypeError, ValueError):
-                worst = -math.inf
-                break
-            worst = min(worst, math.log10(b / a) if a > 0 and b > 0 else -math.inf)
-        if worst > margin:
-            best, margin = r.name.split(",")[0] if r.name.startswith(("ridge,", "over", "latent")) else \
-                r.name.replace("ridgeless, ", ""), worst
-    return best
-
-
-def _value(expr, values, alpha):
-    subs = {s: values.get(s.name, 1) for s in expr.free_symbols}
-    subs.update({s: alpha for s in expr.free_symbols if s.name == "alpha"})
-    return float(sympy.N(expr.xreplace({k: sympy.Float(str(v), 20) for k, v in subs.items()})))
+def _log_margin(small, large, point, alpha):
+    """log10(large/small) on arrays of the sizes and the ridge (other scales 1); None where not a
+    comparison of positive monomials in them."""
+    symbols = sorted(small.free_symbols | large.free_symbols, key=str)
+    values = [point.get(x.name, alpha if x.name == "alpha" else 1.0) for x in symbols]
+    try:
+        ratio = sympy.lambdify(symbols, sympy.log(large / small, 10), "numpy")(*values)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    ratio = np.broadcast_to(np.real_if_close(np.asarray(ratio, dtype=complex)), point["gamma"].shape)
+    return ratio.astype(float) if np.isrealobj(ratio) else None
