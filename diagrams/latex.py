@@ -2,16 +2,22 @@
 
 :class:`LatexPrinter` prints names the way a physicist writes them:
 ``sigma_eps`` is :math:`\\sigma_{\\varepsilon}`, the self-energy ``Sigma_mu_M`` of
-the field mu on the space M is :math:`\\Sigma_{\\mu}^{M}`, a word such as
-``L_train`` is upright. :func:`derivation_document` writes the planar theory of a
-model as a LaTeX document; text that comes from a user (a model's name) is
-escaped, never typeset as commands.
+the field mu on the space M is :math:`\\Sigma_{\\mu M}` (the space a subscript: a
+superscript would read as a power), a word such as ``L_train`` is upright.
+What it writes, sympy's LaTeX parser reads back unambiguously: a parenthesis
+after a name is braced (``\\Delta {\\left(N - n_{1}\\right)}``, not a call of
+Delta), an indexed eigenvalue is ``\\lambda_{I}``; and a sum starts with a
+positive term where it has one (``n_{1} - P``). :func:`derivation_document`
+writes the planar theory of a model as a LaTeX document; text that comes from a
+user (a model's name) is escaped, never typeset as commands.
 
 Examples
 --------
 >>> import sympy
 >>> latex(sympy.Symbol("sigma_eps") ** 2 + sympy.Symbol("Sigma_mu_M") / sympy.Symbol("L_train"))
-'\\\\sigma_{\\\\varepsilon}^{2} + \\\\frac{\\\\Sigma_{\\\\mu}^{M}}{L_{\\\\mathrm{train}}}'
+'\\\\sigma_{\\\\varepsilon}^{2} + \\\\frac{\\\\Sigma_{\\\\mu M}}{L_{\\\\mathrm{train}}}'
+>>> latex(sympy.Symbol("Delta") * (sympy.Symbol("n1") - sympy.Symbol("P")))
+'\\\\Delta {\\\\left(n_{1} - P\\\\right)}'
 """
 
 import re
@@ -22,7 +28,6 @@ from sympy.printing.latex import LatexPrinter as _SympyLatexPrinter
 from .dyson import planar_theory
 from .duality import symmetry
 from .spectral import SOURCE, TRAIN_SOURCE
-from .symbols import is_size_name
 
 __all__ = ["LatexPrinter", "latex", "escape", "rate_names", "derivation_document"]
 
@@ -40,12 +45,28 @@ SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r
 class LatexPrinter(_SympyLatexPrinter):
     """sympy's LaTeX printer, with names split at underscores and read as a physicist does.
 
-    The first part of a name is the letter, the others subscripts; a last part
-    that names an index space (upper case: ``M``, ``N1``), after another
-    subscript, is the space the quantity lives on and goes up.
+    The first part of a name is the letter, the others its subscripts (the
+    space a self-energy lives on among them). The output is what sympy's LaTeX
+    parser (ANTLR backend) reads back as the same expression: every
+    parenthesised group is braced, so that a name before it is not read as a
+    function called on it.
     """
 
     printmethod = "_latex"
+
+    def doprint(self, expr):
+        return _braced(super().doprint(expr))
+
+    def _as_ordered_terms(self, expr, order=None):
+        terms = super()._as_ordered_terms(expr, order=order)
+        if (order or self.order) in (None, "lex"):  # n_1 - P, not - P + n_1
+            terms = ([t for t in terms if not t.could_extract_minus_sign()]
+                     + [t for t in terms if t.could_extract_minus_sign()])
+        return terms
+
+    def _print_Indexed(self, expr):
+        # lambda_I, not sympy's {lambda}_{I}, which the parser reads as lambda alone
+        return f"{self._print(expr.base)}_{{{' '.join(map(self._print, expr.indices))}}}"
 
     def _print_Symbol(self, expr, style="plain"):
         name = self._settings["symbol_names"].get(expr)
@@ -57,23 +78,45 @@ class LatexPrinter(_SympyLatexPrinter):
 
 
 def name_latex(name):
-    """A symbol's name in LaTeX.
+    """A symbol's name in LaTeX: the first part the letter, the others subscripts.
 
     Examples
     --------
     >>> name_latex("sigma_eps"), name_latex("Sigma_rho_N1"), name_latex("N1"), name_latex("tr")
-    ('\\\\sigma_{\\\\varepsilon}', '\\\\Sigma_{\\\\rho}^{N_{1}}', 'N_{1}', '\\\\mathrm{tr}')
+    ('\\\\sigma_{\\\\varepsilon}', '\\\\Sigma_{\\\\rho N_{1}}', 'N_{1}', '\\\\mathrm{tr}')
     """
     head, *parts = [part for part in name.split("_") if part] or [name]
     text = _part(head)
-    space = None
-    if len(parts) >= 2 and is_size_name(parts[-1]):
-        space = parts.pop()
     if parts:
-        text += "_{" + ", ".join(_part(part) for part in parts) + "}"
-    if space is not None:
-        text += "^{" + _part(space) + "}"
+        text += "_{" + " ".join(_part(part) for part in parts) + "}"
     return text
+
+
+def _braced(tex):
+    r"""``tex`` with every ``\left( ... \right)`` not already braced put in braces.
+
+    Invisible in print, and what makes the LaTeX parser read ``a {\left(b\right)}``
+    as a product where it reads ``a \left(b\right)`` as a function call.
+
+    Examples
+    --------
+    >>> print(_braced(r"a \left(b \left(c\right)\right) \sin{\left(x \right)}"))
+    a {\left(b {\left(c\right)}\right)} \sin{\left(x \right)}
+    """
+    out, braced = [], []
+    i = 0
+    while i < len(tex):
+        if tex.startswith(r"\left(", i):
+            braced.append(not tex.endswith("{", 0, i))
+            out.append("{" * braced[-1] + r"\left(")
+            i += len(r"\left(")
+        elif tex.startswith(r"\right)", i) and braced:
+            out.append(r"\right)" + "}" * braced.pop())
+            i += len(r"\right)")
+        else:
+            out.append(tex[i])
+            i += 1
+    return "".join(out)
 
 
 def _part(part):

@@ -38,15 +38,16 @@ from diagrams.model import mrs
 from diagrams.observable import parse_observable
 from diagrams.planar import planar_contractions
 from diagrams.quiver_drawing import quiver_picture
-from diagrams.ridgeless import ridgeless
+from diagrams.parametric import ridgeless
 from diagrams.series import diagram_count, loss_observable
 from diagrams.spectral import DELTA, EIGENVALUE, SOURCE, effective_dimension, spectral_sum, summand
 from diagrams.tikz import caption, space_colours, tikz_picture
 from diagrams.wick import isomorphism_classes
 
 from .point import normalization
-from .simulate import simulate
+from .montecarlo import simulate
 from .solution import solve
+from diagrams.symbols import as_expr
 
 __all__ = ["Equation", "Section", "Report", "Written", "build_report", "write_report", "compile_pdf", "spectral_equation",
            "loss_curves", "LOSS", "TRAIN_LOSS"]
@@ -140,14 +141,14 @@ def plain(expr):
     >>> M, N, P, n1 = sympy.symbols("M N P n1")
     >>> negative, tex = plain((n1 - N) * (n1 - P) / M)
     >>> negative, print(tex)
-    \frac{\left(N - n_{1}\right) \left(P - n_{1}\right)}{M}
+    \frac{\left(N - n_{1}\right) {\left(P - n_{1}\right)}}{M}
     (False, None)
     >>> print(plain(sympy.factor(N / (2 * (P - N))))[1])
-    \frac{N}{2 \left(P - N\right)}
+    \frac{N}{2 {\left(P - N\right)}}
     """
     negative = False
     top, bottom = [], []
-    for f in sympy.Mul.make_args(sympy.sympify(expr)):
+    for f in sympy.Mul.make_args(as_expr(expr)):
         if f.is_Rational:
             negative ^= bool(f.is_negative)
             top += [abs(f.p)] * (abs(f.p) != 1)
