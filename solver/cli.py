@@ -11,6 +11,7 @@ Ctrl-C exits with status 130, a closed output pipe quietly with 141.
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -36,16 +37,15 @@ from diagrams.wick import MAX_DIAGRAMS, contractions, isomorphism_classes
 
 from diagrams.asymptotics import ALPHA
 from diagrams.grammar import parse_number
-from diagrams.regimes import derive_regimes
 
 from .evaluate import check_finite, evaluate
 from .exponent_fit import percolation_report, percolation_spectrum
 from .report import write_report
-from .scaling import exponents, latex_table, phase_diagram
+from .scaling import exponents, latex_table, phase_diagram, regimes_at
 from .point import bind, noise_parameters, short
 from .montecarlo import GIB, MAX_MEMORY, simulate
 from .solution import MAX_DPS, solve
-from .spectrum import Spectrum
+from .spectrum import PowerLaw, Spectrum
 from .grid import check_output, failures, sweep
 
 __all__ = ["main", "build_parser"]
@@ -448,16 +448,26 @@ def _version():
 
 def cmd_exponents(args):
     model = model_of(args)
+    lam_plus = None
+    if args.spectrum:
+        if args.alpha is not None:
+            raise UsageError("give either --spectrum or --alpha, not both")
+        law = power_law_of(Spectrum.from_file(args.spectrum))
+        args.alpha, lam_plus = str(law.alpha), law.lam_plus
+        args.M = "inf" if law.size == math.inf else str(law.size)
     noise = (None if args.noise is None else True if args.noise.strip() == "symbolic"
              else parse_number(args.noise, what="noise variance"))
     for path in (args.latex, args.plot):
         if path:
             check_output(path, force=args.force)
     result = exponents(model, alpha=args.alpha, M=args.M, noise=noise, check=args.check, dps=args.dps)
+    if lam_plus is not None:
+        result["spectrum"] = {"file": args.spectrum, "alpha": args.alpha, "M": args.M, "lambda_+": str(lam_plus)}
     if args.latex or args.plot:
-        latent = model.spaces[model.latent] if args.M.strip() != "inf" else sympy.oo
         alpha = ALPHA if args.alpha is None else parse_number(args.alpha, what="alpha")
-        regimes = derive_regimes(model, alpha=alpha, latent=latent, noise=noise)
+        latent = sympy.oo if args.M.strip() == "inf" else model.spaces[model.latent] if args.M.strip() == "symbolic" \
+            else parse_number(args.M, what="M")
+        regimes = regimes_at(model, alpha=alpha, latent=latent, noise=noise)
         if args.latex:
             write(args.latex, latex_table(regimes))
         if args.plot:
@@ -491,15 +501,27 @@ def cmd_report(args):
     return "\n".join(lines)
 
 
+def power_law_of(spectrum):
+    """The one power law a spectrum is made of (the scaling laws are derived for power laws)."""
+    (piece,) = spectrum.pieces if len(spectrum.pieces) == 1 else (None,)
+    if not isinstance(piece, PowerLaw):
+        raise UsageError("the scaling laws need a spectrum that is one power law "
+                         "(a file with one 'power_law alpha=A M=SIZE' line)")
+    return piece
+
+
 def cmd_percolation(args):
     if args.out:
         check_output(args.out, force=args.force)
     result = percolation_report(args.lattice, z=args.z, d=args.d, p=args.p, clusters=args.clusters, seed=args.seed,
                                 max_clusters=args.max_clusters)
     if args.out:
-        values = percolation_spectrum(args.lattice, args.z, args.d, args.p, args.clusters, args.seed,
-                                      max_clusters=args.max_clusters)
-        write(args.out, "".join(f"{v}\n" for v in values))
+        found = percolation_spectrum(args.lattice, args.z, args.d, args.p, args.clusters, args.seed, args.source,
+                                     max_clusters=args.max_clusters)
+        if args.source == "simulation":  # the subtask frequencies, listed
+            write(args.out, "".join(f"{v}\n" for v in found))
+        else:  # the power law of the fitted or the exact exponent
+            write(args.out, "power_law alpha={} M=inf lam_plus={}\n".format(*found))
         result["spectrum"] = args.out
     if args.json:
         return result
@@ -599,6 +621,9 @@ def build_parser():
                             help="a TOML model file (default: the MRS model)")
     exponents_.add_argument("--alpha", metavar="A", help="power-law exponent (default: a symbol)")
     exponents_.add_argument("--M", default="inf", metavar="inf|SIZE|symbolic", help="the latent size [inf]")
+    exponents_.add_argument("--spectrum", metavar="FILE", type=path_argument,
+                            help="take alpha and M from a spectrum file that is one power law "
+                                 "(e.g. largen percolation --source measured --out FILE)")
     exponents_.add_argument("--noise", metavar="VAR|symbolic", help="label-noise variance of the training labels")
     exponents_.add_argument("--check", action="store_true",
                             help="prove each regime with the solver at points deeper and deeper inside it")
@@ -619,6 +644,9 @@ def build_parser():
     percolation.add_argument("--seed", type=int, default=0, help="seed of the random generator [0]")
     percolation.add_argument("--out", metavar="FILE", type=path_argument,
                              help="write the subtask frequencies as a spectrum file for --spectrum")
+    percolation.add_argument("--source", choices=("simulation", "measured", "exact"), default="simulation",
+                             help="--out lists the simulated frequencies, or writes the power law of the measured "
+                                  "or the exact exponent [simulation]")
     percolation.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     percolation.add_argument("--json", action="store_true", help="print one JSON object")
     percolation.set_defaults(run=cmd_percolation)

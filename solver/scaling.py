@@ -233,12 +233,7 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     symbol = model.spaces[model.latent]
     if check and (alpha_value.free_symbols or latent != sympy.oo):
         raise ParameterError("the numerical check needs a numeric alpha and M = inf")
-    # a numeric latent size: the regimes of the symbolic one, at that size
-    at_size = {} if latent in (sympy.oo, symbol) else {symbol: latent}
-    regimes = derive_regimes(model, alpha=alpha_value, latent=sympy.oo if latent == sympy.oo else symbol,
-                             noise=noise)
-    if at_size:
-        regimes = [_at(r, at_size) for r in regimes]
+    regimes = regimes_at(model, alpha=alpha_value, latent=latent, noise=noise)
     out = []
     for regime in regimes:
         entry = regime.as_dict()
@@ -250,8 +245,9 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
                                "point": {k: mpmath.nstr(v, 6) for k, v in c["point"].items()}}
                               for c in check_regime(regime, model, alpha=alpha_value, dps=dps)]
         out.append(entry)
-    optima = optimal_ridge(model, alpha=alpha_value, latent=sympy.oo if latent == sympy.oo else symbol, noise=noise)
-    optima = [{k: _at_value(v, at_size) for k, v in o.items()} for o in optima]
+    optima = optimal_ridge(model, alpha=_derived_alpha(alpha_value), latent=sympy.oo if latent == sympy.oo else symbol,
+                           noise=noise)
+    optima = [_optimum_at(o, model, alpha_value, latent) for o in optima]
     ridge = [{"regime": o["regime"], "gamma": str(o["gamma"]), "loss": str(o["loss"]), "gain": str(o["gain"]),
               "conditions": [[str(a), str(b)] for a, b in o["conditions"]],
               "exponents": {str(k): str(v) for k, v in o["exponents"].items()},
@@ -259,6 +255,56 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     budget = {kind: [{k: str(v) for k, v in b.items()} for b in budget_split(optima, kind)]
               for kind in ("product", "sum")}
     return {"regimes": out, "optimal": {"ridge": ridge, "budget": budget}}
+
+
+SHORT_DENOMINATOR = 4  # a numeric alpha p/q with q above this is put in after a symbolic derivation
+
+
+def regimes_at(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
+    """The regimes of :func:`diagrams.regimes.derive_regimes` at a numeric alpha and latent size.
+
+    sympy's work on the Gamma functions and powers of the derivation grows with
+    the digits of alpha (alpha = 0.98 takes minutes where alpha = 1 takes
+    seconds): an alpha with a long decimal expansion is put into the regimes
+    derived with a symbolic one, exactly into the exponents (rational in alpha)
+    and as a 30-digit decimal into the prefactors and conditions, whose powers
+    of rationals would otherwise be expanded exactly. A numeric latent size is
+    put in exactly.
+
+    Examples
+    --------
+    >>> regimes = regimes_at(alpha=sympy.Rational(49, 50))
+    >>> regimes[0].name, regimes[0].exponents[sympy.Symbol("gamma", positive=True)]
+    ('ridge', 49/99)
+    """
+    model = model or mrs()
+    symbol = model.spaces[model.latent]
+    regimes = derive_regimes(model, alpha=_derived_alpha(alpha), latent=sympy.oo if latent == sympy.oo else symbol,
+                             noise=noise)
+    if latent not in (sympy.oo, symbol):
+        regimes = [_at(r, {symbol: latent}) for r in regimes]
+    if _derived_alpha(alpha) is not alpha:
+        regimes = [dataclasses.replace(_at(r, {ALPHA: sympy.Float(alpha, 30)}),
+                                       exponents=_at_value(r.exponents, {ALPHA: alpha})) for r in regimes]
+    return regimes
+
+
+def _derived_alpha(alpha):
+    """The alpha the derivation runs with: alpha itself if symbolic or a short fraction, else a symbol."""
+    return ALPHA if alpha.is_Rational and alpha.q > SHORT_DENOMINATOR else alpha
+
+
+def _optimum_at(optimum, model, alpha, latent):
+    """An optimal ridge of the derivation with the values of :func:`regimes_at` put in."""
+    symbol = model.spaces[model.latent]
+    at = {} if latent in (sympy.oo, symbol) else {symbol: latent}
+    long_alpha = _derived_alpha(alpha) is not alpha
+    found = {}
+    for key, value in optimum.items():
+        exact = key in ("exponents", "loss_exponents")
+        found[key] = _at_value(value, {**at, **({ALPHA: alpha if exact else sympy.Float(alpha, 30)} if long_alpha
+                                                 else {})})
+    return found
 
 
 def _at_value(value, at):

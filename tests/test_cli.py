@@ -610,3 +610,13 @@ def test_report_refuses_to_overwrite_and_names_a_bad_model(capsys, tmp_path):
     assert status == 2 and "--force" in err and (tmp_path / "report.tex").read_text() == "mine"
     status, _, err = run_cli(capsys, "report", "--model", "no/such.toml", "--out", str(tmp_path / "new"))
     assert status == 2 and "cannot read model file" in err
+
+
+def test_exponents_at_an_alpha_with_many_digits_and_from_a_spectrum_file(capsys, tmp_path):
+    """alpha = 0.98 once ran for minutes (exact powers of long fractions); a fitted alpha comes from a file."""
+    law = tmp_path / "law.txt"
+    law.write_text("power_law alpha=0.98 M=inf lam_plus=0.5\n")
+    status, out, _ = run_cli(capsys, "exponents", "--spectrum", str(law), "--json")
+    result = json.loads(out)
+    ridge = next(r for r in result["regimes"] if r["name"] == "ridge")
+    assert status == 0 and ridge["exponents"]["gamma"] == "49/99" and result["spectrum"]["lambda_+"] == "1/2"
