@@ -14,7 +14,7 @@ from diagrams import load_model, mrs
 from diagrams.errors import UsageError
 from diagrams.latex import latex
 from diagrams.regimes import parametric_losses
-from diagrams.ridgeless import ridgeless
+from diagrams.parametric import ridgeless
 from diagrams.spectral import EIGENVALUES, INDEX
 from solver import solve
 from solver import report as report_module
