@@ -23,6 +23,7 @@ Examples
 
 import json
 import math
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -692,9 +693,10 @@ def write_report(model=None, out="report", *, compile=True, **options):
     out = Path(out)
     try:  # before the work: a directory that cannot be written is refused at once
         out.mkdir(parents=True, exist_ok=True)
-        (out / "report.tex").touch()
     except OSError as error:
         raise UsageError(f"cannot write the report in {out}: {error.strerror}") from None
+    if not os.access(out, os.W_OK):
+        raise UsageError(f"cannot write the report in {out}: permission denied")
     built = build_report(model, out=out, **options)
     tex = out / "report.tex"
     tex.write_text(built.latex(), encoding="utf-8")
