@@ -34,6 +34,7 @@ import sympy
 from diagrams.duality import parameter_map, symmetry, verdicts
 from diagrams.dyson import planar_theory
 from diagrams.errors import LargenError, UsageError
+from diagrams.grammar import parse_number
 from diagrams.latex import escape, latex
 from diagrams.model import mrs
 from diagrams.observable import parse_observable
@@ -41,14 +42,15 @@ from diagrams.planar import planar_contractions
 from diagrams.quiver_drawing import quiver_picture
 from diagrams.parametric import ridgeless
 from diagrams.series import diagram_count, loss_observable
+from diagrams.symbols import as_expr
 from diagrams.spectral import DELTA, EIGENVALUE, SOURCE, effective_dimension, spectral_sum, summand
 from diagrams.tikz import caption, space_colours, tikz_picture
 from diagrams.wick import isomorphism_classes
 
-from .point import normalization
 from .montecarlo import simulate
+from .point import normalization
+from .scaling import latex_table, phase_diagram, regimes_at
 from .solution import solve
-from diagrams.symbols import as_expr
 
 __all__ = ["Equation", "Section", "Report", "Written", "build_report", "write_report", "compile_pdf", "spectral_equation",
            "loss_curves", "LOSS", "TRAIN_LOSS"]
@@ -485,16 +487,11 @@ def _duality_section(model, order, short):
 
 
 def _scaling_section(model, out, alpha, grid):
-    try:
-        from diagrams.regimes import derive_regimes
-        from .scaling import latex_table, phase_diagram
-    except ImportError as error:
-        return Section("Scaling laws", (rf"The scaling laws are not available: {escape(error)}.",)), []
     parts = [rf"For a power-law spectrum $\lambda_I = I^{{-(1 + \alpha)}}$ with $\alpha = {latex(alpha)}$ at "
              rf"${latex(model.spaces[model.latent])} = \infty$, the regimes of the planar loss by dominant balance "
              r"(conditions, leading loss, exponents):"]
     try:
-        regimes = derive_regimes(model, alpha=sympy.nsimplify(alpha))
+        regimes = regimes_at(model, alpha=parse_number(str(alpha), what="alpha"))
         parts.append(r"\begin{center}\adjustbox{max width=\linewidth}{" + latex_table(regimes) + r"}\end{center}")
     except (LargenError, NotImplementedError) as error:
         return Section("Scaling laws", (rf"The regimes of this model are not derived: {escape(error)}.",)), []
