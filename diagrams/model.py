@@ -27,6 +27,7 @@ import keyword
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import networkx as nx
 import sympy
@@ -415,8 +416,11 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
     return Model(name, spaces, matrices, {latent: covariance}, regression)
 
 
+@lru_cache(maxsize=1)
 def mrs():
     """The model of Maloney, Roberts and Sully: features u = U (N x M), data X (M x P).
+
+    Built once: a model is immutable, and the default of every solve.
 
     Examples
     --------

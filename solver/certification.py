@@ -7,8 +7,9 @@ threshold), in the spectral moments (the Euler-Maclaurin tails), in the
 rounding of the working precision, and in a cancellation between large
 terms. The second evaluation changes all of them: more guard digits,
 another split of the tails (``split`` of :meth:`solver.spectrum.Spectrum.moments`),
-and its own root, polished by Newton's method at the higher precision from
-a perturbed start. Each output is certified on its own: one whose two values
+and its own root: Newton's method at the higher precision, from a start
+perturbed off the first root, must find the start within the tolerance of the
+root of the second system, or move it there. Each output is certified on its own: one whose two values
 disagree to ``dps`` digits, after the guard digits were raised by what the
 disagreement showed, is reported uncertified with the reason, and never
 withholds another.
@@ -61,8 +62,11 @@ def outputs(system, ctx, s, gamma, samples, *, split=1, shift=None):
         None where the ladder equations are singular or cannot be evaluated.
     """
     q = system.evaluate(ctx, s, gamma, split=split, shift=shift)
-    if q is None:
-        return None
+    return None if q is None else _outputs_at(q, ctx, s, samples)
+
+
+def _outputs_at(q, ctx, s, samples):
+    """The outputs from the evaluation ``q`` of the equations at the root ``s``."""
     rates = {}
     for source in ("d_beta", "d_train"):
         scaled = scaled_solve(q, s, getattr(q, source))
@@ -162,7 +166,7 @@ def certify(system, gamma, samples, dps):
             extra, start = lost + 5, first.root  # pay for the cancellation first
             continue
         with mpmath.workdps(dps + guard + 15):
-            second = _evaluate(system, gamma, samples, dps + 5 + extra, start=_perturbed(first.root, dps),
+            second = _evaluate(system, gamma, samples, dps + 5 + extra, start=_perturbed(first.root, dps + 5 + extra),
                                split=SECOND_SPLIT)
         found, reasons, deficit = {}, {}, 0
         for name in OUTPUTS:
@@ -196,15 +200,22 @@ def _evaluate(system, gamma, samples, digits, *, start=None, split=1):
         found = newton(system, mpmath.mp, [mpmath.mpf(x) for x in start], target, tolerance, split=split)
         if found is None:
             return None
-        s = found[0]
+        if found.size <= tolerance:  # the start was a root already: its evaluation gives the outputs
+            return _outputs_at(found.evaluation, mpmath.mp, found.at, mp_value(samples))
+        s = found.root
     return outputs(system, mpmath.mp, s, target, mp_value(samples), split=split)
 
 
-def _perturbed(s, dps):
-    """A start off the root by relative amounts of about 10**-(dps/2 + 4), different for each unknown:
-    far beyond the first root's error (10**-(dps + 5)), and near enough for one step of Newton's
-    method to land within 10**-(dps + 6) of the root the second evaluation defines."""
-    size = mpmath.mpf(10) ** -(dps // 2 + 4)
+def _perturbed(s, digits):
+    """A start off the root by relative amounts of about 10**-(digits + 1), different for each unknown.
+
+    The second evaluation's Newton step from it measures how far it lies from the root of the
+    second system (other moments, another precision): a step below 10**-digits certifies the start
+    as that root to the tolerance, and its evaluation gives the outputs; a larger one is taken, and
+    Newton's method goes on. The perturbation keeps that test from being passed by the first
+    evaluation's numbers repeated.
+    """
+    size = mpmath.mpf(10) ** -(digits + 1) / (len(s) + 1)
     return [x * (1 + (-1) ** i * size * (i + 1)) for i, x in enumerate(s)]
 
 
@@ -231,11 +242,11 @@ def condition(system, gamma, samples, s, listed, eta):
     polished = newton(system, mpmath.mp, s, target, tolerance)
     if polished is None:
         return None
-    s = polished[0]
+    s = polished.root
 
     def loss(shift):  # the loss with moments shifted by relative amounts, re-solved from the root
         found = newton(system, mpmath.mp, s, target, tolerance, shift=shift)
-        result = None if found is None else outputs(system, mpmath.mp, found[0], target, P, shift=shift)
+        result = None if found is None else outputs(system, mpmath.mp, found.root, target, P, shift=shift)
         return None if result is None else result.values["loss"]
 
     # the cancellations between moments below are of the size of kappa: the differences must be

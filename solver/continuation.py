@@ -11,15 +11,28 @@ Newton's method at the working precision with exact moments. The algorithm
 is one; the context is an argument.
 """
 
+from typing import NamedTuple
+
 import mpmath
 
 from diagrams.errors import SolverError
 
 from .equations import scaled_solve
 
-__all__ = ["newton", "follow", "float_start", "root"]
+__all__ = ["Polished", "newton", "follow", "float_start", "root"]
 
 FLOAT_RANGE = (1e-300, 1e300)  # ridges float64 continues to: beyond, mpmath takes over
+
+
+class Polished(NamedTuple):
+    """Newton's method's result: the ``root``, reached by a last step of relative ``size`` from the
+    iterate ``at``, where the equations were last evaluated (``evaluation``). When ``size`` is below
+    the tolerance, ``at`` is itself a root to that tolerance, and ``evaluation`` serves it."""
+
+    root: list
+    evaluation: object
+    at: list
+    size: object
 
 
 def newton(system, ctx, s, gamma, tolerance, *, split=1, shift=None, iterations=60):
@@ -33,7 +46,7 @@ def newton(system, ctx, s, gamma, tolerance, *, split=1, shift=None, iterations=
 
     Returns
     -------
-    (root, Evaluation at the last iterate before it) or None
+    Polished or None
     """
     for _ in range(iterations):
         q = system.evaluate(ctx, s, gamma, split=split, shift=shift)
@@ -43,9 +56,9 @@ def newton(system, ctx, s, gamma, tolerance, *, split=1, shift=None, iterations=
         size = max((abs(x) for x in step), default=0)
         if size > 50:
             return None
-        s = [a * ctx.exp(-x) for a, x in zip(s, step)]
+        here, s = s, [a * ctx.exp(-x) for a, x in zip(s, step)]
         if size**2 <= tolerance:
-            return s, q
+            return Polished(s, q, here, size)
     return None
 
 
@@ -68,7 +81,7 @@ def follow(system, ctx, s, start, target, tolerance):
             if step < 1e-4:
                 return s, ctx.exp(here)
             continue
-        (s, q), here = found, trial
+        s, q, here = found.root, found.evaluation, trial
         rates = scaled_solve(q, s, q.d_gamma)
         tangent = [0] * len(s) if rates is None else [ctx.exp(here) * y for y in rates]
         step = min(step * 1.5, 8.0)
@@ -154,7 +167,7 @@ def root(system, gamma, tolerance):
             s, reached = follow(system, mpmath.mp, s, reached, gamma, tolerance)
         found = newton(system, mpmath.mp, s, gamma, tolerance) if reached == gamma else None
         if found is not None:
-            return found[0]
+            return found.root
     raise SolverError(f"no solution on the physical branch at the ridge {mpmath.nstr(gamma, 6)}")
 
 
@@ -175,6 +188,6 @@ def float_start(system, gamma):
         return None, None
     s, origin = free
     found = newton(system, mpmath.fp, s, origin, 1e-13)
-    s, reached = follow(system, mpmath.fp, found[0] if found else s, origin, target, 1e-12)
+    s, reached = follow(system, mpmath.fp, found.root if found else s, origin, target, 1e-12)
     # at the ridge itself float64 is done: the polish takes over there, with no continuation left
     return s, gamma if reached == float(gamma) else reached

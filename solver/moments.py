@@ -30,6 +30,7 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 from mpmath.libmp import MPZ  # gmpy2's integers when installed: the fixed point's arithmetic
+from scipy.special import hyp2f1
 
 from diagrams.errors import CostError, SpectrumError
 
@@ -37,6 +38,8 @@ __all__ = ["MAX_SECONDS", "approximate_direct_moments", "approximate_power_law_m
            "power_law_moments", "to_float"]
 
 MAX_SECONDS = 20  # the estimated time past which an exact moment is refused (CostError)
+DIRECT = 1200  # terms up to which a finite law is summed one by one (measured: 1000 terms take
+# about 1.2 ms at 42 digits, an Euler-Maclaurin tail 1.7 ms at any length)
 KRONECKER = 64  # series terms from which one packed product beats the schoolbook sums (measured: 60 ties)
 
 
@@ -152,6 +155,8 @@ def power_law_moments(alpha, lam_plus, size, p, orders, split=1):
     direct = _direct_head(law, p, orders, prec)
     corrections = _corrections(prec)  # the result's precision sets them; guard bits only protect the arithmetic
     head = min(size, direct, _head_length(law, split, corrections, prec))
+    if size <= DIRECT:
+        head = size
     tail = head < size and head < direct
     with mpmath.workprec(prec + (law.guard_bits if tail else 0) + _exponent_bits(law, head, tail)):
         p = +p
@@ -176,11 +181,7 @@ class _Law:
 
     @property
     def guard_bits(self):
-        # c = a - 1/s enters as 1/c and as L**c: when 1/s is near an integer, the antiderivatives
-        # cancel to about that distance, so s must be held to as many more bits
-        inverse = 1 / (1 + self.alpha)
-        distance = abs(inverse - round(inverse))
-        return 0 if distance == 0 else max(0, distance.q.bit_length() - distance.p.bit_length()) + 10
+        return _guard_bits(self.alpha)
 
     def mp(self, value):
         return mpmath.mpf(value.p) / value.q
@@ -192,6 +193,16 @@ class _Law:
     def eigenvalue(self, x):
         """lambda(x) at the working precision, for a real index x."""
         return self.mp(self.lam_plus) * mpmath.mpf(x) ** -self.s
+
+
+@lru_cache(maxsize=64)
+def _guard_bits(alpha):
+    """c = a - 1/s enters as 1/c and as L**c: when 1/s is near an integer, the antiderivatives
+    cancel to about that distance, so s must be held to as many more bits (found once per law:
+    sympy's rounding costs more than a moment's sum)."""
+    inverse = 1 / (1 + alpha)
+    distance = abs(inverse - round(inverse))
+    return 0 if distance == 0 else max(0, distance.q.bit_length() - distance.p.bit_length()) + 10
 
 
 def _exponent_bits(law, head, tail):
@@ -589,7 +600,7 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders):
     1.0
     """
     # the law of scale 1 at the pole p/lam_plus, and the scale put back (see approximate_direct_moments)
-    log_scale = math.log(lam_plus.p) - math.log(lam_plus.q)
+    decay, log_scale = _float_decay(alpha), math.log(lam_plus.p) - math.log(lam_plus.q)
     p = _exp(math.log(p) - log_scale) if p > 0 else None
     if p is None:
         return None
@@ -597,7 +608,7 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders):
     found = _dot(values, weights, p, orders)
     if found is not None and end is not None:
         for a, b in orders:
-            rest = _float_remainder(alpha, end, p, a, b)
+            rest = _float_remainder(decay, end, p, a, b)
             if rest is None:
                 return None
             found[a, b] += rest
@@ -605,10 +616,17 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders):
 
 
 @lru_cache(maxsize=16)
+def _float_decay(alpha):
+    """alpha in float64, kept apart from 1 so that a tiny one survives (and converted once: a sympy
+    comparison costs more than the float64 sums it would precede)."""
+    return to_float(min(alpha, FLOAT_STEEPEST))
+
+
+@lru_cache(maxsize=16)
 def _float_nodes(alpha, size):
     """Nodes and weights of the float64 quadrature of a power law of scale 1, and log of its last
     index when the law goes on beyond it (None when the nodes reach M)."""
-    decay = to_float(min(alpha, FLOAT_STEEPEST))  # alpha, kept apart from 1 so that a tiny one survives
+    decay = _float_decay(alpha)
     s = 1 + decay
     head = min(size, FLOAT_HEAD)
     values = [np.arange(1, head + 1, dtype=float) ** -s]
@@ -637,13 +655,14 @@ def _float_nodes(alpha, size):
 
 
 def _float_remainder(alpha, end, p, a, b):
-    """integral_{e**end}^{inf} lambda(x)**a (lambda(x) + p)**-b dx in float64 for lambda = x**-s, or None.
+    """integral_{e**end}^{inf} lambda(x)**a (lambda(x) + p)**-b dx in float64 for lambda = x**-s, or None
+    (``alpha`` a float).
 
     In lam = lambda(x) it is 1/s integral_0^L lam**(c-1) (lam + p)**-b, c = a - 1/s,
-    = p**-b L**c/(s c) sum_n (b)_n/n! (-z)**n c/(c + n), z = L/p; the series is
-    summed for z <= 1/2, the logarithms keep the powers in range.
+    = p**-b L**c/(s c) 2F1(b, c; c + 1; -z), z = L/p, taken for z <= 1/2 where its series
+    converges fast (the 2F1 from scipy: a Python loop over its terms was a third of a float64
+    evaluation); the logarithms keep the powers in range.
     """
-    alpha = to_float(min(alpha, FLOAT_STEEPEST))
     s = 1 + alpha
     c = (a - 1) + alpha / (1 + alpha)  # a - 1/s without cancelling alpha
     if not c > 0:  # alpha below float64's range
@@ -652,10 +671,7 @@ def _float_remainder(alpha, end, p, a, b):
     z = math.exp(min(log_L - math.log(p), 0.0))
     if z > 0.5:
         return None
-    series, term = 0.0, 1.0
-    for n in range(60):
-        series += term * c / (c + n)
-        term *= -(b + n) / (n + 1) * z
+    series = float(hyp2f1(b, c, c + 1, -z))
     log_value = -math.log1p(alpha) - b * math.log(p) + c * log_L - math.log(c)
     if log_value > 709:
         return None

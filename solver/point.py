@@ -211,7 +211,7 @@ def normalization(model):
         if variance.has(latent):
             at_one = variance.subs(latent, 1)
             carried.append(_caret(at_one))
-            factors.append(_caret(sympy.simplify(variance / at_one)) if at_one != 0 else str(latent))
+            factors.append(_caret(sympy.cancel(variance / at_one)) if at_one != 0 else str(latent))
     if not carried:
         return f"{latent} = inf: no variance depends on {latent}, which is 1 outside the spectral sums"
     names = " and ".join([", ".join(carried[:-1]), carried[-1]] if len(carried) > 1 else carried)

@@ -196,12 +196,12 @@ def _float64(system, gamma, samples, noise, common):
         raise SolverError(f"float64 cannot hold the ridge {mpmath.nstr(mp_value(gamma), 6)}")
     s, reached = float_start(system, target)
     found = None if s is None or reached != target else newton(system, ctx, s, target, 1e-26)
-    result = None if found is None else outputs(system, ctx, found[0], target, float(samples))
+    result = None if found is None else outputs(system, ctx, found.root, target, float(samples))
     if result is None:
         raise SolverError(f"float64 lost the physical branch before the ridge {target:g}")
     values = result.values
     return Solution(loss=values["loss"], train_loss=values["train_loss"], Delta=values["Delta"],
-                    noise_floor=float(noise), unknowns=_unknowns(system, found[0]), dps=15,
+                    noise_floor=float(noise), unknowns=_unknowns(system, found.root), dps=15,
                     uncertified={name: FLOAT64 for name in ("loss", "train_loss", "Delta")}, **common)
 
 

@@ -261,7 +261,7 @@ def test_training_loss_is_a_derivative_free_of_cancellation(point):
     samples, gamma = bound.size(bound.model.samples), bound.values[bound.model.regression.ridge]
     with mpmath.workdps(50):
         start = [mpmath.mpf(solution.unknowns[str(u)]) for u in system.unknowns]
-        s, _ = newton(system, mpmath.mp, start, mpmath.mpf(gamma), mpmath.mpf(10) ** -45)
+        s = newton(system, mpmath.mp, start, mpmath.mpf(gamma), mpmath.mpf(10) ** -45).root
         found = outputs(system, mpmath.mp, s, mpmath.mpf(gamma), samples)
     assert found.cancelled["train_loss"] <= 1
     assert abs(found.values["train_loss"] / solution.train_loss - 1) < mpmath.mpf(10) ** -38
