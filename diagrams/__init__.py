@@ -6,12 +6,15 @@ graphs), :func:`contractions` and :func:`planar_contractions` (the graphs),
 :func:`planar_theory` (the Schwinger-Dyson equations and losses of a model),
 :func:`ridgeless` (their parametric form in the renormalised ridge),
 :func:`theory_coefficients` and :func:`diagram_coefficients` (the large-ridge
-series two ways), :func:`dual_pairs`, :func:`verdicts` and :func:`symmetry`
+series two ways), :func:`exact_expectation` and :func:`graded_coefficients`
+(all genera by the cut-and-join recursion, graded by Euler characteristic),
+:func:`dual_pairs`, :func:`verdicts` and :func:`symmetry`
 (the N <-> P duality), :func:`derive_regimes` (scaling regimes of a power-law
 spectrum).
 """
 
 from .duality import dual_pairs, symmetry, verdicts
+from .cutjoin import exact_expectation, graded_expectation
 from .dyson import planar_theory
 from .errors import (CostError, ExpressionError, LargenError, LargenWarning, ModelError, ParameterError,
                      SolverError, SpectrumError, UsageError)
@@ -23,13 +26,14 @@ from .parametric import ridgeless
 from .planar import planar_contractions
 from .regimes import derive_regimes
 from .ribbon import RibbonGraph
-from .series import diagram_coefficients, theory_coefficients
+from .series import diagram_coefficients, graded_coefficients, subleading_coefficients, theory_coefficients
 from .wick import contractions
 
 __all__ = [
     "CostError", "ExpressionError", "Gaussian", "LargenError", "LargenWarning", "Model", "ModelError",
     "ParameterError", "Regression", "RibbonGraph", "SolverError", "SpectrumError", "UsageError",
-    "contractions", "deep_linear", "derive_regimes", "diagram_coefficients", "dual_pairs", "expectation",
-    "load_model", "mrs", "parse_observable", "planar_contractions", "planar_theory", "ridge_model",
-    "ridgeless", "symmetry", "theory_coefficients", "verdicts",
+    "contractions", "deep_linear", "derive_regimes", "diagram_coefficients", "dual_pairs", "exact_expectation",
+    "expectation", "graded_coefficients", "graded_expectation", "load_model", "mrs", "parse_observable",
+    "planar_contractions", "planar_theory", "ridge_model", "ridgeless", "subleading_coefficients", "symmetry",
+    "theory_coefficients", "verdicts",
 ]

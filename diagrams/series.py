@@ -5,11 +5,14 @@
    truncated Laurent series), expand the summands of the spectral sums, and
    replace sum_I lambda_I**k by tr Lambda**k.
 2. From the diagrams: expand the resolvent (gamma + Phi Phi^T)^-1 in 1/gamma,
-   write the test loss as traces of words, and sum their (planar, or all)
-   Wick contractions with the ribbon-graph engine.
+   write the test loss as traces of words, and sum their Wick contractions:
+   the planar ones with the ribbon-graph engine, all of them (the exact,
+   finite-size coefficients) with the cut-and-join recursion of
+   :mod:`diagrams.cutjoin`, graded by Euler characteristic.
 
-The planar coefficients of 2 must equal those of 1 exactly; the exact ones
-are the finite-size coefficients.
+The planar coefficients of 2 must equal those of 1 exactly. Full enumeration
+(:func:`diagrams.expectations.expectation` with ``planar=False``) stays the
+reference the recursion is checked against.
 
 Examples
 --------
@@ -26,6 +29,7 @@ from sympy import QQ
 from sympy.matrices.expressions import MatMul, Trace
 from sympy.polys.rings import ring
 
+from .cutjoin import graded_expectations
 from .dyson import planar_theory
 from .errors import LargenError, ParameterError
 from .expectations import diagram_cost, expectation
@@ -37,7 +41,8 @@ from .wick import MAX_DIAGRAMS, check_cost, contraction_count
 
 __all__ = [
     "Algebra", "Series", "evaluate", "abstract_variances", "theory_cost", "theory_coefficients", "loss_observable",
-    "loss_observables", "series_cost", "diagram_coefficients", "diagram_count", "check_order",
+    "loss_observables", "series_cost", "diagram_coefficients", "graded_coefficients", "subleading_coefficients",
+    "diagram_count", "check_order",
 ]
 
 GUARD = 2  # extra orders carried through divisions
@@ -357,9 +362,11 @@ def diagram_coefficients(model=None, order=4, planar=True, *, max_diagrams=MAX_D
     order : int
         The highest power of 1/gamma.
     planar : bool
-        Planar diagrams only (the resummed theory's coefficients), or all (exact).
+        Planar diagrams only (the resummed theory's coefficients), or all (exact,
+        by the cut-and-join recursion: :func:`graded_coefficients`).
     max_diagrams : int or None
-        Refuse (CostError) before summing when :func:`series_cost` exceeds this.
+        Planar: refuse (CostError) before summing when :func:`series_cost`
+        exceeds this. Exact: the limit of :func:`graded_coefficients`.
 
     Returns
     -------
@@ -371,8 +378,72 @@ def diagram_coefficients(model=None, order=4, planar=True, *, max_diagrams=MAX_D
     [sigma_w**2*tr_Lambda(1)/(2*M), -N*P*sigma_u**2*sigma_w**2*tr_Lambda(2)/M**2]
     """
     model = model or mrs()
+    if not planar:
+        return [sympy.Add(*parts.values()) for parts in graded_coefficients(model, order, max_diagrams=max_diagrams)]
     series_cost(model, order, planar, max_diagrams=max_diagrams)
     return [expectation(obs, model, planar=planar, max_diagrams=None) for obs in loss_observables(model, order)]
+
+
+def graded_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
+    """The exact coefficients of gamma**-k, k = 0..order, of the test loss, split by Euler characteristic.
+
+    Every term of the loss is a single trace, so chi = 2 is the planar part
+    and each unit of chi less is one face less, one power of the sizes down
+    (with tr Lambda**k counted as a size): chi = 1 is the one-crosscap part
+    (real matrices only), chi = 0 genus one or two crosscaps.
+    Computed by the cut-and-join recursion (:mod:`diagrams.cutjoin`), with
+    one memo for all the orders.
+
+    Parameters
+    ----------
+    model : Model, optional
+        A ridge-regression model; MRS by default.
+    order : int
+        The highest power of 1/gamma.
+    max_diagrams : int or None
+        The limit on the work, in diagrams' worth of time: each order's work is
+        projected from the growth of the previous two and refused (CostError)
+        before it starts when the total would pass the limit, and the work done
+        is held to it.
+
+    Returns
+    -------
+    list of dict
+        ``{chi: Expr}`` per order; parts that vanish are left out.
+
+    Examples
+    --------
+    >>> sorted(graded_coefficients(mrs(), 3)[3])
+    [-2, -1, 0, 1, 2]
+    >>> graded_coefficients(mrs(), 10**20, max_diagrams=1000)
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.CostError: the exact diagrams of the test loss to gamma^-100000000000000000000 (refused at gamma^-6): 3333 diagrams, beyond the limit of 1000; pass max_diagrams= (the CLI's --max-diagrams) to allow more
+    """
+    model = model or mrs()
+    order = check_order(order)
+    observables = (loss_observable(model, k) for k in range(order + 1))
+    return graded_expectations(observables, model, max_diagrams=max_diagrams,
+                               what=lambda k: f"the exact diagrams of the test loss to gamma^-{order}"
+                                              + (f" (refused at gamma^-{k})" if k < order else ""))
+
+
+def subleading_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
+    """The part of each exact coefficient one power of the sizes below the planar part.
+
+    The chi = 1 part of :func:`graded_coefficients`: the one-crosscap diagrams
+    of real matrices, zero for complex and Hermitian ones (their first
+    correction is genus one, two powers down). This is what the first
+    finite-size correction of the resummed theory must reproduce, order by order.
+
+    Examples
+    --------
+    >>> subleading_coefficients(mrs(), 1)
+    [0, 0]
+    >>> subleading_coefficients(mrs(), 2)[2]
+    N*P*sigma_eps**2*sigma_u**4*tr_Lambda(2)/(2*M**2) + 3*N**2*P*sigma_u**4*sigma_w**2*tr_Lambda(3)/(2*M**3) + 3*N*P**2*sigma_u**4*sigma_w**2*tr_Lambda(3)/(2*M**3) + 2*N*P*sigma_u**4*sigma_w**2*tr_Lambda(1)*tr_Lambda(2)/M**3
+    """
+    return [parts.get(1, sympy.Integer(0)) for parts in graded_coefficients(model, order, max_diagrams=max_diagrams)]
 
 
 def diagram_count(observable, model, planar=True, *, max_diagrams=MAX_DIAGRAMS):
