@@ -13,8 +13,8 @@ series two ways), :func:`exact_expectation` and :func:`graded_coefficients`
 spectrum).
 """
 
-from .duality import dual_pairs, symmetry, verdicts
 from .cutjoin import exact_expectation, graded_expectation
+from .duality import dual_pairs, symmetry, verdicts
 from .dyson import planar_theory
 from .errors import (CostError, ExpressionError, LargenError, LargenWarning, ModelError, ParameterError,
                      SolverError, SpectrumError, UsageError)

@@ -200,7 +200,7 @@ class _Budget:
 
     def check(self, work, what):
         if self.max_diagrams is not None and work > self.max_diagrams * WORK_PER_DIAGRAM:
-            check_cost(work // WORK_PER_DIAGRAM, self.max_diagrams, what)
+            check_cost(-(-work // WORK_PER_DIAGRAM), self.max_diagrams, what)
 
     def spend(self, work, what):
         self.work += work

@@ -102,17 +102,20 @@ def test_probe_H6_series_orders_are_bounded_before_any_work():
     with pytest.raises(CostError, match=r"to gamma\^-100000000000000000000 \(already to gamma\^-7\)"):
         series_cost(mrs(), 10**20)
     with pytest.raises(CostError, match=r"the diagrams of the test loss to gamma\^-5: about 10\^6.7 diagrams"):
-        diagram_coefficients(mrs(), 5, planar=False)
+        series_cost(mrs(), 5, planar=False)  # what enumerating them would cost
+    with pytest.raises(CostError, match=r"the exact diagrams of the test loss to gamma\^-50 \(refused at gamma\^-6\)"):
+        diagram_coefficients(mrs(), 50, planar=False, max_diagrams=1000)
     for order in (50, 10**20):
         with pytest.raises(CostError, match=rf"the resummed series of the test loss to gamma\^-{order}: about 10\^"):
             theory_coefficients(mrs(), order)
     assert time.perf_counter() - start < 10
-    # the limit is a keyword: the exact coefficients to gamma^-2 come from 23 contractions
+    # the limit is a keyword: the exact coefficients to gamma^-2 come from 23 contractions, or from the
+    # recursion on 3 products of traces in less than a diagram's worth of work each
     assert series_cost(mrs(), 2, planar=False) == 23
-    with pytest.raises(CostError, match="23 diagrams, beyond the limit of 22"):
-        diagram_coefficients(mrs(), 2, planar=False, max_diagrams=22)
-    assert diagram_coefficients(mrs(), 2, planar=False, max_diagrams=23) == diagram_coefficients(mrs(), 2, planar=False,
-                                                                                                 max_diagrams=None)
+    with pytest.raises(CostError, match="3 diagrams, beyond the limit of 2"):
+        diagram_coefficients(mrs(), 2, planar=False, max_diagrams=2)
+    assert diagram_coefficients(mrs(), 2, planar=False, max_diagrams=3) == diagram_coefficients(mrs(), 2, planar=False,
+                                                                                                max_diagrams=None)
     with pytest.raises(CostError, match="beyond the limit of 1000"):
         theory_coefficients(mrs(), 6, max_diagrams=1000)
 
