@@ -245,7 +245,7 @@ class _Engine:
                 for other in range(4 * i, 4 * i + 4):
                     if self._normal(m, code) == code and self._normal(m, other) == other:
                         self.partners[code].update((other, twisted) for twisted in _gluings(m.ensemble, code, other))
-        self.memo = {}
+        self.memo = {(): {0: 1}}
         self.canonical_memo = {}
 
     @staticmethod
@@ -304,24 +304,40 @@ class _Engine:
 
     # -- the recursion -------------------------------------------------------
     def expect(self, state, spend):
-        """E[product of the traces of ``state``] as a packed polynomial."""
-        if not state:
-            return {0: 1}
-        found = self.memo.get(state)
-        if found is not None:
-            return found
-        branches = defaultdict(int)
-        for branch in self.branches(state):
-            branches[branch] += 1
-        result = defaultdict(int)
-        for (shift, following), multiplicity in branches.items():
-            polynomial = self.expect(following, spend)
-            spend(len(polynomial))
-            for monomial, coefficient in polynomial.items():
-                result[monomial + shift] += multiplicity * coefficient
-        result = {m: c for m, c in result.items() if c}
-        self.memo[state] = result
-        return result
+        """E[product of the traces of ``state``] as a packed polynomial.
+
+        Depth first with an explicit stack (a trace of n letters is n/2 levels
+        deep); ``spend(work)`` is told the work as it is done: a pairing costs
+        about the square of the letters it rewrites (their canonical form), a
+        term carried one unit.
+        """
+        memo, pending, stack = self.memo, {}, [state]
+        while stack:
+            top = stack[-1]
+            if top in memo:
+                stack.pop()
+                continue
+            branches = pending.get(top)
+            if branches is None:
+                branches = pending[top] = defaultdict(int)
+                letters = sum(map(len, top))
+                for branch in self.branches(top):
+                    branches[branch] += 1
+                    spend(1 + letters * letters // 32)
+            missing = [following for _, following in branches if following not in memo]
+            if missing:
+                stack.extend(missing)
+                continue
+            result = defaultdict(int)
+            for (shift, following), multiplicity in branches.items():
+                polynomial = memo[following]
+                spend(len(polynomial))
+                for monomial, coefficient in polynomial.items():
+                    result[monomial + shift] += multiplicity * coefficient
+            memo[top] = {m: c for m, c in result.items() if c}
+            del pending[top]
+            stack.pop()
+        return memo[state]
 
     def branches(self, state):
         """Wick's theorem on the first letter of the first trace: ``(monomial, state)`` per pairing."""
