@@ -194,8 +194,8 @@ def test_a_sequence_is_refused_on_its_projected_growth_before_the_work():
     observables = iter(["Trace((X*X.T)**6)", "Trace((X*X.T)**8)", "Trace((X*X.T)**40)", "never read"])
     start = time.perf_counter()
     with pytest.raises(CostError, match=r"the expectations of the observables \(at number 2\): \d+ diagrams, "
-                                        r"beyond the limit of 250"):
-        graded_expectations(observables, max_diagrams=250)
+                                        r"beyond the limit of 300"):
+        graded_expectations(observables, max_diagrams=300)
     assert time.perf_counter() - start < 2
     assert next(observables) == "never read"
 
