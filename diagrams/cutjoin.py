@@ -45,7 +45,7 @@ from fractions import Fraction
 
 import sympy
 
-from .errors import ModelError
+from .errors import CostError, ModelError
 from .model import mrs
 from .observable import parse_observable
 from .ribbon import face_weight
@@ -54,9 +54,9 @@ from .wick import MAX_DIAGRAMS, check_cost, contraction_count
 
 __all__ = ["exact_expectation", "graded_expectation", "graded_expectations", "WORK_PER_DIAGRAM"]
 
-_BITS = 16  # bits of one exponent in a packed monomial: no product of traces has 2**16 faces
-# A unit of work is one term of a polynomial carried into the expectation of a product of
-# traces: about 1.5 microseconds on one core, against some 140 for a ribbon graph listed.
+_BITS = 16  # bits of one exponent in a packed monomial (faces and propagators of one product of traces)
+# A unit of work, about 1.5 microseconds on one core, is one term of a polynomial carried into
+# the expectation of a product of traces; a ribbon graph listed costs some 140.
 WORK_PER_DIAGRAM = 100
 
 
@@ -282,6 +282,8 @@ class _Engine:
     # -- traces and states -------------------------------------------------
     def state(self, words):
         """The canonical state of Words, and the packed monomial of their letterless traces."""
+        if sum(map(len, words)) // 2 + len(words) >= 1 << _BITS:
+            raise CostError(f"{len(words)} traces of {sum(map(len, words))} letters: too many faces to count")
         traces, shift = [], 0
         for word in words:
             if not word.letters:
@@ -364,6 +366,7 @@ class _Engine:
                         yield self._assemble([joined], rest, (v,), variance)
 
     def _assemble(self, pieces, rest, used, monomial):
+        """The state after a pairing: the closed paths become faces or traces, beside the untouched traces."""
         traces = [w for v, w in enumerate(rest) if v not in used]
         for corners, letters, space in pieces:
             if not letters:
