@@ -30,7 +30,7 @@ from diagrams.expectations import expectation
 from diagrams.latex import derivation_document, latex, rate_names
 from diagrams.observable import parse_observable
 from diagrams.planar import planar_contractions
-from diagrams.series import diagram_count, loss_observables, series_cost, theory_coefficients
+from diagrams.series import diagram_coefficients, diagram_count, loss_observables, theory_coefficients
 from diagrams.dyson import planar_theory
 from diagrams.tikz import caption, tikz_document
 from diagrams.wick import MAX_DIAGRAMS, contractions, isomorphism_classes
@@ -293,11 +293,11 @@ def cmd_series(args):
     if args.order < 0:
         raise ParameterError(f"--order must be non-negative, got {args.order}")
     point = bind(model, spectrum=spectrum_of(args), complete=False, **values)
-    series_cost(model, args.order, args.planar, max_diagrams=args.max_diagrams)
+    exprs = diagram_coefficients(model, args.order, args.planar, max_diagrams=args.max_diagrams)
     resummed = theory_coefficients(model, args.order, max_diagrams=args.max_diagrams) if args.planar else None
     coefficients = []
     for k, observable in enumerate(loss_observables(model, args.order)):
-        expr = check_finite(expectation(observable, model, planar=args.planar, max_diagrams=None))
+        expr = check_finite(exprs[k])
         entry = {"order": k, "expression": sympy.sstr(expr),
                  "diagrams": diagram_count(observable, model, args.planar, max_diagrams=args.max_diagrams)}
         value = evaluate(expr, point, dps, normalized=True)
