@@ -1,5 +1,6 @@
 import os
 import pathlib
+import shutil
 
 import pytest
 
@@ -10,6 +11,18 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 def _at_repository_root(monkeypatch):
     """Tests name their data files relative to the repository root."""
     monkeypatch.chdir(ROOT)
+
+
+def require_tool(name):
+    """Skip the calling test, saying why, where the program ``name`` is not installed; fail on CI.
+
+    ``.ci/run`` sets ``CI`` and installs the tools (LuaLaTeX, pdftoppm): missing there is a failure.
+    """
+    if shutil.which(name):
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is not installed on CI")
+    pytest.skip(f"{name} is not installed on this machine (.ci/run installs it)")
 
 
 def run_cli(capsys, *argv):

@@ -1,12 +1,152 @@
-"""Every notebook in notebooks/ runs from top to bottom without error."""
+"""The notebooks run from top to bottom, and the numbers they show are the stored ones.
 
+Every notebook in notebooks/ is stored executed, with its figures and equations, so that it reads on
+a code host without running. Each one found there is re-executed here (one kernel per core) and every
+number of its text outputs (printed lines, equations, results) is compared with the stored one: an
+integer exactly, a decimal to the last digit it is printed with (one unit, for a value on a rounding
+boundary), or, where a cell states it in its metadata (``"largen": {"rtol": 0.05}``), to that relative
+tolerance, for a statistical result that is not reproducible bit for bit. Figures (image outputs) and
+Markdown (prose, such as the TikZ source a notebook shows where LuaLaTeX is missing) are not compared,
+nor are timings (a number followed by a unit of time) and the standard error stream (warnings).
+
+After a deliberate change, store a notebook executed again (every notebook without an argument)::
+
+    python tests/test_notebooks.py notebooks/02_ribbon_graphs.ipynb
+"""
+
+import asyncio
+import decimal
+import os
 import pathlib
+import re
+import shutil
+import sys
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from conftest import require_tool
+
 NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+# a notebook that calls solver.report.compile_pdf draws TikZ: it needs these to show the pictures
+PICTURE_TOOLS = ("lualatex", "pdftoppm")
+NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?!\w)")
+TIME_UNIT = re.compile(r"\s*(?:s|ms|µs|min|seconds?|minutes?)\b")
+
+
+def compiles_pictures(notebook):
+    """Whether a code cell of ``notebook`` compiles TikZ with ``compile_pdf``."""
+    return any(cell.cell_type == "code" and "compile_pdf(" in cell.source for cell in notebook.cells)
+
+
+def _is_figure(output):
+    return any(kind.startswith("image/") for kind in output.get("data", {}))
+
+
+def _texts(cell):
+    """The text of ``cell``'s outputs that carries numbers: standard output, and the plain text and
+    LaTeX of results other than figures and Markdown."""
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream" and output.name == "stdout":
+            yield output.text
+        elif output.output_type in ("display_data", "execute_result"):
+            if _is_figure(output) or "text/markdown" in output.data:
+                continue
+            for kind in ("text/plain", "text/latex"):
+                if kind in output.data:
+                    yield output.data[kind]
+
+
+def shown_numbers(cell):
+    """The numbers ``cell``'s text outputs show, as ``(value, tolerance, context)``, timings left out.
+
+    The tolerance is the unit of the last printed digit for a decimal (a value on a rounding boundary
+    may print one unit apart), zero for an integer, or the cell's ``largen.rtol`` relative to the value
+    if that is larger.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell, new_output
+    >>> cell = new_code_cell(outputs=[new_output("stream", name="stdout", text="tau = 2.4902, 14 graphs in 3.5 s")])
+    >>> [(str(value), str(tolerance)) for value, tolerance, _ in shown_numbers(cell)]
+    [('2.4902', '0.0001'), ('14', '0')]
+    """
+    rtol = decimal.Decimal(str(cell.metadata.get("largen", {}).get("rtol", 0)))
+    numbers = []
+    for text in _texts(cell):
+        for match in NUMBER.finditer(text):
+            if TIME_UNIT.match(text, match.end()):
+                continue
+            value = decimal.Decimal(match.group())
+            exact = not re.search(r"[.eE]", match.group())
+            unit = decimal.Decimal(0) if exact else decimal.Decimal(1).scaleb(value.as_tuple().exponent)
+            context = text[max(0, match.start() - 40):match.end() + 20].replace("\n", " ").strip()
+            numbers.append((value, max(unit, rtol * abs(value)), context))
+    return numbers
+
+
+def drifts(stored, executed):
+    """Where the numbers ``executed`` shows differ from those ``stored`` shows: one line per cell.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell, new_notebook, new_output
+    >>> def shows(text):
+    ...     return new_notebook(cells=[new_code_cell(outputs=[new_output("stream", name="stdout", text=text)])])
+    >>> drifts(shows("L = 0.1234"), shows("L = 0.1235"))
+    []
+    >>> drifts(shows("L = 0.1234"), shows("L = 0.1237"))
+    ["cell 0: 0.1234 stored, 0.1237 now (± 0.0001) in 'L = 0.1237'"]
+    """
+    lines = []
+    for index, (old_cell, new_cell) in enumerate(zip(stored.cells, executed.cells)):
+        if old_cell.cell_type != "code":
+            continue
+        old, new = shown_numbers(old_cell), shown_numbers(new_cell)
+        for (before, tolerance, _), (after, _, context) in zip(old, new):
+            if abs(after - before) > tolerance:
+                lines.append(f"cell {index}: {before} stored, {after} now (± {tolerance}) in {context!r}")
+                break
+        else:
+            if len(old) < len(new):
+                lines.append(f"cell {index}: {len(old)} numbers stored, {len(new)} now; the first new in {new[len(old)][2]!r}")
+            elif len(old) > len(new):
+                lines.append(f"cell {index}: {len(old)} numbers stored, {len(new)} now; the first gone in {old[len(new)][2]!r}")
+    return lines
+
+
+async def _execute_all(paths):
+    """The notebooks at ``paths``, each executed in a fresh kernel in its folder, as many at once as
+    there are cores; an exception in place of a notebook that failed."""
+    slots = asyncio.Semaphore(os.cpu_count() or 1)
+    # the kernel chooses its own (inline) figures: conftest's non-interactive backend would hide them
+    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+
+    async def execute(path):
+        notebook = nbformat.read(path, as_version=4)
+        client = NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(path.parent)}})
+        async with slots:
+            await client.async_execute(env=env)
+        return notebook
+
+    return await asyncio.gather(*map(execute, paths), return_exceptions=True)
+
+
+@pytest.fixture(scope="session")
+def executed(request):
+    """The notebooks this run tests, executed once."""
+    paths = sorted({item.callspec.params["path"] for item in request.session.items
+                    if "path" in getattr(getattr(item, "callspec", None), "params", {})} & set(NOTEBOOKS))
+    return dict(zip(paths, asyncio.run(_execute_all(paths))))
+
+
+def _run(executed, path):
+    notebook = executed[path]
+    if isinstance(notebook, Exception):
+        pytest.fail(f"{path.name} does not run: {notebook}")
+    return notebook
 
 
 def test_there_are_notebooks():
@@ -14,8 +154,98 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path):
-    notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    errors = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs if o.output_type == "error"]
-    assert not errors
+def test_notebook_shows_its_stored_numbers(executed, path):
+    stored = nbformat.read(path, as_version=4)
+    store = f"store it executed: python tests/test_notebooks.py notebooks/{path.name}"
+    unrun = [i for i, cell in enumerate(stored.cells) if cell.cell_type == "code" and cell.execution_count is None]
+    assert not unrun, f"cells {unrun} of {path.name} are stored without having run; {store}"
+    notebook = _run(executed, path)
+    assert [c.source for c in notebook.cells] == [c.source for c in stored.cells]
+    figures = [i for i, (old, new) in enumerate(zip(stored.cells, notebook.cells))
+               if any(map(_is_figure, new.get("outputs", []))) and not any(map(_is_figure, old.get("outputs", [])))]
+    assert not figures, f"cells {figures} of {path.name} draw figures that are not stored; {store}"
+    drifted = drifts(stored, notebook)
+    assert not drifted, f"{path.name} shows other numbers than it stores ({store} if that is meant):\n" + "\n".join(drifted)
+
+
+DRAWING = [p for p in NOTEBOOKS if compiles_pictures(nbformat.read(p, as_version=4))]
+
+
+@pytest.mark.parametrize("path", DRAWING, ids=[p.stem for p in DRAWING])
+def test_notebook_pictures_compile(executed, path):
+    for tool in PICTURE_TOOLS:
+        require_tool(tool)
+    stored = nbformat.read(path, as_version=4)
+    notebook = _run(executed, path)
+    for index, (old, new) in enumerate(zip(stored.cells, notebook.cells)):
+        if new.cell_type == "code" and "compile_pdf(" in new.source:
+            stand_in = [o.data["text/markdown"] for o in new.outputs if "text/markdown" in o.get("data", {})]
+            assert not stand_in, stand_in[0][:500]
+            pictures = sum(map(_is_figure, new.outputs))
+            assert pictures and pictures == sum(map(_is_figure, old.outputs)), (index, pictures)
+
+
+def test_drift_is_found_in_a_doctored_notebook():
+    """Doctor the stored outputs of a notebook: each kind of change is found or allowed, as stated."""
+    stored = nbformat.read(NOTEBOOKS[0].parent / "02_ribbon_graphs.ipynb", as_version=4)
+    assert drifts(stored, stored) == []
+
+    def doctored(old, new, kind="stream"):
+        copy = nbformat.from_dict(stored)
+        hits = 0
+        for cell in copy.cells:
+            for output in cell.get("outputs", []):
+                if kind == "stream" and output.output_type == "stream" and old in output.text:
+                    output.text, hits = output.text.replace(old, new), hits + 1
+                elif kind in output.get("data", {}) and old in output.data[kind]:
+                    output.data[kind], hits = output.data[kind].replace(old, new), hits + 1
+        assert hits == 1, (old, hits)
+        return drifts(stored, copy)
+
+    # an exact count (a Harer-Zagier number), an exponent in a rendered equation, a number gone
+    assert doctored("{0: 14,", "{0: 15,") == ["cell 7: 14 stored, 15 now (± 0) in 'gluings of an octagon by genus: {0: 15, 1: 70, 2: 21}'"]
+    assert doctored("14 N^{5}", "14 N^{6}", "text/latex")[0].startswith("cell 7: 5 stored, 6 now (± 0)")
+    assert doctored(" + 21 N$", "$", "text/latex")[0].startswith("cell 7: 12 numbers stored, 11 now; the first gone in")
+    # a figure's bytes and a timing are not numbers of the notebook
+    png = next(o for c in stored.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    assert doctored(png.data["image/png"][100:140], "A" * 40, "image/png") == []
+    assert doctored(": 5 diagrams", ": 5 diagrams in 0.25 s") == []
+    assert doctored(": 5 diagrams", ": 5 diagrams in 0.25 cm")[0].startswith("cell 8: 1 stored, 0.25 now")
+
+    # a decimal agrees to its last printed digit, or to a relative tolerance its cell states
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    def shows(text, rtol=None):
+        cell = new_code_cell(outputs=[new_output("stream", name="stdout", text=text)])
+        if rtol is not None:
+            cell.metadata["largen"] = {"rtol": rtol}
+        return new_notebook(cells=[cell])
+
+    assert drifts(shows("tau = 2.4902 +- 0.0086"), shows("tau = 2.4903 +- 0.0085")) == []
+    assert drifts(shows("tau = 2.4902"), shows("tau = 2.4900")) == ["cell 0: 2.4902 stored, 2.4900 now (± 0.0001) in 'tau = 2.4900'"]
+    assert drifts(shows("L = 1.5e-07"), shows("L = 1.7e-07")) != []
+    assert drifts(shows("L = 1.5e-07", rtol=0.2), shows("L = 1.7e-07")) == []
+    assert drifts(shows("L = 1.5e-07", rtol=0.1), shows("L = 1.7e-07")) != []
+
+
+def store(paths):
+    """Execute the notebooks at ``paths`` and write them back with their outputs."""
+    notebooks = [nbformat.read(path, as_version=4) for path in paths]
+    missing = [tool for tool in PICTURE_TOOLS if shutil.which(tool) is None]
+    if missing and any(map(compiles_pictures, notebooks)):
+        sys.exit(f"storing a notebook that draws TikZ needs {' and '.join(missing)}, to store the pictures")
+    failed = 0
+    for path, notebook in zip(paths, asyncio.run(_execute_all(paths))):
+        if isinstance(notebook, Exception):
+            print(f"{path.name}: not stored, it does not run:\n{notebook}", file=sys.stderr)
+            failed += 1
+        else:
+            for cell in notebook.cells:  # timings of an earlier run would only make the diff noisy
+                cell.metadata.pop("execution", None)
+            nbformat.write(notebook, path)
+            print(f"{path.name}: stored")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(store([pathlib.Path(p).resolve() for p in sys.argv[1:]] or NOTEBOOKS))
