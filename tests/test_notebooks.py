@@ -16,11 +16,13 @@ After a deliberate change, store a notebook executed again (every notebook witho
 
 import asyncio
 import decimal
+import math
 import os
 import pathlib
 import re
 import shutil
 import sys
+import time
 
 import nbformat
 import pytest
@@ -118,20 +120,31 @@ def drifts(stored, executed):
 
 async def _execute_all(paths):
     """The notebooks at ``paths``, each executed in a fresh kernel in its folder, as many at once as
-    there are cores; an exception in place of a notebook that failed."""
+    there are cores; an exception in place of a notebook that failed. Each notebook records how long
+    it ran (``largen.seconds`` in its metadata)."""
     slots = asyncio.Semaphore(os.cpu_count() or 1)
     # the kernel chooses its own (inline) figures: conftest's non-interactive backend would hide them
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+    # one thread of linear algebra per kernel: BLAS threads competing for the cores with the other
+    # kernel made a notebook's small simulations twenty times slower
+    env.setdefault("OMP_NUM_THREADS", "1")
 
     async def execute(path):
         notebook = nbformat.read(path, as_version=4)
         client = NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": str(path.parent)}})
         async with slots:
+            start = time.perf_counter()
             await client.async_execute(env=env)
+        notebook.metadata.setdefault("largen", {})["seconds"] = round(time.perf_counter() - start, 1)
         return notebook
 
-    return await asyncio.gather(*map(execute, paths), return_exceptions=True)
+    # the longest first, as their last run timed them, so that no long one starts last
+    last = {path: nbformat.read(path, as_version=4).metadata.get("largen", {}).get("seconds", math.inf)
+            for path in paths}
+    order = sorted(paths, key=last.get, reverse=True)
+    done = dict(zip(order, await asyncio.gather(*map(execute, order), return_exceptions=True)))
+    return [done[path] for path in paths]
 
 
 @pytest.fixture(scope="session")
@@ -228,6 +241,18 @@ def test_drift_is_found_in_a_doctored_notebook():
     assert drifts(shows("L = 1.5e-07", rtol=0.1), shows("L = 1.7e-07")) != []
 
 
+def _joined_streams(outputs):
+    """``outputs`` with consecutive pieces of one stream joined (the kernel sends them as they come)."""
+    joined = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if output.output_type == "stream" and previous and previous.output_type == "stream" and previous.name == output.name:
+            previous.text += output.text
+        else:
+            joined.append(output)
+    return joined
+
+
 def store(paths):
     """Execute the notebooks at ``paths`` and write them back with their outputs."""
     notebooks = [nbformat.read(path, as_version=4) for path in paths]
@@ -240,8 +265,10 @@ def store(paths):
             print(f"{path.name}: not stored, it does not run:\n{notebook}", file=sys.stderr)
             failed += 1
         else:
-            for cell in notebook.cells:  # timings of an earlier run would only make the diff noisy
+            for cell in notebook.cells:  # keep the diff to what changed: no old timings, streams in one piece
                 cell.metadata.pop("execution", None)
+                if cell.cell_type == "code":
+                    cell.outputs = _joined_streams(cell.outputs)
             nbformat.write(notebook, path)
             print(f"{path.name}: stored")
     return 1 if failed else 0
