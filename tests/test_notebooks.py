@@ -173,7 +173,6 @@ def test_notebook_shows_its_stored_numbers(executed, path):
     unrun = [i for i, cell in enumerate(stored.cells) if cell.cell_type == "code" and cell.execution_count is None]
     assert not unrun, f"cells {unrun} of {path.name} are stored without having run; {store}"
     notebook = _run(executed, path)
-    assert [c.source for c in notebook.cells] == [c.source for c in stored.cells]
     figures = [i for i, (old, new) in enumerate(zip(stored.cells, notebook.cells))
                if any(map(_is_figure, new.get("outputs", []))) and not any(map(_is_figure, old.get("outputs", [])))]
     assert not figures, f"cells {figures} of {path.name} draw figures that are not stored; {store}"
