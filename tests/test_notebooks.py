@@ -1,45 +1,40 @@
 """The notebooks run from top to bottom, and the numbers they show are the stored ones.
 
 Every notebook in notebooks/ is stored executed, with its figures and equations, so that it reads on
-a code host without running. Each one found there is re-executed here (one kernel per core) and every
+a code host without running. Each one found there is re-executed here, in its own kernel, and every
 number of its text outputs (printed lines, equations, results) is compared with the stored one: an
 integer exactly, a decimal to the last digit it is printed with (one unit, for a value on a rounding
 boundary), or, where a cell states it in its metadata (``"largen": {"rtol": 0.05}``), to that relative
 tolerance, for a statistical result that is not reproducible bit for bit. Figures (image outputs) and
 Markdown (prose, such as the TikZ source a notebook shows where LuaLaTeX is missing) are not compared,
 nor are timings (a number followed by a unit of time) and the standard error stream (warnings).
+A cell that draws TikZ must show the stored number of pages, or, where LuaLaTeX or pdftoppm is
+missing, the reason and the source; the missing tool is then a skipped test (a failure on CI).
 
 After a deliberate change, store a notebook executed again (every notebook without an argument)::
 
     python tests/test_notebooks.py notebooks/02_ribbon_graphs.ipynb
 """
 
-import asyncio
 import decimal
-import math
 import os
 import pathlib
 import re
 import shutil
 import sys
-import time
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from conftest import require_tool
 
 NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
-# a notebook that calls solver.report.compile_pdf draws TikZ: it needs these to show the pictures
+# a cell that calls solver.report.compile_pdf draws TikZ: it needs these to show the pictures
 PICTURE_TOOLS = ("lualatex", "pdftoppm")
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?!\w)")
 TIME_UNIT = re.compile(r"\s*(?:s|ms|µs|min|seconds?|minutes?)\b")
-
-
-def compiles_pictures(notebook):
-    """Whether a code cell of ``notebook`` compiles TikZ with ``compile_pdf``."""
-    return any(cell.cell_type == "code" and "compile_pdf(" in cell.source for cell in notebook.cells)
 
 
 def _is_figure(output):
@@ -118,48 +113,21 @@ def drifts(stored, executed):
     return lines
 
 
-async def _execute_all(paths):
-    """The notebooks at ``paths``, each executed in a fresh kernel in its folder, as many at once as
-    there are cores; an exception in place of a notebook that failed. Each notebook records how long
-    it ran (``largen.seconds`` in its metadata)."""
-    slots = asyncio.Semaphore(os.cpu_count() or 1)
+def execute(path):
+    """The notebook at ``path``, executed from top to bottom in a fresh kernel in its folder."""
+    notebook = nbformat.read(path, as_version=4)
     # the kernel chooses its own (inline) figures: conftest's non-interactive backend would hide them
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     # one thread of linear algebra per kernel: BLAS threads competing for the cores with the other
-    # kernel made a notebook's small simulations twenty times slower
+    # workers made a notebook's small simulations twenty times slower
     env.setdefault("OMP_NUM_THREADS", "1")
-
-    async def execute(path):
-        notebook = nbformat.read(path, as_version=4)
-        client = NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
-                                resources={"metadata": {"path": str(path.parent)}})
-        async with slots:
-            start = time.perf_counter()
-            await client.async_execute(env=env)
-        notebook.metadata.setdefault("largen", {})["seconds"] = round(time.perf_counter() - start, 1)
-        return notebook
-
-    # the longest first, as their last run timed them, so that no long one starts last
-    last = {path: nbformat.read(path, as_version=4).metadata.get("largen", {}).get("seconds", math.inf)
-            for path in paths}
-    order = sorted(paths, key=last.get, reverse=True)
-    done = dict(zip(order, await asyncio.gather(*map(execute, order), return_exceptions=True)))
-    return [done[path] for path in paths]
-
-
-@pytest.fixture(scope="session")
-def executed(request):
-    """The notebooks this run tests, executed once."""
-    paths = sorted({item.callspec.params["path"] for item in request.session.items
-                    if "path" in getattr(getattr(item, "callspec", None), "params", {})} & set(NOTEBOOKS))
-    return dict(zip(paths, asyncio.run(_execute_all(paths))))
-
-
-def _run(executed, path):
-    notebook = executed[path]
-    if isinstance(notebook, Exception):
-        pytest.fail(f"{path.name} does not run: {notebook}")
+    NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
     return notebook
+
+
+def _draws(cell):
+    return cell.cell_type == "code" and "compile_pdf(" in cell.source
 
 
 def test_there_are_notebooks():
@@ -167,34 +135,37 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_shows_its_stored_numbers(executed, path):
+def test_notebook_shows_its_stored_numbers_and_pictures(path):
     stored = nbformat.read(path, as_version=4)
     store = f"store it executed: python tests/test_notebooks.py notebooks/{path.name}"
     unrun = [i for i, cell in enumerate(stored.cells) if cell.cell_type == "code" and cell.execution_count is None]
     assert not unrun, f"cells {unrun} of {path.name} are stored without having run; {store}"
-    notebook = _run(executed, path)
+    notebook = execute(path)
     figures = [i for i, (old, new) in enumerate(zip(stored.cells, notebook.cells))
                if any(map(_is_figure, new.get("outputs", []))) and not any(map(_is_figure, old.get("outputs", [])))]
     assert not figures, f"cells {figures} of {path.name} draw figures that are not stored; {store}"
     drifted = drifts(stored, notebook)
     assert not drifted, f"{path.name} shows other numbers than it stores ({store} if that is meant):\n" + "\n".join(drifted)
 
-
-DRAWING = [p for p in NOTEBOOKS if compiles_pictures(nbformat.read(p, as_version=4))]
-
-
-@pytest.mark.parametrize("path", DRAWING, ids=[p.stem for p in DRAWING])
-def test_notebook_pictures_compile(executed, path):
-    for tool in PICTURE_TOOLS:
-        require_tool(tool)
-    stored = nbformat.read(path, as_version=4)
-    notebook = _run(executed, path)
-    for index, (old, new) in enumerate(zip(stored.cells, notebook.cells)):
-        if new.cell_type == "code" and "compile_pdf(" in new.source:
+    # TikZ drawings: the stored pages where the tools are installed, else the reason and the source
+    missing = [tool for tool in PICTURE_TOOLS if shutil.which(tool) is None]
+    for old, new in zip(stored.cells, notebook.cells):
+        if _draws(new):
+            pages = sum(map(_is_figure, new.outputs))
             stand_in = [o.data["text/markdown"] for o in new.outputs if "text/markdown" in o.get("data", {})]
-            assert not stand_in, stand_in[0][:500]
-            pictures = sum(map(_is_figure, new.outputs))
-            assert pictures and pictures == sum(map(_is_figure, old.outputs)), (index, pictures)
+            if missing:
+                assert pages == 0 and len(stand_in) == 1, (pages, stand_in)
+                assert f"{missing[0]} " in stand_in[0].split("\n")[0] and r"\begin{tikzpicture}" in stand_in[0]
+            else:
+                assert not stand_in, stand_in[0][:500]  # the tools are here, but the drawing failed
+                assert pages == sum(map(_is_figure, old.outputs)) > 0
+
+
+@pytest.mark.parametrize("tool", PICTURE_TOOLS)
+def test_the_tools_that_show_the_drawings_are_installed(tool):
+    """Without them notebooks 02 and 04 show the TikZ source in place of the pictures (tested above)."""
+    assert any(_draws(cell) for path in NOTEBOOKS for cell in nbformat.read(path, as_version=4).cells)
+    require_tool(tool)
 
 
 def test_drift_is_found_in_a_doctored_notebook():
@@ -253,24 +224,25 @@ def _joined_streams(outputs):
 
 
 def store(paths):
-    """Execute the notebooks at ``paths`` and write them back with their outputs."""
-    notebooks = [nbformat.read(path, as_version=4) for path in paths]
+    """Execute the notebooks at ``paths`` and write them back with their outputs; 1 if one fails."""
     missing = [tool for tool in PICTURE_TOOLS if shutil.which(tool) is None]
-    if missing and any(map(compiles_pictures, notebooks)):
+    if missing and any(_draws(c) for path in paths for c in nbformat.read(path, as_version=4).cells):
         sys.exit(f"storing a notebook that draws TikZ needs {' and '.join(missing)}, to store the pictures")
     failed = 0
-    for path, notebook in zip(paths, asyncio.run(_execute_all(paths))):
-        if isinstance(notebook, Exception):
-            print(f"{path.name}: not stored, it does not run:\n{notebook}", file=sys.stderr)
-            failed += 1
-        else:
-            for cell in notebook.cells:  # keep the diff to what changed: no old timings, streams in one piece
-                cell.metadata.pop("execution", None)
-                if cell.cell_type == "code":
-                    cell.outputs = _joined_streams(cell.outputs)
-            nbformat.write(notebook, path)
-            print(f"{path.name}: stored")
-    return 1 if failed else 0
+    for path in paths:
+        try:
+            notebook = execute(path)
+        except CellExecutionError as error:
+            print(f"{path.name}: not stored, it does not run:\n{error}", file=sys.stderr)
+            failed = 1
+            continue
+        for cell in notebook.cells:  # keep the diff to what changed: no old timings, streams in one piece
+            cell.metadata.pop("execution", None)
+            if cell.cell_type == "code":
+                cell.outputs = _joined_streams(cell.outputs)
+        nbformat.write(notebook, path)
+        print(f"{path.name}: stored")
+    return failed
 
 
 if __name__ == "__main__":
