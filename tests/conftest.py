@@ -4,6 +4,10 @@ import shutil
 
 import pytest
 
+# One BLAS thread per test worker: the workers already fill the cores, and BLAS threads fighting them
+# made the small simulations 2-3x slower (set before numpy loads its BLAS)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
