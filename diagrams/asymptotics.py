@@ -33,6 +33,7 @@ from functools import cache
 import sympy
 
 from .errors import ExpressionError, ParameterError
+from .latex import display, text
 from .spectral import DELTA, EIGENVALUE
 from .symbols import as_expr
 
@@ -66,8 +67,11 @@ class Expansion:
         """The relative size of the first correction: the sum of ``corrections``."""
         return sympy.Add(*self.corrections)
 
+    def _latex(self, printer):
+        return rf"{printer._print(self.leading)} \quad {text('to relative order ')}{printer._print(self.correction)}"
+
     def _repr_latex_(self):
-        return rf"${sympy.latex(self.leading)}\,\left(1 + O\left({sympy.latex(self.correction)}\right)\right)$"
+        return display(self)
 
 
 def exponent_sign(e, alpha=ALPHA):

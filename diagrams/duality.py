@@ -32,6 +32,7 @@ from functools import cache, cached_property
 import sympy
 
 from .errors import ModelError
+from .latex import display, text
 from .model import Gaussian, Model, mrs
 from .observable import Letter, Word, namespace, parse_observable
 from .planar import planar_contractions, planar_count
@@ -166,9 +167,12 @@ class DualPair:
     def dual_weight(self):
         return from_frame(self.dual.weight, self.model)
 
+    def _latex(self, printer):
+        return (rf"{self.multiplicity} \times {printer._print(self.weight)} \;\longleftrightarrow\; "
+                rf"{printer._print(self.dual_weight)}")
+
     def _repr_latex_(self):
-        return (rf"${self.multiplicity} \times {sympy.latex(self.weight)} \;\longleftrightarrow\; "
-                rf"{sympy.latex(self.dual_weight)}$")
+        return display(self)
 
 
 def carry(graph, model, targets):
@@ -311,6 +315,8 @@ class Verdict:
         Delta then solves the exchanged problem at the ridge gamma * c).
     sizes : tuple of Symbol
         The two sizes exchanged.
+    term : Expr or None
+        For a series verdict: the power of the ridge gamma**-k whose coefficient is compared (unevaluated).
     """
 
     exchange: str
@@ -319,13 +325,23 @@ class Verdict:
     remainder: sympy.Expr
     rescaling: sympy.Expr
     sizes: tuple
+    term: sympy.Expr = None
+
+    def _latex(self, printer):
+        found = text("invariant") if self.invariant else rf"{text('changes by ')}{printer._print(self.remainder)}"
+        if self.rescaling is not None:
+            found += rf",\ {text('invariant at ')}\gamma \cdot {printer._print(self.rescaling)}"
+        return rf"{_latex_exchange(self.sizes, printer)}:\ {self.quantity_latex(printer)}\ {found}"
+
+    def quantity_latex(self, printer):
+        """The quantity compared, in LaTeX: its words, and the term of the series as math."""
+        if self.term is None:
+            return text(self.quantity)
+        base, exponent = self.term.args
+        return rf"{text('series coefficient of ')}{printer._print(base)}^{{{printer._print(exponent)}}}"
 
     def _repr_latex_(self):
-        exchange = _latex_exchange(self.sizes)
-        found = r"\text{invariant}" if self.invariant else rf"\text{{changes by }} {sympy.latex(self.remainder)}"
-        if self.rescaling is not None:
-            found += rf",\ \text{{invariant at }} \gamma \cdot {sympy.latex(self.rescaling)}"
-        return rf"${exchange}:\ \text{{{self.quantity}}}\ {found}$"
+        return display(self)
 
 
 def _exchanges(model):
@@ -340,9 +356,9 @@ def _exchange(sizes):
     return f"{a} <-> {b}"
 
 
-def _latex_exchange(sizes):
+def _latex_exchange(sizes, printer):
     a, b = sizes
-    return rf"{sympy.latex(a)} \leftrightarrow {sympy.latex(b)}"
+    return rf"{printer._print(a)} \leftrightarrow {printer._print(b)}"
 
 
 @cache
@@ -409,7 +425,8 @@ def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     series = []
     for k, c in enumerate(theory_coefficients(model, order, max_diagrams=max_diagrams)):
         remainder = invariance(c.xreplace(noiseless), {a: b, b: a})
-        series.append(Verdict(_exchange((a, b)), f"series gamma^-{k}", remainder == 0, remainder, None, (a, b)))
+        series.append(Verdict(_exchange((a, b)), f"series gamma^-{k}", remainder == 0, remainder, None, (a, b),
+                              sympy.Pow(model.regression.ridge, -k, evaluate=False)))
     return found + tuple(series)
 
 
@@ -434,10 +451,11 @@ class Symmetry:
     def __str__(self):
         return self._statement(_exchange, sympy.sstr, str)
 
+    def _latex(self, printer):
+        return self._statement(lambda sizes: _latex_exchange(sizes, printer), printer._print, text, r"\gamma \cdot ")
+
     def _repr_latex_(self):
-        def text(words):
-            return rf"\text{{{words}}}"
-        return "$" + self._statement(_latex_exchange, sympy.latex, text, r"\gamma \cdot ") + "$"
+        return display(self)
 
     def _statement(self, exchange, expression, text, rescaled_ridge="gamma * "):
         sentence = [text("training loss summed over the "), expression(self.samples),

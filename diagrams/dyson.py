@@ -33,6 +33,7 @@ from functools import cached_property
 import sympy
 
 from .errors import ModelError
+from .latex import display
 from .model import mrs
 from .pencil import ridge_pencil
 from .spectral import EIGENVALUE, SOURCE, TRAIN_SOURCE, spectral_sum
@@ -156,9 +157,12 @@ class PlanarTheory:
         nu = self.self_energy("nu")
         return {nu: nu - TRAIN_SOURCE}
 
+    def _latex(self, printer):
+        lines = [rf"{printer._print(eq.lhs)} &= {printer._print(eq.rhs)}" for eq in self.equations]
+        return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
     def _repr_latex_(self):
-        lines = [rf"{sympy.latex(eq.lhs)} &= {sympy.latex(eq.rhs)}" for eq in self.equations]
-        return r"$\begin{aligned}" + r"\\".join(lines) + r"\end{aligned}$"
+        return display(self)
 
 
 def planar_theory(model=None):

@@ -7,9 +7,14 @@ superscript would read as a power), a word such as ``L_train`` is upright.
 What it writes, sympy's LaTeX parser reads back unambiguously: a parenthesis
 after a name is braced (``\\Delta {\\left(N - n_{1}\\right)}``, not a call of
 Delta), an indexed eigenvalue is ``\\lambda_{I}``; and a sum starts with a
-positive term where it has one (``n_{1} - P``). :func:`derivation_document`
-writes the planar theory of a model as a LaTeX document; text that comes from a
-user (a model's name) is escaped, never typeset as commands.
+positive term where it has one (``n_{1} - P``). The names and that order come
+from :mod:`diagrams.notation`, which the Unicode printer (:mod:`diagrams.pretty`)
+shares. Text that comes from a user (a model's name) is escaped, never typeset
+as commands.
+
+Every derived object prints through this printer: it has a hook
+``_latex(self, printer)`` that prints its expressions with ``printer._print``,
+and its ``_repr_latex_`` (how Jupyter renders it) is :func:`display`.
 
 Examples
 --------
@@ -20,24 +25,14 @@ Examples
 '\\\\Delta {\\\\left(n_{1} - P\\\\right)}'
 """
 
-import re
-
 import sympy
 from sympy.printing.latex import LatexPrinter as _SympyLatexPrinter
 
-from .dyson import planar_theory
-from .duality import symmetry
-from .spectral import SOURCE, TRAIN_SOURCE
+from .notation import positive_first, split_name
 
-__all__ = ["LatexPrinter", "latex", "escape", "rate_names", "derivation_document"]
+__all__ = ["LatexPrinter", "latex", "escape", "name_latex", "display", "text"]
 
-# Abbreviations physicists write as a letter.
-LETTERS = {"eps": r"\varepsilon", "epsilon": r"\varepsilon", "lambda": r"\lambda", "lam": r"\lambda"}
-GREEK = {
-    "alpha", "beta", "gamma", "delta", "zeta", "eta", "theta", "iota", "kappa", "mu", "nu", "xi", "pi", "rho",
-    "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
-    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
-}
+LETTERS = {"epsilon": r"\varepsilon"}  # the Greek letters physicists write in their variant form
 SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "^": r"\^{}",
            "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
 
@@ -59,9 +54,8 @@ class LatexPrinter(_SympyLatexPrinter):
 
     def _as_ordered_terms(self, expr, order=None):
         terms = super()._as_ordered_terms(expr, order=order)
-        if (order or self.order) in (None, "lex"):  # n_1 - P, not - P + n_1
-            terms = ([t for t in terms if not t.could_extract_minus_sign()]
-                     + [t for t in terms if t.could_extract_minus_sign()])
+        if (order or self.order) in (None, "lex"):
+            terms = positive_first(terms)
         return terms
 
     def _print_Indexed(self, expr):
@@ -85,10 +79,10 @@ def name_latex(name):
     >>> name_latex("sigma_eps"), name_latex("Sigma_rho_N1"), name_latex("N1"), name_latex("tr")
     ('\\\\sigma_{\\\\varepsilon}', '\\\\Sigma_{\\\\rho N_{1}}', 'N_{1}', '\\\\mathrm{tr}')
     """
-    head, *parts = [part for part in name.split("_") if part] or [name]
-    text = _part(head)
+    head, parts = split_name(name)
+    text = _spelled(head)
     if parts:
-        text += "_{" + " ".join(_part(part) for part in parts) + "}"
+        text += "_{" + " ".join(map(_spelled, parts)) + "}"
     return text
 
 
@@ -119,17 +113,15 @@ def _braced(tex):
     return "".join(out)
 
 
-def _part(part):
-    if part in LETTERS:
-        return LETTERS[part]
-    if part in GREEK:
-        return "\\" + part
-    match = re.fullmatch(r"([A-Za-z]+?)(\d+)", part)
-    if match:  # N1 -> N_{1}
-        return f"{_part(match.group(1))}_{{{match.group(2)}}}"
-    if len(part) == 1 or not part.isalpha():
-        return escape(part)
-    return rf"\mathrm{{{part}}}"
+def _spelled(spelled):
+    kind, text, *digits = spelled
+    if kind == "greek":
+        return LETTERS.get(text, "\\" + text)
+    if kind == "numbered":  # N1 -> N_{1}
+        return f"{_spelled(text)}_{{{digits[0]}}}"
+    if kind == "word":
+        return rf"\mathrm{{{text}}}"
+    return escape(text)
 
 
 def latex(expr, **settings):
@@ -143,6 +135,28 @@ def latex(expr, **settings):
     return LatexPrinter(settings).doprint(expr)
 
 
+def display(obj):
+    """``obj`` as inline math for Jupyter's ``_repr_latex_``: ``$...$`` through :class:`LatexPrinter`.
+
+    Examples
+    --------
+    >>> print(display(sympy.Symbol("n1") / sympy.Symbol("N")))
+    $\\frac{n_{1}}{N}$
+    """
+    return f"${latex(obj)}$"
+
+
+def text(words):
+    r"""Words inside math, escaped: ``\text{...}``.
+
+    Examples
+    --------
+    >>> print(text("test loss, 100%"))
+    \text{test loss, 100\%}
+    """
+    return rf"\text{{{escape(words)}}}"
+
+
 def escape(text):
     """``text`` as LaTeX that typesets it literally (no command in it runs).
 
@@ -152,64 +166,3 @@ def escape(text):
     x\\}\\textbackslash{}input\\{/etc/hostname\\}\\textbackslash{}texttt\\{
     """
     return "".join(SPECIAL.get(c, c) for c in str(text))
-
-
-def rate_names(theory):
-    """LaTeX for the rates of the self-energies in the sources of the two losses: d Sigma / d beta.
-
-    Examples
-    --------
-    >>> from diagrams import mrs
-    >>> theory = planar_theory(mrs())
-    >>> rate_names(theory)[theory.test_loss[1][0]]
-    '\\\\partial_{\\\\beta} \\\\Sigma_{\\\\theta}'
-    """
-    names = {}
-    for (_, rates, _), source in ((theory.test_loss, SOURCE), (theory.train_loss, TRAIN_SOURCE)):
-        for rate, unknown in zip(rates, theory.unknowns):
-            names[rate] = rf"\partial_{{{latex(source)}}} {latex(unknown)}"
-    return names
-
-
-def derivation_document(model):
-    """A LaTeX document with the planar equations and the losses of ``model``, for LuaLaTeX.
-
-    Examples
-    --------
-    >>> from diagrams.model import ridge_model
-    >>> model = ridge_model(r"x}\\input{/etc/hostname}\\texttt{", [("U", "N", "sigma_u**2/M")])
-    >>> text = derivation_document(model)
-    >>> r"\\input{/etc" in text, r"\\texttt{x\\}\\textbackslash{}input" in text
-    (False, True)
-    """
-    theory = planar_theory(model)
-    loss, _, ladder = theory.test_loss
-    train, _, train_ladder = theory.train_loss
-    names = rate_names(theory)
-
-    def block(exprs):
-        rows = []
-        for e in exprs:
-            tex = latex(e, symbol_names=names)
-            rows.append(tex.replace("=", "&=", 1) if isinstance(e, sympy.Eq) else tex)
-        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
-
-    convention = escape(str(symmetry(model))).replace("<->", r"$\leftrightarrow$")
-    return "\n".join([
-        r"\documentclass{article}",
-        r"\usepackage{amsmath}",
-        r"\usepackage[margin=1.5cm,landscape]{geometry}",
-        r"\allowdisplaybreaks",
-        r"\begin{document}",
-        rf"\section*{{Planar theory of the model \texttt{{{escape(model.name)}}}}}",
-        f"Convention: {convention}. The sums run over the latent eigenvalues $\\lambda_I$.",
-        r"\subsection*{Schwinger--Dyson equations}", block(theory.equations),
-        r"Physical branch: " + ", ".join(f"${latex(c)}$" for c in theory.conditions) + ".",
-        r"\subsection*{Renormalised ridge}", block([sympy.Eq(sympy.Symbol("Delta"), theory.renormalized_ridge)]),
-        r"\subsection*{Test loss}", block([sympy.Eq(sympy.Symbol("L"), loss)]),
-        r"with the rates given by the ladder equations", block(ladder),
-        r"\subsection*{Training loss}", block([sympy.Eq(sympy.Symbol("L_train"), train)]),
-        r"with", block(train_ladder),
-        r"\end{document}",
-        "",
-    ])

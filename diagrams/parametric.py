@@ -35,6 +35,7 @@ from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError as NonInv
 
 from .dyson import planar_theory
 from .errors import LargenError
+from .latex import display
 from .model import mrs
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 
@@ -53,10 +54,13 @@ class Regime:
     def condition(self):
         return sympy.And(*[sympy.StrictLessThan(self.n1, o) for o in self.others])
 
+    def _latex(self, printer):
+        n1 = printer._print(effective_dimension(1))
+        return (rf"L = {printer._print(self.loss)} \quad \text{{as }} {n1} \to {printer._print(self.n1)}"
+                rf" \quad \text{{when }} {printer._print(self.condition)}")
+
     def _repr_latex_(self):
-        n1 = sympy.latex(effective_dimension(1))
-        return (rf"$L \to {sympy.latex(self.loss)} \quad \text{{as }} {n1} \to {sympy.latex(self.n1)},"
-                rf"\ {sympy.latex(self.condition)}$")
+        return display(self)
 
 
 @dataclass(frozen=True)
@@ -72,10 +76,13 @@ class Ridgeless:
     gamma: sympy.Expr
     loss: sympy.Expr
 
+    def _latex(self, printer):
+        gamma = printer._print(self.model.regression.ridge)
+        return (rf"\begin{{aligned}}{gamma} &= {printer._print(self.gamma)} \\ "
+                rf"L &= {printer._print(self.loss)}\end{{aligned}}")
+
     def _repr_latex_(self):
-        gamma = sympy.latex(self.model.regression.ridge)
-        return (rf"$\begin{{aligned}}{gamma} &= {sympy.latex(self.gamma)}\\"
-                rf"L &= {sympy.latex(self.loss)}\end{{aligned}}$")
+        return display(self)
 
     @cached_property
     def regimes(self):

@@ -41,6 +41,7 @@ import sympy
 from .asymptotics import ALPHA
 from .errors import ParameterError
 from .grammar import parse_number
+from .latex import display, text
 
 __all__ = ["TAU", "FRACTAL_DIMENSION", "SMOOTHNESS", "DIMENSION", "BETA", "MODEL_SIZE", "SAMPLES",
            "ScalingLaw", "rank_frequency_alpha", "allocation_laws", "sampling_laws", "model_scaling", "data_scaling", "manifold_scaling",
@@ -82,8 +83,11 @@ class ScalingLaw:
         """The leading term of the loss as a sympy expression in ``variable``."""
         return self.prefactor * self.variable**-self.exponent * sympy.log(self.variable) ** self.log_power
 
+    def _latex(self, printer):
+        return rf"L \simeq {printer._print(self.loss)} \quad {text('when ')}{printer._print(self.condition)}"
+
     def _repr_latex_(self):
-        return rf"$L \simeq {sympy.latex(self.loss)}\quad ({sympy.latex(self.condition)})$"
+        return display(self)
 
 
 def _number(value, what):

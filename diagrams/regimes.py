@@ -42,6 +42,7 @@ import sympy
 from .asymptotics import ALPHA, LAMBDA_PLUS, effective_dimension_asymptotics, exponent_sign
 from .dyson import planar_theory
 from .errors import LargenError, ParameterError
+from .latex import display, text
 from .model import mrs
 from .parametric import ridgeless
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
@@ -123,10 +124,13 @@ class Regime:
     tied: dict = field(default_factory=dict, compare=False)
     rivals: tuple = field(default=(), compare=False)  # the leading terms of the other parts of the loss
 
+    def _latex(self, printer):
+        conditions = r",\ ".join(rf"{printer._print(a)} \ll {printer._print(b)}" for a, b in self.conditions)
+        return (rf"{text(self.name)}: \quad L \simeq {printer._print(self.loss)} \quad "
+                rf"{text('to relative order ')}{printer._print(self.correction)} \quad {text('when ')}{conditions}")
+
     def _repr_latex_(self):
-        conditions = r",\ ".join(rf"{sympy.latex(a)} \ll {sympy.latex(b)}" for a, b in self.conditions)
-        return (rf"$\text{{{self.name}}}:\ L \simeq {sympy.latex(self.loss)}"
-                rf"\left(1 + O\left({sympy.latex(self.correction)}\right)\right)\quad {conditions}$")
+        return display(self)
 
     def as_dict(self):
         return {"name": self.name,

@@ -27,6 +27,7 @@ from functools import cached_property
 import networkx as nx
 import sympy
 
+from .latex import display
 from .spectral import covariance_trace
 
 __all__ = ["RibbonGraph", "face_weight"]
@@ -197,8 +198,11 @@ class RibbonGraph:
         pairs = ", ".join(f"{a}{'~' if t else '-'}{b}" for a, b, t in self.edges)
         return f"RibbonGraph({pairs}; chi={self.euler}, weight={self.weight})"
 
+    def _latex(self, printer):
+        return printer._print(self.weight)
+
     def _repr_latex_(self):
-        return f"${sympy.latex(self.weight)}$"
+        return display(self)
 
 
 def face_weight(model, space, insertions):

@@ -99,7 +99,7 @@ class CovarianceTrace(sympy.Function):
 
     def _latex(self, printer, exp=None):
         k = printer._print(self.args[0])
-        tex = rf"\operatorname{{tr}}{sympy.latex(sympy.Symbol(self.covariance))}^{{{k}}}"
+        tex = rf"\operatorname{{tr}}{printer._print(sympy.Symbol(self.covariance))}^{{{k}}}"
         return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
 
 

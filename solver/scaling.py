@@ -19,6 +19,7 @@ import sympy
 from diagrams.asymptotics import ALPHA, LAMBDA_PLUS
 from diagrams.errors import ParameterError
 from diagrams.grammar import parse_number
+from diagrams.latex import escape, latex
 from diagrams.model import mrs
 from diagrams.regimes import budget_split, derive_regimes, optimal_ridge
 from diagrams.symbols import as_expr
@@ -332,17 +333,20 @@ def latex_table(regimes):
     """
     rows = [r"\begin{tabular}{llll}", r"regime & conditions & $L$ & exponents \\ \hline"]
     for r in regimes:
-        conditions = r", ".join(rf"${sympy.latex(a)} \ll {sympy.latex(b)}$" for a, b in r.conditions)
-        exps = ", ".join(rf"${sympy.latex(k)}: {sympy.latex(v)}$" for k, v in r.exponents.items())
-        rows.append(rf"{r.name} & {conditions} & ${sympy.latex(r.loss)}$ & {exps} \\")
+        conditions = r", ".join(rf"${latex(a)} \ll {latex(b)}$" for a, b in r.conditions)
+        exps = ", ".join(rf"${latex(k)}: {latex(v)}$" for k, v in r.exponents.items())
+        rows.append(rf"{escape(r.name)} & {conditions} & ${latex(r.loss)}$ & {exps} \\")
     rows.append(r"\end{tabular}")
     return "\n".join(rows)
 
 
-def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=None, grid=12, dps=15):
+def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=None, grid=12, dps=15, widths=None):
     """The regimes in the plane (log10(N/P), log10 gamma) at fixed N P, saved to ``path``.
 
-    With ``samples`` (a value of P) the horizontal axis is log10 N at that fixed P instead.
+    N is the model's last feature width (N of MRS, N2 of two feature layers), P its
+    samples and gamma its ridge, by the model's names. With ``samples`` (a value of
+    P) the horizontal axis is log10 N at that fixed P instead. The other feature
+    widths are held at ``widths`` (default: sqrt(N P), or the fixed P).
 
     Each grid point is coloured by the measured local slope d log L / d log gamma
     (the solver, symmetric differences); the boundaries small = large of the
@@ -353,12 +357,23 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
     -------
     str
         The path written (PDF or PNG by its suffix).
+
+    Raises
+    ------
+    ParameterError
+        If the last feature width is a fixed number (there is no size to vary).
     """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     model = model or mrs()
+    size, data, ridge = model.spaces[model.feature_spaces[-1]], model.spaces[model.samples], model.regression.ridge
+    if not size.is_Symbol:
+        raise ParameterError(f"the phase diagram varies the last feature width, which model {model.name} fixes "
+                             f"at {size}")
+    held = (math.sqrt(product) if samples is None else samples) if widths is None else widths
+    others = {str(model.spaces[s]): held for s in model.feature_spaces[1:-1] if model.spaces[s].is_Symbol}
     ratio_axis = [-6 + 12 * i / (grid - 1) for i in range(grid)] if samples is None else \
         [12 * i / (grid - 1) for i in range(grid)]
     gamma_axis = [-8 + 20 * j / (grid - 1) for j in range(grid)]
@@ -376,24 +391,26 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
                 g = mpmath.mpf(10) ** lg
 
                 def L(gamma):
-                    return solve(model, dps=dps, alpha=alpha, M="inf", N=N, P=P, gamma=gamma).loss
+                    point = {str(size): N, str(data): P, str(ridge): gamma, **others}
+                    return solve(model, dps=dps, alpha=alpha, M="inf", **point).loss
 
                 row.append(float((mpmath.log(L(g * mpmath.exp(h))) - mpmath.log(L(g * mpmath.exp(-h)))) / (2 * h)))
             slopes.append(row)
     fig, ax = plt.subplots(figsize=(6, 4.5))
     mesh = ax.pcolormesh(ratio_axis, gamma_axis, slopes, shading="auto", cmap="viridis")
-    fig.colorbar(mesh, label=r"$d\log L/d\log\gamma$ (solver)")
+    fig.colorbar(mesh, label=rf"$d\log L/d\log {latex(ridge)}$ (solver)")
     # the boundaries and the regions from the conditions themselves, on a fine grid (no solver)
     fine_x = np.linspace(ratio_axis[0], ratio_axis[-1], 240)
     fine_y = np.linspace(gamma_axis[0], gamma_axis[-1], 240)
     X, Y = np.meshgrid(fine_x, fine_y)
     if samples is None:
-        point = {"N": 10 ** ((math.log10(product) + X) / 2), "P": 10 ** ((math.log10(product) - X) / 2)}
+        point = {str(size): 10 ** ((math.log10(product) + X) / 2), str(data): 10 ** ((math.log10(product) - X) / 2)}
     else:
-        point = {"N": 10 ** X, "P": np.full_like(X, float(samples))}
-    point["gamma"] = 10 ** Y
+        point = {str(size): 10 ** X, str(data): np.full_like(X, float(samples))}
+    point[str(ridge)] = 10 ** Y
+    point.update({name: np.full_like(X, float(value)) for name, value in others.items()})
     for regime in regimes:
-        margins = [_log_margin(small, large, point, alpha) for small, large in regime.conditions]
+        margins = [_log_margin(small, large, point, alpha, str(ridge)) for small, large in regime.conditions]
         margins = [m for m in margins if m is not None]
         if not margins:
             continue
@@ -402,26 +419,29 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
                 ax.contour(X, Y, m, levels=[0], colors="w", linewidths=0.6, linestyles="--")
         inside = np.minimum.reduce(margins) > 0
         if inside.any():  # the label at the centre of the region, with the regime's exponents
-            exps = ", ".join(f"{sympy.latex(k)}^{{{sympy.latex(v)}}}" for k, v in regime.exponents.items() if v != 0)
+            exps = ", ".join(f"{latex(k)}^{{{latex(v)}}}" for k, v in regime.exponents.items() if v != 0)
             ax.text(X[inside].mean(), Y[inside].mean(), f"{regime.name}\n${exps or '1'}$", fontsize=6, ha="center",
                     va="center", color="w", bbox={"facecolor": "k", "alpha": 0.35, "pad": 1, "linewidth": 0})
-    ax.set_xlabel(r"$\log_{10}(N/P)$" if samples is None else r"$\log_{10} N$")
-    ax.set_ylabel(r"$\log_{10}\gamma$")
-    fixed = rf"NP = 10^{{{math.log10(product):g}}}" if samples is None else rf"P = 10^{{{math.log10(samples):g}}}"
+    N, P = latex(size), latex(data)
+    ax.set_xlabel(rf"$\log_{{10}}({N}/{P})$" if samples is None else rf"$\log_{{10}} {N}$")
+    ax.set_ylabel(rf"$\log_{{10}} {latex(ridge)}$")
+    fixed = rf"{N} {P} = 10^{{{math.log10(product):g}}}" if samples is None else rf"{P} = 10^{{{math.log10(samples):g}}}"
+    if others:
+        fixed += ", " + ", ".join(rf"{latex(sympy.Symbol(name))} = 10^{{{math.log10(held):.3g}}}" for name in others)
     ax.set_title(rf"regimes at ${fixed}$, $\alpha = {alpha}$")
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path
 
 
-def _log_margin(small, large, point, alpha):
+def _log_margin(small, large, point, alpha, ridge):
     """log10(large/small) on arrays of the sizes and the ridge (other scales 1); None where not a
-    comparison of positive monomials in them."""
+    comparison of positive monomials in them. ``point`` maps names to arrays, ``ridge`` is the ridge's name."""
     symbols = sorted(small.free_symbols | large.free_symbols, key=str)
     values = [point.get(x.name, alpha if x.name == "alpha" else 1.0) for x in symbols]
     try:
         ratio = sympy.lambdify(symbols, sympy.log(large / small, 10), "numpy")(*values)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
-    ratio = np.broadcast_to(np.real_if_close(np.asarray(ratio, dtype=complex)), point["gamma"].shape)
+    ratio = np.broadcast_to(np.real_if_close(np.asarray(ratio, dtype=complex)), point[ridge].shape)
     return ratio.astype(float) if np.isrealobj(ratio) else None
