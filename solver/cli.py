@@ -27,7 +27,7 @@ from diagrams import load_model, mrs
 from diagrams.duality import dual_pairs, noise_breaks_duality, parameter_map, symmetry, verdicts
 from diagrams.errors import LargenError, LargenWarning, ModelError, ParameterError, UsageError
 from diagrams.expectations import expectation
-from diagrams.latex import derivation_document, latex, rate_names
+from diagrams.latex import latex
 from diagrams.observable import parse_observable
 from diagrams.planar import planar_contractions
 from diagrams.series import diagram_coefficients, diagram_count, loss_observables, theory_coefficients
@@ -40,7 +40,7 @@ from diagrams.grammar import parse_number
 
 from .evaluate import check_finite, evaluate
 from .exponent_fit import percolation_report, percolation_spectrum
-from .report import write_report
+from .report import derivation_document, derivation_text, rate_names, write_report
 from .scaling import exponents, latex_table, phase_diagram, regimes_at
 from .point import bind, noise_parameters, short
 from .montecarlo import GIB, MAX_MEMORY, simulate
@@ -278,12 +278,7 @@ def cmd_derive(args):
         result["latex"] = {k: [latex(e, symbol_names=names) for e in v] for k, v in parts.items()}
     if args.json:
         return result
-    lines = [f"Planar Schwinger-Dyson equations of model {model.name} ({convention}):"]
-    lines += [f"  {e}" for e in result["equations"]]
-    lines += [f"physical branch: {', '.join(result['conditions'])}", f"Delta = {result['Delta']}",
-              f"test loss = {result['loss']}", "  with the ladder equations"]
-    lines += [f"  {e}" for e in result["ladder"]]
-    return "\n".join(lines)
+    return derivation_text(model).rstrip("\n")
 
 
 def cmd_series(args):
@@ -493,7 +488,7 @@ def cmd_report(args):
     tex = os.path.join(args.out, "report.tex")
     if os.path.exists(tex) and not args.force:
         raise UsageError(f"{tex} exists: overwrite the report with --force")
-    written = write_report(model, args.out)
+    written = write_report(model, args.out, spectrum=spectrum_of(args))
     if args.json:
         return written.as_dict()
     lines = [f"wrote {written.tex} and {len(written.figures)} figures"]
@@ -612,6 +607,10 @@ def build_parser():
     report.add_argument("--model", metavar="FILE", type=path_argument, help="a TOML model file (default: the MRS model)")
     report.add_argument("--out", metavar="DIR", type=path_argument, default="report",
                         help="the directory of report.tex, its figures and report.pdf [report]")
+    report.add_argument("--spectrum", metavar="FILE", action="append", type=path_argument,
+                        help="the latent spectrum of the scaling laws and the figures: eigenvalues of Lambda, one per "
+                             "line, and 'power_law alpha=A M=SIZE' lines; repeated, the pieces add "
+                             "(default: lambda_I = I^-2)")
     report.add_argument("--force", action="store_true", help="overwrite an existing report")
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.set_defaults(run=cmd_report)

@@ -190,12 +190,13 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
 
 
 @lru_cache(maxsize=64)
-def normalization(model):
+def normalization(model, expression=None, infinity="inf"):
     """The sentence saying what the variances mean at M = inf, read off the model (once per model).
 
     Each variance (of a feature matrix, of the teacher, of the label noise)
     that depends on the latent size is, with the latent size set to 1, an entry
-    variance itself.
+    variance itself. ``expression`` writes an expression (default: ``**`` as
+    ``^``; the report writes LaTeX), ``infinity`` is how infinity is written.
 
     Examples
     --------
@@ -203,6 +204,7 @@ def normalization(model):
     >>> normalization(deep_linear(2))
     'M = inf: sigma_1^2 and sigma_w^2 are the entry variances themselves (no 1/M)'
     """
+    expression = expression or _caret
     latent = model.spaces[model.latent]
     r = model.regression
     variances = [model.matrices[name].variance for name in r.features] + [r.teacher_variance, r.noise_variance]
@@ -210,13 +212,14 @@ def normalization(model):
     for variance in map(sympy.sympify, variances):
         if variance.has(latent):
             at_one = variance.subs(latent, 1)
-            carried.append(_caret(at_one))
-            factors.append(_caret(sympy.cancel(variance / at_one)) if at_one != 0 else str(latent))
+            carried.append(expression(at_one))
+            factors.append(expression(sympy.cancel(variance / at_one)) if at_one != 0 else expression(latent))
     if not carried:
-        return f"{latent} = inf: no variance depends on {latent}, which is 1 outside the spectral sums"
+        return (f"{expression(latent)} = {infinity}: no variance depends on {expression(latent)}, "
+                f"which is 1 outside the spectral sums")
     names = " and ".join([", ".join(carried[:-1]), carried[-1]] if len(carried) > 1 else carried)
     verb = "are the entry variances themselves" if len(carried) > 1 else "is the entry variance itself"
-    return f"{latent} = inf: {names} {verb} (no {' or '.join(dict.fromkeys(factors))})"
+    return f"{expression(latent)} = {infinity}: {names} {verb} (no {' or '.join(dict.fromkeys(factors))})"
 
 
 def noise_parameters(model, variance):

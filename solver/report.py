@@ -30,12 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
+from sympy.printing.pretty.stringpict import prettyForm
 
 from diagrams.duality import parameter_map, symmetry, verdicts
 from diagrams.dyson import planar_theory
 from diagrams.errors import LargenError, UsageError
 from diagrams.grammar import parse_number
-from diagrams.latex import escape, latex
+from diagrams.latex import LatexPrinter, escape, latex
+from diagrams.pretty import PrettyPrinter
 from diagrams.model import mrs
 from diagrams.observable import parse_observable
 from diagrams.planar import planar_contractions
@@ -43,7 +45,7 @@ from diagrams.quiver_drawing import quiver_picture
 from diagrams.parametric import ridgeless
 from diagrams.series import diagram_count, loss_observable
 from diagrams.symbols import as_expr
-from diagrams.spectral import DELTA, EIGENVALUE, SOURCE, effective_dimension, spectral_sum, summand
+from diagrams.spectral import DELTA, EIGENVALUE, SOURCE, TRAIN_SOURCE, effective_dimension, spectral_sum, summand
 from diagrams.tikz import caption, space_colours, tikz_picture
 from diagrams.wick import isomorphism_classes
 
@@ -51,12 +53,15 @@ from .montecarlo import simulate
 from .point import normalization
 from .scaling import latex_table, phase_diagram, regimes_at
 from .solution import solve
+from .spectrum import PowerLaw, Spectrum
 
 __all__ = ["Equation", "Section", "Report", "Written", "build_report", "write_report", "compile_pdf", "spectral_equation",
+           "derivation", "derivation_text", "derivation_document", "rate_names",
            "loss_curves", "LOSS", "TRAIN_LOSS"]
 
 LOSS = sympy.Symbol("L")
 TRAIN_LOSS = sympy.Symbol("L_train")
+INFINITY = r"$\infty$"
 DENOMINATOR = sympy.Symbol("D")  # the long denominator the closed forms share, named once
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -73,10 +78,49 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 
 @dataclass(frozen=True)
 class Equation:
-    """A display equation: the derived ``expression`` (an ``Eq``) and its LaTeX ``tex``."""
+    """A display equation: the derived ``expression`` (an ``Eq``) and how it is written.
+
+    It is written ``lhs = terms``: each term is ``(negative, factors)``, its
+    factors (sympy expressions: a prefactor, a spectral sum) side by side, its
+    sign in front. Both printers write the same terms: :attr:`tex` in LaTeX
+    (:mod:`diagrams.latex`), :meth:`pretty` in Unicode (:mod:`diagrams.pretty`).
+    ``caption`` says in words what it is, for a terminal.
+    """
 
     expression: sympy.Eq
-    tex: str
+    lhs: sympy.Expr
+    terms: tuple
+    caption: str = ""
+
+    @property
+    def tex(self):
+        """The equation in LaTeX."""
+        out = ""
+        for i, (negative, factors) in enumerate(self.terms):
+            out += ((" - " if i else "- ") if negative else (" + " if i else "")) + " ".join(map(latex, factors))
+        return f"{latex(self.lhs)} = {out}"
+
+    def pretty(self):
+        """The equation in Unicode, for a terminal.
+
+        Examples
+        --------
+        >>> N, n1 = sympy.symbols("N n1")
+        >>> print(equation(sympy.Symbol("sigma_eps") ** 2, -(n1 - N) ** 2 / (2 * N)).pretty())
+                         2
+           2     (N - n₁)
+        σ_ε  = - ─────────
+                    2⋅N
+        """
+        printer = PrettyPrinter()
+        picture = prettyForm(*printer._print(self.lhs).right(" = "))
+        for i, (negative, factors) in enumerate(self.terms):
+            term = printer._print(factors[0])
+            for factor in factors[1:]:
+                term = prettyForm(*term.right(" ", printer._print(factor)))
+            sign = (" - " if i else "- ") if negative else (" + " if i else "")
+            picture = prettyForm(*picture.right(sign, term))
+        return "\n".join(line.rstrip() for line in str(picture).splitlines())
 
     def latex(self):
         return "\\begin{fitequation}\n" + self.tex + "\n\\end{fitequation}"
@@ -134,7 +178,7 @@ class Written:
 
 # -- equations ---------------------------------------------------------------------------------
 def plain(expr):
-    r"""``expr`` with its signs made plain: ``(negative, tex)``.
+    r"""``expr`` with its signs made plain: ``(negative, written)``, ``written`` an unevaluated expression.
 
     A sum among the factors of the numerator or the denominator that reads
     better negated (``-N + n_1``) is negated, and the sign goes in front, once.
@@ -142,11 +186,11 @@ def plain(expr):
     Examples
     --------
     >>> M, N, P, n1 = sympy.symbols("M N P n1")
-    >>> negative, tex = plain((n1 - N) * (n1 - P) / M)
-    >>> negative, print(tex)
+    >>> negative, written = plain((n1 - N) * (n1 - P) / M)
+    >>> negative, print(latex(written))
     \frac{\left(N - n_{1}\right) {\left(P - n_{1}\right)}}{M}
     (False, None)
-    >>> print(plain(sympy.factor(N / (2 * (P - N))))[1])
+    >>> print(latex(plain(sympy.factor(N / (2 * (P - N))))[1]))
     \frac{N}{2 {\left(P - N\right)}}
     """
     negative = False
@@ -182,40 +226,37 @@ def plain(expr):
         below = sympy.Pow(product(bottom), -1, evaluate=False)
         result = below if result is None else sympy.Mul(result, below, evaluate=False)
     result = sympy.Integer(1) if result is None else result
-    return negative, latex(result)
+    return negative, result
 
 
-def equation(lhs, rhs):
+def _term(expr):
+    """A term of a written equation: (negative, factors), its signs made plain."""
+    negative, written = plain(expr)
+    return negative, (written,)
+
+
+def equation(lhs, rhs, caption=""):
     """The display equation lhs = rhs, its signs made plain (:func:`plain`)."""
-    negative, tex = plain(rhs)
-    return Equation(sympy.Eq(lhs, rhs, evaluate=False), f"{latex(lhs)} = {'- ' * negative}{tex}")
-
-
-def _terms_tex(terms):
-    """LaTeX of a sum of (already printed) terms given as (is_negative, tex)."""
-    out = ""
-    for i, (negative, tex) in enumerate(terms):
-        out += (" - " if negative else (" + " if i else "")) + tex
-    return out.strip() if not terms[0][0] else "- " + out[3:]
+    return Equation(sympy.Eq(lhs, rhs, evaluate=False), lhs, (_term(rhs),), caption)
 
 
 def _spectral_term(term):
     """A term c * Sum(f): the factors of f free of lambda pulled out of the sum, signs made plain.
 
-    Returns (is_negative, tex).
+    Returns (negative, factors).
     """
     sums = [f for f in sympy.Mul.make_args(term) if isinstance(f, sympy.Sum)]
     if len(sums) != 1:
-        return plain(term)
+        return _term(term)
     (total,) = sums
     function, size = summand(total)
     outside, inside = sympy.factor(sympy.cancel(function)).as_independent(EIGENVALUE, as_Add=False)
     prefactor = sympy.factor(term / total * outside)
     if inside.could_extract_minus_sign():
         prefactor, inside = -prefactor, -inside
-    negative, tex = plain(prefactor)
-    total = latex(spectral_sum(inside, size))
-    return negative, total if tex == "1" else f"{tex} {total}"
+    negative, written = plain(prefactor)
+    total = spectral_sum(inside, size)
+    return negative, (total,) if written == 1 else (written, total)
 
 
 def spectral_equation(eq):
@@ -238,8 +279,7 @@ def spectral_equation(eq):
     rhs = eq.rhs.subs(SOURCE, 0)
     terms = sympy.Add.make_args(sympy.expand(rhs, deep=False, mul=True, power_base=False, log=False)
                                 if rhs.is_Add else rhs)
-    tex = _terms_tex([_spectral_term(t) for t in terms])
-    return Equation(sympy.Eq(eq.lhs, rhs, evaluate=False), f"{latex(eq.lhs)} = {tex}")
+    return Equation(sympy.Eq(eq.lhs, rhs, evaluate=False), eq.lhs, tuple(map(_spectral_term, terms)))
 
 
 def _split_noise(expr, noise):
@@ -296,11 +336,10 @@ def _abbreviate(expr, short):
     return expr
 
 
-def _sum_equation(lhs, parts):
+def _sum_equation(lhs, parts, caption=""):
     """lhs = part_1 + part_2 + ..., each part printed as factored, in this order."""
     parts = [p for p in parts if p != 0]
-    terms = [plain(p) for p in parts]
-    return Equation(sympy.Eq(lhs, sympy.Add(*parts), evaluate=False), f"{latex(lhs)} = {_terms_tex(terms)}")
+    return Equation(sympy.Eq(lhs, sympy.Add(*parts), evaluate=False), lhs, tuple(map(_term, parts)), caption)
 
 
 # -- sections ----------------------------------------------------------------------------------
@@ -315,6 +354,11 @@ def _convention(model):
     return symmetry(model)._statement(exchange, lambda e: f"${latex(e)}$",
                                       lambda words: escape(words).replace("gamma", f"${ridge}$"),
                                       rescaled_ridge=rf"${ridge} \cdot$ ")
+
+
+def _inline(expr):
+    """``expr`` as inline math in running text (a short fraction as a/b)."""
+    return f"${latex(expr, fold_short_frac=True)}$"
 
 
 def _model_section(model):
@@ -340,7 +384,7 @@ def _model_section(model):
         rf"Convention: {_convention(model)}. "
         rf"The test loss is per output component, against the noiseless teacher; "
         rf"$\langle L \rangle$ averages over {matrices}, the teacher $w$ and the label noise. "
-        rf"At ${latex(latent)} = \infty$: \texttt{{{escape(normalization(model).split(': ', 1)[1])}}}.",
+        f"At {normalization(model, _inline, INFINITY)}.",
         rf"The planar theory has one self-energy per field of the regression's Gaussian pencil: "
         + ", ".join(rf"${latex(s)}$ on ${latex(model.spaces[f.space])}$"
                     for s, f in zip(theory.unknowns, theory.pencil.fields)) + ".",
@@ -385,7 +429,7 @@ def _dyson_section(model):
     parts += [spectral_equation(eq) for eq in theory.equations]
     parts.append(r"on the physical branch " + ", ".join(f"${latex(c)}$" for c in theory.conditions)
                  + r". The latent propagator has a single pole at $\lambda = -\Delta$, the renormalised ridge:")
-    parts.append(equation(DELTA, theory.renormalized_ridge))
+    parts.append(equation(DELTA, theory.renormalized_ridge, "the renormalised ridge, the pole of the latent propagator"))
     return Section("Schwinger--Dyson equations", tuple(parts))
 
 
@@ -401,24 +445,27 @@ def _closed_section(model):
     x = EIGENVALUE / (EIGENVALUE + DELTA)
     parts = [r"Trading one self-energy for $\Delta$, every spectral sum becomes a combination of the "
              r"effective dimensions"]
-    parts += [equation(effective_dimension(k), spectral_sum(x**k, latent)) for k in ks]
+    parts += [equation(effective_dimension(k), spectral_sum(x**k, latent), f"the effective dimension n{k}")
+              for k in ks]
     parts.append(r"and the equations are solved by")
-    parts += [equation(s, v) for s, v in limit.solution.items()]
+    parts += [equation(s, v, "solved in Δ and the n_k") for s, v in limit.solution.items()]
     parts.append(rf"with the ridge an explicit function of $\Delta$ (the ridge equation):")
-    parts.append(equation(model.regression.ridge, limit.gamma))
+    parts.append(equation(model.regression.ridge, limit.gamma, "the ridge equation"))
     clean, noisy = _split_noise(limit.loss, noise)
     denominator = _shared_denominator(clean)
     if denominator is not None and _at_a_physical_point(denominator, model) < 0:
         denominator = -denominator  # D > 0 on the physical branch, as a physicist would write it
     short = {denominator: DENOMINATOR} if denominator is not None else {}
     parts.append(r"The test loss, noiseless part and label-noise term:")
-    parts.append(_sum_equation(LOSS, [_abbreviate(clean, short), _abbreviate(noisy, short)]))
+    parts.append(_sum_equation(LOSS, [_abbreviate(clean, short), _abbreviate(noisy, short)],
+                               "the test loss: noiseless part + label-noise term"))
     clean, noisy = _split_noise(train, noise)
     parts.append(r"The training loss:")
-    parts.append(_sum_equation(TRAIN_LOSS, [_abbreviate(clean, short), _abbreviate(noisy, short)]))
+    parts.append(_sum_equation(TRAIN_LOSS, [_abbreviate(clean, short), _abbreviate(noisy, short)],
+                               "the training loss: noiseless part + label-noise term"))
     if short:
         parts.append(r"with the denominator they share")
-        parts.append(equation(DENOMINATOR, denominator))
+        parts.append(equation(DENOMINATOR, denominator, "the denominator the losses share"))
     return Section("Closed forms", tuple(parts)), limit, short
 
 
@@ -467,7 +514,7 @@ def _duality_section(model, order, short):
         verdict = "invariant" if v.invariant else "fails"
         if v.rescaling is not None:
             verdict += rf", invariant at ${latex(model.regression.ridge)} \cdot {latex(v.rescaling)}$"
-        rows.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ & {escape(v.quantity)} & {verdict} \\")
+        rows.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ & ${v.quantity_latex(LatexPrinter())}$ & {verdict} \\")
     parts.append("\n".join([r"\begin{center}", r"\begin{tabular}{lll}", r"\toprule",
                             r"exchange & quantity & verdict \\", r"\midrule", *rows, r"\bottomrule",
                             r"\end{tabular}", r"\end{center}"]))
@@ -486,22 +533,42 @@ def _duality_section(model, order, short):
     return Section("Duality", tuple(parts))
 
 
-def _scaling_section(model, out, alpha, grid):
-    parts = [rf"For a power-law spectrum $\lambda_I = I^{{-(1 + \alpha)}}$ with $\alpha = {latex(alpha)}$ at "
-             rf"${latex(model.spaces[model.latent])} = \infty$, the regimes of the planar loss by dominant balance "
+def _power_law(spectrum):
+    """The one power law ``spectrum`` is made of, or None."""
+    pieces = spectrum.pieces
+    return pieces[0] if len(pieces) == 1 and isinstance(pieces[0], PowerLaw) else None
+
+
+def _scaling_section(model, out, spectrum, grid):
+    law = _power_law(spectrum)
+    latent = model.spaces[model.latent]
+    if law is None:
+        return Section("Scaling laws", (
+            rf"The spectrum of this report ({escape(spectrum)}) is not one power law: the scaling regimes are "
+            rf"derived from the asymptotics of the spectral sums of $\lambda_I = \lambda_{{+}} I^{{-(1 + lpha)}}$, "
+            r"so their exponents do not apply to it. Give a spectrum file with one "
+            r"	exttt{power\_law alpha=A M=SIZE} line (for percolation data, 	exttt{largen percolation "
+            r"--source fit}) for this section.",)), []
+    size = sympy.oo if law.size == math.inf else sympy.Integer(law.size)
+    parts = [rf"For the power-law spectrum $\lambda_I = \lambda_{{+}} I^{{-(1 + lpha)}}$ with "
+             rf"$lpha = {latex(law.alpha)}$, $\lambda_{{+}} = {latex(law.lam_plus)}$ and "
+             rf"${latex(latent)} = {latex(size)}$, the regimes of the planar loss by dominant balance "
              r"(conditions, leading loss, exponents):"]
     try:
-        regimes = regimes_at(model, alpha=parse_number(str(alpha), what="alpha"))
+        regimes = regimes_at(model, alpha=law.alpha, latent=size)
         parts.append(r"\begin{center}\adjustbox{max width=\linewidth}{" + latex_table(regimes) + r"}\end{center}")
     except (LargenError, NotImplementedError) as error:
         return Section("Scaling laws", (rf"The regimes of this model are not derived: {escape(error)}.",)), []
     try:
-        paths = [phase_diagram(regimes, str(out / "phase_diagram.pdf"), alpha=alpha, model=model, grid=grid)]
+        paths = [phase_diagram(regimes, str(out / "phase_diagram.pdf"), alpha=law.alpha, model=model, grid=grid,
+                               spectrum=Spectrum([law]))]
     except LargenError as error:
         parts.append(rf"No phase diagram: {escape(error)}.")
         return Section("Scaling laws", tuple(parts)), []
+    size_tex, samples = latex(_axis(model)[0]), latex(model.spaces[model.samples])
     parts.append(r"\begin{figure}[h]\centering\includegraphics[width=0.7\linewidth]{phase_diagram.pdf}"
-                 r"\caption{The regimes at fixed $NP$: the measured local slope $d \log L / d \log \gamma$.}\end{figure}")
+                 rf"\caption{{The regimes at fixed ${size_tex} {samples}$: the measured local slope "
+                 rf"$d \log L / d \log {latex(model.regression.ridge)}$.}}\end{{figure}}")
     return Section("Scaling laws", tuple(parts)), paths
 
 
@@ -514,7 +581,7 @@ def _axis(model):
 
 
 def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixed_P=100, fixed_gamma=1e-3,
-                widths=None, M=400, alpha=1, points=16, mc_points=5, seeds=4, dps=15):
+                widths=None, M=400, alpha=1, spectrum=None, points=16, mc_points=5, seeds=4, dps=15):
     """The data of the loss-against-size figure: the solver's curves and Monte Carlo points.
 
     Parameters
@@ -526,14 +593,17 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
         The sample sizes (at ``fixed_gamma``) and ridges (at ``fixed_P``) of the two panels.
     M, alpha : number
         The power-law spectrum lambda_I = I^-(1+alpha), I = 1..M (finite, for the Monte Carlo).
+    spectrum : Spectrum, optional
+        Another spectrum instead (an infinite one has no Monte Carlo points).
     points, mc_points, seeds : int
         Solver points per curve, Monte Carlo points per curve (0: none) and seeds per point.
 
     Returns
     -------
     dict
-        ``axis`` (the size's name), ``curves``: a list of ``{"panel", "label", "params", "x", "loss",
-        "mc": [[x, mean, stderr], ...]}``.
+        ``axis`` (the size's name), ``spectrum`` (its description), ``M`` (its size, "inf" if
+        infinite), ``alpha`` (None with ``spectrum``), ``curves``: a list of ``{"panel", "label",
+        "params", "x", "loss", "mc": [[x, mean, stderr], ...]}``.
 
     Examples
     --------
@@ -548,19 +618,25 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
     fixed = {str(s): widths or 2 * fixed_P for s in others}
     lo, hi = 10, 4 * max(max(P), fixed_P)
     xs = sorted({round(lo * (hi / lo) ** (i / (points - 1))) for i in range(points)})
+    source = {"M": M, "alpha": alpha} if spectrum is None else {"spectrum": spectrum}
+    size = M if spectrum is None else spectrum.size
+    if size == math.inf:  # the Monte Carlo needs a finite spectrum
+        mc_points = 0
     mc_xs = sorted({round(lo * (hi / lo) ** ((i + 0.5) / mc_points)) for i in range(mc_points)}) if mc_points else []
     curves = []
     for panel, values in (("gamma", [(fixed_P, g) for g in gammas]), ("P", [(p, fixed_gamma) for p in P])):
         for p, g in values:
             params = {str(samples): p, str(ridge): g, **fixed}
-            loss = [float(solve(model, dps=dps, M=M, alpha=alpha, **params, **{str(last): x}).loss) for x in xs]
+            loss = [float(solve(model, dps=dps, **source, **params, **{str(last): x}).loss) for x in xs]
             mc = []
             for x in mc_xs:
-                run = simulate(model, seeds=seeds, M=M, alpha=alpha, **params, **{str(last): x})
+                run = simulate(model, seeds=seeds, **source, **params, **{str(last): x})
                 mc.append([x, run.mean, run.stderr])
             label = rf"${latex(ridge)} = {_tex_number(g)}$" if panel == "gamma" else rf"${latex(samples)} = {p}$"
             curves.append({"panel": panel, "label": label, "params": params, "x": xs, "loss": loss, "mc": mc})
-    return {"axis": str(last), "M": M, "alpha": alpha, "curves": curves}
+    described = f"power law alpha = {alpha}, M = {M}" if spectrum is None else str(spectrum)
+    return {"axis": str(last), "spectrum": described, "M": "inf" if size == math.inf else size,
+            "alpha": alpha if spectrum is None else None, "curves": curves}
 
 
 def _tex_number(value):
@@ -586,7 +662,7 @@ def _plot(data, model, paths):
         ax.set_xlabel(f"${axis_tex}$")
         ax.legend(fontsize=7)
     axes[0].set_ylabel(r"test loss $L$")
-    fig.suptitle(rf"model {model.name}: $\lambda_I = I^{{-(1+{data['alpha']})}}$, $M = {data['M']}$", fontsize=10)
+    fig.suptitle(f"model {model.name}: {data['spectrum']}", fontsize=10)
     fig.tight_layout()
     for path in paths:
         fig.savefig(path)
@@ -597,17 +673,87 @@ def _figure_section(data, model):
     samples = latex(model.spaces[model.samples])
     ridge = latex(model.regression.ridge)
     axis = latex(sympy.Symbol(data["axis"]))
+    points = (r"points the Monte Carlo of the regression with standard errors" if any(c["mc"] for c in data["curves"])
+              else r"no Monte Carlo points (it needs a finite spectrum)")
     return Section("The loss against the model size", (
         r"\begin{figure}[h]\centering\includegraphics[width=\linewidth]{loss_vs_size.pdf}"
-        rf"\caption{{The test loss against ${axis}$: lines are the planar theory (the solver), points the Monte "
-        rf"Carlo of the regression with standard errors. Left: several ${ridge}$ (double descent at "
+        rf"\caption{{The test loss against ${axis}$ for the spectrum: {escape(data['spectrum'])}. Lines are the "
+        rf"planar theory (the solver), {points}. Left: several ${ridge}$ (double descent at "
         rf"${axis} = {samples}$ and its regularisation); right: several ${samples}$.}}\end{{figure}}",
     ))
 
 
 # -- assembly ----------------------------------------------------------------------------------
-def build_report(model=None, *, out=None, draw_orders=2, count_orders=4, duality_order=2, alpha=1, curves=None,
-           scaling=True, phase_grid=8):
+def derivation(model):
+    """The derivation of ``model`` as the report writes it: its Schwinger-Dyson and closed-form sections.
+
+    Returns
+    -------
+    (Section, Section), Ridgeless, dict
+        The two sections, the parametric solution, and the abbreviation of the
+        denominator the losses share (value -> name; empty when there is none).
+    """
+    closed, limit, short = _closed_section(model)
+    return (_dyson_section(model), closed), limit, short
+
+
+def derivation_text(model):
+    """The equations of :func:`derivation` in Unicode, for a terminal (``largen derive``).
+
+    Examples
+    --------
+    >>> from diagrams import mrs
+    >>> print(derivation_text(mrs()).splitlines()[0])  # doctest: +ELLIPSIS
+    Planar theory of model mrs (training loss summed over the P samples (no 1/P): ...)
+    """
+    sections, _, _ = derivation(model)
+    theory = planar_theory(model)
+    printer = PrettyPrinter()
+    lines = [f"Planar theory of model {model.name} ({symmetry(model)})"]
+    for section in sections:
+        lines += ["", section.title.replace("--", "\u2013"), ""]  # the title's LaTeX en dash
+        for part in section.parts:
+            if isinstance(part, Equation):
+                lines += [f"{part.caption}:"] * bool(part.caption) + [part.pretty(), ""]
+        if section is sections[0]:
+            lines.append("on the physical branch " + ", ".join(map(printer.doprint, theory.conditions)))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def derivation_document(model):
+    """The equations of :func:`derivation` as a LaTeX document (``largen derive --latex``).
+
+    Examples
+    --------
+    >>> from diagrams.model import ridge_model
+    >>> model = ridge_model(r"x}\\input{/etc/hostname}\\texttt{", [("U", "N", "sigma_u**2/M")])
+    >>> text = derivation_document(model)
+    >>> r"\\input{/etc" in text, r"\\texttt{x\\}\\textbackslash{}input" in text
+    (False, True)
+    """
+    sections, _, _ = derivation(model)
+    convention = Section("The model", (rf"Convention: {_convention(model)}.",))
+    return Report(model, (convention, *sections)).latex()
+
+
+def rate_names(theory):
+    """LaTeX for the rates of the self-energies in the sources of the two losses: d Sigma / d beta.
+
+    Examples
+    --------
+    >>> theory = planar_theory(mrs())
+    >>> rate_names(theory)[theory.test_loss[1][0]]
+    '\\\\partial_{\\\\beta} \\\\Sigma_{\\\\theta}'
+    """
+    names = {}
+    for (_, rates, _), source in ((theory.test_loss, SOURCE), (theory.train_loss, TRAIN_SOURCE)):
+        for rate, unknown in zip(rates, theory.unknowns):
+            names[rate] = rf"\partial_{{{latex(source)}}} {latex(unknown)}"
+    return names
+
+
+def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_orders=4, duality_order=2, curves=None,
+                 scaling=True, phase_grid=8):
     """Assemble the report of ``model`` (MRS by default) from the derived objects.
 
     Parameters
@@ -619,8 +765,11 @@ def build_report(model=None, *, out=None, draw_orders=2, count_orders=4, duality
         The orders of 1/gamma whose planar diagrams are drawn, and counted.
     duality_order : int
         The last large-ridge coefficient compared by the duality's verdicts.
-    alpha : number
-        The power-law decay of the scaling-law section.
+    spectrum : Spectrum, optional
+        The latent spectrum of the scaling laws and the figures. The scaling laws
+        need one power law (another spectrum: the section says why there are
+        none). By default lambda_I = I^-2: at M = inf for the scaling laws, at the
+        finite M of :func:`loss_curves` for the figures (the Monte Carlo needs one).
     curves : dict, optional
         Keyword arguments of :func:`loss_curves`.
     scaling : bool
@@ -639,16 +788,17 @@ def build_report(model=None, *, out=None, draw_orders=2, count_orders=4, duality
      'Ridgeless regimes and the threshold', 'Duality']
     """
     model = model or mrs()
-    closed, limit, short = _closed_section(model)
-    sections = [_model_section(model), _diagram_section(model, draw_orders, count_orders), _dyson_section(model),
+    (dyson, closed), limit, short = derivation(model)
+    sections = [_model_section(model), _diagram_section(model, draw_orders, count_orders), dyson,
                 closed, _ridgeless_section(limit, short), _duality_section(model, duality_order, short)]
     figures = {}
     if out is not None and scaling:
-        section, paths = _scaling_section(model, out, alpha, phase_grid)
+        law = spectrum or Spectrum.power_law(1, math.inf)
+        section, paths = _scaling_section(model, out, law, phase_grid)
         sections.append(section)
         figures["phase_diagram"] = paths
     if out is not None:
-        data = loss_curves(model, **(curves or {}))
+        data = loss_curves(model, **{**(curves or {}), **({"spectrum": spectrum} if spectrum else {})})
         paths = [out / "loss_vs_size.pdf", out / "loss_vs_size.png"]
         _plot(data, model, paths)
         (out / "loss_vs_size.json").write_text(json.dumps(data, indent=1))

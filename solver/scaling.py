@@ -340,13 +340,16 @@ def latex_table(regimes):
     return "\n".join(rows)
 
 
-def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=None, grid=12, dps=15, widths=None):
+def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=None, grid=12, dps=15, widths=None,
+                  spectrum=None):
     """The regimes in the plane (log10(N/P), log10 gamma) at fixed N P, saved to ``path``.
 
     N is the model's last feature width (N of MRS, N2 of two feature layers), P its
     samples and gamma its ridge, by the model's names. With ``samples`` (a value of
     P) the horizontal axis is log10 N at that fixed P instead. The other feature
-    widths are held at ``widths`` (default: sqrt(N P), or the fixed P).
+    widths are held at ``widths`` (default: sqrt(N P), or the fixed P). The
+    spectrum is the power law of ``alpha`` at M = inf, or ``spectrum``, a
+    :class:`solver.spectrum.Spectrum` that is one power law (its alpha is then ``alpha``).
 
     Each grid point is coloured by the measured local slope d log L / d log gamma
     (the solver, symmetric differences); the boundaries small = large of the
@@ -392,6 +395,8 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
 
                 def L(gamma):
                     point = {str(size): N, str(data): P, str(ridge): gamma, **others}
+                    if spectrum is not None:
+                        return solve(model, dps=dps, spectrum=spectrum, **point).loss
                     return solve(model, dps=dps, alpha=alpha, M="inf", **point).loss
 
                 row.append(float((mpmath.log(L(g * mpmath.exp(h))) - mpmath.log(L(g * mpmath.exp(-h)))) / (2 * h)))
@@ -409,6 +414,9 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
         point = {str(size): 10 ** X, str(data): np.full_like(X, float(samples))}
     point[str(ridge)] = 10 ** Y
     point.update({name: np.full_like(X, float(value)) for name, value in others.items()})
+    if spectrum is not None:
+        (law,) = spectrum.pieces
+        point[str(LAMBDA_PLUS)] = np.full_like(X, float(law.lam_plus))
     for regime in regimes:
         margins = [_log_margin(small, large, point, alpha, str(ridge)) for small, large in regime.conditions]
         margins = [m for m in margins if m is not None]
