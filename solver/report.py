@@ -545,13 +545,13 @@ def _scaling_section(model, out, spectrum, grid):
     if law is None:
         return Section("Scaling laws", (
             rf"The spectrum of this report ({escape(spectrum)}) is not one power law: the scaling regimes are "
-            rf"derived from the asymptotics of the spectral sums of $\lambda_I = \lambda_{{+}} I^{{-(1 + lpha)}}$, "
+            rf"derived from the asymptotics of the spectral sums of $\lambda_I = \lambda_{{+}} I^{{-(1 + \alpha)}}$, "
             r"so their exponents do not apply to it. Give a spectrum file with one "
-            r"	exttt{power\_law alpha=A M=SIZE} line (for percolation data, 	exttt{largen percolation "
-            r"--source fit}) for this section.",)), []
+            r"\texttt{power\_law alpha=A M=SIZE} line (for percolation data, \texttt{largen percolation "
+            r"--source measured}) for this section.",)), []
     size = sympy.oo if law.size == math.inf else sympy.Integer(law.size)
-    parts = [rf"For the power-law spectrum $\lambda_I = \lambda_{{+}} I^{{-(1 + lpha)}}$ with "
-             rf"$lpha = {latex(law.alpha)}$, $\lambda_{{+}} = {latex(law.lam_plus)}$ and "
+    parts = [rf"For the power-law spectrum $\lambda_I = \lambda_{{+}} I^{{-(1 + \alpha)}}$ with "
+             rf"$\alpha = {latex(law.alpha)}$, $\lambda_{{+}} = {latex(law.lam_plus)}$ and "
              rf"${latex(latent)} = {latex(size)}$, the regimes of the planar loss by dominant balance "
              r"(conditions, leading loss, exponents):"]
     try:
