@@ -87,21 +87,23 @@ def name_latex(name):
 
 
 def _braced(tex):
-    r"""``tex`` with every ``\left( ... \right)`` not already braced put in braces.
+    r"""``tex`` with every ``\left( ... \right)`` of a product put in braces.
 
     Invisible in print, and what makes the LaTeX parser read ``a {\left(b\right)}``
-    as a product where it reads ``a \left(b\right)`` as a function call.
+    as a product where it reads ``a \left(b\right)`` as a function call. A
+    function's own parentheses (sympy writes ``\zeta\left(3\right)``, no space
+    before them) stay as they are: the parser reads those as its argument.
 
     Examples
     --------
-    >>> print(_braced(r"a \left(b \left(c\right)\right) \sin{\left(x \right)}"))
-    a {\left(b {\left(c\right)}\right)} \sin{\left(x \right)}
+    >>> print(_braced(r"a \left(b \left(c\right)\right) \sin{\left(x \right)} \zeta\left(3\right)"))
+    a {\left(b {\left(c\right)}\right)} \sin{\left(x \right)} \zeta\left(3\right)
     """
     out, braced = [], []
     i = 0
     while i < len(tex):
         if tex.startswith(r"\left(", i):
-            braced.append(not tex.endswith("{", 0, i))
+            braced.append(not tex.endswith("{", 0, i) and not (i and tex[i - 1].isalpha()))
             out.append("{" * braced[-1] + r"\left(")
             i += len(r"\left(")
         elif tex.startswith(r"\right)", i) and braced:
