@@ -448,7 +448,10 @@ def _log_margin(small, large, point, alpha, ridge):
     symbols = sorted(small.free_symbols | large.free_symbols, key=str)
     values = [point.get(x.name, alpha if x.name == "alpha" else 1.0) for x in symbols]
     try:
-        ratio = sympy.lambdify(symbols, sympy.log(large / small, 10), "numpy")(*values)
+        margin = sympy.log(large / small, 10)
+        # constants such as zeta(-3/2) as numbers: numpy has no zeta
+        margin = margin.xreplace({f: f.evalf(20) for f in margin.atoms(sympy.Function) if f.is_number})
+        ratio = sympy.lambdify(symbols, margin, "numpy")(*values)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     ratio = np.broadcast_to(np.real_if_close(np.asarray(ratio, dtype=complex)), point[ridge].shape)

@@ -17,6 +17,8 @@ from diagrams.regimes import parametric_losses
 from diagrams.parametric import ridgeless
 from diagrams.spectral import EIGENVALUES, INDEX
 from solver import solve
+from solver.scaling import latex_table, regimes_at
+from solver.spectrum import Spectrum
 from solver import report as report_module
 from solver.report import DENOMINATOR, LOSS, TRAIN_LOSS, build_report, compile_pdf, write_report
 
@@ -180,3 +182,67 @@ def test_an_output_directory_that_is_a_file_is_refused_before_any_work(tmp_path)
     (tmp_path / "taken").write_text("")
     with pytest.raises(UsageError, match=f"^cannot write the report in {tmp_path / 'taken'}: File exists$"):
         write_report(out=tmp_path / "taken")
+
+
+def test_two_layers_get_a_phase_diagram_in_their_own_names(written):
+    _, files, _ = written["deep2"]
+    assert "phase_diagram.pdf" in [p.name for p in files.figures]
+    tex = files.tex.read_text()
+    assert r"\caption{The regimes at fixed $N_{2} P$: the measured local slope $d \log L / d \log \gamma$.}" in tex
+
+
+def test_normalisation_and_duality_quantities_are_math(written):
+    tex = written["mrs"][1].tex.read_text()
+    assert (r"At $M$ = $\infty$: $\sigma_{u}^{2}$ and $\sigma_{w}^{2}$ are the entry variances themselves "
+            r"(no $1 / M$).") in tex
+    assert r"$N \leftrightarrow P$ & $\text{series coefficient of }\gamma^{-2}$ & invariant \\" in tex
+    deep = written["deep2"][1].tex.read_text()
+    assert r"$\sigma_{1}^{2}$ and $\sigma_{w}^{2}$ are the entry variances themselves (no $1 / M$)" in deep
+
+
+# -- a spectrum of the user's: the percolation data of Brill's model -------------------------------
+CHEAP = {"draw_orders": 0, "count_orders": 0, "duality_order": 0, "phase_grid": 2,
+         "curves": {"points": 2, "mc_points": 1, "seeds": 2, "P": (20,), "gammas": (0.1,)}}
+
+
+def test_a_listed_percolation_spectrum_drives_the_figures_and_says_why_no_scaling_laws(tmp_path, capsys):
+    from test_cli import run_cli
+
+    path = tmp_path / "bethe.txt"
+    status, _, _ = run_cli(capsys, "percolation", "--lattice", "bethe", "--z", "3", "--clusters", "300", "--seed", "1", "--out",
+                           str(path), "--json")
+    assert status == 0
+    spectrum = Spectrum.from_file(path)
+    built = build_report(mrs(), out=tmp_path, spectrum=spectrum, **CHEAP)
+    (scaling,) = [s for s in built.sections if s.title == "Scaling laws"]
+    (text,) = scaling.parts
+    assert f"The spectrum of this report ({spectrum}) is not one power law" in text
+    assert "their exponents do not apply to it" in text and built.figures["phase_diagram"] == []
+    data = json.loads((tmp_path / "loss_vs_size.json").read_text())
+    assert data["spectrum"] == str(spectrum) and data["M"] == spectrum.size and data["alpha"] is None
+    curve = data["curves"][0]
+    assert curve["loss"][0] == float(solve(mrs(), dps=15, spectrum=spectrum, **curve["params"], N=curve["x"][0]).loss)
+    assert all(len(c["mc"]) == 1 for c in data["curves"])  # a finite spectrum: Monte Carlo points
+
+
+def test_a_power_law_spectrum_gives_the_scaling_laws_its_alpha(tmp_path):
+    path = tmp_path / "law.txt"
+    path.write_text("power_law alpha=0.5 M=inf lam_plus=2\n")
+    spectrum = Spectrum.from_file(path)
+    built = build_report(mrs(), out=tmp_path, spectrum=spectrum, **CHEAP)
+    (scaling,) = [s for s in built.sections if s.title == "Scaling laws"]
+    assert (r"$\alpha = \frac{1}{2}$, $\lambda_{+} = 2$ and $M = \infty$" in scaling.parts[0])
+    assert latex_table(regimes_at(mrs(), alpha=sympy.Rational(1, 2))) in scaling.parts[1]
+    assert r"$\gamma: \frac{1}{3}$" in scaling.parts[1]  # the ridge regime's exponent alpha/(1 + alpha)
+    assert [os.path.basename(p) for p in built.figures["phase_diagram"]] == ["phase_diagram.pdf"]
+    data = json.loads((tmp_path / "loss_vs_size.json").read_text())
+    assert data["M"] == "inf" and all(c["mc"] == [] for c in data["curves"])  # no Monte Carlo of an infinite one
+    assert "no Monte Carlo points" in built.sections[-1].parts[0]
+
+
+def test_report_refuses_a_missing_spectrum_file_before_any_work(tmp_path, capsys):
+    from test_cli import one_line_error, run_cli
+
+    status, out, err = run_cli(capsys, "report", "--spectrum", str(tmp_path / "none.txt"), "--out", str(tmp_path / "r"))
+    assert one_line_error(status, out, err, "none.txt")
+    assert not (tmp_path / "r").exists()
