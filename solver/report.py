@@ -35,7 +35,6 @@ from sympy.printing.pretty.stringpict import prettyForm
 from diagrams.duality import parameter_map, symmetry, verdicts
 from diagrams.dyson import planar_theory
 from diagrams.errors import LargenError, UsageError
-from diagrams.grammar import parse_number
 from diagrams.latex import LatexPrinter, escape, latex
 from diagrams.pretty import PrettyPrinter
 from diagrams.model import mrs
@@ -56,7 +55,7 @@ from .solution import solve
 from .spectrum import PowerLaw, Spectrum
 
 __all__ = ["Equation", "Section", "Report", "Written", "build_report", "write_report", "compile_pdf", "spectral_equation",
-           "derivation", "derivation_text", "derivation_document", "rate_names",
+           "derivation", "derivation_text", "derivation_document", "rate_names", "described",
            "loss_curves", "LOSS", "TRAIN_LOSS"]
 
 LOSS = sympy.Symbol("L")
@@ -445,8 +444,7 @@ def _closed_section(model):
     x = EIGENVALUE / (EIGENVALUE + DELTA)
     parts = [r"Trading one self-energy for $\Delta$, every spectral sum becomes a combination of the "
              r"effective dimensions"]
-    parts += [equation(effective_dimension(k), spectral_sum(x**k, latent), f"the effective dimension n{k}")
-              for k in ks]
+    parts += [equation(effective_dimension(k), spectral_sum(x**k, latent), "an effective dimension") for k in ks]
     parts.append(r"and the equations are solved by")
     parts += [equation(s, v, "solved in Δ and the n_k") for s, v in limit.solution.items()]
     parts.append(rf"with the ridge an explicit function of $\Delta$ (the ridge equation):")
@@ -533,6 +531,17 @@ def _duality_section(model, order, short):
     return Section("Duality", tuple(parts))
 
 
+def described(spectrum):
+    """A spectrum in words: its pieces.
+
+    Examples
+    --------
+    >>> described(Spectrum.power_law(1, math.inf) + Spectrum.power_law("0.5", 3))
+    'power law alpha = 1, M = inf + power law alpha = 1/2, M = 3'
+    """
+    return " + ".join(map(str, spectrum.pieces))
+
+
 def _power_law(spectrum):
     """The one power law ``spectrum`` is made of, or None."""
     pieces = spectrum.pieces
@@ -544,7 +553,7 @@ def _scaling_section(model, out, spectrum, grid):
     latent = model.spaces[model.latent]
     if law is None:
         return Section("Scaling laws", (
-            rf"The spectrum of this report ({escape(spectrum)}) is not one power law: the scaling regimes are "
+            rf"The spectrum of this report ({escape(described(spectrum))}) is not one power law: the scaling regimes are "
             rf"derived from the asymptotics of the spectral sums of $\lambda_I = \lambda_{{+}} I^{{-(1 + \alpha)}}$, "
             r"so their exponents do not apply to it. Give a spectrum file with one "
             r"\texttt{power\_law alpha=A M=SIZE} line (for percolation data, \texttt{largen percolation "
@@ -634,8 +643,8 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
                 mc.append([x, run.mean, run.stderr])
             label = rf"${latex(ridge)} = {_tex_number(g)}$" if panel == "gamma" else rf"${latex(samples)} = {p}$"
             curves.append({"panel": panel, "label": label, "params": params, "x": xs, "loss": loss, "mc": mc})
-    described = f"power law alpha = {alpha}, M = {M}" if spectrum is None else str(spectrum)
-    return {"axis": str(last), "spectrum": described, "M": "inf" if size == math.inf else size,
+    shown = described(Spectrum.power_law(alpha, M) if spectrum is None else spectrum)
+    return {"axis": str(last), "spectrum": shown, "M": "inf" if size == math.inf else size,
             "alpha": alpha if spectrum is None else None, "curves": curves}
 
 
@@ -673,8 +682,9 @@ def _figure_section(data, model):
     samples = latex(model.spaces[model.samples])
     ridge = latex(model.regression.ridge)
     axis = latex(sympy.Symbol(data["axis"]))
-    points = (r"points the Monte Carlo of the regression with standard errors" if any(c["mc"] for c in data["curves"])
-              else r"no Monte Carlo points (it needs a finite spectrum)")
+    points = r"points the Monte Carlo of the regression with standard errors"
+    if not any(c["mc"] for c in data["curves"]):
+        points = "no Monte Carlo points" + (" (it needs a finite spectrum)" if data["M"] == "inf" else "")
     return Section("The loss against the model size", (
         r"\begin{figure}[h]\centering\includegraphics[width=\linewidth]{loss_vs_size.pdf}"
         rf"\caption{{The test loss against ${axis}$ for the spectrum: {escape(data['spectrum'])}. Lines are the "

@@ -20,7 +20,7 @@ from solver import solve
 from solver.scaling import latex_table, regimes_at
 from solver.spectrum import Spectrum
 from solver import report as report_module
-from solver.report import DENOMINATOR, LOSS, TRAIN_LOSS, build_report, compile_pdf, write_report
+from solver.report import DENOMINATOR, LOSS, TRAIN_LOSS, build_report, compile_pdf, described, write_report
 
 DEEP2 = os.path.join(os.path.dirname(__file__), "data", "deep2.toml")
 SECTIONS = ["The model", "The diagrams", "Schwinger--Dyson equations", "Closed forms",
@@ -216,10 +216,11 @@ def test_a_listed_percolation_spectrum_drives_the_figures_and_says_why_no_scalin
     built = build_report(mrs(), out=tmp_path, spectrum=spectrum, **CHEAP)
     (scaling,) = [s for s in built.sections if s.title == "Scaling laws"]
     (text,) = scaling.parts
-    assert f"The spectrum of this report ({spectrum}) is not one power law" in text
+    assert f"The spectrum of this report ({described(spectrum)}) is not one power law" in text
+    assert described(spectrum) == f"{spectrum.size} listed eigenvalues"
     assert "their exponents do not apply to it" in text and built.figures["phase_diagram"] == []
     data = json.loads((tmp_path / "loss_vs_size.json").read_text())
-    assert data["spectrum"] == str(spectrum) and data["M"] == spectrum.size and data["alpha"] is None
+    assert data["spectrum"] == described(spectrum) and data["M"] == spectrum.size and data["alpha"] is None
     curve = data["curves"][0]
     assert curve["loss"][0] == float(solve(mrs(), dps=15, spectrum=spectrum, **curve["params"], N=curve["x"][0]).loss)
     assert all(len(c["mc"]) == 1 for c in data["curves"])  # a finite spectrum: Monte Carlo points
