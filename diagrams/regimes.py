@@ -66,6 +66,15 @@ class ParametricLosses:
     train_loss: sympy.Expr
     roots: tuple
 
+    def _latex(self, printer):
+        rows = [(self.model.regression.ridge, self.gamma), (sympy.Symbol("L"), self.loss),
+                (sympy.Symbol("L_train"), self.train_loss)]
+        return (r"\begin{aligned}" + r" \\ ".join(f"{printer._print(a)} &= {printer._print(b)}" for a, b in rows)
+                + r"\end{aligned}")
+
+    def _repr_latex_(self):
+        return display(self)
+
 
 def parametric_losses(model=None):
     """The parametric planar theory, with the training loss reduced like the test loss.

@@ -20,6 +20,7 @@ from diagrams.model import deep_linear
 from diagrams.observable import parse_observable
 from diagrams.percolation_laws import allocation_laws
 from diagrams.pretty import name_unicode, pretty
+from diagrams.regimes import parametric_losses
 from diagrams.spectral import DELTA, EIGENVALUE, EIGENVALUES, INDEX, CovarianceTrace, effective_dimension
 from solver.report import LOSS, TRAIN_LOSS, derivation
 
@@ -109,6 +110,8 @@ def test_closed_forms_and_ridgeless_regimes_render(model):
     ridge, loss = aligned_rows(inline(limit))
     assert reads_back(ridge, sympy.Eq(model.regression.ridge, limit.gamma))
     assert reads_back(loss, sympy.Eq(LOSS, limit.loss))
+    ridge, loss, train = aligned_rows(inline(parametric_losses(model)))
+    assert reads_back(train, sympy.Eq(TRAIN_LOSS, parametric_losses(model).train_loss))
     for regime in limit.regimes:
         loss, where, when = pieces(inline(regime))
         assert reads_back(loss, sympy.Eq(LOSS, regime.loss))
