@@ -134,9 +134,9 @@ def test_derive_latex_compiles(tmp_path, capsys):
     import shutil
     import subprocess
 
-    from test_tikz import lualatex_or_skip
+    from conftest import require_tool
 
-    lualatex_or_skip()
+    require_tool("lualatex")
     tex = tmp_path / "derivation.tex"
     status, out, _ = run_cli(capsys, "derive", "--model", "tests/data/deep2.toml", "--latex", str(tex), "--json")
     assert status == 0 and len(json.loads(out)["latex"]["equations"]) == 6

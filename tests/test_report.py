@@ -10,6 +10,7 @@ import pytest
 import sympy
 from sympy.parsing.latex import parse_latex
 
+from conftest import require_tool
 from diagrams import load_model, mrs
 from diagrams.errors import UsageError
 from diagrams.latex import latex
@@ -28,12 +29,6 @@ SECTIONS = ["The model", "The diagrams", "Schwinger--Dyson equations", "Closed f
 SMALL = {"points": 4, "mc_points": 2, "seeds": 2, "P": (50, 100), "gammas": (1e-4, 1e-1)}
 
 
-def lualatex_or_skip():
-    if shutil.which("lualatex"):
-        return
-    if os.environ.get("CI"):  # .ci/run installs LuaLaTeX: missing there is a failure
-        pytest.fail("lualatex is not installed on CI")
-    pytest.skip("lualatex is not installed on this machine (.ci/run installs it)")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +65,7 @@ def test_mrs_duality_holds_and_noise_breaks_it(written):
 
 
 def test_pdf_is_compiled(written):
-    lualatex_or_skip()
+    require_tool("lualatex")
     files = written["mrs"][1]
     assert files.compiled, files.reason
     assert files.pdf.read_bytes().startswith(b"%PDF")
@@ -171,7 +166,7 @@ def test_without_lualatex_the_reason_says_how_to_compile(tmp_path, monkeypatch):
 
 
 def test_a_latex_error_is_reported_in_one_line(tmp_path):
-    lualatex_or_skip()
+    require_tool("lualatex")
     (tmp_path / "report.tex").write_text("\\documentclass{article}\\begin{document}\\nosuchmacro\\end{document}\n")
     compiled, reason = compile_pdf(tmp_path / "report.tex")
     assert not compiled

@@ -1,20 +1,13 @@
-import os
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import run_cli
+from conftest import require_tool, run_cli
 
 LUALATEX = shutil.which("lualatex")
 
 
-def lualatex_or_skip():
-    if LUALATEX:
-        return
-    if os.environ.get("CI"):  # .ci/run installs LuaLaTeX: missing there is a failure
-        pytest.fail("lualatex is not installed on CI")
-    pytest.skip("lualatex is not installed on this machine (.ci/run installs it)")
 
 
 @pytest.mark.parametrize(
@@ -25,7 +18,7 @@ def lualatex_or_skip():
     ],
 )
 def test_tikz_drawings_compile_with_lualatex(tmp_path, capsys, argv, pictures):
-    lualatex_or_skip()
+    require_tool("lualatex")
     tex = tmp_path / "diagrams.tex"
     status, _, err = run_cli(capsys, "diagrams", *argv, "--tikz", str(tex))
     assert status == 0, err
