@@ -40,9 +40,9 @@ from .spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, covariance_trace, 
 from .wick import MAX_DIAGRAMS, check_cost, contraction_count
 
 __all__ = [
-    "Algebra", "Series", "evaluate", "abstract_variances", "theory_cost", "theory_coefficients", "loss_observable",
-    "loss_observables", "series_cost", "diagram_coefficients", "graded_coefficients", "subleading_coefficients",
-    "diagram_count", "check_order",
+    "Algebra", "Series", "evaluate", "abstract_variances", "theory_cost", "theory_coefficients",
+    "resummed_coefficients", "loss_observable", "loss_observables", "series_cost", "diagram_coefficients",
+    "graded_coefficients", "subleading_coefficients", "diagram_count", "check_order",
 ]
 
 GUARD = 2  # extra orders carried through divisions
@@ -254,6 +254,26 @@ def theory_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
     abstract, back = abstract_variances(model)
     theory = planar_theory(abstract)
     check_cost(theory_cost(theory, order), max_diagrams, f"the resummed series of the test loss to gamma^-{order}")
+    return resummed_coefficients(theory, back, order)
+
+
+def resummed_coefficients(theory, back, order):
+    """Coefficients of gamma**-k, k = 0..order, of d E/d beta at beta = 0 for a resummed theory.
+
+    The unknowns are found as series in 1/gamma by iterating the equations;
+    ``theory`` must be derived on :func:`abstract_variances` of its model, and
+    ``back`` is the map to the model's own variances. Any theory with the
+    interface of :class:`diagrams.dyson.PlanarTheory` (unknowns, equations,
+    generating) whose equations are polynomial in their parameters will do:
+    the planar one, and the finite-size one of :mod:`diagrams.finite_size`.
+
+    Examples
+    --------
+    >>> abstract, back = abstract_variances(mrs())
+    >>> resummed_coefficients(planar_theory(abstract), back, 0)
+    [sigma_w**2*tr_Lambda(1)/(2*M)]
+    """
+    model = theory.model
     equations = [(eq.lhs, eq.rhs) for eq in theory.equations]
     generating = theory.generating
     parameters = set().union(*(rhs.free_symbols for _, rhs in equations), generating.free_symbols)
