@@ -244,7 +244,7 @@ def certify_correction(system, extended, gamma, samples, dps, start):
     >>> _, _, root, _ = certify(system, gamma, P, 20)
     >>> values, reasons = certify_correction(system, extended, gamma, P, 10, root)
     >>> mpmath.nstr(values["loss"], 10), reasons
-    ('2.637599404e-6', {})
+    ('5.545448718e-6', {})
     """
     with mpmath.workdps(20):
         magnitude = mpmath.log10(mp_value(gamma))
@@ -262,7 +262,7 @@ def certify_correction(system, extended, gamma, samples, dps, start):
             extra = lost + 5
             continue
         with mpmath.workdps(dps + guard + 15):
-            second = _corrected(system, extended, gamma, samples, dps + 5 + extra, _perturbed(start, dps),
+            second = _corrected(system, extended, gamma, samples, dps + 5 + extra, _perturbed(start, dps // 2 + 3),
                                 split=SECOND_SPLIT)
         found, reasons, deficit = {}, {}, 0
         for name in names:
@@ -291,7 +291,7 @@ def _corrected(system, extended, gamma, samples, digits, start, *, split=1):
                    split=split)
     if found is None:
         return None
-    return correction(system, extended, mpmath.mp, found[0], target, mp_value(samples), split=split)
+    return correction(system, extended, mpmath.mp, found.root, target, mp_value(samples), split=split)
 
 
 def _evaluate(system, gamma, samples, digits, *, start=None, split=1):
