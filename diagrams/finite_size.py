@@ -59,7 +59,7 @@ import sympy
 from .dyson import dressed, dressed_block, field_trace, partner, planar_theory
 from .errors import ModelError
 from .model import mrs
-from .series import abstract_variances, check_order, resummed_coefficients, theory_coefficients
+from .series import abstract_variances, check_order, resummed_coefficients
 from .spectral import CovarianceTrace, EIGENVALUE
 
 __all__ = [
@@ -301,6 +301,10 @@ def correction_coefficients(model=None, order=3):
     >>> correction_coefficients(mrs(), 1)
     [0, 0]
     """
-    model = model or mrs()
+    return list(_correction_coefficients(model or mrs(), check_order(order)))
+
+
+@cache
+def _correction_coefficients(model, order):
     abstract, back = abstract_variances(model)
-    return resummed_coefficients(finite_size_theory(abstract).extended, back, check_order(order))
+    return tuple(resummed_coefficients(finite_size_theory(abstract).extended, back, order))

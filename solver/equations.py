@@ -347,7 +347,8 @@ def _compile(model, zeros, zero_spectrum, order=0):
     equation = {eq.lhs: eq.rhs for eq in theory.equations}
     blocks = {
         "rhs": [rhs],
-        "jacobian": [[sympy.diff(f, x) for x in s] for f in rhs] or [[]],
+        # the system of a correction is sparse: most of its equations do not hold most unknowns
+        "jacobian": [[sympy.diff(f, x) if x in f.free_symbols else sympy.Integer(0) for x in s] for f in rhs] or [[]],
         "d_beta": [[sympy.diff(f, SOURCE) for f in rhs]],
         "d_train": [[train_rate(equation[x]) for x in s]],
         "d_gamma": [[sympy.diff(f, gamma) for f in rhs]],

@@ -31,9 +31,10 @@ from pathlib import Path
 
 import sympy
 
-from diagrams.duality import parameter_map, symmetry, verdicts
+from diagrams.duality import next_order_verdicts, parameter_map, symmetry, verdicts
 from diagrams.dyson import planar_theory
 from diagrams.errors import LargenError, UsageError
+from diagrams.finite_size import finite_size_theory
 from diagrams.grammar import parse_number
 from diagrams.latex import escape, latex
 from diagrams.model import mrs
@@ -486,6 +487,47 @@ def _duality_section(model, order, short):
     return Section("Duality", tuple(parts))
 
 
+def _finite_size_section(model, order):
+    theory = finite_size_theory(model)
+    found = next_order_verdicts(model, order)
+    parts = [r"Gaussian integration by parts on $\langle Q_G R\rangle$ for a real block $A$ (coupling $c$, "
+             r"entry variance $v$) between the fields $p$ and $q$ gives the planar rainbow and a twisted "
+             r"contraction without a free index loop, one power of the size smaller. To that order, "
+             r"$(Q_0 - \Sigma)\langle R\rangle = 1 + T$ with $T_{pk} = c^2 v\, w_p\, "
+             r"\langle (R\, 1_q R)_{pk}\rangle = -c^2 v\, w_p\, \partial G_{pk}/\partial t_q$, where $t_q$ "
+             r"shifts the diagonal of the field $q$ ($w_p = \lambda$ on the dressed side) and the rates "
+             r"$\Sigma_{s\, t\, q} = \partial \Sigma_s/\partial t_q$ solve the planar ladder equations. "
+             r"With $\langle R\rangle = G + \delta G$, $\delta G = G\, \delta\Sigma\, G + G\, T$, and the "
+             r"corrections $\Sigma_{1\, p} = \delta\Sigma_p$ of the self-energies solve"]
+    parts += [spectral_equation(eq) for eq in theory.equations]
+    r = model.regression
+    parts.append(rf"The corrections of the losses follow from $\delta E = \tfrac{{1}}{{2}} {latex(r.teacher_variance)} "
+                 r"\operatorname{tr} \delta G_{\mu} + \tfrac{1}{2} " + latex(r.noise_variance)
+                 + r" \operatorname{tr} \delta G_{\nu}$ by the same sources as the planar ones. Their large-ridge "
+                 r"series equals, coefficient by coefficient, the one-crosscap part of the exact diagram sums. A "
+                 r"complex matrix has no twisted contraction: its first correction is of genus one, relative "
+                 r"order $1/\text{size}^2$.")
+    rows = []
+    for v in found:
+        a, b = v.sizes
+        verdict = "invariant" if v.invariant else "fails"
+        rows.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ & {escape(v.quantity)} & {verdict} \\")
+    parts.append(rf"The duality at next order, on the derived correction's coefficients of "
+                 rf"$1/{latex(model.regression.ridge)}^k$, $k \le {order}$, and on the one-crosscap diagrams "
+                 r"paired one by one:")
+    parts.append("\n".join([r"\begin{center}", r"\begin{tabular}{lll}", r"\toprule",
+                            r"exchange & quantity & verdict \\", r"\midrule", *rows, r"\bottomrule",
+                            r"\end{tabular}", r"\end{center}"]))
+    failed = {}
+    for v in found:
+        if not v.invariant:
+            failed.setdefault((v.exchange, v.quantity.split(" gamma^")[0]), v)
+    for v in failed.values():
+        a, b = v.sizes
+        parts.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ fails first for the {escape(v.quantity)}.")
+    return Section("The first finite-size correction", tuple(parts))
+
+
 def _scaling_section(model, out, alpha, grid):
     parts = [rf"For a power-law spectrum $\lambda_I = I^{{-(1 + \alpha)}}$ with $\alpha = {latex(alpha)}$ at "
              rf"${latex(model.spaces[model.latent])} = \infty$, the regimes of the planar loss by dominant balance "
@@ -636,12 +678,13 @@ def build_report(model=None, *, out=None, draw_orders=2, count_orders=4, duality
     --------
     >>> [section.title for section in build_report().sections]  # doctest: +NORMALIZE_WHITESPACE
     ['The model', 'The diagrams', 'Schwinger--Dyson equations', 'Closed forms',
-     'Ridgeless regimes and the threshold', 'Duality']
+     'Ridgeless regimes and the threshold', 'Duality', 'The first finite-size correction']
     """
     model = model or mrs()
     closed, limit, short = _closed_section(model)
     sections = [_model_section(model), _diagram_section(model, draw_orders, count_orders), _dyson_section(model),
-                closed, _ridgeless_section(limit, short), _duality_section(model, duality_order, short)]
+                closed, _ridgeless_section(limit, short), _duality_section(model, duality_order, short),
+                _finite_size_section(model, duality_order + 1)]
     figures = {}
     if out is not None and scaling:
         section, paths = _scaling_section(model, out, alpha, phase_grid)
