@@ -60,12 +60,9 @@ from .dyson import dressed, dressed_block, field_trace, partner, planar_theory
 from .errors import ModelError
 from .model import mrs
 from .series import abstract_variances, check_order, resummed_coefficients
-from .spectral import CovarianceTrace, EIGENVALUE
+from .spectral import EIGENVALUE
 
-__all__ = [
-    "FiniteSizeTheory", "finite_size_theory", "correction_coefficients", "size_degree",
-    "graded_parts", "subleading_part",
-]
+__all__ = ["FiniteSizeTheory", "finite_size_theory", "correction_coefficients"]
 
 
 @dataclass(frozen=True)
@@ -225,76 +222,13 @@ def _shift_rate(expr, shifted, rate):
     return -sympy.diff(expr, shifted) + sum(sympy.diff(expr, s) * r for s, r in rate.items())
 
 
-def size_degree(term, model):
-    """The degree of a monomial in the sizes, tr Lambda**k counting as one size.
-
-    Under sizes -> s * sizes a latent trace tr Lambda**k scales like a size, and
-    a diagram's weight like s**(faces - propagators' 1/size): the planar
-    diagrams of a loss coefficient have its highest degree, a crosscap or a
-    handle lowers it by one or two.
-
-    Examples
-    --------
-    >>> from diagrams.spectral import covariance_trace
-    >>> model = mrs()
-    >>> M, N, P = (model.sizes[n] for n in "MNP")
-    >>> size_degree(N * P * covariance_trace()(2) / M**2, model)
-    1
-    """
-    sizes = set(model.sizes.values())
-    degree = 0
-    for factor, power in sympy.Mul(term).as_powers_dict().items():
-        if factor in sizes or isinstance(factor, CovarianceTrace):
-            degree += power
-        elif factor.free_symbols & sizes:
-            raise ModelError(f"{term} is not a monomial in the sizes")
-    return degree
-
-
-def graded_parts(expr, model):
-    """``expr`` split by :func:`size_degree`: degree -> part.
-
-    Examples
-    --------
-    >>> model = mrs()
-    >>> N, P = model.sizes["N"], model.sizes["P"]
-    >>> graded_parts(N * P + N + 3, model)
-    {2: N*P, 1: N, 0: 3}
-    """
-    if model.fixed_sizes:
-        raise ModelError(f"model {model.name} has fixed sizes ({', '.join(model.fixed_sizes)}): "
-                         "its coefficients have no grading by the size")
-    parts = {}
-    for term in sympy.Add.make_args(sympy.expand(expr)):
-        if term != 0:
-            degree = size_degree(term, model)
-            parts[degree] = parts.get(degree, 0) + term
-    return dict(sorted(parts.items(), reverse=True))
-
-
-def subleading_part(exact, planar, model):
-    """The part of an exact coefficient one size below its planar part's degree.
-
-    Examples
-    --------
-    >>> model = mrs()
-    >>> N, P = model.sizes["N"], model.sizes["P"]
-    >>> subleading_part(N * P + 3 * N + 5, N * P, model)
-    3*N
-    """
-    top = max(graded_parts(planar, model), default=None)
-    if top is None:
-        return sympy.Integer(0)
-    return graded_parts(exact, model).get(top - 1, sympy.Integer(0))
-
-
 def correction_coefficients(model=None, order=3):
     """Coefficients of gamma**-k, k = 0..order, of the derived correction of the test loss.
 
     The correction's equations are iterated as series in 1/gamma (as
     :func:`diagrams.series.theory_coefficients` does for the planar ones); the
-    result must equal, coefficient by coefficient, the :func:`subleading_part`
-    of the exact diagram sums.
+    result must equal, coefficient by coefficient, the one-crosscap part of the
+    exact diagram sums (:func:`diagrams.series.subleading_coefficients`).
 
     Examples
     --------
