@@ -32,6 +32,7 @@ from functools import cache, cached_property
 import sympy
 
 from .errors import ModelError
+from .finite_size import correction_coefficients
 from .latex import display, text
 from .model import Gaussian, Model, mrs
 from .observable import Letter, Word, namespace, parse_observable
@@ -47,7 +48,8 @@ from .symbols import as_expr
 __all__ = [
     "FRAME_COVARIANCE", "frame", "size_map", "swap_sizes", "parameter_map", "to_frame", "from_frame",
     "dual_word", "reflect", "dual_graph", "DualPair", "carry", "dual_pairs_cost", "dual_pairs",
-    "noise_breaks_duality", "invariance", "Verdict", "verdicts", "Symmetry", "symmetry",
+    "noise_breaks_duality", "invariance", "Verdict", "verdicts", "next_order_verdicts", "crosscap_pairs",
+    "Symmetry", "symmetry",
 ]
 
 FRAME_COVARIANCE = "S"  # S = Lambda**(1/2)
@@ -338,7 +340,11 @@ class Verdict:
         if self.term is None:
             return text(self.quantity)
         base, exponent = self.term.args
-        return rf"{text('series coefficient of ')}{printer._print(base)}^{{{printer._print(exponent)}}}"
+        words, _, rest = self.quantity.partition(" gamma^")
+        found = rf"{text(words + ' coefficient of ')}{printer._print(base)}^{{{printer._print(exponent)}}}"
+        if self.rescaling is not None and " at " in rest:
+            found += rf"\ {text('at ')}\gamma \cdot {printer._print(self.rescaling)}"
+        return found
 
     def _repr_latex_(self):
         return display(self)
@@ -428,6 +434,86 @@ def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
         series.append(Verdict(_exchange((a, b)), f"series gamma^-{k}", remainder == 0, remainder, None, (a, b),
                               sympy.Pow(model.regression.ridge, -k, evaluate=False)))
     return found + tuple(series)
+
+
+def next_order_verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
+    """Verdicts of the duality on the first finite-size correction of the test loss.
+
+    Every exchange of two sizes among the widths and the samples is tried on
+    the large-ridge coefficients of the derived correction
+    (:func:`diagrams.finite_size.correction_coefficients`), without and with
+    label noise; where the planar ridge equation is invariant only at a
+    rescaled ridge gamma * c, the coefficient of gamma**-k is compared with its
+    image times c**-k. For a model with one feature layer the one-crosscap
+    diagrams (Euler genus 1: the diagrams of the correction) are paired with
+    their duals one by one (:func:`crosscap_pairs`), and the verdict
+    ``"one-crosscap diagrams gamma^-k"`` says whether every class maps to a
+    class of the same Euler genus with the exchanged weight.
+
+    Parameters
+    ----------
+    model : Model, optional
+        A ridge-regression model; MRS by default.
+    order : int
+        The last coefficient compared.
+    max_diagrams : int or None
+        The cost limit of the diagram pairs (:func:`dual_pairs_cost`).
+
+    Returns
+    -------
+    tuple of Verdict
+        Quantities ``"correction gamma^-k"`` and ``"correction with label noise gamma^-k"``.
+
+    Examples
+    --------
+    >>> found = next_order_verdicts(mrs(), 3)
+    >>> [v.quantity for v in found if not v.invariant]
+    ['correction with label noise gamma^-3']
+    >>> [v.quantity for v in found if v.invariant][-3:]
+    ['one-crosscap diagrams gamma^-1', 'one-crosscap diagrams gamma^-2', 'one-crosscap diagrams gamma^-3']
+    """
+    model = model or mrs()
+    order = check_order(order)
+    coefficients = correction_coefficients(model, order)
+    noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
+    rescalings = {v.sizes: v.rescaling for v in _parametric_verdicts(model) if v.quantity == "ridge equation"}
+    found = []
+    for a, b in _exchanges(model):
+        factor = rescalings.get((a, b))
+        at = "" if factor is None else f" at gamma * {factor}"
+        for k, c in enumerate(coefficients):
+            for quantity, expr in (("correction", c.xreplace(noiseless)), ("correction with label noise", c)):
+                image = expr.xreplace({a: b, b: a}) * (1 if factor is None else factor ** -k)
+                remainder = sympy.factor_terms(sympy.cancel(expr - image))
+                found.append(Verdict(_exchange((a, b)), f"{quantity} gamma^-{k}{at}", remainder == 0, remainder,
+                                     factor, (a, b), sympy.Pow(model.regression.ridge, -k, evaluate=False)))
+    if len(model.regression.features) == 1 and _exchanges(model):
+        ((a, b),) = _exchanges(model)
+        for k in range(1, order + 1):
+            pairs = crosscap_pairs(model, k, max_diagrams=max_diagrams)
+            broken = sum(p.multiplicity * p.coefficient * (p.weight - swap_sizes(p.dual_weight, model))
+                         for p in pairs if p.dual.euler_genus != 1 or p.dual_weight != swap_sizes(p.weight, model))
+            remainder = sympy.factor_terms(sympy.cancel(sympy.expand(broken)))
+            found.append(Verdict(_exchange((a, b)), f"one-crosscap diagrams gamma^-{k}", remainder == 0, remainder,
+                                 None, (a, b), sympy.Pow(model.regression.ridge, -k, evaluate=False)))
+    return tuple(found)
+
+
+def crosscap_pairs(model=None, order=1, *, max_diagrams=MAX_DIAGRAMS):
+    """The dual pairs (:func:`dual_pairs`, every genus) of the one-crosscap classes of gamma**-order.
+
+    A diagram of Euler genus 1 (one crosscap: a twisted ribbon of a real
+    matrix) has one face fewer than a planar one; these are the diagrams of
+    the first finite-size correction, and their weighted sum is the noiseless
+    part of the correction's coefficient.
+
+    Examples
+    --------
+    >>> pairs = crosscap_pairs(mrs(), 2)
+    >>> sum(p.multiplicity * p.coefficient * p.weight for p in pairs)
+    3*N**2*P*sigma_u**4*sigma_w**2*tr_Lambda(3)/(2*M**3) + 3*N*P**2*sigma_u**4*sigma_w**2*tr_Lambda(3)/(2*M**3) + 2*N*P*sigma_u**4*sigma_w**2*tr_Lambda(1)*tr_Lambda(2)/M**3
+    """
+    return [p for p in dual_pairs(model, order, planar=False, max_diagrams=max_diagrams) if p.diagram.euler_genus == 1]
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from .model import mrs
 from .pencil import ridge_pencil
 from .spectral import EIGENVALUE, SOURCE, TRAIN_SOURCE, spectral_sum
 
-__all__ = ["PlanarTheory", "planar_theory"]
+__all__ = ["PlanarTheory", "planar_theory", "dressed", "partner", "dressed_block", "field_trace"]
 
 
 @dataclass(frozen=True)
@@ -188,44 +188,89 @@ def planar_theory(model=None):
     model = model or mrs()
     pencil = ridge_pencil(model)
     sigma = {f.name: sympy.Symbol(f"Sigma_{f.name}") for f in pencil.fields}
-
-    def dressed(field):
-        """Whether the self-energy of ``field`` carries Lambda (the row side of a dressed matrix)."""
-        coupling = pencil.gaussian(field)
-        return coupling.matrix.dressed and coupling.rows == field
-
     propagators = {}
     for space in dict.fromkeys(f.space for f in pencil.fields):
         names = [f.name for f in pencil.on(space)]
-        block = sympy.zeros(len(names))
-        for i, name in enumerate(names):
-            block[i, i] = pencil.field(name).diagonal - sigma[name] * (EIGENVALUE if dressed(name) else 1)
-        for c in pencil.couplings:
-            if c.matrix is None and c.rows in names:
-                i, j = names.index(c.rows), names.index(c.cols)
-                block[i, j] = block[j, i] = c.coefficient
-        inverse = block.inv()
+        inverse = dressed_block(pencil, sigma, space).inv()
         for i, name in enumerate(names):
             propagators[name] = sympy.factor(sympy.cancel(inverse[i, i]))
 
-    latent = model.latent
-
     def trace(field, weighted):
-        space = pencil.field(field).space
-        entry = propagators[field] * (EIGENVALUE if weighted else 1)
-        if space == latent:
-            return spectral_sum(entry, model.spaces[latent])
-        return model.spaces[space] * entry
+        return field_trace(pencil, field, propagators[field] * (EIGENVALUE if weighted else 1))
 
     equations = []
     for field in pencil.fields:
-        c = pencil.gaussian(field.name)
-        other = c.cols if c.rows == field.name else c.rows
-        # the covariance weights the trace on the far side only when it is the dressed rows
-        weighted = c.matrix.dressed and other == c.rows
+        c, other, weighted = partner(pencil, field.name)
         equations.append(sympy.Eq(sigma[field.name], c.coefficient**2 * c.matrix.variance * trace(other, weighted)))
 
     r = model.regression
-    generating = (r.teacher_variance / 2 * trace(pencil.find("mu", latent).name, False)
+    generating = (r.teacher_variance / 2 * trace(pencil.find("mu", model.latent).name, False)
                   + r.noise_variance / 2 * trace(pencil.find("nu").name, False))
     return PlanarTheory(model, pencil, tuple(sigma.values()), tuple(equations), propagators, generating)
+
+
+def dressed(pencil, field):
+    """Whether the self-energy of ``field`` carries Lambda (the row side of a dressed matrix).
+
+    Examples
+    --------
+    >>> pencil = ridge_pencil(mrs())
+    >>> [f.name for f in pencil.fields if dressed(pencil, f.name)]
+    ['rho_M']
+    """
+    coupling = pencil.gaussian(field)
+    return coupling.matrix.dressed and coupling.rows == field
+
+
+def partner(pencil, field):
+    """``(coupling, other, weighted)``: the Gaussian coupling at ``field``, the field at its
+    other end, and whether the trace over that field carries Lambda (it is the dressed rows).
+
+    Examples
+    --------
+    >>> coupling, other, weighted = partner(ridge_pencil(mrs()), "nu")
+    >>> coupling.matrix.name, other, weighted
+    ('X', 'rho_M', True)
+    """
+    c = pencil.gaussian(field)
+    other = c.cols if c.rows == field else c.rows
+    return c, other, c.matrix.dressed and other == c.rows
+
+
+def dressed_block(pencil, sigma, space):
+    """The block of Q_0 - Sigma on ``space``: one row per field on it, diagonal in the index.
+
+    ``sigma`` maps field names to their self-energies; a dressed field's enters
+    times ``lambda``. Its inverse is the planar propagator on that space.
+
+    Examples
+    --------
+    >>> pencil = ridge_pencil(mrs())
+    >>> dressed_block(pencil, {f.name: 0 for f in pencil.fields}, "M").tolist()
+    [[0, I], [I, beta*lambda]]
+    """
+    names = [f.name for f in pencil.on(space)]
+    block = sympy.zeros(len(names))
+    for i, name in enumerate(names):
+        block[i, i] = pencil.field(name).diagonal - sigma[name] * (EIGENVALUE if dressed(pencil, name) else 1)
+    for c in pencil.couplings:
+        if c.matrix is None and c.rows in names:
+            i, j = names.index(c.rows), names.index(c.cols)
+            block[i, j] = block[j, i] = c.coefficient
+    return block
+
+
+def field_trace(pencil, field, entry):
+    """The trace over the space of ``field`` of a diagonal ``entry`` (a function of ``lambda``
+    on the latent space): a spectral sum there, the size times the entry elsewhere.
+
+    Examples
+    --------
+    >>> field_trace(ridge_pencil(mrs()), "theta", 2)
+    2*N
+    """
+    model = pencil.model
+    space = pencil.field(field).space
+    if space == model.latent:
+        return spectral_sum(entry, model.spaces[space])
+    return model.spaces[space] * entry

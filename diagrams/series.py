@@ -24,6 +24,7 @@ sigma_w**2*tr_Lambda(1)/(2*M)
 import operator
 from dataclasses import replace
 
+import networkx as nx
 import sympy
 from sympy import QQ
 from sympy.matrices.expressions import MatMul, Trace
@@ -40,9 +41,9 @@ from .spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, covariance_trace, 
 from .wick import MAX_DIAGRAMS, check_cost, contraction_count
 
 __all__ = [
-    "Algebra", "Series", "evaluate", "abstract_variances", "theory_cost", "theory_coefficients", "loss_observable",
-    "loss_observables", "series_cost", "diagram_coefficients", "graded_coefficients", "subleading_coefficients",
-    "diagram_count", "check_order",
+    "Algebra", "Series", "evaluate", "abstract_variances", "theory_cost", "theory_coefficients",
+    "resummed_coefficients", "loss_observable", "loss_observables", "series_cost", "diagram_coefficients",
+    "graded_coefficients", "subleading_coefficients", "diagram_count", "check_order",
 ]
 
 GUARD = 2  # extra orders carried through divisions
@@ -147,29 +148,37 @@ class Series:
         return self.terms == other.terms
 
 
-def evaluate(expr, env, algebra, order):
-    """The series of a sympy expression, given the series of some of its symbols in ``env``."""
+def evaluate(expr, env, algebra, order, memo=None):
+    """The series of a sympy expression, given the series of some of its symbols in ``env``.
+
+    ``memo`` (a dict, valid for one ``env``) keeps the series of subexpressions:
+    equations derived from one pencil share their propagators and denominators.
+    """
     if expr in env:
         return env[expr]
+    memo = {} if memo is None else memo
+    if expr in memo:
+        return memo[expr]
     if not expr.has(sympy.Sum, *env):
-        return Series(algebra, {0: algebra.element(expr)}, order)
-    if isinstance(expr, sympy.Add):
+        result = Series(algebra, {0: algebra.element(expr)}, order)
+    elif isinstance(expr, sympy.Add):
         result = Series(algebra, {}, order)
         for arg in expr.args:
-            result = result + evaluate(arg, env, algebra, order)
-        return result
-    if isinstance(expr, sympy.Mul):
+            result = result + evaluate(arg, env, algebra, order, memo)
+    elif isinstance(expr, sympy.Mul):
         result = Series(algebra, {0: algebra.one}, order)
         for arg in expr.args:
-            result = result * evaluate(arg, env, algebra, order)
-        return result
-    if isinstance(expr, sympy.Pow) and expr.exp.is_Integer:
-        return evaluate(expr.base, env, algebra, order) ** int(expr.exp)
-    if isinstance(expr, sympy.Sum):
+            result = result * evaluate(arg, env, algebra, order, memo)
+    elif isinstance(expr, sympy.Pow) and expr.exp.is_Integer:
+        result = evaluate(expr.base, env, algebra, order, memo) ** int(expr.exp)
+    elif isinstance(expr, sympy.Sum):
         function, size = summand(expr)
-        inside = evaluate(function, env, algebra, order)
-        return Series(algebra, {p: algebra.spectral(c, size) for p, c in inside.terms.items()}, inside.order)
-    raise LargenError(f"cannot expand {expr} as a series in 1/gamma")
+        inside = evaluate(function, env, algebra, order, memo)
+        result = Series(algebra, {p: algebra.spectral(c, size) for p, c in inside.terms.items()}, inside.order)
+    else:
+        raise LargenError(f"cannot expand {expr} as a series in 1/gamma")
+    memo[expr] = result
+    return result
 
 
 def abstract_variances(model):
@@ -254,6 +263,26 @@ def theory_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
     abstract, back = abstract_variances(model)
     theory = planar_theory(abstract)
     check_cost(theory_cost(theory, order), max_diagrams, f"the resummed series of the test loss to gamma^-{order}")
+    return resummed_coefficients(theory, back, order)
+
+
+def resummed_coefficients(theory, back, order):
+    """Coefficients of gamma**-k, k = 0..order, of d E/d beta at beta = 0 for a resummed theory.
+
+    The unknowns are found as series in 1/gamma by iterating the equations;
+    ``theory`` must be derived on :func:`abstract_variances` of its model, and
+    ``back`` is the map to the model's own variances. Any theory with the
+    interface of :class:`diagrams.dyson.PlanarTheory` (unknowns, equations,
+    generating) whose equations are polynomial in their parameters will do:
+    the planar one, and the finite-size one of :mod:`diagrams.finite_size`.
+
+    Examples
+    --------
+    >>> abstract, back = abstract_variances(mrs())
+    >>> resummed_coefficients(planar_theory(abstract), back, 0)
+    [sigma_w**2*tr_Lambda(1)/(2*M)]
+    """
+    model = theory.model
     equations = [(eq.lhs, eq.rhs) for eq in theory.equations]
     generating = theory.generating
     parameters = set().union(*(rhs.free_symbols for _, rhs in equations), generating.free_symbols)
@@ -261,16 +290,18 @@ def theory_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
     work = order + GUARD
     algebra = Algebra(parameters, 2 * work + 4)
     env = {theory.ridge: Series(algebra, {-1: algebra.one}, work)}
-    current = {s: Series(algebra, {}, work) for s in theory.unknowns}
-    for _ in range(4 * work + 8):
+    for block in _blocks(equations):
+        current = {lhs: Series(algebra, {}, work) for lhs, _ in block}
+        for _ in range(4 * work + 8):
+            env.update(current)
+            memo = {}
+            following = {lhs: evaluate(rhs, env, algebra, work, memo) for lhs, rhs in block}
+            if following == current:
+                break
+            current = following
+        else:
+            raise LargenError("the large-ridge iteration did not settle")
         env.update(current)
-        following = {lhs: evaluate(rhs, env, algebra, work) for lhs, rhs in equations}
-        if following == current:
-            break
-        current = following
-    else:
-        raise LargenError("the large-ridge iteration did not settle")
-    env.update(current)
     series = evaluate(generating, env, algebra, work)
     trace = covariance_trace(model.covariance(model.latent))
     restore = {**back, **{t: trace(k) for k, t in enumerate(algebra.traces, start=1)}}
@@ -279,6 +310,21 @@ def theory_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
         term = series.terms.get(k, algebra.zero).as_expr()
         coefficients.append(sympy.expand(sympy.expand(term).coeff(SOURCE, 1).xreplace(restore)))
     return coefficients
+
+
+def _blocks(equations):
+    """The equations in the blocks that are iterated one after the other: the strongly connected
+    components of their dependencies, each after those it depends on (a correction's equations
+    need the planar unknowns, never the reverse)."""
+    unknowns = [lhs for lhs, _ in equations]
+    graph = nx.DiGraph()
+    graph.add_nodes_from(unknowns)
+    graph.add_edges_from((x, lhs) for lhs, rhs in equations for x in rhs.free_symbols if x in graph)
+    condensed = nx.condensation(graph)
+    position = {x: i for i, x in enumerate(unknowns)}
+    rhs = dict(equations)
+    return [[(x, rhs[x]) for x in sorted(condensed.nodes[c]["members"], key=position.get)]
+            for c in nx.topological_sort(condensed)]
 
 
 def loss_observable(model, order):

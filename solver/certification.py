@@ -29,9 +29,9 @@ import mpmath
 from diagrams.errors import SolverError
 
 from .continuation import newton, root
-from .equations import mp_value, scaled_solve
+from .equations import _eliminate, mp_value, scaled_solve
 
-__all__ = ["Outputs", "outputs", "certify", "condition"]
+__all__ = ["Outputs", "outputs", "certify", "condition", "correction", "certify_correction"]
 
 OUTPUTS = ("loss", "train_loss", "Delta")
 SECOND_SPLIT = 1.5  # the second evaluation's factor on the length of the power laws' heads
@@ -72,7 +72,7 @@ def _outputs_at(q, ctx, s, samples):
         scaled = scaled_solve(q, s, getattr(q, source))
         if scaled is None:
             return None
-        rates[source] = [y * a for y, a in zip(scaled, s)]
+        rates[source] = [y * (a or 1) for y, a in zip(scaled, s)]
     loss = [q.E_beta] + [a * b for a, b in zip(q.E_s, rates["d_beta"])]
     train = [-q.E_train] + [-a * b for a, b in zip(q.E_s, rates["d_train"])]
     sums = {"loss": (loss, ctx.fsum(loss)), "train_loss": (train, ctx.fsum(train) / samples)}
@@ -187,6 +187,111 @@ def certify(system, gamma, samples, dps):
             break
         extra, start = min(max(extra, lost) + deficit + 10, max_guard), first.root
     return found, reasons, second.root if second else first.root, dps + guard + 15
+
+
+def correction(system, extended, ctx, s, gamma, samples, *, split=1):
+    """The first finite-size corrections of the losses at the planar root ``s``, in ``ctx``.
+
+    ``extended`` is the compiled system of order 1 (:func:`solver.equations.equations`):
+    the planar unknowns, the rates of the self-energies under the shifts of the
+    twisted contractions and their corrections. Beyond the planar ones its
+    equations are linear in their unknowns, y = A y + b: one elimination finds
+    them at the root, and the ladder of the whole system then gives the
+    corrections of the losses, as :func:`outputs` gives the losses.
+
+    Returns
+    -------
+    Outputs or None
+        ``values["loss"]`` and ``values["train_loss"]`` are the corrections;
+        None where a linear system is singular or cannot be evaluated.
+    """
+    planar = dict(zip(system.unknowns, s))
+    y = [planar.get(x, 0) for x in extended.unknowns]
+    q = extended.evaluate(ctx, y, gamma, split=split)
+    if q is None:
+        return None
+    free = [i for i, x in enumerate(extended.unknowns) if x not in planar]
+    found = _eliminate([[(i == j) - q.jacobian[i][j] for j in free] for i in free], [q.rhs[i] for i in free])
+    if found is None:
+        return None
+    for i, value in zip(free, found):
+        y[i] = value
+    return outputs(extended, ctx, y, gamma, samples, split=split)
+
+
+def certify_correction(system, extended, gamma, samples, dps, start):
+    """The corrections of the losses, each certified to ``dps`` digits or reported with the reason.
+
+    As :func:`certify`: two evaluations, the second with 15 more guard digits,
+    another split of the spectral tails and its own planar root (Newton's method
+    from a perturbed ``start``), and guard digits raised by the cancellation
+    the first one measured.
+
+    Returns
+    -------
+    (values, reasons)
+        name -> mpf or None (``"loss"``, ``"train_loss"``), and name -> why.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from solver.equations import equations
+    >>> from solver.point import bind
+    >>> point = bind(N=50, P=80, M=100, gamma="0.001")
+    >>> system = equations(point.model, point.scaled_values, point.spectrum)
+    >>> extended = equations(point.model, point.scaled_values, point.spectrum, order=1)
+    >>> gamma, P = sympy.Rational(1, 1000), sympy.Integer(80)
+    >>> _, _, root, _ = certify(system, gamma, P, 20)
+    >>> values, reasons = certify_correction(system, extended, gamma, P, 10, root)
+    >>> mpmath.nstr(values["loss"], 10), reasons
+    ('5.545448718e-6', {})
+    """
+    with mpmath.workdps(20):
+        magnitude = mpmath.log10(mp_value(gamma))
+    threshold = max(0, int(-mpmath.floor(magnitude / 2)))
+    names = ("loss", "train_loss")
+    extra, found, reasons = 0, {}, {}
+    for attempt in range(ATTEMPTS):
+        guard = min(10 + threshold + extra, MAX_GUARD)
+        with mpmath.workdps(dps + guard):
+            first = _corrected(system, extended, gamma, samples, dps + 5 + extra, start)
+        if first is None:
+            return dict.fromkeys(names), dict.fromkeys(names, "the equations of the correction are singular here")
+        lost = min(max(first.cancelled[name] for name in names), MAX_GUARD)
+        if lost > extra + 2 and attempt < ATTEMPTS - 1:
+            extra = lost + 5
+            continue
+        with mpmath.workdps(dps + guard + 15):
+            second = _corrected(system, extended, gamma, samples, dps + 5 + extra, _perturbed(start, dps // 2 + 3),
+                                split=SECOND_SPLIT)
+        found, reasons, deficit = {}, {}, 0
+        for name in names:
+            a, b = first.values[name], None if second is None else second.values[name]
+            if _agree(a, b, dps) or (a == 0 and b == 0):
+                found[name] = b
+                continue
+            found[name] = None
+            if b is None:
+                reasons[name] = "the second, independent evaluation of the correction failed"
+            else:
+                reasons[name] = (f"correction not stable to {dps} digits: {mpmath.nstr(a, dps)} against "
+                                 f"{mpmath.nstr(b, dps)} with {guard + 15} guard digits, another tail split "
+                                 "and its own root")
+                deficit = max(deficit, dps + 1 - _digits_apart(a, b))
+        if not reasons or attempt == ATTEMPTS - 1:
+            break
+        extra = min(max(extra, lost) + deficit + 10, MAX_GUARD)
+    return found, reasons
+
+
+def _corrected(system, extended, gamma, samples, digits, start, *, split=1):
+    """The corrections at the working precision, at the planar root polished from ``start``."""
+    target = mp_value(gamma)
+    found = newton(system, mpmath.mp, [mpmath.mpf(x) for x in start], target, mpmath.mpf(10) ** -digits,
+                   split=split)
+    if found is None:
+        return None
+    return correction(system, extended, mpmath.mp, found.root, target, mp_value(samples), split=split)
 
 
 def _evaluate(system, gamma, samples, digits, *, start=None, split=1):

@@ -320,17 +320,26 @@ def cmd_loss(args):
     values = parameters_of(args, model)
     dps = dps_of(args)
     spectrum = spectrum_of(args)
-    solution = solve(model, dps=dps, spectrum=spectrum, **values)
+    order = int(args.finite_size)
+    solution = solve(model, dps=dps, spectrum=spectrum, order=order, **values)
     result = solution.as_dict()
     convention = str(symmetry(model))
     result["convention"] = convention
     if args.json:
         return result
     missing = result.get("uncertified", {})
-    lines = [f"model {model.name}, planar theory at {dps} digits ({convention})"]
-    for name, label in (("loss", "test loss"), ("train_loss", "training loss"), ("Delta", "Delta")):
-        shown = result[name] if result[name] is not None else f"not certified: {missing.get(name, '')}"
-        lines.append(f"{label:<15}{shown}")
+    theory = "planar theory and its first finite-size correction" if order else "planar theory"
+    lines = [f"model {model.name}, {theory} at {dps} digits ({convention})"]
+    shown = {**result, **result.get("finite_size", {})}
+    rows = (("loss", "test loss"), ("train_loss", "training loss"), ("Delta", "Delta"))
+    if order:
+        rows += (("loss_correction", "test loss, 1/size correction"), ("corrected_loss", "test loss, corrected"),
+                 ("train_loss_correction", "training loss, 1/size correction"),
+                 ("corrected_train_loss", "training loss, corrected"))
+    width = max(len(label) for _, label in rows) + 2
+    for name, label in rows:
+        value = shown[name] if shown[name] is not None else f"not certified: {missing.get(name, '')}"
+        lines.append(f"{label:<{width}}{value}")
     if "normalization" in result:
         lines.append(result["normalization"])
     if solution.condition is not None:
@@ -579,6 +588,8 @@ def build_parser():
     loss = commands.add_parser("loss", help="the planar test loss, solved numerically")
     add_model_options(loss)
     loss.add_argument("--dps", type=int, default=30, help="significant digits [30]")
+    loss.add_argument("--finite-size", action="store_true",
+                      help="add the first finite-size correction (relative order 1/size) of both losses")
     loss.set_defaults(run=cmd_loss)
 
     sweep_ = commands.add_parser("sweep", help="the planar loss on a grid (comma-separated values), in parallel",

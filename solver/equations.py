@@ -30,6 +30,7 @@ import sympy
 from sympy.printing.pycode import MpmathPrinter
 
 from diagrams.dyson import planar_theory
+from diagrams.finite_size import finite_size_theory
 from diagrams.model import Model
 from diagrams.spectral import EIGENVALUE, SOURCE, TRAIN_SOURCE, moment_form, summand
 from diagrams.symbols import as_expr
@@ -163,6 +164,7 @@ def scaled_solve(q, s, vector):
     [mpf('-1.0')]
     """
     n = len(s)
+    s = [a or 1 for a in s]  # an unknown that is 0 at this point (a correction can be) is not rescaled
     matrix = [[((i == j) - q.jacobian[i][j]) * s[j] / s[i] for j in range(n)] for i in range(n)]
     return _eliminate(matrix, [v / a for v, a in zip(vector, s)])
 
@@ -192,7 +194,7 @@ def _eliminate(matrix, right):
     return solution if all(map(_finite, solution)) else None
 
 
-def equations(model, values, spectrum):
+def equations(model, values, spectrum, order=0):
     """The derived equations of ``model`` with ``values`` put in, for ``spectrum``.
 
     Parameters
@@ -202,6 +204,11 @@ def equations(model, values, spectrum):
         Symbol -> exact number for every symbol of the model (the latent size
         1 at M = inf: :attr:`solver.point.Point.scaled_values`).
     spectrum : Spectrum
+    order : int
+        0: the planar equations. 1: the closed system of the first finite-size
+        correction (:attr:`diagrams.finite_size.FiniteSizeTheory.extended`), whose
+        generating function is the correction of E and whose equations beyond
+        the planar ones are linear in their unknowns.
 
     Returns
     -------
@@ -218,7 +225,7 @@ def equations(model, values, spectrum):
     """
     model, values = _untied(model, values)
     zeros = frozenset(x for x, v in values.items() if v == 0)
-    return Equations(_compile(model, zeros, _zero_spectrum(spectrum)), values, spectrum)
+    return Equations(_compile(model, zeros, _zero_spectrum(spectrum), order), values, spectrum)
 
 
 def _untied(model, values):
@@ -307,9 +314,9 @@ def _drop_zero_sums(expr):
 
 
 @lru_cache(maxsize=64)
-def _compile(model, zeros, zero_spectrum):
+def _compile(model, zeros, zero_spectrum, order=0):
     """The derived blocks at this pattern of exact zeros (parameters, and a spectrum of zeros)."""
-    theory = planar_theory(model)
+    theory = finite_size_theory(model).extended if order else planar_theory(model)
     gamma = theory.ridge
     latent = as_expr(model.spaces[model.latent])
 
@@ -340,7 +347,8 @@ def _compile(model, zeros, zero_spectrum):
     equation = {eq.lhs: eq.rhs for eq in theory.equations}
     blocks = {
         "rhs": [rhs],
-        "jacobian": [[sympy.diff(f, x) for x in s] for f in rhs] or [[]],
+        # the system of a correction is sparse: most of its equations do not hold most unknowns
+        "jacobian": [[sympy.diff(f, x) if x in f.free_symbols else sympy.Integer(0) for x in s] for f in rhs] or [[]],
         "d_beta": [[sympy.diff(f, SOURCE) for f in rhs]],
         "d_train": [[train_rate(equation[x]) for x in s]],
         "d_gamma": [[sympy.diff(f, gamma) for f in rhs]],

@@ -32,9 +32,10 @@ from pathlib import Path
 import sympy
 from sympy.printing.pretty.stringpict import prettyForm
 
-from diagrams.duality import parameter_map, symmetry, verdicts
+from diagrams.duality import next_order_verdicts, parameter_map, symmetry, verdicts
 from diagrams.dyson import planar_theory
 from diagrams.errors import LargenError, UsageError
+from diagrams.finite_size import finite_size_theory
 from diagrams.latex import LatexPrinter, escape, latex
 from diagrams.pretty import PrettyPrinter
 from diagrams.model import mrs
@@ -384,7 +385,7 @@ def _model_section(model):
         rf"The test loss is per output component, against the noiseless teacher; "
         rf"$\langle L \rangle$ averages over {matrices}, the teacher $w$ and the label noise. "
         f"At {normalization(model, _inline, INFINITY)}.",
-        rf"The planar theory has one self-energy per field of the regression's Gaussian pencil: "
+        r"The planar theory has one self-energy per field of the regression's Gaussian pencil: "
         + ", ".join(rf"${latex(s)}$ on ${latex(model.spaces[f.space])}$"
                     for s, f in zip(theory.unknowns, theory.pencil.fields)) + ".",
     ))
@@ -447,7 +448,7 @@ def _closed_section(model):
     parts += [equation(effective_dimension(k), spectral_sum(x**k, latent), "an effective dimension") for k in ks]
     parts.append(r"and the equations are solved by")
     parts += [equation(s, v, "solved in Δ and the n_k") for s, v in limit.solution.items()]
-    parts.append(rf"with the ridge an explicit function of $\Delta$ (the ridge equation):")
+    parts.append(r"with the ridge an explicit function of $\Delta$ (the ridge equation):")
     parts.append(equation(model.regression.ridge, limit.gamma, "the ridge equation"))
     clean, noisy = _split_noise(limit.loss, noise)
     denominator = _shared_denominator(clean)
@@ -529,6 +530,47 @@ def _duality_section(model, order, short):
         parts.append(rf"Hence no exchange of sizes is a duality of this model at fixed "
                      rf"${latex(model.regression.ridge)}$.")
     return Section("Duality", tuple(parts))
+
+
+def _finite_size_section(model, order):
+    theory = finite_size_theory(model)
+    found = next_order_verdicts(model, order)
+    parts = [r"Gaussian integration by parts on $\langle Q_G R\rangle$ for a real block $A$ (coupling $c$, "
+             r"entry variance $v$) between the fields $p$ and $q$ gives the planar rainbow and a twisted "
+             r"contraction without a free index loop, one power of the size smaller. To that order, "
+             r"$(Q_0 - \Sigma)\langle R\rangle = 1 + T$ with $T_{pk} = c^2 v\, w_p\, "
+             r"\langle (R\, 1_q R)_{pk}\rangle = -c^2 v\, w_p\, \partial G_{pk}/\partial t_q$, where $t_q$ "
+             r"shifts the diagonal of the field $q$ ($w_p = \lambda$ on the dressed side) and the rates "
+             r"$\Sigma_{s\, t\, q} = \partial \Sigma_s/\partial t_q$ solve the planar ladder equations. "
+             r"With $\langle R\rangle = G + \delta G$, $\delta G = G\, \delta\Sigma\, G + G\, T$, and the "
+             r"corrections $\Sigma_{1\, p} = \delta\Sigma_p$ of the self-energies solve"]
+    parts += [spectral_equation(eq) for eq in theory.equations]
+    r = model.regression
+    parts.append(rf"The corrections of the losses follow from $\delta E = \tfrac{{1}}{{2}} {latex(r.teacher_variance)} "
+                 r"\operatorname{tr} \delta G_{\mu} + \tfrac{1}{2} " + latex(r.noise_variance)
+                 + r" \operatorname{tr} \delta G_{\nu}$ by the same sources as the planar ones. Their large-ridge "
+                 r"series equals, coefficient by coefficient, the one-crosscap part of the exact diagram sums. A "
+                 r"complex matrix has no twisted contraction: its first correction is of genus one, relative "
+                 r"order $1/\text{size}^2$.")
+    rows = []
+    for v in found:
+        a, b = v.sizes
+        verdict = "invariant" if v.invariant else "fails"
+        rows.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ & ${v.quantity_latex(LatexPrinter())}$ & {verdict} \\")
+    parts.append(rf"The duality at next order, on the derived correction's coefficients of "
+                 rf"$1/{latex(model.regression.ridge)}^k$, $k \le {order}$, and on the one-crosscap diagrams "
+                 r"paired one by one:")
+    parts.append("\n".join([r"\begin{center}", r"\begin{tabular}{lll}", r"\toprule",
+                            r"exchange & quantity & verdict \\", r"\midrule", *rows, r"\bottomrule",
+                            r"\end{tabular}", r"\end{center}"]))
+    failed = {}
+    for v in found:
+        if not v.invariant:
+            failed.setdefault((v.exchange, v.quantity.split(" gamma^")[0]), v)
+    for v in failed.values():
+        a, b = v.sizes
+        parts.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ fails first for the ${v.quantity_latex(LatexPrinter())}$.")
+    return Section("The first finite-size correction", tuple(parts))
 
 
 def described(spectrum):
@@ -795,12 +837,13 @@ def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_or
     --------
     >>> [section.title for section in build_report().sections]  # doctest: +NORMALIZE_WHITESPACE
     ['The model', 'The diagrams', 'Schwinger--Dyson equations', 'Closed forms',
-     'Ridgeless regimes and the threshold', 'Duality']
+     'Ridgeless regimes and the threshold', 'Duality', 'The first finite-size correction']
     """
     model = model or mrs()
     (dyson, closed), limit, short = derivation(model)
     sections = [_model_section(model), _diagram_section(model, draw_orders, count_orders), dyson,
-                closed, _ridgeless_section(limit, short), _duality_section(model, duality_order, short)]
+                closed, _ridgeless_section(limit, short), _duality_section(model, duality_order, short),
+                _finite_size_section(model, duality_order + 1)]
     figures = {}
     if out is not None and scaling:
         law = spectrum or Spectrum.power_law(1, math.inf)

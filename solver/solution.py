@@ -19,7 +19,7 @@ import sympy
 from diagrams.errors import LargenWarning, ParameterError, SolverError
 from diagrams.model import mrs
 
-from .certification import certify, condition, outputs
+from .certification import certify, certify_correction, condition, correction, outputs
 from .continuation import float_start, newton
 from .equations import equations, mp_value
 from .point import bind
@@ -44,6 +44,11 @@ class Solution:
     right digits, or is None with the reason in ``uncertified`` (name ->
     reason). In float64 (``context=mpmath.fp``) the values are floats and
     every one of them is listed in ``uncertified``.
+
+    With ``order`` 1, ``loss_correction`` and ``train_loss_correction`` are the
+    first finite-size corrections (relative order 1/size,
+    :mod:`diagrams.finite_size`), certified like the rest, and
+    ``corrected_loss``, ``corrected_train_loss`` their sums with the planar values.
     """
 
     loss: object
@@ -57,6 +62,19 @@ class Solution:
     condition: object = None  # kappa = sum_I |d log L/d log lambda_I| over listed eigenvalues (mpf)
     supported_digits: object = None  # digits of the loss that listed eigenvalues, exact as written, support
     uncertified: dict = field(default_factory=dict)
+    order: int = 0
+    loss_correction: object = None
+    train_loss_correction: object = None
+
+    @property
+    def corrected_loss(self):
+        """The test loss to next-to-planar order: None unless both terms are known."""
+        return _sum(self.loss, self.loss_correction)
+
+    @property
+    def corrected_train_loss(self):
+        """The training loss to next-to-planar order: None unless both terms are known."""
+        return _sum(self.train_loss, self.train_loss_correction)
 
     def as_dict(self):
         """The solution as text, for JSON and tables: ``dps`` digits each, None where uncertified.
@@ -82,8 +100,20 @@ class Solution:
             **({"normalization": self.normalization} if self.normalization else {}),
             **({"condition": digits(self.condition, 3), "supported_digits": self.supported_digits}
                if self.condition is not None or "condition" in self.uncertified else {}),
+            **({"finite_size": {"loss_correction": digits(self.loss_correction),
+                                "train_loss_correction": digits(self.train_loss_correction),
+                                "corrected_loss": digits(self.corrected_loss),
+                                "corrected_train_loss": digits(self.corrected_train_loss)}}
+               if self.order else {}),
             **({"uncertified": dict(self.uncertified)} if self.uncertified else {}),
         }
+
+
+def _sum(planar, correction):
+    if planar is None or correction is None:
+        return None
+    with mpmath.workdps(mpmath.mp.dps + 10):
+        return planar + correction
 
 
 def _text(x, n):
@@ -92,8 +122,8 @@ def _text(x, n):
     return text[:-1] if text.endswith(".") else text
 
 
-def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, **params):
-    """Solve the planar theory of ``model`` at the given parameters.
+def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **params):
+    """Solve the planar theory of ``model`` at the given parameters, and its first finite-size correction.
 
     Parameters
     ----------
@@ -107,6 +137,11 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, **params):
         ``mpmath.mp`` (default): every output certified to ``dps`` digits or
         reported uncertified. ``mpmath.fp``: float64 throughout, the moments
         approximated, nothing certified (a benchmark's or a test's reference).
+    order : int
+        0: the planar theory. 1: also the first finite-size correction of both
+        losses (:mod:`diagrams.finite_size`), which needs a finite latent size
+        or a power law at M = inf (its corrections in 1/M then vanish with the
+        normalisation of the variances).
     **params
         Values of the model's symbols by name. Sizes may be positive reals (the
         planar theory is analytic in them), the latent size infinite.
@@ -129,8 +164,13 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, **params):
     True
     >>> float(solve(N=50, P=80, M=100, gamma="0.001", context=mpmath.fp).loss) > 0
     True
+    >>> corrected = solve(N=50, P=80, M=100, gamma="0.001", dps=10, order=1)
+    >>> [corrected.as_dict()["finite_size"][k] for k in ("loss_correction", "corrected_loss")]
+    ['5.545448718e-6', '0.0002935741548']
     """
     dps = _check_dps(dps)
+    if isinstance(order, bool) or order not in (0, 1):
+        raise ParameterError(f"order must be 0 (planar) or 1 (the first finite-size correction), got {order!r}"[:200])
     if context is not mpmath.mp and context is not mpmath.fp:
         raise ParameterError("context must be mpmath.mp or mpmath.fp")
     model = mrs() if model is None else model
@@ -145,9 +185,14 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, **params):
     samples = as_expr(model.spaces[model.samples]).xreplace(values)
     common = dict(parameters=point.parameters(), normalization=point.normalization)
     noise = as_expr(model.regression.noise_variance).xreplace(values) / 2
+    extended = equations(model, values, point.spectrum, order=1) if order else None
     if context is mpmath.fp:
-        return _float64(system, gamma, samples, noise, common)
+        return _float64(system, extended, gamma, samples, noise, common)
     found, reasons, root, working = certify(system, gamma, samples, dps)
+    corrections = {}
+    if order:
+        corrections, why = certify_correction(system, extended, gamma, samples, dps, root)
+        reasons.update({f"{name}_correction": reason for name, reason in why.items()})
     for name in system.infinite:
         found[name], reasons[name] = None, f"{name} is infinite at this point (no features reach the latent space)"
     kappa, supported = None, None
@@ -161,7 +206,8 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, **params):
         return Solution(
             loss=found["loss"], train_loss=found["train_loss"], Delta=found["Delta"], noise_floor=mp_value(noise),
             unknowns=_unknowns(system, root), dps=dps, condition=kappa, supported_digits=supported,
-            uncertified=reasons, **common)
+            uncertified=reasons, order=order, loss_correction=corrections.get("loss"),
+            train_loss_correction=corrections.get("train_loss"), **common)
 
 
 def _certified_condition(system, gamma, samples, root, spectrum, working, reasons):
@@ -188,7 +234,7 @@ def _unknowns(system, s):
     return found
 
 
-def _float64(system, gamma, samples, noise, common):
+def _float64(system, extended, gamma, samples, noise, common):
     """The same algorithm in float64 (mpmath.fp): start, continuation, Newton, ladder; uncertified."""
     ctx = mpmath.fp
     target = float(gamma)
@@ -199,10 +245,17 @@ def _float64(system, gamma, samples, noise, common):
     result = None if found is None else outputs(system, ctx, found.root, target, float(samples))
     if result is None:
         raise SolverError(f"float64 lost the physical branch before the ridge {target:g}")
-    values = result.values
+    values, corrections, names = result.values, {}, ["loss", "train_loss", "Delta"]
+    if extended is not None:
+        corrected = correction(system, extended, ctx, found.root, target, float(samples))
+        if corrected is None:
+            raise SolverError(f"float64 cannot solve the equations of the finite-size correction at {target:g}")
+        corrections, names = corrected.values, names + ["loss_correction", "train_loss_correction"]
     return Solution(loss=values["loss"], train_loss=values["train_loss"], Delta=values["Delta"],
                     noise_floor=float(noise), unknowns=_unknowns(system, found.root), dps=15,
-                    uncertified={name: FLOAT64 for name in ("loss", "train_loss", "Delta")}, **common)
+                    uncertified={name: FLOAT64 for name in names}, order=int(extended is not None),
+                    loss_correction=corrections.get("loss"), train_loss_correction=corrections.get("train_loss"),
+                    **common)
 
 
 def _check_dps(dps):

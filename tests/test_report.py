@@ -25,7 +25,8 @@ from solver.report import DENOMINATOR, LOSS, TRAIN_LOSS, build_report, compile_p
 
 DEEP2 = os.path.join(os.path.dirname(__file__), "data", "deep2.toml")
 SECTIONS = ["The model", "The diagrams", "Schwinger--Dyson equations", "Closed forms",
-            "Ridgeless regimes and the threshold", "Duality", "Scaling laws", "The loss against the model size"]
+            "Ridgeless regimes and the threshold", "Duality", "The first finite-size correction", "Scaling laws",
+            "The loss against the model size"]
 SMALL = {"points": 4, "mc_points": 2, "seeds": 2, "P": (50, 100), "gammas": (1e-4, 1e-1)}
 
 
