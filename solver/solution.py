@@ -14,7 +14,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import mpmath
-import sympy
 
 from diagrams.errors import LargenWarning, ParameterError, SolverError
 from diagrams.model import mrs

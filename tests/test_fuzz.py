@@ -36,7 +36,7 @@ PAYLOADS = [
     "sqrt.__globals__['\\137\\137builtins\\137\\137']['\\137\\137import\\137\\137']('\\157\\163')"
     f".system('touch {SENTINEL}')",
     f"(lambda: __import__('os').system('touch {SENTINEL}'))()",
-    f"[c for c in ().__class__.__base__.__subclasses__()]",
+    "[c for c in ().__class__.__base__.__subclasses__()]",
     "(N:=3)", "N.name", "'text'", "f'{N}'", "N[0]", "N if N else P", "Trace(X*X.T).func",
 ]
 NUMBERS = ["0", "1", "-1", "2", "0.1", "1/3", "2.5", "1e-3", "1e-30", "1e-400", "1e400", "1e20", "inf", "-inf",

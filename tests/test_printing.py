@@ -12,7 +12,7 @@ import pytest
 import sympy
 from sympy.parsing.latex import parse_latex
 
-from diagrams import contractions, derive_regimes, dual_pairs, load_model, mrs, planar_theory, ridgeless, symmetry, \
+from diagrams import contractions, derive_regimes, dual_pairs, mrs, planar_theory, ridgeless, symmetry, \
     verdicts
 from diagrams.asymptotics import LAMBDA_PLUS, sum_asymptotics
 from diagrams.latex import latex, name_latex
