@@ -3,9 +3,10 @@
 The planar diagrams of the pencil's resolvent are the rainbow diagrams nested
 inside each other: the dressed propagator of a field p is the inverse of its
 block of Q_0 minus a self-energy, and the self-energy is one Gaussian
-propagator with the dressed propagator of the field at its other end,
+propagator with the dressed propagator of the field at its other end, summed
+over the independent Gaussian matrices that meet p,
 
-    Sigma_p = c**2 * v * tr R_q,           R = (Q_0 - Sigma)^-1,
+    Sigma_p = sum_q c**2 * v * tr R_q,      R = (Q_0 - Sigma)^-1,
 
 with c the coupling of the Gaussian matrix between p and q, v its entry
 variance, and the covariance Lambda weighting the trace (and the self-energy)
@@ -25,6 +26,8 @@ Examples
 (4, ['Sigma_theta', 'Sigma_mu_M', 'Sigma_rho_M', 'Sigma_nu'])
 >>> theory.equations[1]
 Eq(Sigma_mu_M, N*sigma_u**2/(M*(Sigma_theta - gamma)))
+>>> planar_theory(mrs(nonlinear=True)).equations[3]  # xi adds a rainbow to Sigma_nu, and one to Sigma_theta
+Eq(Sigma_nu, N*mu_star**2/(Sigma_theta - beta*mu_star**2 - gamma) - Sum(-Sigma_mu_M*lambda[I]/(Sigma_mu_M*Sigma_rho_M*lambda[I] - Sigma_mu_M*beta*lambda[I] + 1), (I, 1, M)))
 """
 
 from dataclasses import dataclass, replace
@@ -187,8 +190,10 @@ def planar_theory(model=None):
 
     def dressed(field):
         """Whether the self-energy of ``field`` carries Lambda (the row side of a dressed matrix)."""
-        coupling = pencil.gaussian(field)
-        return coupling.matrix.dressed and coupling.rows == field
+        sides = {c.matrix.dressed and c.rows == field for c in pencil.gaussians(field)}
+        if len(sides) != 1:
+            raise ModelError(f"model {model.name}: field {field} meets dressed and undressed matrices")
+        return sides.pop()
 
     propagators = {}
     for space in dict.fromkeys(f.space for f in pencil.fields):
@@ -215,11 +220,13 @@ def planar_theory(model=None):
 
     equations = []
     for field in pencil.fields:
-        c = pencil.gaussian(field.name)
-        other = c.cols if c.rows == field.name else c.rows
-        # the covariance weights the trace on the far side only when it is the dressed rows
-        weighted = c.matrix.dressed and other == c.rows
-        equations.append(sympy.Eq(sigma[field.name], c.coefficient**2 * c.matrix.variance * trace(other, weighted)))
+        energy = sympy.Integer(0)
+        for c in pencil.gaussians(field.name):  # independent matrices: their rainbows add
+            other = c.cols if c.rows == field.name else c.rows
+            # the covariance weights the trace on the far side only when it is the dressed rows
+            weighted = c.matrix.dressed and other == c.rows
+            energy += c.coefficient**2 * c.matrix.variance * trace(other, weighted)
+        equations.append(sympy.Eq(sigma[field.name], energy))
 
     r = model.regression
     generating = (r.teacher_variance / 2 * trace(pencil.find("mu", latent).name, False)
