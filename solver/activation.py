@@ -175,8 +175,10 @@ def _quadrature(act, v, dps):
             except (TypeError, ValueError, ArithmeticError) as exc:
                 raise ParameterError(f"activation {act.name} cannot be integrated: {exc}"[:200]) from None
     with mpmath.workdps(dps + 20):
-        for a, b in zip(*found):
-            if not (mpmath.isfinite(b) and abs(a - b) <= abs(b) * mpmath.mpf(10) ** -dps + mpmath.mpf(10) ** -(2 * dps)):
+        # each moment against its natural scale: |E s| and |E g s| / sqrt(v) are at most sqrt(E s**2)
+        scale = mpmath.sqrt(abs(found[1][2]))
+        for a, b, unit in zip(*found, (scale, scale * mpmath.sqrt(v), scale**2)):
+            if not (mpmath.isfinite(b) and abs(a - b) <= unit * mpmath.mpf(10) ** -dps):
                 raise SolverError(f"the Gaussian moments of activation {act.name} do not settle to {dps} digits "
                                   "(a kink away from 0, a singularity, or too fast a growth)")
     return found[1]

@@ -230,8 +230,8 @@ def _activation_values(model, values, spectrum, infinite, act, precision):
     values (the latent size 1 outside tr Lambda at M = inf) and tr Lambda.
     """
     e = model.regression.equivalent
-    (star,) = model.matrices[e.matrix].variance.free_symbols or (None,)
-    if not (e.linear.is_Symbol and star is not None and model.matrices[e.matrix].variance == star**2):
+    star = sympy.sqrt(model.matrices[e.matrix].variance)
+    if not (e.linear.is_Symbol and star.is_Symbol):
         raise ParameterError(f"model {model.name}: an activation sets a linear coefficient that is one symbol "
                              f"and a variance of {e.matrix} that is a symbol squared")
     variance = preactivation_variance(model)
