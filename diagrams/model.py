@@ -74,12 +74,20 @@ class GaussianEquivalent:
     pre-activation F x (per unit of F x, whatever its variance), and
     ``matrix`` names xi, an independent Gaussian matrix from the samples to
     the last feature width whose entry variance is mu_star**2. The test point
-    carries its own independent copy of xi. The constant mu_0 is a rank-one
-    term, which changes no planar quantity (see :func:`gaussian_equivalent`).
+    carries its own independent copy of xi, of entry variance ``test`` (None:
+    xi's, as Gaussian equivalence has it; 0 measures the test loss against the
+    linear part of the features alone, which is how :mod:`diagrams.duality`
+    finds what breaks N <-> P). The constant mu_0 is a rank-one term, which
+    changes no planar quantity (see :func:`gaussian_equivalent`).
     """
 
     matrix: str
     linear: sympy.Expr
+    test: sympy.Expr = None
+
+    def test_variance(self, model):
+        """The entry variance of the test point's xi in ``model``."""
+        return model.matrices[self.matrix].variance if self.test is None else self.test
 
 
 @dataclass(frozen=True)
@@ -181,8 +189,9 @@ class Model:
                 equivalent = regression.equivalent
                 if not isinstance(equivalent, GaussianEquivalent):
                     raise ModelError(f"model {name}: the Gaussian equivalent must be a GaussianEquivalent")
+                test = None if equivalent.test is None else _variance(equivalent.test, "variance of the test point's xi")
                 regression = replace(regression, equivalent=replace(
-                    equivalent, linear=_variance(equivalent.linear, "linear coefficient of the activation")))
+                    equivalent, linear=_variance(equivalent.linear, "linear coefficient of the activation"), test=test))
         # models are hashed and cached: nothing may change the quiver afterwards
         self.name = name
         self.graph = nx.freeze(graph)
@@ -214,7 +223,7 @@ class Model:
             r = self.regression
             exprs += [r.teacher_variance, r.noise_variance, r.ridge]
             if r.equivalent is not None:
-                exprs.append(r.equivalent.linear)
+                exprs += [r.equivalent.linear, r.equivalent.test_variance(self)]
         found = set().union(*(e.free_symbols for e in exprs))
         return {s.name: s for s in found}
 
@@ -494,7 +503,7 @@ def gaussian_equivalent(model, *, matrix="Xi", linear="mu_1", noise="mu_star"):
     mu_0 + mu_1 F x + xi_test with its own independent xi_test. The model gets
     xi as a matrix of its quiver and mu_1 as the coefficient of the last
     feature layer; the pencil and the planar resummation treat xi like every
-    other Gaussian matrix, and xi_test adds mu_star**2 |theta|**2 to the test loss.
+    other Gaussian matrix, and xi_test adds mu_star**2 |theta|**2 / 2 to the test loss.
 
     The constant mu_0 multiplies the all-ones matrix, of rank one: it moves a
     single eigenvalue of the Gram matrix and changes the traces of the

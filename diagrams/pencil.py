@@ -150,7 +150,7 @@ def ridge_pencil(model):
     equivalent = r.equivalent
     ridge = r.ridge
     if equivalent is not None:  # the test point's xi: (beta/2) mu_star**2 |theta|**2
-        ridge = ridge + SOURCE * matrices[equivalent.matrix].variance
+        ridge = ridge + SOURCE * equivalent.test_variance(model)
     fields = [Field("theta", chain[-1], ridge, "theta")]
     couplings = []
     upper = fields[0]
