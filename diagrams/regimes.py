@@ -41,7 +41,7 @@ import sympy
 
 from .asymptotics import ALPHA, LAMBDA_PLUS, effective_dimension_asymptotics, exponent_sign
 from .dyson import planar_theory
-from .errors import LargenError, ParameterError
+from .errors import LargenError, ModelError, ParameterError
 from .model import mrs
 from .parametric import ridgeless
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
@@ -675,4 +675,10 @@ def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
     -------
     list of Regime
     """
+    if model is not None and model.regression.equivalent is not None:
+        limit = ridgeless(model)
+        roots = ", ".join(f"n1 = {sympy.sstr(r.n1)}" for r in limit.regimes)
+        raise ModelError(f"the regimes of nonlinear features are not derived: the dominant balance takes the sizes as "
+                         f"its variables, and the roots of the ridge equation ({roots}) depend on Delta through the "
+                         f"features' own variance")
     return _Derivation(parametric_losses(model), alpha, latent, noise).regimes()

@@ -507,7 +507,8 @@ def cmd_report(args):
     tex = os.path.join(args.out, "report.tex")
     if os.path.exists(tex) and not args.force:
         raise UsageError(f"{tex} exists: overwrite the report with --force")
-    written = write_report(model, args.out)
+    curves = {"activation": args.activation} if args.activation is not None else None
+    written = write_report(model, args.out, curves=curves)
     if args.json:
         return written.as_dict()
     lines = [f"wrote {written.tex} and {len(written.figures)} figures"]
