@@ -12,6 +12,8 @@ M*P*(M + P + 1)
 M*P*(M + P)
 """
 
+from functools import cache
+
 import sympy
 
 from .errors import ModelError
@@ -89,6 +91,7 @@ def diagram_cost(words, model, *, planar=False):
     return contraction_count(words, model)
 
 
+@cache
 def preactivation_variance(model):
     """E g_i**2 for the pre-activation g = F x of a feature, derived: (1/width) E tr(F Lambda F^T).
 

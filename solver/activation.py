@@ -24,6 +24,7 @@ Examples
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import mpmath
 import numpy as np
@@ -225,6 +226,12 @@ def coefficients(spec, variance, dps=30):
             v = mpmath.mpf(str(variance))
         if not (mpmath.isfinite(v) and v > 0):
             raise ParameterError(f"the pre-activation variance must be positive and finite, got {mpmath.nstr(v, 6)}")
+    return _coefficients(act, v, dps)
+
+
+@lru_cache(maxsize=256)
+def _coefficients(act, v, dps):
+    """:func:`coefficients` of an Activation at an mpf variance: cached, for a sweep at one variance."""
     if act.closed is not None:
         with mpmath.workdps(dps + 20):
             moments = [mpmath.mpf(x) for x in act.closed(v)]

@@ -137,7 +137,7 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, **params):
     if context is not mpmath.mp and context is not mpmath.fp:
         raise ParameterError("context must be mpmath.mp or mpmath.fp")
     model = mrs() if model is None else model
-    point = bind(model, spectrum=spectrum, sizes="real", precision=dps + 20, **params)
+    point = bind(model, spectrum=spectrum, sizes="real", precision=dps + 10, **params)
     model, values = point.model, point.scaled_values
     ridge = model.regression.ridge
     gamma = point.values[ridge]
