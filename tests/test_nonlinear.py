@@ -27,9 +27,10 @@ import warnings
 import mpmath
 import numpy as np
 import pytest
+import sympy
 from scipy import integrate, special
 
-from diagrams import ModelError, ParameterError, mrs, planar_theory
+from diagrams import ModelError, ParameterError, derive_regimes, mrs, planar_theory
 from diagrams.errors import LargenWarning, SolverError
 from diagrams.model import gaussian_equivalent
 from solver import simulate, solve
@@ -191,3 +192,28 @@ def test_simulate_cli_with_an_activation(capsys):
     status, out, err = run_cli(capsys, "loss", "--N", "40", "--P", "30", "--M", "50", "--gamma", "0.1",
                                "--activation", "swish")
     assert status == 2 and err.strip().startswith("largen: error: unknown activation 'swish'")
+
+
+def test_feature_variance_limited_regime():
+    # derived by dominant balance with mu_star as a scale; checked here against the solver deep inside
+    # it and against the closed form of the balance n_1 << M mu_star^2/(Delta mu_1^2 sigma_u^2) = N:
+    # Delta = mu_star^2/(N mu_1^2 sigma_u^2), L = (sigma_w^2/2) pi sqrt(lambda_+ Delta)/2 at alpha = 1
+    regimes = {r.name: r for r in derive_regimes(mrs(nonlinear=True), alpha=1)}
+    regime = regimes["ridgeless, N-limited, feature-variance-limited"]
+    values = {s.name: s for s in regime.loss.free_symbols}
+    N, mu_1, mu_star, sigma_u, sigma_w, lam = (values[k] for k in ("N", "mu_1", "mu_star", "sigma_u", "sigma_w",
+                                                                    "lambda_+"))
+    assert sympy.simplify(regime.loss - sigma_w**2 * sympy.pi * sympy.sqrt(lam * mu_star**2 / (N * mu_1**2 * sigma_u**2))
+                          / 4) == 0
+    assert {str(k): v for k, v in regime.exponents.items() if v != 0} == {"N": sympy.Rational(-1, 2), "mu_star": 1}
+    # the P-limited one: half of it (the test point's own xi has no counterpart among the samples)
+    other = regimes["ridgeless, P-limited, feature-variance-limited"]
+    (P,) = [s for s in other.loss.free_symbols if s.name == "P"]
+    assert sympy.simplify(2 * other.loss.xreplace({P: N}) - regime.loss) == 0
+    at = dict(mu_1="0.5", mu_star="0.3", gamma="1e-12", M="inf", alpha=1, dps=15)
+    solver = solve(mrs(nonlinear=True), N="1e8", P="1e14", **at).loss
+    leading = regime.loss.xreplace({N: 10**8, mu_1: sympy.Rational(1, 2), mu_star: sympy.Rational(3, 10),
+                                    sigma_u: 1, sigma_w: 1, lam: 1})
+    assert float(solver) == pytest.approx(float(leading), rel=1e-3)
+    # the linear regimes now carry the condition that mu_star is negligible
+    assert any(c[0].has(mu_star) for c in regimes["ridgeless, N-limited"].conditions)
