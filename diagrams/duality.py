@@ -17,7 +17,11 @@ graph is carried back into the observable's own diagrams by the rotation or
 reflection (tr W = tr W^T) that identifies the two.
 
 Where the map fails is reported, not hidden: the label-noise words have two
-more U than Z letters, and their duals are no words of the loss.
+more U than Z letters, and their duals are no words of the loss. For nonlinear
+features (:func:`diagrams.model.gaussian_equivalent`) the ridge equation stays
+invariant while the test loss does not: the verdicts on the same model with the
+test point's own xi removed locate the failure there (the mu_star**2 |theta|**2/2
+of the test loss has no counterpart on the side of the samples).
 
 Examples
 --------
@@ -26,7 +30,7 @@ Examples
 True
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 
 import sympy
@@ -63,6 +67,9 @@ def frame(model=None):
     if r is None or len(r.features) != 1:
         depth = len(r.features) if r else 0
         raise ModelError(f"the diagram-level duality needs one feature layer; model {model.name} has {depth}")
+    if r.equivalent is not None:
+        raise ModelError(f"the diagram-level duality is written for linear features; model {model.name} has "
+                         "nonlinear ones (its verdicts come from the parametric solution)")
     (feature,) = r.features
     U, X = model.matrices[feature], model.matrices[r.data]
     matrices = [Gaussian(U.name, U.rows, U.cols, U.variance), Gaussian("Z", X.rows, X.cols, X.variance)]
@@ -384,10 +391,32 @@ def _parametric_verdicts(model):
                 rescaling = factor
         found.append(Verdict(name, "ridge equation", remainder == 0, remainder, rescaling, (a, b)))
         losses = (("test loss", limit.loss.xreplace(noiseless)), ("test loss with label noise", limit.loss))
+        if model.regression.equivalent is not None:
+            losses += ((WITHOUT_TEST_XI, ridgeless(without_test_xi(model)).loss.xreplace(noiseless)),)
         for quantity, loss in losses:
             remainder = invariance(loss, mapping)
             found.append(Verdict(name, quantity, remainder == 0, remainder, None, (a, b)))
     return tuple(found)
+
+
+WITHOUT_TEST_XI = "test loss without the test point's xi"
+
+
+def without_test_xi(model):
+    """A nonlinear model whose test point has the linear part of the features only (its xi's variance 0).
+
+    Examples
+    --------
+    >>> without_test_xi(mrs(nonlinear=True)).regression.equivalent.test
+    0
+    """
+    r = model.regression
+    if r.equivalent is None:
+        raise ModelError(f"model {model.name} has linear features")
+    covariances = {s: model.covariance(s) for s in model.spaces if model.covariance(s)}
+    equivalent = replace(r.equivalent, test=sympy.Integer(0))
+    return Model(model.name, model.spaces, list(model.matrices.values()), covariances,
+                 replace(r, equivalent=equivalent))
 
 
 def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
@@ -528,11 +557,15 @@ class Symmetry:
         The pairs of sizes whose exchange leaves the loss invariant at fixed gamma.
     rescaled : tuple of ((Symbol, Symbol), Expr)
         The pairs whose exchange leaves it invariant at the ridge gamma * factor.
+    broken_by_test_xi : tuple of ((Symbol, Symbol), Expr)
+        Nonlinear features: the pairs whose exchange fails only through the test
+        point's own xi, with the variance of that xi.
     """
 
     samples: sympy.Expr
     exchanges: tuple
     rescaled: tuple
+    broken_by_test_xi: tuple = ()
 
     def __str__(self):
         return self._statement(_exchange, sympy.sstr, str)
@@ -556,6 +589,10 @@ class Symmetry:
         for sizes, factor in self.rescaled:
             sentence += [text("; under "), exchange(sizes), text(" it is invariant at "),
                          rescaled_ridge + expression(factor)]
+        for sizes, variance in self.broken_by_test_xi:
+            sentence += [text("; "), exchange(sizes), text(" fails only through the test point's own xi, of variance "),
+                         expression(variance), text(", which no sample has: without it the ridge equation and the "
+                                                    "loss are invariant")]
         return "".join(sentence)
 
 
@@ -580,14 +617,21 @@ def symmetry(model=None):
     --------
     >>> print(symmetry(mrs()))
     training loss summed over the P samples (no 1/P): the noiseless planar test loss is invariant under N <-> P at fixed gamma
+    >>> print(symmetry(mrs(nonlinear=True)))  # doctest: +NORMALIZE_WHITESPACE
+    training loss summed over the P samples (no 1/P): no exchange of sizes leaves the noiseless planar test loss
+    invariant at fixed gamma; N <-> P fails only through the test point's own xi, of variance mu_star**2, which no
+    sample has: without it the ridge equation and the loss are invariant
     """
     model = model or mrs()
     found = {(v.sizes, v.quantity): v for v in _parametric_verdicts(model)}
-    exchanges, rescaled = [], []
+    exchanges, rescaled, broken = [], [], []
     for sizes in _exchanges(model):
         ridge, loss = found[sizes, "ridge equation"], found[sizes, "test loss"]
         if loss.invariant and ridge.invariant:
             exchanges.append(sizes)
         elif loss.invariant and ridge.rescaling is not None:
             rescaled.append((sizes, ridge.rescaling))
-    return Symmetry(model.spaces[model.samples], tuple(exchanges), tuple(rescaled))
+        elif ridge.invariant and (sizes, WITHOUT_TEST_XI) in found and found[sizes, WITHOUT_TEST_XI].invariant:
+            equivalent = model.regression.equivalent
+            broken.append((sizes, equivalent.test_variance(model)))
+    return Symmetry(model.spaces[model.samples], tuple(exchanges), tuple(rescaled), tuple(broken))

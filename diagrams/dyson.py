@@ -3,9 +3,10 @@
 The planar diagrams of the pencil's resolvent are the rainbow diagrams nested
 inside each other: the dressed propagator of a field p is the inverse of its
 block of Q_0 minus a self-energy, and the self-energy is one Gaussian
-propagator with the dressed propagator of the field at its other end,
+propagator with the dressed propagator of the field at its other end, summed
+over the independent Gaussian matrices that meet p,
 
-    Sigma_p = c**2 * v * tr R_q,           R = (Q_0 - Sigma)^-1,
+    Sigma_p = sum_q c**2 * v * tr R_q,      R = (Q_0 - Sigma)^-1,
 
 with c the coupling of the Gaussian matrix between p and q, v its entry
 variance, and the covariance Lambda weighting the trace (and the self-energy)
@@ -25,6 +26,8 @@ Examples
 (4, ['Sigma_theta', 'Sigma_mu_M', 'Sigma_rho_M', 'Sigma_nu'])
 >>> theory.equations[1]
 Eq(Sigma_mu_M, N*sigma_u**2/(M*(Sigma_theta - gamma)))
+>>> planar_theory(mrs(nonlinear=True)).equations[3]  # xi adds a rainbow to Sigma_nu, and one to Sigma_theta
+Eq(Sigma_nu, N*mu_star**2/(Sigma_theta - beta*mu_star**2 - gamma) - Sum(-Sigma_mu_M*lambda[I]/(Sigma_mu_M*Sigma_rho_M*lambda[I] - Sigma_mu_M*beta*lambda[I] + 1), (I, 1, M)))
 """
 
 from dataclasses import dataclass, replace
@@ -38,7 +41,7 @@ from .model import mrs
 from .pencil import ridge_pencil
 from .spectral import EIGENVALUE, SOURCE, TRAIN_SOURCE, spectral_sum
 
-__all__ = ["PlanarTheory", "planar_theory", "dressed", "partner", "dressed_block", "field_trace"]
+__all__ = ["PlanarTheory", "planar_theory", "dressed", "partners", "dressed_block", "field_trace"]
 
 
 @dataclass(frozen=True)
@@ -200,8 +203,9 @@ def planar_theory(model=None):
 
     equations = []
     for field in pencil.fields:
-        c, other, weighted = partner(pencil, field.name)
-        equations.append(sympy.Eq(sigma[field.name], c.coefficient**2 * c.matrix.variance * trace(other, weighted)))
+        energy = sum(c.coefficient**2 * c.matrix.variance * trace(other, weighted)
+                     for c, other, weighted in partners(pencil, field.name))
+        equations.append(sympy.Eq(sigma[field.name], energy))
 
     r = model.regression
     generating = (r.teacher_variance / 2 * trace(pencil.find("mu", model.latent).name, False)
@@ -218,23 +222,27 @@ def dressed(pencil, field):
     >>> [f.name for f in pencil.fields if dressed(pencil, f.name)]
     ['rho_M']
     """
-    coupling = pencil.gaussian(field)
-    return coupling.matrix.dressed and coupling.rows == field
+    sides = {c.matrix.dressed and c.rows == field for c in pencil.gaussians(field)}
+    if len(sides) != 1:
+        raise ModelError(f"model {pencil.model.name}: field {field} meets dressed and undressed matrices")
+    return sides.pop()
 
 
-def partner(pencil, field):
-    """``(coupling, other, weighted)``: the Gaussian coupling at ``field``, the field at its
+def partners(pencil, field):
+    """``(coupling, other, weighted)`` for each Gaussian coupling at ``field``: the field at its
     other end, and whether the trace over that field carries Lambda (it is the dressed rows).
+    Independent matrices meeting one field add their rainbows to its self-energy.
 
     Examples
     --------
-    >>> coupling, other, weighted = partner(ridge_pencil(mrs()), "nu")
-    >>> coupling.matrix.name, other, weighted
-    ('X', 'rho_M', True)
+    >>> [(c.matrix.name, other, weighted) for c, other, weighted in partners(ridge_pencil(mrs()), "nu")]
+    [('X', 'rho_M', True)]
     """
-    c = pencil.gaussian(field)
-    other = c.cols if c.rows == field else c.rows
-    return c, other, c.matrix.dressed and other == c.rows
+    found = []
+    for c in pencil.gaussians(field):
+        other = c.cols if c.rows == field else c.rows
+        found.append((c, other, c.matrix.dressed and other == c.rows))
+    return tuple(found)
 
 
 def dressed_block(pencil, sigma, space):

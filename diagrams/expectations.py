@@ -12,14 +12,17 @@ M*P*(M + P + 1)
 M*P*(M + P)
 """
 
+from functools import cache
+
 import sympy
 
+from .errors import ModelError
 from .model import mrs
 from .observable import parse_observable
 from .planar import planar_contractions, planar_sum, planar_sum_cost
 from .wick import MAX_DIAGRAMS, check_cost, contraction_count, contractions
 
-__all__ = ["expectation", "diagram_sum", "diagram_cost"]
+__all__ = ["expectation", "diagram_sum", "diagram_cost", "preactivation_variance"]
 
 
 def expectation(expr, model=None, planar=False, *, max_diagrams=MAX_DIAGRAMS):
@@ -86,3 +89,27 @@ def diagram_cost(words, model, *, planar=False):
     if planar and len(words) == 1:
         return max(planar_sum_cost(words[0]), 1)
     return contraction_count(words, model)
+
+
+@cache
+def preactivation_variance(model):
+    """E g_i**2 for the pre-activation g = F x of a feature, derived: (1/width) E tr(F Lambda F^T).
+
+    F is the chain of feature matrices (without the activation's mu_1); the
+    expectation is exact, and is the same for every feature.
+
+    Examples
+    --------
+    >>> from diagrams import deep_linear
+    >>> preactivation_variance(mrs(nonlinear=True))
+    sigma_u**2*tr_Lambda(1)/M
+    >>> preactivation_variance(deep_linear(2))
+    sigma_1**2*sigma_2**2*tr_Lambda(1)/M
+    """
+    r = model.regression
+    if r is None:
+        raise ModelError(f"model {model.name} is not a ridge-regression model")
+    chain = "*".join(reversed(r.features))
+    transposed = "*".join(f"{name}.T" for name in r.features)
+    word = f"Trace({chain}*{model.covariance(model.latent)}*{transposed})"
+    return sympy.factor(expectation(word, model) / model.spaces[model.feature_spaces[-1]])

@@ -56,7 +56,7 @@ from functools import cache, cached_property
 
 import sympy
 
-from .dyson import dressed, dressed_block, field_trace, partner, planar_theory
+from .dyson import dressed, dressed_block, field_trace, partners, planar_theory
 from .errors import ModelError
 from .model import mrs
 from .series import abstract_variances, check_order, resummed_coefficients
@@ -163,8 +163,8 @@ def finite_size_theory(model=None):
 
     # the planar rates of the self-energies under a shift t of the diagonal of the field q
     # (Sigma_q -> Sigma_q - t in the equations): the ladder with the source -d rhs/d Sigma_q
-    partners = {p: partner(pencil, p) for p in fields}
-    shifted = list(dict.fromkeys(other for _, other, _ in partners.values()))
+    couplings = {p: partners(pencil, p) for p in fields}
+    shifted = list(dict.fromkeys(other for found in couplings.values() for _, other, _ in found))
     rates, ladders = {}, []
     for q in shifted:
         rates[q] = tuple(sympy.Symbol(f"{s.name}_t_{q}") for s in planar.unknowns)
@@ -175,15 +175,17 @@ def finite_size_theory(model=None):
     # the twisted term, row by row: T_pk = c**2 v w_p (-dG_pk/dt_q)
     twisted = {}
     for p in fields:
-        c, q, _ = partners[p]
         space = pencil.field(p).space
         i = names[space].index(p)
         weight = EIGENVALUE if dressed(pencil, p) else 1
-        real = c.matrix.ensemble == "real"
-        rate = dict(zip(planar.unknowns, rates[q]))
-        twisted[p] = {k: (-c.coefficient**2 * c.matrix.variance * weight
-                          * _shift_rate(propagator[space][i, j], sigma[q], rate) if real else sympy.Integer(0))
-                      for j, k in enumerate(names[space])}
+        twisted[p] = {k: sympy.Integer(0) for k in names[space]}
+        for c, q, _ in couplings[p]:  # independent matrices: their twisted terms add
+            if c.matrix.ensemble != "real":
+                continue
+            rate = dict(zip(planar.unknowns, rates[q]))
+            for j, k in enumerate(names[space]):
+                twisted[p][k] += (-c.coefficient**2 * c.matrix.variance * weight
+                                  * _shift_rate(propagator[space][i, j], sigma[q], rate))
 
     # dG = G dSigma G + G T on each space: only its diagonal enters the traces
     corrections = tuple(sympy.Symbol(f"Sigma_1_{p}") for p in fields)
@@ -202,8 +204,8 @@ def finite_size_theory(model=None):
 
     equations = []
     for p in fields:
-        c, q, weighted = partners[p]
-        equations.append(sympy.Eq(delta[p], c.coefficient**2 * c.matrix.variance * trace(q, weighted)))
+        equations.append(sympy.Eq(delta[p], sum(c.coefficient**2 * c.matrix.variance * trace(q, weighted)
+                                                for c, q, weighted in couplings[p])))
     r = model.regression
     generating = (r.teacher_variance / 2 * trace(pencil.find("mu", model.latent).name, False)
                   + r.noise_variance / 2 * trace(pencil.find("nu").name, False))

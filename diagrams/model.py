@@ -26,7 +26,7 @@ sigma_u**2/M
 import keyword
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import networkx as nx
@@ -39,8 +39,8 @@ from .grammar import FUNCTIONS
 from .symbols import is_size_name, number, parameter_symbol, parse, size_symbol
 
 __all__ = [
-    "ENSEMBLES", "Gaussian", "Regression", "Model", "ridge_model", "mrs", "deep_linear", "reserved",
-    "MAX_NAME",
+    "ENSEMBLES", "Gaussian", "GaussianEquivalent", "Regression", "Model", "ridge_model", "gaussian_equivalent",
+    "mrs", "deep_linear", "reserved", "MAX_NAME",
 ]
 
 ENSEMBLES = ("real", "complex", "symmetric", "hermitian")
@@ -66,11 +66,38 @@ class Gaussian:
 
 
 @dataclass(frozen=True)
+class GaussianEquivalent:
+    """Nonlinear features by Gaussian equivalence: what replaces phi = s(F x).
+
+    In the planar limit the features s(F x) of an activation s act like
+    mu_0 + mu_1 F x + xi: ``linear`` is mu_1, the coefficient of the
+    pre-activation F x (per unit of F x, whatever its variance), and
+    ``matrix`` names xi, an independent Gaussian matrix from the samples to
+    the last feature width whose entry variance is mu_star**2. The test point
+    carries its own independent copy of xi, of entry variance ``test`` (None:
+    xi's, as Gaussian equivalence has it; 0 measures the test loss against the
+    linear part of the features alone, which is how :mod:`diagrams.duality`
+    finds what breaks N <-> P). The constant mu_0 is a rank-one term, which
+    changes no planar quantity (see :func:`gaussian_equivalent`).
+    """
+
+    matrix: str
+    linear: sympy.Expr
+    test: sympy.Expr = None
+
+    def test_variance(self, model):
+        """The entry variance of the test point's xi in ``model``."""
+        return model.matrices[self.matrix].variance if self.test is None else self.test
+
+
+@dataclass(frozen=True)
 class Regression:
     """The roles of a ridge-regression model.
 
     ``features`` are the matrices of the feature map, the one applied to the
-    data first leading; ``data`` is the training matrix (latent x samples).
+    data first leading; ``data`` is the training matrix (latent x samples);
+    ``equivalent`` is None for linear features, else the Gaussian equivalent
+    of nonlinear ones (:class:`GaussianEquivalent`).
     """
 
     features: tuple
@@ -78,6 +105,7 @@ class Regression:
     teacher_variance: sympy.Expr
     noise_variance: sympy.Expr
     ridge: sympy.Symbol
+    equivalent: GaussianEquivalent = None
 
 
 class Model:
@@ -154,10 +182,16 @@ class Model:
         if regression is not None:
             if not isinstance(regression, Regression):
                 raise ModelError(f"model {name}: regression must be a Regression")
-            regression = Regression(regression.features, regression.data,
-                                    _variance(regression.teacher_variance, "teacher variance"),
-                                    _variance(regression.noise_variance, "noise variance"),
-                                    regression.ridge)
+            regression = replace(regression,
+                                 teacher_variance=_variance(regression.teacher_variance, "teacher variance"),
+                                 noise_variance=_variance(regression.noise_variance, "noise variance"))
+            if regression.equivalent is not None:
+                equivalent = regression.equivalent
+                if not isinstance(equivalent, GaussianEquivalent):
+                    raise ModelError(f"model {name}: the Gaussian equivalent must be a GaussianEquivalent")
+                test = None if equivalent.test is None else _variance(equivalent.test, "variance of the test point's xi")
+                regression = replace(regression, equivalent=replace(
+                    equivalent, linear=_variance(equivalent.linear, "linear coefficient of the activation"), test=test))
         # models are hashed and cached: nothing may change the quiver afterwards
         self.name = name
         self.graph = nx.freeze(graph)
@@ -188,6 +222,8 @@ class Model:
         if self.regression is not None:
             r = self.regression
             exprs += [r.teacher_variance, r.noise_variance, r.ridge]
+            if r.equivalent is not None:
+                exprs += [r.equivalent.linear, r.equivalent.test_variance(self)]
         found = set().union(*(e.free_symbols for e in exprs))
         return {s.name: s for s in found}
 
@@ -236,6 +272,30 @@ class Model:
             space = matrices[name].rows
         if not isinstance(r.ridge, sympy.Symbol) or is_size_name(r.ridge.name):
             raise ModelError(f"model {self.name}: the ridge must be a lower-case parameter, got {r.ridge}")
+        if r.equivalent is not None:
+            xi = matrices.get(r.equivalent.matrix)
+            if xi is None:
+                raise ModelError(f"model {self.name}: no matrix {r.equivalent.matrix!r}")
+            if (xi.rows, xi.cols) != (space, self.samples) or xi.dressed or xi.ensemble != "real":
+                raise ModelError(f"model {self.name}: the Gaussian equivalent {xi.name} must be a real, undressed "
+                                 f"matrix from the samples {self.samples} to the last width {space}")
+            if xi.name in r.features or xi.name == r.data:
+                raise ModelError(f"model {self.name}: {xi.name} cannot be both a feature and the Gaussian equivalent")
+
+    @property
+    def activation_parameters(self):
+        """The symbols the activation sets (mu_1 and those of xi's variance); empty for linear features.
+
+        Examples
+        --------
+        >>> sorted(mrs(nonlinear=True).activation_parameters)
+        ['mu_1', 'mu_star']
+        """
+        e = self.regression.equivalent if self.regression else None
+        if e is None:
+            return {}
+        found = e.linear.free_symbols | self.matrices[e.matrix].variance.free_symbols
+        return {s.name: s for s in found}
 
     def _check_names(self):
         """Every name a user may write is an ASCII identifier, unreserved and used once."""
@@ -264,7 +324,8 @@ class Model:
         in them); with ``integer_sizes`` (a Monte Carlo) positive integers or
         ``oo``. Every other parameter must be non-negative. NaN and complex
         values are refused. With ``defaults``, the label noise defaults to 0
-        and other lower-case scales to 1; sizes and the ridge must be given.
+        and other lower-case scales to 1; sizes, the ridge and the coefficients an
+        activation sets (:attr:`activation_parameters`) must be given.
 
         Examples
         --------
@@ -304,6 +365,8 @@ class Model:
                     continue
                 if is_size_name(name) or (self.regression and symbol == self.regression.ridge):
                     continue
+                if self.regression and name in self.activation_parameters:
+                    continue  # set by an activation, never by a default
                 noise = self.regression is not None and symbol in self.regression.noise_variance.free_symbols
                 bound[symbol] = sympy.Integer(0 if noise else 1)
         return bound
@@ -312,7 +375,9 @@ class Model:
         """Raise ParameterError naming the first symbol without a value."""
         for name, symbol in sorted(self.symbols.items()):
             if symbol not in bound:
-                raise ParameterError(f"no value for {name}: give --{name} or --set {name}=VALUE")
+                activation = " (or an activation: --activation NAME)" if (
+                    self.regression and name in self.activation_parameters) else ""
+                raise ParameterError(f"no value for {name}: give --{name} or --set {name}=VALUE{activation}")
 
     def key(self):
         """What the model is: equal keys are equal models (a copy in another process included)."""
@@ -332,7 +397,7 @@ class Model:
 
 
 def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
-                teacher=None, noise="sigma_eps**2", ridge="gamma"):
+                teacher=None, noise="sigma_eps**2", ridge="gamma", nonlinear=False):
     """A ridge-regression model with a chain of linear feature maps.
 
     Parameters
@@ -349,6 +414,9 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
     teacher, noise, ridge : str
         Teacher entry variance [``sigma_w**2/<latent>``], label-noise variance,
         and the ridge symbol.
+    nonlinear : bool
+        Features s(F x) of an activation s, by their Gaussian equivalent
+        (:func:`gaussian_equivalent`); linear features F x by default.
 
     Returns
     -------
@@ -413,21 +481,93 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
         noise_variance=expression(noise, "noise variance"),
         ridge=parameter_symbol(ridge),
     )
-    return Model(name, spaces, matrices, {latent: covariance}, regression)
+    if not isinstance(nonlinear, bool):
+        raise ModelError(f"model {name}: nonlinear must be true or false, got {nonlinear!r}"[:200])
+    model = Model(name, spaces, matrices, {latent: covariance}, regression)
+    return gaussian_equivalent(model) if nonlinear else model
 
 
-@lru_cache(maxsize=1)
-def mrs():
+def gaussian_equivalent(model, *, matrix="Xi", linear="mu_1", noise="mu_star"):
+    """The model with features s(F x) for an activation s, by Gaussian equivalence.
+
+    For a pre-activation g = (F x)_i with variance v (the same for every
+    feature in the planar limit: the chain's entry variances times tr Lambda
+    over the latent size), write s(g) = mu_0 + mu_1 g + r(g) with
+
+        mu_0 = E s(g),   mu_1 = E[g s(g)] / v,   mu_star**2 = E s(g)**2 - mu_0**2 - mu_1**2 v,
+
+    so that r(g) has mean 0, variance mu_star**2 and no correlation with g.
+    In the planar limit the features of the P training samples act like
+    mu_0 + mu_1 F X + xi, with xi an independent Gaussian matrix (last width x
+    samples, entry variance mu_star**2), and the test point's like
+    mu_0 + mu_1 F x + xi_test with its own independent xi_test. The model gets
+    xi as a matrix of its quiver and mu_1 as the coefficient of the last
+    feature layer; the pencil and the planar resummation treat xi like every
+    other Gaussian matrix, and xi_test adds mu_star**2 |theta|**2 / 2 to the test loss.
+
+    The constant mu_0 multiplies the all-ones matrix, of rank one: it moves a
+    single eigenvalue of the Gram matrix and changes the traces of the
+    resolvent by O(1) against their O(size), so no planar quantity depends on
+    it (Mei and Montanari 2019 find the same: their limit depends on the
+    activation through mu_1 and mu_star only). It is left out of the theory;
+    the Monte Carlo keeps it (``largen simulate --activation``).
+
+    Parameters
+    ----------
+    model : Model
+        A ridge-regression model with linear features.
+    matrix, linear, noise : str
+        The names of xi, of mu_1 and of mu_star.
+
+    Returns
+    -------
+    Model
+
+    Examples
+    --------
+    >>> nonlinear = gaussian_equivalent(mrs())
+    >>> nonlinear.matrices["Xi"].variance, nonlinear.regression.equivalent.linear
+    (mu_star**2, mu_1)
+    >>> gaussian_equivalent(nonlinear)
+    Traceback (most recent call last):
+    ...
+    diagrams.errors.ModelError: model mrs-nonlinear: its features are already nonlinear
+    """
+    r = model.regression
+    if r is None:
+        raise ModelError(f"model {model.name} is not a ridge-regression model")
+    if r.equivalent is not None:
+        raise ModelError(f"model {model.name}: its features are already nonlinear")
+    namespace = _Declaring(dict(model.sizes), model.name)
+    for name in (linear, noise):
+        if not isinstance(name, str) or not _ASCII_IDENTIFIER.fullmatch(name) or is_size_name(name):
+            raise ModelError(f"model {model.name}: {name!r} cannot name a coefficient of the activation")
+    if not isinstance(matrix, str) or not _ASCII_IDENTIFIER.fullmatch(matrix) or keyword.iskeyword(matrix):
+        raise ModelError(f"model {model.name}: {matrix!r} is not a matrix name")
+    xi = Gaussian(matrix, model.feature_spaces[-1], model.samples, parse(f"{noise}**2", namespace,
+                                                                        what="variance of xi", error=ModelError))
+    covariances = {s: model.covariance(s) for s in model.spaces if model.covariance(s)}
+    name = f"{model.name}-nonlinear"[:MAX_NAME]
+    equivalent = GaussianEquivalent(matrix, parse(linear, namespace, what="mu_1", error=ModelError))
+    return Model(name, model.spaces, [*model.matrices.values(), xi], covariances, replace(r, equivalent=equivalent))
+
+
+@lru_cache(maxsize=2)
+def mrs(nonlinear=False):
     """The model of Maloney, Roberts and Sully: features u = U (N x M), data X (M x P).
 
-    Built once: a model is immutable, and the default of every solve.
+    Built once: a model is immutable, and the default of every solve. With
+    ``nonlinear``, the features s(u x) of an activation, by their Gaussian
+    equivalent (:func:`gaussian_equivalent`).
 
     Examples
     --------
     >>> mrs().feature_spaces
     ['M', 'N']
+    >>> sorted(mrs(nonlinear=True).matrices)
+    ['U', 'X', 'Xi']
     """
-    return ridge_model("mrs", [("U", "N", "sigma_u**2/M")])
+    return ridge_model("mrs", [("U", "N", "sigma_u**2/M")], nonlinear=nonlinear)
 
 
 def deep_linear(depth):

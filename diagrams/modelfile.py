@@ -16,7 +16,10 @@ data leading::
 
 Optional keys of ``[model]`` (defaults in brackets): ``latent`` ["M"],
 ``samples`` ["P"], ``covariance`` ["Lambda"], ``teacher`` ["sigma_w**2/M"],
-``noise`` ["sigma_eps**2"], ``ridge`` ["gamma"]. Optional key of a feature:
+``noise`` ["sigma_eps**2"], ``ridge`` ["gamma"], ``nonlinear`` [false]: true
+for features s(F x) of an activation, by their Gaussian equivalent (the
+matrix ``Xi`` and the parameters ``mu_1``, ``mu_star``: see
+:func:`diagrams.model.gaussian_equivalent`). Optional key of a feature:
 ``matrix``, its name [``U`` for one layer, ``U1``, ``U2``, ... for several].
 Upper-case names are sizes and must be declared (as ``latent``, ``samples`` or
 a ``width``); lower-case names are parameters. A size may be fixed by a
@@ -33,7 +36,7 @@ from .symbols import number
 
 __all__ = ["loads", "load", "MODEL_KEYS", "FEATURE_KEYS"]
 
-MODEL_KEYS = {"name", "features", "latent", "samples", "covariance", "teacher", "noise", "ridge"}
+MODEL_KEYS = {"name", "features", "latent", "samples", "covariance", "teacher", "noise", "ridge", "nonlinear"}
 FEATURE_KEYS = {"width", "variance", "matrix"}
 
 
@@ -84,7 +87,11 @@ def loads(text, *, source="model file"):
         layers.append((_value(layer.get("matrix", default), "matrix", where, source),
                        _value(layer["width"], "width", where, source),
                        _value(layer["variance"], "variance", where, source)))
-    options = {k: _value(v, k, "[model]", source) for k, v in table.items() if k not in ("features",)}
+    nonlinear = table.get("nonlinear", False)
+    if not isinstance(nonlinear, bool):
+        raise ModelError(f"{source}: nonlinear in [model] must be true or false, got {nonlinear!r}"[:200])
+    options = {k: _value(v, k, "[model]", source) for k, v in table.items() if k not in ("features", "nonlinear")}
+    options["nonlinear"] = nonlinear
     try:
         return ridge_model(options.pop("name", "model"), layers, **options)
     except ModelError as exc:

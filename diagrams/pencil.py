@@ -27,6 +27,14 @@ so that the test loss is d E_min / d beta at beta = 0 and the training loss is
 (E_min - gamma d E_min / d gamma) / P (the envelope theorem). Every observable
 of the regression is thus a derivative of one resolvent of one Gaussian pencil.
 
+Nonlinear features by their Gaussian equivalent (:func:`diagrams.model.gaussian_equivalent`),
+Phi = mu_1 F X + xi, change two blocks and add one: the last feature coupling
+becomes -i mu_1 U_L; xi couples theta to nu directly (-i xi); and the test
+point's own xi_test adds (beta/2) mu_star**2 |theta|**2 to the objective, so
+theta's diagonal is gamma + beta mu_star**2. Eliminating nu and writing the
+teacher's residual r = w - mu_1 theta F as a field shows that the same two traces
+still give E_min(beta).
+
 Examples
 --------
 >>> from diagrams import mrs
@@ -104,9 +112,9 @@ class Pencil:
             raise ModelError(f"the pencil of {self.model.name} has {len(found)} fields {role}{where}")
         return found[0]
 
-    def gaussian(self, name):
-        """The Gaussian coupling at a field (each field meets exactly one)."""
-        return next(c for c in self.couplings if c.matrix is not None and name in (c.rows, c.cols))
+    def gaussians(self, name):
+        """The Gaussian couplings at a field: one, or two for theta and nu when xi couples them directly."""
+        return [c for c in self.couplings if c.matrix is not None and name in (c.rows, c.cols)]
 
     def on(self, space):
         """The fields on a space, in order."""
@@ -130,13 +138,20 @@ def ridge_pencil(model):
     >>> from diagrams import mrs
     >>> [f.role for f in ridge_pencil(mrs()).fields]
     ['theta', 'mu', 'rho', 'nu']
+    >>> pencil = ridge_pencil(mrs(nonlinear=True))
+    >>> pencil.field("theta").diagonal, [(c.rows, c.cols, c.coefficient) for c in pencil.gaussians("theta")]
+    (beta*mu_star**2 + gamma, [('theta', 'mu_M', -I*mu_1), ('theta', 'nu', -I)])
     """
     if model.regression is None:
         raise ModelError(f"model {model.name} is not a ridge-regression model")
     r, matrices = model.regression, model.matrices
     chain = model.feature_spaces  # latent space first, last width last
     latent = chain[0]
-    fields = [Field("theta", chain[-1], r.ridge, "theta")]
+    equivalent = r.equivalent
+    ridge = r.ridge
+    if equivalent is not None:  # the test point's xi: (beta/2) mu_star**2 |theta|**2
+        ridge = ridge + SOURCE * equivalent.test_variance(model)
+    fields = [Field("theta", chain[-1], ridge, "theta")]
     couplings = []
     upper = fields[0]
     for layer in range(len(chain) - 2, -1, -1):
@@ -144,9 +159,12 @@ def ridge_pencil(model):
         mu = Field(f"mu_{space}", space, sympy.Integer(0), "mu")
         rho = Field(f"rho_{space}", space, SOURCE * EIGENVALUE if space == latent else sympy.Integer(0), "rho")
         fields += [mu, rho]
-        couplings.append(Coupling(upper.name, mu.name, matrices[r.features[layer]], -sympy.I))
+        gain = equivalent.linear if equivalent is not None and upper is fields[0] else 1
+        couplings.append(Coupling(upper.name, mu.name, matrices[r.features[layer]], -sympy.I * gain))
         couplings.append(Coupling(mu.name, rho.name, None, sympy.I))
         upper = rho
     fields.append(Field("nu", model.samples, sympy.Integer(1), "nu"))
     couplings.append(Coupling(upper.name, "nu", matrices[r.data], -sympy.I))
+    if equivalent is not None:
+        couplings.append(Coupling("theta", "nu", matrices[equivalent.matrix], -sympy.I))
     return Pencil(model, tuple(fields), tuple(couplings))

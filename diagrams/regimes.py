@@ -34,7 +34,7 @@ pi*sqrt(gamma)*sqrt(lambda_+)*sigma_w**2/(8*sqrt(N)*sqrt(P)*sigma_u)
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import sympy
@@ -44,7 +44,7 @@ from .dyson import planar_theory
 from .errors import LargenError, ParameterError
 from .latex import display, text
 from .model import mrs
-from .parametric import ridgeless
+from .parametric import _over_one_field, ridgeless
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 from .symbols import as_expr
 
@@ -54,6 +54,7 @@ X = sympy.Symbol("X", positive=True)  # (lambda_+/Delta)**(1/(1 + alpha)): the n
 _DELTA_VAR = sympy.Symbol("D", positive=True)  # Delta as a variable of the balance (Delta >> lambda_+)
 _SMALL = sympy.Symbol("delta", positive=True)  # distance of n_1 from a root of the ridge
 _MAX_ORDER = 4  # highest n_k kept from the expansions
+_NEGLIGIBLE_SCALE = -61.3  # sample log of the equivalent noise's scale where it is negligible
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,13 @@ def parametric_losses(model=None):
         return in_effective_dimensions(expr.subs(SOURCE, 0).xreplace({rho: rho_of_delta})).xreplace(solution)
 
     expression, rates, ladder = theory.train_loss
-    rate_values = sympy.solve([reduce(eq.lhs - eq.rhs) for eq in ladder], rates, dict=True)[0]
-    train = sympy.factor_terms(sympy.cancel(reduce(expression).xreplace(rate_values).xreplace(solution)))
+    # the ladder is linear in the rates: solved in the field of rational functions, as ridgeless does
+    # (sympy.solve took half a minute for nonlinear features)
+    matrix, right = sympy.linear_eq_to_matrix([reduce(eq.lhs - eq.rhs) for eq in ladder], rates)
+    row, constant = sympy.linear_eq_to_matrix([reduce(expression)], rates)  # train = row.rates - constant
+    matrix, right, row, constant = _over_one_field(matrix, right, row, constant)
+    value = (row * matrix.lu_solve(right) - constant).to_Matrix()[0, 0]
+    train = sympy.factor_terms(sympy.cancel(value.xreplace(solution)))
     numerator = sympy.numer(sympy.together(limit.gamma))
     roots = tuple(sympy.solve(numerator, effective_dimension(1)))
     return ParametricLosses(model, limit.gamma, limit.loss, train, roots)
@@ -371,7 +377,12 @@ class _Derivation:
         self.train_parts = self._parts(losses.train_loss.xreplace(fixed))
         exprs = [self.gamma, losses.loss, losses.train_loss]
         self.orders = sorted({k for k in range(1, 10) for e in exprs if e.has(effective_dimension(k))})
-        self.free = [self.ridge] + self.sizes + ([self.M] if self.finite else [])
+        # nonlinear features: the variance of the equivalent noise is a scale of the balance, sampled
+        # both far below and far above the other terms it meets (each side has its own regimes)
+        e = model.regression.equivalent
+        self.scales = sorted(model.matrices[e.matrix].variance.free_symbols, key=str) if e is not None else []
+        self.scale_log = _NEGLIGIBLE_SCALE
+        self.free = [self.ridge] + self.sizes + ([self.M] if self.finite else []) + self.scales
 
     def _parts(self, loss):
         """The loss split into its teacher and label-noise parts (it is affine in the noise variance)."""
@@ -413,15 +424,34 @@ class _Derivation:
         return internal
 
     def _logs(self, first, order):
-        """Sample logs: sizes in ``order`` at 20, 31, 43, ... apart, M far above unless listed."""
+        """Sample logs: sizes in ``order`` at 20, 31, 43, ... apart, M far above unless listed; the scales at
+        the pass's log."""
         logs = dict(first)
         for i, v in enumerate(order):
             logs[v] = 20 + 11 * i + i * i
         if self.finite and self.M not in logs:
             logs[self.M] = 90
+        for v in self.scales:
+            logs[v] = self.scale_log
         return logs
 
     def regimes(self):
+        if not self.scales:
+            return self._regimes()
+        out = []
+        # the equivalent noise negligible; then dominant in the roots of the ridge, its shift
+        # mu_star**2 X**(1 + alpha) between n_1 ~ X (log 20) and the other sizes (log 31 and up)
+        for log in (_NEGLIGIBLE_SCALE, (25.5 - 20 * (1 + self.sample_alpha)) / 2):
+            self.scale_log = log
+            found = self._regimes()
+            if log != _NEGLIGIBLE_SCALE:
+                # the regimes where the equivalent noise sets the loss; the others are the first pass's
+                found = [replace(r, name=f"{r.name}, feature-variance-limited") for r in found
+                         if r.loss.has(*self.scales)]
+            out += [r for r in found if r not in out]
+        return out
+
+    def _regimes(self):
         out = self.ridge_regimes() + self.over_regularised()
         roots = self.losses.roots
         for root in roots:
@@ -457,7 +487,7 @@ class _Derivation:
             return _tidy(sympy.powsimp(sympy.expand_power_base(e, force=True), force=True), self.free)
 
         free = [v for v in self.free if v not in tied]
-        sizes = [v for v in free if v != self.ridge]
+        sizes = [v for v in free if v != self.ridge and v not in self.scales]  # 1 << size; not so a scale
         parts = {k: Balance(internal(e), variables, point, self.sample_alpha) for k, e in self.loss_parts.items()}
         train = {k: Balance(internal(e), variables, point, self.sample_alpha) for k, e in self.train_parts.items()}
         # each part of the training loss keeps its own leading term: which one dominates depends on
@@ -487,45 +517,55 @@ class _Derivation:
         return out
 
     def ridge_regimes(self):
-        variables = [X] + self.sizes + ([self.M] if self.finite else [])
+        variables = [X] + self.sizes + ([self.M] if self.finite else []) + self.scales
         logs = self._logs({X: 10}, self.sizes)
         return self._balanced("ridge", self._internal("small"), variables, logs, X, 1 / X)
 
     def over_regularised(self):
-        variables = [_DELTA_VAR] + self.sizes + ([self.M] if self.finite else [])
+        variables = [_DELTA_VAR] + self.sizes + ([self.M] if self.finite else []) + self.scales
         logs = self._logs({_DELTA_VAR: 10}, self.sizes)
         return self._balanced("over-regularised", self._internal("large"), variables, logs, _DELTA_VAR,
                               LAMBDA_PLUS / _DELTA_VAR)
 
     def latent_limited(self):
-        variables = [_DELTA_VAR, self.M] + self.sizes
+        variables = [_DELTA_VAR, self.M] + self.sizes + self.scales
         logs = self._logs({_DELTA_VAR: -60, self.M: 10}, self.sizes)
         smallest = LAMBDA_PLUS * self.M ** -self.s
         return self._balanced("latent-limited", self._internal("below"), variables, logs, _DELTA_VAR,
                               _DELTA_VAR / smallest)
 
     def _root_variables(self, root, others):
-        """The root's size traded for n_1(X) + delta: the variables and the sample logs."""
-        (size,) = [v for v in self.sizes if root == v] or [None]
-        if size is None:
+        """The root's size traded for n_1(X) + shift + delta: the variables and the sample logs.
+
+        A root of the ridge is a size, or a size less a shift (nonlinear features: the equivalent
+        noise's M mu_star**2/(Delta mu_1**2 sigma_u**2)); ``n1`` is n_1 + shift in X.
+        """
+        found = [v for v in self.sizes if v in root.free_symbols]
+        shift = sympy.expand(found[0] - root) if len(found) == 1 else None
+        if shift is None or shift.has(effective_dimension(1), *self.sizes):
             raise LargenError(f"the root n_1 = {root} of the ridge is not a size: no regime derived for it")
-        n1 = self._n("small")[effective_dimension(1)]
+        (size,) = found
+        n1 = self._internal("small")(effective_dimension(1) + shift.xreplace(self.fixed))
         rest = [v for v in self.sizes if v != size]
-        variables = [X, _SMALL] + rest + ([self.M] if self.finite else [])
+        variables = [X, _SMALL] + rest + ([self.M] if self.finite else []) + self.scales
         order = sorted(rest, key=lambda v: 0 if v in others else -1)
         logs = self._logs({X: 20, _SMALL: 8}, [])
         for i, v in enumerate(order):
             logs[v] = 31 + 12 * i + i * i
         return size, n1, variables, logs
 
+    def _trade(self, size, root):
+        """The substitution of ``size`` by n_1 + shift + delta at the root."""
+        return {size: effective_dimension(1) + sympy.expand(size - root).xreplace(self.fixed) + _SMALL}
+
     def _n1_balance(self, n1, logs):
-        """n_1 in X (and M, whose tail it loses) at the sample point."""
-        variables = [X] + ([self.M] if self.finite else [])
-        return Balance(n1, variables, [logs[X]] + ([logs[self.M]] if self.finite else []), self.sample_alpha)
+        """n_1 (+ the root's shift) in X (and M, whose tail it loses, and the scales) at the sample point."""
+        variables = [X] + ([self.M] if self.finite else []) + self.scales
+        return Balance(n1, variables, [logs[v] for v in variables], self.sample_alpha)
 
     def ridgeless(self, root, others):
         size, n1, variables, logs = self._root_variables(root, others)
-        internal = self._internal("small", {size: effective_dimension(1) + _SMALL})
+        internal = self._internal("small", self._trade(size, root))
         point = [logs[v] for v in variables]
         G = Balance(internal(self.gamma), variables, point, self.sample_alpha)
         delta = _solve_monomial(G.leading, self.ridge, _SMALL)
@@ -542,6 +582,8 @@ class _Derivation:
         The loss near the root, L0 + L1 delta + L2 delta**2 (delta = root - n_1, which grows with
         gamma), is least at delta* = -L1/(2 L2) when L1 < 0 < L2; gamma* follows from the ridge.
         """
+        if self.scales:
+            return None  # written for roots that are sizes; the equivalent noise shifts them
         size, n1, variables, logs = self._root_variables(root, others)
         # at fixed sizes, n_k by their leading terms c_k X: c_1 X = size - delta, so d/d delta = -d/(c_1 dX)
         leading = {n: self._n1_balance(value, logs).leading for n, value in self._n("small").items()}
@@ -576,7 +618,7 @@ class _Derivation:
                                          [delta / size] + terms[0].ratios()))
         if any(not (a / b).free_symbols - {ALPHA} for a, b in conditions):
             return None  # delta* is of the order of the size: the optimum sits on a crossover, not inside
-        sizes = [v for v in free if v != self.ridge]
+        sizes = [v for v in free if v != self.ridge and v not in self.scales]  # 1 << size; not so a scale
 
         def exponents(e):
             return {v: sympy.factor(_exponent(e.as_independent(*sizes, as_Add=False)[1], v)) for v in sizes}
@@ -586,10 +628,9 @@ class _Derivation:
 
     def threshold(self, a, b, others):
         size, n1, variables, logs = self._root_variables(a, others)
-        (tie,) = [v for v in self.sizes if v == b]
+        (tie,) = [v for v in self.sizes if v in b.free_symbols]
         variables = [v for v in variables if v != tie]
-        internal_root = self._internal("small", {tie: effective_dimension(1) + _SMALL,
-                                                 size: effective_dimension(1) + _SMALL})
+        internal_root = self._internal("small", {**self._trade(tie, b), **self._trade(size, a)})
         point = [logs[v] for v in variables]
         G = Balance(internal_root(self.gamma), variables, point, self.sample_alpha)
         delta = _solve_monomial(G.leading, self.ridge, _SMALL)

@@ -32,7 +32,7 @@ from sympy.polys.rings import ring
 
 from .cutjoin import graded_expectations
 from .dyson import planar_theory
-from .errors import LargenError, ParameterError
+from .errors import LargenError, ModelError, ParameterError
 from .expectations import diagram_cost, expectation
 from .model import Model, mrs
 from .observable import namespace, parse_observable
@@ -343,6 +343,9 @@ def loss_observable(model, order):
     """
     names = namespace(model)
     r = model.regression
+    if r.equivalent is not None:
+        raise ModelError(f"the loss's words are written for linear features; model {model.name} has nonlinear "
+                         "ones (its large-ridge series comes from the resummed theory: theory_coefficients)")
     F = [names[m] for m in reversed(r.features)]
     X, Ft = names[r.data], [f.T for f in reversed(F)]
     Lam = names[model.covariance(model.latent)]

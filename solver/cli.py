@@ -24,6 +24,7 @@ import mpmath
 import sympy
 
 from diagrams import load_model, mrs
+from diagrams.model import gaussian_equivalent
 from diagrams.duality import dual_pairs, noise_breaks_duality, parameter_map, symmetry, verdicts
 from diagrams.errors import LargenError, LargenWarning, ModelError, ParameterError, UsageError
 from diagrams.expectations import expectation
@@ -38,6 +39,7 @@ from diagrams.wick import MAX_DIAGRAMS, contractions, isomorphism_classes
 from diagrams.asymptotics import ALPHA
 from diagrams.grammar import parse_number
 
+from .activation import activation as parse_activation
 from .evaluate import check_finite, evaluate
 from .exponent_fit import percolation_report, percolation_spectrum
 from .report import derivation_document, derivation_text, rate_names, write_report
@@ -117,13 +119,25 @@ def add_model_options(parser, *, spectrum=True):
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def add_activation_option(parser):
+    parser.add_argument("--activation", metavar="NAME",
+                        help="nonlinear features s(F x) by Gaussian equivalence: linear, relu, tanh, erf or x^K "
+                             "(the Monte Carlo uses s itself)")
+
+
 def add_limit_option(parser):
     parser.add_argument("--max-diagrams", type=limit_argument, default=MAX_DIAGRAMS, metavar="COUNT",
                         help=f"refuse work estimated past COUNT diagrams ('none': no limit) [{MAX_DIAGRAMS}]")
 
 
 def model_of(args):
-    return load_model(args.model) if args.model else mrs()
+    """The model of --model (MRS by default); with --activation, its Gaussian equivalent for nonlinear features."""
+    model = load_model(args.model) if args.model else mrs()
+    if getattr(args, "activation", None) is not None:
+        parse_activation(args.activation)  # an unknown name is refused before any work
+        if model.regression.equivalent is None:
+            model = gaussian_equivalent(model)
+    return model
 
 
 def parameters_of(args, model, lists=False):
@@ -182,7 +196,7 @@ def cmd_simulate(args):
         raise ParameterError(f"--max-memory must be positive, got {args.max_memory}")
     max_memory = MAX_MEMORY if args.max_memory is None else args.max_memory * GIB
     run = simulate(model, spectrum=spectrum_of(args), seeds=args.seeds, seed=args.seed, max_memory=max_memory,
-                   **values)
+                   activation=args.activation, **values)
     if args.json:
         return run.as_dict()
     shown = ", ".join(f"{k}={v}" for k, v in run.parameters.items())
@@ -321,7 +335,7 @@ def cmd_loss(args):
     dps = dps_of(args)
     spectrum = spectrum_of(args)
     order = int(args.finite_size)
-    solution = solve(model, dps=dps, spectrum=spectrum, order=order, **values)
+    solution = solve(model, dps=dps, spectrum=spectrum, order=order, activation=args.activation, **values)
     result = solution.as_dict()
     convention = str(symmetry(model))
     result["convention"] = convention
@@ -415,7 +429,7 @@ def cmd_sweep(args):
         close, abort = executor.shutdown, lambda: executor.shutdown(wait=False, cancel_futures=True)
     try:
         rows = sweep(model, grid=grid, dps=dps, spectrum=spectrum_of(args), executor=executor, output=args.out,
-                     force=args.force, **fixed)
+                     force=args.force, activation=args.activation, **fixed)
     except BaseException:
         abort()  # Ctrl-C must not wait for the rest of the grid
         raise
@@ -497,7 +511,8 @@ def cmd_report(args):
     tex = os.path.join(args.out, "report.tex")
     if os.path.exists(tex) and not args.force:
         raise UsageError(f"{tex} exists: overwrite the report with --force")
-    written = write_report(model, args.out, spectrum=spectrum_of(args))
+    curves = {"activation": args.activation} if args.activation is not None else None
+    written = write_report(model, args.out, spectrum=spectrum_of(args), curves=curves)
     if args.json:
         return written.as_dict()
     lines = [f"wrote {written.tex} and {len(written.figures)} figures"]
@@ -542,6 +557,7 @@ def build_parser():
 
     sim = commands.add_parser("simulate", help="Monte Carlo of the actual ridge regression")
     add_model_options(sim)
+    add_activation_option(sim)
     sim.add_argument("--seeds", type=int, default=8, help="number of independent draws [8]")
     sim.add_argument("--seed", type=int, default=0, help="seed of the random generator, non-negative [0]")
     sim.add_argument("--max-memory", type=float, metavar="GIB",
@@ -575,6 +591,7 @@ def build_parser():
                         help="also write a LaTeX document of the derivation")
     derive.add_argument("--force", action="store_true", help="overwrite an existing --latex file")
     derive.add_argument("--json", action="store_true", help="print one JSON object")
+    add_activation_option(derive)
     derive.set_defaults(run=cmd_derive)
 
     series = commands.add_parser("series", help="the large-ridge series of the test loss, from diagrams")
@@ -587,6 +604,7 @@ def build_parser():
 
     loss = commands.add_parser("loss", help="the planar test loss, solved numerically")
     add_model_options(loss)
+    add_activation_option(loss)
     loss.add_argument("--dps", type=int, default=30, help="significant digits [30]")
     loss.add_argument("--finite-size", action="store_true",
                       help="add the first finite-size correction (relative order 1/size) of both losses")
@@ -596,6 +614,7 @@ def build_parser():
                                  epilog="A point that cannot be solved is a row with its error; then the command "
                                         "says 'largen: K of N points failed' on stderr and exits with status 3.")
     add_model_options(sweep_)
+    add_activation_option(sweep_)
     sweep_.add_argument("--dps", type=int, default=30, help="significant digits [30]")
     sweep_.add_argument("--out", metavar="FILE", type=path_argument, help="write the rows to FILE (.csv or .json)")
     sweep_.add_argument("--force", action="store_true", help="overwrite an existing --out file")
@@ -611,6 +630,7 @@ def build_parser():
     duality.add_argument("--convention", choices=("sum", "mean"), default="sum",
                          help="training loss summed over samples (gamma fixed) or averaged (gamma rescaled)")
     duality.add_argument("--json", action="store_true", help="print one JSON object")
+    add_activation_option(duality)
     add_limit_option(duality)
     duality.set_defaults(run=cmd_duality)
 
@@ -624,6 +644,7 @@ def build_parser():
                              "(default: lambda_I = I^-2)")
     report.add_argument("--force", action="store_true", help="overwrite an existing report")
     report.add_argument("--json", action="store_true", help="print one JSON object")
+    add_activation_option(report)
     report.set_defaults(run=cmd_report)
 
     exponents_ = commands.add_parser("exponents", help="scaling regimes, exponents and prefactors of the planar theory")
@@ -642,6 +663,7 @@ def build_parser():
     exponents_.add_argument("--plot", metavar="FILE", type=path_argument, help="write the phase diagram (PDF or PNG)")
     exponents_.add_argument("--force", action="store_true", help="overwrite existing --latex and --plot files")
     exponents_.add_argument("--json", action="store_true", help="print one JSON object")
+    add_activation_option(exponents_)
     exponents_.set_defaults(run=cmd_exponents)
 
     percolation = commands.add_parser("percolation", help="percolation clusters as data: exponents and a spectrum")

@@ -22,7 +22,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 
 from diagrams.errors import LargenError, LargenWarning, ParameterError
-from diagrams.model import Model, mrs
+from diagrams.model import Model, gaussian_equivalent, mrs
 
 from .equations import derive
 from .point import bind
@@ -45,6 +45,8 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
         The MRS model by default.
     grid : dict
         Name -> list (or tuple, range) of values; the points are their product.
+        With ``activation=NAME`` among the fixed parameters, every point has
+        nonlinear features (:func:`solver.solve`).
         A string is refused: split ``"20,40"`` into ``["20", "40"]`` first.
     dps : int
         Digits of each value.
@@ -86,6 +88,8 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
     model = mrs() if model is None else model
     if not isinstance(model, Model):
         raise ParameterError(f"expected a diagrams.Model, got {type(model).__name__}")
+    if fixed.get("activation") is not None and model.regression.equivalent is None:
+        model = gaussian_equivalent(model)  # derived once below, for every point
     names, columns = _grid(model, grid)
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 1:
         raise ParameterError(f"dps must be a positive integer, got {dps!r}")

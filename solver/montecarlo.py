@@ -24,6 +24,20 @@ the fit is good; there, when M^2 P is affordable, the loss is summed as the
 squares of A F - 1 instead, a block of columns at a time. Where even that is at
 float64's floor, a LargenWarning says so (the planar theory, ``largen loss``,
 has the digits).
+
+Nonlinear features. With an ``activation`` s the regression is the actual one,
+Phi = s(F X) (constant mu_0 and all), not its Gaussian equivalent. The test
+point's features s(F x) are not linear in x, so the average over the test
+point is taken over ``test_points`` fresh draws x_t per seed (the teacher and
+the noise are still averaged exactly):
+
+    L_test = 1/2 mean_t [ s_w |X B s(F x_t) - x_t|^2 + s_eps |B s(F x_t)|^2 ],
+
+whose sampling error is part of each seed's loss and so of the standard error
+over seeds. A model that is itself a Gaussian equivalent
+(:func:`diagrams.model.gaussian_equivalent`) and no activation: the regression
+of that model, Phi = mu_1 F X + xi with xi Gaussian, and the test point's own
+xi adding mu_star^2 |theta|^2 / 2, averaged exactly.
 """
 
 import math
@@ -35,6 +49,7 @@ import numpy as np
 
 from diagrams.errors import CostError, LargenWarning, ParameterError
 
+from .activation import activation as parse_activation
 from .point import bind, short
 
 __all__ = ["Simulation", "simulate", "memory_estimate"]
@@ -43,6 +58,7 @@ GIB = 2**30
 MAX_MEMORY = 2 * GIB  # bytes held at once by one draw, by default
 EPS = np.finfo(float).eps
 EXPLICIT_BUDGET = 10**9  # M^2 P multiply-adds: the sum of squares of A F - 1 is affordable below it
+TEST_POINTS = 4096  # test draws per seed with an activation (each one's loss is a sum over M terms)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,7 @@ class Simulation:
     train_losses: tuple
     parameters: dict
     spectrum: str = ""
+    activation: str = ""
 
     def as_dict(self):
         return {
@@ -67,10 +84,12 @@ class Simulation:
             "seeds": len(self.losses),
             "parameters": self.parameters,
             "spectrum": self.spectrum,
+            **({"activation": self.activation} if self.activation else {}),
         }
 
 
-def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMORY, **params):
+def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMORY, activation=None,
+             test_points=TEST_POINTS, **params):
     """Simulate ridge regression at finite size and average over ``seeds`` draws.
 
     Parameters
@@ -86,6 +105,10 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
         Non-negative seed of the random generator; equal seeds give equal results.
     max_memory : int
         Bytes one draw may hold at once; past it a CostError gives the estimate.
+    activation : str or callable, optional
+        Features s(F x) with the actual activation (:func:`solver.activation.activation`).
+    test_points : int
+        With an activation, the test draws per seed (at least 2).
     **params
         Values of the model's symbols by name (``N=200, P=300, gamma=0.01``);
         sizes are positive integers.
@@ -109,9 +132,16 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
         raise ParameterError(f"max_memory must be a positive number of bytes, got {max_memory!r}")
     seeds = _count(seeds, "seeds", 2)
     seed = _count(seed, "seed", 0)
-    point = bind(model, spectrum=spectrum, sizes="integer", **params)
+    test_points = _count(test_points, "test_points", 2)
+    act = None if activation is None else parse_activation(activation)
+    point = bind(model, spectrum=spectrum, sizes="integer", activation=activation, precision=15, **params)
     model = point.model
     r = model.regression
+    # the Gaussian equivalent's own matrices, when it is the model simulated (no activation)
+    gain, star2 = 1.0, 0.0
+    if r.equivalent is not None and act is None:
+        gain = _float(r.equivalent.linear.xreplace(point.values), "mu_1")
+        star2 = _float(model.matrices[r.equivalent.matrix].variance.xreplace(point.values), "mu_star^2")
     numeric = {}
     for symbol, value in point.values.items():
         numeric[symbol] = _float(value, symbol.name)
@@ -127,7 +157,8 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
     M, P = len(lam), int(point.size(model.samples))
     if gamma == 0 and layers[-1][0] == P:
         raise ParameterError("gamma = 0 at N = P: the ridgeless fit is singular at the interpolation threshold")
-    needed = memory_estimate(M, P, [width for width, _ in layers])
+    needed = memory_estimate(M, P, [width for width, _ in layers]) + (
+        8 * test_points * (M + 2 * layers[-1][0]) if act is not None else 0)
     if needed > max_memory:
         raise CostError(f"the Monte Carlo needs about {needed / GIB:.3g} GiB at once, past the limit of "
                         f"{max_memory / GIB:.3g} GiB (raise it with max_memory=BYTES, or --max-memory GIB)")
@@ -143,7 +174,14 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
             F = draw if F is None else draw @ F
         with np.errstate(all="ignore"):
             try:
-                loss, fit, floor = _losses(F, X, lam, gamma, s_w, s_eps, explicit)
+                if act is not None:
+                    X_test = np.sqrt(lam)[:, None] * rng.standard_normal((M, test_points))
+                    loss, fit, floor = _activated_losses(act.array, F, X, X_test, gamma, s_w, s_eps)
+                else:
+                    Phi = gain * (F @ X)
+                    if star2:
+                        Phi += math.sqrt(star2) * rng.standard_normal(Phi.shape)
+                    loss, fit, floor = _losses(gain * F, X, lam, gamma, s_w, s_eps, explicit, Phi, star2)
             except np.linalg.LinAlgError:
                 loss = fit = floor = math.nan
         if not (math.isfinite(loss) and math.isfinite(fit)):
@@ -167,6 +205,7 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
         train_losses=tuple(train.tolist()),
         parameters=point.parameters(),
         spectrum=str(point.spectrum),
+        activation=act.name if act is not None else "",
     )
 
 
@@ -183,24 +222,56 @@ def memory_estimate(M, P, widths):
     return 8 * arrays
 
 
-def _losses(F, X, lam, gamma, s_w, s_eps, explicit):
-    """Test and training loss of one draw, averaged over teacher and noise, and the test loss's float64 floor.
-
-    Where the expanded test loss cancels to its floor and ``explicit`` allows
-    it, the teacher's part is summed as squares of A F - 1, column block by
-    column block: no cancellation between large terms, never negative.
-    """
-    Phi = F @ X
+def _ridge(Phi, gamma):
+    """The thin SVD of Phi and the ridge's factors D = s/(s^2 + gamma), g = gamma/(s^2 + gamma); None if not finite."""
     U, s, Vt = np.linalg.svd(Phi, full_matrices=False)
-    P, rank = Phi.shape[1], len(s)
     s2 = s * s
     if not np.all(np.isfinite(s2)):
-        return math.nan, math.nan, math.nan
+        return None
     denominator = s2 + gamma
     resolved = denominator > 0
     # gamma = 0: the minimum-norm interpolator, whose B inverts Phi on its non-zero singular values only
     D = np.divide(s, denominator, out=np.zeros_like(s), where=resolved)
     g = np.divide(gamma, denominator, out=np.ones_like(s), where=resolved)
+    return U, Vt, D, g
+
+
+def _train(X, W, Vt, g, s_w, s_eps):
+    """The training loss: R = (1 - V V^T) + V diag(g) V^T, two orthogonal parts; the first is 0 when V is square."""
+    P, rank = X.shape[1], len(g)
+    outside = 0.0 if rank == P else np.sum((X - W @ Vt) ** 2)
+    residual = (P - rank) + np.sum(g * g)
+    return 0.5 / P * (s_w * (outside + np.sum((W * g) ** 2)) + s_eps * residual)
+
+
+def _activated_losses(function, F, X, X_test, gamma, s_w, s_eps):
+    """Test loss over the test draws, training loss, and no floor, for features ``function(F x)``."""
+    found = _ridge(function(F @ X), gamma)
+    if found is None:
+        return math.nan, math.nan, math.nan
+    U, Vt, D, g = found
+    W = X @ Vt.T  # M x r
+    Y = D[:, None] * (U.T @ function(F @ X_test))  # r x T: B s(F x_t) = V Y
+    residual = W @ Y - X_test
+    T = X_test.shape[1]
+    test = 0.5 * (s_w * np.sum(residual * residual) + s_eps * np.sum(Y * Y)) / T
+    return float(test), float(_train(X, W, Vt, g, s_w, s_eps)), 0.0
+
+
+def _losses(F, X, lam, gamma, s_w, s_eps, explicit, Phi=None, star2=0.0):
+    """Test and training loss of one draw, averaged over teacher and noise, and the test loss's float64 floor.
+
+    Where the expanded test loss cancels to its floor and ``explicit`` allows
+    it, the teacher's part is summed as squares of A F - 1, column block by
+    column block: no cancellation between large terms, never negative.
+    ``Phi`` (default F X) and ``star2`` are for a Gaussian-equivalent model:
+    its features, and the variance of the test point's own xi, which adds
+    star2 |theta|^2 / 2 = star2 (s_w |X B|^2 + s_eps |B|^2) / 2.
+    """
+    found = _ridge(F @ X if Phi is None else Phi, gamma)
+    if found is None:
+        return math.nan, math.nan, math.nan
+    U, Vt, D, g = found
     H = D[:, None] * (U.T @ F)  # r x M: B F = V H
     W = X @ Vt.T  # M x r: A F = W H
     diagonal = np.einsum("ia,ai->i", W, H)
@@ -211,11 +282,9 @@ def _losses(F, X, lam, gamma, s_w, s_eps, explicit):
     if 0.5 * s_w * teacher < 1000 * floor and explicit:
         teacher, floor = _squares(W, H, lam), 0.5 * s_w * EPS**2 * np.sum(W * W) * (np.sum(H * H, axis=0) @ lam)
     test = 0.5 * (s_w * teacher + s_eps * np.sum(H * H * lam))
-    # R = (1 - V V^T) + V diag(g) V^T, two orthogonal parts; the first is 0 when V is square
-    outside = 0.0 if rank == P else np.sum((X - W @ Vt) ** 2)
-    residual = (P - rank) + np.sum(g * g)
-    train = 0.5 / P * (s_w * (outside + np.sum((W * g) ** 2)) + s_eps * residual)
-    return float(test), float(train), float(floor)
+    if star2:
+        test += 0.5 * star2 * (s_w * np.sum((W * D) ** 2) + s_eps * np.sum(D * D))
+    return float(test), float(_train(X, W, Vt, g, s_w, s_eps)), float(floor)
 
 
 def _squares(W, H, lam, block=256):

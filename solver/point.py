@@ -21,11 +21,14 @@ import mpmath
 import sympy
 
 from diagrams.errors import ModelError, ParameterError, SpectrumError
-from diagrams.model import Model, mrs
-from diagrams.symbols import is_size_name, number
+from diagrams.expectations import preactivation_variance
+from diagrams.model import Model, gaussian_equivalent, mrs
+from diagrams.spectral import covariance_trace
+from diagrams.symbols import as_expr, is_size_name, number
 
+from .activation import activation as parse_activation
+from .activation import coefficients
 from .spectrum import Spectrum
-from diagrams.symbols import as_expr
 
 __all__ = ["Point", "bind", "normalization", "noise_parameters", "short"]
 
@@ -51,6 +54,9 @@ class Point:
     scaled_values : dict
         The values the planar theory is evaluated at: at M = inf the latent
         size is 1 outside the spectral sums.
+    activation : Coefficients or None
+        For nonlinear features set by an activation: its Gaussian-equivalence
+        coefficients (:mod:`solver.activation`), from which mu_1 and mu_star are bound.
     """
 
     model: Model = field(repr=False)
@@ -59,16 +65,26 @@ class Point:
     latent_infinite: bool
     normalization: str
     scaled_values: dict = field(repr=False)
+    activation: object = None
 
     def parameters(self):
         """The values by name, as text, sorted by name: for output.
+
+        The coefficients an activation sets are printed as decimals (20 digits).
 
         Examples
         --------
         >>> bind(N=2, P=3, M=4, gamma="0.5").parameters()["gamma"]
         '1/2'
+        >>> bind(N=2, P=3, M=4, gamma="0.5", activation="relu").parameters()["mu_star"]
+        '0.17981103442496166868'
         """
-        return {s.name: str(v) for s, v in sorted(self.values.items(), key=lambda kv: kv[0].name)}
+        set_by = self.model.activation_parameters if self.activation is not None else {}
+
+        def text(symbol, value):
+            return short(value, 20) if symbol.name in set_by else str(value)
+
+        return {s.name: text(s, v) for s, v in sorted(self.values.items(), key=lambda kv: kv[0].name)}
 
     def size(self, space):
         """The size of the index space ``space`` (a number fixed by the model, or its symbol's value).
@@ -81,7 +97,7 @@ class Point:
         return as_expr(self.model.spaces[space]).xreplace(self.values)
 
 
-def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
+def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=None, precision=30, **params):
     """Bind parameter values (by name) and a spectrum to ``model``.
 
     Parameters
@@ -102,6 +118,14 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
         point holds the values given and those defaults, and no spectrum when
         neither it nor the latent size is given (for an exact expression,
         evaluated where it can be).
+    activation : str or callable, optional
+        Nonlinear features s(F x) (:func:`solver.activation.activation`): a model
+        with linear features is replaced by its Gaussian equivalent
+        (:func:`diagrams.model.gaussian_equivalent`), and mu_1 and mu_star are
+        bound from the activation at the derived pre-activation variance
+        (:func:`diagrams.expectations.preactivation_variance`) of this point.
+    precision : int
+        Decimal digits of the activation's coefficients.
     **params
         Values of the model's symbols by name: numbers, or text read exactly.
 
@@ -139,6 +163,13 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
     if spectrum is not None and not isinstance(spectrum, Spectrum):
         raise SpectrumError(f"expected a Spectrum, got {type(spectrum).__name__}")
     params = {name: _plain(value) for name, value in params.items()}
+    if activation is not None:
+        act = parse_activation(activation)
+        if model.regression.equivalent is None:
+            model = gaussian_equivalent(model)
+        given = sorted(set(params) & set(model.activation_parameters))
+        if given:
+            raise ParameterError(f"give either an activation or {', '.join(given)}, not both")
     latent = model.latent
     fixed = as_expr(model.spaces[latent])  # an integer when the model file fixes it
     if "alpha" in params and "alpha" not in model.symbols:
@@ -175,6 +206,9 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
         if fixed.is_Symbol:
             params[latent] = size
     values = model.bind(params, integer_sizes=sizes == "integer")
+    found = None
+    if activation is not None and spectrum is not None:
+        found = _activation_values(model, values, spectrum, size == sympy.oo, act, precision)
     if complete:
         model.require(values)
     for symbol, value in values.items():
@@ -186,7 +220,37 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, **params):
     if infinite:
         scaled[fixed] = sympy.Integer(1)
     return Point(model=model, spectrum=spectrum, values=values, latent_infinite=infinite,
-                 normalization=normalization(model) if infinite else "", scaled_values=scaled)
+                 normalization=normalization(model) if infinite else "", scaled_values=scaled, activation=found)
+
+
+def _activation_values(model, values, spectrum, infinite, act, precision):
+    """Bind mu_1 and mu_star of ``model`` (in ``values``) from the activation; return its Coefficients.
+
+    The pre-activation variance is the derived expectation with the point's
+    values (the latent size 1 outside tr Lambda at M = inf) and tr Lambda.
+    """
+    e = model.regression.equivalent
+    star = sympy.sqrt(model.matrices[e.matrix].variance)
+    if not (e.linear.is_Symbol and star.is_Symbol):
+        raise ParameterError(f"model {model.name}: an activation sets a linear coefficient that is one symbol "
+                             f"and a variance of {e.matrix} that is a symbol squared")
+    variance = preactivation_variance(model)
+    trace = covariance_trace(model.covariance(model.latent))(1)
+    scaled = {**values, model.spaces[model.latent]: sympy.Integer(1)} if infinite else values
+    factor = as_expr(variance.coeff(trace)).xreplace(scaled)
+    missing = sorted(s.name for s in factor.free_symbols)
+    if missing:
+        raise ParameterError(f"no value for {missing[0]}, which the pre-activation variance needs")
+    with mpmath.workdps(precision + 20):
+        v = mpmath.mpf(sympy.N(factor, precision + 30)._mpf_) * spectrum.power_sum_value(1)
+    if not v > 0:
+        raise ParameterError("the pre-activation variance is 0 (no features reach the data): "
+                             "an activation has no coefficients there")
+    found = coefficients(act, v, precision)
+    with mpmath.workdps(precision + 10):
+        values[e.linear] = _plain(found.mu_1)
+        values[star] = _plain(found.mu_star)
+    return found
 
 
 @lru_cache(maxsize=64)
@@ -273,8 +337,8 @@ def _caret(expr):
     return sympy.sstr(expr).replace("**", "^")
 
 
-def short(value):
-    """A number for a message: as it is when short, else 6 significant digits (1e-300, not 300 zeros).
+def short(value, digits=6):
+    """A number for a message: as it is when short, else ``digits`` significant digits (1e-300, not 300 zeros).
 
     Examples
     --------
@@ -285,7 +349,7 @@ def short(value):
     if len(text) <= 20:
         return text
     try:
-        with mpmath.workdps(20):
-            return mpmath.nstr(mpmath.mpf(sympy.N(as_expr(value), 20)), 6)
+        with mpmath.workdps(digits + 14):
+            return mpmath.nstr(mpmath.mpf(sympy.N(as_expr(value), digits + 14)), digits)
     except (TypeError, ValueError, sympy.SympifyError):
         return text[:17] + "..."

@@ -365,6 +365,12 @@ def _model_section(model):
     r = model.regression
     theory = planar_theory(model)
     features = " ".join(latex(sympy.Symbol(name)) for name in reversed(r.features))
+    if r.equivalent is not None:  # nonlinear features, by their Gaussian equivalent
+        e = r.equivalent
+        features = (rf"s({features}\, x)$, which in the planar limit acts like "
+                    rf"$\mu_0 + {latex(e.linear)}\, {features}\, x + {latex(sympy.Symbol(e.matrix))}$ "
+                    rf"(Gaussian equivalence; the test point has its own ${latex(sympy.Symbol(e.matrix))}$, "
+                    r"and the rank-one $\mu_0$ changes no planar quantity")
     matrices = ", ".join(f"${latex(sympy.Symbol(name))}$" for name in model.matrices)
     variances = "; ".join(
         rf"${latex(sympy.Symbol(m.name))}$ is ${latex(model.spaces[m.rows])} \times {latex(model.spaces[m.cols])}$ "
@@ -392,6 +398,11 @@ def _model_section(model):
 
 
 def _diagram_section(model, draw_orders, count_orders):
+    if model.regression.equivalent is not None:
+        return Section("The diagrams", (
+            "The loss's words are written for linear features; for nonlinear ones the diagrams enter through "
+            "the pencil, whose Gaussian matrices include the equivalent's, and the large-ridge series comes from "
+            "the resummed theory.",))
     rows = []
     for k in range(count_orders + 1):
         observable = loss_observable(model, k)
@@ -529,6 +540,10 @@ def _duality_section(model, order, short):
     if not statement.exchanges:
         parts.append(rf"Hence no exchange of sizes is a duality of this model at fixed "
                      rf"${latex(model.regression.ridge)}$.")
+    for (a, b), variance in statement.broken_by_test_xi:
+        parts.append(rf"Under ${latex(a)} \leftrightarrow {latex(b)}$ the ridge equation is invariant and the test "
+                     rf"loss fails only through the test point's own equivalent noise, of variance ${latex(variance)}$, "
+                     r"which no training sample has: without it the loss is invariant.")
     return Section("Duality", tuple(parts))
 
 
@@ -632,7 +647,8 @@ def _axis(model):
 
 
 def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixed_P=100, fixed_gamma=1e-3,
-                widths=None, M=400, alpha=1, spectrum=None, points=16, mc_points=5, seeds=4, dps=15):
+                widths=None, M=400, alpha=1, spectrum=None, points=16, mc_points=5, seeds=4, dps=15,
+                activation=None):
     """The data of the loss-against-size figure: the solver's curves and Monte Carlo points.
 
     Parameters
@@ -648,6 +664,8 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
         Another spectrum instead (an infinite one has no Monte Carlo points).
     points, mc_points, seeds : int
         Solver points per curve, Monte Carlo points per curve (0: none) and seeds per point.
+    activation : str, optional
+        Nonlinear features (:func:`solver.solve`); the Monte Carlo uses the activation itself.
 
     Returns
     -------
@@ -678,10 +696,11 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
     for panel, values in (("gamma", [(fixed_P, g) for g in gammas]), ("P", [(p, fixed_gamma) for p in P])):
         for p, g in values:
             params = {str(samples): p, str(ridge): g, **fixed}
-            loss = [float(solve(model, dps=dps, **source, **params, **{str(last): x}).loss) for x in xs]
+            loss = [float(solve(model, dps=dps, activation=activation, **source, **params, **{str(last): x}).loss)
+                    for x in xs]
             mc = []
             for x in mc_xs:
-                run = simulate(model, seeds=seeds, **source, **params, **{str(last): x})
+                run = simulate(model, seeds=seeds, activation=activation, **source, **params, **{str(last): x})
                 mc.append([x, run.mean, run.stderr])
             label = rf"${latex(ridge)} = {_tex_number(g)}$" if panel == "gamma" else rf"${latex(samples)} = {p}$"
             curves.append({"panel": panel, "label": label, "params": params, "x": xs, "loss": loss, "mc": mc})

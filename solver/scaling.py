@@ -87,7 +87,8 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
     latent = model.spaces[model.latent]
     # a finite latent size indexes the spectrum: an integer, held fixed (no slope in it)
     free = [v for v in regime.witness if v not in regime.tied and v != latent]
-    sizes = [v for v in free if v != model.regression.ridge]
+    scales = set(model.activation_parameters.values())  # placed by the witness, but no size to scale to 10**12
+    sizes = [v for v in free if v != model.regression.ridge and v not in scales]
     scale = max_log10 * math.log(10) / max(abs(regime.witness[v]) for v in sizes)
     defaults = dict(defaults or {})
     out = []
@@ -244,7 +245,8 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
                                "correction": mpmath.nstr(c["correction"], 6),
                                "slopes": {k: mpmath.nstr(v, 8) for k, v in c["slopes"].items()},
                                "point": {k: mpmath.nstr(v, 6) for k, v in c["point"].items()}}
-                              for c in check_regime(regime, model, alpha=alpha_value, dps=dps)]
+                              for c in check_regime(regime, model, alpha=alpha_value, dps=dps,
+                                                    defaults=_unset_scales(model, regime))]
         out.append(entry)
     optima = optimal_ridge(model, alpha=_derived_alpha(alpha_value), latent=sympy.oo if latent == sympy.oo else symbol,
                            noise=noise)
@@ -256,6 +258,11 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     budget = {kind: [{k: str(v) for k, v in b.items()} for b in budget_split(optima, kind)]
               for kind in ("product", "sum")}
     return {"regimes": out, "optimal": {"ridge": ridge, "budget": budget}}
+
+
+def _unset_scales(model, regime):
+    """The coefficients an activation would set, at 1 where the regime's witness does not place them."""
+    return {name: 1 for name, symbol in model.activation_parameters.items() if symbol not in regime.witness}
 
 
 SHORT_DENOMINATOR = 4  # a numeric alpha p/q with q above this is put in after a symbolic derivation

@@ -28,6 +28,7 @@ __all__ = ["Solution", "solve", "MAX_DPS"]
 
 MAX_DPS = 5000  # digits: beyond, a solve would take hours
 FLOAT64 = "float64 arithmetic (context=mpmath.fp): not certified"
+EQUIVALENCE_SPREAD = mpmath.mpf("0.5")  # relative spread of the pre-activation variance past which a warning is due
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Solution:
     order: int = 0
     loss_correction: object = None
     train_loss_correction: object = None
+    activation: dict = None  # nonlinear features: the activation's Gaussian-equivalence coefficients
 
     @property
     def corrected_loss(self):
@@ -105,6 +107,7 @@ class Solution:
                                 "corrected_train_loss": digits(self.corrected_train_loss)}}
                if self.order else {}),
             **({"uncertified": dict(self.uncertified)} if self.uncertified else {}),
+            **({"activation": self.activation} if self.activation else {}),
         }
 
 
@@ -173,16 +176,19 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
     if context is not mpmath.mp and context is not mpmath.fp:
         raise ParameterError("context must be mpmath.mp or mpmath.fp")
     model = mrs() if model is None else model
-    point = bind(model, spectrum=spectrum, sizes="real", **params)
+    point = bind(model, spectrum=spectrum, sizes="real", precision=dps + 10, **params)
     model, values = point.model, point.scaled_values
     ridge = model.regression.ridge
     gamma = point.values[ridge]
     if not gamma > 0:
         raise ParameterError(f"{ridge} must be positive for the planar solver (its ridgeless limit is derived)")
     _warn_small_sizes(model, point.values)
+    if point.activation is not None:
+        _warn_equivalence(point.spectrum)
     system = equations(model, values, point.spectrum)
     samples = as_expr(model.spaces[model.samples]).xreplace(values)
-    common = dict(parameters=point.parameters(), normalization=point.normalization)
+    common = dict(parameters=point.parameters(), normalization=point.normalization,
+                  activation=point.activation.as_dict() if point.activation is not None else None)
     noise = as_expr(model.regression.noise_variance).xreplace(values) / 2
     extended = equations(model, values, point.spectrum, order=1) if order else None
     if context is mpmath.fp:
@@ -267,6 +273,23 @@ def _check_dps(dps):
     if not 1 <= dps <= MAX_DPS:
         raise ParameterError(f"dps must be at least 1 and at most {MAX_DPS}, got {str(dps)[:30]}")
     return dps
+
+
+def _warn_equivalence(spectrum):
+    """Gaussian equivalence needs the pre-activation variance to concentrate: say so where it does not.
+
+    A feature's pre-activation variance u_i Lambda u_i^T varies between
+    features (and |x| between data points) by sqrt(2 tr Lambda^2)/tr Lambda,
+    which does not vanish when a few eigenvalues carry tr Lambda (a power law
+    at alpha = 1 has (tr Lambda)^2/tr Lambda^2 = 2.5 at M = inf).
+    """
+    with mpmath.workdps(15):
+        spread = mpmath.sqrt(2 * spectrum.power_sum_value(2)) / spectrum.power_sum_value(1)
+    if spread > EQUIVALENCE_SPREAD:
+        warnings.warn(f"the pre-activation variance varies by {mpmath.nstr(100 * spread, 2)}% between features "
+                      f"(2 tr Lambda^2/(tr Lambda)^2 = {mpmath.nstr(spread**2, 3)}): Gaussian equivalence assumes "
+                      "it concentrates, and the planar loss of nonlinear features may be off by tens of percent",
+                      LargenWarning, stacklevel=3)
 
 
 def _warn_small_sizes(model, values):
