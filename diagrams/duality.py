@@ -39,7 +39,7 @@ from .errors import ModelError
 from .finite_size import correction_coefficients
 from .latex import display, text
 from .model import Gaussian, Model, mrs
-from .observable import Letter, Word, namespace, parse_observable
+from .observable import Letter, namespace, parse_observable
 from .planar import planar_contractions, planar_count
 from .ribbon import RibbonGraph
 from .parametric import ridgeless
@@ -125,15 +125,16 @@ def dual_word(word, model):
     partner = {feature: "Z", "Z": feature}
     spaces = {model.feature_spaces[-1]: model.samples, model.samples: model.feature_spaces[-1]}
     letters = tuple(Letter(partner[l.matrix], not l.transposed) for l in word.letters)
-    return Word(letters, word.insertions, tuple(spaces.get(s, s) for s in word.spaces), word.covariance)
+    return replace(word, letters=letters, spaces=tuple(spaces.get(s, s) for s in word.spaces))
 
 
 def reflect(word):
     """The transposed trace: letters reversed and transposed; corner k comes from corner n - k."""
     n = len(word)
     letters = tuple(Letter(l.matrix, not l.transposed) for l in reversed(word.letters))
-    return Word(letters, tuple(word.insertions[(n - k) % n] for k in range(n)),
-                tuple(word.spaces[(n - k) % n] for k in range(n)), word.covariance)
+    turn = lambda seq: tuple(seq[(n - k) % n] for k in range(n)) if seq else seq  # noqa: E731
+    return replace(word, letters=letters, insertions=turn(word.insertions), spaces=turn(word.spaces),
+                   weights=turn(word.weights))
 
 
 def _orientations(word):

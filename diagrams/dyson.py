@@ -39,7 +39,7 @@ from .errors import ModelError
 from .latex import display
 from .model import mrs
 from .pencil import ridge_pencil
-from .spectral import EIGENVALUE, SOURCE, TRAIN_SOURCE, spectral_sum
+from .spectral import EIGENVALUE, SOURCE, TEACHER, TRAIN_SOURCE, spectral_sum
 
 __all__ = ["PlanarTheory", "planar_theory", "dressed", "partners", "dressed_block", "field_trace"]
 
@@ -198,8 +198,9 @@ def planar_theory(model=None):
         for i, name in enumerate(names):
             propagators[name] = sympy.factor(sympy.cancel(inverse[i, i]))
 
-    def trace(field, weighted):
-        return field_trace(pencil, field, propagators[field] * (EIGENVALUE if weighted else 1))
+    def trace(field, weighted, teacher=False):
+        entry = propagators[field] * (EIGENVALUE if weighted else 1) * (TEACHER if teacher else 1)
+        return field_trace(pencil, field, entry)
 
     equations = []
     for field in pencil.fields:
@@ -208,7 +209,9 @@ def planar_theory(model=None):
         equations.append(sympy.Eq(sigma[field.name], energy))
 
     r = model.regression
-    generating = (r.teacher_variance / 2 * trace(pencil.find("mu", model.latent).name, False)
+    # the teacher's covariance Omega weighs its trace: E w^T w = teacher variance * Omega
+    generating = (r.teacher_variance / 2 * trace(pencil.find("mu", model.latent).name, False,
+                                                 model.teacher(model.latent) is not None)
                   + r.noise_variance / 2 * trace(pencil.find("nu").name, False))
     return PlanarTheory(model, pencil, tuple(sigma.values()), tuple(equations), propagators, generating)
 

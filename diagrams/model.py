@@ -2,7 +2,9 @@
 
 A model is a directed multigraph held in networkx. Its nodes are index spaces,
 each with a size (a sympy symbol such as ``M``, ``N``, ``P``, or an integer) and
-optionally a diagonal covariance (``Lambda`` on the latent space). Its edges are
+optionally a diagonal covariance (``Lambda`` on the latent space) and a second
+diagonal insertion on the same space (a teacher covariance ``Omega``: the
+teacher's rows have E w_I**2 proportional to omega_I). Its edges are
 independent Gaussian matrices ``A`` from the column space to the row space
 (``A`` maps the column space into the row space), each with an entry variance
 and, when its rows are dressed by the row space's covariance,
@@ -123,6 +125,9 @@ class Model:
     covariances : dict, optional
         Space name -> name of its diagonal covariance (``{"M": "Lambda"}``).
     regression : Regression, optional
+    teachers : dict, optional
+        Space name -> name of a second diagonal insertion on a space that has a
+        covariance (``{"M": "Omega"}``: the teacher covariance, weighing the teacher's entries).
 
     Raises
     ------
@@ -142,23 +147,26 @@ class Model:
     diagrams.errors.ModelError: variance of A: -1 is negative
     """
 
-    def __init__(self, name, spaces, matrices, covariances=None, regression=None):
+    def __init__(self, name, spaces, matrices, covariances=None, regression=None, teachers=None):
         if not isinstance(name, str) or not name or len(name) > MAX_NAME or not name.isprintable():
             raise ModelError(f"a model's name must be printable text of 1 to {MAX_NAME} characters, got {name!r}"[:200])
         if not isinstance(spaces, Mapping) or not spaces:
             raise ModelError(f"model {name}: spaces must be a non-empty dict of name -> size")
         graph = nx.MultiDiGraph(name=name)
-        covariances = dict(covariances or {})
+        covariances, teachers = dict(covariances or {}), dict(teachers or {})
         for space, size in spaces.items():
             if not isinstance(space, str):
                 raise ModelError(f"model {name}: a space's name must be text, got {space!r}")
             size = _size(size, f"size of space {space}")
             if isinstance(size, sympy.Symbol) and size.name != space:
                 raise ModelError(f"model {name}: space {space} has the size of another name, {size}")
-            graph.add_node(space, size=size, covariance=covariances.get(space))
+            graph.add_node(space, size=size, covariance=covariances.get(space), teacher=teachers.get(space))
         unknown = set(covariances) - set(spaces)
         if unknown:
             raise ModelError(f"model {name}: a covariance on undeclared space {sorted(unknown)[0]!r}")
+        bare = set(teachers) - set(covariances)
+        if bare:
+            raise ModelError(f"model {name}: a teacher covariance on space {sorted(bare)[0]!r}, which has no covariance")
         seen = set()
         for matrix in matrices:
             if not isinstance(matrix, Gaussian):
@@ -214,6 +222,21 @@ class Model:
     def covariance(self, space):
         """The name of the diagonal covariance on ``space``, or None."""
         return self.graph.nodes[space]["covariance"]
+
+    def teacher(self, space):
+        """The name of the second diagonal insertion (the teacher covariance) on ``space``, or None.
+
+        Examples
+        --------
+        >>> mrs().teacher("M"), ridge_model("t", [("U", "N", "1/M")], teacher_covariance="Omega").teacher("M")
+        (None, 'Omega')
+        """
+        return self.graph.nodes[space]["teacher"]
+
+    @property
+    def diagonals(self):
+        """Space name -> the names of its diagonal insertions (covariance, then teacher covariance)."""
+        return {space: tuple(n for n in (self.covariance(space), self.teacher(space)) if n) for space in self.spaces}
 
     @property
     def symbols(self):
@@ -306,7 +329,12 @@ class Model:
             covariance = self.covariance(space)
             if covariance is not None:
                 kinds.setdefault(f"tr_{covariance}", "covariance trace")
-        for names, kind in ((self.matrices, "matrix"), ({c for c in map(self.covariance, self.spaces) if c}, "covariance")):
+            if self.teacher(space) is not None:
+                kinds.setdefault(f"tr_{covariance}_{self.teacher(space)}", "covariance trace")
+        diagonals = [d for names in self.diagonals.values() for d in names]
+        if len(set(diagonals)) != len(diagonals):
+            raise ModelError(f"model {self.name}: two diagonal insertions share a name")
+        for names, kind in ((self.matrices, "matrix"), (set(diagonals), "covariance")):
             for name in names:
                 if name in kinds:
                     raise ModelError(f"model {self.name}: {kind} {name} has the name of a {kinds[name]}")
@@ -381,7 +409,7 @@ class Model:
 
     def key(self):
         """What the model is: equal keys are equal models (a copy in another process included)."""
-        covariances = tuple((s, self.covariance(s)) for s in self.spaces)
+        covariances = tuple((s, self.covariance(s), self.teacher(s)) for s in self.spaces)
         return (self.name, tuple(self.spaces.items()), tuple(sorted(self.matrices.items())), covariances, self.regression)
 
     def __eq__(self, other):
@@ -397,7 +425,7 @@ class Model:
 
 
 def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
-                teacher=None, noise="sigma_eps**2", ridge="gamma", nonlinear=False):
+                teacher=None, noise="sigma_eps**2", ridge="gamma", nonlinear=False, teacher_covariance=None):
     """A ridge-regression model with a chain of linear feature maps.
 
     Parameters
@@ -417,6 +445,10 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
     nonlinear : bool
         Features s(F x) of an activation s, by their Gaussian equivalent
         (:func:`gaussian_equivalent`); linear features F x by default.
+    teacher_covariance : str, optional
+        Name of the teacher covariance Omega, diagonal in the latent basis:
+        E w_I**2 = teacher variance * omega_I. None (the default) is the
+        isotropic teacher, omega = 1.
 
     Returns
     -------
@@ -460,7 +492,8 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
             return parse(text, namespace, what=what, error=ModelError)
         return number(text, what=what, error=ModelError)
 
-    for label, value in (("ridge", ridge), ("covariance", covariance)):
+    for label, value in (("ridge", ridge), ("covariance", covariance),
+                         *((("teacher covariance", teacher_covariance),) if teacher_covariance is not None else ())):
         if not isinstance(value, str) or not _ASCII_IDENTIFIER.fullmatch(value):
             raise ModelError(f"model {name}: the {label} {value!r} is not a name")
         if keyword.iskeyword(value):
@@ -483,7 +516,8 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
     )
     if not isinstance(nonlinear, bool):
         raise ModelError(f"model {name}: nonlinear must be true or false, got {nonlinear!r}"[:200])
-    model = Model(name, spaces, matrices, {latent: covariance}, regression)
+    teachers = {latent: teacher_covariance} if teacher_covariance is not None else None
+    model = Model(name, spaces, matrices, {latent: covariance}, regression, teachers)
     return gaussian_equivalent(model) if nonlinear else model
 
 
@@ -549,7 +583,9 @@ def gaussian_equivalent(model, *, matrix="Xi", linear="mu_1", noise="mu_star"):
     covariances = {s: model.covariance(s) for s in model.spaces if model.covariance(s)}
     name = f"{model.name}-nonlinear"[:MAX_NAME]
     equivalent = GaussianEquivalent(matrix, parse(linear, namespace, what="mu_1", error=ModelError))
-    return Model(name, model.spaces, [*model.matrices.values(), xi], covariances, replace(r, equivalent=equivalent))
+    teachers = {s: model.teacher(s) for s in model.spaces if model.teacher(s)}
+    return Model(name, model.spaces, [*model.matrices.values(), xi], covariances, replace(r, equivalent=equivalent),
+                 teachers)
 
 
 @lru_cache(maxsize=2)
@@ -631,6 +667,7 @@ def _theory_names():
     """The symbols of the derived theory, by name, with what each one is."""
     return {
         spectral.EIGENVALUE.name: "is the eigenvalue of the spectral sums",
+        spectral.TEACHER.name: "is the teacher covariance's entry in the spectral sums",
         spectral.EIGENVALUES.label.name: "is the eigenvalue of the spectral sums",
         spectral.SOURCE.name: "is the source of the test loss",
         spectral.TRAIN_SOURCE.name: "is the source of the training loss",

@@ -19,7 +19,9 @@ Optional keys of ``[model]`` (defaults in brackets): ``latent`` ["M"],
 ``noise`` ["sigma_eps**2"], ``ridge`` ["gamma"], ``nonlinear`` [false]: true
 for features s(F x) of an activation, by their Gaussian equivalent (the
 matrix ``Xi`` and the parameters ``mu_1``, ``mu_star``: see
-:func:`diagrams.model.gaussian_equivalent`). Optional key of a feature:
+:func:`diagrams.model.gaussian_equivalent`), ``teacher_covariance`` [none: the
+isotropic teacher; a name such as "Omega" gives the teacher a covariance diagonal in
+the latent basis, E w_I**2 = teacher * omega_I]. Optional key of a feature:
 ``matrix``, its name [``U`` for one layer, ``U1``, ``U2``, ... for several].
 Upper-case names are sizes and must be declared (as ``latent``, ``samples`` or
 a ``width``); lower-case names are parameters. A size may be fixed by a
@@ -36,7 +38,8 @@ from .symbols import number
 
 __all__ = ["loads", "load", "MODEL_KEYS", "FEATURE_KEYS"]
 
-MODEL_KEYS = {"name", "features", "latent", "samples", "covariance", "teacher", "noise", "ridge", "nonlinear"}
+MODEL_KEYS = {"name", "features", "latent", "samples", "covariance", "teacher", "noise", "ridge", "nonlinear",
+              "teacher_covariance"}
 FEATURE_KEYS = {"width", "variance", "matrix"}
 
 

@@ -3,8 +3,8 @@
 A trace such as ``Trace(U.T*U*X*X.T)`` is read with the model's own matrix
 symbols (``U`` is N x M, ``X`` is M x P) and becomes a :class:`Word`: a cyclic
 sequence of :class:`Letter` (a Gaussian matrix, possibly transposed) with the
-deterministic diagonal insertions (``Lambda**k``) recorded on the corners
-between letters. Corner ``i`` sits just before letter ``i``; its index runs
+deterministic diagonal insertions (``Lambda**k``, and ``Omega**j`` of a teacher
+covariance) recorded on the corners between letters. Corner ``i`` sits just before letter ``i``; its index runs
 over the row space of letter ``i``.
 
 Examples
@@ -53,12 +53,20 @@ class Word:
 
     ``spaces[i]`` is the index space of corner ``i`` (before letter ``i``). A
     word with no letters is a deterministic trace over ``spaces[0]``.
+    ``weights[i]`` counts the insertions of the teacher covariance named
+    ``teacher`` on corner ``i`` (empty when the word has none).
     """
 
     letters: tuple
     insertions: tuple
     spaces: tuple
     covariance: str = "Lambda"
+    weights: tuple = ()
+    teacher: str = None
+
+    def weight(self, i):
+        """The number of teacher-covariance insertions on corner ``i``."""
+        return self.weights[i] if self.weights else 0
 
     def __len__(self):
         return len(self.letters)
@@ -69,14 +77,15 @@ class Word:
         if n == 0:
             return self
         turn = lambda seq: seq[shift % n:] + seq[: shift % n]  # noqa: E731
-        return Word(turn(self.letters), turn(self.insertions), turn(self.spaces), self.covariance)
+        return Word(turn(self.letters), turn(self.insertions), turn(self.spaces), self.covariance,
+                    turn(self.weights) if self.weights else (), self.teacher)
 
     def __repr__(self):
         parts = []
         for i, letter in enumerate(self.letters or [None]):
-            k = self.insertions[i]
-            if k:
-                parts.append(self.covariance + (f"**{k}" if k > 1 else ""))
+            for name, k in ((self.covariance, self.insertions[i]), (self.teacher, self.weight(i))):
+                if k:
+                    parts.append(name + (f"**{k}" if k > 1 else ""))
             if letter is not None:
                 parts.append(str(letter))
         return f"Word({' '.join(parts)})"
@@ -100,10 +109,13 @@ def namespace(model):
     for name, matrix in model.matrices.items():
         names[name] = MatrixSymbol(name, spaces[matrix.rows], spaces[matrix.cols])
     for space, size in spaces.items():
-        covariance = model.covariance(space)
+        covariance, teacher = model.covariance(space), model.teacher(space)
         if covariance:
             names[covariance] = MatrixSymbol(covariance, size, size)
             names[f"tr_{covariance}"] = covariance_trace(covariance)
+        if teacher:
+            names[teacher] = MatrixSymbol(teacher, size, size)
+            names[f"tr_{covariance}_{teacher}"] = covariance_trace(covariance, teacher)
     names["Trace"] = Trace
     return names
 
@@ -152,8 +164,10 @@ def parse_observable(text, model=None, *, max_diagrams=MAX_DIAGRAMS):
     else:
         raise ExpressionError(f"an observable is text or a sympy expression, got {type(text).__name__}")
     for power_sum in expr.atoms(CovarianceTrace):
-        (k,) = power_sum.args
-        if not (k.is_Integer and k > 0):
+        k, *j = power_sum.args
+        if j and not (all(x.is_Integer for x in (k, *j)) and k >= 0 and j[0] > 0):
+            raise ExpressionError(f"{power_sum}: the powers of a mixed trace must be an integer >= 0 and one > 0")
+        if not j and not (k.is_Integer and k > 0):
             raise ExpressionError(f"{power_sum}: the power of a covariance trace must be a positive integer")
     # Each trace is a linear combination of words; stand a placeholder symbol in
     # for every word and expand the polynomial in the placeholders.
@@ -225,6 +239,8 @@ def _expand(expr, model):
         for space in model.spaces:
             if model.covariance(space) == name:
                 return [(sympy.Integer(1), [space])]
+            if model.teacher(space) == name:
+                return [(sympy.Integer(1), [_Teacher(space)])]
         raise ExpressionError(f"unknown matrix {name!r}")
     if isinstance(expr, (Transpose, Adjoint)):
         flipped = []
@@ -264,31 +280,51 @@ def _word(items, model, expr):
     matrices = model.matrices
 
     def ends(item):  # (left index space, right index space) in reading order
+        if isinstance(item, _Teacher):
+            return item.space, item.space
         if not isinstance(item, Letter):
             return item, item
         m = matrices[item.matrix]
         return (m.cols, m.rows) if item.transposed else (m.rows, m.cols)
 
     def name(item):
+        if isinstance(item, _Teacher):
+            return model.teacher(item.space)
         return str(item) if isinstance(item, Letter) else model.covariance(item)
 
     for a, b in zip(items, items[1:] + items[:1]):
         if ends(a)[1] != ends(b)[0]:
             raise ExpressionError(f"shapes do not match in {expr}: {name(a)} ends on space {ends(a)[1]}, "
                                   f"{name(b)} begins on space {ends(b)[0]}")
-    letters, insertions, spaces, pending = [], [], [], 0
+    letters, insertions, weights, spaces, pending, weighing = [], [], [], [], 0, 0
     for item in items:
         if isinstance(item, Letter):
             symmetric = matrices[item.matrix].ensemble == "symmetric"  # H.T is H only for GOE
             letters.append(Letter(item.matrix, item.transposed and not symmetric))
             insertions.append(pending)
+            weights.append(weighing)
             spaces.append(ends(item)[0])
-            pending = 0
+            pending = weighing = 0
+        elif isinstance(item, _Teacher):
+            weighing += 1
         else:
             pending += 1
     if not letters:
-        return Word((), (pending,), (items[0],), model.covariance(items[0]))
+        space = ends(items[0])[0]
+        return Word((), (pending,), (space,), model.covariance(space), (weighing,) if weighing else (),
+                    model.teacher(space) if weighing else None)
     insertions[0] += pending  # the insertions after the last letter sit on corner 0, cyclically
+    weights[0] += weighing
     covariances = {model.covariance(s) for s in spaces} - {None}
     covariance = covariances.pop() if covariances else "Lambda"
-    return Word(tuple(letters), tuple(insertions), tuple(spaces), covariance)
+    if not any(weights):
+        return Word(tuple(letters), tuple(insertions), tuple(spaces), covariance)
+    teacher = next(model.teacher(s) for s, w in zip(spaces, weights) if w)
+    return Word(tuple(letters), tuple(insertions), tuple(spaces), covariance, tuple(weights), teacher)
+
+
+@dataclass(frozen=True)
+class _Teacher:
+    """An insertion of the teacher covariance on ``space``, while a word is read."""
+
+    space: str

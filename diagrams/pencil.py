@@ -21,7 +21,11 @@ C_beta = X X^T + beta Lambda,
 Adding (beta/2) x (test loss) to the training objective and minimising over
 theta shows that, per output and averaged over the teacher and the noise,
 
-    E_min(beta) = sigma_w-variance/2 * tr (Q^-1)_{mu_M} + noise-variance/2 * tr (Q^-1)_{nu},
+    E_min(beta) = sigma_w-variance/2 * tr Omega (Q^-1)_{mu_M} + noise-variance/2 * tr (Q^-1)_{nu},
+
+with Omega the teacher covariance (E w^T w per output, over the teacher variance;
+Omega = 1 for the isotropic teacher). Omega weighs only this trace: the
+self-energies, and so the equations, do not depend on it.
 
 so that the test loss is d E_min / d beta at beta = 0 and the training loss is
 (E_min - gamma d E_min / d gamma) / P (the envelope theorem). Every observable

@@ -9,8 +9,8 @@ filtered from the (2k - 1)!! pairings.
 The same recursion sums the weights without listing the diagrams. For darts
 ``a .. b - 1`` paired among themselves, the corners ``a, .., b`` that are not
 enclosed by a pair all lie on one open face; :func:`planar_sum` keeps, for each
-interval, a polynomial in the face weights closed so far and in a marker ``t``
-counting the covariance insertions on that open face. Pairing ``a`` with ``j``
+interval, a polynomial in the face weights closed so far and in markers
+counting the covariance (and teacher-covariance) insertions on that open face. Pairing ``a`` with ``j``
 closes the face inside, whose weight is then known. The cost is polynomial in
 the length of the word.
 
@@ -140,27 +140,29 @@ def _planar_polynomial(word, model):
     """Planar sum as {tuple of factors: count}; factors are variances and face weights."""
     n = len(word)
     matrices = model.matrices
-    letters, insertions, spaces = word.letters, word.insertions, word.spaces
+    letters, spaces = word.letters, word.spaces
+    # the insertions on a corner: (covariance, teacher covariance)
+    insertions = [(k, word.weight(i)) for i, k in enumerate(word.insertions)]
     if n == 0:
-        return {(face_weight(model, spaces[0], insertions[0]),): 1}
+        return {(face_weight(model, spaces[0], *insertions[0]),): 1}
 
     def corner(c):
         return c % n
 
     def close(poly, space):
-        """Close the open face of ``poly`` on ``space``: t**k becomes its face weight."""
+        """Close the open face of ``poly`` on ``space``: its insertions become its face weight."""
         closed = defaultdict(int)
         for (k, factors), count in poly.items():
-            factor = (face_weight(model, space, k),)
-            closed[(0, tuple(sorted(factors + factor, key=sympy.default_sort_key)))] += count
+            factor = (face_weight(model, space, *k),)
+            closed[((0, 0), tuple(sorted(factors + factor, key=sympy.default_sort_key)))] += count
         return closed
 
-    def times(p, q, shift=0, extra=()):
+    def times(p, q, shift=(0, 0), extra=()):
         out = defaultdict(int)
         for (k1, f1), c1 in p.items():
             for (k2, f2), c2 in q.items():
                 factors = tuple(sorted(f1 + f2 + extra, key=sympy.default_sort_key))
-                out[(k1 + k2 + shift, factors)] += c1 * c2
+                out[(_plus(k1, k2, shift), factors)] += c1 * c2
         return out
 
     def pairs(a, b):
@@ -178,10 +180,10 @@ def _planar_polynomial(word, model):
         dressed_outside = matrix.dressed and not letters[a].transposed
         inside = S(a + 1, j)
         if dressed_inside:
-            inside = {(k + 1, f): c for (k, f), c in inside.items()}
+            inside = {(_plus(k, (1, 0)), f): c for (k, f), c in inside.items()}
         inside = close(inside, spaces[corner(a + 1)])
         variance = (matrix.variance,)
-        return times(inside, outside, shift=own + dressed_outside, extra=variance)
+        return times(inside, outside, shift=_plus(own, (int(dressed_outside), 0)), extra=variance)
 
     @lru_cache(maxsize=None)
     def S(a, b):
@@ -196,6 +198,11 @@ def _planar_polynomial(word, model):
     total = defaultdict(int)
     for j in pairs(0, n):
         # corner n is corner 0, already counted on the open face of S(j + 1, n)
-        for (_, factors), count in close(arc(0, j, S(j + 1, n), 0), spaces[0]).items():
+        for (_, factors), count in close(arc(0, j, S(j + 1, n), (0, 0)), spaces[0]).items():
             total[factors] += count
     return dict(total)
+
+
+def _plus(*counts):
+    """The sum of insertion counts (covariance, teacher covariance)."""
+    return tuple(map(sum, zip(*counts)))

@@ -15,7 +15,8 @@ right; the faces are the classes of corners under these identifications. (For
 an orientable graph these are the cycles of the vertex rotation composed with
 the involution.) Face weights: the size of its space, or ``tr Lambda**k`` when
 ``k`` covariance insertions lie on it, from the word or from the propagators of
-a dressed matrix (E[X_ia X_jb] = Lambda_ij delta_ab).
+a dressed matrix (E[X_ia X_jb] = Lambda_ij delta_ab); with ``j`` insertions of a
+teacher covariance Omega too, ``tr Lambda**k Omega**j``.
 
 The graph is stored on a networkx MultiGraph: nodes are the vertices with their
 ``rotation`` (tuple of darts in cyclic order) and ``word``; edges are the
@@ -74,7 +75,7 @@ class RibbonGraph:
     # -- faces ---------------------------------------------------------------
     @cached_property
     def faces(self):
-        """The index loops: a list of ``(space, insertions, corners)``."""
+        """The index loops: a list of ``(space, (covariance insertions, teacher insertions), corners)``."""
         parent = {}
 
         def find(c):
@@ -104,12 +105,13 @@ class RibbonGraph:
         for c in corners:
             loops.setdefault(find(c), []).append(c)
         count = {root: sum(self.words[v].insertions[i] for v, i in members) for root, members in loops.items()}
+        weights = {root: sum(self.words[v].weight(i) for v, i in members) for root, members in loops.items()}
         for corner in dressing:
             count[find(corner)] += 1
         faces = []
         for root, members in loops.items():
             v, i = members[0]
-            faces.append((self.words[v].spaces[i], count[root], tuple(sorted(members))))
+            faces.append((self.words[v].spaces[i], (count[root], weights[root]), tuple(sorted(members))))
         return sorted(faces)
 
     def sides(self, dart):
@@ -122,8 +124,8 @@ class RibbonGraph:
         """Product of the propagators' variances and of one factor per face."""
         matrices = self.model.matrices
         weight = sympy.Mul(*[matrices[self.letter(a).matrix].variance for a, _, _ in self.edges])
-        for space, insertions, _ in self.faces:
-            weight *= face_weight(self.model, space, insertions)
+        for space, (insertions, weights), _ in self.faces:
+            weight *= face_weight(self.model, space, insertions, weights)
         return weight
 
     def face_counts(self):
@@ -205,8 +207,9 @@ class RibbonGraph:
         return display(self)
 
 
-def face_weight(model, space, insertions):
-    """The factor of a face: the space's size, or tr C**k with k insertions of its covariance C."""
-    if insertions == 0:
-        return model.spaces[space]
-    return covariance_trace(model.covariance(space))(insertions)
+def face_weight(model, space, insertions, weights=0):
+    """The factor of a face: the space's size, or tr C**k W**j with k insertions of its covariance C
+    and j of its teacher covariance W (tr C**k when j = 0, tr W**j when k = 0)."""
+    if weights == 0:
+        return model.spaces[space] if insertions == 0 else covariance_trace(model.covariance(space))(insertions)
+    return covariance_trace(model.covariance(space), model.teacher(space))(insertions, weights)

@@ -37,7 +37,7 @@ from .expectations import diagram_cost, expectation
 from .model import Model, mrs
 from .observable import namespace, parse_observable
 from .planar import planar_contractions, planar_count
-from .spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, covariance_trace, summand
+from .spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, TEACHER, TEACHER_WEIGHTS, covariance_trace, summand
 from .wick import MAX_DIAGRAMS, check_cost, contraction_count
 
 __all__ = [
@@ -52,11 +52,16 @@ GUARD = 2  # extra orders carried through divisions
 class Algebra:
     """Polynomials over the rationals in the theory's parameters, with the
     eigenvalue ``lambda`` and the spectral power sums as generators, first order
-    in the source beta. Series coefficients live here."""
+    in the source beta. Series coefficients live here.
 
-    def __init__(self, parameters, max_power):
+    With ``teacher``, the teacher covariance's entry ``omega`` is a generator
+    too, and so are the weighted power sums sum_I omega_I lambda_I**k."""
+
+    def __init__(self, parameters, max_power, teacher=False):
         self.traces = [sympy.Symbol(f"t{k}") for k in range(1, max_power + 1)]
-        self.symbols = [SOURCE, EIGENVALUE, *sorted(parameters, key=str), *self.traces]
+        self.weighted = [sympy.Symbol(f"u{k}") for k in range(max_power + 1)] if teacher else []
+        spectral = [EIGENVALUE, TEACHER] if teacher else [EIGENVALUE]
+        self.symbols = [SOURCE, *spectral, *sorted(parameters, key=str), *self.traces, *self.weighted]
         self.ring = ring(self.symbols, QQ)[0]
         self.zero, self.one = self.ring.zero, self.ring.one
 
@@ -70,18 +75,21 @@ class Algebra:
         return p
 
     def spectral(self, p, size):
-        """sum_I p(lambda_I): lambda**k becomes t_k, and lambda**0 the size."""
+        """sum_I p(lambda_I, omega_I): lambda**k becomes t_k, lambda**0 the size, and omega lambda**k u_k."""
         result = self.zero
         size = self.element(size)
+        teacher = bool(self.weighted)
         for monom, c in p.items():
-            k = monom[1]
-            rest = self.ring.from_dict({monom[:1] + (0,) + monom[2:]: c})
-            if k == 0:
-                result += rest * size
-            elif k <= len(self.traces):
-                result += rest * self.ring.gens[self.symbols.index(self.traces[k - 1])]
-            else:
+            k, j = monom[1], (monom[2] if teacher else 0)
+            rest = self.ring.from_dict({monom[:1] + (0,) * (1 + teacher) + monom[2 + teacher:]: c})
+            if k > len(self.traces) or j > 1:
                 raise LargenError("spectral power beyond the orders prepared")
+            if j == 1:
+                result += rest * self.ring.gens[self.symbols.index(self.weighted[k])]
+            elif k == 0:
+                result += rest * size
+            else:
+                result += rest * self.ring.gens[self.symbols.index(self.traces[k - 1])]
         return result
 
 
@@ -197,7 +205,8 @@ def abstract_variances(model):
     back.update({teacher: r.teacher_variance, noise: r.noise_variance})
     covariances = {s: model.covariance(s) for s in model.spaces if model.covariance(s)}
     regression = replace(r, teacher_variance=teacher, noise_variance=noise)
-    return Model(model.name, model.spaces, matrices, covariances, regression), back
+    teachers = {s: model.teacher(s) for s in model.spaces if model.teacher(s)}
+    return Model(model.name, model.spaces, matrices, covariances, regression, teachers), back
 
 
 def check_order(order):
@@ -286,9 +295,11 @@ def resummed_coefficients(theory, back, order):
     equations = [(eq.lhs, eq.rhs) for eq in theory.equations]
     generating = theory.generating
     parameters = set().union(*(rhs.free_symbols for _, rhs in equations), generating.free_symbols)
-    parameters -= {*theory.unknowns, theory.ridge, SOURCE, EIGENVALUE, EIGENVALUES[INDEX]}
+    parameters -= {*theory.unknowns, theory.ridge, SOURCE, EIGENVALUE, EIGENVALUES[INDEX], TEACHER,
+                   TEACHER_WEIGHTS[INDEX]}
     work = order + GUARD
-    algebra = Algebra(parameters, 2 * work + 4)
+    teacher = model.teacher(model.latent)
+    algebra = Algebra(parameters, 2 * work + 4, teacher is not None)
     env = {theory.ridge: Series(algebra, {-1: algebra.one}, work)}
     for block in _blocks(equations):
         current = {lhs: Series(algebra, {}, work) for lhs, _ in block}
@@ -305,6 +316,9 @@ def resummed_coefficients(theory, back, order):
     series = evaluate(generating, env, algebra, work)
     trace = covariance_trace(model.covariance(model.latent))
     restore = {**back, **{t: trace(k) for k, t in enumerate(algebra.traces, start=1)}}
+    if teacher is not None:
+        mixed = covariance_trace(model.covariance(model.latent), teacher)
+        restore.update({u: mixed(k, 1) for k, u in enumerate(algebra.weighted)})
     coefficients = []
     for k in range(order + 1):
         term = series.terms.get(k, algebra.zero).as_expr()
@@ -331,8 +345,9 @@ def loss_observable(model, order):
     """The test loss's coefficient of gamma**-order as a polynomial in traces.
 
     With G = (gamma + Phi Phi^T)^-1 = sum_j (-1)^j gamma^(-j-1) (Phi Phi^T)^j,
-    the loss is (s_w/2)[tr L - 2 tr(X Phi^T G F L) + tr(X Phi^T G F L F^T G Phi X^T)]
-    + (s_eps/2) tr(Phi^T G F L F^T G Phi), L = Lambda. Building it takes a time
+    the loss is (s_w/2)[tr W L - 2 tr(W X Phi^T G F L) + tr(W X Phi^T G F L F^T G Phi X^T)]
+    + (s_eps/2) tr(Phi^T G F L F^T G Phi), L = Lambda and W the teacher covariance
+    (the identity for an isotropic teacher). Building it takes a time
     quadratic in ``order``: check the cost of what is done with it first
     (:func:`series_cost`).
 
@@ -350,6 +365,8 @@ def loss_observable(model, order):
     X, Ft = names[r.data], [f.T for f in reversed(F)]
     Lam = names[model.covariance(model.latent)]
     Phi, PhiT = F + [X], [X.T] + Ft
+    teacher = model.teacher(model.latent)
+    W = [names[teacher]] if teacher else []
 
     def trace(*parts):
         return Trace(MatMul(*[m for part in parts for m in (part if isinstance(part, list) else [part])]))
@@ -358,10 +375,10 @@ def loss_observable(model, order):
         return (Phi + PhiT) * j
 
     k = check_order(order)
-    teacher = trace(Lam) if k == 0 else -2 * (-1) ** (k - 1) * trace(X, PhiT, gram(k - 1), F, Lam)
+    teacher = trace(W, Lam) if k == 0 else -2 * (-1) ** (k - 1) * trace(W, X, PhiT, gram(k - 1), F, Lam)
     noise = sympy.Integer(0)
     for j in range(k - 1):
-        teacher += (-1) ** k * trace(X, PhiT, gram(j), F, Lam, Ft, gram(k - 2 - j), Phi, X.T)
+        teacher += (-1) ** k * trace(W, X, PhiT, gram(j), F, Lam, Ft, gram(k - 2 - j), Phi, X.T)
         noise += (-1) ** k * trace(PhiT, gram(j), F, Lam, Ft, gram(k - 2 - j), Phi)
     return r.teacher_variance / 2 * teacher + r.noise_variance / 2 * noise
 

@@ -3,7 +3,9 @@
 The planar theory meets the covariance Lambda only through sums over its
 eigenvalues. A summand is written in the symbol ``EIGENVALUE`` (lambda); the
 sum over the latent space of size M is a sympy ``Sum`` over ``INDEX`` of the
-summand at ``EIGENVALUES[INDEX]``. The forms of a spectral sum used downstream
+summand at ``EIGENVALUES[INDEX]``. A teacher covariance Omega, diagonal in the
+same basis, enters the same sums through its own per-index symbol
+``TEACHER`` (omega, at ``TEACHER_WEIGHTS[INDEX]``). The forms of a spectral sum used downstream
 live here too: the power sums tr Lambda**k (:func:`covariance_trace`), the
 effective dimensions n_k = sum_I (lambda_I/(lambda_I + Delta))**k of the
 ridgeless limit, and the moments of a single-pole summand
@@ -24,17 +26,19 @@ from .errors import ExpressionError, SolverError
 from .symbols import as_expr
 
 __all__ = [
-    "EIGENVALUE", "SOURCE", "TRAIN_SOURCE", "INDEX", "EIGENVALUES", "DELTA",
-    "spectral_sum", "summand", "CovarianceTrace", "covariance_trace",
+    "EIGENVALUE", "TEACHER", "SOURCE", "TRAIN_SOURCE", "INDEX", "EIGENVALUES", "TEACHER_WEIGHTS", "DELTA",
+    "spectral_sum", "summand", "CovarianceTrace", "covariance_trace", "teacher_parts",
     "effective_dimension", "in_effective_dimensions", "moment_form",
 ]
 
 EIGENVALUE = sympy.Symbol("lambda", positive=True)  # a latent eigenvalue, inside spectral sums
+TEACHER = sympy.Symbol("omega", positive=True)  # the teacher covariance's entry at that index
 SOURCE = sympy.Symbol("beta")  # the source of the test loss
 # the source of the training loss: a shift of the sample field's diagonal (see PlanarTheory.train_loss)
 TRAIN_SOURCE = sympy.Symbol("beta_train")
 INDEX = sympy.Symbol("I", integer=True, positive=True)
 EIGENVALUES = sympy.IndexedBase("lambda", positive=True)
+TEACHER_WEIGHTS = sympy.IndexedBase("omega", positive=True)
 DELTA = sympy.Symbol("Delta", positive=True)  # the renormalised ridge
 
 
@@ -59,7 +63,8 @@ def spectral_sum(function, size):
     >>> spectral_sum(EIGENVALUE / (EIGENVALUE + 1), M)
     Sum(lambda[I]/(lambda[I] + 1), (I, 1, M))
     """
-    return sympy.Sum(as_expr(function).xreplace({EIGENVALUE: EIGENVALUES[INDEX]}), (INDEX, 1, size))
+    indexed = {EIGENVALUE: EIGENVALUES[INDEX], TEACHER: TEACHER_WEIGHTS[INDEX]}
+    return sympy.Sum(as_expr(function).xreplace(indexed), (INDEX, 1, size))
 
 
 def summand(total):
@@ -88,23 +93,31 @@ def summand(total):
     if not isinstance(total, sympy.Sum) or len(total.limits) != 1 or total.limits[0][:2] != (INDEX, 1):
         raise ExpressionError(f"{total} is not a spectral sum over the eigenvalues lambda_I, I = 1..size")
     ((_, _, size),) = total.limits
-    return total.function.xreplace({EIGENVALUES[INDEX]: EIGENVALUE}), size
+    return total.function.xreplace({EIGENVALUES[INDEX]: EIGENVALUE, TEACHER_WEIGHTS[INDEX]: TEACHER}), size
 
 
 class CovarianceTrace(sympy.Function):
-    """tr C**k for a diagonal covariance C: the spectral power sum sum_I lambda_I**k."""
+    """tr C**k for a diagonal covariance C: the spectral power sum sum_I lambda_I**k.
+
+    With a teacher covariance W in the same basis, ``tr_C_W(k, j)`` is
+    tr C**k W**j = sum_I lambda_I**k omega_I**j (``teacher`` names W).
+    """
 
     nargs = 1
     covariance = "Lambda"
+    teacher = None
 
     def _latex(self, printer, exp=None):
         k = printer._print(self.args[0])
         tex = rf"\operatorname{{tr}}{printer._print(sympy.Symbol(self.covariance))}^{{{k}}}"
+        if self.teacher is not None:
+            tex += rf"{printer._print(sympy.Symbol(self.teacher))}^{{{printer._print(self.args[1])}}}"
         return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
 
 
-def covariance_trace(name="Lambda"):
-    """The sympy function ``tr_<name>`` with ``tr_<name>(k) = tr <name>**k``.
+def covariance_trace(name="Lambda", teacher=None):
+    """The sympy function ``tr_<name>`` with ``tr_<name>(k) = tr <name>**k``; with a ``teacher``
+    covariance W, ``tr_<name>_<W>(k, j) = tr <name>**k W**j``.
 
     Examples
     --------
@@ -113,14 +126,41 @@ def covariance_trace(name="Lambda"):
     (tr_Lambda(2), '\\\\operatorname{tr}\\\\Lambda^{2}')
     >>> covariance_trace("Lambda") is tr
     True
+    >>> mixed = covariance_trace("Lambda", "Omega")
+    >>> mixed(1, 1), sympy.latex(mixed(1, 1))
+    (tr_Lambda_Omega(1, 1), '\\\\operatorname{tr}\\\\Lambda^{1}\\\\Omega^{1}')
     """
-    return _covariance_trace_class(name)
+    return _covariance_trace_class(name, teacher)
 
 
 @cache
-def _covariance_trace_class(name):
+def _covariance_trace_class(name, teacher):
     # one class per covariance name, so that equal traces compare equal
-    return type(f"tr_{name}", (CovarianceTrace,), {"covariance": name})
+    if teacher is None:
+        return type(f"tr_{name}", (CovarianceTrace,), {"covariance": name})
+    return type(f"tr_{name}_{teacher}", (CovarianceTrace,), {"covariance": name, "teacher": teacher, "nargs": 2})
+
+
+def teacher_parts(f):
+    """A summand linear in the teacher's entry omega as (part without omega, coefficient of omega).
+
+    Raises
+    ------
+    ExpressionError
+        When omega enters other than linearly (the loss is linear in the teacher's covariance).
+
+    Examples
+    --------
+    >>> teacher_parts(EIGENVALUE + TEACHER * EIGENVALUE**2)
+    (lambda, lambda**2)
+    """
+    f = as_expr(f)
+    if not f.has(TEACHER):
+        return f, sympy.Integer(0)
+    polynomial = sympy.Poly(f, TEACHER)
+    if polynomial.degree() > 1:
+        raise ExpressionError(f"the spectral summand {f} is not linear in the teacher's {TEACHER}")
+    return polynomial.coeff_monomial(1), polynomial.coeff_monomial(TEACHER)
 
 
 def effective_dimension(k):

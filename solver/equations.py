@@ -242,7 +242,7 @@ def _untied(model, values):
     ridge = sympy.Symbol(next(c for c in candidates if c not in model.symbols), **r.ridge.assumptions0)
     untied = Model(model.name, dict(model.spaces), list(model.matrices.values()),
                    {space: model.covariance(space) for space in model.spaces if model.covariance(space)},
-                   replace(r, ridge=ridge))
+                   replace(r, ridge=ridge), {space: model.teacher(space) for space in model.spaces if model.teacher(space)})
     return untied, {**values, ridge: values[r.ridge]}
 
 
