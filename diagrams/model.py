@@ -42,7 +42,7 @@ from .symbols import is_size_name, number, parameter_symbol, parse, size_symbol
 
 __all__ = [
     "ENSEMBLES", "Gaussian", "GaussianEquivalent", "Regression", "Model", "ridge_model", "gaussian_equivalent",
-    "mrs", "deep_linear", "reserved", "MAX_NAME",
+    "mrs", "deep_linear", "with_teacher", "reserved", "MAX_NAME",
 ]
 
 ENSEMBLES = ("real", "complex", "symmetric", "hermitian")
@@ -627,6 +627,26 @@ def deep_linear(depth):
     )
 
 
+def with_teacher(model, name="Omega"):
+    """The same ridge-regression model with a teacher covariance ``name`` on its latent space
+    (``model`` itself when it has one).
+
+    Examples
+    --------
+    >>> with_teacher(mrs()).teacher("M")
+    'Omega'
+    >>> with_teacher(mrs()) == ridge_model("mrs", [("U", "N", "sigma_u**2/M")], teacher_covariance="Omega")
+    True
+    """
+    if model.regression is None:
+        raise ModelError(f"model {model.name} is not a ridge-regression model")
+    if model.teacher(model.latent) is not None:
+        return model
+    covariances = {s: model.covariance(s) for s in model.spaces if model.covariance(s)}
+    return Model(model.name, model.spaces, list(model.matrices.values()), covariances, model.regression,
+                 {model.latent: name})
+
+
 def reserved(name):
     """Why ``name`` cannot name a size, a parameter or a matrix, or None if it can.
 
@@ -653,6 +673,8 @@ def reserved(name):
         return theory[name]
     if re.fullmatch(r"n[1-9][0-9]*", name) and spectral.effective_dimension(int(name[1:])).name == name:
         return "is an effective dimension of the ridgeless limit"
+    if re.fullmatch(r"m(0|[1-9][0-9]*)", name) and spectral.effective_dimension(int(name[1:]), True).name == name:
+        return "is a teacher's effective dimension of the ridgeless limit"
     if name.startswith("Sigma_"):  # dyson.py names its self-energies Sigma_<field>
         return "is the prefix of the self-energies of the planar theory"
     if name in FUNCTIONS or name == Trace.__name__:

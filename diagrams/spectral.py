@@ -163,16 +163,24 @@ def teacher_parts(f):
     return polynomial.coeff_monomial(1), polynomial.coeff_monomial(TEACHER)
 
 
-def effective_dimension(k):
-    """The symbol n_k = sum_I (lambda_I/(lambda_I + Delta))**k."""
-    return sympy.Symbol(f"n{k}", positive=True)
+def effective_dimension(k, teacher=False):
+    """The symbol n_k = sum_I (lambda_I/(lambda_I + Delta))**k; with ``teacher``, the teacher's
+    m_k = sum_I omega_I (lambda_I/(lambda_I + Delta))**k.
+
+    Examples
+    --------
+    >>> effective_dimension(2), effective_dimension(1, teacher=True)
+    (n2, m1)
+    """
+    return sympy.Symbol(f"{'m' if teacher else 'n'}{k}", positive=True)
 
 
 def in_effective_dimensions(expr, delta=DELTA):
-    """``expr`` with every spectral sum written in the effective dimensions n_k.
+    """``expr`` with every spectral sum written in the effective dimensions n_k (and m_k).
 
     A summand that is a polynomial in x = lambda/(lambda + delta),
-    sum_k c_k x**k, sums to sum_k c_k n_k, with n_0 the size.
+    sum_k c_k x**k, sums to sum_k c_k n_k, with n_0 the size; the teacher's
+    omega times such a polynomial sums to sum_k c_k m_k (m_0 = tr Omega).
 
     Parameters
     ----------
@@ -197,18 +205,24 @@ def in_effective_dimensions(expr, delta=DELTA):
     >>> lam = EIGENVALUE
     >>> in_effective_dimensions(1 + spectral_sum(lam * (lam + 2 * DELTA) / (lam + DELTA)**2, M))
     2*n1 - n2 + 1
+    >>> in_effective_dimensions(spectral_sum(TEACHER * lam * DELTA / (lam + DELTA)**2, M))
+    m1 - m2
     """
     x = sympy.Dummy("x", positive=True)
 
-    def convert(total):
-        function, size = summand(total)
-        in_x = sympy.cancel(function.xreplace({EIGENVALUE: delta * x / (1 - x)}))
+    def in_x(function):
+        converted = sympy.cancel(function.xreplace({EIGENVALUE: delta * x / (1 - x)}))
         try:
-            polynomial = sympy.Poly(in_x, x)
+            return sympy.Poly(converted, x).terms()
         except sympy.PolynomialError:
             raise ExpressionError(f"the spectral sum of {function} is not a polynomial in "
                                   f"lambda/(lambda + {delta})") from None
-        return sum(c * (effective_dimension(k) if k else size) for (k,), c in polynomial.terms())
+
+    def convert(total):
+        function, size = summand(total)
+        plain, weighted = teacher_parts(function)
+        return (sum(c * (effective_dimension(k) if k else size) for (k,), c in in_x(plain))
+                + sum(c * effective_dimension(k, teacher=True) for (k,), c in in_x(weighted)))
 
     return expr.replace(lambda e: isinstance(e, sympy.Sum), convert)
 

@@ -331,6 +331,8 @@ def _short(value):
 def condition(system, gamma, samples, s, listed, eta):
     """kappa = sum_I |d log L / d log lambda_I| over the ``listed`` eigenvalues, at the root ``s``.
 
+    ``listed`` holds pairs (lambda_I, omega_I), omega the teacher's weight (held fixed).
+
     The loss amplifies relative errors of the listed eigenvalues by at most
     kappa. It is found through the moments: dL/dT for each moment by
     re-solving with the moment shifted, times dT/dlambda_I. A list whose
@@ -367,8 +369,9 @@ def condition(system, gamma, samples, s, listed, eta):
             return None
         slopes[key] = (shifted - reference) / (eta * q.moments[key])
     kappa = 0
-    for lam in listed:
-        # lambda dT_ab/dlambda = lambda**a (lambda + p)**-b (a - b lambda/(lambda + p))
+    for lam, omega in listed:
+        # lambda dT_ab/dlambda = lambda**a (lambda + p)**-b (a - b lambda/(lambda + p)), times the
+        # teacher's omega in a weighted slot
         kappa += abs(mpmath.fsum(slope * lam**a / (lam + q.poles[k]) ** b * (a - b * lam / (lam + q.poles[k]))
-                                 for (k, a, b), slope in slopes.items()))
+                                 * (omega if system.weighted[k] else 1) for (k, a, b), slope in slopes.items()))
     return kappa / abs(reference) if reference else None

@@ -8,7 +8,11 @@ in either of mpmath's contexts, ``mpmath.fp`` (float64, with the spectral
 moments approximated: a start) or ``mpmath.mp`` (the working precision, the
 moments exact). Every spectral sum enters through the moments
 T_ab(p) = sum_I lambda_I**a (lambda_I + p)**-b of
-:meth:`solver.spectrum.Spectrum.moments` (:func:`diagrams.spectral.moment_form`).
+:meth:`solver.spectrum.Spectrum.moments` (:func:`diagrams.spectral.moment_form`);
+a teacher covariance's part of a sum through the weighted moments
+sum_I omega_I lambda_I**a (lambda_I + p)**-b, kept in a slot of their own.
+A spectrum whose teacher is isotropic puts omega = 1 into the derived
+expressions first, so that they are the isotropic teacher's own.
 
 Exact zeros are put in symbolically before anything is compiled: a
 parameter equal to 0, or a spectrum of zeros, can make unknowns vanish
@@ -30,9 +34,10 @@ import sympy
 from sympy.printing.pycode import MpmathPrinter
 
 from diagrams.dyson import planar_theory
+from diagrams.errors import SpectrumError
 from diagrams.finite_size import finite_size_theory
 from diagrams.model import Model
-from diagrams.spectral import EIGENVALUE, SOURCE, TRAIN_SOURCE, moment_form, summand
+from diagrams.spectral import EIGENVALUE, SOURCE, TEACHER, TRAIN_SOURCE, moment_form, summand, teacher_parts
 from diagrams.symbols import as_expr
 
 __all__ = ["Equations", "Evaluation", "derive", "equations", "mp_value", "scaled_solve"]
@@ -48,7 +53,8 @@ class Evaluation:
     sources of the two losses and in the ridge), ``jacobian`` (rows of d rhs_i/d s_j), ``E``,
     ``E_s``, ``E_beta``, ``E_train`` (the generating function and its derivatives),
     ``Delta`` (the renormalised ridge), ``moments`` ((k, a, b) -> T_ab(p_k))
-    and ``poles`` (the p_k).
+    and ``poles`` (the p_k of each slot k; a slot of the teacher's weighted
+    moments, ``weighted[k]``, has the pole of its plain slot).
     """
 
     rhs: list
@@ -85,6 +91,11 @@ class Equations:
     def moment_keys(self):
         """The moments the equations need, as (k, a, b): T_ab at the k-th pole."""
         return self._compiled.moment_keys
+
+    @property
+    def weighted(self):
+        """For each slot k of the moments, whether it holds the teacher's weighted moments."""
+        return self._compiled.weighted
 
     def parameters(self, ctx):
         """The parameters' values in ``ctx`` at its precision; None if float64 cannot hold them."""
@@ -129,14 +140,14 @@ class Equations:
         try:
             poles = [ctx.mpf(p) for p in functions.poles(*arguments)]  # a constant pole comes as an int
             moments = {}
-            for k, (p, orders) in enumerate(zip(poles, self._compiled.orders)):
+            for k, (p, orders, weighted) in enumerate(zip(poles, self._compiled.orders, self._compiled.weighted)):
                 if not p > 0:
                     return None
                 if ctx is mpmath.fp:
                     with np.errstate(all="ignore"):
-                        found = self.spectrum.approximate_moments(p, orders)
+                        found = self.spectrum.approximate_moments(p, orders, weighted)
                 else:
-                    found = self.spectrum.moments(p, orders, split)
+                    found = self.spectrum.moments(p, orders, split, weighted)
                 moments.update({(k, a, b): v * (1 + (shift or {}).get((k, a, b), 0)) for (a, b), v in found.items()})
             flat = functions.flat(*arguments, *[moments[key] for key in self.moment_keys])
         except (ZeroDivisionError, OverflowError):
@@ -225,7 +236,10 @@ def equations(model, values, spectrum, order=0):
     """
     model, values = _untied(model, values)
     zeros = frozenset(x for x, v in values.items() if v == 0)
-    return Equations(_compile(model, zeros, _zero_spectrum(spectrum), order), values, spectrum)
+    compiled = _compile(model, zeros, _zero_spectrum(spectrum), order, not spectrum.teacher)
+    for weighted, orders in zip(compiled.weighted, compiled.orders):
+        spectrum.check(orders, weighted)  # a sum the theory needs that diverges: refused before solving
+    return Equations(compiled, values, spectrum)
 
 
 def _untied(model, values):
@@ -293,6 +307,7 @@ class _Compiled:
     placeholders: tuple
     orders: tuple
     parameters: tuple
+    weighted: tuple
 
     def functions(self, ctx):
         return _lambdified(self, ctx)
@@ -314,17 +329,24 @@ def _drop_zero_sums(expr):
 
 
 @lru_cache(maxsize=64)
-def _compile(model, zeros, zero_spectrum, order=0):
-    """The derived blocks at this pattern of exact zeros (parameters, and a spectrum of zeros)."""
+def _compile(model, zeros, zero_spectrum, order=0, isotropic_teacher=True):
+    """The derived blocks at this pattern of exact zeros (parameters, and a spectrum of zeros), with
+    omega = 1 put in for an isotropic teacher."""
     theory = finite_size_theory(model).extended if order else planar_theory(model)
     gamma = theory.ridge
     latent = as_expr(model.spaces[model.latent])
+    known = {x: sympy.Integer(0) for x in zeros}
+    if isotropic_teacher:
+        known[TEACHER] = sympy.Integer(1)
 
     def put_zeros(expr):
-        expr = as_expr(expr).xreplace({x: sympy.Integer(0) for x in zeros})
+        expr = as_expr(expr).xreplace(known)
         if zero_spectrum:  # sum_I f(0) = M f(0)
             expr = expr.replace(lambda e: isinstance(e, sympy.Sum),
                                 lambda e: latent * summand(e)[0].xreplace({EIGENVALUE: 0}))
+            if expr.has(TEACHER):
+                raise SpectrumError("a spectrum of zeros with a teacher covariance: its loss needs tr Omega, "
+                                    "which the solver does not take")
         return _drop_zero_sums(expr)
 
     rhs = {eq.lhs: put_zeros(eq.rhs) for eq in theory.equations}
@@ -364,15 +386,21 @@ def _compile(model, zeros, zero_spectrum, order=0):
         infinite, blocks["Delta"] = ("Delta",), [[sympy.Integer(0)]]
     shape = {key: (len(rows), len(rows[0])) for key, rows in blocks.items()}
     flat = [_drop_zero_sums(as_expr(e).subs(SOURCE, 0)) for rows in blocks.values() for row in rows for e in row]
-    poles, moments, replacements = [], {}, {}
+    slots, moments, replacements = [], {}, {}  # a slot: (pole, weighted by the teacher)
     for term in sorted({x for e in flat for x in e.atoms(sympy.Sum)}, key=sympy.default_sort_key):
-        p, b, coefficients = moment_form(summand(term)[0])
-        if p not in poles:
-            poles.append(p)
-        k = poles.index(p)
-        for a in coefficients:
-            moments.setdefault((k, a, b), sympy.Symbol(f"T{k}_{a}_{b}"))
-        replacements[term] = sympy.Add(*[c * moments[k, a, b] for a, c in coefficients.items()])
+        parts = []
+        for weighted, part in enumerate(teacher_parts(summand(term)[0])):
+            if part == 0:
+                continue
+            p, b, coefficients = moment_form(part)
+            if (p, bool(weighted)) not in slots:
+                slots.append((p, bool(weighted)))
+            k = slots.index((p, bool(weighted)))
+            for a in coefficients:
+                moments.setdefault((k, a, b), sympy.Symbol(f"T{k}_{a}_{b}"))
+            parts += [c * moments[k, a, b] for a, c in coefficients.items()]
+        replacements[term] = sympy.Add(*parts)
+    poles = [p for p, _ in slots]
     flat = [e.xreplace(replacements) for e in flat]
     placeholders = tuple(moments.values())
     parameters = sorted(set().union(*(e.free_symbols for e in flat + poles)) - {*s, gamma, *placeholders},
@@ -382,7 +410,7 @@ def _compile(model, zeros, zero_spectrum, order=0):
     keys = tuple(moments)
     orders = tuple(tuple((a, b) for (k, a, b) in keys if k == index) for index in range(len(poles)))
     return _Compiled(tuple(s), tuple(vanishing), infinite, gamma, shape, tuple(flat), tuple(poles), keys, placeholders,
-                     orders, parameters)
+                     orders, parameters, tuple(w for _, w in slots))
 
 
 def derive(model):

@@ -20,6 +20,13 @@ The float64 start integrates the same tail by Gauss-Legendre panels in log I,
 and closes an infinite one by the series of the integral beyond the last panel.
 It takes the scale out exactly, T_ab(p) = c**(a-b) T_ab(p/c), and says when
 float64 cannot hold a moment (None) rather than return a wrong one.
+
+A teacher covariance weighs the same sums: sum_I omega_I lambda_I**a
+(lambda_I + p)**-b. A list carries its weights; a power law its teacher
+exponent delta, omega_I = I**-delta. In the power law's own variable
+omega = (lambda/lam_plus)**(delta/s): the weight is a real power of lambda, so
+the integral of the tail is the same hypergeometric form with c = a - (1 - delta)/s,
+and the endpoint series are multiplied by the binomial series of (1 + t)**-delta.
 """
 
 import math
@@ -43,8 +50,8 @@ DIRECT = 1200  # terms up to which a finite law is summed one by one (measured: 
 KRONECKER = 64  # series terms from which one packed product beats the schoolbook sums (measured: 60 ties)
 
 
-def direct_moments(values, p, orders):
-    """sum_i v_i**a (v_i + p)**-b over a tuple of non-negative mpf, for each order, at the working precision.
+def direct_moments(values, p, orders, weights=None):
+    """sum_i w_i v_i**a (v_i + p)**-b over a tuple of non-negative mpf, for each order, at the working precision.
 
     Every term is positive, so a total is at least any one of its terms. The
     sum is taken in integer fixed point, with F fractional bits: a rounding of
@@ -63,6 +70,8 @@ def direct_moments(values, p, orders):
         The pole, p > 0.
     orders : iterable of (a, b)
         Non-negative integers.
+    weights : tuple of mpf, optional
+        Non-negative weights w_i (a teacher covariance); 1 when not given.
 
     Returns
     -------
@@ -75,6 +84,10 @@ def direct_moments(values, p, orders):
     ...     T = direct_moments((mpmath.mpf(0), mpmath.mpf(1)), mpmath.mpf(1), [(0, 1), (1, 1)])
     >>> T[0, 1], T[1, 1]
     (mpf('1.5'), mpf('0.5'))
+    >>> with mpmath.workdps(20):
+    ...     T = direct_moments((mpmath.mpf(0), mpmath.mpf(1)), mpmath.mpf(1), [(0, 1)], (mpmath.mpf(2), mpmath.mpf(3)))
+    >>> T[0, 1]
+    mpf('3.5')
     """
     if not values:
         return {order: mpmath.mpf(0) for order in orders}
@@ -88,6 +101,9 @@ def direct_moments(values, p, orders):
         amplification.append((a + b + 1).bit_length() + a * max(0, _log2(largest)) + (b + 1) * max(0, _log2(r))
                              - _log2(least))
     F = mpmath.mp.prec + 20 + len(values).bit_length() + max(0, _log2(p), max(amplification))
+    if weights is not None:  # a rounding of 2**-F in a weight, relative to the smallest one, and the largest's growth
+        present = [w for w in weights if w]
+        F += max(0, max(map(_log2, present))) - min(0, min(map(_log2, present))) if present else 0
     _check_cost(len(values), F)
 
     def fixed(x):  # floor(x 2**F) from the mantissa and exponent of a non-negative mpf
@@ -105,12 +121,17 @@ def direct_moments(values, p, orders):
             powers[base].append([x * y >> F for x, y in zip(powers[base][-1], powers[base][1])])
         return powers[base][k]
 
-    return {(a, b): mpmath.ldexp(sum(x * y for x, y in zip(power("lam", a), power("r", b))) >> F, -F)
+    if weights is None:
+        return {(a, b): mpmath.ldexp(sum(x * y for x, y in zip(power("lam", a), power("r", b))) >> F, -F)
+                for a, b in orders}
+    W = [fixed(w) for w in weights]
+    return {(a, b): mpmath.ldexp(sum(x * y * w >> F for x, y, w in zip(power("lam", a), power("r", b), W)) >> F, -F)
             for a, b in orders}
 
 
-def power_law_moments(alpha, lam_plus, size, p, orders, split=1):
-    """T_ab(p) for lambda_I = lam_plus I**-(1+alpha), I = 1..size, at the working precision.
+def power_law_moments(alpha, lam_plus, size, p, orders, split=1, delta=0):
+    """T_ab(p) for lambda_I = lam_plus I**-(1+alpha), I = 1..size, at the working precision; with
+    ``delta``, the teacher-weighted sum_I I**-delta lambda_I**a (lambda_I + p)**-b.
 
     Parameters
     ----------
@@ -126,6 +147,9 @@ def power_law_moments(alpha, lam_plus, size, p, orders, split=1):
     split : number
         A factor on the length of the Euler-Maclaurin head: two splits that
         agree certify the tails.
+    delta : sympy.Rational
+        The teacher exponent, omega_I = I**-delta (0: no weight). At M = inf
+        the sum needs (1 + alpha) a + delta > 1 (the caller checks).
 
     Returns
     -------
@@ -144,13 +168,17 @@ def power_law_moments(alpha, lam_plus, size, p, orders, split=1):
     ...     T = power_law_moments(sympy.Integer(1), sympy.Integer(1), math.inf, mpmath.mpf(1), [(1, 1)])
     >>> mpmath.nstr(T[1, 1], 25)  # sum 1/(1 + I**2) = (pi coth(pi) - 1)/2
     '1.076674047468581174134051'
+    >>> with mpmath.workdps(30):  # sum I**-1 I**-2 = zeta(3)
+    ...     T = power_law_moments(sympy.Integer(1), sympy.Integer(1), math.inf, mpmath.mpf(1), [(1, 0)], delta=sympy.Integer(1))
+    >>> mpmath.nstr(T[1, 0], 25)
+    '1.202056903159594285399738'
     """
     orders = sorted(set(orders))
     if alpha == -1:  # a flat spectrum: M equal terms
         lam = mpmath.mpf(lam_plus.p) / lam_plus.q
-        return {(a, b): size * lam**a / (lam + p) ** b for a, b in orders}
+        return {(a, b): _flat_weight(size, delta) * lam**a / (lam + p) ** b for a, b in orders}
     prec = mpmath.mp.prec
-    law = _Law(alpha, lam_plus, size)
+    law = _Law(alpha, lam_plus, size, delta)
     # a direct head when the terms fall fast enough, else an Euler-Maclaurin tail after a head
     direct = _direct_head(law, p, orders, prec)
     corrections = _corrections(prec)  # the result's precision sets them; guard bits only protect the arithmetic
@@ -161,7 +189,8 @@ def power_law_moments(alpha, lam_plus, size, p, orders, split=1):
     with mpmath.workprec(prec + (law.guard_bits if tail else 0) + _exponent_bits(law, head, tail)):
         p = +p
         _check_cost(head, _series_bits(law, 2 * corrections) if tail else mpmath.mp.prec)
-        totals = direct_moments(_eigenvalues(law, head, mpmath.mp.prec), p, orders)
+        totals = direct_moments(_eigenvalues(law, head, mpmath.mp.prec), p, orders,
+                                _teacher_weights(law, head, mpmath.mp.prec))
         if tail:
             for order, (value, last) in _tail(law, head + 1, p, orders, corrections).items():
                 totals[order] += value
@@ -171,17 +200,37 @@ def power_law_moments(alpha, lam_plus, size, p, orders, split=1):
     return {order: +value for order, value in totals.items()}
 
 
+def _flat_weight(size, delta):
+    """sum_{I=1}^{size} I**-delta: the weight of a flat spectrum's equal terms."""
+    if not delta:
+        return size
+    d = mpmath.mpf(delta.p) / delta.q
+    if delta == 1:
+        return mpmath.harmonic(size)
+    # zeta(d) - zeta(d, size + 1): both ends grow like 1/|d - 1| near d = 1, and cancel that much
+    with mpmath.workprec(mpmath.mp.prec + 20 + max(0, -_log2(abs(d - 1)))):
+        return +(mpmath.zeta(d) - mpmath.zeta(d, size + 1))
+
+
 @dataclass(frozen=True)
 class _Law:
-    """A power law's parameters at the working precision, and the guard bits its exponent needs."""
+    """A power law's parameters at the working precision, and the guard bits its exponent needs.
+
+    ``delta`` is the teacher exponent of a weighted sum (0: none)."""
 
     alpha: object
     lam_plus: object
     size: object
+    delta: object = 0
+
+    @property
+    def shift(self):
+        """(1 - delta)/s, exactly: the integral of the tail has c = a - shift."""
+        return (1 - self.delta) / (1 + self.alpha)
 
     @property
     def guard_bits(self):
-        return _guard_bits(self.alpha)
+        return _guard_bits(self.shift)
 
     def mp(self, value):
         return mpmath.mpf(value.p) / value.q
@@ -196,12 +245,12 @@ class _Law:
 
 
 @lru_cache(maxsize=64)
-def _guard_bits(alpha):
-    """c = a - 1/s enters as 1/c and as L**c: when 1/s is near an integer, the antiderivatives
-    cancel to about that distance, so s must be held to as many more bits (found once per law:
-    sympy's rounding costs more than a moment's sum)."""
-    inverse = 1 / (1 + alpha)
-    distance = abs(inverse - round(inverse))
+def _guard_bits(shift):
+    """c = a - shift (1/s, or (1 - delta)/s with a teacher's weight) enters as 1/c and as L**c:
+    when the shift is near an integer, the antiderivatives cancel to about that distance, so s
+    must be held to as many more bits (found once per law: sympy's rounding costs more than a
+    moment's sum)."""
+    distance = abs(shift - round(shift))
     return 0 if distance == 0 else max(0, distance.q.bit_length() - distance.p.bit_length()) + 10
 
 
@@ -211,7 +260,7 @@ def _exponent_bits(law, head, tail):
     top = law.size if tail and law.size != math.inf else head
     if top <= 1:
         return 0
-    s = min(abs(to_float(1 + law.alpha)), 1e300)
+    s = min(abs(to_float(1 + law.alpha)) + abs(to_float(law.delta)), 1e300)
     return int(math.log2(1 + s * math.log(top))) + 1
 
 
@@ -227,6 +276,16 @@ def _eigenvalues(law, count, prec):
         return tuple(law.eigenvalue(i) for i in range(1, count + 1))
 
 
+@lru_cache(maxsize=64)
+def _teacher_weights(law, count, prec):
+    """The first ``count`` teacher weights I**-delta at ``prec`` bits; None without a teacher."""
+    if not law.delta:
+        return None
+    with mpmath.workprec(prec):
+        d = law.mp(law.delta)
+        return tuple(mpmath.mpf(i) ** -d for i in range(1, count + 1))
+
+
 def _direct_head(law, p, orders, prec):
     """The number of terms after which the rest of the sum is below 2**-prec of its first term.
 
@@ -238,7 +297,7 @@ def _direct_head(law, p, orders, prec):
         lam, p = law.mp(law.lam_plus), +p
         need = 0
         for a, b in orders:
-            excess = law.alpha * a + a - 1  # s a - 1, exactly: it may be tiny
+            excess = law.alpha * a + a - 1 + law.delta  # s a + delta - 1, exactly: it may be tiny
             if excess <= 0:
                 return math.inf
             q1 = law.mp(excess)
@@ -331,12 +390,29 @@ def _series(law, x0, p, orders, n):
             found[a, b] = _multiply(lower, factor, F)
         return found[a, b]
 
+    weight = _teacher_series(law, n, mpmath.mp.prec) if law.delta else None
     series = {}
     for a, b in orders:
         scale = mpmath.ldexp(lam0**a / (lam0 + p) ** b, -F)
         coefficients = g(a, b)
+        if weight is not None:  # omega = x0**-delta (1 + t)**-delta
+            scale *= mpmath.mpf(x0) ** -law.mp(law.delta)
+            coefficients = _multiply(coefficients, weight, F)
         series[a, b] = [scale * coefficients[0]] + [scale * c for c in coefficients[1::2]]
     return series
+
+
+@lru_cache(maxsize=64)
+def _teacher_series(law, n, prec):
+    """binomial(-delta, k) 2**F for k < n: the Taylor coefficients of (1 + t)**-delta, in the
+    fixed point of :func:`_binomials`."""
+    F, _ = _binomials(law, n, prec)
+    with mpmath.workprec(prec + 20):
+        d = law.mp(law.delta)
+        coefficients = [mpmath.mpf(1)]
+        for k in range(1, n):
+            coefficients.append(coefficients[-1] * (-d - k + 1) / k)
+        return tuple(MPZ(int(mpmath.ldexp(c, F))) for c in coefficients)
 
 
 def _multiply(x, y, F):
@@ -430,6 +506,8 @@ def _integral(law, p, a, b, start):
 
     With lambda = lam_plus x**-s it is lam_plus**(1/s)/|s| times the integral of
     h(lam) = lam**(c-1) (lam + p)**-b, c = a - 1/s, between lambda_M and lambda_start
+    (with a teacher weight x**-delta = (lam/lam_plus)**(delta/s): c = a - (1 - delta)/s
+    and the scale lam_plus**((1 - delta)/s)/|s|)
     (in either order: a growing law, s < 0, has lambda_M above lambda_start).
     Below p an antiderivative is p**-b L**c/c 2F1(b, c; c+1; -L/p), vanishing at L = 0
     when c > 0; above p, minus L**(c-b)/(b-c) 2F1(b, b-c; b-c+1; -p/L). Split at p, every
@@ -438,11 +516,11 @@ def _integral(law, p, a, b, start):
     function with integer parameters, a finite sum (:func:`_beta_integral`).
     """
     s = law.s
-    c = a - 1 / s
+    inverse = law.shift
+    c = a - law.mp(inverse) if law.delta else a - 1 / s
     ends = (0 if law.size == math.inf else law.eigenvalue(law.size), law.eigenvalue(start))
     low, high = min(ends), max(ends)
-    scale = law.mp(law.lam_plus) ** (1 / s) / abs(s)
-    inverse = 1 / (1 + law.alpha)
+    scale = law.mp(law.lam_plus) ** (law.mp(inverse) if law.delta else 1 / s) / abs(s)
     if b == 0:  # h = lam**(c-1)
         return scale * (mpmath.log(high / low) if c == 0 else (high**c - (low**c if low else 0)) / c)
 
@@ -513,8 +591,9 @@ def to_float(x):
         return math.copysign(math.inf, x)
 
 
-def approximate_direct_moments(values, p, orders, log_scale=0.0):
-    """The moments of eigenvalues exp(log_scale) v_i, v_i a float64 array, or None beyond float64.
+def approximate_direct_moments(values, p, orders, log_scale=0.0, weights=None):
+    """The moments of eigenvalues exp(log_scale) v_i, v_i a float64 array, or None beyond float64;
+    with ``weights`` (the teacher's omega_i), sum_i omega_i v_i**a (v_i + p)**-b.
 
     The scale comes out exactly, T_ab(p) = c**(a-b) T_ab(p/c) for c = exp(log_scale),
     so that values near 1 keep their powers inside float64 whatever c is.
@@ -532,7 +611,7 @@ def approximate_direct_moments(values, p, orders, log_scale=0.0):
     scaled = _exp(math.log(p) - log_scale) if p > 0 else None
     if scaled is None:
         return None
-    return _rescale(_dot(values, np.ones(len(values)), scaled, orders), log_scale)
+    return _rescale(_dot(values, np.ones(len(values)) if weights is None else weights, scaled, orders), log_scale)
 
 
 def _exp(x):
@@ -576,11 +655,12 @@ GAUSS = np.polynomial.legendre.leggauss(12)  # nodes and weights of each panel o
 FLOAT_STEEPEST = 1e6  # float64 sees no difference between larger exponents: 2**-s underflows
 
 
-def approximate_power_law_moments(alpha, lam_plus, size, p, orders):
+def approximate_power_law_moments(alpha, lam_plus, size, p, orders, delta=0):
     """The moments of a power law in float64, to about twelve digits: a starting point, not a result.
 
     The eigenvalues of a direct head, then a quadrature of the tail in log I and,
-    for an infinite law, the series of the integral beyond the last panel.
+    for an infinite law, the series of the integral beyond the last panel; with
+    ``delta``, each node weighted by the teacher's I**-delta.
 
     Returns
     -------
@@ -604,11 +684,11 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders):
     p = _exp(math.log(p) - log_scale) if p > 0 else None
     if p is None:
         return None
-    values, weights, end = _float_nodes(alpha, size)
+    values, weights, end = _float_nodes(alpha, size, delta)
     found = _dot(values, weights, p, orders)
     if found is not None and end is not None:
         for a, b in orders:
-            rest = _float_remainder(decay, end, p, a, b)
+            rest = _float_remainder(decay, end, p, a, b, delta)
             if rest is None:
                 return None
             found[a, b] += rest
@@ -623,14 +703,16 @@ def _float_decay(alpha):
 
 
 @lru_cache(maxsize=16)
-def _float_nodes(alpha, size):
+def _float_nodes(alpha, size, delta=0):
     """Nodes and weights of the float64 quadrature of a power law of scale 1, and log of its last
-    index when the law goes on beyond it (None when the nodes reach M)."""
+    index when the law goes on beyond it (None when the nodes reach M); each weight carries the
+    teacher's I**-delta at its node."""
     decay = _float_decay(alpha)
     s = 1 + decay
+    d = to_float(delta)
     head = min(size, FLOAT_HEAD)
     values = [np.arange(1, head + 1, dtype=float) ** -s]
-    weights = [np.ones(head)]
+    weights = [np.arange(1, head + 1, dtype=float) ** -d if d else np.ones(head)]
     if head == size:
         return np.concatenate(values), np.concatenate(weights), None
     # sum_{I=head+1}^{M} g(I) = integral_{head+1/2}^{M+1/2} g dx + (g'(head+1/2) - g'(M+1/2))/24 + ...
@@ -639,7 +721,8 @@ def _float_nodes(alpha, size):
     ends = [head] + ([] if size == math.inf else [size])
     with np.errstate(under="ignore"):
         values.append(np.array([[i, i + 1] for i in ends], dtype=float).ravel() ** -s)
-    weights.append(np.array([[-1, 1] if i == head else [1, -1] for i in ends], dtype=float).ravel() / 24)
+    weights.append(np.array([[-i**-d, (i + 1)**-d] if i == head else [i**-d, -(i + 1)**-d] for i in ends],
+                            dtype=float).ravel() / 24)
     start = math.log(head + 0.5)
     # to infinity: where the rest is below 1e-20 of the sum, or where float64 ends; the series
     # of the integral adds the rest
@@ -650,21 +733,21 @@ def _float_nodes(alpha, size):
     x = np.exp(u)
     with np.errstate(under="ignore"):
         values.append(x**-s)
-    weights.append(x * (halves[:, None] * GAUSS[1]).ravel())
+    weights.append(x ** (1 - d) * (halves[:, None] * GAUSS[1]).ravel())
     return np.concatenate(values), np.concatenate(weights), (end if size == math.inf else None)
 
 
-def _float_remainder(alpha, end, p, a, b):
-    """integral_{e**end}^{inf} lambda(x)**a (lambda(x) + p)**-b dx in float64 for lambda = x**-s, or None
-    (``alpha`` a float).
+def _float_remainder(alpha, end, p, a, b, delta=0):
+    """integral_{e**end}^{inf} x**-delta lambda(x)**a (lambda(x) + p)**-b dx in float64 for
+    lambda = x**-s, or None (``alpha`` a float).
 
-    In lam = lambda(x) it is 1/s integral_0^L lam**(c-1) (lam + p)**-b, c = a - 1/s,
+    In lam = lambda(x) it is 1/s integral_0^L lam**(c-1) (lam + p)**-b, c = a - (1 - delta)/s,
     = p**-b L**c/(s c) 2F1(b, c; c + 1; -z), z = L/p, taken for z <= 1/2 where its series
     converges fast (the 2F1 from scipy: a Python loop over its terms was a third of a float64
     evaluation); the logarithms keep the powers in range.
     """
     s = 1 + alpha
-    c = (a - 1) + alpha / (1 + alpha)  # a - 1/s without cancelling alpha
+    c = (a - 1) + alpha / (1 + alpha) + to_float(delta) / (1 + alpha)  # a - 1/s without cancelling alpha
     if not c > 0:  # alpha below float64's range
         return None
     log_L = -s * end

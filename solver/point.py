@@ -22,7 +22,7 @@ import sympy
 
 from diagrams.errors import ModelError, ParameterError, SpectrumError
 from diagrams.expectations import preactivation_variance
-from diagrams.model import Model, gaussian_equivalent, mrs
+from diagrams.model import Model, gaussian_equivalent, mrs, with_teacher
 from diagrams.spectral import covariance_trace
 from diagrams.symbols import as_expr, is_size_name, number
 
@@ -107,7 +107,11 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
     spectrum : Spectrum, optional
         The spectrum of the latent covariance. By default a power law
         lambda_I = I**-(1 + alpha) with ``alpha`` (default 1) and the latent
-        size given in ``params``; ``alpha`` cannot be given with a spectrum.
+        size given in ``params``, and the teacher's omega_I = I**-delta with
+        ``delta`` (default 0, the isotropic teacher); ``alpha`` and ``delta``
+        cannot be given with a spectrum. A spectrum that weighs the teacher
+        gives a model without a teacher covariance one
+        (:func:`diagrams.model.with_teacher`): the point's ``model`` is then that one.
     sizes : {"real", "integer"}
         "real" (the planar theory): sizes are positive reals, the latent size
         may be infinite (``math.inf``, ``mpmath.inf``, ``"inf"``, ``sympy.oo``).
@@ -178,6 +182,12 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
         alpha = params.pop("alpha")
     else:
         alpha = 1
+    if "delta" in params and "delta" not in model.symbols:
+        if spectrum is not None:
+            raise ParameterError("give either a spectrum or delta, not both")
+        delta = params.pop("delta")
+    else:
+        delta = 0
     if fixed.is_Symbol and latent in params:
         size = number(params[latent], what=latent, error=ParameterError)
     elif fixed.is_Symbol:
@@ -190,7 +200,7 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
         if size != sympy.oo and not (size.is_integer and size > 0):
             raise ParameterError(f"size {latent} must be a positive integer or inf for a power-law spectrum, "
                                  f"got {short(size)}")
-        spectrum = Spectrum.power_law(alpha, math.inf if size == sympy.oo else size)
+        spectrum = Spectrum.power_law(alpha, math.inf if size == sympy.oo else size, delta=delta)
     elif spectrum is None and complete:
         raise ParameterError(f"no value for {latent}: give {latent} or a spectrum")
     if spectrum is not None:
@@ -205,6 +215,8 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
         size = sympy.oo if infinite else sympy.Integer(spectrum.size)
         if fixed.is_Symbol:
             params[latent] = size
+    if spectrum is not None and spectrum.teacher:
+        model = with_teacher(model)
     values = model.bind(params, integer_sizes=sizes == "integer")
     found = None
     if activation is not None and spectrum is not None:

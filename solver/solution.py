@@ -224,7 +224,7 @@ def _certified_condition(system, gamma, samples, root, spectrum, working, reason
     values = []
     for digits, start in ((working, root), (working + 16, [x * (1 + mpmath.mpf(10) ** -8) for x in root])):
         with mpmath.workdps(digits):
-            values.append(condition(system, gamma, samples, [+x for x in start], list(spectrum.listed()),
+            values.append(condition(system, gamma, samples, [+x for x in start], list(zip(spectrum.listed(), spectrum.listed_weights())),
                                     mpmath.mpf(10) ** -(digits // 2)))
     a, b = values
     if a is None or b is None or abs(a - b) > abs(b) / 100:

@@ -6,6 +6,12 @@ alpha > 0), and explicit lists, kept as the decimal text they were given in
 so that they can be read at any precision. Pieces add:
 ``Spectrum.power_law(1, math.inf) + Spectrum.from_file(path)``.
 
+Each piece may also carry a teacher covariance diagonal in the same basis,
+E w_I**2 proportional to omega_I: a power law its teacher exponent delta,
+omega_I = I**-delta (the "source" exponent; delta = 0 is the isotropic
+teacher), a list a second column. The weighted moments
+sum_I omega_I lambda_I**a (lambda_I + p)**-b are what a teacher's loss needs.
+
 Text (a spectrum file, the fields of a ``power_law`` line) is read by the one
 number reader, :func:`diagrams.symbols.number`: decimals are exact. The
 moments the planar equations need are computed in :mod:`solver.moments`.
@@ -33,57 +39,93 @@ EXPANDED_BITS = 10**4  # an exact power sum is written out below this many bits 
 
 @dataclass(frozen=True)
 class PowerLaw:
-    """lambda_I = lam_plus * I**-(1+alpha) for I = 1..size, with exact alpha and lam_plus."""
+    """lambda_I = lam_plus * I**-(1+alpha) for I = 1..size, with exact alpha and lam_plus, and the
+    teacher's omega_I = I**-delta."""
 
     alpha: sympy.Rational
     size: object  # a positive int, or math.inf
     lam_plus: sympy.Rational
+    delta: sympy.Rational = sympy.Integer(0)
 
-    def moments(self, p, orders, split=1):
+    @property
+    def teacher(self):
+        """Whether the teacher is weighted (delta != 0)."""
+        return self.delta != 0
+
+    def moments(self, p, orders, split=1, weighted=False):
         """The exact moments: :func:`solver.moments.power_law_moments`."""
-        return power_law_moments(self.alpha, self.lam_plus, self.size, p, orders, split)
+        return power_law_moments(self.alpha, self.lam_plus, self.size, p, orders, split,
+                                 self.delta if weighted else 0)
 
-    def approximate_moments(self, p, orders):
+    def approximate_moments(self, p, orders, weighted=False):
         """The float64 start, or None: :func:`solver.moments.approximate_power_law_moments`."""
-        return approximate_power_law_moments(self.alpha, self.lam_plus, self.size, p, orders)
+        return approximate_power_law_moments(self.alpha, self.lam_plus, self.size, p, orders,
+                                             self.delta if weighted else 0)
+
+    def divergent(self, a, weighted):
+        """Whether sum_I omega_I**w lambda_I**a (lambda_I + p)**-b diverges: at M = inf it needs
+        (1 + alpha) a + delta > 1 (weighted) or (1 + alpha) a > 1."""
+        return self.size == math.inf and (1 + self.alpha) * a + (self.delta if weighted else 0) <= 1
 
     def float_values(self):
         """The eigenvalues in float64 (a finite law), inf or 0 beyond its range."""
         with np.errstate(over="ignore", under="ignore"):  # beyond float64's range: inf or 0, for the caller
             return to_float(self.lam_plus) * np.arange(1, self.size + 1, dtype=float) ** -(1 + to_float(self.alpha))
 
-    def power_sum(self, k):
+    def float_weights(self):
+        """The teacher's omega_I = I**-delta in float64 (a finite law), inf or 0 beyond its range."""
+        with np.errstate(over="ignore", under="ignore"):
+            return np.arange(1, self.size + 1, dtype=float) ** -to_float(self.delta)
+
+    def power_sum(self, k, j=0):
         """lam_plus**k times a generalised harmonic number, or a zeta value at M = inf; written out
-        only when its terms are few and short."""
-        exponent = (1 + self.alpha) * k
+        only when its terms are few and short. With ``j``, sum_I omega_I**j lambda_I**k."""
+        exponent = (1 + self.alpha) * k + self.delta * j
         if self.size == math.inf:
             return self.lam_plus**k * sympy.zeta(exponent)
         # the denominator of H_M^(q) is about lcm(1..M)**q, e**(q M)
         expand = exponent.is_integer and 1.45 * self.size * abs(exponent) <= EXPANDED_BITS
         return self.lam_plus**k * sympy.harmonic(self.size, exponent, evaluate=expand)
 
-    def power_sum_value(self, k):
-        """sum_I lambda_I**k at the working precision: T_10 of the law with exponent s k and scale
-        lam_plus**k."""
-        law = PowerLaw((1 + self.alpha) * k - 1, self.size, self.lam_plus**k)
+    def power_sum_value(self, k, j=0):
+        """sum_I omega_I**j lambda_I**k at the working precision: T_10 of the law with exponent
+        s k + delta j and scale lam_plus**k."""
+        law = PowerLaw((1 + self.alpha) * k + self.delta * j - 1, self.size, self.lam_plus**k)
         return law.moments(mpmath.mpf(1), [(1, 0)])[1, 0]
 
     def __str__(self):
         return f"power law alpha = {self.alpha}, M = {self.size}" + (
-            f", lam_plus = {self.lam_plus}" if self.lam_plus != 1 else "")
+            f", lam_plus = {self.lam_plus}" if self.lam_plus != 1 else "") + (
+            f", delta = {self.delta}" if self.delta != 0 else "")
 
 
 @dataclass(frozen=True)
 class Listed:
     """Eigenvalues given one by one, as decimal text, and the exact numbers the one number reader
-    makes of them (read here when not given)."""
+    makes of them (read here when not given); optionally the teacher's omega_I, the same way."""
 
     values: tuple
     numbers: tuple = field(default=None, compare=False, repr=False)
+    weights: tuple = None  # the teacher's omega_I as text, or None: omega = 1
+    weight_numbers: tuple = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         if self.numbers is None:
             object.__setattr__(self, "numbers", tuple(_eigenvalue(v, "listed eigenvalues") for v in self.values))
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise SpectrumError(f"{len(self.values)} eigenvalues but {len(self.weights)} teacher weights")
+            if self.weight_numbers is None:
+                object.__setattr__(self, "weight_numbers",
+                                   tuple(_eigenvalue(v, "listed teacher weights") for v in self.weights))
+
+    @property
+    def teacher(self):
+        """Whether the teacher is weighted (some omega_I != 1)."""
+        return self.weights is not None and any(w != 1 for w in self.weight_numbers)
+
+    def divergent(self, a, weighted):
+        return False
 
     @property
     def size(self):
@@ -93,14 +135,16 @@ class Listed:
         """The eigenvalues at mpmath's working precision, correctly rounded."""
         return _mp_values(self, mpmath.mp.prec)
 
-    def moments(self, p, orders, split=1):
+    def moments(self, p, orders, split=1, weighted=False):
         """The exact moments (``split`` is for power laws): :func:`solver.moments.direct_moments`."""
-        return direct_moments(self.mp_values(), p, orders)
+        weights = _mp_values(self, mpmath.mp.prec, "weight_numbers") if weighted and self.teacher else None
+        return direct_moments(self.mp_values(), p, orders, weights)
 
-    def approximate_moments(self, p, orders):
+    def approximate_moments(self, p, orders, weighted=False):
         """The float64 start, or None: :func:`solver.moments.approximate_direct_moments`."""
         values, log_scale = self._scaled
-        return approximate_direct_moments(values, p, orders, log_scale)
+        weights = np.array([to_float(w) for w in self.weight_numbers]) if weighted and self.teacher else None
+        return approximate_direct_moments(values, p, orders, log_scale, weights)
 
     @cached_property
     def _scaled(self):
@@ -116,13 +160,21 @@ class Listed:
         """The eigenvalues in float64, inf beyond its range."""
         return np.array([to_float(v) for v in self.numbers])
 
-    def power_sum(self, k):
-        """sum_i v_i**k, exactly."""
-        return sympy.Add(*[v**k for v in self.numbers])
+    def float_weights(self):
+        """The teacher's omega_i in float64 (1 without a second column), inf beyond its range."""
+        return np.ones(self.size) if self.weights is None else np.array([to_float(w) for w in self.weight_numbers])
 
-    def power_sum_value(self, k):
-        """sum_i v_i**k at the working precision, in fixed point."""
-        return direct_moments(self.mp_values(), mpmath.mpf(1), [(k, 0)])[k, 0]
+    def power_sum(self, k, j=0):
+        """sum_i omega_i**j v_i**k, exactly."""
+        weights = self.weight_numbers if j and self.weights is not None else (1,) * self.size
+        return sympy.Add(*[w**j * v**k for v, w in zip(self.numbers, weights)])
+
+    def power_sum_value(self, k, j=0):
+        """sum_i omega_i**j v_i**k at the working precision, in fixed point."""
+        weights = None
+        if j and self.teacher:
+            weights = tuple(w**j for w in _mp_values(self, mpmath.mp.prec, "weight_numbers"))
+        return direct_moments(self.mp_values(), mpmath.mpf(1), [(k, 0)], weights)[k, 0]
 
     def __str__(self):
         return f"{self.size} listed eigenvalues"
@@ -137,9 +189,9 @@ def _eigenvalue(text, where):
 
 
 @lru_cache(maxsize=16)
-def _mp_values(piece, prec):
+def _mp_values(piece, prec, column="numbers"):
     with mpmath.workprec(prec):
-        return tuple(mpmath.mpf(v) for v in piece.numbers)
+        return tuple(mpmath.mpf(v) for v in getattr(piece, column))
 
 
 class Spectrum:
@@ -162,12 +214,13 @@ class Spectrum:
         self.pieces = pieces
 
     @classmethod
-    def power_law(cls, alpha, M, lam_plus=1):
+    def power_law(cls, alpha, M, lam_plus=1, delta=0):
         """lambda_I = lam_plus * I**-(1+alpha), I = 1..M; ``M`` may be infinite (``math.inf``,
-        ``mpmath.inf``, ``sympy.oo`` or ``"inf"``).
+        ``mpmath.inf``, ``sympy.oo`` or ``"inf"``); the teacher's omega_I = I**-delta.
 
-        ``alpha`` and ``lam_plus`` are read as exact decimals, so that they hold
-        at every precision.
+        ``alpha``, ``lam_plus`` and ``delta`` are read as exact decimals, so that they hold
+        at every precision. Any real delta is accepted; a sum the theory needs that
+        diverges with it is refused where it is needed (:meth:`moments`).
 
         Examples
         --------
@@ -180,9 +233,10 @@ class Spectrum:
         """
         alpha = number(alpha, what="alpha", error=SpectrumError)
         lam_plus = number(lam_plus, what="lam_plus", error=SpectrumError)
+        delta = number(delta, what="delta", error=SpectrumError)
         M = number(M, what="M", error=SpectrumError)
-        if not (alpha.is_finite and lam_plus.is_finite):
-            raise SpectrumError("alpha and lam_plus must be finite")
+        if not (alpha.is_finite and lam_plus.is_finite and delta.is_finite):
+            raise SpectrumError("alpha, lam_plus and delta must be finite")
         if M == sympy.oo:
             if alpha <= 0:
                 raise SpectrumError(
@@ -194,7 +248,7 @@ class Spectrum:
             M = int(M)
         if lam_plus <= 0:
             raise SpectrumError(f"lam_plus must be positive, got {lam_plus}")
-        return cls([PowerLaw(alpha, M, lam_plus)])
+        return cls([PowerLaw(alpha, M, lam_plus, delta)])
 
     @classmethod
     def percolation(cls, lattice, *, z=None, d=None, p=None, clusters=100000, seed=0, source="simulation"):
@@ -227,9 +281,10 @@ class Spectrum:
         """Eigenvalues one per line, and power-law pieces, from a UTF-8 text file.
 
         Blank lines and ``#`` comments are skipped. A line
-        ``power_law alpha=A M=SIZE [lam_plus=L]`` adds a power law (SIZE may be
-        ``inf``); every other line is one non-negative eigenvalue, read exactly
-        (``1e400`` and ``1/3`` are exact numbers) and kept as the text it is.
+        ``power_law alpha=A M=SIZE [lam_plus=L] [delta=D]`` adds a power law (SIZE may be
+        ``inf``; D the teacher exponent); every other line is one non-negative eigenvalue, read exactly
+        (``1e400`` and ``1/3`` are exact numbers) and kept as the text it is, optionally
+        followed by a second column, the teacher's omega_I (then on every line).
 
         Raises
         ------
@@ -246,7 +301,7 @@ class Spectrum:
             raise SpectrumError(f"cannot read spectrum file {path}: {exc.strerror}") from None
         except UnicodeDecodeError as exc:
             raise SpectrumError(f"spectrum file {path} is not UTF-8 text (byte {exc.start})") from None
-        values, pieces = [], []
+        values, weights, pieces, columns = [], [], [], None
         for line_number, line in enumerate(lines, start=1):
             text = line.split("#", 1)[0].strip()
             where = f"{path}, line {line_number}"
@@ -255,9 +310,18 @@ class Spectrum:
             if text.startswith("power_law"):
                 pieces += _power_law_line(text, where).pieces
                 continue
-            values.append((text, _eigenvalue(text, where)))
+            fields = text.split()
+            if len(fields) > 2 or (columns is not None and len(fields) != columns):
+                raise SpectrumError(f"{where}: expected {columns or 'one or two'} column(s) (an eigenvalue, "
+                                    f"and the teacher's omega on every line or none), got {text!r}"[:200])
+            columns = len(fields)
+            values.append((fields[0], _eigenvalue(fields[0], where)))
+            if columns == 2:
+                weights.append((fields[1], _eigenvalue(fields[1], f"{where} (teacher weight)")))
         if values:
-            pieces.append(Listed(*map(tuple, zip(*values))))
+            texts, numbers = map(tuple, zip(*values))
+            weight_texts, weight_numbers = map(tuple, zip(*weights)) if weights else (None, None)
+            pieces.append(Listed(texts, numbers, weight_texts, weight_numbers))
         if not pieces:
             raise SpectrumError(f"{path}: no eigenvalues (the file is empty or only comments)")
         return cls(pieces)
@@ -271,6 +335,11 @@ class Spectrum:
     def size(self):
         """The number of eigenvalues M (``math.inf`` for an infinite power law)."""
         return sum(piece.size for piece in self.pieces)
+
+    @property
+    def teacher(self):
+        """Whether some piece weighs the teacher (omega != 1 somewhere): else the teacher is isotropic."""
+        return any(piece.teacher for piece in self.pieces)
 
     @property
     def exact(self):
@@ -288,9 +357,19 @@ class Spectrum:
             if isinstance(piece, Listed):
                 yield from piece.mp_values()
 
-    def power_sum(self, k):
+    def listed_weights(self):
+        """The teacher's omega of the listed eigenvalues, in the order of :meth:`listed` (1 where none)."""
+        for piece in self.pieces:
+            if isinstance(piece, Listed):
+                if piece.weights is None:
+                    yield from (mpmath.mpf(1),) * piece.size
+                else:
+                    yield from _mp_values(piece, mpmath.mp.prec, "weight_numbers")
+
+    def power_sum(self, k, j=0):
         """tr Lambda**k = sum_I lambda_I**k, exactly: generalised harmonic numbers, zeta values at
-        M = inf, and sums of the exact numbers a file gave.
+        M = inf, and sums of the exact numbers a file gave. With ``j`` (0 or 1), the teacher's
+        tr Lambda**k Omega**j = sum_I omega_I**j lambda_I**k.
 
         A long or steep power law gives its harmonic number unevaluated (still
         exact): :meth:`power_sum_value` evaluates it.
@@ -319,10 +398,10 @@ class Spectrum:
         ...
         diagrams.errors.SpectrumError: tr Lambda**k needs a positive integer k, got 0
         """
-        k = self._power(k)
-        return sympy.Add(*[piece.power_sum(k) for piece in self.pieces])
+        k, j = self._power(k, j)
+        return sympy.Add(*[piece.power_sum(k, j) for piece in self.pieces])
 
-    def power_sum_value(self, k):
+    def power_sum_value(self, k, j=0):
         """tr Lambda**k at mpmath's working precision, every digit right, at a cost flat in M.
 
         A power law's sum is a b = 0 moment of :mod:`solver.moments` (a direct
@@ -335,13 +414,24 @@ class Spectrum:
         ...     print(mpmath.nstr(Spectrum.power_law("1e-30", math.inf).power_sum_value(1), 40))
         1000000000000000000000000000000.577215665
         """
-        k = self._power(k)
+        k, j = self._power(k, j)
         with mpmath.workprec(mpmath.mp.prec + 10):
-            total = mpmath.fsum(piece.power_sum_value(k) for piece in self.pieces)
+            total = mpmath.fsum(piece.power_sum_value(k, j) for piece in self.pieces)
         return +total
 
-    def _power(self, k):
-        """The power k of a power sum as an int, after refusing a divergent sum."""
+    def _power(self, k, j=0):
+        """The powers (k, j) of a power sum as ints, after refusing a divergent sum."""
+        if j:
+            if not (isinstance(j, int) or getattr(j, "is_Integer", False)) or j != 1:
+                raise SpectrumError(f"tr Lambda**k Omega**j needs j = 0 or 1, got {j}")
+            k = number(k, what="the power k of tr Lambda**k Omega", error=SpectrumError)
+            if not (k.is_integer and k >= 0):
+                raise SpectrumError(f"tr Lambda**k Omega needs an integer k >= 0, got {k}")
+            for piece in self.pieces:
+                if piece.divergent(k, True):
+                    raise SpectrumError(f"tr Lambda**{k} Omega diverges for the {piece}: it needs "
+                                        f"(1 + alpha) k + delta > 1")
+            return int(k), 1
         try:
             k = number(k, what="the power k of tr Lambda**k", error=SpectrumError)
         except SpectrumError:
@@ -351,7 +441,7 @@ class Spectrum:
         for piece in self.pieces:
             if isinstance(piece, PowerLaw) and piece.size == math.inf and (1 + piece.alpha) * k <= 1:
                 raise SpectrumError(f"tr Lambda**{k} diverges for the {piece}: it needs (1 + alpha) k > 1")
-        return int(k)
+        return int(k), 0
 
     def array(self):
         """The eigenvalues as float64 (a finite spectrum only)."""
@@ -359,8 +449,40 @@ class Spectrum:
             raise SpectrumError("a simulation needs a finite spectrum (M = inf given)")
         return np.concatenate([piece.float_values() for piece in self.pieces])
 
-    def moments(self, p, orders, split=1):
-        """The moments T_ab(p) = sum_I lambda_I**a (lambda_I + p)**-b at mpmath's working precision.
+    def teacher_array(self):
+        """The teacher's omega_I as float64, in the order of :meth:`array` (a finite spectrum only).
+
+        Examples
+        --------
+        >>> Spectrum.power_law(1, 3, delta=1).teacher_array().tolist()
+        [1.0, 0.5, 0.3333333333333333]
+        """
+        if self.size == math.inf:
+            raise SpectrumError("a simulation needs a finite spectrum (M = inf given)")
+        return np.concatenate([piece.float_weights() for piece in self.pieces])
+
+    def check(self, orders, weighted=False):
+        """Refuse (SpectrumError) moments that diverge: at M = inf, a power law's
+        sum_I omega_I**w lambda_I**a (lambda_I + p)**-b needs (1 + alpha) a + w delta > 1.
+
+        Examples
+        --------
+        >>> Spectrum.power_law(1, math.inf, delta="-1.5").check([(1, 1)], weighted=True)
+        Traceback (most recent call last):
+        ...
+        diagrams.errors.SpectrumError: sum_I omega_I lambda_I**1 (lambda_I + p)**-1 diverges for the power law alpha = 1, M = inf, delta = -3/2: it needs (1 + alpha)*1 + delta > 1
+        """
+        for piece in self.pieces:
+            for a, b in orders:
+                if piece.divergent(a, weighted):
+                    what = "omega_I " if weighted else ""
+                    need = f"(1 + alpha)*{a}" + (" + delta" if weighted else "")
+                    raise SpectrumError(f"sum_I {what}lambda_I**{a} (lambda_I + p)**-{b} diverges for the {piece}: "
+                                        f"it needs {need} > 1")
+
+    def moments(self, p, orders, split=1, weighted=False):
+        """The moments T_ab(p) = sum_I lambda_I**a (lambda_I + p)**-b at mpmath's working precision;
+        ``weighted``: the teacher's sum_I omega_I lambda_I**a (lambda_I + p)**-b.
 
         Parameters
         ----------
@@ -395,17 +517,19 @@ class Spectrum:
         if not 0 < p < mpmath.inf:
             raise SpectrumError(f"the moments need a positive pole, got p = {p}")
         orders = sorted(set(orders))
-        if self.size == math.inf and any(a == 0 for a, _ in orders):
+        if self.size == math.inf and any(a == 0 for a, _ in orders) and not weighted:
             raise SpectrumError("sum_I (lambda_I + p)**-b diverges at M = inf")
+        self.check(orders, weighted)
         totals = {order: mpmath.mpf(0) for order in orders}
         with mpmath.workprec(mpmath.mp.prec + 10):
             for piece in self.pieces:
-                for order, value in piece.moments(p, orders, split).items():
+                for order, value in piece.moments(p, orders, split, weighted and piece.teacher).items():
                     totals[order] += value
         return {order: +value for order, value in totals.items()}
 
-    def approximate_moments(self, p, orders):
-        """The moments in float64, to about twelve digits: a starting point, not a result.
+    def approximate_moments(self, p, orders, weighted=False):
+        """The moments in float64, to about twelve digits: a starting point, not a result
+        (``weighted``: the teacher's).
 
         Each piece is a float64 quadrature: the eigenvalues of a direct head,
         then the continuum approximation of a long power law's tail.
@@ -429,7 +553,7 @@ class Spectrum:
         orders = sorted(set(orders))
         totals = {order: 0.0 for order in orders}
         for piece in self.pieces:
-            found = piece.approximate_moments(p, orders)
+            found = piece.approximate_moments(p, orders, weighted and piece.teacher)
             if found is None:
                 return None
             for order, value in found.items():
@@ -447,16 +571,16 @@ def _significant_digits(text):
 
 
 def _power_law_line(text, where):
-    """A spectrum file's ``power_law alpha=A M=SIZE [lam_plus=L]`` line."""
+    """A spectrum file's ``power_law alpha=A M=SIZE [lam_plus=L] [delta=D]`` line."""
     fields = {}
     for item in text.split()[1:]:
         key, sep, value = item.partition("=")
-        if not sep or key not in ("alpha", "M", "lam_plus") or key in fields:
-            raise SpectrumError(f"{where}: expected power_law alpha=A M=SIZE [lam_plus=L], got {text!r}")
+        if not sep or key not in ("alpha", "M", "lam_plus", "delta") or key in fields:
+            raise SpectrumError(f"{where}: expected power_law alpha=A M=SIZE [lam_plus=L] [delta=D], got {text!r}")
         fields[key] = value
     if text.split()[0] != "power_law" or "alpha" not in fields or "M" not in fields:
-        raise SpectrumError(f"{where}: expected power_law alpha=A M=SIZE [lam_plus=L], got {text!r}")
+        raise SpectrumError(f"{where}: expected power_law alpha=A M=SIZE [lam_plus=L] [delta=D], got {text!r}")
     try:
-        return Spectrum.power_law(fields["alpha"], fields["M"], fields.get("lam_plus", 1))
+        return Spectrum.power_law(fields["alpha"], fields["M"], fields.get("lam_plus", 1), fields.get("delta", 0))
     except SpectrumError as exc:
         raise SpectrumError(f"{where}: {exc}") from None
