@@ -73,7 +73,9 @@ def frame(model=None):
     (feature,) = r.features
     U, X = model.matrices[feature], model.matrices[r.data]
     matrices = [Gaussian(U.name, U.rows, U.cols, U.variance), Gaussian("Z", X.rows, X.cols, X.variance)]
-    return Model(f"{model.name}-frame", model.spaces, matrices, {model.latent: FRAME_COVARIANCE})
+    teacher = model.teacher(model.latent)  # the teacher covariance stays on the latent corners
+    return Model(f"{model.name}-frame", model.spaces, matrices, {model.latent: FRAME_COVARIANCE},
+                 teachers={model.latent: teacher} if teacher else None)
 
 
 def size_map(model):
@@ -110,13 +112,23 @@ def to_frame(expr, model):
     S = framed[FRAME_COVARIANCE]
     data = model.regression.data
     replacements = {names[data]: S * framed["Z"], names[model.covariance(model.latent)]: S**2}
+    teacher = model.teacher(model.latent)
+    if teacher:
+        replacements[names[teacher]] = framed[teacher]
     return as_expr(expr).xreplace(replacements)
 
 
 def from_frame(weight, model):
-    """A frame weight in the model's terms: tr S**(2k) = tr Lambda**k."""
+    """A frame weight in the model's terms: tr S**(2k) = tr Lambda**k (and tr S**(2k) W**j =
+    tr Lambda**k W**j with a teacher covariance W)."""
     S, Lam = covariance_trace(FRAME_COVARIANCE), covariance_trace(model.covariance(model.latent))
-    return weight.replace(lambda e: isinstance(e, S), lambda e: Lam(e.args[0] / 2))
+    weight = weight.replace(lambda e: isinstance(e, S), lambda e: Lam(e.args[0] / 2))
+    teacher = model.teacher(model.latent)
+    if teacher:
+        SW = covariance_trace(FRAME_COVARIANCE, teacher)
+        LamW = covariance_trace(model.covariance(model.latent), teacher)
+        weight = weight.replace(lambda e: isinstance(e, SW), lambda e: LamW(e.args[0] / 2, e.args[1]))
+    return weight
 
 
 def dual_word(word, model):

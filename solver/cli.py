@@ -24,7 +24,7 @@ import mpmath
 import sympy
 
 from diagrams import load_model, mrs
-from diagrams.model import gaussian_equivalent
+from diagrams.model import gaussian_equivalent, with_teacher
 from diagrams.duality import dual_pairs, noise_breaks_duality, parameter_map, symmetry, verdicts
 from diagrams.errors import LargenError, LargenWarning, ModelError, ParameterError, UsageError
 from diagrams.expectations import expectation
@@ -114,8 +114,9 @@ def add_model_options(parser, *, spectrum=True):
     if spectrum:
         parser.add_argument("--alpha", metavar="A", help="power-law exponent: lambda_I = I^-(1+alpha) [1]")
         parser.add_argument("--spectrum", metavar="FILE", action="append", type=path_argument,
-                            help="eigenvalues of Lambda, one per line, and 'power_law alpha=A M=SIZE' lines; "
-                                 "repeated, the pieces add")
+                            help="eigenvalues of Lambda, one per line (a second column: the teacher's omega_I), "
+                                 "and 'power_law alpha=A M=SIZE [delta=D]' lines; repeated, the pieces add")
+        add_teacher_options(parser, spectrum=True)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -125,18 +126,31 @@ def add_activation_option(parser):
                              "(the Monte Carlo uses s itself)")
 
 
+def add_teacher_options(parser, *, spectrum=False):
+    """--delta (and --teacher-spectrum): a teacher covariance, E w_I^2 = (sigma_w^2/M) omega_I."""
+    parser.add_argument("--delta", metavar="D", help="teacher exponent: omega_I = I^-delta, the teacher covariance "
+                                                     "in the latent basis [0: the isotropic teacher]")
+    if spectrum:
+        parser.add_argument("--teacher-spectrum", metavar="FILE", type=path_argument,
+                            help="the teacher's omega_I, one per line, paired with the listed eigenvalues")
+
+
 def add_limit_option(parser):
     parser.add_argument("--max-diagrams", type=limit_argument, default=MAX_DIAGRAMS, metavar="COUNT",
                         help=f"refuse work estimated past COUNT diagrams ('none': no limit) [{MAX_DIAGRAMS}]")
 
 
 def model_of(args):
-    """The model of --model (MRS by default); with --activation, its Gaussian equivalent for nonlinear features."""
+    """The model of --model (MRS by default); with --activation, its Gaussian equivalent for nonlinear
+    features; with a teacher covariance when --delta (not 0) or --teacher-spectrum asks for one."""
     model = load_model(args.model) if args.model else mrs()
     if getattr(args, "activation", None) is not None:
         parse_activation(args.activation)  # an unknown name is refused before any work
         if model.regression.equivalent is None:
             model = gaussian_equivalent(model)
+    delta = getattr(args, "delta", None)
+    if getattr(args, "teacher_spectrum", None) or (delta is not None and parse_number(delta, what="delta") != 0):
+        model = with_teacher(model)
     return model
 
 
@@ -169,16 +183,25 @@ def parameters_of(args, model, lists=False):
         if args.spectrum:
             raise UsageError("give either --spectrum or --alpha, not both")
         put("alpha", args.alpha, "--alpha")
+    if getattr(args, "delta", None) is not None:
+        if args.spectrum:
+            raise UsageError("give either --spectrum or --delta, not both (a file's power_law lines take delta=D)")
+        put("delta", args.delta, "--delta")
     if lists:
         values = {k: v.split(",") if isinstance(v, str) and "," in v else v for k, v in values.items()}
     return values
 
 
 def spectrum_of(args):
-    """The spectrum the --spectrum files give (their pieces added), or None."""
+    """The spectrum the --spectrum files give (their pieces added), with the --teacher-spectrum, or None."""
+    teacher = getattr(args, "teacher_spectrum", None)
     if not args.spectrum:
+        if teacher:
+            raise UsageError("--teacher-spectrum pairs with the listed eigenvalues of --spectrum FILE; "
+                             "for a power law give --delta")
         return None
-    return sum((Spectrum.from_file(path) for path in args.spectrum[1:]), Spectrum.from_file(args.spectrum[0]))
+    spectrum = sum((Spectrum.from_file(path) for path in args.spectrum[1:]), Spectrum.from_file(args.spectrum[0]))
+    return spectrum.with_teacher_file(teacher) if teacher else spectrum
 
 
 def dps_of(args):
@@ -413,7 +436,7 @@ def cmd_sweep(args):
     values = parameters_of(args, model, lists=True)
     grid = {name: value for name, value in values.items() if isinstance(value, list)}
     fixed = {name: value for name, value in values.items() if not isinstance(value, list)}
-    for name in (model.latent, "alpha"):
+    for name in (model.latent, "alpha", "delta"):
         if name in grid:
             raise UsageError(f"{name} cannot be swept: run one sweep per spectrum")
     if args.workers < 1:
@@ -592,6 +615,7 @@ def build_parser():
     derive.add_argument("--force", action="store_true", help="overwrite an existing --latex file")
     derive.add_argument("--json", action="store_true", help="print one JSON object")
     add_activation_option(derive)
+    add_teacher_options(derive)
     derive.set_defaults(run=cmd_derive)
 
     series = commands.add_parser("series", help="the large-ridge series of the test loss, from diagrams")
@@ -631,6 +655,7 @@ def build_parser():
                          help="training loss summed over samples (gamma fixed) or averaged (gamma rescaled)")
     duality.add_argument("--json", action="store_true", help="print one JSON object")
     add_activation_option(duality)
+    add_teacher_options(duality)
     add_limit_option(duality)
     duality.set_defaults(run=cmd_duality)
 

@@ -37,7 +37,8 @@ from diagrams.dyson import planar_theory
 from diagrams.errors import SpectrumError
 from diagrams.finite_size import finite_size_theory
 from diagrams.model import Model
-from diagrams.spectral import EIGENVALUE, SOURCE, TEACHER, TRAIN_SOURCE, moment_form, summand, teacher_parts
+from diagrams.spectral import (EIGENVALUE, INDEX, SOURCE, TEACHER, TEACHER_WEIGHTS, TRAIN_SOURCE, moment_form,
+                               summand, teacher_parts)
 from diagrams.symbols import as_expr
 
 __all__ = ["Equations", "Evaluation", "derive", "equations", "mp_value", "scaled_solve"]
@@ -337,7 +338,7 @@ def _compile(model, zeros, zero_spectrum, order=0, isotropic_teacher=True):
     latent = as_expr(model.spaces[model.latent])
     known = {x: sympy.Integer(0) for x in zeros}
     if isotropic_teacher:
-        known[TEACHER] = sympy.Integer(1)
+        known[TEACHER_WEIGHTS[INDEX]] = sympy.Integer(1)
 
     def put_zeros(expr):
         expr = as_expr(expr).xreplace(known)

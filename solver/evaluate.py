@@ -108,7 +108,7 @@ def evaluate(expr, point, dps, *, normalized=False):
     traces = value.atoms(CovarianceTrace)
     if value.free_symbols or (traces and point.spectrum is None):
         return None
-    exact = value.xreplace({t: point.spectrum.power_sum(t.args[0]) for t in traces}) if traces else value
+    exact = value.xreplace({t: point.spectrum.power_sum(*t.args) for t in traces}) if traces else value
     if exact.is_Rational:
         return Value(_rational(exact, dps), exact)
     check_finite(exact, "the value")
@@ -152,7 +152,7 @@ def _numeric(value, spectrum, dps):
 def _mp(expr, spectrum):
     """``expr`` at mpmath's working precision; power sums from the spectrum."""
     if isinstance(expr, CovarianceTrace):
-        return spectrum.power_sum_value(expr.args[0])
+        return spectrum.power_sum_value(*expr.args)
     if expr.is_Rational:
         return mpmath.mpf(expr.p) / expr.q
     if expr.is_Add:

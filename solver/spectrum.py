@@ -292,15 +292,7 @@ class Spectrum:
             An unreadable or non-UTF-8 file, no eigenvalues, or a line that is
             not a non-negative number (named with its file and line).
         """
-        if not isinstance(path, (str, os.PathLike)):
-            raise SpectrumError(f"a spectrum file is a path, got {type(path).__name__}")
-        try:
-            with open(path, encoding="utf-8-sig") as handle:  # a byte-order mark is UTF-8 too
-                lines = handle.read().splitlines()
-        except OSError as exc:
-            raise SpectrumError(f"cannot read spectrum file {path}: {exc.strerror}") from None
-        except UnicodeDecodeError as exc:
-            raise SpectrumError(f"spectrum file {path} is not UTF-8 text (byte {exc.start})") from None
+        lines = _lines(path)
         values, weights, pieces, columns = [], [], [], None
         for line_number, line in enumerate(lines, start=1):
             text = line.split("#", 1)[0].strip()
@@ -325,6 +317,38 @@ class Spectrum:
         if not pieces:
             raise SpectrumError(f"{path}: no eigenvalues (the file is empty or only comments)")
         return cls(pieces)
+
+    def with_teacher_file(self, path):
+        """The spectrum with the teacher's omega_I read from a file, one per line (``#`` comments),
+        paired in order with the listed eigenvalues (a power law's teacher is its delta).
+
+        Raises
+        ------
+        SpectrumError
+            An unreadable file, a weight that is not a non-negative number, no listed
+            eigenvalues, or a count that differs from theirs.
+        """
+        lines = _lines(path)
+        weights = []
+        for line_number, line in enumerate(lines, start=1):
+            text = line.split("#", 1)[0].strip()
+            if text:
+                weights.append((text, _eigenvalue(text, f"{path}, line {line_number} (teacher weight)")))
+        listed = [piece for piece in self.pieces if isinstance(piece, Listed)]
+        count = sum(piece.size for piece in listed)
+        if not listed:
+            raise SpectrumError(f"{path}: a teacher spectrum pairs with listed eigenvalues (--spectrum FILE); "
+                                "a power law's teacher is its delta")
+        if len(weights) != count:
+            raise SpectrumError(f"{path}: {len(weights)} teacher weights for {count} listed eigenvalues")
+        pieces, start = [], 0
+        for piece in self.pieces:
+            if isinstance(piece, Listed):
+                texts, numbers = zip(*weights[start:start + piece.size])
+                piece = Listed(piece.values, piece.numbers, texts, numbers)
+                start += piece.size
+            pieces.append(piece)
+        return Spectrum(pieces)
 
     def __add__(self, other):
         if not isinstance(other, Spectrum):
@@ -562,6 +586,19 @@ class Spectrum:
 
     def __repr__(self):
         return "Spectrum(" + " + ".join(map(str, self.pieces)) + ")"
+
+
+def _lines(path):
+    """The lines of a UTF-8 spectrum file."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise SpectrumError(f"a spectrum file is a path, got {type(path).__name__}")
+    try:
+        with open(path, encoding="utf-8-sig") as handle:  # a byte-order mark is UTF-8 too
+            return handle.read().splitlines()
+    except OSError as exc:
+        raise SpectrumError(f"cannot read spectrum file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise SpectrumError(f"spectrum file {path} is not UTF-8 text (byte {exc.start})") from None
 
 
 def _significant_digits(text):

@@ -1,0 +1,148 @@
+"""A teacher with a covariance Omega diagonal in the latent basis (E w_I^2 = sigma_w^2/M omega_I).
+
+The diagrams weigh a latent face by tr(Lambda^a Omega^b), the resummation weighs E_min's trace by
+Omega, the solver sums sum_I omega_I lambda_I^a (lambda_I + p)^-b; every one of these is checked here
+against something independent: the enumerated planar diagrams, exact identities of power sums,
+brute-force sums, the isotropic solve, and the Monte Carlo of the regression.
+"""
+
+import math
+
+import mpmath
+import pytest
+import sympy
+
+from diagrams import load_model, mrs
+from diagrams.duality import verdicts
+from diagrams.errors import ModelError, SpectrumError, UsageError
+from diagrams.expectations import expectation
+from diagrams.model import ridge_model, with_teacher
+from diagrams.modelfile import loads
+from diagrams.parametric import ridgeless
+from diagrams.series import diagram_coefficients, theory_coefficients
+from diagrams.spectral import covariance_trace, effective_dimension
+from solver import Spectrum, simulate, solve
+from solver.cli import main
+
+TEACHER = with_teacher(mrs())
+M, N, P = (sympy.Symbol(s, positive=True, integer=True) for s in ("M", "N", "P"))
+tr = covariance_trace("Lambda", "Omega")
+
+
+def test_series_with_a_teacher_covariance_equals_the_planar_diagrams():
+    resummed = theory_coefficients(TEACHER, 5)
+    planar = diagram_coefficients(TEACHER, 5, planar=True)
+    for k, (a, b) in enumerate(zip(resummed, planar)):
+        assert b != 0 and sympy.expand(a - b) == 0, k
+        assert b.has(tr)  # every order carries the teacher's weighted trace
+    # the first coefficient is (sigma_w^2/2M) tr(Omega Lambda): the teacher's weighted variance
+    sigma_w = sympy.Symbol("sigma_w", positive=True)
+    assert sympy.expand(planar[0] - sigma_w**2 * tr(1, 1) / (2 * M)) == 0
+
+
+def test_face_weights_carry_the_teacher_covariance():
+    # E tr(Omega X X^T) = P tr(Omega Lambda); E tr(Omega X X^T Omega X X^T) (planar) has the faces
+    # P^2 tr(Omega^2 Lambda^2) + P tr(Omega Lambda)^2
+    assert sympy.expand(expectation("Trace(Omega*X*X.T)", TEACHER) - P * tr(1, 1)) == 0
+    planar = expectation("Trace(Omega*X*X.T*Omega*X*X.T)", TEACHER, planar=True)
+    assert sympy.expand(planar - P**2 * tr(2, 2) - P * tr(1, 1) ** 2) == 0
+
+
+def test_isotropic_teacher_is_the_default_model_to_all_digits(tmp_path):
+    point = dict(N=60, P=90, gamma="1e-3", dps=30)
+    default = solve(M=200, **point)
+    explicit = solve(TEACHER, spectrum=Spectrum.power_law(1, 200, delta=0), **point)
+    assert (default.loss, default.train_loss, default.Delta) == (explicit.loss, explicit.train_loss, explicit.Delta)
+    # omega = 1 written in a spectrum file's second column, against the file without it
+    one, two = tmp_path / "one.txt", tmp_path / "two.txt"
+    one.write_text("".join(f"{1 / i**2}\n" for i in range(1, 201)))
+    two.write_text("".join(f"{1 / i**2} 1\n" for i in range(1, 201)))
+    a = solve(spectrum=Spectrum.from_file(one), **point)
+    b = solve(TEACHER, spectrum=Spectrum.from_file(two), **point)
+    assert (a.loss, a.train_loss, a.Delta) == (b.loss, b.train_loss, b.Delta)
+
+
+def test_weighted_power_law_moments_are_exact(tmp_path):
+    # omega_I = I^-delta = lambda_I^(delta/(1+alpha)): with delta = (1+alpha) k the weighted moment is
+    # an unweighted moment with a + k, for a slow law (Euler-Maclaurin tail) at M = inf and finite M
+    with mpmath.workdps(40):
+        for alpha, delta, k, size in (("0.2", "1.2", 1, math.inf), ("0.25", "2.5", 2, 10**6)):
+            weighted = Spectrum.power_law(alpha, size, delta=delta)
+            plain = Spectrum.power_law(alpha, size)
+            for p in ("1e-6", "0.5"):
+                W = weighted.moments(mpmath.mpf(p), [(1, 1), (2, 3)], weighted=True)
+                T = plain.moments(mpmath.mpf(p), [(1 + k, 1), (2 + k, 3)])
+                assert abs(W[1, 1] / T[1 + k, 1] - 1) < mpmath.mpf(10) ** -38
+                assert abs(W[2, 3] / T[2 + k, 3] - 1) < mpmath.mpf(10) ** -38
+        # a non-integer power against the brute-force sum
+        law = Spectrum.power_law("0.5", 3000, delta="-0.3")
+        found = law.moments(mpmath.mpf("0.01"), [(1, 1)], weighted=True)[1, 1]
+        direct = mpmath.fsum(mpmath.mpf(i) ** mpmath.mpf("0.3") * (mpmath.mpf(i) ** -1.5)
+                             / (mpmath.mpf(i) ** -1.5 + mpmath.mpf("0.01")) for i in range(1, 3001))
+        assert abs(found / direct - 1) < mpmath.mpf(10) ** -38
+    # a second column in a file, and the exact power sum sum_I omega_I lambda_I
+    path = tmp_path / "s.txt"
+    path.write_text("1 2\n0.25 0.5\n")
+    assert Spectrum.from_file(path).power_sum(1, 1) == sympy.Rational(17, 8)
+    assert Spectrum.power_law(1, math.inf, delta=1).power_sum(1, 1) == sympy.zeta(3)
+
+
+def test_divergent_teacher_sums_are_refused_with_the_condition():
+    # the loss needs sum_I omega_I lambda_I: at M = inf it converges only for alpha + delta > 0
+    with pytest.raises(SpectrumError, match=r"it needs \(1 \+ alpha\)\*1 \+ delta > 1"):
+        solve(N=50, P=80, M="inf", gamma="0.01", delta="-1.2")
+    loss = solve(N=50, P=80, M="inf", gamma="0.01", delta="-0.8", dps=15).loss
+    assert loss > 0
+
+
+def test_planar_theory_against_the_monte_carlo_with_a_power_law_teacher():
+    # tolerance: 3 standard errors plus a finite-size allowance 2/N (the correction measured at
+    # these ratios is about -1.5/N: -2.2% at N = 50, -1.5% at N = 100, -0.7% at N = 200)
+    point = dict(N=80, P=120, M=320, gamma="0.01", alpha=1, delta="0.5")
+    theory = solve(dps=15, **point)
+    run = simulate(seeds=24, seed=3, **{**point, "gamma": 0.01, "delta": 0.5})
+    allowance = 2 / point["N"]
+    assert abs(float(theory.loss) / run.mean - 1) < 3 * run.stderr / run.mean + allowance
+    assert abs(float(theory.train_loss) / run.train_mean - 1) < 3 * run.train_stderr / run.train_mean + allowance
+    # and the teacher matters: the isotropic loss is far outside that band
+    isotropic = solve(dps=15, **{k: v for k, v in point.items() if k != "delta"})
+    assert abs(float(isotropic.loss) / run.mean - 1) > 3 * run.stderr / run.mean + allowance
+
+
+def test_ridgeless_form_and_duality_verdict_name_the_teacher_dimensions():
+    limit = ridgeless(TEACHER)
+    m1, m2, n1, n2 = (effective_dimension(1, True), effective_dimension(2, True), effective_dimension(1),
+                      effective_dimension(2))
+    assert limit.loss.has(m1) and limit.loss.has(m2)
+    isotropic = ridgeless(mrs())
+    assert sympy.simplify(limit.loss.xreplace({m1: n1, m2: n2}) - isotropic.loss) == 0
+    # N <-> P keeps the ridge equation, breaks the loss by a remainder that vanishes when m_k = n_k
+    found = {v.quantity: v for v in verdicts(TEACHER, 2)}
+    assert found["ridge equation"].invariant and not found["test loss"].invariant
+    remainder = found["test loss"].remainder
+    assert remainder.has(m1) and sympy.simplify(remainder.xreplace({m1: n1, m2: n2})) == 0
+
+
+def test_model_files_and_names():
+    model = loads('[model]\nname = "t"\nteacher_covariance = "Omega"\n[[model.features]]\nwidth = "N"\n'
+                  'variance = "sigma_u**2/M"')
+    assert model == ridge_model("t", [("U", "N", "sigma_u**2/M")], teacher_covariance="Omega")
+    with pytest.raises(ModelError, match="share a name"):
+        ridge_model("t", [("U", "N", "1/M")], teacher_covariance="Lambda")
+    with pytest.raises(ModelError, match="reserved|teacher's effective dimension"):
+        ridge_model("t", [("U", "N", "m1/M")])
+
+
+def test_cli_teacher_flags(tmp_path, capsys):
+    assert main(["loss", "--N", "40", "--P", "60", "--M", "100", "--gamma", "0.01", "--delta", "0.5",
+                 "--dps", "15", "--json"]) == 0
+    spectrum, weights = tmp_path / "lam.txt", tmp_path / "omega.txt"
+    spectrum.write_text("\n".join(str(1 / i**2) for i in range(1, 101)))
+    weights.write_text("\n".join(str(i**-0.5) for i in range(1, 101)))
+    capsys.readouterr()
+    assert main(["loss", "--N", "40", "--P", "60", "--gamma", "0.01", "--spectrum", str(spectrum),
+                 "--teacher-spectrum", str(weights), "--dps", "15"]) == 0
+    assert main(["loss", "--N", "40", "--P", "60", "--gamma", "0.01", "--teacher-spectrum", str(weights)]) == 2
+    assert "pairs with the listed eigenvalues" in capsys.readouterr().err
+    assert main(["derive", "--delta", "1", "--json"]) == 0
+    assert "omega[I]" in capsys.readouterr().out
