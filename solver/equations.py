@@ -141,15 +141,22 @@ class Equations:
         try:
             poles = [ctx.mpf(p) for p in functions.poles(*arguments)]  # a constant pole comes as an int
             moments = {}
-            for k, (p, orders, weighted) in enumerate(zip(poles, self._compiled.orders, self._compiled.weighted)):
+            compiled = self._compiled
+            for group in compiled.groups:  # the slots at one pole, plain and weighted: summed in one pass
+                p = poles[group[0]]
                 if not p > 0:
                     return None
+                orders = [(a, b, int(compiled.weighted[k])) for k in group for a, b in compiled.orders[k]]
                 if ctx is mpmath.fp:
                     with np.errstate(all="ignore"):
-                        found = self.spectrum.approximate_moments(p, orders, weighted)
+                        found = self.spectrum.approximate_moments(p, orders)
+                    if found is None:
+                        return None
                 else:
-                    found = self.spectrum.moments(p, orders, split, weighted)
-                moments.update({(k, a, b): v * (1 + (shift or {}).get((k, a, b), 0)) for (a, b), v in found.items()})
+                    found = self.spectrum.moments(p, orders, split)
+                for k in group:
+                    for a, b in compiled.orders[k]:
+                        moments[k, a, b] = found[a, b, int(compiled.weighted[k])] * (1 + (shift or {}).get((k, a, b), 0))
             flat = functions.flat(*arguments, *[moments[key] for key in self.moment_keys])
         except (ZeroDivisionError, OverflowError):
             return None
@@ -238,8 +245,8 @@ def equations(model, values, spectrum, order=0):
     model, values = _untied(model, values)
     zeros = frozenset(x for x, v in values.items() if v == 0)
     compiled = _compile(model, zeros, _zero_spectrum(spectrum), order, not spectrum.teacher)
-    for weighted, orders in zip(compiled.weighted, compiled.orders):
-        spectrum.check(orders, weighted)  # a sum the theory needs that diverges: refused before solving
+    # a sum the theory needs that diverges: refused before solving
+    spectrum.check([(a, b, int(w)) for w, orders in zip(compiled.weighted, compiled.orders) for a, b in orders])
     return Equations(compiled, values, spectrum)
 
 
@@ -309,6 +316,14 @@ class _Compiled:
     orders: tuple
     parameters: tuple
     weighted: tuple
+
+    @property
+    def groups(self):
+        """The slots by pole: indices of the slots that share one (a plain and a weighted one)."""
+        found = {}
+        for k, p in enumerate(self.poles):
+            found.setdefault(p, []).append(k)
+        return tuple(map(tuple, found.values()))
 
     def functions(self, ctx):
         return _lambdified(self, ctx)

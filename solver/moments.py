@@ -68,15 +68,15 @@ def direct_moments(values, p, orders, weights=None):
         Non-negative numbers (zeros allowed).
     p : mpf
         The pole, p > 0.
-    orders : iterable of (a, b)
-        Non-negative integers.
+    orders : iterable of (a, b) or (a, b, w)
+        Non-negative integers; w = 1 weighs the terms by ``weights``.
     weights : tuple of mpf, optional
         Non-negative weights w_i (a teacher covariance); 1 when not given.
 
     Returns
     -------
     dict
-        ``(a, b) -> sum``, exact zeros where every term vanishes.
+        ``order -> sum``, exact zeros where every term vanishes.
 
     Examples
     --------
@@ -85,9 +85,10 @@ def direct_moments(values, p, orders, weights=None):
     >>> T[0, 1], T[1, 1]
     (mpf('1.5'), mpf('0.5'))
     >>> with mpmath.workdps(20):
-    ...     T = direct_moments((mpmath.mpf(0), mpmath.mpf(1)), mpmath.mpf(1), [(0, 1)], (mpmath.mpf(2), mpmath.mpf(3)))
-    >>> T[0, 1]
-    mpf('3.5')
+    ...     T = direct_moments((mpmath.mpf(0), mpmath.mpf(1)), mpmath.mpf(1), [(0, 1), (0, 1, 1)],
+    ...                        (mpmath.mpf(2), mpmath.mpf(3)))
+    >>> T[0, 1], T[0, 1, 1]
+    (mpf('1.5'), mpf('3.5'))
     """
     if not values:
         return {order: mpmath.mpf(0) for order in orders}
@@ -96,7 +97,7 @@ def direct_moments(values, p, orders, weights=None):
     largest, smallest = (values[scales[-1][1]], values[scales[0][1]]) if scales else (mpmath.mpf(1),) * 2
     r = 1 / ((smallest if len(scales) == len(values) else 0) + p)
     amplification = []
-    for a, b in orders:
+    for a, b, *_ in orders:
         least = max(largest**a / (largest + p) ** b, smallest**a / (smallest + p) ** b)
         amplification.append((a + b + 1).bit_length() + a * max(0, _log2(largest)) + (b + 1) * max(0, _log2(r))
                              - _log2(least))
@@ -121,12 +122,14 @@ def direct_moments(values, p, orders, weights=None):
             powers[base].append([x * y >> F for x, y in zip(powers[base][-1], powers[base][1])])
         return powers[base][k]
 
-    if weights is None:
-        return {(a, b): mpmath.ldexp(sum(x * y for x, y in zip(power("lam", a), power("r", b))) >> F, -F)
-                for a, b in orders}
-    W = [fixed(w) for w in weights]
-    return {(a, b): mpmath.ldexp(sum(x * y * w >> F for x, y, w in zip(power("lam", a), power("r", b), W)) >> F, -F)
-            for a, b in orders}
+    W = None if weights is None else [fixed(w) for w in weights]
+
+    def total(a, b, w=0):
+        if w and W is not None:
+            return sum(x * y * v >> F for x, y, v in zip(power("lam", a), power("r", b), W))
+        return sum(x * y for x, y in zip(power("lam", a), power("r", b)))
+
+    return {order: mpmath.ldexp(total(*order) >> F, -F) for order in orders}
 
 
 def power_law_moments(alpha, lam_plus, size, p, orders, split=1, delta=0):
@@ -142,19 +145,20 @@ def power_law_moments(alpha, lam_plus, size, p, orders, split=1, delta=0):
         M; an infinite one needs alpha > 0 and a >= 1 in every order.
     p : mpf
         The pole, p > 0.
-    orders : iterable of (a, b)
-        Non-negative integers.
+    orders : iterable of (a, b) or (a, b, w)
+        Non-negative integers; w = 1 asks for the sum weighted by omega_I.
     split : number
         A factor on the length of the Euler-Maclaurin head: two splits that
         agree certify the tails.
     delta : sympy.Rational
         The teacher exponent, omega_I = I**-delta (0: no weight). At M = inf
-        the sum needs (1 + alpha) a + delta > 1 (the caller checks).
+        the weighted sum needs (1 + alpha) a + delta > 1 (the caller checks).
+        The weighted and plain sums share the head's powers and the tail's series.
 
     Returns
     -------
     dict
-        ``(a, b) -> T_ab(p)``.
+        ``order -> T_ab(p)``.
 
     Raises
     ------
@@ -169,30 +173,36 @@ def power_law_moments(alpha, lam_plus, size, p, orders, split=1, delta=0):
     >>> mpmath.nstr(T[1, 1], 25)  # sum 1/(1 + I**2) = (pi coth(pi) - 1)/2
     '1.076674047468581174134051'
     >>> with mpmath.workdps(30):  # sum I**-1 I**-2 = zeta(3)
-    ...     T = power_law_moments(sympy.Integer(1), sympy.Integer(1), math.inf, mpmath.mpf(1), [(1, 0)], delta=sympy.Integer(1))
-    >>> mpmath.nstr(T[1, 0], 25)
+    ...     T = power_law_moments(sympy.Integer(1), sympy.Integer(1), math.inf, mpmath.mpf(1), [(1, 0, 1)],
+    ...                           delta=sympy.Integer(1))
+    >>> mpmath.nstr(T[1, 0, 1], 25)
     '1.202056903159594285399738'
     """
     orders = sorted(set(orders))
+    law = _Law(alpha, lam_plus, size)
+    teacher = _Law(alpha, lam_plus, size, delta) if delta else law
+    laws = {order: teacher if order[2:] == (1,) else law for order in orders}  # the law each sum weighs by
     if alpha == -1:  # a flat spectrum: M equal terms
         lam = mpmath.mpf(lam_plus.p) / lam_plus.q
-        return {(a, b): _flat_weight(size, delta) * lam**a / (lam + p) ** b for a, b in orders}
+        return {order: _flat_weight(size, laws[order].delta) * lam**order[0] / (lam + p) ** order[1]
+                for order in orders}
     prec = mpmath.mp.prec
-    law = _Law(alpha, lam_plus, size, delta)
+    used = set(laws.values())
     # a direct head when the terms fall fast enough, else an Euler-Maclaurin tail after a head
-    direct = _direct_head(law, p, orders, prec)
+    direct = _direct_head(laws, p, prec)
     corrections = _corrections(prec)  # the result's precision sets them; guard bits only protect the arithmetic
     head = min(size, direct, _head_length(law, split, corrections, prec))
     if size <= DIRECT:
         head = size
     tail = head < size and head < direct
-    with mpmath.workprec(prec + (law.guard_bits if tail else 0) + _exponent_bits(law, head, tail)):
+    guard = max(_guard_bits(each.alpha, each.delta) for each in used) if tail else 0
+    with mpmath.workprec(prec + guard + max(_exponent_bits(each, head, tail) for each in used)):
         p = +p
         _check_cost(head, _series_bits(law, 2 * corrections) if tail else mpmath.mp.prec)
         totals = direct_moments(_eigenvalues(law, head, mpmath.mp.prec), p, orders,
-                                _teacher_weights(law, head, mpmath.mp.prec))
+                                _teacher_weights(teacher, head, mpmath.mp.prec))
         if tail:
-            for order, (value, last) in _tail(law, head + 1, p, orders, corrections).items():
+            for order, (value, last) in _tail(laws, head + 1, p, orders, corrections).items():
                 totals[order] += value
                 if abs(last) > mpmath.ldexp(abs(totals[order]), 8 - prec):
                     raise SpectrumError(f"the Euler-Maclaurin tail of the power law alpha = {alpha}, M = {size} "
@@ -224,13 +234,15 @@ class _Law:
     delta: object = 0
 
     @property
+    def plain(self):
+        """The law's parameters without the teacher's weight."""
+        return self.alpha, self.lam_plus, self.size
+
+    @property
     def shift(self):
         """(1 - delta)/s, exactly: the integral of the tail has c = a - shift."""
         return (1 - self.delta) / (1 + self.alpha)
 
-    @property
-    def guard_bits(self):
-        return _guard_bits(self.shift)
 
     def mp(self, value):
         return mpmath.mpf(value.p) / value.q
@@ -245,11 +257,12 @@ class _Law:
 
 
 @lru_cache(maxsize=64)
-def _guard_bits(shift):
-    """c = a - shift (1/s, or (1 - delta)/s with a teacher's weight) enters as 1/c and as L**c:
-    when the shift is near an integer, the antiderivatives cancel to about that distance, so s
-    must be held to as many more bits (found once per law: sympy's rounding costs more than a
-    moment's sum)."""
+def _guard_bits(alpha, delta=0):
+    """c = a - shift, shift = (1 - delta)/s (1/s without a teacher's weight), enters as 1/c and
+    as L**c: when the shift is near an integer, the antiderivatives cancel to about that distance,
+    so s must be held to as many more bits (found once per law: sympy's rounding costs more than
+    a moment's sum)."""
+    shift = (1 - delta) / (1 + alpha)
     distance = abs(shift - round(shift))
     return 0 if distance == 0 else max(0, distance.q.bit_length() - distance.p.bit_length()) + 10
 
@@ -286,17 +299,19 @@ def _teacher_weights(law, count, prec):
         return tuple(mpmath.mpf(i) ** -d for i in range(1, count + 1))
 
 
-def _direct_head(law, p, orders, prec):
+def _direct_head(laws, p, prec):
     """The number of terms after which the rest of the sum is below 2**-prec of its first term.
 
     Since lambda + p >= p, sum_{I >= K} lambda_I**a (lambda_I + p)**-b is at most
-    lam_plus**a p**-b K**(1 - s a) s a/(s a - 1) when s a > 1; the total is at
-    least its first term. Infinite when that bound does not fall fast enough.
+    lam_plus**a p**-b K**(1 - s a) s a/(s a - 1) when s a > 1 (with a teacher's
+    weight I**-delta: s a + delta for s a); the total is at least its first term.
+    Infinite when that bound does not fall fast enough. ``laws``: order -> its law.
     """
     with mpmath.workprec(64):  # an estimate: a few bits suffice, at any working precision
-        lam, p = law.mp(law.lam_plus), +p
+        p = +p
         need = 0
-        for a, b in orders:
+        for (a, b, *_), law in laws.items():
+            lam = law.mp(law.lam_plus)
             excess = law.alpha * a + a - 1 + law.delta  # s a + delta - 1, exactly: it may be tiny
             if excess <= 0:
                 return math.inf
@@ -365,7 +380,7 @@ def _binomials(law, n, prec):
         return F, tuple(MPZ(int(mpmath.ldexp(c, F))) for c in coefficients)
 
 
-def _series(law, x0, p, orders, n):
+def _series(laws, x0, p, orders, n):
     """Taylor coefficients in t of lambda**a (lambda + p)**-b at x = x0 (1 + t), for each order:
     the zeroth and the odd ones, which are all the Euler-Maclaurin corrections need.
 
@@ -373,8 +388,10 @@ def _series(law, x0, p, orders, n):
     lambda_0**a (lambda_0 + p)**-b l**a q**b with l = (1 + t)**-s and q = 1/(1 + w (l - 1)):
     series whose coefficients grow at most like rho**-k. They are multiplied in integer
     fixed point, as in :func:`direct_moments`, through u = l q and g_ab = u g_(a-1)(b-1),
-    l g_(a-1)b or q g_a(b-1).
+    l g_(a-1)b or q g_a(b-1). A teacher's weighted order multiplies the same series by that of
+    omega = x0**-delta (1 + t)**-delta. ``laws``: order -> its law (they share alpha and lam_plus).
     """
+    law = _Law(*next(iter(laws.values())).plain)
     F, l = _binomials(law, n, mpmath.mp.prec)
     unit = MPZ(1) << F
     lam0 = law.eigenvalue(x0)
@@ -390,15 +407,16 @@ def _series(law, x0, p, orders, n):
             found[a, b] = _multiply(lower, factor, F)
         return found[a, b]
 
-    weight = _teacher_series(law, n, mpmath.mp.prec) if law.delta else None
     series = {}
-    for a, b in orders:
+    for order in orders:
+        a, b = order[:2]
         scale = mpmath.ldexp(lam0**a / (lam0 + p) ** b, -F)
         coefficients = g(a, b)
-        if weight is not None:  # omega = x0**-delta (1 + t)**-delta
-            scale *= mpmath.mpf(x0) ** -law.mp(law.delta)
-            coefficients = _multiply(coefficients, weight, F)
-        series[a, b] = [scale * coefficients[0]] + [scale * c for c in coefficients[1::2]]
+        teacher = laws[order]
+        if teacher.delta:  # omega = x0**-delta (1 + t)**-delta
+            scale *= mpmath.mpf(x0) ** -teacher.mp(teacher.delta)
+            coefficients = _multiply(coefficients, _teacher_series(teacher, n, mpmath.mp.prec), F)
+        series[order] = [scale * coefficients[0]] + [scale * c for c in coefficients[1::2]]
     return series
 
 
@@ -473,7 +491,7 @@ def _unpack(z, W, n):
     return _unpack(low, W, middle) + _unpack((z - low) >> width, W, n - middle)
 
 
-def _tail(law, start, p, orders, corrections):
+def _tail(laws, start, p, orders, corrections):
     """sum_{I=start}^{M} lambda_I**a (lambda_I + p)**-b for a power law, by Euler-Maclaurin, and the
     last correction kept at the start (its size says whether the corrections converged).
 
@@ -481,12 +499,13 @@ def _tail(law, start, p, orders, corrections):
     with g^(k)(x0) = k! c_k / x0**k from the Taylor coefficients c_k in t = x/x0 - 1.
     """
     n = 2 * corrections
-    ends = [(start, -1)] + ([] if law.size == math.inf else [(law.size, 1)])
-    totals = {order: _integral(law, p, *order, start) for order in orders}
+    size = next(iter(laws.values())).size
+    ends = [(start, -1)] + ([] if size == math.inf else [(size, 1)])
+    totals = {order: _integral(laws[order], p, *order[:2], start) for order in orders}
     last = {}
     for x0, sign in ends:
         weights = _weights(x0, corrections, mpmath.mp.prec)
-        for order, c in _series(law, mpmath.mpf(x0), p, orders, n).items():
+        for order, c in _series(laws, mpmath.mpf(x0), p, orders, n).items():
             terms = [w * odd for w, odd in zip(weights, c[1:])]
             totals[order] += c[0] / 2 + sign * mpmath.fsum(terms)
             if sign < 0:
@@ -611,7 +630,17 @@ def approximate_direct_moments(values, p, orders, log_scale=0.0, weights=None):
     scaled = _exp(math.log(p) - log_scale) if p > 0 else None
     if scaled is None:
         return None
-    return _rescale(_dot(values, np.ones(len(values)) if weights is None else weights, scaled, orders), log_scale)
+    ones = np.ones(len(values))
+    found = {}
+    for weighted in (False, True):
+        part = [order for order in orders if (order[2:] == (1,)) == weighted]
+        if not part:
+            continue
+        sums = _dot(values, weights if weighted and weights is not None else ones, scaled, part)
+        if sums is None:
+            return None
+        found.update(sums)
+    return _rescale(found, log_scale)
 
 
 def _exp(x):
@@ -624,12 +653,13 @@ def _rescale(found, log_scale):
     if found is None:
         return None
     out = {}
-    for (a, b), value in found.items():
+    for order, value in found.items():
+        a, b = order[:2]
         if value == 0 or log_scale == 0:
-            out[a, b] = value
+            out[order] = value
             continue
-        out[a, b] = _exp(math.log(value) + (a - b) * log_scale)
-        if out[a, b] is None:
+        out[order] = _exp(math.log(value) + (a - b) * log_scale)
+        if out[order] is None:
             return None
     return out
 
@@ -640,13 +670,14 @@ def _dot(values, weights, p, orders):
     found = {}
     with np.errstate(all="ignore"):
         r = 1.0 / (values + p)
-        for a, b in orders:
+        for order in orders:
+            a, b = order[:2]
             terms = weights
             for _ in range(min(a, b)):
                 terms = terms * values * r
             for _ in range(abs(a - b)):
                 terms = terms * (values if a > b else r)
-            found[a, b] = float(np.sum(terms))
+            found[order] = float(np.sum(terms))
     return found if all(math.isfinite(v) for v in found.values()) else None
 
 
@@ -684,14 +715,20 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders, delta=0):
     p = _exp(math.log(p) - log_scale) if p > 0 else None
     if p is None:
         return None
-    values, weights, end = _float_nodes(alpha, size, delta)
-    found = _dot(values, weights, p, orders)
-    if found is not None and end is not None:
-        for a, b in orders:
-            rest = _float_remainder(decay, end, p, a, b, delta)
-            if rest is None:
-                return None
-            found[a, b] += rest
+    found = {}
+    for weight in {delta if order[2:] == (1,) else 0 for order in orders}:
+        part = [order for order in orders if (delta if order[2:] == (1,) else 0) == weight]
+        values, weights, end = _float_nodes(alpha, size, weight)
+        sums = _dot(values, weights, p, part)
+        if sums is None:
+            return None
+        if end is not None:
+            for order in part:
+                rest = _float_remainder(decay, end, p, *order[:2], weight)
+                if rest is None:
+                    return None
+                sums[order] += rest
+        found.update(sums)
     return _rescale(found, log_scale)
 
 

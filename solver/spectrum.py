@@ -52,15 +52,13 @@ class PowerLaw:
         """Whether the teacher is weighted (delta != 0)."""
         return self.delta != 0
 
-    def moments(self, p, orders, split=1, weighted=False):
+    def moments(self, p, orders, split=1):
         """The exact moments: :func:`solver.moments.power_law_moments`."""
-        return power_law_moments(self.alpha, self.lam_plus, self.size, p, orders, split,
-                                 self.delta if weighted else 0)
+        return power_law_moments(self.alpha, self.lam_plus, self.size, p, orders, split, self.delta)
 
-    def approximate_moments(self, p, orders, weighted=False):
+    def approximate_moments(self, p, orders):
         """The float64 start, or None: :func:`solver.moments.approximate_power_law_moments`."""
-        return approximate_power_law_moments(self.alpha, self.lam_plus, self.size, p, orders,
-                                             self.delta if weighted else 0)
+        return approximate_power_law_moments(self.alpha, self.lam_plus, self.size, p, orders, self.delta)
 
     def divergent(self, a, weighted):
         """Whether sum_I omega_I**w lambda_I**a (lambda_I + p)**-b diverges: at M = inf it needs
@@ -135,15 +133,15 @@ class Listed:
         """The eigenvalues at mpmath's working precision, correctly rounded."""
         return _mp_values(self, mpmath.mp.prec)
 
-    def moments(self, p, orders, split=1, weighted=False):
+    def moments(self, p, orders, split=1):
         """The exact moments (``split`` is for power laws): :func:`solver.moments.direct_moments`."""
-        weights = _mp_values(self, mpmath.mp.prec, "weight_numbers") if weighted and self.teacher else None
+        weights = _mp_values(self, mpmath.mp.prec, "weight_numbers") if self.teacher else None
         return direct_moments(self.mp_values(), p, orders, weights)
 
-    def approximate_moments(self, p, orders, weighted=False):
+    def approximate_moments(self, p, orders):
         """The float64 start, or None: :func:`solver.moments.approximate_direct_moments`."""
         values, log_scale = self._scaled
-        weights = np.array([to_float(w) for w in self.weight_numbers]) if weighted and self.teacher else None
+        weights = np.array([to_float(w) for w in self.weight_numbers]) if self.teacher else None
         return approximate_direct_moments(values, p, orders, log_scale, weights)
 
     @cached_property
@@ -485,35 +483,36 @@ class Spectrum:
             raise SpectrumError("a simulation needs a finite spectrum (M = inf given)")
         return np.concatenate([piece.float_weights() for piece in self.pieces])
 
-    def check(self, orders, weighted=False):
+    def check(self, orders):
         """Refuse (SpectrumError) moments that diverge: at M = inf, a power law's
         sum_I omega_I**w lambda_I**a (lambda_I + p)**-b needs (1 + alpha) a + w delta > 1.
 
         Examples
         --------
-        >>> Spectrum.power_law(1, math.inf, delta="-1.5").check([(1, 1)], weighted=True)
+        >>> Spectrum.power_law(1, math.inf, delta="-1.5").check([(1, 1, 1)])
         Traceback (most recent call last):
         ...
         diagrams.errors.SpectrumError: sum_I omega_I lambda_I**1 (lambda_I + p)**-1 diverges for the power law alpha = 1, M = inf, delta = -3/2: it needs (1 + alpha)*1 + delta > 1
         """
         for piece in self.pieces:
-            for a, b in orders:
+            for a, b, *w in orders:
+                weighted = w == [1]
                 if piece.divergent(a, weighted):
                     what = "omega_I " if weighted else ""
                     need = f"(1 + alpha)*{a}" + (" + delta" if weighted else "")
                     raise SpectrumError(f"sum_I {what}lambda_I**{a} (lambda_I + p)**-{b} diverges for the {piece}: "
                                         f"it needs {need} > 1")
 
-    def moments(self, p, orders, split=1, weighted=False):
-        """The moments T_ab(p) = sum_I lambda_I**a (lambda_I + p)**-b at mpmath's working precision;
-        ``weighted``: the teacher's sum_I omega_I lambda_I**a (lambda_I + p)**-b.
+    def moments(self, p, orders, split=1):
+        """The moments T_ab(p) = sum_I lambda_I**a (lambda_I + p)**-b at mpmath's working precision,
+        and for an order (a, b, 1) the teacher's sum_I omega_I lambda_I**a (lambda_I + p)**-b.
 
         Parameters
         ----------
         p : mpf
             The pole, p > 0.
-        orders : iterable of (a, b)
-            Non-negative integers.
+        orders : iterable of (a, b) or (a, b, w)
+            Non-negative integers; w = 1 weighs by the teacher's omega_I.
         split : number
             A factor on the length of a power law's direct head: two splits
             that agree certify the Euler-Maclaurin tails.
@@ -521,7 +520,7 @@ class Spectrum:
         Returns
         -------
         dict
-            ``(a, b) -> T_ab(p)``.
+            ``order -> T_ab(p)``.
 
         Raises
         ------
@@ -541,19 +540,19 @@ class Spectrum:
         if not 0 < p < mpmath.inf:
             raise SpectrumError(f"the moments need a positive pole, got p = {p}")
         orders = sorted(set(orders))
-        if self.size == math.inf and any(a == 0 for a, _ in orders) and not weighted:
+        if self.size == math.inf and any(order[0] == 0 and order[2:] != (1,) for order in orders):
             raise SpectrumError("sum_I (lambda_I + p)**-b diverges at M = inf")
-        self.check(orders, weighted)
+        self.check(orders)
         totals = {order: mpmath.mpf(0) for order in orders}
         with mpmath.workprec(mpmath.mp.prec + 10):
             for piece in self.pieces:
-                for order, value in piece.moments(p, orders, split, weighted and piece.teacher).items():
+                for order, value in piece.moments(p, orders, split).items():
                     totals[order] += value
         return {order: +value for order, value in totals.items()}
 
-    def approximate_moments(self, p, orders, weighted=False):
+    def approximate_moments(self, p, orders):
         """The moments in float64, to about twelve digits: a starting point, not a result
-        (``weighted``: the teacher's).
+        (an order (a, b, 1): the teacher's weighted one).
 
         Each piece is a float64 quadrature: the eigenvalues of a direct head,
         then the continuum approximation of a long power law's tail.
@@ -577,7 +576,7 @@ class Spectrum:
         orders = sorted(set(orders))
         totals = {order: 0.0 for order in orders}
         for piece in self.pieces:
-            found = piece.approximate_moments(p, orders, weighted and piece.teacher)
+            found = piece.approximate_moments(p, orders)
             if found is None:
                 return None
             for order, value in found.items():
