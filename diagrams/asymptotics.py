@@ -18,6 +18,11 @@ spectral sum sum_I f(lambda_I) with f rational in lambda and its only pole at
 The integral is sympy's Mellin transform of f at -1/s; nothing is typed
 per summand. Every term is kept exact (Gamma, zeta, harmonic numbers of alpha).
 
+A teacher's weight omega_I = I**-delta in the same index is the real power
+(lambda_I/lambda_+)**(delta/s) of the eigenvalue: the weighted sum is the sum of
+f times that power, its Mellin transform shifted by delta/s, and each series
+term's power of lambda raised by delta/s (``teacher=delta``).
+
 Examples
 --------
 >>> n1 = sum_asymptotics(EIGENVALUE / (EIGENVALUE + DELTA), "small")
@@ -38,7 +43,7 @@ from .spectral import DELTA, EIGENVALUE
 from .symbols import as_expr
 
 __all__ = ["ALPHA", "LAMBDA_PLUS", "LIMITS", "Expansion", "sum_asymptotics", "moment_asymptotics",
-           "effective_dimension_asymptotics", "power_sum", "exponent_sign"]
+           "effective_dimension_asymptotics", "teacher_dimension_asymptotics", "power_sum", "exponent_sign"]
 
 ALPHA = sympy.Symbol("alpha", positive=True)  # the spectral decay: lambda_I = lambda_+ I**-(1 + alpha)
 LAMBDA_PLUS = sympy.Symbol("lambda_+", positive=True)  # the largest eigenvalue
@@ -155,8 +160,9 @@ def _reflect(expr):
     return expr.replace(lambda e: e.is_Pow and e.exp == -1 and isinstance(e.base, sympy.sin), rule)
 
 
-def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DELTA, scale=LAMBDA_PLUS):
-    """The asymptotic expansion of sum_{I=1}^{latent} f(lambda_I) in a limit of delta.
+def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DELTA, scale=LAMBDA_PLUS, teacher=0):
+    """The asymptotic expansion of sum_{I=1}^{latent} f(lambda_I) in a limit of delta; with
+    ``teacher``, of the teacher-weighted sum_I I**-teacher f(lambda_I).
 
     Parameters
     ----------
@@ -170,6 +176,8 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
         The latent size M: oo, a symbol or a number.
     order : int
         How many powers of each series to keep.
+    teacher : number
+        The teacher exponent delta of omega_I = I**-delta (0: no weight); a number.
 
     Returns
     -------
@@ -191,6 +199,8 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
     >>> below = sum_asymptotics(lam / (lam + DELTA), "below", alpha=1, latent=M)
     >>> below.leading, sympy.factor(below.terms[1])
     (M, -Delta*M*(M + 1)*(2*M + 1)/(6*lambda_+))
+    >>> sum_asymptotics(lam / (lam + DELTA), "large", alpha=1, teacher=1).leading  # sum_I I**-3 / Delta
+    lambda_+*zeta(3)/Delta
     """
     if limit not in LIMITS:
         raise ParameterError(f"unknown limit {limit!r}: choose one of {', '.join(LIMITS)}")
@@ -202,6 +212,13 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
     f = sympy.cancel(as_expr(f))
     s = 1 + alpha
     lam = EIGENVALUE
+    teacher = as_expr(teacher)
+    if not teacher.is_number:
+        raise ParameterError(f"the teacher exponent must be a number, got {teacher}")
+    c = sympy.cancel(teacher / s)  # omega = (lambda/scale)**c
+
+    def weigh(terms):
+        return [t * (lam / scale) ** c for t in terms] if c != 0 else terms
     y = sympy.Dummy("y", positive=True)
     terms, families = [], []
 
@@ -224,27 +241,27 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
             transform = sympy.mellin_transform(sympy.factor(f), lam, z)[0]
         except sympy.integrals.transforms.IntegralTransformError:
             raise ExpressionError(f"{f} has no Mellin transform in lambda") from None
-        integral = transform.xreplace({z: -1 / s})
+        integral = transform.xreplace({z: c - 1 / s}) * scale ** -c
         if integral.has(sympy.zoo, sympy.nan, sympy.oo):
-            raise ExpressionError(f"the Mellin transform of {f} has a pole at -1/(1 + alpha)")
+            raise ExpressionError(f"the Mellin transform of {f} has a pole at {c - 1 / s}")
         integral = _reflect(sympy.powsimp(sympy.expand_power_base(integral * scale ** (1 / s) / s,
                                                                   force=True), force=True))
         families.append([integral])
         # the large-lambda expansion, powers lambda**-m summed as zeta functions
         at_infinity = [t.xreplace({y: 1 / lam}) for t in _series(f.xreplace({lam: 1 / y}), y, order)]
-        families.append(summed(at_infinity, "zeta"))
+        families.append(summed(weigh(at_infinity), "zeta"))
         if latent != sympy.oo:  # minus the tail I > M, from the small-lambda expansion of f
             tail = []
-            for term in _series(f, lam, order):
+            for term in weigh(_series(f, lam, order)):
                 coefficient, power = term.as_independent(lam, as_Add=False)
                 p = power.as_base_exp()[1] if power != 1 else sympy.Integer(0)
                 tail.append(-coefficient * scale**p * latent ** (1 - s * p) / (s * p - 1))
             families.append(tail[:1])
     elif limit == "large":
-        families.append(summed(_series(f, lam, order), "convergent"))
+        families.append(summed(weigh(_series(f, lam, order)), "convergent"))
     else:
         at_infinity = [t.xreplace({y: 1 / lam}) for t in _series(f.xreplace({lam: 1 / y}), y, order)]
-        families.append(summed(at_infinity, "finite"))
+        families.append(summed(weigh(at_infinity), "finite"))
     terms = [t for family in families for t in family]
     direction = "large" if limit == "large" else "small"
     ordered = _sorted_terms(terms, delta, direction, alpha) if latent == sympy.oo or limit != "small" \
@@ -281,6 +298,19 @@ def effective_dimension_asymptotics(k, limit, **kwargs):
     pi*sqrt(lambda_+)/(4*sqrt(Delta))
     """
     return _effective_dimension(k, limit, tuple(sorted(kwargs.items())))
+
+
+def teacher_dimension_asymptotics(k, limit, teacher, **kwargs):
+    """The expansion of the teacher's m_k = sum_I omega_I (lambda_I/(lambda_I + Delta))**k, omega_I = I**-teacher.
+
+    Examples
+    --------
+    >>> teacher_dimension_asymptotics(1, "small", sympy.Rational(1, 2), alpha=1).leading
+    sqrt(2)*pi*lambda_+**(1/4)/(2*Delta**(1/4))
+    >>> teacher_dimension_asymptotics(1, "small", sympy.Rational(5, 2), alpha=1).leading  # a smooth target
+    zeta(5/2)
+    """
+    return _effective_dimension(k, limit, tuple(sorted({**kwargs, "teacher": teacher}.items())))
 
 
 @cache

@@ -21,7 +21,8 @@ edges. The regimes are
 
 each split by which part of the loss (teacher, label noise) dominates. Nothing
 here knows the model: the roots, the parts and the balances come out of the
-derived expressions.
+derived expressions. A teacher covariance omega_I = I**-delta (a number) enters
+through the teacher's effective dimensions m_k, expanded by the same machinery.
 
 Examples
 --------
@@ -39,11 +40,12 @@ from functools import cache
 
 import sympy
 
-from .asymptotics import ALPHA, LAMBDA_PLUS, effective_dimension_asymptotics, exponent_sign
+from .asymptotics import ALPHA, LAMBDA_PLUS, exponent_sign, teacher_dimension_asymptotics
+from .asymptotics import effective_dimension_asymptotics as plain_asymptotics
 from .dyson import planar_theory
 from .errors import LargenError, ParameterError
 from .latex import display, text
-from .model import mrs
+from .model import mrs, with_teacher
 from .parametric import _over_one_field, ridgeless
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 from .symbols import as_expr
@@ -345,8 +347,9 @@ def _solve_monomial(equation_leading, value, variable):
 class _Derivation:
     """Everything one set of options (alpha, latent size, noise) needs to derive the regimes."""
 
-    def __init__(self, losses, alpha, latent, noise):
+    def __init__(self, losses, alpha, latent, noise, teacher=0):
         self.model = model = losses.model
+        self.teacher = as_expr(teacher)
         self.losses = losses
         self.alpha = as_expr(alpha)
         self.sample_alpha = float(self.alpha) if self.alpha.is_number else 1.0
@@ -377,6 +380,7 @@ class _Derivation:
         self.train_parts = self._parts(losses.train_loss.xreplace(fixed))
         exprs = [self.gamma, losses.loss, losses.train_loss]
         self.orders = sorted({k for k in range(1, 10) for e in exprs if e.has(effective_dimension(k))})
+        self.teacher_orders = sorted({k for k in range(1, 10) for e in exprs if e.has(effective_dimension(k, True))})
         # nonlinear features: the variance of the equivalent noise is a scale of the balance, sampled
         # both far below and far above the other terms it meets (each side has its own regimes)
         e = model.regression.equivalent
@@ -394,7 +398,14 @@ class _Derivation:
     # the effective dimensions in each limit of Delta, as sums of monomials
     def _n(self, limit):
         sub = {}
-        for k in self.orders:
+        dimensions = [(k, False) for k in self.orders] + [(k, True) for k in self.teacher_orders]
+        for k, teacher in dimensions:
+
+            def effective_dimension_asymptotics(k, limit, **kwargs):  # the teacher's m_k, or n_k
+                if teacher:
+                    return teacher_dimension_asymptotics(k, limit, self.teacher, **kwargs)
+                return plain_asymptotics(k, limit, **kwargs)
+
             if limit == "small":
                 e = effective_dimension_asymptotics(k, "small", alpha=self.alpha,
                                                     latent=self.M if self.finite else sympy.oo)
@@ -411,7 +422,7 @@ class _Derivation:
                                                    lambda h: self.M ** (1 - h.args[1]) / (1 - h.args[1])))
                             for t in e.terms[:2]).xreplace({DELTA: _DELTA_VAR})
                 value = sympy.expand(sympy.expand_power_base(value, force=True))
-            sub[effective_dimension(k)] = value
+            sub[effective_dimension(k, teacher)] = value
         return sub
 
     def _internal(self, limit, extra=None):
@@ -644,7 +655,7 @@ class _Derivation:
                             witness, {tie: size}, ((sympy.Abs(size - tie), gap),), 1 / X)
 
 
-def optimal_ridge(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
+def optimal_ridge(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=None):
     """The optimal ridge gamma*(sizes) in each ridgeless regime where the loss falls with gamma.
 
     Returns
@@ -660,7 +671,8 @@ def optimal_ridge(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
     >>> [(o["regime"], o["gamma"]) for o in optimal_ridge(alpha=1)]
     [('ridgeless, N-limited', pi**2*lambda_+*sigma_u**2/4), ('ridgeless, P-limited', pi**2*lambda_+*sigma_u**2/4)]
     """
-    derivation = _Derivation(parametric_losses(model), alpha, latent, noise)
+    model = with_teacher(model or mrs()) if delta is not None else model
+    derivation = _Derivation(parametric_losses(model), alpha, latent, noise, 0 if delta is None else delta)
     roots = derivation.losses.roots
     out = [derivation.optimum(r, [o for o in roots if o != r]) for r in roots]
     return [o for o in out if o is not None]
@@ -710,7 +722,7 @@ def budget_split(optima, budget="product"):
     return out
 
 
-def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
+def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=None):
     """Every asymptotic regime of a model's planar theory for a power-law spectrum.
 
     Parameters
@@ -724,9 +736,17 @@ def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
     noise : None, True or number
         No label noise (None), a symbolic noise variance (True) or its value;
         with noise, each regime splits by which part of the loss dominates.
+    delta : number, optional
+        The teacher exponent, omega_I = I**-delta: the model gets a teacher
+        covariance (:func:`diagrams.model.with_teacher`) and its loss the
+        teacher's effective dimensions m_k. None: the model's own teacher,
+        isotropic unless it has a teacher covariance (then delta = 0).
 
     Returns
     -------
     list of Regime
     """
-    return _Derivation(parametric_losses(model), alpha, latent, noise).regimes()
+    model = model or mrs()
+    if delta is not None:
+        model = with_teacher(model)
+    return _Derivation(parametric_losses(model), alpha, latent, noise, 0 if delta is None else delta).regimes()

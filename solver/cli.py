@@ -501,23 +501,26 @@ def cmd_exponents(args):
     for path in (args.latex, args.plot):
         if path:
             check_output(path, force=args.force)
-    result = exponents(model, alpha=args.alpha, M=args.M, noise=noise, check=args.check, dps=args.dps)
+    result = exponents(model, alpha=args.alpha, M=args.M, noise=noise, check=args.check, dps=args.dps,
+                       delta=args.delta)
     if lam_plus is not None:
         result["spectrum"] = {"file": args.spectrum, "alpha": args.alpha, "M": args.M, "lambda_+": str(lam_plus)}
     if args.latex or args.plot:
         alpha = ALPHA if args.alpha is None else parse_number(args.alpha, what="alpha")
         latent = sympy.oo if args.M.strip() == "inf" else model.spaces[model.latent] if args.M.strip() == "symbolic" \
             else parse_number(args.M, what="M")
-        regimes = regimes_at(model, alpha=alpha, latent=latent, noise=noise)
+        delta = None if args.delta is None else parse_number(args.delta, what="delta")
+        regimes = regimes_at(model, alpha=alpha, latent=latent, noise=noise, delta=delta)
         if args.latex:
             write(args.latex, latex_table(regimes))
         if args.plot:
             if alpha.free_symbols:
                 raise ParameterError("the phase diagram needs a numeric --alpha")
-            phase_diagram(regimes, args.plot, alpha=alpha, model=model)
+            phase_diagram(regimes, args.plot, alpha=alpha, model=model, delta=delta)
     if args.json:
         return result
-    lines = [f"regimes of model {model.name}" + (f" at alpha = {args.alpha}" if args.alpha else " (alpha symbolic)")]
+    lines = [f"regimes of model {model.name}" + (f" at alpha = {args.alpha}" if args.alpha else " (alpha symbolic)")
+             + (f", teacher omega_I = I^-{args.delta}" if args.delta is not None else "")]
     for regime in result["regimes"]:
         conditions = ", ".join(f"{a} << {b}" for a, b in regime["conditions"])
         exps = ", ".join(f"{k}: {v}" for k, v in regime["exponents"].items())
@@ -689,6 +692,7 @@ def build_parser():
     exponents_.add_argument("--force", action="store_true", help="overwrite existing --latex and --plot files")
     exponents_.add_argument("--json", action="store_true", help="print one JSON object")
     add_activation_option(exponents_)
+    add_teacher_options(exponents_)
     exponents_.set_defaults(run=cmd_exponents)
 
     percolation = commands.add_parser("percolation", help="percolation clusters as data: exponents and a spectrum")

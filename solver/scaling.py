@@ -53,7 +53,7 @@ def _alpha(alpha):
 
 
 def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log10=12, dps=30,
-                 step="1e-8", defaults=None):
+                 step="1e-8", defaults=None, delta=None):
     """The solver against a regime's leading term at points deeper and deeper inside it.
 
     The regime's witness point (natural logs of gamma and the sizes) is scaled so
@@ -73,6 +73,8 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
         The log step of the symmetric differences.
     defaults : dict, optional
         Values of the model's other symbols (scales); 1 by default, noise 0.
+    delta : number, optional
+        The teacher exponent, omega_I = I**-delta, of the regime's derivation.
 
     Returns
     -------
@@ -103,7 +105,8 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
                 values = {str(v): mpmath.exp(logs[v] + (shift or {}).get(v, 0)) for v in free}
                 for tied, v in regime.tied.items():
                     values[str(tied)] = values[str(v)]
-                solution = solve(model, dps=dps, alpha=alpha, M=M, **values, **defaults)
+                teacher = {} if delta is None else {"delta": delta}
+                solution = solve(model, dps=dps, alpha=alpha, M=M, **values, **defaults, **teacher)
                 if M != "inf":
                     values[str(latent)] = M
                 return solution, values
@@ -192,7 +195,7 @@ def minimise_ridge(model=None, *, alpha, sizes, dps=30, bracket=None, tolerance=
         return mpmath.exp(best), loss(best)
 
 
-def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=30):
+def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=30, delta=None):
     """Every regime of a model, as the JSON of ``largen exponents``.
 
     Parameters
@@ -208,6 +211,9 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
         The label-noise variance: none, symbolic, or a value.
     check : bool
         Prove each regime with the solver (needs a numeric alpha and M = inf).
+    delta : str or number, optional
+        The teacher exponent, omega_I = I**-delta (a number): the regimes of the
+        model with that teacher covariance. None: the isotropic teacher.
 
     Returns
     -------
@@ -235,7 +241,11 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     symbol = model.spaces[model.latent]
     if check and (alpha_value.free_symbols or latent != sympy.oo):
         raise ParameterError("the numerical check needs a numeric alpha and M = inf")
-    regimes = regimes_at(model, alpha=alpha_value, latent=latent, noise=noise)
+    if delta is not None:
+        delta = parse_number(delta, what="delta") if isinstance(delta, str) else sympy.nsimplify(delta)
+        if not delta.is_finite or not delta.is_real:
+            raise ParameterError(f"delta must be a finite number, got {delta}")
+    regimes = regimes_at(model, alpha=alpha_value, latent=latent, noise=noise, delta=delta)
     out = []
     for regime in regimes:
         entry = regime.as_dict()
@@ -246,10 +256,10 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
                                "slopes": {k: mpmath.nstr(v, 8) for k, v in c["slopes"].items()},
                                "point": {k: mpmath.nstr(v, 6) for k, v in c["point"].items()}}
                               for c in check_regime(regime, model, alpha=alpha_value, dps=dps,
-                                                    defaults=_unset_scales(model, regime))]
+                                                    defaults=_unset_scales(model, regime), delta=delta)]
         out.append(entry)
     optima = optimal_ridge(model, alpha=_derived_alpha(alpha_value), latent=sympy.oo if latent == sympy.oo else symbol,
-                           noise=noise)
+                           noise=noise, delta=delta)
     optima = [_optimum_at(o, model, alpha_value, latent) for o in optima]
     ridge = [{"regime": o["regime"], "gamma": str(o["gamma"]), "loss": str(o["loss"]), "gain": str(o["gain"]),
               "conditions": [[str(a), str(b)] for a, b in o["conditions"]],
@@ -268,7 +278,7 @@ def _unset_scales(model, regime):
 SHORT_DENOMINATOR = 4  # a numeric alpha p/q with q above this is put in after a symbolic derivation
 
 
-def regimes_at(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
+def regimes_at(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=None):
     """The regimes of :func:`diagrams.regimes.derive_regimes` at a numeric alpha and latent size.
 
     sympy's work on the Gamma functions and powers of the derivation grows with
@@ -288,7 +298,7 @@ def regimes_at(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
     model = model or mrs()
     symbol = model.spaces[model.latent]
     regimes = derive_regimes(model, alpha=_derived_alpha(alpha), latent=sympy.oo if latent == sympy.oo else symbol,
-                             noise=noise)
+                             noise=noise, delta=delta)
     if latent not in (sympy.oo, symbol):
         regimes = [_at(r, {symbol: latent}) for r in regimes]
     if _derived_alpha(alpha) is not alpha:
@@ -348,7 +358,7 @@ def latex_table(regimes):
 
 
 def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=None, grid=12, dps=15, widths=None,
-                  spectrum=None):
+                  spectrum=None, delta=None):
     """The regimes in the plane (log10(N/P), log10 gamma) at fixed N P, saved to ``path``.
 
     N is the model's last feature width (N of MRS, N2 of two feature layers), P its
@@ -404,7 +414,8 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
                     point = {str(size): N, str(data): P, str(ridge): gamma, **others}
                     if spectrum is not None:
                         return solve(model, dps=dps, spectrum=spectrum, **point).loss
-                    return solve(model, dps=dps, alpha=alpha, M="inf", **point).loss
+                    teacher = {} if delta is None else {"delta": delta}
+                    return solve(model, dps=dps, alpha=alpha, M="inf", **point, **teacher).loss
 
                 row.append(float((mpmath.log(L(g * mpmath.exp(h))) - mpmath.log(L(g * mpmath.exp(-h)))) / (2 * h)))
             slopes.append(row)

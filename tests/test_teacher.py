@@ -23,6 +23,7 @@ from diagrams.series import diagram_coefficients, theory_coefficients
 from diagrams.spectral import covariance_trace, effective_dimension
 from solver import Spectrum, simulate, solve
 from solver.cli import main
+from solver.scaling import check_regime, regimes_at
 
 TEACHER = with_teacher(mrs())
 M, N, P = (sympy.Symbol(s, positive=True, integer=True) for s in ("M", "N", "P"))
@@ -30,8 +31,8 @@ tr = covariance_trace("Lambda", "Omega")
 
 
 def test_series_with_a_teacher_covariance_equals_the_planar_diagrams():
-    resummed = theory_coefficients(TEACHER, 5)
-    planar = diagram_coefficients(TEACHER, 5, planar=True)
+    resummed = theory_coefficients(TEACHER, 4)
+    planar = diagram_coefficients(TEACHER, 4, planar=True)
     for k, (a, b) in enumerate(zip(resummed, planar)):
         assert b != 0 and sympy.expand(a - b) == 0, k
         assert b.has(tr)  # every order carries the teacher's weighted trace
@@ -122,6 +123,22 @@ def test_ridgeless_form_and_duality_verdict_name_the_teacher_dimensions():
     assert found["ridge equation"].invariant and not found["test loss"].invariant
     remainder = found["test loss"].remainder
     assert remainder.has(m1) and sympy.simplify(remainder.xreplace({m1: n1, m2: n2})) == 0
+
+
+def test_smooth_teacher_regimes_break_n_p_symmetry_and_hold_against_the_solver():
+    # alpha = 1, delta = 5/2: the N-limited loss falls like N^-2 (saturated at 2 alpha), the
+    # P-limited one like 1/(N P) (the isotropic teacher's are N^-1 and P^-1); the solver at a point deep inside each regime (sizes ~ 1e12)
+    # matches the leading term to its stated correction, and its slopes the exponents
+    delta = sympy.Rational(5, 2)
+    regimes = {r.name: r for r in regimes_at(alpha=sympy.Integer(1), delta=delta)}
+    n_limited, p_limited = regimes["ridgeless, N-limited"], regimes["ridgeless, P-limited"]
+    assert n_limited.exponents[N] == -2 and n_limited.exponents[P] == 0
+    assert p_limited.exponents[P] == -1 and p_limited.exponents[N] == -1
+    for regime in (n_limited, p_limited):
+        (deep,) = check_regime(regime, alpha=1, delta=delta, dps=20, depths=(1.0,))
+        assert abs(deep["ratio"] - 1) < 3 * deep["correction"]
+        for name, slope in deep["slopes"].items():
+            assert abs(slope - deep["exponents"][name]) < 3 * deep["correction"] + 1e-6
 
 
 def test_model_files_and_names():
