@@ -229,6 +229,10 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
             coefficient, power = term.as_independent(lam, as_Add=False)
             p = power.as_base_exp()[1] if power != 1 else sympy.Integer(0)
             if latent == sympy.oo and which == "convergent" and sympy.simplify(p * s - 1).is_positive is not True:
+                if c != 0:
+                    raise ExpressionError(f"sum_I omega_I lambda_I**{sympy.simplify(p - c)} (omega_I = I**-delta, delta = {teacher}) "
+                                          f"diverges at an infinite latent size (it needs (1 + alpha)*"
+                                          f"{sympy.simplify(p - c)} + delta > 1)")
                 raise ExpressionError(f"sum_I lambda_I**{p} diverges at an infinite latent size")
             out.append(coefficient * power_sum(p, sympy.oo if which == "zeta" else latent, alpha, scale))
         return out
@@ -243,6 +247,9 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
             raise ExpressionError(f"{f} has no Mellin transform in lambda") from None
         integral = transform.xreplace({z: c - 1 / s}) * scale ** -c
         if integral.has(sympy.zoo, sympy.nan, sympy.oo):
+            if c != 0:
+                raise ExpressionError(f"sum_I omega_I {f} (omega_I = I**-delta) has a logarithm of Delta (its integral and its zeta "
+                                      f"series meet at delta = {teacher}): its regimes are not derived")
             raise ExpressionError(f"the Mellin transform of {f} has a pole at {c - 1 / s}")
         integral = _reflect(sympy.powsimp(sympy.expand_power_base(integral * scale ** (1 / s) / s,
                                                                   force=True), force=True))
