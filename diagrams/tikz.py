@@ -2,7 +2,8 @@
 
 Each trace is drawn as a circle of letters; every index line is drawn in the
 colour of its space, so each propagator appears as two parallel lines. A
-corner's covariance insertions are dots on its arc. The documents compile
+corner's covariance insertions are dots on its arc, its teacher-covariance
+insertions open circles. The documents compile
 with LuaLaTeX (``lualatex`` and the ``tikz-feynman`` and ``standalone``
 packages).
 
@@ -111,10 +112,11 @@ def _corner_arcs(v, word, colours):
         x, y = _point(cx, start, RADIUS)
         lines.append(rf"\draw[{colours[word.spaces[i]]}, thick] ({x:.3f}, {y:.3f}) "
                      rf"arc[start angle={start:.2f}, end angle={end:.2f}, radius={RADIUS}];")
-        for k in range(word.insertions[i]):
-            angle = start + (end - start) * (k + 1) / (word.insertions[i] + 1)
+        marks = [r"\fill"] * word.insertions[i] + [r"\draw[fill=white]"] * word.weight(i)
+        for k, mark in enumerate(marks):
+            angle = start + (end - start) * (k + 1) / (len(marks) + 1)
             x, y = _point(cx, angle, RADIUS)
-            lines.append(rf"\fill ({x:.3f}, {y:.3f}) circle[radius=2.2pt];")
+            lines.append(rf"{mark} ({x:.3f}, {y:.3f}) circle[radius=2.2pt];")
     return lines
 
 

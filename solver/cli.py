@@ -538,7 +538,8 @@ def cmd_report(args):
     if os.path.exists(tex) and not args.force:
         raise UsageError(f"{tex} exists: overwrite the report with --force")
     curves = {"activation": args.activation} if args.activation is not None else None
-    written = write_report(model, args.out, spectrum=spectrum_of(args), curves=curves)
+    written = write_report(model, args.out, spectrum=spectrum_of(args), curves=curves,
+                           **({} if args.delta is None else {"delta": args.delta}))
     if args.json:
         return written.as_dict()
     lines = [f"wrote {written.tex} and {len(written.figures)} figures"]
@@ -673,6 +674,7 @@ def build_parser():
     report.add_argument("--force", action="store_true", help="overwrite an existing report")
     report.add_argument("--json", action="store_true", help="print one JSON object")
     add_activation_option(report)
+    add_teacher_options(report)
     report.set_defaults(run=cmd_report)
 
     exponents_ = commands.add_parser("exponents", help="scaling regimes, exponents and prefactors of the planar theory")

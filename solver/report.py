@@ -38,7 +38,7 @@ from diagrams.errors import LargenError, UsageError
 from diagrams.finite_size import finite_size_theory
 from diagrams.latex import LatexPrinter, escape, latex
 from diagrams.pretty import PrettyPrinter
-from diagrams.model import mrs
+from diagrams.model import mrs, with_teacher
 from diagrams.observable import parse_observable
 from diagrams.planar import planar_contractions
 from diagrams.quiver_drawing import quiver_picture
@@ -384,7 +384,8 @@ def _model_section(model):
         rf"Data $x \sim \mathcal{{N}}(0, {covariance})$ in $\mathbb{{R}}^{{{latex(latent)}}}$, "
         rf"${covariance} = \mathrm{{diag}}(\lambda_1, \dots, \lambda_{{{latex(latent)}}})$; "
         rf"features $\phi = {features}\, x$; {variances}. "
-        rf"The teacher $y = w x$ has entries of variance ${latex(r.teacher_variance)}$; "
+        rf"The teacher $y = w x$ has entries of variance ${latex(r.teacher_variance)}$"
+        + (_teacher_sentence(model) if model.teacher(model.latent) else "") + "; "
         rf"the training labels carry noise of variance ${latex(r.noise_variance)}$. "
         rf"Ridge ${latex(r.ridge)}$.",
         rf"Convention: {_convention(model)}. "
@@ -395,6 +396,13 @@ def _model_section(model):
         + ", ".join(rf"${latex(s)}$ on ${latex(model.spaces[f.space])}$"
                     for s, f in zip(theory.unknowns, theory.pencil.fields)) + ".",
     ))
+
+
+def _teacher_sentence(model):
+    """The teacher covariance, read off the model."""
+    omega = latex(sympy.Symbol(model.teacher(model.latent)))
+    return (rf" times $\omega_I$, its covariance ${omega} = \mathrm{{diag}}(\omega_1, \dots)$ in the latent "
+            r"basis (the spectrum gives the $\omega_I$)")
 
 
 def _diagram_section(model, draw_orders, count_orders):
@@ -416,7 +424,8 @@ def _diagram_section(model, draw_orders, count_orders):
              r"Table~\ref{tab:counts} counts them; the planar ones of the first orders are drawn below "
              r"(double lines coloured by index space: "
              + ", ".join(rf"\textcolor{{{c}}}{{${latex(model.spaces[space])}$}}" for space, c in space_colours(model).items())
-             + r"; dots are covariance insertions).",
+             + r"; dots are covariance insertions"
+             + (r", open circles teacher-covariance insertions" if model.teacher(model.latent) else "") + ").",
              table]
     for k in range(draw_orders + 1):
         pictures = []
@@ -618,10 +627,11 @@ def _scaling_section(model, out, spectrum, grid):
     size = sympy.oo if law.size == math.inf else sympy.Integer(law.size)
     parts = [rf"For the power-law spectrum $\lambda_I = \lambda_{{+}} I^{{-(1 + \alpha)}}$ with "
              rf"$\alpha = {latex(law.alpha)}$, $\lambda_{{+}} = {latex(law.lam_plus)}$ and "
-             rf"${latex(latent)} = {latex(size)}$, the regimes of the planar loss by dominant balance "
-             r"(conditions, leading loss, exponents):"]
+             rf"${latex(latent)} = {latex(size)}$"
+             + (rf", and the teacher's $\omega_I = I^{{-\delta}}$ with $\delta = {latex(law.delta)}$" if law.teacher
+                else "") + r", the regimes of the planar loss by dominant balance (conditions, leading loss, exponents):"]
     try:
-        regimes = regimes_at(model, alpha=law.alpha, latent=size)
+        regimes = regimes_at(model, alpha=law.alpha, latent=size, delta=law.delta if law.teacher else None)
         parts.append(r"\begin{center}\adjustbox{max width=\linewidth}{" + latex_table(regimes) + r"}\end{center}")
     except (LargenError, NotImplementedError) as error:
         return Section("Scaling laws", (rf"The regimes of this model are not derived: {escape(error)}.",)), []
@@ -648,7 +658,7 @@ def _axis(model):
 
 def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixed_P=100, fixed_gamma=1e-3,
                 widths=None, M=400, alpha=1, spectrum=None, points=16, mc_points=5, seeds=4, dps=15,
-                activation=None):
+                activation=None, delta=0):
     """The data of the loss-against-size figure: the solver's curves and Monte Carlo points.
 
     Parameters
@@ -662,6 +672,8 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
         The power-law spectrum lambda_I = I^-(1+alpha), I = 1..M (finite, for the Monte Carlo).
     spectrum : Spectrum, optional
         Another spectrum instead (an infinite one has no Monte Carlo points).
+    delta : number
+        With the power law, the teacher's omega_I = I^-delta (0: the isotropic teacher).
     points, mc_points, seeds : int
         Solver points per curve, Monte Carlo points per curve (0: none) and seeds per point.
     activation : str, optional
@@ -687,7 +699,8 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
     fixed = {str(s): widths or 2 * fixed_P for s in others}
     lo, hi = 10, 4 * max(max(P), fixed_P)
     xs = sorted({round(lo * (hi / lo) ** (i / (points - 1))) for i in range(points)})
-    source = {"M": M, "alpha": alpha} if spectrum is None else {"spectrum": spectrum}
+    law = Spectrum.power_law(alpha, M, delta=delta) if spectrum is None else None
+    source = {"M": M, "alpha": alpha} if law is not None and not law.teacher else {"spectrum": spectrum or law}
     size = M if spectrum is None else spectrum.size
     if size == math.inf:  # the Monte Carlo needs a finite spectrum
         mc_points = 0
@@ -704,7 +717,7 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
                 mc.append([x, run.mean, run.stderr])
             label = rf"${latex(ridge)} = {_tex_number(g)}$" if panel == "gamma" else rf"${latex(samples)} = {p}$"
             curves.append({"panel": panel, "label": label, "params": params, "x": xs, "loss": loss, "mc": mc})
-    shown = described(Spectrum.power_law(alpha, M) if spectrum is None else spectrum)
+    shown = described(law if spectrum is None else spectrum)
     return {"axis": str(last), "spectrum": shown, "M": "inf" if size == math.inf else size,
             "alpha": alpha if spectrum is None else None, "curves": curves}
 
@@ -824,7 +837,7 @@ def rate_names(theory):
 
 
 def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_orders=4, duality_order=2, curves=None,
-                 scaling=True, phase_grid=8):
+                 scaling=True, phase_grid=8, delta=None):
     """Assemble the report of ``model`` (MRS by default) from the derived objects.
 
     Parameters
@@ -847,6 +860,10 @@ def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_or
         Whether to include the scaling-law section (it runs the solver on a grid).
     phase_grid : int
         Points per axis of the phase diagram.
+    delta : number, optional
+        Without a spectrum: a teacher covariance omega_I = I^-delta, for the figures and the
+        scaling laws. A teacher (this, or a spectrum that weighs it) gives the model its
+        covariance (:func:`diagrams.model.with_teacher`).
 
     Returns
     -------
@@ -859,18 +876,23 @@ def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_or
      'Ridgeless regimes and the threshold', 'Duality', 'The first finite-size correction']
     """
     model = model or mrs()
+    if delta is not None and spectrum is not None:
+        raise UsageError("give either a spectrum or delta, not both (a file's power_law lines take delta=D)")
+    if delta is not None or (spectrum is not None and spectrum.teacher):
+        model = with_teacher(model)
     (dyson, closed), limit, short = derivation(model)
     sections = [_model_section(model), _diagram_section(model, draw_orders, count_orders), dyson,
                 closed, _ridgeless_section(limit, short), _duality_section(model, duality_order, short),
                 _finite_size_section(model, duality_order + 1)]
     figures = {}
     if out is not None and scaling:
-        law = spectrum or Spectrum.power_law(1, math.inf)
+        law = spectrum or Spectrum.power_law(1, math.inf, delta=delta or 0)
         section, paths = _scaling_section(model, out, law, phase_grid)
         sections.append(section)
         figures["phase_diagram"] = paths
     if out is not None:
-        data = loss_curves(model, **{**(curves or {}), **({"spectrum": spectrum} if spectrum else {})})
+        data = loss_curves(model, **{**(curves or {}), **({"spectrum": spectrum} if spectrum else {}),
+                                     **({"delta": delta} if delta is not None else {})})
         paths = [out / "loss_vs_size.pdf", out / "loss_vs_size.png"]
         _plot(data, model, paths)
         (out / "loss_vs_size.json").write_text(json.dumps(data, indent=1))
