@@ -100,10 +100,11 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
         check_output(output, force=force, formats=FORMATS)
     if model.latent not in names:
         # the spectrum, and its agreement with the latent size, once for every point
-        spectrum = bind(model, spectrum=spectrum, complete=False, **fixed).spectrum
+        point = bind(model, spectrum=spectrum, complete=False, **fixed)
+        spectrum, model = point.spectrum, point.model  # a teacher's spectrum gives the model its covariance
         if spectrum is None:
             raise ParameterError(f"no value for {model.latent}: give {model.latent} or a spectrum")
-        fixed = {k: v for k, v in fixed.items() if k != "alpha"}
+        fixed = {k: v for k, v in fixed.items() if k not in ("alpha", "delta")}
     stream = sys.stderr if progress is True else progress or None
     if stream is not None and not callable(getattr(stream, "write", None)):
         raise ParameterError(f"progress must be True, False or a stream, got {progress!r}")
