@@ -16,6 +16,8 @@ from diagrams import load_model, mrs
 from diagrams.duality import verdicts
 from diagrams.errors import ModelError, SpectrumError, UsageError
 from diagrams.expectations import expectation
+from diagrams.observable import parse_observable
+from diagrams.wick import contractions
 from diagrams.model import ridge_model, with_teacher
 from diagrams.modelfile import loads
 from diagrams.parametric import ridgeless
@@ -47,6 +49,11 @@ def test_face_weights_carry_the_teacher_covariance():
     assert sympy.expand(expectation("Trace(Omega*X*X.T)", TEACHER) - P * tr(1, 1)) == 0
     planar = expectation("Trace(Omega*X*X.T*Omega*X*X.T)", TEACHER, planar=True)
     assert sympy.expand(planar - P**2 * tr(2, 2) - P * tr(1, 1) ** 2) == 0
+    # the exact (cut-and-join) expectation of a word with Omega against the sum over every ribbon graph
+    word = "Trace(Omega*X*X.T*U.T*U*Omega*X*X.T)"
+    graphs = sum(c * sum(g.weight for g in contractions(words, TEACHER)) for c, words in parse_observable(word, TEACHER))
+    exact = expectation(word, TEACHER)
+    assert exact.has(tr) and sympy.expand(exact - graphs) == 0
 
 
 def test_isotropic_teacher_is_the_default_model_to_all_digits(tmp_path):
