@@ -123,6 +123,7 @@ class Listed:
         return self.weights is not None and any(w != 1 for w in self.weight_numbers)
 
     def divergent(self, a, weighted):
+        """A list's sums are finite."""
         return False
 
     @property
@@ -390,7 +391,7 @@ class Spectrum:
 
     def power_sum(self, k, j=0):
         """tr Lambda**k = sum_I lambda_I**k, exactly: generalised harmonic numbers, zeta values at
-        M = inf, and sums of the exact numbers a file gave. With ``j`` (0 or 1), the teacher's
+        M = inf, and sums of the exact numbers a file gave. With ``j``, the teacher's
         tr Lambda**k Omega**j = sum_I omega_I**j lambda_I**k.
 
         A long or steep power law gives its harmonic number unevaluated (still
@@ -444,16 +445,15 @@ class Spectrum:
     def _power(self, k, j=0):
         """The powers (k, j) of a power sum as ints, after refusing a divergent sum."""
         if j:
-            if not (isinstance(j, int) or getattr(j, "is_Integer", False)) or j != 1:
-                raise SpectrumError(f"tr Lambda**k Omega**j needs j = 0 or 1, got {j}")
-            k = number(k, what="the power k of tr Lambda**k Omega", error=SpectrumError)
-            if not (k.is_integer and k >= 0):
-                raise SpectrumError(f"tr Lambda**k Omega needs an integer k >= 0, got {k}")
+            j = number(j, what="the power j of tr Lambda**k Omega**j", error=SpectrumError)
+            k = number(k, what="the power k of tr Lambda**k Omega**j", error=SpectrumError)
+            if not (j.is_integer and j > 0 and k.is_integer and k >= 0):
+                raise SpectrumError(f"tr Lambda**k Omega**j needs integers k >= 0 and j > 0, got k = {k}, j = {j}")
             for piece in self.pieces:
-                if piece.divergent(k, True):
-                    raise SpectrumError(f"tr Lambda**{k} Omega diverges for the {piece}: it needs "
-                                        f"(1 + alpha) k + delta > 1")
-            return int(k), 1
+                if isinstance(piece, PowerLaw) and piece.size == math.inf and (1 + piece.alpha) * k + piece.delta * j <= 1:
+                    raise SpectrumError(f"tr Lambda**{k} Omega**{j} diverges for the {piece}: it needs "
+                                        f"(1 + alpha) k + delta j > 1")
+            return int(k), int(j)
         try:
             k = number(k, what="the power k of tr Lambda**k", error=SpectrumError)
         except SpectrumError:
