@@ -12,9 +12,9 @@ import mpmath
 import pytest
 import sympy
 
-from diagrams import load_model, mrs
+from diagrams import mrs
 from diagrams.duality import verdicts
-from diagrams.errors import ModelError, SpectrumError, UsageError
+from diagrams.errors import ModelError, SpectrumError
 from diagrams.expectations import expectation
 from diagrams.observable import parse_observable
 from diagrams.wick import contractions
