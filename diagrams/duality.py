@@ -44,7 +44,7 @@ from .planar import planar_contractions, planar_count
 from .ribbon import RibbonGraph
 from .parametric import ridgeless
 from .series import check_order, loss_observable, theory_coefficients
-from .spectral import covariance_trace
+from .spectral import covariance_trace, effective_dimension
 from .symbols import parse
 from .wick import MAX_DIAGRAMS, check_cost, contraction_count, contractions, isomorphism_classes
 from .symbols import as_expr
@@ -339,6 +339,10 @@ class Verdict:
         The two sizes exchanged.
     term : Expr or None
         For a series verdict: the power of the ridge gamma**-k whose coefficient is compared (unevaluated).
+    cause : str
+        Where the exchange fails, what breaks it, read off the remainder: the
+        parts of the model (label noise, a teacher covariance) without which it
+        vanishes; "" when no single part is the cause.
     """
 
     exchange: str
@@ -348,6 +352,7 @@ class Verdict:
     rescaling: sympy.Expr
     sizes: tuple
     term: sympy.Expr = None
+    cause: str = ""
 
     def _latex(self, printer):
         found = text("invariant") if self.invariant else rf"{text('changes by ')}{printer._print(self.remainder)}"
@@ -464,7 +469,8 @@ def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     """
     model = model or mrs()
     check_order(order)
-    found = _parametric_verdicts(model)
+    found = tuple(replace(v, cause=_cause(model, v.remainder)) if not v.invariant else v
+                  for v in _parametric_verdicts(model))
     exchanges = _exchanges(model)
     if len(model.regression.features) != 1 or not exchanges:
         return found
@@ -474,8 +480,31 @@ def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     for k, c in enumerate(theory_coefficients(model, order, max_diagrams=max_diagrams)):
         remainder = invariance(c.xreplace(noiseless), {a: b, b: a})
         series.append(Verdict(_exchange((a, b)), f"series gamma^-{k}", remainder == 0, remainder, None, (a, b),
-                              sympy.Pow(model.regression.ridge, -k, evaluate=False)))
+                              sympy.Pow(model.regression.ridge, -k, evaluate=False),
+                              _cause(model, remainder) if remainder != 0 else ""))
     return found + tuple(series)
+
+
+def _cause(model, remainder):
+    """The parts of the model whose removal makes a remainder vanish: the label noise (set to 0), a
+    teacher covariance (made the identity: m_k -> n_k, tr Lambda**k Omega -> tr Lambda**k)."""
+    parts = {"the label noise": {s: 0 for s in model.regression.noise_variance.free_symbols}}
+    teacher = model.teacher(model.latent)
+    if teacher is not None:
+        latent, plain = model.spaces[model.latent], covariance_trace(model.covariance(model.latent))
+        mixed = covariance_trace(model.covariance(model.latent), teacher)
+        isotropic = {effective_dimension(k, True): effective_dimension(k) if k else latent for k in range(10)}
+        isotropic.update({t: (plain(t.args[0]) if t.args[0] else latent) for t in remainder.atoms(mixed)
+                          if t.args[1] == 1})
+        parts[f"the teacher covariance {teacher}"] = isotropic
+    parts = {name: removal for name, removal in parts.items() if removal}
+    found = [name for name, removal in parts.items() if sympy.simplify(remainder.xreplace(removal)) == 0]
+    if found:
+        return " or ".join(f"{name} (without it the remainder vanishes)" for name in found)
+    together = {k: v for removal in parts.values() for k, v in removal.items()}
+    if len(parts) > 1 and sympy.simplify(remainder.xreplace(together)) == 0:
+        return " and ".join(parts) + " together (without both the remainder vanishes)"
+    return ""
 
 
 def next_order_verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):

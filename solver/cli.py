@@ -412,7 +412,8 @@ def cmd_duality(args):
     found = verdicts(model, args.order, max_diagrams=args.max_diagrams)
     key = lambda v: v.exchange.replace(" ", "")  # noqa: E731  "N<->P", as the JSON keys have always been
     result["rescalings"] = {key(v): sympy.sstr(v.rescaling) for v in found if v.rescaling is not None}
-    result["verdicts"] = {f"{key(v)}: {v.quantity}": {"invariant": v.invariant, "remainder": sympy.sstr(v.remainder)}
+    result["verdicts"] = {f"{key(v)}: {v.quantity}": {"invariant": v.invariant, "remainder": sympy.sstr(v.remainder),
+                                                      **({"cause": v.cause} if v.cause else {})}
                           for v in found}
     if args.json:
         return result
@@ -424,7 +425,8 @@ def cmd_duality(args):
                      "each mapped to a planar diagram of the same coefficient")
     for v in found:
         lines.append(f"  {v.exchange}: {v.quantity}: " +
-                     ("invariant" if v.invariant else f"changes by {sympy.sstr(v.remainder)}"))
+                     ("invariant" if v.invariant else f"changes by {sympy.sstr(v.remainder)}")
+                     + (f"; broken by {v.cause}" if v.cause else ""))
         if v.rescaling is not None:
             lines.append(f"  {v.exchange}: the same Delta solves the exchanged problem at gamma * "
                          f"{sympy.sstr(v.rescaling)}")

@@ -130,6 +130,8 @@ def test_ridgeless_form_and_duality_verdict_name_the_teacher_dimensions():
     assert found["ridge equation"].invariant and not found["test loss"].invariant
     remainder = found["test loss"].remainder
     assert remainder.has(m1) and sympy.simplify(remainder.xreplace({m1: n1, m2: n2})) == 0
+    assert found["test loss"].cause.startswith("the teacher covariance Omega")
+    assert "label noise and the teacher covariance" in found["test loss with label noise"].cause
 
 
 def test_smooth_teacher_regimes_break_n_p_symmetry_and_hold_against_the_solver():
