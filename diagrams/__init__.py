@@ -21,7 +21,7 @@ from .errors import (CostError, ExpressionError, LargenError, LargenWarning, Mod
                      SolverError, SpectrumError, UsageError)
 from .expectations import expectation
 from .finite_size import correction_coefficients, finite_size_theory
-from .model import Gaussian, Model, Regression, deep_linear, mrs, ridge_model
+from .model import Gaussian, Model, Regression, deep_linear, mrs, ridge_model, with_teacher
 from .modelfile import load as load_model
 from .observable import parse_observable
 from .parametric import ridgeless
@@ -37,5 +37,5 @@ __all__ = [
     "contractions", "correction_coefficients", "deep_linear", "derive_regimes", "diagram_coefficients",
     "dual_pairs", "exact_expectation", "expectation", "finite_size_theory", "graded_coefficients", "graded_expectation", "load_model", "mrs", "parse_observable",
     "planar_contractions", "planar_theory", "ridge_model", "ridgeless", "subleading_coefficients", "symmetry",
-    "theory_coefficients", "verdicts",
+    "theory_coefficients", "verdicts", "with_teacher",
 ]
