@@ -68,6 +68,9 @@ def test_isotropic_teacher_is_the_default_model_to_all_digits(tmp_path):
     a = solve(spectrum=Spectrum.from_file(one), **point)
     b = solve(TEACHER, spectrum=Spectrum.from_file(two), **point)
     assert (a.loss, a.train_loss, a.Delta) == (b.loss, b.train_loss, b.Delta)
+    # and the Monte Carlo with omega = 1 is the isotropic one, bit for bit
+    mc = dict(N=20, P=30, M=40, gamma=0.1, seeds=2, seed=5)
+    assert simulate(**mc).losses == simulate(TEACHER, delta=0, **mc).losses
 
 
 def test_weighted_power_law_moments_are_exact(tmp_path):
