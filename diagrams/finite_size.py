@@ -60,7 +60,7 @@ from .dyson import dressed, dressed_block, field_trace, partners, planar_theory
 from .errors import ModelError
 from .model import mrs
 from .series import abstract_variances, check_order, resummed_coefficients
-from .spectral import EIGENVALUE
+from .spectral import EIGENVALUE, TEACHER
 
 __all__ = ["FiniteSizeTheory", "finite_size_theory", "correction_coefficients"]
 
@@ -199,15 +199,18 @@ def finite_size_theory(model=None):
         for i, f in enumerate(rows):
             propagators[f] = sympy.together(dG[i, i])
 
-    def trace(field, weighted):
-        return field_trace(pencil, field, propagators[field] * (EIGENVALUE if weighted else 1))
+    def trace(field, weighted, teacher=False):
+        entry = propagators[field] * (EIGENVALUE if weighted else 1) * (TEACHER if teacher else 1)
+        return field_trace(pencil, field, entry)
 
     equations = []
     for p in fields:
         equations.append(sympy.Eq(delta[p], sum(c.coefficient**2 * c.matrix.variance * trace(q, weighted)
                                                 for c, q, weighted in couplings[p])))
     r = model.regression
-    generating = (r.teacher_variance / 2 * trace(pencil.find("mu", model.latent).name, False)
+    # a teacher covariance Omega weighs the teacher's trace, as in the planar E_min
+    generating = (r.teacher_variance / 2 * trace(pencil.find("mu", model.latent).name, False,
+                                                 model.teacher(model.latent) is not None)
                   + r.noise_variance / 2 * trace(pencil.find("nu").name, False))
     extended = replace(planar, unknowns=(*planar.unknowns, *[x for q in shifted for x in rates[q]], *corrections),
                        equations=(*planar.equations, *ladders, *equations), generating=generating)
