@@ -433,8 +433,9 @@ def without_test_xi(model):
         raise ModelError(f"model {model.name} has linear features")
     covariances = {s: model.covariance(s) for s in model.spaces if model.covariance(s)}
     equivalent = replace(r.equivalent, test=sympy.Integer(0))
+    teachers = {s: model.teacher(s) for s in model.spaces if model.teacher(s)}
     return Model(model.name, model.spaces, list(model.matrices.values()), covariances,
-                 replace(r, equivalent=equivalent))
+                 replace(r, equivalent=equivalent), teachers)
 
 
 def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):

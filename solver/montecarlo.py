@@ -6,19 +6,22 @@ the test loss (against the noiseless teacher) and the training loss are
 averaged analytically over the teacher w and the label noise, which leaves
 traces over the latent space:
 
-    L_test  = 1/2 [ s_w tr((A F - 1) Lambda (A F - 1)^T) + s_eps tr(B F Lambda F^T B^T) ]
-    L_train = 1/(2P) [ s_w |X R|^2 + s_eps |R|^2 ]
+    L_test  = 1/2 [ s_w tr(Omega (A F - 1) Lambda (A F - 1)^T) + s_eps tr(B F Lambda F^T B^T) ]
+    L_train = 1/(2P) [ s_w |Omega^(1/2) X R|^2 + s_eps |R|^2 ]
 
 with F the feature map, Phi = F X, B = Phi^T (Phi Phi^T + gamma)^-1, A = X B and
-R = 1 - B Phi the training residual; s_w is the teacher's entry variance and
-s_eps the noise variance. Both are per output component.
+R = 1 - B Phi the training residual; s_w is the teacher's entry variance,
+Omega its covariance in the latent basis (E w_I**2 = s_w omega_I; the identity
+for an isotropic teacher, whose sums are then the plain ones, bit for bit) and
+s_eps the noise variance. Both are per output component. The average over the
+teacher is exact, with its covariance: the draws are of the features and the data.
 
 Everything goes through the thin singular value decomposition
 Phi = U diag(s) V^T, r = min(N, P) values: B = V diag(s/(s^2 + gamma)) U^T
 resolves a ridge far below the largest s^2, where a linear solve of
 Phi Phi^T + gamma cannot see it, and R = (1 - V V^T) + V diag(gamma/(s^2 + gamma)) V^T
 is free of cancellation. No M x M matrix is formed: the test loss is
-tr Lambda - 2 sum_i lambda_i (A F)_ii + tr(W^T W H Lambda H^T) with W = X V and
+tr Omega Lambda - 2 sum_i omega_i lambda_i (A F)_ii + tr(W^T Omega W H Lambda H^T) with W = X V and
 H = diag(s/(s^2 + gamma)) U^T F, r x r products. Its first terms cancel when
 the fit is good; there, when M^2 P is affordable, the loss is summed as the
 squares of A F - 1 instead, a block of columns at a time. Where even that is at
@@ -152,8 +155,12 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
                                                                    f"the variance of {m}")) for m in r.features]
     with np.errstate(over="ignore"):  # an overflow is refused just below, in one line
         lam = point.spectrum.array()
+        # an isotropic teacher (omega = 1) keeps the plain sums: its results are those without a teacher, bit for bit
+        omega = point.spectrum.teacher_array() if point.spectrum.teacher else None
     if not np.all(np.isfinite(lam)):
         raise ParameterError("an eigenvalue of the spectrum is beyond float64's range: the Monte Carlo cannot hold it")
+    if omega is not None and not np.all(np.isfinite(omega)):
+        raise ParameterError("a teacher weight of the spectrum is beyond float64's range: the Monte Carlo cannot hold it")
     M, P = len(lam), int(point.size(model.samples))
     if gamma == 0 and layers[-1][0] == P:
         raise ParameterError("gamma = 0 at N = P: the ridgeless fit is singular at the interpolation threshold")
@@ -176,12 +183,12 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
             try:
                 if act is not None:
                     X_test = np.sqrt(lam)[:, None] * rng.standard_normal((M, test_points))
-                    loss, fit, floor = _activated_losses(act.array, F, X, X_test, gamma, s_w, s_eps)
+                    loss, fit, floor = _activated_losses(act.array, F, X, X_test, gamma, s_w, s_eps, omega)
                 else:
                     Phi = gain * (F @ X)
                     if star2:
                         Phi += math.sqrt(star2) * rng.standard_normal(Phi.shape)
-                    loss, fit, floor = _losses(gain * F, X, lam, gamma, s_w, s_eps, explicit, Phi, star2)
+                    loss, fit, floor = _losses(gain * F, X, lam, gamma, s_w, s_eps, explicit, Phi, star2, omega)
             except np.linalg.LinAlgError:
                 loss = fit = floor = math.nan
         if not (math.isfinite(loss) and math.isfinite(fit)):
@@ -236,15 +243,21 @@ def _ridge(Phi, gamma):
     return U, Vt, D, g
 
 
-def _train(X, W, Vt, g, s_w, s_eps):
+def _latent_sum(rows, omega):
+    """The sum of an array whose rows run over the latent index, each row weighted by the teacher's
+    omega (None: an isotropic teacher, a plain sum)."""
+    return np.sum(rows) if omega is None else omega @ np.sum(rows, axis=1)
+
+
+def _train(X, W, Vt, g, s_w, s_eps, omega=None):
     """The training loss: R = (1 - V V^T) + V diag(g) V^T, two orthogonal parts; the first is 0 when V is square."""
     P, rank = X.shape[1], len(g)
-    outside = 0.0 if rank == P else np.sum((X - W @ Vt) ** 2)
+    outside = 0.0 if rank == P else _latent_sum((X - W @ Vt) ** 2, omega)
     residual = (P - rank) + np.sum(g * g)
-    return 0.5 / P * (s_w * (outside + np.sum((W * g) ** 2)) + s_eps * residual)
+    return 0.5 / P * (s_w * (outside + _latent_sum((W * g) ** 2, omega)) + s_eps * residual)
 
 
-def _activated_losses(function, F, X, X_test, gamma, s_w, s_eps):
+def _activated_losses(function, F, X, X_test, gamma, s_w, s_eps, omega=None):
     """Test loss over the test draws, training loss, and no floor, for features ``function(F x)``."""
     found = _ridge(function(F @ X), gamma)
     if found is None:
@@ -254,11 +267,11 @@ def _activated_losses(function, F, X, X_test, gamma, s_w, s_eps):
     Y = D[:, None] * (U.T @ function(F @ X_test))  # r x T: B s(F x_t) = V Y
     residual = W @ Y - X_test
     T = X_test.shape[1]
-    test = 0.5 * (s_w * np.sum(residual * residual) + s_eps * np.sum(Y * Y)) / T
-    return float(test), float(_train(X, W, Vt, g, s_w, s_eps)), 0.0
+    test = 0.5 * (s_w * _latent_sum(residual * residual, omega) + s_eps * np.sum(Y * Y)) / T
+    return float(test), float(_train(X, W, Vt, g, s_w, s_eps, omega)), 0.0
 
 
-def _losses(F, X, lam, gamma, s_w, s_eps, explicit, Phi=None, star2=0.0):
+def _losses(F, X, lam, gamma, s_w, s_eps, explicit, Phi=None, star2=0.0, omega=None):
     """Test and training loss of one draw, averaged over teacher and noise, and the test loss's float64 floor.
 
     Where the expanded test loss cancels to its floor and ``explicit`` allows
@@ -266,7 +279,8 @@ def _losses(F, X, lam, gamma, s_w, s_eps, explicit, Phi=None, star2=0.0):
     column block: no cancellation between large terms, never negative.
     ``Phi`` (default F X) and ``star2`` are for a Gaussian-equivalent model:
     its features, and the variance of the test point's own xi, which adds
-    star2 |theta|^2 / 2 = star2 (s_w |X B|^2 + s_eps |B|^2) / 2.
+    star2 |theta|^2 / 2 = star2 (s_w |X B|^2 + s_eps |B|^2) / 2 (|Omega^(1/2) X B|^2 with a
+    teacher covariance, ``omega``).
     """
     found = _ridge(F @ X if Phi is None else Phi, gamma)
     if found is None:
@@ -275,25 +289,27 @@ def _losses(F, X, lam, gamma, s_w, s_eps, explicit, Phi=None, star2=0.0):
     H = D[:, None] * (U.T @ F)  # r x M: B F = V H
     W = X @ Vt.T  # M x r: A F = W H
     diagonal = np.einsum("ia,ai->i", W, H)
-    quadratic = np.sum((W.T @ W) * ((H * lam) @ H.T))
-    trace = lam.sum()
-    teacher = trace - 2 * lam @ diagonal + quadratic
-    floor = 0.5 * s_w * EPS * math.sqrt(len(lam)) * (trace + 2 * abs(lam) @ abs(diagonal) + quadratic)
+    weighted = lam if omega is None else omega * lam
+    quadratic = np.sum((W.T @ (W if omega is None else omega[:, None] * W)) * ((H * lam) @ H.T))
+    trace = weighted.sum()
+    teacher = trace - 2 * weighted @ diagonal + quadratic
+    floor = 0.5 * s_w * EPS * math.sqrt(len(lam)) * (trace + 2 * abs(weighted) @ abs(diagonal) + quadratic)
     if 0.5 * s_w * teacher < 1000 * floor and explicit:
-        teacher, floor = _squares(W, H, lam), 0.5 * s_w * EPS**2 * np.sum(W * W) * (np.sum(H * H, axis=0) @ lam)
+        teacher = _squares(W, H, lam, omega=omega)
+        floor = 0.5 * s_w * EPS**2 * _latent_sum(W * W, omega) * (np.sum(H * H, axis=0) @ lam)
     test = 0.5 * (s_w * teacher + s_eps * np.sum(H * H * lam))
     if star2:
-        test += 0.5 * star2 * (s_w * np.sum((W * D) ** 2) + s_eps * np.sum(D * D))
-    return float(test), float(_train(X, W, Vt, g, s_w, s_eps)), float(floor)
+        test += 0.5 * star2 * (s_w * _latent_sum((W * D) ** 2, omega) + s_eps * np.sum(D * D))
+    return float(test), float(_train(X, W, Vt, g, s_w, s_eps, omega)), float(floor)
 
 
-def _squares(W, H, lam, block=256):
-    """tr((W H - 1) Lambda (W H - 1)^T) as a sum of squares, a block of columns at a time."""
+def _squares(W, H, lam, block=256, omega=None):
+    """tr(Omega (W H - 1) Lambda (W H - 1)^T) as a sum of squares, a block of columns at a time."""
     total = 0.0
     for start in range(0, len(lam), block):
         E = W @ H[:, start:start + block]
         E[np.arange(start, start + E.shape[1]), np.arange(E.shape[1])] -= 1
-        total += np.sum(E * E * lam[start:start + block])
+        total += _latent_sum(E * E * lam[start:start + block], omega)
     return total
 
 
