@@ -33,7 +33,7 @@ from scipy import integrate, special
 from diagrams import ModelError, ParameterError, derive_regimes, mrs, planar_theory
 from diagrams.errors import LargenWarning, SolverError
 from diagrams.model import gaussian_equivalent
-from solver import simulate, solve
+from solver import Spectrum, simulate, solve
 from solver.activation import activation, coefficients
 from tests.conftest import run_cli
 
@@ -172,6 +172,21 @@ def test_actual_features_against_the_theory(name):
     mu = {k: v for k, v in run.parameters.items() if k in ("mu_1", "mu_star")}
     equivalent = simulate(mrs(nonlinear=True), seeds=4, seed=3, **mu, **point)
     assert abs(equivalent.mean - theory) < 3 * equivalent.stderr + (1 / 300 + 1 / 100) * theory / 2
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh"])
+def test_actual_features_with_a_power_law_teacher(name):
+    # a power-law teacher omega_I = I^-0.7 on a near-flat spectrum (alpha = -0.8, where the
+    # pre-activation variance concentrates), with the allowance of the test above
+    point = dict(N=80, P=120, gamma="0.05")
+    spectrum = Spectrum.power_law("-0.8", 200, delta="0.7")
+    theory = float(solve(spectrum=spectrum, activation=name, dps=15, **point).loss)
+    run = simulate(spectrum=spectrum, activation=name, seeds=40, seed=5, **point)
+    allowance = 3 * run.stderr + 2 * (1 / 80 + 1 / 120) * theory
+    assert abs(run.mean - theory) < allowance
+    assert run.stderr < 0.01 * run.mean  # the comparison has teeth
+    isotropic = float(solve(spectrum=Spectrum.power_law("-0.8", 200), activation=name, dps=15, **point).loss)
+    assert abs(run.mean - isotropic) > 10 * allowance  # the teacher's spectrum is what the theory gets right
 
 
 def test_warning_where_gaussian_equivalence_is_stretched():
