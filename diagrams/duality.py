@@ -53,7 +53,7 @@ __all__ = [
     "FRAME_COVARIANCE", "frame", "size_map", "swap_sizes", "parameter_map", "to_frame", "from_frame",
     "dual_word", "reflect", "dual_graph", "DualPair", "carry", "dual_pairs_cost", "dual_pairs",
     "noise_breaks_duality", "invariance", "Verdict", "verdicts", "next_order_verdicts", "crosscap_pairs",
-    "Symmetry", "symmetry",
+    "Symmetry", "symmetry", "without_test_xi",
 ]
 
 FRAME_COVARIANCE = "S"  # S = Lambda**(1/2)
@@ -231,8 +231,9 @@ def dual_pairs_cost(model, order, planar=True, *, max_diagrams=MAX_DIAGRAMS):
         for _, words in parse_observable(_noiseless(model, k), model):
             count = planar_count(words[0], model) if planar and len(words) == 1 else contraction_count(words, model)
             cost += PAIR_COST * count
-        check_cost(cost, max_diagrams, f"the dual pairs of the diagrams of gamma^-{order}"
-                                       + (f" (already of gamma^-{k})" if k < order else ""))
+        ridge = model.regression.ridge
+        check_cost(cost, max_diagrams, f"the dual pairs of the diagrams of {ridge}^-{order}"
+                                       + (f" (already of {ridge}^-{k})" if k < order else ""))
     return cost
 
 
@@ -273,7 +274,8 @@ def dual_pairs(model=None, order=1, planar=True, *, max_diagrams=MAX_DIAGRAMS):
         for graph, multiplicity in isomorphism_classes(list(graphs), words, max_diagrams=None):
             dual, dual_coefficient = carry(graph, model, targets) if len(words) == 1 else (None, None)
             if dual is None:
-                raise ModelError(f"the dual of {words} is no word of the coefficient of gamma^-{order}")
+                raise ModelError(f"the dual of {words} is no word of the coefficient of "
+                                 f"{model.regression.ridge}^-{order}")
             pairs.append(DualPair(model, coefficient, graph, multiplicity, dual, dual_coefficient))
     return pairs
 
@@ -343,6 +345,8 @@ class Verdict:
         Where the exchange fails, what breaks it, read off the remainder: the
         parts of the model (label noise, a teacher covariance) without which it
         vanishes; "" when no single part is the cause.
+    ridge : Symbol
+        The model's ridge, which the quantity's words and a rescaling name.
     """
 
     exchange: str
@@ -353,11 +357,12 @@ class Verdict:
     sizes: tuple
     term: sympy.Expr = None
     cause: str = ""
+    ridge: sympy.Symbol = None
 
     def _latex(self, printer):
         found = text("invariant") if self.invariant else rf"{text('changes by ')}{printer._print(self.remainder)}"
         if self.rescaling is not None:
-            found += rf",\ {text('invariant at ')}\gamma \cdot {printer._print(self.rescaling)}"
+            found += rf",\ {text('invariant at ')}{printer._print(self.ridge)} \cdot {printer._print(self.rescaling)}"
         return rf"{_latex_exchange(self.sizes, printer)}:\ {self.quantity_latex(printer)}\ {found}"
 
     def quantity_latex(self, printer):
@@ -365,10 +370,10 @@ class Verdict:
         if self.term is None:
             return text(self.quantity)
         base, exponent = self.term.args
-        words, _, rest = self.quantity.partition(" gamma^")
+        words, _, rest = self.quantity.partition(f" {base}^")
         found = rf"{text(words + ' coefficient of ')}{printer._print(base)}^{{{printer._print(exponent)}}}"
         if self.rescaling is not None and " at " in rest:
-            found += rf"\ {text('at ')}\gamma \cdot {printer._print(self.rescaling)}"
+            found += rf"\ {text('at ')}{printer._print(base)} \cdot {printer._print(self.rescaling)}"
         return found
 
     def _repr_latex_(self):
@@ -398,7 +403,7 @@ def _parametric_verdicts(model):
     limit = ridgeless(model)
     noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
     parametric = limit.gamma.free_symbols - set(model.symbols.values())  # Delta and the n_k
-    found = []
+    ridge, found = model.regression.ridge, []
     for a, b in _exchanges(model):
         mapping, name = {a: b, b: a}, _exchange((a, b))
         remainder = invariance(limit.gamma, mapping)
@@ -407,13 +412,13 @@ def _parametric_verdicts(model):
             factor = sympy.cancel(limit.gamma.xreplace(mapping) / limit.gamma)
             if not factor.free_symbols & parametric:
                 rescaling = factor
-        found.append(Verdict(name, "ridge equation", remainder == 0, remainder, rescaling, (a, b)))
+        found.append(Verdict(name, "ridge equation", remainder == 0, remainder, rescaling, (a, b), ridge=ridge))
         losses = (("test loss", limit.loss.xreplace(noiseless)), ("test loss with label noise", limit.loss))
         if model.regression.equivalent is not None:
             losses += ((WITHOUT_TEST_XI, ridgeless(without_test_xi(model)).loss.xreplace(noiseless)),)
         for quantity, loss in losses:
             remainder = invariance(loss, mapping)
-            found.append(Verdict(name, quantity, remainder == 0, remainder, None, (a, b)))
+            found.append(Verdict(name, quantity, remainder == 0, remainder, None, (a, b), ridge=ridge))
     return tuple(found)
 
 
@@ -480,9 +485,10 @@ def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     series = []
     for k, c in enumerate(theory_coefficients(model, order, max_diagrams=max_diagrams)):
         remainder = invariance(c.xreplace(noiseless), {a: b, b: a})
-        series.append(Verdict(_exchange((a, b)), f"series gamma^-{k}", remainder == 0, remainder, None, (a, b),
-                              sympy.Pow(model.regression.ridge, -k, evaluate=False),
-                              _cause(model, remainder) if remainder != 0 else ""))
+        ridge = model.regression.ridge
+        series.append(Verdict(_exchange((a, b)), f"series {ridge}^-{k}", remainder == 0, remainder, None, (a, b),
+                              sympy.Pow(ridge, -k, evaluate=False), _cause(model, remainder) if remainder != 0 else "",
+                              ridge))
     return found + tuple(series)
 
 
@@ -549,16 +555,16 @@ def next_order_verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     coefficients = correction_coefficients(model, order)
     noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
     rescalings = {v.sizes: v.rescaling for v in _parametric_verdicts(model) if v.quantity == "ridge equation"}
-    found = []
+    ridge, found = model.regression.ridge, []
     for a, b in _exchanges(model):
         factor = rescalings.get((a, b))
-        at = "" if factor is None else f" at gamma * {factor}"
+        at = "" if factor is None else f" at {ridge} * {factor}"
         for k, c in enumerate(coefficients):
             for quantity, expr in (("correction", c.xreplace(noiseless)), ("correction with label noise", c)):
                 image = expr.xreplace({a: b, b: a}) * (1 if factor is None else factor ** -k)
                 remainder = sympy.factor_terms(sympy.cancel(expr - image))
-                found.append(Verdict(_exchange((a, b)), f"{quantity} gamma^-{k}{at}", remainder == 0, remainder,
-                                     factor, (a, b), sympy.Pow(model.regression.ridge, -k, evaluate=False)))
+                found.append(Verdict(_exchange((a, b)), f"{quantity} {ridge}^-{k}{at}", remainder == 0, remainder,
+                                     factor, (a, b), sympy.Pow(ridge, -k, evaluate=False), ridge=ridge))
     if len(model.regression.features) == 1 and _exchanges(model):
         ((a, b),) = _exchanges(model)
         for k in range(1, order + 1):
@@ -566,8 +572,8 @@ def next_order_verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
             broken = sum(p.multiplicity * p.coefficient * (p.weight - swap_sizes(p.dual_weight, model))
                          for p in pairs if p.dual.euler_genus != 1 or p.dual_weight != swap_sizes(p.weight, model))
             remainder = sympy.factor_terms(sympy.cancel(sympy.expand(broken)))
-            found.append(Verdict(_exchange((a, b)), f"one-crosscap diagrams gamma^-{k}", remainder == 0, remainder,
-                                 None, (a, b), sympy.Pow(model.regression.ridge, -k, evaluate=False)))
+            found.append(Verdict(_exchange((a, b)), f"one-crosscap diagrams {ridge}^-{k}", remainder == 0, remainder,
+                                 None, (a, b), sympy.Pow(ridge, -k, evaluate=False), ridge=ridge))
     return tuple(found)
 
 
@@ -603,35 +609,39 @@ class Symmetry:
     broken_by_test_xi : tuple of ((Symbol, Symbol), Expr)
         Nonlinear features: the pairs whose exchange fails only through the test
         point's own xi, with the variance of that xi.
+    ridge : Symbol
+        The model's ridge, held fixed or rescaled.
     """
 
     samples: sympy.Expr
     exchanges: tuple
     rescaled: tuple
     broken_by_test_xi: tuple = ()
+    ridge: sympy.Symbol = None
 
     def __str__(self):
         return self._statement(_exchange, sympy.sstr, str)
 
     def _latex(self, printer):
-        return self._statement(lambda sizes: _latex_exchange(sizes, printer), printer._print, text, r"\gamma \cdot ")
+        return self._statement(lambda sizes: _latex_exchange(sizes, printer), printer._print, text, r" \cdot ")
 
     def _repr_latex_(self):
         return display(self)
 
-    def _statement(self, exchange, expression, text, rescaled_ridge="gamma * "):
+    def _statement(self, exchange, expression, text, times=" * "):
         sentence = [text("training loss summed over the "), expression(self.samples),
                     text(" samples (no 1/"), expression(self.samples), text("): ")]
         if self.exchanges:
             sentence.append(text("the noiseless planar test loss is invariant under "))
             for i, sizes in enumerate(self.exchanges):
                 sentence += [text(", ")] * bool(i) + [exchange(sizes)]
-            sentence.append(text(" at fixed gamma"))
+            sentence += [text(" at fixed "), expression(self.ridge)]
         else:
-            sentence.append(text("no exchange of sizes leaves the noiseless planar test loss invariant at fixed gamma"))
+            sentence += [text("no exchange of sizes leaves the noiseless planar test loss invariant at fixed "),
+                         expression(self.ridge)]
         for sizes, factor in self.rescaled:
             sentence += [text("; under "), exchange(sizes), text(" it is invariant at "),
-                         rescaled_ridge + expression(factor)]
+                         expression(self.ridge) + times + expression(factor)]
         for sizes, variance in self.broken_by_test_xi:
             sentence += [text("; "), exchange(sizes), text(" fails only through the test point's own xi, of variance "),
                          expression(variance), text(", which no sample has: without it the ridge equation and the "
@@ -677,4 +687,5 @@ def symmetry(model=None):
         elif ridge.invariant and (sizes, WITHOUT_TEST_XI) in found and found[sizes, WITHOUT_TEST_XI].invariant:
             equivalent = model.regression.equivalent
             broken.append((sizes, equivalent.test_variance(model)))
-    return Symmetry(model.spaces[model.samples], tuple(exchanges), tuple(rescaled), tuple(broken))
+    return Symmetry(model.spaces[model.samples], tuple(exchanges), tuple(rescaled), tuple(broken),
+                    model.regression.ridge)

@@ -173,8 +173,8 @@ def _quadrature(act, v, dps):
         with mpmath.workdps(dps + guard):
             try:
                 found.append([mpmath.mpf(x) for x in _gaussian_moments(act, mpmath.mpf(v))])
-            except (TypeError, ValueError, ArithmeticError) as exc:
-                raise ParameterError(f"activation {act.name} cannot be integrated: {exc}"[:200]) from None
+            except Exception as exc:  # a user's function may fail in any way: it is their input
+                raise ParameterError(f"activation {act.name} cannot be integrated: {exc!r}"[:200]) from None
     with mpmath.workdps(dps + 20):
         # each moment against its natural scale: |E s| and |E g s| / sqrt(v) are at most sqrt(E s**2)
         scale = mpmath.sqrt(abs(found[1][2]))
@@ -223,7 +223,10 @@ def coefficients(spec, variance, dps=30):
         try:
             v = mpmath.mpf(variance)
         except (TypeError, ValueError):
-            v = mpmath.mpf(str(variance))
+            try:
+                v = mpmath.mpf(str(variance))
+            except ValueError:
+                raise ParameterError(f"the pre-activation variance must be a number, got {variance!r}"[:200]) from None
         if not (mpmath.isfinite(v) and v > 0):
             raise ParameterError(f"the pre-activation variance must be positive and finite, got {mpmath.nstr(v, 6)}")
     return _coefficients(act, v, dps)

@@ -343,7 +343,7 @@ def cmd_series(args):
         result["normalization"] = point.normalization
     if args.json:
         return result
-    lines = [f"<L> = sum_k c_k gamma^-k for model {model.name}{' (planar)' if args.planar else ''}:"]
+    lines = [f"<L> = sum_k c_k {model.regression.ridge}^-k for model {model.name}{' (planar)' if args.planar else ''}:"]
     for c in coefficients:
         lines.append(f"  c_{c['order']} ({c['diagrams']} diagrams) = {c['expression']}" +
                      (f" = {c['value']}" if "value" in c else ""))
@@ -421,14 +421,14 @@ def cmd_duality(args):
     if "diagram_map" in result:
         lines.append(f"diagrams: {result['diagram_map']}")
     else:
-        lines.append(f"gamma^-{args.order}: {len(pairs)} planar classes ({result['contractions']} diagrams), "
+        lines.append(f"{model.regression.ridge}^-{args.order}: {len(pairs)} planar classes ({result['contractions']} diagrams), "
                      "each mapped to a planar diagram of the same coefficient")
     for v in found:
         lines.append(f"  {v.exchange}: {v.quantity}: " +
                      ("invariant" if v.invariant else f"changes by {sympy.sstr(v.remainder)}")
                      + (f"; broken by {v.cause}" if v.cause else ""))
         if v.rescaling is not None:
-            lines.append(f"  {v.exchange}: the same Delta solves the exchanged problem at gamma * "
+            lines.append(f"  {v.exchange}: the same Delta solves the exchanged problem at {v.ridge} * "
                          f"{sympy.sstr(v.rescaling)}")
     return "\n".join(lines)
 

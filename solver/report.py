@@ -57,7 +57,7 @@ from .spectrum import PowerLaw, Spectrum
 
 __all__ = ["Equation", "Section", "Report", "Written", "build_report", "write_report", "compile_pdf", "spectral_equation",
            "derivation", "derivation_text", "derivation_document", "rate_names", "described",
-           "loss_curves", "LOSS", "TRAIN_LOSS"]
+           "loss_curves", "plain", "equation", "LOSS", "TRAIN_LOSS"]
 
 LOSS = sympy.Symbol("L")
 TRAIN_LOSS = sympy.Symbol("L_train")
@@ -349,11 +349,7 @@ def _convention(model):
         a, b = sizes
         return rf"${latex(a)} \leftrightarrow {latex(b)}$"
 
-    ridge = latex(model.regression.ridge)
-    # the statement's words name the ridge "gamma"
-    return symmetry(model)._statement(exchange, lambda e: f"${latex(e)}$",
-                                      lambda words: escape(words).replace("gamma", f"${ridge}$"),
-                                      rescaled_ridge=rf"${ridge} \cdot$ ")
+    return symmetry(model)._statement(exchange, lambda e: f"${latex(e)}$", escape, r" $\cdot$ ")
 
 
 def _inline(expr):
@@ -590,7 +586,7 @@ def _finite_size_section(model, order):
     failed = {}
     for v in found:
         if not v.invariant:
-            failed.setdefault((v.exchange, v.quantity.split(" gamma^")[0]), v)
+            failed.setdefault((v.exchange, v.quantity.split(f" {v.ridge}^")[0]), v)
     for v in failed.values():
         a, b = v.sizes
         parts.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ fails first for the ${v.quantity_latex(LatexPrinter())}$.")
@@ -700,7 +696,8 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
     lo, hi = 10, 4 * max(max(P), fixed_P)
     xs = sorted({round(lo * (hi / lo) ** (i / (points - 1))) for i in range(points)})
     law = Spectrum.power_law(alpha, M, delta=delta) if spectrum is None else None
-    source = {"M": M, "alpha": alpha} if law is not None and not law.teacher else {"spectrum": spectrum or law}
+    latent = str(model.spaces[model.latent])
+    source = {latent: M, "alpha": alpha} if law is not None and not law.teacher else {"spectrum": spectrum or law}
     size = M if spectrum is None else spectrum.size
     if size == math.inf:  # the Monte Carlo needs a finite spectrum
         mc_points = 0

@@ -70,12 +70,12 @@ class Solution:
     @property
     def corrected_loss(self):
         """The test loss to next-to-planar order: None unless both terms are known."""
-        return _sum(self.loss, self.loss_correction)
+        return _sum(self.loss, self.loss_correction, self.dps)
 
     @property
     def corrected_train_loss(self):
         """The training loss to next-to-planar order: None unless both terms are known."""
-        return _sum(self.train_loss, self.train_loss_correction)
+        return _sum(self.train_loss, self.train_loss_correction, self.dps)
 
     def as_dict(self):
         """The solution as text, for JSON and tables: ``dps`` digits each, None where uncertified.
@@ -111,10 +111,10 @@ class Solution:
         }
 
 
-def _sum(planar, correction):
+def _sum(planar, correction, dps):
     if planar is None or correction is None:
         return None
-    with mpmath.workdps(mpmath.mp.dps + 10):
+    with mpmath.workdps(dps + 10):  # the solution's precision, not the caller's
         return planar + correction
 
 
@@ -184,6 +184,10 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
         raise ParameterError(f"{ridge} must be positive for the planar solver (its ridgeless limit is derived)")
     _warn_small_sizes(model, point.values)
     if point.activation is not None:
+        if order:
+            raise ParameterError("the first finite-size correction is derived for Gaussian features; with an "
+                                 "activation the rank-one mu_0 term and the features' non-Gaussian part enter "
+                                 "at the same order, and they are not derived")
         _warn_equivalence(point.spectrum)
     system = equations(model, values, point.spectrum)
     samples = as_expr(model.spaces[model.samples]).xreplace(values)

@@ -135,7 +135,7 @@ def test_symmetry_statement_is_derived_from_the_model():
                          "planar test loss invariant at fixed gamma; under N1 <-> N2 it is invariant at gamma * N1/N2")
     assert deep._repr_latex_() == (
         r"$\text{training loss summed over the }P\text{ samples (no 1/}P\text{): }\text{no exchange of sizes leaves "
-        r"the noiseless planar test loss invariant at fixed gamma}\text{; under }N_{1} \leftrightarrow N_{2}"
+        r"the noiseless planar test loss invariant at fixed }\gamma\text{; under }N_{1} \leftrightarrow N_{2}"
         r"\text{ it is invariant at }\gamma \cdot \frac{N_{1}}{N_{2}}$")
 
 
@@ -187,3 +187,12 @@ def test_probe_H1_orders_that_are_no_non_negative_integers_are_refused():
             compute(mrs(), -1)
     with pytest.raises(ParameterError, match="non-negative integer, got 1.5"):
         verdicts(deep_linear(2), 1.5)
+
+
+def test_words_name_the_models_own_ridge():
+    from diagrams.model import ridge_model
+
+    model = ridge_model("kappa", [("U", "N", "sigma_u**2/M")], ridge="kappa")
+    assert str(symmetry(model)).endswith("invariant under N <-> P at fixed kappa")
+    assert {v.quantity for v in verdicts(model, 1) if v.term is not None} == {"series kappa^-0", "series kappa^-1"}
+    assert "gamma" not in " ".join(v._repr_latex_() for v in verdicts(model, 1))

@@ -161,3 +161,18 @@ def test_two_layers_next_order_verdicts():
     found = {v.quantity.split(" at ")[0] + " " + v.exchange: v for v in next_order_verdicts(deep_linear(2), DEEP_ORDER)}
     assert found["correction gamma^-2 N1 <-> N2"].invariant  # at gamma * N1/N2, as at planar order
     assert not found["correction gamma^-2 N2 <-> P"].invariant
+
+
+def test_corrected_losses_keep_every_digit_asked_for():
+    # the sum of the planar loss and its correction is taken at the solution's precision (dps + 10
+    # digits), not at the caller's (15 + 10 here, which lost the last 5 of the 30 digits)
+    solution = solve(N=50, P=80, M=100, gamma="0.001", dps=30, order=1)
+    with mpmath.workdps(60):
+        exact = solution.loss + solution.loss_correction
+        assert abs(solution.corrected_loss / exact - 1) < mpmath.mpf(10) ** -38
+
+
+def test_no_correction_for_an_activation():
+    # its rank-one mu_0 term and non-Gaussian part enter at the same order as the twisted diagrams
+    with pytest.raises(ParameterError, match="finite-size correction is derived for Gaussian features"):
+        solve(N=40, P=30, M=60, gamma="0.3", alpha=-1, activation="relu", order=1)

@@ -232,3 +232,10 @@ def test_feature_variance_limited_regime():
     assert float(solver) == pytest.approx(float(leading), rel=1e-3)
     # the linear regimes now carry the condition that mu_star is negligible
     assert any(c[0].has(mu_star) for c in regimes["ridgeless, N-limited"].conditions)
+
+
+def test_bad_variance_and_failing_functions_are_parameter_errors():
+    with pytest.raises(ParameterError, match="pre-activation variance must be a number"):
+        coefficients("relu", "abc")
+    with pytest.raises(ParameterError, match="cannot be integrated"):
+        coefficients(lambda x: {}[x], 1)

@@ -55,7 +55,7 @@ def test_two_layers_say_why_there_is_no_duality(written):
     tex = written["deep2"][1].tex.read_text()
     assert "no exchange of sizes leaves the noiseless planar test loss invariant" in tex
     assert r"Hence no exchange of sizes is a duality of this model" in tex
-    assert r"under $N_{1} \leftrightarrow N_{2}$ it is invariant at $\gamma \cdot$ $\frac{N_{1}}{N_{2}}$" in tex
+    assert r"under $N_{1} \leftrightarrow N_{2}$ it is invariant at $\gamma$ $\cdot$ $\frac{N_{1}}{N_{2}}$" in tex
 
 
 def test_mrs_duality_holds_and_noise_breaks_it(written):
@@ -243,3 +243,13 @@ def test_report_refuses_a_missing_spectrum_file_before_any_work(tmp_path, capsys
     status, out, err = run_cli(capsys, "report", "--spectrum", str(tmp_path / "none.txt"), "--out", str(tmp_path / "r"))
     assert one_line_error(status, out, err, "none.txt")
     assert not (tmp_path / "r").exists()
+
+
+def test_loss_curves_of_a_model_whose_latent_space_is_not_m():
+    from diagrams.model import ridge_model
+
+    model = ridge_model("renamed", [("U", "N", "sigma_u**2/D")], latent="D")
+    data = report_module.loss_curves(model, P=(30,), gammas=(0.1,), fixed_P=30, M=50, points=2, mc_points=1, seeds=2)
+    theory = float(solve(model, D=50, alpha=1, P=30, gamma=0.1, N=data["curves"][0]["x"][0], dps=15).loss)
+    assert data["curves"][0]["loss"][0] == theory
+    assert len(data["curves"][0]["mc"]) == 1
