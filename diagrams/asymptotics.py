@@ -37,7 +37,7 @@ from functools import cache
 
 import sympy
 
-from .errors import ExpressionError, ParameterError
+from .errors import CostError, ExpressionError, ParameterError
 from .latex import display, text
 from .spectral import DELTA, EIGENVALUE
 from .symbols import as_expr
@@ -104,6 +104,9 @@ def exponent_sign(e, alpha=ALPHA):
     return 1 if probe > 0 else -1
 
 
+ZETA_EXACT = 400  # integer arguments up to which zeta is put in exactly (pi**k times a rational)
+
+
 def power_sum(p, latent=sympy.oo, alpha=ALPHA, scale=LAMBDA_PLUS):
     """sum_{I=1}^{latent} lambda_I**p, lambda_I = scale I**-(1 + alpha): zeta at latent = oo.
 
@@ -120,6 +123,10 @@ def power_sum(p, latent=sympy.oo, alpha=ALPHA, scale=LAMBDA_PLUS):
     """
     order = sympy.expand(p * (1 + alpha))
     if latent == sympy.oo:
+        if order.is_Integer and abs(order) > ZETA_EXACT:
+            # sympy would put in a Bernoulli number of thousands of digits (and again at each simplification)
+            raise CostError(f"the regimes need zeta({order}), a Bernoulli number of some {int(abs(order) * 0.9)} "
+                            f"digits: they are derived for exponents up to zeta({ZETA_EXACT})")
         return scale**p * sympy.zeta(order)
     return scale**p * sympy.harmonic(latent, order)
 

@@ -25,6 +25,7 @@ from diagrams.series import diagram_coefficients, theory_coefficients
 from diagrams.spectral import covariance_trace, effective_dimension
 from solver import Spectrum, simulate, solve
 from solver.cli import main
+from tests.conftest import run_cli
 from solver.scaling import check_regime, regimes_at
 
 TEACHER = with_teacher(mrs())
@@ -187,3 +188,9 @@ def test_cli_teacher_flags(tmp_path, capsys):
     assert "pairs with the listed eigenvalues" in capsys.readouterr().err
     assert main(["derive", "--delta", "1", "--json"]) == 0
     assert "omega[I]" in capsys.readouterr().out
+
+
+def test_a_huge_teacher_exponent_is_refused_before_the_work(capsys):
+    # zeta at an integer 10**6 would be a Bernoulli number of some 900000 digits
+    status, out, err = run_cli(capsys, "exponents", "--delta", "1e6", "--alpha", "1")
+    assert status == 2 and err.strip().startswith("largen: error: the regimes need zeta(1000000)")
