@@ -50,6 +50,7 @@ from .model import mrs
 from .observable import parse_observable
 from .ribbon import face_weight
 from .spectral import CovarianceTrace
+from .symbols import as_expr
 from .wick import MAX_DIAGRAMS, check_cost, contraction_count
 
 __all__ = ["exact_expectation", "graded_expectation", "graded_expectations", "WORK_PER_DIAGRAM"]
@@ -498,7 +499,7 @@ class _Total:
 
     def _monomial(self, expr):
         """``(Fraction, ((atom, exponent), ...))`` for a rational times integer powers of atoms, else None."""
-        coefficient, factors = sympy.sympify(expr).as_coeff_mul()
+        coefficient, factors = as_expr(expr).as_coeff_mul()
         if not coefficient.is_Rational:
             return None
         powers = []
