@@ -71,7 +71,8 @@ class Parser(argparse.ArgumentParser):
     def error(self, message):
         if "required: EXPR" in message:
             message += " (an expression beginning with '-' goes last, after '--': largen expect --P 2 -- -N)"
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.partition(" ")[2]  # the handler names largen itself; a subcommand says which
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 @dataclass(frozen=True)

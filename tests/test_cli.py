@@ -620,3 +620,10 @@ def test_exponents_at_an_alpha_with_many_digits_and_from_a_spectrum_file(capsys,
     result = json.loads(out)
     ridge = next(r for r in result["regimes"] if r["name"] == "ridge")
     assert status == 0 and ridge["exponents"]["gamma"] == "49/99" and result["spectrum"]["lambda_+"] == "1/2"
+
+
+def test_a_usage_error_names_largen_once(capsys):
+    status, out, err = run_cli(capsys, "loss", "--nosuch", "1")
+    assert status == 2 and err.strip() == "largen: error: unrecognized arguments: --nosuch 1"
+    status, out, err = run_cli(capsys, "expect")
+    assert status == 2 and err.strip().startswith("largen: error: expect: the following arguments are required")
