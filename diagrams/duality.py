@@ -152,6 +152,9 @@ def reflect(word):
 def _orientations(word):
     """Every reading of one trace: (reflected, shift, word); dart i goes to its place in each."""
     n = len(word)
+    if n == 0:  # a trace of the covariances alone, tr Lambda**k: one reading
+        yield False, 0, word
+        return
     for reflected, base in ((False, word), (True, reflect(word))):
         for shift in range(n):
             yield reflected, shift, base.rotate(shift)
@@ -172,14 +175,15 @@ def dual_graph(graph, model):
 
 @dataclass(frozen=True)
 class DualPair:
-    """A planar diagram class of a loss coefficient and its dual."""
+    """A diagram class of a loss coefficient and its dual, or None where its dual is no diagram of
+    the coefficient (its dual word is none of the coefficient's words: the pair is broken)."""
 
     model: object
     coefficient: sympy.Expr
     diagram: RibbonGraph
     multiplicity: int
-    dual: RibbonGraph
-    dual_coefficient: sympy.Expr
+    dual: RibbonGraph | None
+    dual_coefficient: sympy.Expr | None
 
     @cached_property
     def weight(self):
@@ -187,11 +191,11 @@ class DualPair:
 
     @cached_property
     def dual_weight(self):
-        return from_frame(self.dual.weight, self.model)
+        return None if self.dual is None else from_frame(self.dual.weight, self.model)
 
     def _latex(self, printer):
-        return (rf"{self.multiplicity} \times {printer._print(self.weight)} \;\longleftrightarrow\; "
-                rf"{printer._print(self.dual_weight)}")
+        dual = r"\text{no diagram of the coefficient}" if self.dual is None else printer._print(self.dual_weight)
+        return rf"{self.multiplicity} \times {printer._print(self.weight)} \;\longleftrightarrow\; {dual}"
 
     def _repr_latex_(self):
         return display(self)
@@ -241,8 +245,9 @@ def dual_pairs(model=None, order=1, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     """The diagram classes of the noiseless gamma**-order coefficient of the test loss, with their duals.
 
     Every class of every word is paired with its dual, carried into the
-    coefficient's own words; a word whose dual is no word of the coefficient
-    raises ModelError (see :func:`noise_breaks_duality`).
+    coefficient's own words; a class whose dual word is no word of the
+    coefficient (a teacher covariance's, say) is kept with the dual None: no
+    diagram of the coefficient is its partner (see also :func:`noise_breaks_duality`).
 
     Parameters
     ----------
@@ -273,9 +278,6 @@ def dual_pairs(model=None, order=1, planar=True, *, max_diagrams=MAX_DIAGRAMS):
                   else contractions(words, framed, max_diagrams=None))
         for graph, multiplicity in isomorphism_classes(list(graphs), words, max_diagrams=None):
             dual, dual_coefficient = carry(graph, model, targets) if len(words) == 1 else (None, None)
-            if dual is None:
-                raise ModelError(f"the dual of {words} is no word of the coefficient of "
-                                 f"{model.regression.ridge}^-{order}")
             pairs.append(DualPair(model, coefficient, graph, multiplicity, dual, dual_coefficient))
     return pairs
 
@@ -522,9 +524,10 @@ def next_order_verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     (:func:`diagrams.finite_size.correction_coefficients`), without and with
     label noise; where the planar ridge equation is invariant only at a
     rescaled ridge gamma * c, the coefficient of gamma**-k is compared with its
-    image times c**-k. For a model with one feature layer the one-crosscap
-    diagrams (Euler genus 1: the diagrams of the correction) are paired with
-    their duals one by one (:func:`crosscap_pairs`), and the verdict
+    image times c**-k. For a model with one layer of linear features (the
+    diagram-level duality's, :func:`frame`) the one-crosscap diagrams (Euler
+    genus 1: the diagrams of the correction) are paired with their duals one
+    by one (:func:`crosscap_pairs`), and the verdict
     ``"one-crosscap diagrams gamma^-k"`` says whether every class maps to a
     class of the same Euler genus with the exchanged weight.
 
@@ -565,12 +568,13 @@ def next_order_verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
                 remainder = sympy.factor_terms(sympy.cancel(expr - image))
                 found.append(Verdict(_exchange((a, b)), f"{quantity} {ridge}^-{k}{at}", remainder == 0, remainder,
                                      factor, (a, b), sympy.Pow(ridge, -k, evaluate=False), ridge=ridge))
-    if len(model.regression.features) == 1 and _exchanges(model):
+    if len(model.regression.features) == 1 and model.regression.equivalent is None and _exchanges(model):
         ((a, b),) = _exchanges(model)
         for k in range(1, order + 1):
             pairs = crosscap_pairs(model, k, max_diagrams=max_diagrams)
-            broken = sum(p.multiplicity * p.coefficient * (p.weight - swap_sizes(p.dual_weight, model))
-                         for p in pairs if p.dual.euler_genus != 1 or p.dual_weight != swap_sizes(p.weight, model))
+            broken = sum(p.multiplicity * p.coefficient * (p.weight - swap_sizes(p.dual_weight or 0, model))
+                         for p in pairs if p.dual is None or p.dual.euler_genus != 1
+                         or p.dual_weight != swap_sizes(p.weight, model))
             remainder = sympy.factor_terms(sympy.cancel(sympy.expand(broken)))
             found.append(Verdict(_exchange((a, b)), f"one-crosscap diagrams {ridge}^-{k}", remainder == 0, remainder,
                                  None, (a, b), sympy.Pow(ridge, -k, evaluate=False), ridge=ridge))
@@ -643,7 +647,8 @@ class Symmetry:
             sentence += [text("; under "), exchange(sizes), text(" it is invariant at "),
                          expression(self.ridge) + times + expression(factor)]
         for sizes, variance in self.broken_by_test_xi:
-            sentence += [text("; "), exchange(sizes), text(" fails only through the test point's own xi, of variance "),
+            sentence += [text("; "), exchange(sizes), text(" fails only through the test point's own equivalent noise, of "
+                                                                   "variance "),
                          expression(variance), text(", which no sample has: without it the ridge equation and the "
                                                     "loss are invariant")]
         return "".join(sentence)
@@ -672,7 +677,7 @@ def symmetry(model=None):
     training loss summed over the P samples (no 1/P): the noiseless planar test loss is invariant under N <-> P at fixed gamma
     >>> print(symmetry(mrs(nonlinear=True)))  # doctest: +NORMALIZE_WHITESPACE
     training loss summed over the P samples (no 1/P): no exchange of sizes leaves the noiseless planar test loss
-    invariant at fixed gamma; N <-> P fails only through the test point's own xi, of variance mu_star**2, which no
+    invariant at fixed gamma; N <-> P fails only through the test point's own equivalent noise, of variance mu_star**2, which no
     sample has: without it the ridge equation and the loss are invariant
     """
     model = model or mrs()

@@ -408,7 +408,8 @@ def cmd_duality(args):
                 "word": repr(graph.words[0]), "faces": graph.face_counts()}
 
     result["pairs"] = [{"diagram": {**describe(p.diagram, p.weight, p.coefficient), "multiplicity": p.multiplicity},
-                        "dual": describe(p.dual, p.dual_weight, p.dual_coefficient)} for p in pairs]
+                        "dual": None if p.dual is None else describe(p.dual, p.dual_weight, p.dual_coefficient)}
+                       for p in pairs]
     result["contractions"] = sum(p.multiplicity for p in pairs)
     found = verdicts(model, args.order, max_diagrams=args.max_diagrams)
     key = lambda v: v.exchange.replace(" ", "")  # noqa: E731  "N<->P", as the JSON keys have always been
@@ -422,8 +423,10 @@ def cmd_duality(args):
     if "diagram_map" in result:
         lines.append(f"diagrams: {result['diagram_map']}")
     else:
+        unpaired = sum(p.dual is None for p in pairs)
         lines.append(f"{model.regression.ridge}^-{args.order}: {len(pairs)} planar classes ({result['contractions']} diagrams), "
-                     "each mapped to a planar diagram of the same coefficient")
+                     + ("each mapped to a planar diagram of the same coefficient" if not unpaired else
+                        f"{unpaired} of them with a dual word that is no word of the coefficient"))
     for v in found:
         lines.append(f"  {v.exchange}: {v.quantity}: " +
                      ("invariant" if v.invariant else f"changes by {sympy.sstr(v.remainder)}")
@@ -677,7 +680,7 @@ def build_parser():
     report.add_argument("--force", action="store_true", help="overwrite an existing report")
     report.add_argument("--json", action="store_true", help="print one JSON object")
     add_activation_option(report)
-    add_teacher_options(report)
+    add_teacher_options(report, spectrum=True)
     report.set_defaults(run=cmd_report)
 
     exponents_ = commands.add_parser("exponents", help="scaling regimes, exponents and prefactors of the planar theory")

@@ -360,13 +360,14 @@ def _inline(expr):
 def _model_section(model):
     r = model.regression
     theory = planar_theory(model)
-    features = " ".join(latex(sympy.Symbol(name)) for name in reversed(r.features))
+    chain = " ".join(latex(sympy.Symbol(name)) for name in reversed(r.features))
+    features = rf"$\phi = {chain}\, x$"
     if r.equivalent is not None:  # nonlinear features, by their Gaussian equivalent
         e = r.equivalent
-        features = (rf"s({features}\, x)$, which in the planar limit acts like "
-                    rf"$\mu_0 + {latex(e.linear)}\, {features}\, x + {latex(sympy.Symbol(e.matrix))}$ "
+        features = (rf"$\phi = s({chain}\, x)$, which in the planar limit acts like "
+                    rf"$\mu_0 + {latex(e.linear)}\, {chain}\, x + {latex(sympy.Symbol(e.matrix))}$ "
                     rf"(Gaussian equivalence; the test point has its own ${latex(sympy.Symbol(e.matrix))}$, "
-                    r"and the rank-one $\mu_0$ changes no planar quantity")
+                    r"and the rank-one $\mu_0$ changes no planar quantity)")
     matrices = ", ".join(f"${latex(sympy.Symbol(name))}$" for name in model.matrices)
     variances = "; ".join(
         rf"${latex(sympy.Symbol(m.name))}$ is ${latex(model.spaces[m.rows])} \times {latex(model.spaces[m.cols])}$ "
@@ -379,7 +380,7 @@ def _model_section(model):
         + "\n" + r"\end{figure}",
         rf"Data $x \sim \mathcal{{N}}(0, {covariance})$ in $\mathbb{{R}}^{{{latex(latent)}}}$, "
         rf"${covariance} = \mathrm{{diag}}(\lambda_1, \dots, \lambda_{{{latex(latent)}}})$; "
-        rf"features $\phi = {features}\, x$; {variances}. "
+        rf"features {features}; {variances}. "
         rf"The teacher $y = w x$ has entries of variance ${latex(r.teacher_variance)}$"
         + (_teacher_sentence(model) if model.teacher(model.latent) else "") + "; "
         rf"the training labels carry noise of variance ${latex(r.noise_variance)}$. "
@@ -577,9 +578,16 @@ def _finite_size_section(model, order):
         a, b = v.sizes
         verdict = "invariant" if v.invariant else "fails"
         rows.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ & ${v.quantity_latex(LatexPrinter())}$ & {verdict} \\")
+    if r.equivalent is not None:
+        parts.append(rf"The features of this model are nonlinear, replaced by their Gaussian equivalent (the linear part "
+                     rf"${latex(r.equivalent.linear)}$ and the independent matrix ${latex(sympy.Symbol(r.equivalent.matrix))}$): these "
+                     r"are the corrections of that equivalent model. For the nonlinear features themselves the rank-one "
+                     r"mean of the activation and the non-Gaussian part of the features enter at the same order, and "
+                     r"they are not derived.")
+    diagrams = any(v.quantity.startswith("one-crosscap") for v in found)
     parts.append(rf"The duality at next order, on the derived correction's coefficients of "
-                 rf"$1/{latex(model.regression.ridge)}^k$, $k \le {order}$, and on the one-crosscap diagrams "
-                 r"paired one by one:")
+                 rf"$1/{latex(model.regression.ridge)}^k$, $k \le {order}$"
+                 + (r", and on the one-crosscap diagrams paired one by one:" if diagrams else ":"))
     parts.append("\n".join([r"\begin{center}", r"\begin{tabular}{lll}", r"\toprule",
                             r"exchange & quantity & verdict \\", r"\midrule", *rows, r"\bottomrule",
                             r"\end{tabular}", r"\end{center}"]))

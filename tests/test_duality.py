@@ -29,7 +29,7 @@ def by_name(found):
     return {(v.exchange, v.quantity): v for v in found}
 
 
-@pytest.mark.parametrize("order", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("order", [0, 1, 2, 3, 4, 5])
 def test_planar_diagrams_map_bijectively_with_exchanged_weights(order):
     pairs = dual_pairs(order=order)
     originals = {(p.diagram.words, p.diagram.edges) for p in pairs}
@@ -44,6 +44,20 @@ def test_planar_diagrams_map_bijectively_with_exchanged_weights(order):
     noiseless = loss_observables(mrs(), order)[order].subs(SIGMA_EPS, 0)
     total = sum(planar_count(words[0], framed) for _, words in parse_observable(to_frame(noiseless, mrs()), framed))
     assert sum(p.multiplicity for p in pairs) == total
+
+
+def test_a_teacher_leaves_diagrams_without_a_dual_from_gamma_minus_2():
+    from diagrams.model import with_teacher
+
+    model = with_teacher(mrs())
+    assert all(p.dual is not None for k in (0, 1) for p in dual_pairs(model, k))
+    pairs = dual_pairs(model, 2)
+    unpaired = [p for p in pairs if p.dual is None]
+    assert (len(pairs), len(unpaired)) == (7, 4)
+    assert all(p.dual_weight is None and "Omega" in repr(p.diagram.words[0]) for p in unpaired)
+    for p in pairs:
+        if p.dual is not None:
+            assert sympy.expand(p.dual_weight - swap_sizes(p.weight, model)) == 0
 
 
 def test_the_map_is_an_involution():

@@ -253,3 +253,57 @@ def test_loss_curves_of_a_model_whose_latent_space_is_not_m():
     theory = float(solve(model, D=50, alpha=1, P=30, gamma=0.1, N=data["curves"][0]["x"][0], dps=15).loss)
     assert data["curves"][0]["loss"][0] == theory
     assert len(data["curves"][0]["mc"]) == 1
+
+
+def _section(built, title):
+    (section,) = [s for s in built.sections if s.title == title]
+    return "\n".join(p if isinstance(p, str) else p.tex for p in section.parts)
+
+
+def test_a_teacher_report_says_which_diagrams_have_no_dual(tmp_path):
+    built = build_report(mrs(), out=tmp_path, delta="1/2", **{**CHEAP, "duality_order": 1})
+    assert r"\omega_I" in _section(built, "The model")
+    correction = _section(built, "The first finite-size correction")
+    # the derived correction survives N <-> P to gamma^-2, but the teacher's words have no dual words at gamma^-2
+    table = [line for line in correction.splitlines() if "&" in line and "verdict" not in line]
+    assert not any(line.endswith(r"fails \\") for line in table if "one-crosscap" not in line)
+    rows = [line for line in table if "one-crosscap" in line]
+    assert [line.endswith(r"fails \\") for line in rows] == [False, True]
+    assert "fails first for the" in correction and "one-crosscap" in correction.split("fails first for the")[1]
+
+
+def test_a_report_of_nonlinear_features_compiles_and_names_what_its_correction_is(tmp_path):
+    from diagrams.model import gaussian_equivalent
+
+    require_tool("lualatex")
+    curves = {**CHEAP["curves"], "activation": "relu"}
+    with pytest.warns(UserWarning, match="Gaussian equivalence assumes"):
+        written = write_report(gaussian_equivalent(mrs()), tmp_path, **{**CHEAP, "curves": curves})
+    assert written.compiled, written.reason
+    tex = written.tex.read_text()
+    assert r"$\phi = s(U\, x)$, which in the planar limit acts like $\mu_0 + \mu_{1}\, U\, x + \Xi$" in tex
+    assert "these are the corrections of that equivalent model" in tex
+    assert "one-crosscap diagrams paired one by one" not in tex  # the diagram-level duality: linear features
+
+
+def test_a_listed_teacher_spectrum_drives_the_figures(tmp_path):
+    (tmp_path / "lam.txt").write_text("".join(f"{k ** -2.0!r}\n" for k in range(1, 41)))
+    (tmp_path / "omega.txt").write_text("".join(f"{k ** -0.5!r}\n" for k in range(1, 41)))
+    spectrum = Spectrum.from_file(tmp_path / "lam.txt").with_teacher_file(tmp_path / "omega.txt")
+    built = build_report(mrs(), out=tmp_path, spectrum=spectrum, **CHEAP)
+    assert r"\omega_I" in _section(built, "The model")
+    data = json.loads((tmp_path / "loss_vs_size.json").read_text())
+    curve = data["curves"][0]
+    theory = solve(built.model, dps=15, spectrum=spectrum, **curve["params"], N=curve["x"][0]).loss
+    assert curve["loss"][0] == float(theory)
+    assert theory != solve(mrs(), dps=15, spectrum=Spectrum.from_file(tmp_path / "lam.txt"), **curve["params"],
+                           N=curve["x"][0]).loss
+
+
+def test_report_refuses_a_teacher_spectrum_without_listed_eigenvalues(tmp_path, capsys):
+    from test_cli import one_line_error, run_cli
+
+    (tmp_path / "omega.txt").write_text("1\n0.5\n")
+    status, out, err = run_cli(capsys, "report", "--teacher-spectrum", str(tmp_path / "omega.txt"),
+                               "--out", str(tmp_path / "r"))
+    assert one_line_error(status, out, err, "--teacher-spectrum pairs with the listed eigenvalues")
