@@ -39,11 +39,11 @@ from .latex import display
 from .model import mrs
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 
-__all__ = ["Regime", "Ridgeless", "ridgeless"]
+__all__ = ["RidgelessRegime", "Ridgeless", "ridgeless"]
 
 
 @dataclass(frozen=True)
-class Regime:
+class RidgelessRegime:
     """One ridgeless regime: n_1 tends to ``n1``, smaller than every other root."""
 
     n1: sympy.Expr
@@ -94,7 +94,7 @@ class Ridgeless:
         for root in roots:
             others = tuple(r for r in roots if r != root)
             loss = sympy.limit(self.loss, n1, root, dir="-")
-            regimes.append(Regime(root, others, sympy.factor(loss)))
+            regimes.append(RidgelessRegime(root, others, sympy.factor(loss)))
         return regimes
 
     def near_threshold(self, order=1):
