@@ -624,15 +624,18 @@ class Symmetry:
     ridge: sympy.Symbol = None
 
     def __str__(self):
-        return self._statement(_exchange, sympy.sstr, str)
+        return self._statement(_exchange, sympy.sstr, str, lambda a, b: f"{sympy.sstr(a)} * {sympy.sstr(b)}")
 
     def _latex(self, printer):
-        return self._statement(lambda sizes: _latex_exchange(sizes, printer), printer._print, text, r" \cdot ")
+        return self._statement(lambda sizes: _latex_exchange(sizes, printer), printer._print, text,
+                               lambda a, b: rf"{printer._print(a)} \cdot {printer._print(b)}")
 
     def _repr_latex_(self):
         return display(self)
 
-    def _statement(self, exchange, expression, text, times=" * "):
+    def _statement(self, exchange, expression, text, product):
+        """The statement in words (``text``) and maths: ``exchange`` of two sizes, ``expression``,
+        and ``product`` of the ridge and its rescaling, each a function to strings."""
         sentence = [text("training loss summed over the "), expression(self.samples),
                     text(" samples (no 1/"), expression(self.samples), text("): ")]
         if self.exchanges:
@@ -645,7 +648,7 @@ class Symmetry:
                          expression(self.ridge)]
         for sizes, factor in self.rescaled:
             sentence += [text("; under "), exchange(sizes), text(" it is invariant at "),
-                         expression(self.ridge) + times + expression(factor)]
+                         product(self.ridge, factor)]
         for sizes, variance in self.broken_by_test_xi:
             sentence += [text("; "), exchange(sizes), text(" fails only through the test point's own equivalent noise, of "
                                                                    "variance "),

@@ -349,7 +349,8 @@ def _convention(model):
         a, b = sizes
         return rf"${latex(a)} \leftrightarrow {latex(b)}$"
 
-    return symmetry(model)._statement(exchange, lambda e: f"${latex(e)}$", escape, r" $\cdot$ ")
+    return symmetry(model)._statement(exchange, lambda e: f"${latex(e)}$", escape,
+                                      lambda a, b: rf"${latex(a)} \cdot {latex(b)}$")
 
 
 def _inline(expr):

@@ -55,7 +55,7 @@ def test_two_layers_say_why_there_is_no_duality(written):
     tex = written["deep2"][1].tex.read_text()
     assert "no exchange of sizes leaves the noiseless planar test loss invariant" in tex
     assert r"Hence no exchange of sizes is a duality of this model" in tex
-    assert r"under $N_{1} \leftrightarrow N_{2}$ it is invariant at $\gamma$ $\cdot$ $\frac{N_{1}}{N_{2}}$" in tex
+    assert r"under $N_{1} \leftrightarrow N_{2}$ it is invariant at $\gamma \cdot \frac{N_{1}}{N_{2}}$" in tex
 
 
 def test_mrs_duality_holds_and_noise_breaks_it(written):
