@@ -21,7 +21,11 @@ more U than Z letters, and their duals are no words of the loss. For nonlinear
 features (:func:`diagrams.model.gaussian_equivalent`) the ridge equation stays
 invariant while the test loss does not: the verdicts on the same model with the
 test point's own xi removed locate the failure there (the mu_star**2 |theta|**2/2
-of the test loss has no counterpart on the side of the samples).
+of the test loss has no counterpart on the side of the samples). Diagram by
+diagram, xi (N x P) is its own partner, xi -> xi^T in place: every class pairs
+except those of the test point's xi, whose words have two more Z than U
+letters (the identity where the linear readout has U Lambda U^T); their sum is
+the series' remainder.
 
 Examples
 --------
@@ -61,18 +65,18 @@ PAIR_COST = 8  # a dual pair (listing, classes, carrying) costs some 8 diagrams'
 
 
 def frame(model=None):
-    """The model in the duality frame: U and Z standard up to U's variance, S on the latent corners."""
+    """The model in the duality frame: U and Z standard up to U's variance, S on the latent corners
+    (and the Gaussian equivalent xi of nonlinear features as it is)."""
     model = model or mrs()
     r = model.regression
     if r is None or len(r.features) != 1:
         depth = len(r.features) if r else 0
         raise ModelError(f"the diagram-level duality needs one feature layer; model {model.name} has {depth}")
-    if r.equivalent is not None:
-        raise ModelError(f"the diagram-level duality is written for linear features; model {model.name} has "
-                         "nonlinear ones (its verdicts come from the parametric solution)")
     (feature,) = r.features
     U, X = model.matrices[feature], model.matrices[r.data]
     matrices = [Gaussian(U.name, U.rows, U.cols, U.variance), Gaussian("Z", X.rows, X.cols, X.variance)]
+    if r.equivalent is not None:  # xi, samples to the width, is a letter of the frame as it is of the model
+        matrices.append(model.matrices[r.equivalent.matrix])
     teacher = model.teacher(model.latent)  # the teacher covariance stays on the latent corners
     return Model(f"{model.name}-frame", model.spaces, matrices, {model.latent: FRAME_COVARIANCE},
                  teachers={model.latent: teacher} if teacher else None)
@@ -132,9 +136,16 @@ def from_frame(weight, model):
 
 
 def dual_word(word, model):
-    """The word with U, U^T, Z, Z^T replaced in place by Z^T, Z, U^T, U and N <-> P on the corners."""
-    (feature,) = model.regression.features
+    """The word with U, U^T, Z, Z^T replaced in place by Z^T, Z, U^T, U and N <-> P on the corners.
+
+    The Gaussian equivalent xi of nonlinear features (N x P) becomes xi^T in
+    place, as xi^T becomes xi: it is its own partner, with its own variance.
+    """
+    r = model.regression
+    (feature,) = r.features
     partner = {feature: "Z", "Z": feature}
+    if r.equivalent is not None:
+        partner[r.equivalent.matrix] = r.equivalent.matrix
     spaces = {model.feature_spaces[-1]: model.samples, model.samples: model.feature_spaces[-1]}
     letters = tuple(Letter(partner[l.matrix], not l.transposed) for l in word.letters)
     return replace(word, letters=letters, spaces=tuple(spaces.get(s, s) for s in word.spaces))
@@ -246,8 +257,9 @@ def dual_pairs(model=None, order=1, planar=True, *, max_diagrams=MAX_DIAGRAMS):
 
     Every class of every word is paired with its dual, carried into the
     coefficient's own words; a class whose dual word is no word of the
-    coefficient (a teacher covariance's, say) is kept with the dual None: no
-    diagram of the coefficient is its partner (see also :func:`noise_breaks_duality`).
+    coefficient (a teacher covariance's, say; the test point's own xi of
+    nonlinear features) is kept with the dual None: no diagram of the
+    coefficient is its partner (see also :func:`noise_breaks_duality`).
 
     Parameters
     ----------
@@ -263,6 +275,12 @@ def dual_pairs(model=None, order=1, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     Returns
     -------
     list of DualPair
+
+    Examples
+    --------
+    >>> pairs = dual_pairs(mrs(nonlinear=True), 2)
+    >>> len(pairs), sorted({str(p.coefficient) for p in pairs if p.dual is None})  # the test point's xi
+    (13, ['mu_1**2*mu_star**2*sigma_w**2/(2*M)', 'mu_star**2*sigma_w**2/(2*M)'])
     """
     model = model or mrs()
     framed = frame(model)

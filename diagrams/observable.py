@@ -182,17 +182,39 @@ def parse_observable(text, model=None, *, max_diagrams=MAX_DIAGRAMS):
     check_cost(_monomials(polynomial), max_diagrams, lambda: f"the products of traces of {str(expr)[:100]}")
     polynomial = sympy.expand(polynomial)
     words = {symbol: word for word, symbol in placeholders.items()}
-    try:
-        monomials = sympy.Poly(polynomial, *words).terms() if words else [((), polynomial)]
-    except sympy.PolynomialError:
-        monomials = [((), polynomial)]
     terms = []
-    for monomial, coefficient in monomials:
+    for monomial, coefficient in _monomial_terms(polynomial, list(words)):
         if coefficient.has(*words) or coefficient.has(sympy.MatrixExpr) or isinstance(coefficient, sympy.MatrixExpr):
             raise ExpressionError(f"an observable is a polynomial in traces; cannot read {expr}")
         product = tuple(w for w, k in zip(words.values(), monomial) for _ in range(k))
         terms.append((coefficient, product))
     return Observable(tuple(terms), model)
+
+
+def _monomial_terms(polynomial, symbols):
+    """An expanded polynomial in ``symbols`` as ``[(exponents, coefficient)]``, the exponents in
+    decreasing lexicographic order, as ``sympy.Poly(polynomial, *symbols).terms()`` has them.
+
+    Read term by term: Poly's dense representation nests one level per symbol,
+    and an observable may have thousands of words (the loss with an
+    activation, a word per choice of the parts of its features). A factor
+    that is no positive power of a symbol stays in the coefficient, which the
+    caller checks for the symbols.
+    """
+    position = {symbol: i for i, symbol in enumerate(symbols)}
+    found = {}
+    for term in sympy.Add.make_args(polynomial):
+        exponents, coefficient = [0] * len(symbols), []
+        for factor in sympy.Mul.make_args(term):
+            base, exponent = factor.as_base_exp()
+            if base in position and exponent.is_Integer and exponent > 0:
+                exponents[position[base]] += int(exponent)
+            else:
+                coefficient.append(factor)
+        found.setdefault(tuple(exponents), []).append(sympy.Mul(*coefficient))
+    # Add of one part is the part itself: a matrix (no scalar) reaches the caller's check unsummed
+    terms = [(k, c) for k, c in ((k, sympy.Add(*parts)) for k, parts in found.items()) if c != 0]
+    return sorted(terms, reverse=True, key=lambda t: t[0]) or [((0,) * len(symbols), sympy.Integer(0))]
 
 
 def _monomials(expr):

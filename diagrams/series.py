@@ -8,7 +8,9 @@
    write the test loss as traces of words, and sum their Wick contractions:
    the planar ones with the ribbon-graph engine, all of them (the exact,
    finite-size coefficients) with the cut-and-join recursion of
-   :mod:`diagrams.cutjoin`, graded by Euler characteristic.
+   :mod:`diagrams.cutjoin`, graded by Euler characteristic. Nonlinear
+   features by Gaussian equivalence are words in both parts of
+   Phi = mu_1 F X + xi (:func:`loss_observable`).
 
 The planar coefficients of 2 must equal those of 1 exactly. Full enumeration
 (:func:`diagrams.expectations.expectation` with ``planar=False``) stays the
@@ -21,6 +23,9 @@ Examples
 sigma_w**2*tr_Lambda(1)/(2*M)
 """
 
+import collections
+import itertools
+import math
 import operator
 from dataclasses import replace
 
@@ -32,7 +37,7 @@ from sympy.polys.rings import ring
 
 from .cutjoin import graded_expectations
 from .dyson import planar_theory
-from .errors import LargenError, ModelError, ParameterError
+from .errors import LargenError, ParameterError
 from .expectations import diagram_cost, expectation
 from .model import Model, mrs
 from .observable import namespace, parse_observable
@@ -341,46 +346,117 @@ def _blocks(equations):
             for c in nx.topological_sort(condensed)]
 
 
-def loss_observable(model, order):
+def loss_observable(model, order, *, max_diagrams=MAX_DIAGRAMS):
     """The test loss's coefficient of gamma**-order as a polynomial in traces.
 
-    With G = (gamma + Phi Phi^T)^-1 = sum_j (-1)^j gamma^(-j-1) (Phi Phi^T)^j,
-    the loss is (s_w/2)[tr W L - 2 tr(W X Phi^T G F L) + tr(W X Phi^T G F L F^T G Phi X^T)]
-    + (s_eps/2) tr(Phi^T G F L F^T G Phi), L = Lambda and W the teacher covariance
-    (the identity for an isotropic teacher). Building it takes a time
-    quadratic in ``order``: check the cost of what is done with it first
-    (:func:`series_cost`).
+    With G = (gamma + Phi Phi^T)^-1 = sum_j (-1)^j gamma^(-j-1) (Phi Phi^T)^j and
+    theta = y Phi^T G the fitted weights, the loss is
+
+        (s_w/2)[tr W L - 2 mu_1 tr(W X Phi^T G F L) + tr(W X Phi^T G Q G Phi X^T)]
+        + (s_eps/2) tr(Phi^T G Q G Phi),     Q = mu_1**2 F L F^T + mu_t**2,
+
+    L = Lambda and W the teacher covariance (the identity for an isotropic
+    teacher). Linear features have Phi = F X, mu_1 = 1 and mu_t = 0. Nonlinear
+    ones (:func:`diagrams.model.gaussian_equivalent`) have Phi = mu_1 F X + Xi,
+    and the test point's own xi_test, of entry variance mu_t**2, adds
+    mu_t**2 |theta|**2 / 2: the identity in Q. Each Phi is then expanded into
+    its two parts, a word per choice; the words with an odd number of some
+    Gaussian matrix (an odd number of Xi) have no Wick contraction and are left out.
+
+    Parameters
+    ----------
+    model : Model
+        A ridge-regression model.
+    order : int
+        The power of 1/gamma.
+    max_diagrams : int or None
+        Each word costs at least one diagram to sum: refuse (CostError) to
+        write more words than this (an activation doubles them with each Phi,
+        some 4**order; linear features have about ``order`` of them).
+
+    Returns
+    -------
+    Expr
+        A polynomial in traces (:func:`diagrams.observable.parse_observable` reads it).
 
     Examples
     --------
     >>> loss_observable(mrs(), 1)
     -sigma_w**2*Trace(X*X.T*U.T*U*Lambda)/M
+    >>> loss_observable(mrs(nonlinear=True), 1)
+    -mu_1**2*sigma_w**2*Trace(X*X.T*U.T*U*Lambda)/M
+    >>> loss, xi = sympy.expand(loss_observable(mrs(nonlinear=True), 2)), namespace(mrs(nonlinear=True))["Xi"]
+    >>> len(loss.atoms(Trace)), loss.coeff(Trace(xi.T * xi))  # the label noise seen by the test point's xi
+    (12, mu_star**2*sigma_eps**2/2)
     """
     names = namespace(model)
     r = model.regression
-    if r.equivalent is not None:
-        raise ModelError(f"the loss's words are written for linear features; model {model.name} has nonlinear "
-                         "ones (its large-ridge series comes from the resummed theory: theory_coefficients)")
     F = [names[m] for m in reversed(r.features)]
     X, Ft = names[r.data], [f.T for f in reversed(F)]
     Lam = names[model.covariance(model.latent)]
-    Phi, PhiT = F + [X], [X.T] + Ft
     teacher = model.teacher(model.latent)
     W = [names[teacher]] if teacher else []
-
-    def trace(*parts):
-        return Trace(MatMul(*[m for part in parts for m in (part if isinstance(part, list) else [part])]))
+    one = sympy.Integer(1)
+    if r.equivalent is None:
+        gain, Phi, Q = one, [(one, F + [X])], [(one, F + [Lam] + Ft)]
+    else:
+        xi, gain = names[r.equivalent.matrix], r.equivalent.linear
+        Phi = [(gain, F + [X]), (one, [xi])]
+        Q = [(gain**2, F + [Lam] + Ft), (r.equivalent.test_variance(model), [])]
+    PhiT = [(c, [m.T for m in reversed(part)]) for c, part in Phi]
 
     def gram(j):
-        return (Phi + PhiT) * j
+        return [Phi, PhiT] * j
 
     k = check_order(order)
-    teacher = trace(W, Lam) if k == 0 else -2 * (-1) ** (k - 1) * trace(W, X, PhiT, gram(k - 1), F, Lam)
-    noise = sympy.Integer(0)
+    # (scale, segments) per trace: the teacher's, and the label noise's
+    teacher, noise = [], []
+    if k == 0:
+        teacher.append((one, [W, Lam]))
+    else:
+        teacher.append((-2 * gain * (-1) ** (k - 1), [W, X, PhiT, *gram(k - 1), F, Lam]))
     for j in range(k - 1):
-        teacher += (-1) ** k * trace(W, X, PhiT, gram(j), F, Lam, Ft, gram(k - 2 - j), Phi, X.T)
-        noise += (-1) ** k * trace(PhiT, gram(j), F, Lam, Ft, gram(k - 2 - j), Phi)
-    return r.teacher_variance / 2 * teacher + r.noise_variance / 2 * noise
+        teacher.append(((-1) ** k, [W, X, PhiT, *gram(j), Q, *gram(k - 2 - j), Phi, X.T]))
+        noise.append(((-1) ** k, [PhiT, *gram(j), Q, *gram(k - 2 - j), Phi]))
+    teacher, noise = ([(scale, _choices(segments)) for scale, segments in terms] for terms in (teacher, noise))
+    count = sum(math.prod(map(len, choices)) for _, choices in teacher + noise)
+    check_cost(count, max_diagrams, lambda: f"the words of the test loss's coefficient of {r.ridge}^-{k}")
+
+    def traces(terms):
+        return sympy.Add(*[scale * _traces(model, choices) for scale, choices in terms])
+
+    return r.teacher_variance / 2 * traces(teacher) + r.noise_variance / 2 * traces(noise)
+
+
+def _choices(segments):
+    """Each segment as a list of parts ``(coefficient, matrices)`` to choose one from.
+
+    A segment is a matrix, a list of matrices (one part), or a list of parts.
+    """
+    choices = []
+    for segment in segments:
+        if not isinstance(segment, list):
+            segment = [segment]
+        if segment and isinstance(segment[0], tuple):
+            choices.append(segment)
+        else:
+            choices.append([(sympy.Integer(1), segment)])
+    return choices
+
+
+def _traces(model, choices):
+    """The sum of coefficient * Trace(word) over the choices of one part per segment.
+
+    A word in which some Gaussian matrix occurs an odd number of times has no
+    Wick contraction: it is left out.
+    """
+    found = {}
+    for choice in itertools.product(*choices):
+        word = tuple(m for _, part in choice for m in part)
+        counts = collections.Counter(getattr(m, "arg", m).name for m in word)
+        if not any(counts[name] % 2 for name in model.matrices):
+            found[word] = found.get(word, 0) + sympy.Mul(*[c for c, _ in choice])
+    return sympy.Add(*[c * Trace(MatMul(*word)) for word, c in found.items()])
 
 
 def loss_observables(model, order):
@@ -457,6 +533,9 @@ def graded_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
     and each unit of chi less is one face less, one power of the sizes down
     (with tr Lambda**k counted as a size): chi = 1 is the one-crosscap part
     (real matrices only), chi = 0 genus one or two crosscaps.
+    For nonlinear features they are exact for the Gaussian-equivalent model
+    (xi Gaussian); an activation's own features differ below the planar part,
+    where its mu_0 and non-Gaussian part enter.
     Computed by the cut-and-join recursion (:mod:`diagrams.cutjoin`), with
     one memo for all the orders.
 

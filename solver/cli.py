@@ -342,14 +342,16 @@ def cmd_series(args):
     result = {"model": model.name, "planar": args.planar, "coefficients": coefficients}
     if point.normalization:
         result["normalization"] = point.normalization
+    if model.regression.equivalent is not None and not args.planar:
+        result["note"] = ("exact for the Gaussian-equivalent model (xi Gaussian); beyond the planar part an "
+                          "activation's mu_0 and non-Gaussian part also enter, and are not derived")
     if args.json:
         return result
     lines = [f"<L> = sum_k c_k {model.regression.ridge}^-k for model {model.name}{' (planar)' if args.planar else ''}:"]
     for c in coefficients:
         lines.append(f"  c_{c['order']} ({c['diagrams']} diagrams) = {c['expression']}" +
                      (f" = {c['value']}" if "value" in c else ""))
-    if point.normalization:
-        lines.append(point.normalization)
+    lines += [result[key] for key in ("normalization", "note") if result.get(key)]
     return "\n".join(lines)
 
 
