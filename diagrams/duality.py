@@ -542,10 +542,9 @@ def next_order_verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     (:func:`diagrams.finite_size.correction_coefficients`), without and with
     label noise; where the planar ridge equation is invariant only at a
     rescaled ridge gamma * c, the coefficient of gamma**-k is compared with its
-    image times c**-k. For a model with one layer of linear features (the
-    diagram-level duality's, :func:`frame`) the one-crosscap diagrams (Euler
-    genus 1: the diagrams of the correction) are paired with their duals one
-    by one (:func:`crosscap_pairs`), and the verdict
+    image times c**-k. For a model with one feature layer (the diagram-level
+    duality's, :func:`frame`) the one-crosscap diagrams (Euler genus 1: the
+    diagrams of the correction) are paired with their duals one by one (:func:`crosscap_pairs`), and the verdict
     ``"one-crosscap diagrams gamma^-k"`` says whether every class maps to a
     class of the same Euler genus with the exchanged weight.
 
@@ -586,7 +585,7 @@ def next_order_verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
                 remainder = sympy.factor_terms(sympy.cancel(expr - image))
                 found.append(Verdict(_exchange((a, b)), f"{quantity} {ridge}^-{k}{at}", remainder == 0, remainder,
                                      factor, (a, b), sympy.Pow(ridge, -k, evaluate=False), ridge=ridge))
-    if len(model.regression.features) == 1 and model.regression.equivalent is None and _exchanges(model):
+    if len(model.regression.features) == 1 and _exchanges(model):
         ((a, b),) = _exchanges(model)
         for k in range(1, order + 1):
             pairs = crosscap_pairs(model, k, max_diagrams=max_diagrams)

@@ -404,11 +404,6 @@ def _teacher_sentence(model):
 
 
 def _diagram_section(model, draw_orders, count_orders):
-    if model.regression.equivalent is not None:
-        return Section("The diagrams", (
-            "The loss's words are written for linear features; for nonlinear ones the diagrams enter through "
-            "the pencil, whose Gaussian matrices include the equivalent's, and the large-ridge series comes from "
-            "the resummed theory.",))
     rows = []
     for k in range(count_orders + 1):
         observable = loss_observable(model, k)

@@ -283,7 +283,8 @@ def test_a_report_of_nonlinear_features_compiles_and_names_what_its_correction_i
     tex = written.tex.read_text()
     assert r"$\phi = s(U\, x)$, which in the planar limit acts like $\mu_0 + \mu_{1}\, U\, x + \Xi$" in tex
     assert "these are the corrections of that equivalent model" in tex
-    assert "one-crosscap diagrams paired one by one" not in tex  # the diagram-level duality: linear features
+    assert "one-crosscap diagrams paired one by one" in tex  # xi is its own partner under N <-> P
+    assert "Planar diagrams up to the symmetries of their traces: 1." in tex  # order 0: tr Lambda alone
 
 
 def test_a_listed_teacher_spectrum_drives_the_figures(tmp_path):
