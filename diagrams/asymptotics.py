@@ -23,6 +23,13 @@ A teacher's weight omega_I = I**-delta in the same index is the real power
 f times that power, its Mellin transform shifted by delta/s, and each series
 term's power of lambda raised by delta/s (``teacher=delta``).
 
+The teacher exponent may be the symbol :data:`TEACHER_DELTA` inside a
+:class:`DeltaRange` (``with assuming(DeltaRange(lo, hi)):``): every exponent is then linear
+in delta, and each comparison of two of them is decided over the range (no
+root of their difference inside it) or raises :class:`DeltaSplit` at the
+root, the value of delta where they meet, for the caller to derive each side
+(:func:`diagrams.regimes.derive_regimes` with a symbolic delta).
+
 Examples
 --------
 >>> n1 = sum_asymptotics(EIGENVALUE / (EIGENVALUE + DELTA), "small")
@@ -32,6 +39,8 @@ lambda_+**(1/(alpha + 1))*gamma(1 - 1/(alpha + 1))*gamma(1/(alpha + 1))/(Delta**
 -1/2
 """
 
+import contextlib
+import contextvars
 from dataclasses import dataclass
 from functools import cache
 
@@ -42,12 +51,97 @@ from .latex import display, text
 from .spectral import DELTA, EIGENVALUE
 from .symbols import as_expr
 
-__all__ = ["ALPHA", "LAMBDA_PLUS", "LIMITS", "Expansion", "sum_asymptotics", "moment_asymptotics",
-           "effective_dimension_asymptotics", "teacher_dimension_asymptotics", "power_sum", "exponent_sign"]
+__all__ = ["ALPHA", "LAMBDA_PLUS", "LIMITS", "TEACHER_DELTA", "Expansion", "DeltaRange", "DeltaSplit",
+           "sum_asymptotics", "moment_asymptotics", "effective_dimension_asymptotics",
+           "teacher_dimension_asymptotics", "power_sum", "exponent_sign", "sample_alpha", "assuming", "current_range",
+           "unordered"]
 
 ALPHA = sympy.Symbol("alpha", positive=True)  # the spectral decay: lambda_I = lambda_+ I**-(1 + alpha)
 LAMBDA_PLUS = sympy.Symbol("lambda_+", positive=True)  # the largest eigenvalue
+TEACHER_DELTA = sympy.Symbol("delta", real=True)  # the teacher exponent omega_I = I**-delta, when symbolic
 LIMITS = ("small", "large", "below")
+_RANGE = contextvars.ContextVar("delta_range", default=None)
+_OFF_CENTRE = sympy.Rational(37, 73)
+
+
+def sample_alpha(alpha):
+    """The alpha at which a symbolic alpha is sampled (1), or alpha itself if a number.
+
+    Examples
+    --------
+    >>> sample_alpha(ALPHA), sample_alpha(sympy.Rational(1, 2))
+    (1, 1/2)
+    """
+    alpha = as_expr(alpha)
+    return sympy.Integer(1) if alpha.free_symbols else alpha
+
+
+class DeltaSplit(Exception):
+    """A comparison changes sign at ``at`` inside the current :class:`DeltaRange`.
+
+    Not a :class:`~diagrams.errors.LargenError`: the piecewise derivation catches it and
+    derives each side. ``kind``: ``"marginal"`` (two powers of Delta meet: a logarithm, not
+    derived), ``"exact"`` (two exponents change order: a regime's form changes) or
+    ``"sample"`` (the sample point of a balance crosses the boundary of two regimes that
+    both exist on either side).
+    """
+
+    def __init__(self, at, kind="exact"):
+        super().__init__(f"a comparison changes sign at delta = {at}")
+        self.at, self.kind = at, kind
+
+
+@dataclass(frozen=True)
+class DeltaRange:
+    """The open range lower < delta < upper of the symbolic teacher exponent :data:`TEACHER_DELTA`.
+
+    The bounds are numbers or functions of alpha (ordered for every alpha > 0); ``upper``
+    may be oo. Inside :func:`assuming` it is the range every comparison in delta is decided
+    over. ``window``: the numbers (at the sample alpha) between which the sample point of the
+    balances may move (which regime they land in); None: the whole range.
+
+    Examples
+    --------
+    >>> with assuming(DeltaRange(1, sympy.oo)):
+    ...     exponent_sign(TEACHER_DELTA - 1), exponent_sign(2 - TEACHER_DELTA, alpha=1)
+    Traceback (most recent call last):
+    ...
+    diagrams.asymptotics.DeltaSplit: a comparison changes sign at delta = 2
+    >>> DeltaRange(1, 3).point(ALPHA), DeltaRange(2 + ALPHA, sympy.oo).point(ALPHA)
+    (147/73, 293/73)
+    """
+
+    lower: sympy.Expr
+    upper: sympy.Expr
+    window: tuple = None
+
+    def bounds(self, alpha):
+        """The window, or the range at the sample alpha: two numbers."""
+        if self.window is not None:
+            return self.window
+        at = {ALPHA: sample_alpha(alpha)}
+        return as_expr(self.lower).subs(at), as_expr(self.upper).subs(at)
+
+    def point(self, alpha):
+        """The sample delta: a number inside the window near its middle (or lower + 1 if unbounded), off the
+        simple fractions where two exponents could meet."""
+        lower, upper = self.bounds(alpha)
+        return lower + 2 * _OFF_CENTRE if upper == sympy.oo else lower + _OFF_CENTRE * (upper - lower)
+
+
+@contextlib.contextmanager
+def assuming(delta_range):
+    """Decide every comparison in the symbolic delta over ``delta_range`` (a :class:`DeltaRange`) inside the block."""
+    token = _RANGE.set(delta_range)
+    try:
+        yield delta_range
+    finally:
+        _RANGE.reset(token)
+
+
+def current_range():
+    """The :class:`DeltaRange` in force, or None."""
+    return _RANGE.get()
 
 
 @dataclass(frozen=True)
@@ -94,7 +188,10 @@ def exponent_sign(e, alpha=ALPHA):
     e = sympy.cancel(as_expr(e))
     if e == 0:
         return 0
-    if not e.has(alpha):
+    if e.has(TEACHER_DELTA):
+        return _sign_over_range(e, alpha)
+    alpha = as_expr(alpha)
+    if not alpha.is_Symbol or not e.has(alpha):
         return 1 if e > 0 else -1
     numerator, denominator = sympy.fraction(e)
     roots = [r for r in sympy.Poly(numerator * denominator, alpha).real_roots() if r > 0]
@@ -102,6 +199,43 @@ def exponent_sign(e, alpha=ALPHA):
         return None
     probe = e.subs(alpha, 1)
     return 1 if probe > 0 else -1
+
+
+def _sign_over_range(e, alpha):
+    """exponent_sign of an e that depends on the symbolic delta: decided over the current range."""
+    rng = current_range()
+    if rng is None:
+        raise ParameterError("a symbolic teacher exponent is derived piecewise, by derive_regimes(delta=symbol)")
+    numerator, denominator = sympy.fraction(e)
+    for root in _roots(numerator * denominator, alpha):
+        below = exponent_sign(root - rng.lower, alpha)
+        above = sympy.Integer(1) if rng.upper == sympy.oo else exponent_sign(rng.upper - root, alpha)
+        if below is None or above is None:
+            raise unordered(root, rng.lower if below is None else rng.upper)
+        if below == 1 and above == 1:
+            raise DeltaSplit(root)
+    return 1 if e.subs({ALPHA: sample_alpha(alpha), TEACHER_DELTA: rng.point(alpha)}) > 0 else -1
+
+
+def unordered(a, b):
+    """The refusal of two values of delta whose order depends on the symbolic alpha."""
+    return ExpressionError(f"with alpha and delta both symbolic, the order of the values delta = {a} and delta = {b}, "
+                           f"where the regimes change, depends on alpha: give a numeric alpha")
+
+
+def _roots(polynomial, alpha):
+    """The real roots in delta of a polynomial in delta (and alpha): linear factors, or any at a numeric alpha."""
+    roots = []
+    for factor, _ in sympy.factor_list(polynomial, TEACHER_DELTA)[1]:
+        degree = sympy.degree(factor, TEACHER_DELTA)
+        if degree == 1:
+            roots += sympy.solve(factor, TEACHER_DELTA)
+        elif degree > 1:
+            if factor.has(ALPHA):
+                raise ExpressionError(f"with alpha and delta both symbolic, the sign of {factor} is not decided: "
+                                      f"give a numeric alpha")
+            roots += sympy.Poly(factor, TEACHER_DELTA).real_roots()
+    return roots
 
 
 ZETA_EXACT = 400  # integer arguments up to which zeta is put in exactly (pi**k times a rational)
@@ -121,7 +255,7 @@ def power_sum(p, latent=sympy.oo, alpha=ALPHA, scale=LAMBDA_PLUS):
     >>> power_sum(-1, latent=3, alpha=1)
     14/lambda_+
     """
-    order = sympy.expand(p * (1 + alpha))
+    order = sympy.expand(sympy.cancel(p * (1 + alpha)))
     if latent == sympy.oo:
         if order.is_Integer and abs(order) > ZETA_EXACT:
             # sympy would put in a Bernoulli number of thousands of digits (and again at each simplification)
@@ -141,16 +275,29 @@ def _sorted_terms(terms, delta, limit, alpha):
         collected[exponent] = collected.get(exponent, 0) + coefficient
     # the test for zero simplifies; the kept coefficient keeps the form it was derived in
     items = [(e, c) for e, c in collected.items() if sympy.simplify(c) != 0]
+    rng = current_range()
+    at = {ALPHA: sample_alpha(alpha), **({TEACHER_DELTA: rng.point(alpha)} if rng else {})}
 
     def key(item):
-        e = item[0]
-        return float(e.subs(alpha, 1)) if e.has(alpha) else float(e)
+        return float(item[0].subs(at))
 
     items.sort(key=key, reverse=(limit == "large"))
     for (e1, _), (e2, _) in zip(items, items[1:]):
-        if exponent_sign(e2 - e1, alpha) is None:
+        try:
+            sign = exponent_sign(e2 - e1, alpha)
+        except DeltaSplit as split:  # two powers of Delta meet: a logarithm there
+            raise DeltaSplit(split.at, "marginal") from None
+        if sign is None:
             raise ExpressionError(f"the order of Delta**({e1}) and Delta**({e2}) depends on alpha")
     return [c * delta**e for e, c in items]
+
+
+def _converges(margin, alpha):
+    """Whether a power sum's margin (1 + alpha) p - 1 is positive: exactly, or over the range of a symbolic delta."""
+    margin = sympy.simplify(margin)
+    if margin.has(TEACHER_DELTA):
+        return exponent_sign(margin, alpha) == 1
+    return margin.is_positive
 
 
 def _series(f, variable, n):
@@ -183,8 +330,9 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
         The latent size M: oo, a symbol or a number.
     order : int
         How many powers of each series to keep.
-    teacher : number
-        The teacher exponent delta of omega_I = I**-delta (0: no weight); a number.
+    teacher : number or TEACHER_DELTA
+        The teacher exponent delta of omega_I = I**-delta (0: no weight); a number, or
+        the symbol inside a :class:`DeltaRange`.
 
     Returns
     -------
@@ -196,6 +344,8 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
         For an unknown limit, "below" at latent = oo, or alpha <= 0.
     ExpressionError
         If a needed sum or integral diverges (e.g. sum_I 1 at latent = oo).
+    DeltaSplit
+        With a symbolic teacher exponent, if the order of two terms changes inside the range.
 
     Examples
     --------
@@ -220,12 +370,13 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
     s = 1 + alpha
     lam = EIGENVALUE
     teacher = as_expr(teacher)
-    if not teacher.is_number:
-        raise ParameterError(f"the teacher exponent must be a number, got {teacher}")
+    if not (teacher.is_number or teacher == TEACHER_DELTA):
+        raise ParameterError(f"the teacher exponent must be a number or {TEACHER_DELTA}, got {teacher}")
     c = sympy.cancel(teacher / s)  # omega = (lambda/scale)**c
 
     def weigh(terms):
-        return [t * (lam / scale) ** c for t in terms] if c != 0 else terms
+        # lambda and scale apart: a symbolic power of their ratio would not split
+        return [sympy.powsimp(t * lam**c, force=True) * scale**-c for t in terms] if c != 0 else terms
     y = sympy.Dummy("y", positive=True)
     terms, families = [], []
 
@@ -235,13 +386,14 @@ def sum_asymptotics(f, limit, *, alpha=ALPHA, latent=sympy.oo, order=3, delta=DE
         for term in series_terms:
             coefficient, power = term.as_independent(lam, as_Add=False)
             p = power.as_base_exp()[1] if power != 1 else sympy.Integer(0)
-            if latent == sympy.oo and which == "convergent" and sympy.simplify(p * s - 1).is_positive is not True:
+            if latent == sympy.oo and which == "convergent" and _converges(p * s - 1, alpha) is not True:
                 if c != 0:
                     raise ExpressionError(f"sum_I omega_I lambda_I**{sympy.simplify(p - c)} (omega_I = I**-delta, delta = {teacher}) "
                                           f"diverges at an infinite latent size (it needs (1 + alpha)*"
                                           f"{sympy.simplify(p - c)} + delta > 1)")
                 raise ExpressionError(f"sum_I lambda_I**{p} diverges at an infinite latent size")
-            out.append(coefficient * power_sum(p, sympy.oo if which == "zeta" else latent, alpha, scale))
+            out.append(sympy.powsimp(coefficient * power_sum(p, sympy.oo if which == "zeta" else latent, alpha, scale),
+                                     force=True))
         return out
 
     if limit == "small":
@@ -324,10 +476,12 @@ def teacher_dimension_asymptotics(k, limit, teacher, **kwargs):
     >>> teacher_dimension_asymptotics(1, "small", sympy.Rational(5, 2), alpha=1).leading  # a smooth target
     zeta(5/2)
     """
-    return _effective_dimension(k, limit, tuple(sorted({**kwargs, "teacher": teacher}.items())))
+    rng = current_range()
+    return _effective_dimension(k, limit, tuple(sorted({**kwargs, "teacher": teacher}.items())),
+                                rng if rng and as_expr(teacher).has(TEACHER_DELTA) else None)
 
 
 @cache
-def _effective_dimension(k, limit, kwargs):
-    # the regimes ask for the same few n_k many times
+def _effective_dimension(k, limit, kwargs, delta_range=None):
+    # the regimes ask for the same few n_k many times; with a symbolic delta, per range (its order of terms)
     return moment_asymptotics(k, k, limit, **dict(kwargs))

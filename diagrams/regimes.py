@@ -40,7 +40,8 @@ from functools import cache
 
 import sympy
 
-from .asymptotics import ALPHA, LAMBDA_PLUS, exponent_sign, teacher_dimension_asymptotics
+from .asymptotics import (ALPHA, LAMBDA_PLUS, TEACHER_DELTA, DeltaRange, DeltaSplit, assuming, current_range,
+                          exponent_sign, sample_alpha, teacher_dimension_asymptotics, unordered)
 from .asymptotics import effective_dimension_asymptotics as plain_asymptotics
 from .dyson import planar_theory
 from .errors import LargenError, ParameterError
@@ -50,7 +51,8 @@ from .parametric import _over_one_field, ridgeless
 from .spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 from .symbols import as_expr
 
-__all__ = ["Regime", "ParametricLosses", "parametric_losses", "derive_regimes", "optimal_ridge", "budget_split", "X"]
+__all__ = ["Regime", "ParametricLosses", "DeltaCase", "PiecewiseRegimes", "parametric_losses", "derive_regimes",
+           "optimal_ridge", "budget_split", "X"]
 
 X = sympy.Symbol("X", positive=True)  # (lambda_+/Delta)**(1/(1 + alpha)): the number of learned modes
 _DELTA_VAR = sympy.Symbol("D", positive=True)  # Delta as a variable of the balance (Delta >> lambda_+)
@@ -186,12 +188,40 @@ def _is_zero(c):
     return abs(value) < 1e-12 and sympy.simplify(c) == 0
 
 
+def _sample(alpha):
+    """The values the sample point gives alpha and, in a range of the symbolic teacher exponent, delta."""
+    rng = current_range()
+    return {ALPHA: sample_alpha(alpha), **({TEACHER_DELTA: rng.point(alpha)} if rng else {})}
+
+
 def _height(vector, logs, alpha):
-    return sum(float(as_expr(e).subs(ALPHA, alpha)) * w for e, w in zip(vector, logs))
+    """The log of a monomial at the sample point (alpha, and a symbolic delta, at their sample values)."""
+    at = _sample(alpha)
+    return sum(float(as_expr(e).subs(at)) * w for e, w in zip(vector, logs))
+
+
+def _stays_above(top, other, logs, alpha):
+    """With a symbolic teacher exponent: DeltaSplit where monomial ``other`` overtakes ``top`` at the
+    sample point inside the range's window: ``"marginal"`` where their exponents meet, else ``"sample"``."""
+    gap = [sympy.cancel(as_expr(a) - as_expr(b)) for a, b in zip(top, other)]
+    difference = sympy.cancel(sum(g * sympy.Rational(str(w)) for g, w in zip(gap, logs)))
+    if not difference.has(TEACHER_DELTA):
+        return
+    at = {ALPHA: sample_alpha(alpha)}
+    lower, upper = current_range().bounds(alpha)
+    for root in sympy.solve(sympy.numer(difference), TEACHER_DELTA):
+        if root.subs(at).is_real and lower < root.subs(at) < upper:
+            if all(sympy.cancel(g.subs(TEACHER_DELTA, root)) == 0 for g in gap):
+                raise DeltaSplit(root, "marginal")
+            raise DeltaSplit(root.subs(at), "sample")  # a place of the sample point: a number at the sample alpha
 
 
 class Balance:
-    """The dominant monomials of a ratio of sums at a point of log-space."""
+    """The dominant monomials of a ratio of sums at a point of log-space.
+
+    ``alpha`` is the model's (a symbol is sampled at 1); with a symbolic teacher exponent the
+    dominant monomial must stay dominant over its range (:func:`_stays_above`).
+    """
 
     def __init__(self, expr, variables, logs, alpha):
         self.variables = variables
@@ -202,6 +232,9 @@ class Balance:
             if not monomials:
                 raise LargenError(f"{expr} vanishes identically at this order")
             ranked = sorted(monomials.items(), key=lambda item: -_height(item[0], logs, alpha))
+            if current_range() is not None:
+                for vector, _ in ranked[1:]:
+                    _stays_above(ranked[0][0], vector, logs, alpha)
             if len(ranked) > 1 and _height(ranked[0][0], logs, alpha) - _height(ranked[1][0], logs, alpha) < 1e-9:
                 raise LargenError(f"two monomials of {part} are equally large at the sample point")
             self.parts.append(ranked)
@@ -228,9 +261,18 @@ def _vector(monomial, variables):
     return tuple(_exponent(dependent, v) for v in variables)
 
 
+def _side(e):
+    """The sign of a condition's exponent, or None where it depends on alpha or changes inside the range of a
+    symbolic delta: the power then stays on the large side, right either way."""
+    try:
+        return exponent_sign(e)
+    except DeltaSplit:
+        return None
+
+
 def _prune(ratios, variables, sizes=()):
     """Drop the ratios implied by others or by 1 << size: a positive multiple of one, or one
-    times a power of another."""
+    times a power of another (where that holds throughout the range of a symbolic delta; else kept)."""
     known = [(None, tuple(-1 if u == s else 0 for u in variables)) for s in sizes]
     vectors = [(r, _vector(r, variables)) for r in ratios]
     vectors = [(r, v) for r, v in vectors if any(e != 0 for e in v) and v not in [k for _, k in known]]
@@ -242,7 +284,7 @@ def _prune(ratios, variables, sizes=()):
             if i == j or w == v:
                 continue
             scale = _proportional(v, w)
-            if scale is not None and exponent_sign(scale - 1) == 1:
+            if scale is not None and _side(scale - 1) == 1:
                 implied = True
                 break
             rest = None
@@ -251,7 +293,7 @@ def _prune(ratios, variables, sizes=()):
                     continue
                 rest = rest or [sympy.cancel(a - b) for a, b in zip(v, w)]
                 c = _proportional(rest, u)
-                if c is not None and exponent_sign(c) in (0, 1):
+                if c is not None and _side(c) in (0, 1):
                     implied = True
                     break
             if implied:
@@ -264,7 +306,9 @@ def _prune(ratios, variables, sizes=()):
 
 @cache
 def _numeric(vector):
-    return [float(as_expr(e).subs(ALPHA, sympy.Rational(37, 100))) for e in vector]
+    # a screen at a generic point; the exact test follows
+    return [float(as_expr(e).subs({ALPHA: sympy.Rational(37, 100), TEACHER_DELTA: sympy.Rational(4137, 10000)}))
+            for e in vector]
 
 
 def _proportional(v, w):
@@ -326,14 +370,16 @@ def _condition(ratio, free):
     coefficient, vector = _split(ratio, free)
     coefficient = _simplified(coefficient)
     pivot = next((e for e in vector if e != 0), sympy.Integer(1))
-    scale = abs(pivot) if exponent_sign(pivot) is not None else sympy.Integer(1)
+    sign = _side(pivot)
+    scale = sympy.cancel(pivot * sign) if sign is not None else sympy.Integer(1)  # |pivot|, also in a symbolic delta
     small = sympy.powsimp(abs(coefficient) ** (1 / scale), force=True)
     large = sympy.Integer(1)
     for v, e in zip(free, vector):
         e = sympy.cancel(e / scale)
-        if exponent_sign(e) == 1:
+        sign = _side(e)
+        if sign == 1:
             small *= v**e
-        elif exponent_sign(e) == -1:
+        elif sign != 0:
             large *= v ** (-e)
     return (small, large)
 
@@ -352,7 +398,7 @@ class _Derivation:
         self.teacher = as_expr(teacher)
         self.losses = losses
         self.alpha = as_expr(alpha)
-        self.sample_alpha = float(self.alpha) if self.alpha.is_number else 1.0
+        self.sample_alpha = float(sample_alpha(self.alpha))
         self.s = 1 + self.alpha
         self.M = model.spaces[model.latent]
         self.latent = latent
@@ -381,12 +427,27 @@ class _Derivation:
         exprs = [self.gamma, losses.loss, losses.train_loss]
         self.orders = sorted({k for k in range(1, 10) for e in exprs if e.has(effective_dimension(k))})
         self.teacher_orders = sorted({k for k in range(1, 10) for e in exprs if e.has(effective_dimension(k, True))})
+        if self.teacher.is_number and self.teacher_orders and not self.finite:
+            self._check_admissible()
         # nonlinear features: the variance of the equivalent noise is a scale of the balance, sampled
         # both far below and far above the other terms it meets (each side has its own regimes)
         e = model.regression.equivalent
         self.scales = sorted(model.matrices[e.matrix].variance.free_symbols, key=str) if e is not None else []
         self.scale_log = _NEGLIGIBLE_SCALE
         self.free = [self.ridge] + self.sizes + ([self.M] if self.finite else []) + self.scales
+
+    @property
+    def teacher_lower(self):
+        """The least teacher exponent at M = oo: the loss's sum_I omega_I lambda_I**k, k its lowest teacher
+        order, converges for (1 + alpha) k + delta > 1."""
+        return sympy.cancel(1 - self.s * min(self.teacher_orders))
+
+    def _check_admissible(self):
+        sign = exponent_sign(self.teacher - self.teacher_lower, self.alpha)
+        if sign != 1:
+            where = "for every alpha > 0" if sign is None else f"at alpha = {self.alpha}"
+            raise ParameterError(f"the teacher exponent delta = {self.teacher} must exceed {self.teacher_lower} "
+                                 f"{where} (sum_I omega_I lambda_I diverges at M = oo otherwise)")
 
     def _parts(self, loss):
         """The loss split into its teacher and label-noise parts (it is affine in the noise variance)."""
@@ -477,9 +538,9 @@ class _Derivation:
     def _balanced(self, name, internal, variables, logs, solve_for, limit):
         """Solve gamma = G for ``solve_for`` by its dominant monomial; the losses' dominant monomials."""
         point = [logs[v] for v in variables]
-        G = Balance(internal(self.gamma), variables, point, self.sample_alpha)
+        G = Balance(internal(self.gamma), variables, point, self.alpha)
         value = _solve_monomial(G.leading, self.ridge, solve_for)
-        gamma_log = _height(_vector(G.leading, variables), point, self.sample_alpha)
+        gamma_log = _height(_vector(G.leading, variables), point, self.alpha)
         solution = [(solve_for, value)]
         return self._finish(name, internal, variables, logs, solution, G.ratios(),
                             {self.ridge: gamma_log}, {}, (), limit)
@@ -499,8 +560,8 @@ class _Derivation:
 
         free = [v for v in self.free if v not in tied]
         sizes = [v for v in free if v != self.ridge and v not in self.scales]  # 1 << size; not so a scale
-        parts = {k: Balance(internal(e), variables, point, self.sample_alpha) for k, e in self.loss_parts.items()}
-        train = {k: Balance(internal(e), variables, point, self.sample_alpha) for k, e in self.train_parts.items()}
+        parts = {k: Balance(internal(e), variables, point, self.alpha) for k, e in self.loss_parts.items()}
+        train = {k: Balance(internal(e), variables, point, self.alpha) for k, e in self.train_parts.items()}
         # each part of the training loss keeps its own leading term: which one dominates depends on
         # the noise, not on the balance of the test loss
         train_leading = sympy.Add(*[model_form(b.leading) for b in train.values()])
@@ -572,17 +633,17 @@ class _Derivation:
     def _n1_balance(self, n1, logs):
         """n_1 (+ the root's shift) in X (and M, whose tail it loses, and the scales) at the sample point."""
         variables = [X] + ([self.M] if self.finite else []) + self.scales
-        return Balance(n1, variables, [logs[v] for v in variables], self.sample_alpha)
+        return Balance(n1, variables, [logs[v] for v in variables], self.alpha)
 
     def ridgeless(self, root, others):
         size, n1, variables, logs = self._root_variables(root, others)
         internal = self._internal("small", self._trade(size, root))
         point = [logs[v] for v in variables]
-        G = Balance(internal(self.gamma), variables, point, self.sample_alpha)
+        G = Balance(internal(self.gamma), variables, point, self.alpha)
         delta = _solve_monomial(G.leading, self.ridge, _SMALL)
         x_of_size = _solve_monomial(self._n1_balance(n1, logs).leading, size, X)
         solution = [(_SMALL, delta), (X, x_of_size)]
-        witness = {self.ridge: _height(_vector(G.leading, variables), point, self.sample_alpha), size: 20}
+        witness = {self.ridge: _height(_vector(G.leading, variables), point, self.alpha), size: 20}
         ratios = G.ratios() + self._n1_balance(n1, logs).ratios() + [_SMALL / X]
         return self._finish(f"ridgeless, {size}-limited", internal, variables, logs, solution, ratios,
                             witness, {}, (), 1 / X)
@@ -607,7 +668,7 @@ class _Derivation:
         def coefficient(expr, k):
             e = expr.xreplace(leading).xreplace({DELTA: LAMBDA_PLUS * X ** -self.s})
             derivative = sympy.diff(e, X, k) * (-1 / c1) ** k / math.factorial(k)
-            return Balance(derivative.xreplace(at_root), variables, point, self.sample_alpha)
+            return Balance(derivative.xreplace(at_root), variables, point, self.alpha)
 
         loss = sum(self.loss_parts.values())
         terms = [coefficient(loss, k) for k in range(3)]
@@ -643,11 +704,11 @@ class _Derivation:
         variables = [v for v in variables if v != tie]
         internal_root = self._internal("small", {**self._trade(tie, b), **self._trade(size, a)})
         point = [logs[v] for v in variables]
-        G = Balance(internal_root(self.gamma), variables, point, self.sample_alpha)
+        G = Balance(internal_root(self.gamma), variables, point, self.alpha)
         delta = _solve_monomial(G.leading, self.ridge, _SMALL)
         x_of_size = _solve_monomial(self._n1_balance(n1, logs).leading, size, X)
         solution = [(_SMALL, delta), (X, x_of_size)]
-        witness = {self.ridge: _height(_vector(G.leading, variables), point, self.sample_alpha), size: 20}
+        witness = {self.ridge: _height(_vector(G.leading, variables), point, self.alpha), size: 20}
         ratios = G.ratios() + self._n1_balance(n1, logs).ratios() + [_SMALL / X]
         gap = _tidy(sympy.powsimp(sympy.expand_power_base(delta.xreplace({X: x_of_size}), force=True),
                                   force=True), [v for v in self.free if v != tie])
@@ -722,6 +783,128 @@ def budget_split(optima, budget="product"):
     return out
 
 
+@dataclass(frozen=True)
+class DeltaCase:
+    """The regimes for lower < delta < upper, a range of the symbolic teacher exponent.
+
+    Two regimes may share a name: the regions on either side of a boundary in the sizes whose
+    place moves with delta (their conditions tell them apart). ``excluded``: marginal values
+    inside the range, where a logarithm appears in a term beyond the stated ones (the regimes
+    on both sides are the same).
+    """
+
+    lower: sympy.Expr
+    upper: sympy.Expr
+    regimes: tuple
+    excluded: tuple = ()  # marginal values inside the range: a logarithm beyond the stated terms
+
+    def _latex(self, printer):
+        delta = printer._print(TEACHER_DELTA)
+        excluded = "".join(rf",\ {delta} \neq {printer._print(e)}" for e in self.excluded)
+        return (rf"{printer._print(self.lower)} < {delta} < {printer._print(self.upper)}{excluded}: \quad "
+                + r" \\ ".join(printer._print(r) for r in self.regimes))
+
+    def as_dict(self):
+        return {"lower": str(self.lower), "upper": str(self.upper), "excluded": [str(e) for e in self.excluded],
+                "regimes": [r.as_dict() for r in self.regimes]}
+
+
+@dataclass(frozen=True)
+class PiecewiseRegimes:
+    """The regimes piecewise in the teacher exponent delta: ``cases`` in increasing delta. Between two
+    cases a regime changes form; at the ``marginal`` values two powers of Delta meet (a logarithm of
+    the sizes, not derived: those values are excluded)."""
+
+    cases: tuple
+    marginal: tuple
+
+    def case(self, delta):
+        """The case whose range holds a number delta (None at a marginal value).
+
+        Examples
+        --------
+        >>> PiecewiseRegimes((DeltaCase(-1, 1, ()), DeltaCase(1, sympy.oo, ())), (1,)).case(2).lower
+        1
+        """
+        for c in self.cases:
+            if c.lower < delta < c.upper and delta not in c.excluded:
+                return c
+        return None
+
+    def as_dict(self):
+        return {"cases": [c.as_dict() for c in self.cases], "marginal": [str(m) for m in self.marginal]}
+
+
+def _ordered(root, delta_range, alpha):
+    """Refuse a split point whose place in the range depends on alpha (alpha and delta both symbolic)."""
+    for below, above in ((delta_range.lower, root), (root, delta_range.upper)):
+        if above != sympy.oo and exponent_sign(above - below, alpha) != 1:
+            raise unordered(root, delta_range.lower if below == delta_range.lower else delta_range.upper)
+
+
+class _Boundary(Exception):
+    """A value of delta where a regime's form changes (a split other than a sample point's)."""
+
+    def __init__(self, split):
+        super().__init__(str(split))
+        self.at, self.marginal = sympy.factor(split.at), split.kind == "marginal"
+
+
+def _piecewise(losses, alpha, noise):
+    """The regimes in each range of the symbolic teacher exponent between the values where a form changes.
+
+    In a range, every comparison of exponents is decided over the whole range; the sample point of
+    the balances (which regime they land in) moves in a window of it, split where it crosses a
+    boundary between two regimes (a boundary in the sizes that moves with delta): the range's
+    regimes are those of every window, each derived over the whole range.
+    """
+    lower = _Derivation(losses, alpha, sympy.oo, noise, 0).teacher_lower
+    boundaries = {}
+
+    @cache
+    def derive(delta_range):  # a new boundary derives the ranges again: those it leaves are known
+        with assuming(delta_range):
+            try:
+                return _Derivation(losses, alpha, sympy.oo, noise, TEACHER_DELTA).regimes()
+            except DeltaSplit as split:
+                return split
+
+    def case(delta_range):
+        regimes, pending = [], [delta_range.bounds(alpha)]
+        while pending:
+            window = pending.pop()
+            found = derive(replace(delta_range, window=window))
+            if isinstance(found, DeltaSplit):
+                if found.kind != "sample":
+                    raise _Boundary(found)
+                pending += [(found.at, window[1]), (window[0], found.at)]  # the lower window first
+                continue
+            regimes += [r for r in found if r not in regimes]
+        return DeltaCase(delta_range.lower, delta_range.upper, tuple(regimes))
+
+    def place(value):
+        return float(as_expr(value).subs(ALPHA, sample_alpha(alpha)))
+
+    while True:
+        points = sorted(boundaries, key=place)
+        ranges = [DeltaRange(a, b) for a, b in zip([lower] + points, points + [sympy.oo])]
+        try:
+            cases = tuple(case(r) for r in ranges)
+            break
+        except _Boundary as new:
+            (inside,) = [r for r in ranges if place(r.lower) < place(new.at) < place(r.upper)]
+            _ordered(new.at, inside, alpha)
+            boundaries[new.at] = new.marginal
+    merged = [cases[0]]
+    for c in cases[1:]:
+        last = merged[-1]
+        if c.regimes == last.regimes:  # the marginal value changes nothing stated
+            merged[-1] = replace(last, upper=c.upper, excluded=last.excluded + (last.upper,))
+        else:
+            merged.append(c)
+    return PiecewiseRegimes(tuple(merged), tuple(b for b in points if boundaries[b]))
+
+
 def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=None):
     """Every asymptotic regime of a model's planar theory for a power-law spectrum.
 
@@ -736,17 +919,63 @@ def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delt
     noise : None, True or number
         No label noise (None), a symbolic noise variance (True) or its value;
         with noise, each regime splits by which part of the loss dominates.
-    delta : number, optional
+    delta : number or Symbol, optional
         The teacher exponent, omega_I = I**-delta: the model gets a teacher
         covariance (:func:`diagrams.model.with_teacher`) and its loss the
         teacher's effective dimensions m_k. None: the model's own teacher,
-        isotropic unless it has a teacher covariance (then delta = 0).
+        isotropic unless it has a teacher covariance (then delta = 0). A
+        symbol (:data:`~diagrams.asymptotics.TEACHER_DELTA`): the regimes
+        piecewise in delta over its admissible range (M = oo only).
 
     Returns
     -------
-    list of Regime
+    list of Regime, or PiecewiseRegimes for a symbolic delta
+
+    Raises
+    ------
+    ParameterError
+        A numeric delta outside the admissible range, or a symbolic one with a finite latent size.
+    ExpressionError
+        alpha and delta both symbolic where the order of two values of delta depends on alpha.
+
+    Examples
+    --------
+    >>> pieces = derive_regimes(alpha=1, delta=TEACHER_DELTA)
+    >>> pieces.marginal
+    (1, 3, 5)
+    >>> N = mrs().symbols["N"]
+    >>> [(r.exponents[N], c.lower, c.upper) for c in pieces.cases for r in c.regimes if "N-limited" in r.name]
+    [(-delta - 1, -1, 1), (-2, 1, 3), (-2, 3, oo)]
     """
     model = model or mrs()
     if delta is not None:
         model = with_teacher(model)
+    delta = None if delta is None else as_expr(delta)
+    if delta is not None and delta.is_Symbol:
+        if latent != sympy.oo:
+            raise ParameterError("the regimes in a symbolic teacher exponent are derived at M = oo")
+        pieces = _piecewise_regimes(model, as_expr(alpha), noise)
+        return pieces if delta == TEACHER_DELTA else _renamed(pieces, delta)
     return _Derivation(parametric_losses(model), alpha, latent, noise, 0 if delta is None else delta).regimes()
+
+
+@cache
+def _piecewise_regimes(model, alpha, noise):
+    # the derivation in every range of delta takes tens of seconds: asked once per model and options
+    return _piecewise(parametric_losses(model), alpha, noise)
+
+
+def _renamed(pieces, symbol):
+    """The piecewise regimes with the user's symbol for delta."""
+    swap = {TEACHER_DELTA: symbol}
+    cases = tuple(replace(c, regimes=tuple(_regime_at(r, swap) for r in c.regimes)) for c in pieces.cases)
+    return replace(pieces, cases=cases)
+
+
+def _regime_at(regime, at):
+    """A regime with symbols replaced."""
+    def put(e):
+        return e.xreplace(at) if isinstance(e, sympy.Basic) else tuple(put(x) for x in e)
+    return replace(regime, conditions=tuple(put(c) for c in regime.conditions), loss=put(regime.loss),
+                   train_loss=put(regime.train_loss), exponents={k: put(v) for k, v in regime.exponents.items()},
+                   correction=put(regime.correction))

@@ -36,14 +36,15 @@ from diagrams.dyson import planar_theory
 from diagrams.tikz import caption, tikz_document
 from diagrams.wick import MAX_DIAGRAMS, contractions, isomorphism_classes
 
-from diagrams.asymptotics import ALPHA
+from diagrams.asymptotics import ALPHA, TEACHER_DELTA
 from diagrams.grammar import parse_number
 
 from .activation import activation as parse_activation
 from .evaluate import check_finite, evaluate
 from .exponent_fit import percolation_report, percolation_spectrum
 from .report import derivation_document, derivation_text, rate_names, write_report
-from .scaling import exponents, latex_table, phase_diagram, regimes_at
+from .scaling import (exponents, latex_table, phase_diagram, piecewise_latex, piecewise_regimes, regimes_at,
+                      teacher_exponent)
 from .point import bind, noise_parameters, short
 from .montecarlo import GIB, MAX_MEMORY, simulate
 from .solution import MAX_DPS, solve
@@ -496,7 +497,9 @@ def _version():
 
 
 def cmd_exponents(args):
-    model = model_of(args)
+    symbolic = teacher_exponent(args.delta) == TEACHER_DELTA
+    # model_of reads a numeric --delta; a symbolic one gets its teacher covariance in the derivation
+    model = model_of(argparse.Namespace(**{**vars(args), "delta": None}) if symbolic else args)
     lam_plus = None
     if args.spectrum:
         if args.alpha is not None:
@@ -509,6 +512,8 @@ def cmd_exponents(args):
     for path in (args.latex, args.plot):
         if path:
             check_output(path, force=args.force)
+    if symbolic:
+        return _piecewise_exponents(args, model, noise)
     result = exponents(model, alpha=args.alpha, M=args.M, noise=noise, check=args.check, dps=args.dps,
                        delta=args.delta)
     if lam_plus is not None:
@@ -537,6 +542,37 @@ def cmd_exponents(args):
             lines.append(f"      depth {c['depth']}: solver/leading = {c['ratio']}, slopes {c['slopes']}")
     for o in result["optimal"]["ridge"]:
         lines.append(f"  optimal ridge in {o['regime']}: gamma* = {o['gamma']}, L = {o['loss']}")
+    return "\n".join(lines)
+
+
+def _piecewise_exponents(args, model, noise):
+    """``exponents --delta symbolic``: the regimes in each range of delta, the marginal values named."""
+    if args.check:
+        raise UsageError("--check needs a numeric --delta")
+    if args.plot:
+        raise UsageError("the phase diagram needs a numeric --delta")
+    alpha = ALPHA if args.alpha is None else parse_number(args.alpha, what="alpha")
+    if args.alpha is not None and (not alpha.is_positive or alpha == sympy.oo):
+        raise ParameterError(f"alpha must be a positive number, got {args.alpha}")
+    latent = sympy.oo if args.M.strip() == "inf" else None
+    if latent is None:
+        raise ParameterError("the regimes in a symbolic delta are derived at M = inf")
+    pieces = piecewise_regimes(model, alpha=alpha, noise=noise)
+    if args.latex:
+        write(args.latex, piecewise_latex(pieces))
+    if args.json:
+        return pieces.as_dict()
+    marginal = ", ".join(str(m) for m in pieces.marginal) or "none"
+    lines = [f"regimes of model {model.name}" + (f" at alpha = {args.alpha}" if args.alpha else " (alpha symbolic)")
+             + f", teacher omega_I = I^-delta, piecewise in delta; marginal at delta = {marginal} "
+               f"(a logarithm, not derived)"]
+    for case in pieces.cases:
+        excluded = "".join(f", delta != {e}" for e in case.excluded)
+        lines.append(f"  for {case.lower} < delta < {case.upper}{excluded}:")
+        for regime in case.regimes:
+            conditions = ", ".join(f"{a} << {b}" for a, b in regime.conditions)
+            exps = ", ".join(f"{k}: {v}" for k, v in regime.exponents.items())
+            lines.append(f"    {regime.name}: L = {regime.loss}   [{exps}]   when {conditions}")
     return "\n".join(lines)
 
 
@@ -685,7 +721,9 @@ def build_parser():
     add_teacher_options(report, spectrum=True)
     report.set_defaults(run=cmd_report)
 
-    exponents_ = commands.add_parser("exponents", help="scaling regimes, exponents and prefactors of the planar theory")
+    exponents_ = commands.add_parser("exponents", help="scaling regimes, exponents and prefactors of the planar theory",
+                                     description="scaling regimes, exponents and prefactors of the planar theory; "
+                                                 "with --delta symbolic, piecewise in the teacher exponent delta")
     exponents_.add_argument("--model", metavar="FILE", type=path_argument,
                             help="a TOML model file (default: the MRS model)")
     exponents_.add_argument("--alpha", metavar="A", help="power-law exponent (default: a symbol)")

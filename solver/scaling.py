@@ -16,7 +16,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from diagrams.asymptotics import ALPHA, LAMBDA_PLUS
+from diagrams.asymptotics import ALPHA, LAMBDA_PLUS, TEACHER_DELTA
 from diagrams.errors import ParameterError
 from diagrams.grammar import parse_number
 from diagrams.latex import escape, latex
@@ -26,7 +26,8 @@ from diagrams.symbols import as_expr
 
 from .solution import solve
 
-__all__ = ["exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram"]
+__all__ = ["exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
+           "piecewise_regimes", "piecewise_latex"]
 
 
 def _latent(model, M):
@@ -49,6 +50,25 @@ def _alpha(alpha):
     value = parse_number(alpha, what="alpha") if isinstance(alpha, str) else sympy.nsimplify(alpha)
     if not value.is_positive or value == sympy.oo:
         raise ParameterError(f"alpha must be a positive number, got {alpha}")
+    return value
+
+
+def teacher_exponent(delta):
+    """The teacher exponent of ``exponents``: None, :data:`~diagrams.asymptotics.TEACHER_DELTA` for
+    ``"symbolic"`` (or the symbol itself), or a finite number.
+
+    Examples
+    --------
+    >>> teacher_exponent("symbolic"), teacher_exponent("3/2"), teacher_exponent(None)
+    (delta, 3/2, None)
+    """
+    if delta is None or delta == TEACHER_DELTA:
+        return delta
+    if isinstance(delta, str) and delta.strip() == "symbolic":
+        return TEACHER_DELTA
+    value = parse_number(delta, what="delta") if isinstance(delta, str) else sympy.nsimplify(delta)
+    if not value.is_finite or not value.is_real:
+        raise ParameterError(f"delta must be a finite number or 'symbolic', got {delta}")
     return value
 
 
@@ -214,6 +234,7 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     delta : str or number, optional
         The teacher exponent, omega_I = I**-delta (a number): the regimes of the
         model with that teacher covariance. None: the isotropic teacher.
+        ``"symbolic"``: the regimes piecewise in delta (M = inf, no check).
 
     Returns
     -------
@@ -222,6 +243,9 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
         and ``optimal``: ``ridge`` (per ridgeless regime: gamma*, the loss there, its relative
         gain, conditions, exponents of gamma* and of the loss) and ``budget`` (the best split of
         N P fixed, ``product``, and of N + P fixed, ``sum``, with the loss's exponent in the budget).
+        With a symbolic delta: ``cases`` (``lower`` < delta < ``upper`` but not the ``excluded``
+        values, and its ``regimes``) and ``marginal`` (the values of delta where two powers of the
+        renormalised ridge meet: a logarithm, not derived); no optimal ridge.
 
     Examples
     --------
@@ -241,10 +265,11 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     symbol = model.spaces[model.latent]
     if check and (alpha_value.free_symbols or latent != sympy.oo):
         raise ParameterError("the numerical check needs a numeric alpha and M = inf")
-    if delta is not None:
-        delta = parse_number(delta, what="delta") if isinstance(delta, str) else sympy.nsimplify(delta)
-        if not delta.is_finite or not delta.is_real:
-            raise ParameterError(f"delta must be a finite number, got {delta}")
+    delta = teacher_exponent(delta)
+    if delta == TEACHER_DELTA:
+        if check:
+            raise ParameterError("the numerical check needs a numeric delta")
+        return piecewise_regimes(model, alpha=alpha_value, latent=latent, noise=noise).as_dict()
     regimes = regimes_at(model, alpha=alpha_value, latent=latent, noise=noise, delta=delta)
     out = []
     for regime in regimes:
@@ -268,6 +293,48 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     budget = {kind: [{k: str(v) for k, v in b.items()} for b in budget_split(optima, kind)]
               for kind in ("product", "sum")}
     return {"regimes": out, "optimal": {"ridge": ridge, "budget": budget}}
+
+
+def piecewise_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
+    """The regimes piecewise in the symbolic teacher exponent (:func:`diagrams.regimes.derive_regimes`).
+
+    Raises
+    ------
+    ParameterError
+        At a latent size other than inf.
+    """
+    if latent != sympy.oo:
+        raise ParameterError("the regimes in a symbolic delta are derived at M = inf")
+    return derive_regimes(model or mrs(), alpha=alpha, noise=noise, delta=TEACHER_DELTA)
+
+
+def piecewise_latex(pieces):
+    """LaTeX tables of the regimes, one per range of delta (:func:`latex_table`), the marginal values named.
+
+    Examples
+    --------
+    >>> from diagrams.regimes import DeltaCase, PiecewiseRegimes
+    >>> print(piecewise_latex(PiecewiseRegimes((DeltaCase(-1, 1, ()), DeltaCase(1, sympy.oo, (), (3,))), (1, 3))))
+    marginal (a logarithm, not derived): $\\delta = 1$, $\\delta = 3$
+    <BLANKLINE>
+    $-1 < \\delta < 1$:
+    \\begin{tabular}{llll}
+    regime & conditions & $L$ & exponents \\\\ \\hline
+    \\end{tabular}
+    <BLANKLINE>
+    $1 < \\delta < \\infty$, $\\delta \\neq 3$:
+    \\begin{tabular}{llll}
+    regime & conditions & $L$ & exponents \\\\ \\hline
+    \\end{tabular}
+    """
+    delta = latex(TEACHER_DELTA)
+    blocks = [escape("marginal (a logarithm, not derived): ")
+              + ", ".join(f"${delta} = {latex(m)}$" for m in pieces.marginal)]
+    for case in pieces.cases:
+        excluded = "".join(rf", ${delta} \neq {latex(e)}$" for e in case.excluded)
+        blocks.append(rf"${latex(case.lower)} < {delta} < {latex(case.upper)}${excluded}:" + "\n"
+                      + latex_table(case.regimes))
+    return "\n\n".join(blocks)
 
 
 def _unset_scales(model, regime):
