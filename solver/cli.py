@@ -43,8 +43,8 @@ from .activation import activation as parse_activation
 from .evaluate import check_finite, evaluate
 from .exponent_fit import percolation_report, percolation_spectrum
 from .report import derivation_document, derivation_text, rate_names, write_report
-from .scaling import (exponents, latex_table, phase_diagram, piecewise_latex, piecewise_regimes, regimes_at,
-                      teacher_exponent)
+from .scaling import (delta_diagram, exponents, latex_table, phase_diagram, piecewise_latex, piecewise_regimes,
+                      regimes_at, teacher_exponent)
 from .point import bind, noise_parameters, short
 from .montecarlo import GIB, MAX_MEMORY, simulate
 from .solution import MAX_DPS, solve
@@ -549,17 +549,19 @@ def _piecewise_exponents(args, model, noise):
     """``exponents --delta symbolic``: the regimes in each range of delta, the marginal values named."""
     if args.check:
         raise UsageError("--check needs a numeric --delta")
-    if args.plot:
-        raise UsageError("the phase diagram needs a numeric --delta")
     alpha = ALPHA if args.alpha is None else parse_number(args.alpha, what="alpha")
     if args.alpha is not None and (not alpha.is_positive or alpha == sympy.oo):
         raise ParameterError(f"alpha must be a positive number, got {args.alpha}")
+    if args.plot and alpha.free_symbols:
+        raise ParameterError("the phase diagram in delta needs a numeric --alpha")
     latent = sympy.oo if args.M.strip() == "inf" else None
     if latent is None:
         raise ParameterError("the regimes in a symbolic delta are derived at M = inf")
     pieces = piecewise_regimes(model, alpha=alpha, noise=noise)
     if args.latex:
         write(args.latex, piecewise_latex(pieces))
+    if args.plot:
+        delta_diagram(pieces, args.plot, alpha=alpha)
     if args.json:
         return pieces.as_dict()
     marginal = ", ".join(str(m) for m in pieces.marginal) or "none"

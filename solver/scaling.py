@@ -27,7 +27,7 @@ from diagrams.symbols import as_expr
 from .solution import solve
 
 __all__ = ["exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
-           "piecewise_regimes", "piecewise_latex"]
+           "piecewise_regimes", "piecewise_latex", "delta_diagram"]
 
 
 def _latent(model, M):
@@ -335,6 +335,57 @@ def piecewise_latex(pieces):
         blocks.append(rf"${latex(case.lower)} < {delta} < {latex(case.upper)}${excluded}:" + "\n"
                       + latex_table(case.regimes))
     return "\n\n".join(blocks)
+
+
+def delta_diagram(pieces, path, *, alpha, span=2):
+    """The phase diagram in delta at fixed alpha: the exponent of the loss in gamma and each size against delta,
+    one line per regime and range of delta, the marginal values dashed; saved to ``path``.
+
+    Parameters
+    ----------
+    pieces : PiecewiseRegimes
+        From :func:`piecewise_regimes` at a numeric alpha.
+    alpha : number
+        That alpha (for the title).
+    span : number
+        How far past the last marginal value (or the lower end) the unbounded range is drawn.
+
+    Returns
+    -------
+    dict
+        Symbol name -> list of (regime name, lower, upper, exponent at lower, exponent at upper): the
+        segments drawn.
+    """
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    last = max([pieces.cases[0].lower, *pieces.marginal])
+    names = sorted({str(k) for c in pieces.cases for r in c.regimes for k in r.exponents})
+    segments = {name: [] for name in names}
+    for case in pieces.cases:
+        upper = last + span if case.upper == sympy.oo else case.upper
+        for regime in case.regimes:
+            for symbol, exponent in regime.exponents.items():
+                ends = [float(exponent.xreplace({TEACHER_DELTA: d})) for d in (case.lower, upper)]
+                segments[str(symbol)].append((regime.name, float(case.lower), float(upper), *ends))
+    fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3.5), squeeze=False)
+    colours = {}
+    for ax, name in zip(axes[0], names):
+        for regime, lo, hi, a, b in segments[name]:
+            colour = colours.setdefault(regime, f"C{len(colours)}")
+            ax.plot([lo, hi], [a, b], color=colour, label=regime)
+        for m in pieces.marginal:
+            ax.axvline(float(m), color="grey", linestyle="--", linewidth=0.6)
+        ax.set_xlabel(r"$\delta$")
+        ax.set_ylabel(rf"exponent of $L$ in ${latex(sympy.Symbol(name))}$")
+    handles = {label: h for ax in axes[0] for h, label in zip(*ax.get_legend_handles_labels())}
+    fig.legend(handles.values(), handles.keys(), fontsize=6, loc="lower center", ncol=3)
+    fig.suptitle(rf"regimes in $\delta$ at $\alpha = {alpha}$ (dashed: marginal, a logarithm)")
+    fig.tight_layout(rect=(0, 0.15, 1, 1))
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return segments
 
 
 def _unset_scales(model, regime):

@@ -10,7 +10,7 @@ from diagrams.asymptotics import (ALPHA, TEACHER_DELTA, DeltaRange, DeltaSplit, 
                                   teacher_dimension_asymptotics)
 from diagrams.errors import ExpressionError, ParameterError
 from diagrams.regimes import derive_regimes
-from solver.scaling import regimes_at
+from solver.scaling import delta_diagram, regimes_at
 
 from conftest import run_cli
 
@@ -153,3 +153,12 @@ def test_cli_bad_teacher_exponent(capsys, argv, message):
     status, out, err = run_cli(capsys, "exponents", *argv)
     assert status == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_phase_diagram_in_delta(pieces, tmp_path):
+    # the exponent of L in N of the N-limited regime: -(1 + delta) up to delta = 1 (0 at delta = -alpha), then -2
+    path = tmp_path / "delta.png"
+    segments = delta_diagram(pieces, path, alpha=1)
+    assert path.stat().st_size > 0
+    limited = [s[1:] for s in segments["N"] if s[0] == "ridgeless, N-limited"]
+    assert limited == [(-1.0, 1.0, 0.0, -2.0), (1.0, 3.0, -2.0, -2.0), (3.0, 7.0, -2.0, -2.0)]
