@@ -4,13 +4,17 @@
    solver at git revision ``--before`` (default: the commit before the solver's split;
    its packages extracted with ``git archive`` into a temporary directory) and the
    current one, in the same run on the same points, each in a process of its own.
+   Each cell is the best of ``--rounds`` rounds (the machine is shared: a round slowed
+   by another process says nothing about the solver), timed as ``timeit`` times, with
+   the garbage collector paused: a full collection walks every object the process
+   holds (sympy's derivations) and lands on whichever cell happens to trigger it.
 2. The ratio, in one run, of an M = inf solve at dps 30 to a float64 solve of the same
    derived equations (``solve(..., context=mpmath.fp)``) with the spectrum truncated at
    10^5 (its 10^5 eigenvalues summed one by one).
 3. The cost at M = 10^9 against M = 10^4.
 4. A sweep of 10^4 points (100 widths N x 100 ridges) at dps 30 on all cores.
 
-    python bench/solve_times.py [--points 10000] [--before cb9c13f]
+    python bench/solve_times.py [--points 10000] [--before cb9c13f] [--rounds 3]
 """
 
 import argparse
@@ -37,24 +41,30 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 TIMING = """
-import json, math, sys, time
+import gc, json, math, sys, time
 from solver import solve
-point, widths, cells = json.loads(sys.argv[1])
+point, widths, cells, rounds = json.loads(sys.argv[1])
 solve(dps=15, M=1000, N=200, **point)  # derive once: the timings are of solving
 times = {}
-for M, dps in cells:
-    start = time.perf_counter()
-    for N in widths:
-        solve(dps=dps, M=M, N=N, **point)
-    times[f"{M} {dps}"] = (time.perf_counter() - start) / len(widths)
+for _ in range(rounds):
+    for M, dps in cells:
+        solve(dps=dps, M=M, N=widths[0] - 1, **point)  # the caches of this precision filled first
+        gc.collect()
+        gc.disable()
+        start = time.perf_counter()
+        for N in widths:
+            solve(dps=dps, M=M, N=N, **point)
+        elapsed = (time.perf_counter() - start) / len(widths)
+        gc.enable()
+        times[f"{M} {dps}"] = min(times.get(f"{M} {dps}", math.inf), elapsed)
 print(json.dumps({"file": sys.modules["solver"].__file__, "times": times}))
 """
 
 
-def per_solve_in(tree, cells):
-    """Mean time per solve for each (M, dps) of ``cells``, by the solver of the source ``tree``,
-    in a fresh process (two revisions cannot share one: each has its own ``diagrams``)."""
-    found = subprocess.run([sys.executable, "-c", TIMING, json.dumps([POINT, list(WIDTHS), cells])],
+def per_solve_in(tree, cells, rounds):
+    """Mean time per solve for each (M, dps) of ``cells``, the best of ``rounds``, by the solver of the
+    source ``tree``, in a fresh process (two revisions cannot share one: each has its own ``diagrams``)."""
+    found = subprocess.run([sys.executable, "-c", TIMING, json.dumps([POINT, list(WIDTHS), cells, rounds])],
                            cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True)
     if found.returncode:
         sys.exit(f"the solver in {tree} failed:\n{found.stderr[-3000:]}")
@@ -86,11 +96,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10_000, help="points of the sweep [10000]")
     parser.add_argument("--before", default=BEFORE, help=f"git revision of the solver to compare with [{BEFORE}]")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the comparison, the best one kept [3]")
     args = parser.parse_args()
     cells = [(M, d) for M in ("1000", "1000000", "1000000000", "inf") for d in (15, 30, 50)]
-    old, new = per_solve_in(source_tree(args.before), cells), per_solve_in(ROOT, cells)
+    old, new = (per_solve_in(tree, cells, args.rounds) for tree in (source_tree(args.before), ROOT))
     print(f"time per solve in ms (mean over N = {WIDTHS.start}..{WIDTHS.stop - 1}, P = 300, gamma = 1e-3; "
-          f"each includes the certifying second evaluation): {args.before} -> current")
+          f"each includes the certifying second evaluation; best of {args.rounds} rounds): {args.before} -> current")
     print(f"{'M':>10} " + " ".join(f"{'dps ' + str(d):>17}" for d in (15, 30, 50)))
     for M in ("1000", "1000000", "1000000000", "inf"):
         cells = [f"{1e3 * old[M + ' ' + str(d)]:7.1f} -> {1e3 * new[M + ' ' + str(d)]:6.1f}" for d in (15, 30, 50)]
