@@ -4,10 +4,10 @@
    solver at git revision ``--before`` (default: the commit before the solver's split;
    its packages extracted with ``git archive`` into a temporary directory) and the
    current one, in the same run on the same points, each in a process of its own.
-   Each cell is the best of ``--rounds`` rounds (the machine is shared: a round slowed
-   by another process says nothing about the solver), timed as ``timeit`` times, with
-   the garbage collector paused: a full collection walks every object the process
-   holds (sympy's derivations) and lands on whichever cell happens to trigger it.
+   Each cell is the best of ``--rounds`` rounds, in the process's CPU time: the machine
+   is shared, and a solve is one thread, so the time it waited for a core is not its cost.
+   The garbage collector is paused while a cell is timed: a full collection walks every
+   object the process holds (sympy's derivations) and lands on whichever cell triggers it.
 2. The ratio, in one run, of an M = inf solve at dps 30 to a float64 solve of the same
    derived equations (``solve(..., context=mpmath.fp)``) with the spectrum truncated at
    10^5 (its 10^5 eigenvalues summed one by one).
@@ -51,10 +51,10 @@ for _ in range(rounds):
         solve(dps=dps, M=M, N=widths[0] - 1, **point)  # the caches of this precision filled first
         gc.collect()
         gc.disable()
-        start = time.perf_counter()
+        start = time.process_time()
         for N in widths:
             solve(dps=dps, M=M, N=N, **point)
-        elapsed = (time.perf_counter() - start) / len(widths)
+        elapsed = (time.process_time() - start) / len(widths)
         gc.enable()
         times[f"{M} {dps}"] = min(times.get(f"{M} {dps}", math.inf), elapsed)
 print(json.dumps({"file": sys.modules["solver"].__file__, "times": times}))
@@ -101,7 +101,7 @@ def main():
     cells = [(M, d) for M in ("1000", "1000000", "1000000000", "inf") for d in (15, 30, 50)]
     old, new = (per_solve_in(tree, cells, args.rounds) for tree in (source_tree(args.before), ROOT))
     print(f"time per solve in ms (mean over N = {WIDTHS.start}..{WIDTHS.stop - 1}, P = 300, gamma = 1e-3; "
-          f"each includes the certifying second evaluation; best of {args.rounds} rounds): {args.before} -> current")
+          f"each includes the certifying second evaluation; CPU time, best of {args.rounds} rounds): {args.before} -> current")
     print(f"{'M':>10} " + " ".join(f"{'dps ' + str(d):>17}" for d in (15, 30, 50)))
     for M in ("1000", "1000000", "1000000000", "inf"):
         cells = [f"{1e3 * old[M + ' ' + str(d)]:7.1f} -> {1e3 * new[M + ' ' + str(d)]:6.1f}" for d in (15, 30, 50)]

@@ -7,9 +7,11 @@ omega_I = I^-delta, and with that teacher and ReLU features by Gaussian equivale
 and 50 and M = 10^3, 10^6 and infinity. The target is a ratio of at most 2: the teacher adds one
 family of weighted moments at the same pole, the features one Gaussian block (their coefficients are
 computed once per pre-activation variance, before the timing). Each time is the best of ``--rounds``
-rounds, timed as ``timeit`` times, with the garbage collector paused: a full collection walks every
-object the process holds (the three models' derivations, about 40 ms here) and lands on whichever
-cell happens to trigger it (it made one cell read 2.2 when its solves take 1.5 times as long).
+rounds, in the process's CPU time: the machine is shared, and a solve is one thread, so the time it
+waited for a core is not its cost. The garbage collector is paused while a cell is timed: a full
+collection walks every object the process holds (the three models' derivations, about 40 ms here)
+and lands on whichever cell triggers it (it made one cell read 2.2 when its solves take 1.5 times as
+long).
 
     python bench/teacher.py [--delta 0.5] [--rounds 3]
 """
@@ -30,10 +32,10 @@ def per_solve(M, dps, extra):
     solve(N=WIDTHS[0] - 1, M=M, dps=dps, **POINT, **extra)  # the caches of this precision filled first
     gc.collect()
     gc.disable()
-    start = time.perf_counter()
+    start = time.process_time()
     for N in WIDTHS:
         solve(N=N, M=M, dps=dps, **POINT, **extra)
-    elapsed = (time.perf_counter() - start) / len(WIDTHS)
+    elapsed = (time.process_time() - start) / len(WIDTHS)
     gc.enable()
     return elapsed
 
