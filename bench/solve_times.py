@@ -101,7 +101,8 @@ def main():
     cells = [(M, d) for M in ("1000", "1000000", "1000000000", "inf") for d in (15, 30, 50)]
     old, new = (per_solve_in(tree, cells, args.rounds) for tree in (source_tree(args.before), ROOT))
     print(f"time per solve in ms (mean over N = {WIDTHS.start}..{WIDTHS.stop - 1}, P = 300, gamma = 1e-3; "
-          f"each includes the certifying second evaluation; CPU time, best of {args.rounds} rounds): {args.before} -> current")
+          f"each includes the certifying second evaluation; CPU time, best of {args.rounds} rounds): "
+          f"{args.before} -> current")
     print(f"{'M':>10} " + " ".join(f"{'dps ' + str(d):>17}" for d in (15, 30, 50)))
     for M in ("1000", "1000000", "1000000000", "inf"):
         cells = [f"{1e3 * old[M + ' ' + str(d)]:7.1f} -> {1e3 * new[M + ' ' + str(d)]:6.1f}" for d in (15, 30, 50)]

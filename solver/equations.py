@@ -25,8 +25,9 @@ No formula of a particular model is written here: every expression is
 lambdified from what was derived.
 """
 
+import math
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import mpmath
 import numpy as np
@@ -141,12 +142,10 @@ class Equations:
         try:
             poles = [ctx.mpf(p) for p in functions.poles(*arguments)]  # a constant pole comes as an int
             moments = {}
-            compiled = self._compiled
-            for group in compiled.groups:  # the slots at one pole, plain and weighted: summed in one pass
-                p = poles[group[0]]
+            for first, orders, places in self._compiled.groups:  # the slots at one pole, plain and weighted: one pass
+                p = poles[first]
                 if not p > 0:
                     return None
-                orders = [(a, b, int(compiled.weighted[k])) for k in group for a, b in compiled.orders[k]]
                 if ctx is mpmath.fp:
                     with np.errstate(all="ignore"):
                         found = self.spectrum.approximate_moments(p, orders)
@@ -154,13 +153,12 @@ class Equations:
                         return None
                 else:
                     found = self.spectrum.moments(p, orders, split)
-                for k in group:
-                    for a, b in compiled.orders[k]:
-                        moments[k, a, b] = found[a, b, int(compiled.weighted[k])] * (1 + (shift or {}).get((k, a, b), 0))
+                for order, key in places:
+                    moments[key] = found[order] * (1 + shift.get(key, 0)) if shift else found[order]
             flat = functions.flat(*arguments, *[moments[key] for key in self.moment_keys])
         except (ZeroDivisionError, OverflowError):
             return None
-        if not all(map(_finite, flat)) or not all(map(_finite, moments.values())):
+        if not _all_finite(ctx, flat) or not _all_finite(ctx, moments.values()):
             return None
         blocks, i = {}, 0
         for key, (rows, cols) in self._compiled.shape.items():
@@ -268,6 +266,17 @@ def _untied(model, values):
     return untied, {**values, ridge: values[r.ridge]}
 
 
+def _all_finite(ctx, values):
+    """Whether every value is finite; in float64 by math.isfinite, a C call (a complex value, which
+    it refuses, by the general test)."""
+    if ctx is mpmath.fp:
+        try:
+            return all(map(math.isfinite, values))
+        except TypeError:
+            pass
+    return all(map(_finite, values))
+
+
 def _finite(x):
     return x - x == 0  # false for inf and nan, in float64 and in mpmath alike (mpmath.fp has no isfinite)
 
@@ -317,13 +326,18 @@ class _Compiled:
     parameters: tuple
     weighted: tuple
 
-    @property
+    @cached_property
     def groups(self):
-        """The slots by pole: indices of the slots that share one (a plain and a weighted one)."""
+        """The slots by pole: for each pole, the slots that share it (a plain and a weighted one),
+        the orders (a, b, w) of its moments, and where each goes: (order, (k, a, b))."""
         found = {}
         for k, p in enumerate(self.poles):
             found.setdefault(p, []).append(k)
-        return tuple(map(tuple, found.values()))
+        groups = []
+        for group in found.values():
+            places = [((a, b, int(self.weighted[k])), (k, a, b)) for k in group for a, b in self.orders[k]]
+            groups.append((group[0], [order for order, _ in places], places))
+        return tuple(groups)
 
     def functions(self, ctx):
         return _lambdified(self, ctx)
@@ -335,9 +349,10 @@ def _lambdified(compiled, ctx):
     namespace = {name: getattr(ctx, name) for name in dir(ctx) if not name.startswith("_")}
     arguments = [*compiled.unknowns, compiled.ridge, *compiled.parameters]
     printer = MpmathPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
-    return _Functions(sympy.lambdify(arguments, list(compiled.poles), modules=[namespace], printer=printer),
+    # common subexpressions once: the blocks share most of theirs (measured: 52 -> 21 us per call at 30 digits)
+    return _Functions(sympy.lambdify(arguments, list(compiled.poles), modules=[namespace], printer=printer, cse=True),
                       sympy.lambdify([*arguments, *compiled.placeholders], list(compiled.flat),
-                                     modules=[namespace], printer=printer))
+                                     modules=[namespace], printer=printer, cse=True))
 
 
 def _drop_zero_sums(expr):

@@ -452,7 +452,7 @@ def _series(laws, x0, p, orders, n):
     law = _Law(*next(iter(laws.values())).plain)
     F, l = _binomials(law, n, mpmath.mp.prec)
     unit = MPZ(1) << F
-    lam0 = law.eigenvalue(x0)
+    lam0 = _point(law, x0, mpmath.mp.prec)[0]
     W = MPZ(int(mpmath.ldexp(lam0 / (lam0 + p), F)))
     d = [unit] + [W * c >> F for c in l[1:]]  # 1 + w (l - 1)
     q = _reciprocal(d, F)
@@ -483,7 +483,7 @@ def _series(laws, x0, p, orders, n):
         scale = mpmath.ldexp(lam0**a / (lam0 + p) ** b, -F)
         teacher = laws[order]
         if teacher.delta:  # omega = x0**-delta (1 + t)**-delta
-            scale *= mpmath.mpf(x0) ** -teacher.mp(teacher.delta)
+            scale *= _point(teacher, x0, mpmath.mp.prec)[1]
             coefficients = _multiply(g(a, b), _teacher_series(teacher, n, mpmath.mp.prec), F, odd=True)
         else:
             coefficients = g(a, b, last=True)
@@ -613,7 +613,8 @@ def _far_corrections(laws, x0, p, corrections, prec):
         s, delta, log2_lam = _law_floats(law)
         log2_x = math.log2(x0)
         end = log2_lam - s * log2_x  # log2 lambda(x0)
-        ratio = max(ratio, -delta * log2_x + a * (end - log2_lam) - b * (_log2_sum(end, log2_p) - _log2_sum(log2_lam, log2_p)))
+        falls = a * (end - log2_lam) - b * (_log2_sum(end, log2_p) - _log2_sum(log2_lam, log2_p))
+        ratio = max(ratio, falls - delta * log2_x)
     reach = math.log(math.pi * x0 * _radius(next(iter(laws.values()))))
     for j in range(1, corrections):
         if ratio + math.log2(x0) + (math.lgamma(2 * j + 1) - 2 * j * reach) / math.log(2) <= -(prec + 10):
@@ -657,12 +658,11 @@ def _integrals(law, p, pairs, start):
     the integral is an incomplete beta function with integer parameters, a finite sum
     (:func:`_beta_integral`).
     """
-    s = law.s
     inverse = law.shift
-    ends = (0 if law.size == math.inf else law.eigenvalue(law.size), law.eigenvalue(start))
+    prec = mpmath.mp.prec
+    ends = (0 if law.size == math.inf else _point(law, law.size, prec)[0], _point(law, start, prec)[0])
     low, high = min(ends), max(ends)
-    shift = law.mp(inverse) if law.delta else 1 / s
-    scale = law.mp(law.lam_plus) ** shift / abs(s)
+    shift, scale = _integral_scale(law, prec)
     values = {pair: 0 for pair in pairs}
     below, above = [], []
     for a, b in pairs:
@@ -698,9 +698,28 @@ def _integrals(law, p, pairs, start):
         offset = min(b - a for a, b in above)
         family = {(b - a - offset, b): (a, b) for a, b in above}
         at = [_below(offset + shift, family, p / L, 1) for L in (x, y)]
+        power = p**-shift
         for key, (a, b) in family.items():
-            values[a, b] += p ** (a - shift - b) * (at[0][key] - at[1][key])
+            values[a, b] += power * p ** (a - b) * (at[0][key] - at[1][key])
     return {pair: scale * value for pair, value in values.items()}
+
+
+@lru_cache(maxsize=64)
+def _integral_scale(law, prec):
+    """shift = 1/s, or (1 - delta)/s with a teacher's weight, and the scale lam_plus**shift/|s| of
+    the integrals, at ``prec`` bits (fractional powers: found once per law and precision)."""
+    with mpmath.workprec(prec):
+        s = law.s
+        shift = law.mp(law.shift) if law.delta else 1 / s
+        return shift, law.mp(law.lam_plus) ** shift / abs(s)
+
+
+@lru_cache(maxsize=256)
+def _point(law, x, prec):
+    """lambda(x) and the teacher's weight x**-delta at ``prec`` bits: the ends of a tail, read by
+    its integral and its series at every evaluation (fractional powers: found once)."""
+    with mpmath.workprec(prec):
+        return law.eigenvalue(x), mpmath.mpf(x) ** -law.mp(law.delta) if law.delta else mpmath.mpf(1)
 
 
 def _below(c0, family, L, q):
