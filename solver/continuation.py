@@ -109,7 +109,8 @@ def _tangent(ctx, s, q, gamma):
 
 
 def _free(system, ctx, gamma):
-    """A root at a ridge far above the self-energies' scale, where the equations contract; and that ridge.
+    """A root at a ridge far above the self-energies' scale, where the equations contract; that
+    ridge; and the equations evaluated there (at the last iterate, which agrees with the root to 1e-8).
 
     The iteration s -> rhs(s) converges there from s ~ 0. The ridge starts at 1e30 (or 2 gamma)
     and grows, past the largest self-energy the iteration met, until the iteration settles; then
@@ -118,34 +119,35 @@ def _free(system, ctx, gamma):
     """
     ridge = max(ctx.mpf(10) ** 30, 2 * gamma)
     for _ in range(40):
-        s, settled = _iterate(system, ctx, ridge)
+        s, q = _iterate(system, ctx, ridge)
         if s is None:
             return None
-        if settled:
+        if q is not None:
             break
         ridge = max(ridge * 10**10, 10**4 * max(abs(x) for x in s))
     else:
         return None
     lower = max(10**4 * max([ctx.mpf(1)] + [abs(x) for x in s]), 2 * gamma)
-    closer, settled = _iterate(system, ctx, lower) if lower < ridge else (None, False)
-    return (closer, lower) if settled else (s, ridge)
+    closer, at = _iterate(system, ctx, lower) if lower < ridge else (None, None)
+    return (closer, lower, at) if at is not None else (s, ridge, q)
 
 
 def _iterate(system, ctx, ridge):
-    """s -> rhs(s) from s ~ 0 at ``ridge``: (s, whether it settled to 1e-8), or (None, False)."""
+    """s -> rhs(s) from s ~ 0 at ``ridge``: (s, the evaluation at the last iterate) once it settled
+    to 1e-8, (s, None) if it did not, or (None, None)."""
     n = len(system.unknowns)
     s = [-ctx.mpf(10) ** -30] * n
     for _ in range(n + 4):
         q = system.evaluate(ctx, s, ridge)
         if q is None:
-            return None, False
+            return None, None
         # a self-energy that underflows stays on the branch (negative)
         new = [x if x < 0 else -ctx.mpf(10) ** -300 for x in q.rhs]
         settled = all(abs(a - b) <= abs(b) / 10**8 for a, b in zip(s, new))
         s = new
         if settled:
-            return s, True
-    return s, False
+            return s, q
+    return s, None
 
 
 def root(system, gamma, tolerance):
@@ -194,7 +196,7 @@ def root(system, gamma, tolerance):
 def _exact_start(system, gamma):
     """The free root in mpmath, where float64 cannot start or lost the branch: slower, never out of range."""
     free = _free(system, mpmath.mp, gamma)
-    return free if free is not None else (None, None)
+    return free[:2] if free is not None else (None, None)
 
 
 def float_start(system, gamma):
@@ -206,9 +208,8 @@ def float_start(system, gamma):
     free = _free(system, mpmath.fp, target)
     if free is None:
         return None, None
-    s, origin = free
-    found = newton(system, mpmath.fp, s, origin, 1e-13)
-    s, q = (found.root, found.evaluation) if found else (s, None)
+    # the iterate settled to 1e-8 is start enough: the first step's Newton's method corrects it
+    s, origin, q = free
     s, reached = follow(system, mpmath.fp, s, origin, target, 1e-12, q)
     # at the ridge itself float64 is done: the polish takes over there, with no continuation left
     return s, gamma if reached == float(gamma) else reached

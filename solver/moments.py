@@ -854,18 +854,21 @@ def _rescale(found, log_scale):
 
 def _dot(values, weights, p, orders):
     """sum_i w_i v_i**a (v_i + p)**-b, or None: the factors are taken in turns, lambda then r, so
-    that a large weight meets a small eigenvalue before anything can underflow."""
-    found = {}
+    that a large weight meets a small eigenvalue before anything can underflow; the orders share
+    their common first factors (w (v r)**k, then the powers of v or r)."""
+    found, partial = {}, {(0, 0): weights}
     with np.errstate(all="ignore"):
         r = 1.0 / (values + p)
+
+        def terms(a, b):
+            if (a, b) not in partial:
+                k = min(a, b)
+                partial[a, b] = (terms(k - 1, k - 1) * values * r if a == b else
+                                 terms(a - 1, b) * values if a > b else terms(a, b - 1) * r)
+            return partial[a, b]
+
         for order in orders:
-            a, b = order[:2]
-            terms = weights
-            for _ in range(min(a, b)):
-                terms = terms * values * r
-            for _ in range(abs(a - b)):
-                terms = terms * (values if a > b else r)
-            found[order] = float(np.sum(terms))
+            found[order] = float(terms(*order[:2]).sum())
     return found if all(math.isfinite(v) for v in found.values()) else None
 
 
