@@ -84,7 +84,8 @@ def follow(system, ctx, s, start, target, tolerance, evaluation=None):
                 return s, ctx.exp(here)
             continue
         previous, s, here = (s, here), found.root, trial
-        tangent = _tangent(ctx, s, found.evaluation, ctx.exp(here))
+        # at the last iterate, where the equations were evaluated: its factorisation serves again
+        tangent = _tangent(ctx, found.at, found.evaluation, ctx.exp(here))
         step = min(step * 1.5, 8.0)
     return s, target
 

@@ -26,7 +26,7 @@ lambdified from what was derived.
 """
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import mpmath
@@ -71,6 +71,7 @@ class Evaluation:
     Delta: object
     moments: dict
     poles: list
+    factors: list = field(default_factory=list, compare=False, repr=False)  # see scaled_solve
 
 
 class Equations:
@@ -173,6 +174,9 @@ def scaled_solve(q, s, vector):
 
     Rescaling by the unknowns removes their spread over many orders of
     magnitude from the condition number. Returns None for a singular system.
+    The factorisation is kept with ``q`` for the last ``s``: Newton's step, the
+    tangent of the continuation and the two ladder equations of the losses are
+    solved with one (measured: an elimination is 70 us at 27 digits, six in a solve).
 
     Examples
     --------
@@ -180,14 +184,18 @@ def scaled_solve(q, s, vector):
     >>> scaled_solve(q, [mpmath.mpf(-2)], [mpmath.mpf(1)])
     [mpf('-1.0')]
     """
-    n = len(s)
-    s = [a or 1 for a in s]  # an unknown that is 0 at this point (a correction can be) is not rescaled
-    matrix = [[((i == j) - q.jacobian[i][j]) * s[j] / s[i] for j in range(n)] for i in range(n)]
-    return _eliminate(matrix, [v / a for v, a in zip(vector, s)])
+    scale = [a or 1 for a in s]  # an unknown that is 0 at this point (a correction can be) is not rescaled
+    if not q.factors or q.factors[0] is not s:  # the list itself is kept, so that its identity is not reused
+        n = len(s)
+        q.factors[:] = [s, _factor([[((i == j) - q.jacobian[i][j]) * scale[j] / scale[i] for j in range(n)]
+                                    for i in range(n)])]
+    factors = q.factors[1]
+    return None if factors is None else _substitute(factors, [v / a for v, a in zip(vector, scale)])
 
 
 def _eliminate(matrix, right):
-    """Gaussian elimination with partial pivoting, in the arithmetic of the entries; None if singular.
+    """The solution of matrix x = right by Gaussian elimination with partial pivoting, in the
+    arithmetic of the entries; None if singular.
 
     The systems are a few unknowns wide and a solve meets hundreds of them. On
     a 4 x 4 system (measured) ``mpmath.mp.lu_solve`` takes 0.36 ms at 30 digits
@@ -195,19 +203,38 @@ def _eliminate(matrix, right):
     elimination on plain lists takes 0.10 ms and 0.02 ms. With the contexts'
     solver, linear algebra was half of a solve's time.
     """
-    n = len(right)
-    rows = [list(row) + [r] for row, r in zip(matrix, right)]
+    factors = _factor(matrix)
+    return None if factors is None else _substitute(factors, right)
+
+
+def _factor(matrix):
+    """The LU factors of a square matrix (lists), with partial pivoting: (rows, order), the
+    multipliers below the diagonal and U on and above it; None if singular."""
+    n = len(matrix)
+    rows, order = [list(row) for row in matrix], list(range(n))
     for k in range(n):
         pivot = max(range(k, n), key=lambda i: abs(rows[i][k]))
         rows[k], rows[pivot] = rows[pivot], rows[k]
+        order[k], order[pivot] = order[pivot], order[k]
         if not abs(rows[k][k]) > 0 or not _finite(rows[k][k]):
             return None
         for i in range(k + 1, n):
             factor = rows[i][k] / rows[k][k]
-            rows[i] = [a - factor * b for a, b in zip(rows[i], rows[k])]
+            rows[i] = rows[i][:k] + [factor] + [a - factor * b for a, b in zip(rows[i][k + 1:], rows[k][k + 1:])]
+    return rows, order
+
+
+def _substitute(factors, right):
+    """The solution from the LU factors of :func:`_factor`; None if not finite."""
+    rows, order = factors
+    n = len(rows)
+    y = [right[i] for i in order]
+    for k in range(n):
+        for i in range(k + 1, n):
+            y[i] = y[i] - rows[i][k] * y[k]
     solution = [0] * n
     for k in reversed(range(n)):
-        solution[k] = (rows[k][n] - sum(rows[k][j] * solution[j] for j in range(k + 1, n))) / rows[k][k]
+        solution[k] = (y[k] - sum(rows[k][j] * solution[j] for j in range(k + 1, n))) / rows[k][k]
     return solution if all(map(_finite, solution)) else None
 
 
