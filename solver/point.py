@@ -170,7 +170,7 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
     if activation is not None:
         act = parse_activation(activation)
         if model.regression.equivalent is None:
-            model = gaussian_equivalent(model)
+            model = _equivalent(model)
         given = sorted(set(params) & set(model.activation_parameters))
         if given:
             raise ParameterError(f"give either an activation or {', '.join(given)}, not both")
@@ -216,7 +216,7 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
         if fixed.is_Symbol:
             params[latent] = size
     if spectrum is not None and spectrum.teacher:
-        model = with_teacher(model)
+        model = _taught(model)
     values = model.bind(params, integer_sizes=sizes == "integer")
     found = None
     if activation is not None and spectrum is not None:
@@ -233,6 +233,20 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
         scaled[fixed] = sympy.Integer(1)
     return Point(model=model, spectrum=spectrum, values=values, latent_infinite=infinite,
                  normalization=normalization(model) if infinite else "", scaled_values=scaled, activation=found)
+
+
+# a model is immutable, and building one (its quiver, its names checked) was most of the time a
+# point with nonlinear features and a teacher took to bind: each derived model is built once
+@lru_cache(maxsize=16)
+def _equivalent(model):
+    """:func:`diagrams.model.gaussian_equivalent` of ``model``, built once."""
+    return gaussian_equivalent(model)
+
+
+@lru_cache(maxsize=16)
+def _taught(model):
+    """:func:`diagrams.model.with_teacher` of ``model``, built once."""
+    return with_teacher(model)
 
 
 def _activation_values(model, values, spectrum, infinite, act, precision):

@@ -438,9 +438,7 @@ class Spectrum:
         1000000000000000000000000000000.577215665
         """
         k, j = self._power(k, j)
-        with mpmath.workprec(mpmath.mp.prec + 10):
-            total = mpmath.fsum(piece.power_sum_value(k, j) for piece in self.pieces)
-        return +total
+        return _power_sum_value(tuple(self.pieces), k, j, mpmath.mp.prec)
 
     def _power(self, k, j=0):
         """The powers (k, j) of a power sum as ints, after refusing a divergent sum."""
@@ -585,6 +583,16 @@ class Spectrum:
 
     def __repr__(self):
         return "Spectrum(" + " + ".join(map(str, self.pieces)) + ")"
+
+
+@lru_cache(maxsize=64)
+def _power_sum_value(pieces, k, j, prec):
+    """sum over the pieces of sum_I omega_I**j lambda_I**k at ``prec`` bits: found once per spectrum and
+    precision (a point with an activation needs tr Lambda at every bind)."""
+    with mpmath.workprec(prec + 10):
+        total = mpmath.fsum(piece.power_sum_value(k, j) for piece in pieces)
+    with mpmath.workprec(prec):
+        return +total
 
 
 def _lines(path):
