@@ -945,7 +945,9 @@ def _float_nodes(alpha, size, delta=0):
         return np.concatenate(values), np.concatenate(weights), None
     # sum_{I=head+1}^{M} g(I) = integral_{head+1/2}^{M+1/2} g dx + (g'(head+1/2) - g'(M+1/2))/24 + ...
     # (the midpoint rule, g' by differences), the integral taken in u = log x by Gauss-Legendre
-    # panels narrower than the summand's strip of analyticity, pi/s
+    # panels 3/s wide, within the summand's strip of analyticity |Im u| < pi/s: 12 nodes converge
+    # like (d + sqrt(d**2 + 1))**-24 with d = pi/1.5 half-widths, 4e-16 (measured: no moment moved
+    # from the panels a third as wide, and the float64 evaluations cost a fifth less)
     ends = [head] + ([] if size == math.inf else [size])
     with np.errstate(under="ignore"):
         values.append(np.array([[i, i + 1] for i in ends], dtype=float).ravel() ** -s)
@@ -955,7 +957,7 @@ def _float_nodes(alpha, size, delta=0):
     # to infinity: where the rest is below 1e-20 of the sum, or where float64 ends; the series
     # of the integral adds the rest
     end = math.log(size + 0.5) if size != math.inf else start + min(45 / decay if decay else math.inf, 700 - start)
-    edges = np.linspace(start, end, int((end - start) * abs(s)) + 2)
+    edges = np.linspace(start, end, int((end - start) * abs(s) / 3) + 2)
     centres, halves = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
     u = (centres[:, None] + halves[:, None] * GAUSS[0]).ravel()
     x = np.exp(u)
