@@ -279,7 +279,7 @@ class _Law:
     @property
     def shift(self):
         """(1 - delta)/s, exactly: the integral of the tail has c = a - shift."""
-        return (1 - self.delta) / (1 + self.alpha)
+        return _shift(self)
 
 
     def mp(self, value):
@@ -311,7 +311,8 @@ def _exponent_bits(law, head, tail):
     top = law.size if tail and law.size != math.inf else head
     if top <= 1:
         return 0
-    s = min(abs(to_float(1 + law.alpha)) + abs(to_float(law.delta)), 1e300)
+    s, delta, _ = _law_floats(law)
+    s = min(abs(s) + abs(delta), 1e300)
     return int(math.log2(1 + s * math.log(top))) + 1
 
 
@@ -382,6 +383,13 @@ def _log2_float(x):
     return math.log2(man >> max(0, bits - 60)) + max(0, bits - 60) + exp
 
 
+@lru_cache(maxsize=64)
+def _shift(law):
+    """(1 - delta)/s of a law, found once (sympy's arithmetic costs more than a moment's sum)."""
+    return (1 - law.delta) / (1 + law.alpha)
+
+
+@lru_cache(maxsize=64)
 def _radius(law):
     """A lower bound on the distance from t = 0 to the nearest singularity of lambda(K(1+t))**a
     (lambda(K(1+t)) + p)**-b: the branch point t = -1 and the poles (1+t)**s = -lambda_K/p, at

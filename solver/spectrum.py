@@ -60,6 +60,7 @@ class PowerLaw:
         """The float64 start, or None: :func:`solver.moments.approximate_power_law_moments`."""
         return approximate_power_law_moments(self.alpha, self.lam_plus, self.size, p, orders, self.delta)
 
+    @lru_cache(maxsize=256)  # asked at every evaluation of the moments, and sympy's arithmetic is slow
     def divergent(self, a, weighted):
         """Whether sum_I omega_I**w lambda_I**a (lambda_I + p)**-b diverges: at M = inf it needs
         (1 + alpha) a + delta > 1 (weighted) or (1 + alpha) a > 1."""
