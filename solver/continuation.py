@@ -77,7 +77,7 @@ def follow(system, ctx, s, start, target, tolerance, evaluation=None):
         trial = max(here - step, goal)
         guess = [a * ctx.exp((trial - here) * t) for a, t in zip(s, tangent)]
         # on the way the root is only the next step's start: a loose tolerance does
-        found = newton(system, ctx, guess, ctx.exp(trial), tolerance if trial == goal else max(tolerance, 1e-6))
+        found = newton(system, ctx, guess, ctx.exp(trial), tolerance if trial == goal else max(tolerance, 1e-2))
         if found is None:
             step /= 2
             if step < 1e-4:
