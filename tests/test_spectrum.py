@@ -367,6 +367,22 @@ def test_moments_of_a_long_finite_law_against_direct_summation(alpha, scale):
                 assert relative(found[a, b], direct(eigenvalues, p, a, b)) < mpmath.mpf(10) ** -29, (a, b)
 
 
+@pytest.mark.parametrize("M", [10**6, 10**9])
+@pytest.mark.parametrize("pole", ["1e-3", "0.3"])
+@pytest.mark.parametrize("dps", [15, 30, 60])
+def test_moments_of_a_very_long_finite_law_against_the_infinite_one_less_its_rest(M, pole, dps):
+    # the far end of a long law needs only a few Euler-Maclaurin corrections; the reference is
+    # independent of them: T_11 = sum_{I<=M} 1/(1 + p I**2) is the partial-fraction sum to infinity
+    # less the rest, sum_{I>M} = sum_k (-1)**k p**-(k+1) zeta(2 (k+1), M + 1), whose terms fall like
+    # (p M**2)**-k
+    with mpmath.workdps(dps):
+        found = Spectrum.power_law(1, M).moments(mpmath.mpf(pole), [(1, 1)])[1, 1]
+    with mpmath.workdps(dps + 30):
+        p = mpmath.mpf(pole)
+        rest = mpmath.nsum(lambda k: (-1) ** int(k) * p ** -(k + 1) * mpmath.zeta(2 * (k + 1), M + 1), [0, mpmath.inf])
+        assert relative(found, partial_fractions(p, 2) - rest) < mpmath.mpf(10) ** (1 - dps)
+
+
 def test_precision_beyond_reach_is_a_cost_error():
     with mpmath.workdps(10**6), pytest.raises(CostError, match="would take about .* s \\(limit 20 s"):
         Spectrum.power_law(1, math.inf).moments(mpmath.mpf(1), [(1, 1)])
