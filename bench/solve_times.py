@@ -83,13 +83,12 @@ def per_solve(M, dps):
     return timed(lambda: [solve(dps=dps, M=M, N=N, **POINT) for N in WIDTHS])[1] / len(WIDTHS)
 
 
-def source_tree(revision):
-    """The packages of a git revision, extracted into a temporary directory."""
-    tree = Path(tempfile.mkdtemp(prefix="largen-before-"))
+def source_tree(revision, directory):
+    """The packages of a git revision, extracted into ``directory``."""
     archive = subprocess.run(["git", "archive", revision, "diagrams", "solver"], cwd=ROOT, check=True,
                              capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    return tree
+    subprocess.run(["tar", "-x", "-C", str(directory)], input=archive, check=True)
+    return Path(directory)
 
 
 def main():
@@ -99,7 +98,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the comparison, the best one kept [3]")
     args = parser.parse_args()
     cells = [(M, d) for M in ("1000", "1000000", "1000000000", "inf") for d in (15, 30, 50)]
-    old, new = (per_solve_in(tree, cells, args.rounds) for tree in (source_tree(args.before), ROOT))
+    with tempfile.TemporaryDirectory(prefix="largen-before-") as directory:
+        old = per_solve_in(source_tree(args.before, directory), cells, args.rounds)
+    new = per_solve_in(ROOT, cells, args.rounds)
     print(f"time per solve in ms (mean over N = {WIDTHS.start}..{WIDTHS.stop - 1}, P = 300, gamma = 1e-3; "
           f"each includes the certifying second evaluation; CPU time, best of {args.rounds} rounds): "
           f"{args.before} -> current")
