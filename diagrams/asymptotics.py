@@ -207,6 +207,11 @@ def _sign_over_range(e, alpha):
     if rng is None:
         raise ParameterError("a symbolic teacher exponent is derived piecewise, by derive_regimes(delta=symbol)")
     numerator, denominator = sympy.fraction(e)
+    content, factors = sympy.factor_list(numerator * denominator)
+    for factor in [content] + [f for f, _ in factors if not f.has(TEACHER_DELTA)]:
+        if exponent_sign(factor, alpha) is None:  # a factor of alpha alone: the probe below reads one alpha
+            raise ExpressionError(f"with alpha and delta both symbolic, the sign of {factor} depends on alpha: "
+                                  f"give a numeric alpha")
     for root in _roots(numerator * denominator, alpha):
         below = exponent_sign(root - rng.lower, alpha)
         above = sympy.Integer(1) if rng.upper == sympy.oo else exponent_sign(rng.upper - root, alpha)

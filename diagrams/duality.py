@@ -224,8 +224,8 @@ def carry(graph, model, targets):
     return None, None
 
 
-def _noiseless(model, order):
-    return loss_observable(model, order).xreplace({model.regression.noise_variance: 0})
+def _noiseless(model, order, max_diagrams):
+    return loss_observable(model, order, max_diagrams=max_diagrams).xreplace({model.regression.noise_variance: 0})
 
 
 def dual_pairs_cost(model, order, planar=True, *, max_diagrams=MAX_DIAGRAMS):
@@ -243,7 +243,7 @@ def dual_pairs_cost(model, order, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     """
     for k in range(check_order(order) + 1):
         cost = 0
-        for _, words in parse_observable(_noiseless(model, k), model):
+        for _, words in parse_observable(_noiseless(model, k, max_diagrams), model):
             count = planar_count(words[0], model) if planar and len(words) == 1 else contraction_count(words, model)
             cost += PAIR_COST * count
         ridge = model.regression.ridge
@@ -285,7 +285,7 @@ def dual_pairs(model=None, order=1, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     model = model or mrs()
     framed = frame(model)
     dual_pairs_cost(model, order, planar, max_diagrams=max_diagrams)
-    terms = list(parse_observable(to_frame(_noiseless(model, order), model), framed))
+    terms = list(parse_observable(to_frame(_noiseless(model, order, max_diagrams), model), framed))
     targets = {}
     for coefficient, words in terms:
         if len(words) == 1:
@@ -309,7 +309,7 @@ def noise_breaks_duality(model=None, order=2, *, max_diagrams=MAX_DIAGRAMS):
     model = model or mrs()
     framed = frame(model)
     dual_pairs_cost(model, order, max_diagrams=max_diagrams)
-    loss = loss_observable(model, order)
+    loss = loss_observable(model, order, max_diagrams=max_diagrams)
     noise_part = loss - loss.xreplace({model.regression.noise_variance: 0})
     words_of_loss = {w for _, ws in parse_observable(to_frame(loss, model), framed) for w in ws}
     broken = []

@@ -25,7 +25,6 @@ Examples
 '\\\\Delta {\\\\left(n_{1} - P\\\\right)}'
 """
 
-import sympy
 from sympy.printing.latex import LatexPrinter as _SympyLatexPrinter
 
 from .notation import positive_first, split_name

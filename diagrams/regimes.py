@@ -447,7 +447,8 @@ class _Derivation:
         if sign != 1:
             where = "for every alpha > 0" if sign is None else f"at alpha = {self.alpha}"
             raise ParameterError(f"the teacher exponent delta = {self.teacher} must exceed {self.teacher_lower} "
-                                 f"{where} (sum_I omega_I lambda_I diverges at M = oo otherwise)")
+                                 f"{where} (sum_I omega_I lambda_I**{min(self.teacher_orders)} diverges at M = oo "
+                                 "otherwise)")
 
     def _parts(self, loss):
         """The loss split into its teacher and label-noise parts (it is affine in the noise variance)."""
@@ -826,9 +827,13 @@ class PiecewiseRegimes:
         >>> PiecewiseRegimes((DeltaCase(-1, 1, ()), DeltaCase(1, sympy.oo, ())), (1,)).case(2).lower
         1
         """
-        for c in self.cases:
-            if c.lower < delta < c.upper and delta not in c.excluded:
-                return c
+        try:
+            for c in self.cases:
+                if c.lower < delta < c.upper and delta not in c.excluded:
+                    return c
+        except TypeError:  # a bound in the symbolic alpha: no truth value
+            raise ParameterError(f"the ranges of delta depend on alpha: delta = {delta} has no place among "
+                                 "them (derive at a numeric alpha)") from None
         return None
 
     def as_dict(self):
@@ -898,8 +903,9 @@ def _piecewise(losses, alpha, noise):
     merged = [cases[0]]
     for c in cases[1:]:
         last = merged[-1]
-        if c.regimes == last.regimes:  # the marginal value changes nothing stated
-            merged[-1] = replace(last, upper=c.upper, excluded=last.excluded + (last.upper,))
+        if len(c.regimes) == len(last.regimes) and all(r in last.regimes for r in c.regimes):  # nothing changes
+            excluded = last.excluded + ((last.upper,) if boundaries[last.upper] else ())  # a marginal value
+            merged[-1] = replace(last, upper=c.upper, excluded=excluded)
         else:
             merged.append(c)
     return PiecewiseRegimes(tuple(merged), tuple(b for b in points if boundaries[b]))
@@ -952,6 +958,9 @@ def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delt
         model = with_teacher(model)
     delta = None if delta is None else as_expr(delta)
     if delta is not None and delta.is_Symbol:
+        taken = {str(s) for s in (ALPHA, LAMBDA_PLUS, DELTA, X, _DELTA_VAR)} | set(model.symbols)
+        if delta != TEACHER_DELTA and str(delta) in taken:
+            raise ParameterError(f"the teacher exponent cannot be named {delta}: the derivation uses that name")
         if latent != sympy.oo:
             raise ParameterError("the regimes in a symbolic teacher exponent are derived at M = oo")
         pieces = _piecewise_regimes(model, as_expr(alpha), noise)

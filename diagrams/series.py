@@ -420,7 +420,7 @@ def loss_observable(model, order, *, max_diagrams=MAX_DIAGRAMS):
         noise.append(((-1) ** k, [PhiT, *gram(j), Q, *gram(k - 2 - j), Phi]))
     teacher, noise = ([(scale, _choices(segments)) for scale, segments in terms] for terms in (teacher, noise))
     count = sum(math.prod(map(len, choices)) for _, choices in teacher + noise)
-    check_cost(count, max_diagrams, lambda: f"the words of the test loss's coefficient of {r.ridge}^-{k}")
+    check_cost(count, max_diagrams, lambda: f"the test loss's coefficient of {r.ridge}^-{k}", unit="words")
 
     def traces(terms):
         return sympy.Add(*[scale * _traces(model, choices) for scale, choices in terms])
@@ -459,9 +459,9 @@ def _traces(model, choices):
     return sympy.Add(*[c * Trace(MatMul(*word)) for word, c in found.items()])
 
 
-def loss_observables(model, order):
+def loss_observables(model, order, *, max_diagrams=MAX_DIAGRAMS):
     """The test loss's coefficients of gamma**-k, k = 0..order, as polynomials in traces (:func:`loss_observable`)."""
-    return [loss_observable(model, k) for k in range(check_order(order) + 1)]
+    return [loss_observable(model, k, max_diagrams=max_diagrams) for k in range(check_order(order) + 1)]
 
 
 def _sum_cost(observable, model, planar):
@@ -488,7 +488,7 @@ def series_cost(model, order, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     kind = "planar diagrams" if planar else "diagrams"
     total = 0
     for k in range(check_order(order) + 1):
-        total += _sum_cost(loss_observable(model, k), model, planar)
+        total += _sum_cost(loss_observable(model, k, max_diagrams=max_diagrams), model, planar)
         check_cost(total, max_diagrams, f"the {kind} of the test loss to gamma^-{order}"
                                         + (f" (already to gamma^-{k})" if k < order else ""))
     return total
@@ -523,7 +523,8 @@ def diagram_coefficients(model=None, order=4, planar=True, *, max_diagrams=MAX_D
     if not planar:
         return [sympy.Add(*parts.values()) for parts in graded_coefficients(model, order, max_diagrams=max_diagrams)]
     series_cost(model, order, planar, max_diagrams=max_diagrams)
-    return [expectation(obs, model, planar=planar, max_diagrams=None) for obs in loss_observables(model, order)]
+    return [expectation(obs, model, planar=planar, max_diagrams=None)
+            for obs in loss_observables(model, order, max_diagrams=max_diagrams)]
 
 
 def graded_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
@@ -567,7 +568,7 @@ def graded_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
     """
     model = model or mrs()
     order = check_order(order)
-    observables = (loss_observable(model, k) for k in range(order + 1))
+    observables = (loss_observable(model, k, max_diagrams=max_diagrams) for k in range(order + 1))
     return graded_expectations(observables, model, max_diagrams=max_diagrams,
                                what=lambda k: f"the exact diagrams of the test loss to gamma^-{order}"
                                               + (f" (refused at gamma^-{k})" if k < order else ""))

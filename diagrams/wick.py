@@ -29,8 +29,8 @@ MAX_DIAGRAMS = 150_000
 _EDGES_PER_DIAGRAM = 140  # edges relabelled (about a microsecond each) in the time of one diagram
 
 
-def check_cost(count, limit, what):
-    """Raise CostError if ``count`` (an estimate, in diagrams) exceeds ``limit``; None is no limit.
+def check_cost(count, limit, what, unit="diagrams"):
+    """Raise CostError if ``count`` (an estimate, in ``unit``) exceeds ``limit``; None is no limit.
 
     ``what`` names the computation, or is a function that names it (printing
     a large expression costs time, spent only on a refusal).
@@ -45,7 +45,7 @@ def check_cost(count, limit, what):
     if limit is not None and count > limit:
         about = f"{count:.0f}" if count < 10**6 else f"about 10^{math.log10(count):.1f}"
         what = what() if callable(what) else what
-        raise CostError(f"{what}: {about} diagrams, beyond the limit of {limit}; "
+        raise CostError(f"{what}: {about} {unit}, beyond the limit of {limit}; "
                         "pass max_diagrams= (the CLI's --max-diagrams) to allow more")
 
 

@@ -128,10 +128,13 @@ def add_activation_option(parser):
                              "(the Monte Carlo uses s itself)")
 
 
-def add_teacher_options(parser, *, spectrum=False):
-    """--delta (and --teacher-spectrum): a teacher covariance, E w_I^2 = (sigma_w^2/M) omega_I."""
-    parser.add_argument("--delta", metavar="D", help="teacher exponent: omega_I = I^-delta, the teacher covariance "
-                                                     "in the latent basis [0: the isotropic teacher]")
+def add_teacher_options(parser, *, spectrum=False, symbolic=False):
+    """--delta (and --teacher-spectrum): a teacher covariance, E w_I^2 = (sigma_w^2/M) omega_I; with
+    ``symbolic``, --delta may be the word 'symbolic'."""
+    parser.add_argument("--delta", metavar="D|symbolic" if symbolic else "D",
+                        help="teacher exponent: omega_I = I^-delta, the teacher covariance in the latent basis "
+                             "[0: the isotropic teacher]" + ("; 'symbolic': the regimes piecewise in delta"
+                                                             if symbolic else ""))
     if spectrum:
         parser.add_argument("--teacher-spectrum", metavar="FILE", type=path_argument,
                             help="the teacher's omega_I, one per line, paired with the listed eigenvalues")
@@ -330,7 +333,7 @@ def cmd_series(args):
     exprs = diagram_coefficients(model, args.order, args.planar, max_diagrams=args.max_diagrams)
     resummed = theory_coefficients(model, args.order, max_diagrams=args.max_diagrams) if args.planar else None
     coefficients = []
-    for k, observable in enumerate(loss_observables(model, args.order)):
+    for k, observable in enumerate(loss_observables(model, args.order, max_diagrams=args.max_diagrams)):
         expr = check_finite(exprs[k])
         entry = {"order": k, "expression": sympy.sstr(expr),
                  "diagrams": diagram_count(observable, model, args.planar, max_diagrams=args.max_diagrams)}
@@ -512,12 +515,14 @@ def cmd_exponents(args):
     for path in (args.latex, args.plot):
         if path:
             check_output(path, force=args.force)
+    spectrum = None if lam_plus is None else {"file": args.spectrum, "alpha": args.alpha, "M": args.M,
+                                              "lambda_+": str(lam_plus)}
     if symbolic:
-        return _piecewise_exponents(args, model, noise)
+        return _piecewise_exponents(args, model, noise, spectrum)
     result = exponents(model, alpha=args.alpha, M=args.M, noise=noise, check=args.check, dps=args.dps,
                        delta=args.delta)
-    if lam_plus is not None:
-        result["spectrum"] = {"file": args.spectrum, "alpha": args.alpha, "M": args.M, "lambda_+": str(lam_plus)}
+    if spectrum:
+        result["spectrum"] = spectrum
     if args.latex or args.plot:
         alpha = ALPHA if args.alpha is None else parse_number(args.alpha, what="alpha")
         latent = sympy.oo if args.M.strip() == "inf" else model.spaces[model.latent] if args.M.strip() == "symbolic" \
@@ -545,25 +550,19 @@ def cmd_exponents(args):
     return "\n".join(lines)
 
 
-def _piecewise_exponents(args, model, noise):
+def _piecewise_exponents(args, model, noise, spectrum):
     """``exponents --delta symbolic``: the regimes in each range of delta, the marginal values named."""
     if args.check:
         raise UsageError("--check needs a numeric --delta")
-    alpha = ALPHA if args.alpha is None else parse_number(args.alpha, what="alpha")
-    if args.alpha is not None and (not alpha.is_positive or alpha == sympy.oo):
-        raise ParameterError(f"alpha must be a positive number, got {args.alpha}")
-    if args.plot and alpha.free_symbols:
+    if args.plot and args.alpha is None:
         raise ParameterError("the phase diagram in delta needs a numeric --alpha")
-    latent = sympy.oo if args.M.strip() == "inf" else None
-    if latent is None:
-        raise ParameterError("the regimes in a symbolic delta are derived at M = inf")
-    pieces = piecewise_regimes(model, alpha=alpha, noise=noise)
+    pieces = piecewise_regimes(model, alpha=args.alpha, M=args.M, noise=noise)
     if args.latex:
         write(args.latex, piecewise_latex(pieces))
     if args.plot:
-        delta_diagram(pieces, args.plot, alpha=alpha)
+        delta_diagram(pieces, args.plot, alpha=parse_number(args.alpha, what="alpha"))
     if args.json:
-        return pieces.as_dict()
+        return {**pieces.as_dict(), **({"spectrum": spectrum} if spectrum else {})}
     marginal = ", ".join(str(m) for m in pieces.marginal) or "none"
     lines = [f"regimes of model {model.name}" + (f" at alpha = {args.alpha}" if args.alpha else " (alpha symbolic)")
              + f", teacher omega_I = I^-delta, piecewise in delta; marginal at delta = {marginal} "
@@ -742,7 +741,7 @@ def build_parser():
     exponents_.add_argument("--force", action="store_true", help="overwrite existing --latex and --plot files")
     exponents_.add_argument("--json", action="store_true", help="print one JSON object")
     add_activation_option(exponents_)
-    add_teacher_options(exponents_)
+    add_teacher_options(exponents_, symbolic=True)
     exponents_.set_defaults(run=cmd_exponents)
 
     percolation = commands.add_parser("percolation", help="percolation clusters as data: exponents and a spectrum")

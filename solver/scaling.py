@@ -295,17 +295,27 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     return {"regimes": out, "optimal": {"ridge": ridge, "budget": budget}}
 
 
-def piecewise_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None):
+def piecewise_regimes(model=None, *, alpha=None, M="inf", noise=None):
     """The regimes piecewise in the symbolic teacher exponent (:func:`diagrams.regimes.derive_regimes`).
+
+    Parameters
+    ----------
+    model : Model, optional
+    alpha : str or number, optional
+        As for :func:`exponents` (None: symbolic).
+    M : str or number
+        The latent size: only inf is derived.
+    noise : None, True or number
 
     Raises
     ------
     ParameterError
-        At a latent size other than inf.
+        A bad alpha, or a latent size other than inf.
     """
-    if latent != sympy.oo:
+    model = model or mrs()
+    if _latent(model, M) != sympy.oo:
         raise ParameterError("the regimes in a symbolic delta are derived at M = inf")
-    return derive_regimes(model or mrs(), alpha=alpha, noise=noise, delta=TEACHER_DELTA)
+    return derive_regimes(model, alpha=_alpha(alpha), noise=noise, delta=TEACHER_DELTA)
 
 
 def piecewise_latex(pieces):
@@ -329,7 +339,7 @@ def piecewise_latex(pieces):
     """
     delta = latex(TEACHER_DELTA)
     blocks = [escape("marginal (a logarithm, not derived): ")
-              + ", ".join(f"${delta} = {latex(m)}$" for m in pieces.marginal)]
+              + (", ".join(f"${delta} = {latex(m)}$" for m in pieces.marginal) or "none")]
     for case in pieces.cases:
         excluded = "".join(rf", ${delta} \neq {latex(e)}$" for e in case.excluded)
         blocks.append(rf"${latex(case.lower)} < {delta} < {latex(case.upper)}${excluded}:" + "\n"
@@ -360,7 +370,7 @@ def delta_diagram(pieces, path, *, alpha, span=2):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    last = max([pieces.cases[0].lower, *pieces.marginal])
+    last = max([pieces.cases[-1].lower, *pieces.marginal])
     names = sorted({str(k) for c in pieces.cases for r in c.regimes for k in r.exponents})
     segments = {name: [] for name in names}
     for case in pieces.cases:

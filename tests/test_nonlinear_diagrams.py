@@ -141,10 +141,16 @@ def test_the_words_grow_like_four_to_the_order_and_are_bounded():
     words = [len(sympy.expand(loss_observable(NONLINEAR, k)).atoms(sympy.Trace)) for k in range(5)]
     assert words == [1, 1, 12, 64, 320]
     assert series_cost(NONLINEAR, 4) == 15560
-    with pytest.raises(CostError, match=r"the words of the test loss's coefficient of gamma\^-40: about 10\^"):
+    with pytest.raises(CostError, match=r"the test loss's coefficient of gamma\^-40: about 10\^\S+ words, beyond"):
         loss_observable(NONLINEAR, 40)
     with pytest.raises(CostError, match=r"already to gamma\^-4"):
         series_cost(NONLINEAR, 5, max_diagrams=10_000)
+    # the caller's limit reaches the words: gamma^-8 has 491520 choices, refused by default, and
+    # the 24 choices of words of gamma^-2 (12 once the odd ones are left out) pass a limit of 5
+    with pytest.raises(CostError, match=r"gamma\^-8: 491520 words"):
+        loss_observable(NONLINEAR, 8)
+    with pytest.raises(CostError, match=r"gamma\^-2: 24 words, beyond the limit of 5"):
+        diagram_coefficients(NONLINEAR, 2, max_diagrams=5)
 
 
 # -- N <-> P, diagram by diagram ----------------------------------------------------------------

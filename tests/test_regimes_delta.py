@@ -1,6 +1,7 @@
 """Regimes piecewise in a symbolic teacher exponent delta, against the derivation at numeric deltas."""
 
 import json
+import re
 
 import pytest
 import sympy
@@ -162,3 +163,26 @@ def test_phase_diagram_in_delta(pieces, tmp_path):
     assert path.stat().st_size > 0
     limited = [s[1:] for s in segments["N"] if s[0] == "ridgeless, N-limited"]
     assert limited == [(-1.0, 1.0, 0.0, -2.0), (1.0, 3.0, -2.0, -2.0), (3.0, 7.0, -2.0, -2.0)]
+
+
+def test_a_sign_that_depends_on_alpha_alone_is_refused_over_a_range():
+    # delta (1 - alpha)/(2 (1 + alpha)) on delta > 1: its sign turns at alpha = 1 whatever delta is
+    with assuming(DeltaRange(1, sympy.oo)):
+        for e in (TEACHER_DELTA / (1 + ALPHA) - TEACHER_DELTA / 2, (ALPHA - 2) * (TEACHER_DELTA + 5)):
+            with pytest.raises(ExpressionError, match="depends on alpha: give a numeric alpha$"):
+                exponent_sign(e)
+        assert exponent_sign((ALPHA + 2) * (TEACHER_DELTA + 5)) == 1
+        assert exponent_sign(TEACHER_DELTA / (1 + ALPHA) - TEACHER_DELTA - 3) == -1
+
+
+def test_a_delta_named_like_a_symbol_of_the_derivation_and_a_case_at_symbolic_alpha_are_refused():
+    from diagrams.errors import ParameterError
+    from diagrams.regimes import DeltaCase, PiecewiseRegimes, derive_regimes
+
+    for name in ("alpha", "N", "gamma", "lambda_+"):
+        with pytest.raises(ParameterError, match=f"^the teacher exponent cannot be named {re.escape(name)}: "):
+            derive_regimes(alpha=1, delta=sympy.Symbol(name))
+    pieces = PiecewiseRegimes((DeltaCase(-ALPHA, 1, ()), DeltaCase(1, sympy.oo, ())), (1,))
+    assert pieces.case(2).lower == 1
+    with pytest.raises(ParameterError, match="the ranges of delta depend on alpha"):
+        pieces.case(sympy.Rational(-1, 2))
