@@ -130,7 +130,8 @@ def latex(expr, **settings):
 
     Examples
     --------
-    >>> latex(sympy.Symbol("Sigma_theta") - sympy.Symbol("gamma"))
+    >>> from sympy import Symbol
+    >>> latex(Symbol("Sigma_theta") - Symbol("gamma"))
     '\\\\Sigma_{\\\\theta} - \\\\gamma'
     """
     return LatexPrinter(settings).doprint(expr)
@@ -141,7 +142,8 @@ def display(obj):
 
     Examples
     --------
-    >>> print(display(sympy.Symbol("n1") / sympy.Symbol("N")))
+    >>> from sympy import Symbol
+    >>> print(display(Symbol("n1") / Symbol("N")))
     $\\frac{n_{1}}{N}$
     """
     return f"${latex(obj)}$"
