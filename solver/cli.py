@@ -500,23 +500,26 @@ def _version():
 
 
 def cmd_exponents(args):
-    symbolic = teacher_exponent(args.delta) == TEACHER_DELTA
-    # model_of reads a numeric --delta; a symbolic one gets its teacher covariance in the derivation
-    model = model_of(argparse.Namespace(**{**vars(args), "delta": None}) if symbolic else args)
     lam_plus = None
     if args.spectrum:
         if args.alpha is not None:
             raise UsageError("give either --spectrum or --alpha, not both")
         law = power_law_of(Spectrum.from_file(args.spectrum))
+        if law.teacher and args.delta is not None:
+            raise UsageError("give either --delta or a spectrum file's delta=D, not both")
         args.alpha, lam_plus = str(law.alpha), law.lam_plus
         args.M = "inf" if law.size == math.inf else str(law.size)
+        args.delta = str(law.delta) if law.teacher else args.delta
+    symbolic = teacher_exponent(args.delta) == TEACHER_DELTA
+    # model_of reads a numeric --delta; a symbolic one gets its teacher covariance in the derivation
+    model = model_of(argparse.Namespace(**{**vars(args), "delta": None}) if symbolic else args)
     noise = (None if args.noise is None else True if args.noise.strip() == "symbolic"
              else parse_number(args.noise, what="noise variance"))
     for path in (args.latex, args.plot):
         if path:
             check_output(path, force=args.force)
     spectrum = None if lam_plus is None else {"file": args.spectrum, "alpha": args.alpha, "M": args.M,
-                                              "lambda_+": str(lam_plus)}
+                                              "lambda_+": str(lam_plus), "delta": args.delta}
     if symbolic:
         return _piecewise_exponents(args, model, noise, spectrum)
     result = exponents(model, alpha=args.alpha, M=args.M, noise=noise, check=args.check, dps=args.dps,

@@ -622,6 +622,19 @@ def test_exponents_at_an_alpha_with_many_digits_and_from_a_spectrum_file(capsys,
     assert status == 0 and ridge["exponents"]["gamma"] == "49/99" and result["spectrum"]["lambda_+"] == "1/2"
 
 
+def test_exponents_take_the_teacher_of_a_spectrum_files_power_law(capsys, tmp_path):
+    law = tmp_path / "law.txt"
+    law.write_text("power_law alpha=1 M=inf delta=1/2\n")
+    status, out, _ = run_cli(capsys, "exponents", "--spectrum", str(law), "--json")
+    from_file = json.loads(out)
+    status_flags, out, _ = run_cli(capsys, "exponents", "--alpha", "1", "--delta", "1/2", "--json")
+    assert status == status_flags == 0 and from_file["regimes"] == json.loads(out)["regimes"]
+    assert from_file["spectrum"]["delta"] == "1/2"
+    assert next(r for r in from_file["regimes"] if r["name"] == "ridge")["exponents"]["N"] == "-3/4"
+    status, out, err = run_cli(capsys, "exponents", "--spectrum", str(law), "--delta", "1")
+    assert one_line_error(status, out, err, "give either --delta or a spectrum file's delta=D, not both")
+
+
 def test_a_usage_error_names_largen_once(capsys):
     status, out, err = run_cli(capsys, "loss", "--nosuch", "1")
     assert status == 2 and err.strip() == "largen: error: unrecognized arguments: --nosuch 1"
