@@ -208,7 +208,7 @@ def _sign_over_range(e, alpha):
         raise ParameterError("a symbolic teacher exponent is derived piecewise, by derive_regimes(delta=symbol)")
     numerator, denominator = sympy.fraction(e)
     content, factors = sympy.factor_list(numerator * denominator)
-    for factor in [content] + [f for f, _ in factors if not f.has(TEACHER_DELTA)]:
+    for factor in [content] + [f**m for f, m in factors if not f.has(TEACHER_DELTA)]:
         if exponent_sign(factor, alpha) is None:  # a factor of alpha alone: the probe below reads one alpha
             raise ExpressionError(f"with alpha and delta both symbolic, the sign of {factor} depends on alpha: "
                                   f"give a numeric alpha")

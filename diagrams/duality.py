@@ -49,9 +49,8 @@ from .ribbon import RibbonGraph
 from .parametric import ridgeless
 from .series import check_order, loss_observable, theory_coefficients
 from .spectral import covariance_trace, effective_dimension
-from .symbols import parse
+from .symbols import as_expr, parse
 from .wick import MAX_DIAGRAMS, check_cost, contraction_count, contractions, isomorphism_classes
-from .symbols import as_expr
 
 __all__ = [
     "FRAME_COVARIANCE", "frame", "size_map", "swap_sizes", "parameter_map", "to_frame", "from_frame",
@@ -294,8 +293,10 @@ def dual_pairs(model=None, order=1, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     for coefficient, words in terms:
         graphs = (planar_contractions(words, framed, max_diagrams=None) if planar
                   else contractions(words, framed, max_diagrams=None))
+        if len(words) != 1:
+            raise ModelError(f"the duality of a product of traces is not written: {coefficient} {words}")
         for graph, multiplicity in isomorphism_classes(list(graphs), words, max_diagrams=None):
-            dual, dual_coefficient = carry(graph, model, targets) if len(words) == 1 else (None, None)
+            dual, dual_coefficient = carry(graph, model, targets)
             pairs.append(DualPair(model, coefficient, graph, multiplicity, dual, dual_coefficient))
     return pairs
 
@@ -348,9 +349,13 @@ class Verdict:
         The map, e.g. ``"N <-> P"``.
     quantity : str
         What is compared: ``"ridge equation"``, ``"test loss"``, ``"test loss
-        with label noise"`` or ``"series gamma^-k"``.
+        with label noise"``, ``"test loss without the test point's xi"``,
+        ``"series gamma^-k"``, and at next order ``"correction gamma^-k"``,
+        ``"correction with label noise gamma^-k"`` and ``"one-crosscap
+        diagrams gamma^-k"`` (class by class).
     invariant : bool
-        Whether the remainder is zero.
+        Whether the remainder is zero; for the diagrams class by class,
+        whether every class has its dual (the remainder may vanish without).
     remainder : Expr
         The quantity minus its image, zero where invariant.
     rescaling : Expr or None
@@ -380,7 +385,12 @@ class Verdict:
     ridge: sympy.Symbol = None
 
     def _latex(self, printer):
-        found = text("invariant") if self.invariant else rf"{text('changes by ')}{printer._print(self.remainder)}"
+        if self.invariant:
+            found = text("invariant")
+        elif self.remainder == 0:  # diagrams without a dual whose sum is invariant
+            found = text(f"invariant as a sum, not class by class: {self.cause}")
+        else:
+            found = rf"{text('changes by ')}{printer._print(self.remainder)}"
         if self.rescaling is not None:
             found += rf",\ {text('invariant at ')}{printer._print(self.ridge)} \cdot {printer._print(self.rescaling)}"
         return rf"{_latex_exchange(self.sizes, printer)}:\ {self.quantity_latex(printer)}\ {found}"
@@ -588,14 +598,27 @@ def next_order_verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     if len(model.regression.features) == 1 and _exchanges(model):
         ((a, b),) = _exchanges(model)
         for k in range(1, order + 1):
-            pairs = crosscap_pairs(model, k, max_diagrams=max_diagrams)
-            broken = sum(p.multiplicity * p.coefficient * (p.weight - swap_sizes(p.dual_weight or 0, model))
-                         for p in pairs if p.dual is None or p.dual.euler_genus != 1
-                         or p.dual_weight != swap_sizes(p.weight, model))
-            remainder = sympy.factor_terms(sympy.cancel(sympy.expand(broken)))
-            found.append(Verdict(_exchange((a, b)), f"one-crosscap diagrams {ridge}^-{k}", remainder == 0, remainder,
-                                 None, (a, b), sympy.Pow(ridge, -k, evaluate=False), ridge=ridge))
+            found.append(_crosscap_verdict(model, k, (a, b), max_diagrams))
     return tuple(found)
+
+
+def _crosscap_verdict(model, order, sizes, max_diagrams):
+    """The one-crosscap diagrams of gamma**-order class by class: invariant when each class has a dual
+    of Euler genus 1 with the exchanged weight and the same coefficient. The remainder is their sum
+    minus its image (the dual map is an involution, so the classes without a dual are a set closed
+    under it, and only their sum can be compared); ``cause`` counts those classes."""
+    pairs = crosscap_pairs(model, order, max_diagrams=max_diagrams)
+    unpaired = [p for p in pairs if p.dual is None]
+    mismatched = [p for p in pairs if p.dual is not None and (
+        p.dual.euler_genus != 1 or p.dual_coefficient != p.coefficient or p.dual_weight != swap_sizes(p.weight, model))]
+    alone = sum(p.multiplicity * p.coefficient * p.weight for p in unpaired)
+    change = sum(p.multiplicity * (p.coefficient * p.weight - p.dual_coefficient * swap_sizes(p.dual_weight, model))
+                 for p in mismatched) + alone - swap_sizes(alone, model)
+    remainder = sympy.factor_terms(sympy.cancel(sympy.expand(change)))
+    cause = f"{len(unpaired)} class{'es' * (len(unpaired) != 1)} without a dual diagram" if unpaired else ""
+    ridge = model.regression.ridge
+    return Verdict(_exchange(sizes), f"one-crosscap diagrams {ridge}^-{order}", not (unpaired or mismatched),
+                   remainder, None, sizes, sympy.Pow(ridge, -order, evaluate=False), cause, ridge)
 
 
 def crosscap_pairs(model=None, order=1, *, max_diagrams=MAX_DIAGRAMS):
@@ -669,8 +692,8 @@ class Symmetry:
         for sizes, variance in self.broken_by_test_xi:
             sentence += [text("; "), exchange(sizes), text(" fails only through the test point's own equivalent noise, of "
                                                                    "variance "),
-                         expression(variance), text(", which no sample has: without it the ridge equation and the "
-                                                    "loss are invariant")]
+                         expression(variance), text(", independent of every training sample's: without it the ridge "
+                                                    "equation and the loss are invariant")]
         return "".join(sentence)
 
 
@@ -697,8 +720,8 @@ def symmetry(model=None):
     training loss summed over the P samples (no 1/P): the noiseless planar test loss is invariant under N <-> P at fixed gamma
     >>> print(symmetry(mrs(nonlinear=True)))  # doctest: +NORMALIZE_WHITESPACE
     training loss summed over the P samples (no 1/P): no exchange of sizes leaves the noiseless planar test loss
-    invariant at fixed gamma; N <-> P fails only through the test point's own equivalent noise, of variance mu_star**2, which no
-    sample has: without it the ridge equation and the loss are invariant
+    invariant at fixed gamma; N <-> P fails only through the test point's own equivalent noise, of variance mu_star**2,
+    independent of every training sample's: without it the ridge equation and the loss are invariant
     """
     model = model or mrs()
     found = {(v.sizes, v.quantity): v for v in _parametric_verdicts(model)}

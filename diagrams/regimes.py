@@ -353,6 +353,11 @@ def _simplified(coefficient):
                                lambda e: e.base ** sympy.factor(sympy.cancel(e.exp)))
 
 
+def _power(name, k):
+    """``name**k`` in words, the first power bare."""
+    return name if k == 1 else f"{name}**{k}"
+
+
 def _tidy(monomial, free):
     """A monomial with its coefficient simplified: its factors of alpha and lambda_+ gathered."""
     coefficient, vector = _split(monomial, free)
@@ -447,8 +452,8 @@ class _Derivation:
         if sign != 1:
             where = "for every alpha > 0" if sign is None else f"at alpha = {self.alpha}"
             raise ParameterError(f"the teacher exponent delta = {self.teacher} must exceed {self.teacher_lower} "
-                                 f"{where} (sum_I omega_I lambda_I**{min(self.teacher_orders)} diverges at M = oo "
-                                 "otherwise)")
+                                 f"{where} (sum_I omega_I {_power('lambda_I', min(self.teacher_orders))} diverges "
+                                 "at M = oo otherwise)")
 
     def _parts(self, loss):
         """The loss split into its teacher and label-noise parts (it is affine in the noise variance)."""
@@ -827,6 +832,8 @@ class PiecewiseRegimes:
         >>> PiecewiseRegimes((DeltaCase(-1, 1, ()), DeltaCase(1, sympy.oo, ())), (1,)).case(2).lower
         1
         """
+        if as_expr(delta).free_symbols:
+            raise ParameterError(f"delta must be a number to find its case, got {delta}")
         try:
             for c in self.cases:
                 if c.lower < delta < c.upper and delta not in c.excluded:

@@ -24,8 +24,8 @@ sigma_w**2*tr_Lambda(1)/(2*M)
 """
 
 import collections
+import functools
 import itertools
-import math
 import operator
 from dataclasses import replace
 
@@ -419,7 +419,7 @@ def loss_observable(model, order, *, max_diagrams=MAX_DIAGRAMS):
         teacher.append(((-1) ** k, [W, X, PhiT, *gram(j), Q, *gram(k - 2 - j), Phi, X.T]))
         noise.append(((-1) ** k, [PhiT, *gram(j), Q, *gram(k - 2 - j), Phi]))
     teacher, noise = ([(scale, _choices(segments)) for scale, segments in terms] for terms in (teacher, noise))
-    count = sum(math.prod(map(len, choices)) for _, choices in teacher + noise)
+    count = sum(_even_words(model, choices) for _, choices in teacher + noise)
     check_cost(count, max_diagrams, lambda: f"the test loss's coefficient of {r.ridge}^-{k}", unit="words")
 
     def traces(terms):
@@ -442,6 +442,27 @@ def _choices(segments):
         else:
             choices.append([(sympy.Integer(1), segment)])
     return choices
+
+
+def _parities(model, part):
+    """The parity of each of the model's Gaussian matrices in a part's letters, as a bit mask."""
+    names = list(model.matrices)
+    letters = (getattr(m, "arg", m).name for m in part)  # a transpose's matrix is its arg
+    return functools.reduce(operator.xor, (1 << names.index(name) for name in letters if name in names), 0)
+
+
+def _even_words(model, choices):
+    """How many choices of one part per segment give a word with every Gaussian matrix an even number
+    of times (the words :func:`_traces` keeps), counted over the parities without listing the words."""
+    counts = {0: 1}
+    for segment in choices:
+        following = collections.Counter()
+        for _, part in segment:
+            bits = _parities(model, part)
+            for state, n in counts.items():
+                following[state ^ bits] += n
+        counts = following
+    return counts.get(0, 0)
 
 
 def _traces(model, choices):

@@ -500,7 +500,7 @@ def _version():
 
 
 def cmd_exponents(args):
-    lam_plus = None
+    lam_plus = file_delta = None
     if args.spectrum:
         if args.alpha is not None:
             raise UsageError("give either --spectrum or --alpha, not both")
@@ -509,7 +509,8 @@ def cmd_exponents(args):
             raise UsageError("give either --delta or a spectrum file's delta=D, not both")
         args.alpha, lam_plus = str(law.alpha), law.lam_plus
         args.M = "inf" if law.size == math.inf else str(law.size)
-        args.delta = str(law.delta) if law.teacher else args.delta
+        file_delta = str(law.delta) if law.teacher else None
+        args.delta = file_delta or args.delta
     symbolic = teacher_exponent(args.delta) == TEACHER_DELTA
     # model_of reads a numeric --delta; a symbolic one gets its teacher covariance in the derivation
     model = model_of(argparse.Namespace(**{**vars(args), "delta": None}) if symbolic else args)
@@ -519,7 +520,7 @@ def cmd_exponents(args):
         if path:
             check_output(path, force=args.force)
     spectrum = None if lam_plus is None else {"file": args.spectrum, "alpha": args.alpha, "M": args.M,
-                                              "lambda_+": str(lam_plus), "delta": args.delta}
+                                              "lambda_+": str(lam_plus), "delta": file_delta}
     if symbolic:
         return _piecewise_exponents(args, model, noise, spectrum)
     result = exponents(model, alpha=args.alpha, M=args.M, noise=noise, check=args.check, dps=args.dps,

@@ -545,7 +545,7 @@ def _duality_section(model, order, short):
     for (a, b), variance in statement.broken_by_test_xi:
         parts.append(rf"Under ${latex(a)} \leftrightarrow {latex(b)}$ the ridge equation is invariant and the test "
                      rf"loss fails only through the test point's own equivalent noise, of variance ${latex(variance)}$, "
-                     r"which no training sample has: without it the loss is invariant.")
+                     r"independent of every training sample's: without it the loss is invariant.")
     return Section("Duality", tuple(parts))
 
 
@@ -572,7 +572,7 @@ def _finite_size_section(model, order):
     rows = []
     for v in found:
         a, b = v.sizes
-        verdict = "invariant" if v.invariant else "fails"
+        verdict = "invariant" if v.invariant else "sum invariant" if v.remainder == 0 else "fails"
         rows.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ & ${v.quantity_latex(LatexPrinter())}$ & {verdict} \\")
     if r.equivalent is not None:
         parts.append(rf"The features of this model are nonlinear, replaced by their Gaussian equivalent (the linear part "
@@ -589,8 +589,12 @@ def _finite_size_section(model, order):
                             r"\end{tabular}", r"\end{center}"]))
     failed = {}
     for v in found:
-        if not v.invariant:
+        if not v.invariant and v.remainder != 0:
             failed.setdefault((v.exchange, v.quantity.split(f" {v.ridge}^")[0]), v)
+    for v in found:
+        if not v.invariant and v.remainder == 0:
+            parts.append(rf"For the ${v.quantity_latex(LatexPrinter())}$: {escape(v.cause)}, whose words' duals are no "
+                         r"words of the coefficient; their sum is invariant.")
     for v in failed.values():
         a, b = v.sizes
         parts.append(rf"${latex(a)} \leftrightarrow {latex(b)}$ fails first for the ${v.quantity_latex(LatexPrinter())}$.")

@@ -176,3 +176,22 @@ def test_no_correction_for_an_activation():
     # its rank-one mu_0 term and non-Gaussian part enter at the same order as the twisted diagrams
     with pytest.raises(ParameterError, match="finite-size correction is derived for Gaussian features"):
         solve(N=40, P=30, M=60, gamma="0.3", alpha=-1, activation="relu", order=1)
+
+
+def test_a_teacher_leaves_one_crosscap_diagrams_without_a_dual_and_their_change_is_the_corrections():
+    from diagrams.duality import swap_sizes
+    from diagrams.model import with_teacher
+
+    model = with_teacher(mrs())
+    found = {v.quantity: v for v in next_order_verdicts(model, 3)}
+    noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
+    coefficients = correction_coefficients(model, 3)
+    for k in (2, 3):
+        v = found[f"one-crosscap diagrams gamma^-{k}"]
+        c = coefficients[k].xreplace(noiseless)
+        assert not v.invariant and v.cause.endswith("classes without a dual diagram")
+        # the diagrams' sum minus its image is the derived correction's, class by class or not
+        assert sympy.expand(v.remainder - (c - swap_sizes(c, model))) == 0
+    assert found["one-crosscap diagrams gamma^-2"].remainder == 0 and found["correction gamma^-2"].invariant
+    assert found["one-crosscap diagrams gamma^-3"].remainder != 0 and not found["correction gamma^-3"].invariant
+    assert found["one-crosscap diagrams gamma^-1"].invariant

@@ -145,12 +145,13 @@ def test_the_words_grow_like_four_to_the_order_and_are_bounded():
         loss_observable(NONLINEAR, 40)
     with pytest.raises(CostError, match=r"already to gamma\^-4"):
         series_cost(NONLINEAR, 5, max_diagrams=10_000)
-    # the caller's limit reaches the words: gamma^-8 has 491520 choices, refused by default, and
-    # the 24 choices of words of gamma^-2 (12 once the odd ones are left out) pass a limit of 5
-    with pytest.raises(CostError, match=r"gamma\^-8: 491520 words"):
+    # the words with an even count of every matrix are counted without writing them: gamma^-8 has
+    # 245760 of its 491520 choices, refused by default; the caller's limit reaches them (gamma^-2: 12)
+    with pytest.raises(CostError, match=r"gamma\^-8: 245760 words"):
         loss_observable(NONLINEAR, 8)
-    with pytest.raises(CostError, match=r"gamma\^-2: 24 words, beyond the limit of 5"):
+    with pytest.raises(CostError, match=r"gamma\^-2: 12 words, beyond the limit of 5"):
         diagram_coefficients(NONLINEAR, 2, max_diagrams=5)
+    assert diagram_coefficients(NONLINEAR, 2, max_diagrams=series_cost(NONLINEAR, 2))[2] != 0
 
 
 # -- N <-> P, diagram by diagram ----------------------------------------------------------------
