@@ -97,6 +97,16 @@ class Point:
         return as_expr(self.model.spaces[space]).xreplace(self.values)
 
 
+def _law_parameter(params, name, model, spectrum, default):
+    """A parameter of the default power law (alpha, delta) taken out of ``params``, unless the model
+    has a symbol of that name; refused together with a spectrum, which has its own."""
+    if name not in params or name in model.symbols:
+        return default
+    if spectrum is not None:
+        raise ParameterError(f"give either a spectrum or {name}, not both")
+    return params.pop(name)
+
+
 def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=None, precision=30, **params):
     """Bind parameter values (by name) and a spectrum to ``model``.
 
@@ -176,18 +186,8 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
             raise ParameterError(f"give either an activation or {', '.join(given)}, not both")
     latent = model.latent
     fixed = as_expr(model.spaces[latent])  # an integer when the model file fixes it
-    if "alpha" in params and "alpha" not in model.symbols:
-        if spectrum is not None:
-            raise ParameterError("give either a spectrum or alpha, not both")
-        alpha = params.pop("alpha")
-    else:
-        alpha = 1
-    if "delta" in params and "delta" not in model.symbols:
-        if spectrum is not None:
-            raise ParameterError("give either a spectrum or delta, not both")
-        delta = params.pop("delta")
-    else:
-        delta = 0
+    alpha, delta = (_law_parameter(params, name, model, spectrum, default) for name, default in (("alpha", 1),
+                                                                                                  ("delta", 0)))
     if fixed.is_Symbol and latent in params:
         size = number(params[latent], what=latent, error=ParameterError)
     elif fixed.is_Symbol:
