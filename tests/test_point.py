@@ -155,3 +155,9 @@ def test_probe_T14_noise_variances_that_cannot_be_set(noise, variance, message):
 def test_toml_and_python_models_bind_alike():
     params = dict(M=6, N1=3, N2=2, P=4, gamma="0.05", sigma_1="1.5")
     assert bind(load_model("tests/data/deep2.toml"), **params).values == bind(deep_linear(2), **params).values
+
+
+def test_a_spectrum_and_its_own_law_parameters_are_refused_together():
+    for name, value in (("alpha", 1), ("delta", "0.5")):
+        with pytest.raises(ParameterError, match=f"^give either a spectrum or {name}, not both$"):
+            bind(N=10, P=20, gamma="0.1", spectrum=Spectrum.power_law(1, 50), **{name: value})
