@@ -42,6 +42,7 @@ import numbers
 import re
 
 import sympy
+from mpmath import libmp
 from sympy.matrices.expressions import Adjoint, MatrixExpr, Transpose
 
 from .errors import ExpressionError, LargenError, ParameterError
@@ -140,7 +141,8 @@ def parse_number(text, *, what, error=ParameterError):
     """One exact sympy number from text or a Python, numpy, mpmath or sympy number.
 
     Decimals are exact (``"0.1"`` is 1/10; a float is read from its shortest
-    decimal form), fractions ``p/q`` are read, ``inf`` (``+inf``, ``-inf``,
+    decimal form, and so is an mpmath number, at the precision of its mantissa and never at
+    the ambient ``mpmath.mp.prec``: an exact binary value is given as a sympy number), fractions ``p/q`` are read, ``inf`` (``+inf``, ``-inf``,
     ``infinity``, ``oo``) is ``sympy.oo``. NaN, complex numbers, symbols, text
     longer than :data:`MAX_TEXT`, more than :data:`MAX_DIGITS` digits and
     exponents beyond :data:`MAX_EXPONENT` are refused with ``error``.
@@ -149,6 +151,9 @@ def parse_number(text, *, what, error=ParameterError):
     --------
     >>> parse_number("0.1", what="gamma"), parse_number(0.1, what="gamma")
     (1/10, 1/10)
+    >>> import mpmath
+    >>> parse_number(mpmath.mpf("1e-3"), what="gamma")  # made at 53 bits: the decimal it was made from
+    1/1000
     >>> parse_number("-2/6", what="x"), parse_number("inf", what="M")
     (-1/3, oo)
     >>> parse_number("nan", what="gamma")
@@ -171,14 +176,16 @@ def parse_number(text, *, what, error=ParameterError):
         return sympy.Integer(value)
     if isinstance(text, fractions.Fraction):
         return parse_number(f"{text.numerator}/{text.denominator}", what=what, error=error)
-    if isinstance(text, numbers.Real):  # float, numpy floats
+    if hasattr(text, "_mpf_"):  # an mpmath real: a binary float of its own precision
+        text = _binary_decimal(text._mpf_, what, error)
+    elif isinstance(text, numbers.Real):  # float, numpy floats
         value = float(text)
         if math.isnan(value):
             raise error(f"{what}: nan is not a number")
         if math.isinf(value):
             return sympy.oo if value > 0 else -sympy.oo
         return parse_number(repr(value), what=what, error=error)
-    if isinstance(text, decimal.Decimal) or hasattr(text, "_mpf_"):  # exact decimal / mpmath real
+    if isinstance(text, decimal.Decimal):  # exact decimal
         text = str(text)
     if not isinstance(text, str):
         raise error(f"{what}: {type(text).__name__} is not a number")
@@ -263,6 +270,36 @@ def _decimal(text, what, error):
     mantissa = int(whole + fraction or "0")
     value = sympy.Integer(mantissa) * sympy.Rational(10) ** shift
     return -value if sign == "-" else value
+
+
+def _binary_decimal(value, what, error):
+    """The shortest decimal that rounds back to the mpmath number ``value`` (its ``_mpf_`` tuple)
+    at the precision it was made at, as ``repr`` reads a float.
+
+    An mpf does not carry that precision, and it must not be read at the caller's ambient
+    ``mpmath.mp.prec`` (the value of ``mpf('1e-3')`` depends on it, and what the user meant does
+    not): the precision is that of its mantissa, at least float64's 53 bits. A number made at 53
+    bits whose mantissa has trailing zeros is then still the nearest at the shorter precision, so
+    the decimal it was made from rounds to it.
+    """
+    sign, mantissa, exponent, bits = value
+    if not mantissa:
+        if exponent:  # mpmath's special values: inf, -inf, nan
+            return {"+inf": "inf", "-inf": "-inf"}.get(libmp.to_str(value, 5), "nan")
+        return "0"
+    prec = max(53, bits)
+    digits = libmp.prec_to_dps(prec) + 3  # enough for any value at prec bits to round back
+    low, high = 1, digits
+    while low < high:  # the shortest that rounds back; a longer one then does too
+        middle = (low + high) // 2
+        if libmp.from_str(libmp.to_str(value, middle), prec, libmp.round_nearest) == value:
+            high = middle
+        else:
+            low = middle + 1
+    text = libmp.to_str(value, low)
+    if libmp.from_str(text, prec, libmp.round_nearest) != value:
+        text = libmp.to_str(value, digits)
+    return text
 
 
 def _sympy_number(value, what, error):

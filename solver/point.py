@@ -274,8 +274,8 @@ def _activation_values(model, values, spectrum, infinite, act, precision):
                              "an activation has no coefficients there")
     found = coefficients(act, v, precision)
     with mpmath.workdps(precision + 10):
-        values[e.linear] = _plain(found.mu_1)
-        values[star] = _plain(found.mu_star)
+        values[e.linear] = _exact(found.mu_1)
+        values[star] = _exact(found.mu_star)
     return found
 
 
@@ -346,17 +346,22 @@ def noise_parameters(model, variance):
 
 
 def _plain(value):
-    """mpmath numbers as exact sympy numbers (inf as oo); anything else as it is."""
-    if isinstance(value, mpmath.mpf):
-        if mpmath.isinf(value):
-            return sympy.oo if value > 0 else -sympy.oo
-        if mpmath.isnan(value):
+    """A value given by the caller, infinities as oo; a binary float (Python's or mpmath's) is
+    read as the shortest decimal that rounds back to it (:func:`diagrams.symbols.number`), never at
+    the caller's ambient precision."""
+    if isinstance(value, (float, mpmath.mpf)):
+        if value != value:
             raise ParameterError("a value is NaN")
-        man, exp = value.man_exp
-        return sympy.Integer(man) * sympy.Integer(2) ** exp
-    if isinstance(value, float) and math.isinf(value):
-        return sympy.oo if value > 0 else -sympy.oo
+        if value in (math.inf, -math.inf):
+            return sympy.oo if value > 0 else -sympy.oo
+        return number(value, what="a value", error=ParameterError)
     return value
+
+
+def _exact(value):
+    """A number this package computed, as the exact sympy number of its binary value."""
+    man, exp = value.man_exp
+    return sympy.Integer(man) * sympy.Integer(2) ** exp
 
 
 def _caret(expr):
