@@ -18,9 +18,9 @@ from pathlib import Path
 
 import mpmath
 
-from diagrams.errors import LargenError
-from diagrams.model import deep_linear
-from solver import Spectrum, solve
+from largen.diagrams.errors import LargenError
+from largen.diagrams.engine.model import deep_linear
+from largen.solver import Spectrum, solve
 
 OUTPUTS = ("loss", "train_loss", "Delta")
 

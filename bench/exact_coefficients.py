@@ -1,7 +1,7 @@
 """Exact (all-genus) coefficients of the large-ridge series: time per order (figures printed, not asserted).
 
 For each order k of <L> = sum_k c_k gamma^-k, the time of the cut-and-join recursion
-(diagrams.cutjoin, a fresh memo per order) and of the baseline, full enumeration of the
+(largen.diagrams.engine.cutjoin, a fresh memo per order) and of the baseline, full enumeration of the
 Wick pairings (diagrams.expectation with planar=False), measured in the same run while
 the enumeration is estimated under a minute; the two polynomials are compared exactly
 where both run. Above that, the recursion alone. Last line: the whole series to the top
@@ -15,9 +15,9 @@ import time
 
 import sympy
 
-from diagrams import deep_linear, expectation, mrs
-from diagrams.cutjoin import exact_expectation
-from diagrams.series import diagram_coefficients, loss_observable, series_cost
+from largen.diagrams import deep_linear, expectation, mrs
+from largen.diagrams.engine.cutjoin import exact_expectation
+from largen.diagrams.theory.series import diagram_coefficients, loss_observable, series_cost
 
 ENUMERATION_BUDGET = 60.0  # seconds the baseline may take for one order
 SECONDS_PER_DIAGRAM = 140e-6  # of the enumeration, as calibrated in diagrams/wick.py

@@ -4,9 +4,9 @@ import time
 
 import sympy
 
-from diagrams import deep_linear
-from diagrams.regimes import derive_regimes
-from solver.scaling import exponents
+from largen.diagrams import deep_linear
+from largen.diagrams.regimes.families import derive_regimes
+from largen.solver.numerics.scaling import exponents
 
 
 def timed(label, function):

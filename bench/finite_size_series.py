@@ -1,9 +1,9 @@
 """The first finite-size correction against the exact one-crosscap coefficients: time and agreement (printed).
 
 For MRS and two layers, the large-ridge series of the derived correction
-(diagrams.finite_size.correction_coefficients, the loop equations iterated as
+(largen.diagrams.theory.finite_size.correction_coefficients, the loop equations iterated as
 series in 1/gamma) and the exact one-crosscap part of the diagram sums
-(diagrams.series.subleading_coefficients, by the cut-and-join recursion), each to
+(largen.diagrams.theory.series.subleading_coefficients, by the cut-and-join recursion), each to
 the top order in one run; the polynomials are compared exactly, order by order.
 The planar series of the same order (theory_coefficients) is timed as the baseline.
 
@@ -15,9 +15,9 @@ import time
 
 import sympy
 
-from diagrams import deep_linear, mrs
-from diagrams.finite_size import correction_coefficients
-from diagrams.series import subleading_coefficients, theory_coefficients
+from largen.diagrams import deep_linear, mrs
+from largen.diagrams.theory.finite_size import correction_coefficients
+from largen.diagrams.theory.series import subleading_coefficients, theory_coefficients
 
 
 def timed(function):

@@ -16,9 +16,9 @@ import argparse
 import time
 import warnings
 
-from diagrams import mrs
-from solver import solve
-from solver.activation import _coefficients, coefficients
+from largen.diagrams import mrs
+from largen.solver import solve
+from largen.solver.numerics.activation import _coefficients, coefficients
 
 POINT = dict(P=300, gamma="1e-3", alpha=1)
 WIDTHS = (200, 400, 800)

@@ -1,9 +1,9 @@
 """Benchmark: percolation clusters, vectorised against a plain breadth-first reference in the same run.
 
 - Bethe lattice at p_c (z = 3 and Brill's z = 200): clusters per second of
-  :func:`solver.clusters.bethe_cluster_sizes` (all clusters advance one
+  :func:`largen.solver.percolation.clusters.bethe_cluster_sizes` (all clusters advance one
   generation per numpy step) against growing each cluster site by site from a queue.
-- Square lattice at p_c: sites per second of :func:`solver.clusters.lattice_labels`
+- Square lattice at p_c: sites per second of :func:`largen.solver.percolation.clusters.lattice_labels`
   (scipy.ndimage.label and the periodic join) against a breadth-first search
   from every unlabelled occupied site.
 
@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from solver.clusters import bethe_cluster_sizes, lattice_labels
+from largen.solver.percolation.clusters import bethe_cluster_sizes, lattice_labels
 
 __all__ = ["reference_bethe_sizes", "reference_labels", "main"]
 

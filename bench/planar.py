@@ -10,10 +10,10 @@ the direct listing of every planar diagram, and the baseline, filtering all
 import sys
 import time
 
-from diagrams import mrs
-from diagrams.observable import parse_observable
-from diagrams.planar import planar_contractions, planar_count, planar_sum
-from diagrams.wick import contractions
+from largen.diagrams import mrs
+from largen.diagrams.engine.observable import parse_observable
+from largen.diagrams.engine.planar import planar_contractions, planar_count, planar_sum
+from largen.diagrams.engine.wick import contractions
 
 
 def timed(function):

@@ -10,8 +10,8 @@ import sys
 import tempfile
 import time
 
-from diagrams import mrs
-from solver.report import write_report
+from largen.diagrams import mrs
+from largen.solver.report.build import write_report
 
 
 def main(out=None):

@@ -6,7 +6,7 @@ matrix is formed (figures printed, not asserted).
 
 import time
 
-from solver import simulate
+from largen.solver import simulate
 
 
 def main():

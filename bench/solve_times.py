@@ -30,9 +30,9 @@ from pathlib import Path
 import mpmath
 import numpy as np
 
-from solver import Spectrum, solve
-from solver.spectrum import Listed
-from solver.grid import sweep
+from largen.solver import Spectrum, solve
+from largen.solver.numerics.spectrum import Listed
+from largen.solver.numerics.grid import sweep
 
 POINT = dict(P=300, gamma="1e-3")
 WIDTHS = range(200, 210)  # each figure is the mean over these N
@@ -41,9 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 TIMING = """
-import gc, json, math, sys, time
-from solver import solve
-point, widths, cells, rounds = json.loads(sys.argv[1])
+import gc, importlib, json, math, sys, time
+point, widths, cells, rounds, package = json.loads(sys.argv[1])
+solve = importlib.import_module(package).solve
 solve(dps=15, M=1000, N=200, **point)  # derive once: the timings are of solving
 times = {}
 for _ in range(rounds):
@@ -57,14 +57,15 @@ for _ in range(rounds):
         elapsed = (time.process_time() - start) / len(widths)
         gc.enable()
         times[f"{M} {dps}"] = min(times.get(f"{M} {dps}", math.inf), elapsed)
-print(json.dumps({"file": sys.modules["solver"].__file__, "times": times}))
+print(json.dumps({"file": sys.modules[package].__file__, "times": times}))
 """
 
 
-def per_solve_in(tree, cells, rounds):
+def per_solve_in(tree, cells, rounds, package="largen.solver"):
     """Mean time per solve for each (M, dps) of ``cells``, the best of ``rounds``, by the solver of the
-    source ``tree``, in a fresh process (two revisions cannot share one: each has its own ``diagrams``)."""
-    found = subprocess.run([sys.executable, "-c", TIMING, json.dumps([POINT, list(WIDTHS), cells, rounds])],
+    source ``tree`` (its import name ``package``: revisions before the single namespace have a top-level
+    ``solver``), in a fresh process (two revisions cannot share one)."""
+    found = subprocess.run([sys.executable, "-c", TIMING, json.dumps([POINT, list(WIDTHS), cells, rounds, package])],
                            cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True)
     if found.returncode:
         sys.exit(f"the solver in {tree} failed:\n{found.stderr[-3000:]}")
@@ -99,7 +100,7 @@ def main():
     args = parser.parse_args()
     cells = [(M, d) for M in ("1000", "1000000", "1000000000", "inf") for d in (15, 30, 50)]
     with tempfile.TemporaryDirectory(prefix="largen-before-") as directory:
-        old = per_solve_in(source_tree(args.before, directory), cells, args.rounds)
+        old = per_solve_in(source_tree(args.before, directory), cells, args.rounds, package="solver")
     new = per_solve_in(ROOT, cells, args.rounds)
     print(f"time per solve in ms (mean over N = {WIDTHS.start}..{WIDTHS.stop - 1}, P = 300, gamma = 1e-3; "
           f"each includes the certifying second evaluation; CPU time, best of {args.rounds} rounds): "

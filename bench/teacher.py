@@ -22,7 +22,7 @@ import math
 import time
 import warnings
 
-from solver import solve
+from largen.solver import solve
 
 POINT = dict(P=300, gamma="1e-3", alpha=1)
 WIDTHS = range(200, 210)

@@ -1,41 +1,24 @@
 """largen.diagrams: models, Wick contractions, ribbon graphs and their resummation, exactly.
 
-This package knows nothing of numerics; :mod:`solver` builds on it. Its verbs:
-:func:`expectation` (an observable's Gaussian expectation as a sum of ribbon
-graphs), :func:`contractions` and :func:`planar_contractions` (the graphs),
-:func:`planar_theory` (the Schwinger-Dyson equations and losses of a model),
-:func:`finite_size_theory` (their first finite-size correction),
-:func:`ridgeless` (their parametric form in the renormalised ridge),
-:func:`theory_coefficients` and :func:`diagram_coefficients` (the large-ridge
-series two ways), :func:`exact_expectation` and :func:`graded_coefficients`
-(all genera by the cut-and-join recursion, graded by Euler characteristic),
-:func:`dual_pairs`, :func:`verdicts` and :func:`symmetry`
-(the N <-> P duality), :func:`derive_regimes` (scaling regimes of a power-law
-spectrum).
+This package knows nothing of numerics; :mod:`largen.solver` builds on it. Its
+sub-packages, each importing only those before it:
+
+* :mod:`~largen.diagrams.errors` -- the one exception tree;
+* :mod:`~largen.diagrams.printing` -- LaTeX, Unicode and TikZ;
+* :mod:`~largen.diagrams.engine` -- models, observables, Wick contractions, ribbon graphs,
+  planar sums and the cut-and-join recursion;
+* :mod:`~largen.diagrams.theory` -- the pencil, Schwinger-Dyson equations, the parametric
+  form, the finite-size correction, the large-ridge series and the duality;
+* :mod:`~largen.diagrams.regimes` -- asymptotics and the scaling regimes.
 """
 
-from .cutjoin import exact_expectation, graded_expectation
-from .duality import dual_pairs, symmetry, verdicts
-from .dyson import planar_theory
-from .errors import (CostError, ExpressionError, LargenError, LargenWarning, ModelError, ParameterError,
-                     SolverError, SpectrumError, UsageError)
-from .expectations import expectation
-from .finite_size import correction_coefficients, finite_size_theory
-from .model import Gaussian, Model, Regression, deep_linear, mrs, ridge_model, with_teacher
-from .modelfile import load as load_model
-from .observable import parse_observable
-from .parametric import ridgeless
-from .planar import planar_contractions
-from .regimes import derive_regimes
-from .ribbon import RibbonGraph
-from .series import diagram_coefficients, graded_coefficients, subleading_coefficients, theory_coefficients
-from .wick import contractions
+from largen.diagrams.engine import *  # noqa: F403
+from largen.diagrams.engine import __all__ as _engine
+from largen.diagrams.errors import *  # noqa: F403
+from largen.diagrams.errors import __all__ as _errors
+from largen.diagrams.regimes import *  # noqa: F403
+from largen.diagrams.regimes import __all__ as _regimes
+from largen.diagrams.theory import *  # noqa: F403
+from largen.diagrams.theory import __all__ as _theory
 
-__all__ = [
-    "CostError", "ExpressionError", "Gaussian", "LargenError", "LargenWarning", "Model", "ModelError",
-    "ParameterError", "Regression", "RibbonGraph", "SolverError", "SpectrumError", "UsageError",
-    "contractions", "correction_coefficients", "deep_linear", "derive_regimes", "diagram_coefficients",
-    "dual_pairs", "exact_expectation", "expectation", "finite_size_theory", "graded_coefficients", "graded_expectation", "load_model", "mrs", "parse_observable",
-    "planar_contractions", "planar_theory", "ridge_model", "ridgeless", "subleading_coefficients", "symmetry",
-    "theory_coefficients", "verdicts", "with_teacher",
-]
+__all__ = [*_errors, *_engine, *_theory, *_regimes]

@@ -1,22 +1,19 @@
-"""largen.solver: numerics on top of what :mod:`diagrams` derives.
+"""largen.solver: numerics on top of what :mod:`largen.diagrams` derives.
 
-Its verbs: :func:`bind` (a point: parameters, spectrum and normalisation),
-:func:`solve` (the planar theory at any precision, every digit certified),
-:func:`simulate` (the Monte Carlo of the actual regression), :func:`sweep`
-(grids of solutions on any executor), :func:`exponents` (scaling regimes
-checked by the solver), :func:`write_report` (the derivation as a compiled
-report); :class:`Spectrum` holds the latent spectra.
+Its sub-packages, each importing only those before it (and :mod:`largen.diagrams`):
+
+* :mod:`~largen.solver.numerics` -- spectra, moments, the certified solve, sweeps;
+* :mod:`~largen.solver.simulation` -- the Monte Carlo of the actual regression;
+* :mod:`~largen.solver.percolation` -- Brill's data model;
+* :mod:`~largen.solver.report` -- the derivation as a compiled paper;
+* :mod:`~largen.solver.cli` -- the command line.
 """
 
-from diagrams.errors import SolverError
+from largen.solver.numerics import *  # noqa: F403
+from largen.solver.numerics import __all__ as _numerics
+from largen.solver.report import *  # noqa: F403
+from largen.solver.report import __all__ as _report
+from largen.solver.simulation import *  # noqa: F403
+from largen.solver.simulation import __all__ as _simulation
 
-from .grid import sweep
-from .montecarlo import Simulation, simulate
-from .point import Point, bind
-from .report import write_report
-from .scaling import exponents
-from .solution import Solution, solve
-from .spectrum import Spectrum
-
-__all__ = ["Point", "Simulation", "Solution", "SolverError", "Spectrum", "bind", "exponents", "simulate",
-           "solve", "sweep", "write_report"]
+__all__ = [*_numerics, *_simulation, *_report]

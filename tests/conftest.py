@@ -2,6 +2,7 @@ import os
 import pathlib
 import shutil
 
+import mpmath
 import pytest
 
 # One BLAS thread per test worker: the workers already fill the cores, and BLAS threads fighting them
@@ -31,7 +32,7 @@ def require_tool(name):
 
 def run_cli(capsys, *argv):
     """Run ``largen ARGV`` in-process; return (status, stdout, stderr)."""
-    from solver.cli import main
+    from largen.solver.cli.commands import main
 
     status = main(list(argv))
     out, err = capsys.readouterr()
@@ -39,3 +40,11 @@ def run_cli(capsys, *argv):
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _ambient_precision():
+    """A test that sets mpmath's ambient precision does not leak it into the next (as mpmath's own suite)."""
+    dps = mpmath.mp.dps
+    yield
+    mpmath.mp.dps = dps

@@ -4,10 +4,10 @@ import mpmath
 import pytest
 import sympy
 
-from diagrams.asymptotics import (ALPHA, LAMBDA_PLUS, effective_dimension_asymptotics, exponent_sign,
+from largen.diagrams.regimes.asymptotics import (ALPHA, LAMBDA_PLUS, effective_dimension_asymptotics, exponent_sign,
                                   moment_asymptotics, sum_asymptotics)
-from diagrams.errors import ExpressionError, ParameterError
-from diagrams.spectral import DELTA, EIGENVALUE
+from largen.diagrams.errors import ExpressionError, ParameterError
+from largen.diagrams.engine.spectral import DELTA, EIGENVALUE
 
 s = 1 + ALPHA
 

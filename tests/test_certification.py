@@ -11,9 +11,9 @@ import mpmath
 import pytest
 import sympy
 
-from diagrams.errors import LargenWarning, ParameterError
-from diagrams.model import ridge_model
-from solver import Spectrum, solve
+from largen.diagrams.errors import LargenWarning, ParameterError
+from largen.diagrams.engine.model import ridge_model
+from largen.solver import Spectrum, solve
 
 
 def printed_right(text, exact, dps):
@@ -226,7 +226,7 @@ def test_probe_E5_training_loss_far_below_its_terms():
 
 
 def test_probe_T20_integer_sizes_fixed_in_a_model_file(tmp_path):
-    from diagrams import load_model
+    from largen.diagrams import load_model
 
     path = tmp_path / "fixed.toml"
     path.write_text('[model]\nname = "fixed"\nlatent = "7"\nsamples = "9"\n\n'
@@ -250,10 +250,10 @@ def test_huge_sizes_far_from_the_latent_size():
                                    dict(N=30, P=100, M=800, gamma="1e-3", sigma_eps="0.1")])
 def test_training_loss_is_a_derivative_free_of_cancellation(point):
     """-(1/P) dE/dbeta_train cancels no digit where (E - gamma dE/dgamma)/P cancels 19 or 300."""
-    from solver.certification import outputs
-    from solver.continuation import newton
-    from solver.equations import equations
-    from solver.point import bind
+    from largen.solver.numerics.certification import outputs
+    from largen.solver.numerics.continuation import newton
+    from largen.solver.numerics.equations import equations
+    from largen.solver.numerics.point import bind
 
     bound = bind(**point)
     system = equations(bound.model, bound.scaled_values, bound.spectrum)

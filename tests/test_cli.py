@@ -59,7 +59,7 @@ def test_bad_input_is_one_line_and_status_2(capsys, argv, message):
 
 
 def test_console_script_has_no_traceback():
-    proc = subprocess.run([sys.executable, "-m", "solver.cli", "simulate", "--N", "-3"],
+    proc = subprocess.run([sys.executable, "-m", "largen", "simulate", "--N", "-3"],
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.startswith("largen: error:") and "Traceback" not in proc.stderr
@@ -230,7 +230,7 @@ def test_sweep_writes_csv_and_json(tmp_path, capsys):
     assert "sweep 4/4" in err  # the progress bar, on stderr
     lines = out.read_text().splitlines()
     assert lines[0] == "N,gamma,loss,train_loss,Delta" and len(lines) == 5
-    from solver import solve
+    from largen.solver import solve
 
     single = solve(N=80, P=60, M=100, gamma="1e-4", dps=12)
     assert rows[3]["loss"] == json.loads(json.dumps(single.as_dict()))["loss"]
@@ -495,7 +495,7 @@ def test_probe_U7_version_and_an_expression_beginning_with_minus(capsys):
 
 
 def test_probe_T22_a_closed_pipe_is_quiet():
-    proc = subprocess.Popen([sys.executable, "-m", "solver.cli", "derive", "--json"], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "largen", "derive", "--json"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     proc.stdout.close()
     err = proc.stderr.read()
@@ -503,12 +503,12 @@ def test_probe_T22_a_closed_pipe_is_quiet():
 
 
 def test_probe_T22_ctrl_c_is_one_line(capsys, monkeypatch):
-    import solver.cli
+    import largen.solver.cli.commands
 
     def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(solver.cli, "cmd_derive", interrupted)
+    monkeypatch.setattr(largen.solver.cli.commands, "cmd_derive", interrupted)
     status, out, err = run_cli(capsys, "derive")
     assert status == 130 and out == "" and err == "largen: interrupted\n"
 

@@ -7,13 +7,13 @@ import time
 import pytest
 import sympy
 
-from diagrams import CostError, Gaussian, Model, ModelError, deep_linear, mrs
-from diagrams.cutjoin import exact_expectation, graded_expectation, graded_expectations
-from diagrams.expectations import expectation
-from diagrams.observable import parse_observable
-from diagrams.series import (diagram_coefficients, graded_coefficients, loss_observable, subleading_coefficients,
+from largen.diagrams import CostError, Gaussian, Model, ModelError, deep_linear, mrs
+from largen.diagrams.engine.cutjoin import exact_expectation, graded_expectation, graded_expectations
+from largen.diagrams.engine.expectations import expectation
+from largen.diagrams.engine.observable import parse_observable
+from largen.diagrams.theory.series import (diagram_coefficients, graded_coefficients, loss_observable, subleading_coefficients,
                              theory_coefficients)
-from diagrams.spectral import CovarianceTrace
+from largen.diagrams.engine.spectral import CovarianceTrace
 
 M, N, P = sympy.symbols("M N P", positive=True, integer=True)
 a, b = sympy.symbols("a b", positive=True)

@@ -9,15 +9,15 @@ import time
 import pytest
 import sympy
 
-from diagrams import ModelError, deep_linear, mrs
-from diagrams.duality import (carry, dual_pairs, dual_pairs_cost, frame, noise_breaks_duality, parameter_map,
+from largen.diagrams import ModelError, deep_linear, mrs
+from largen.diagrams.theory.duality import (carry, dual_pairs, dual_pairs_cost, frame, noise_breaks_duality, parameter_map,
                               swap_sizes, symmetry, to_frame, verdicts)
-from diagrams.errors import CostError, ParameterError
-from diagrams.expectations import expectation
-from diagrams.observable import parse_observable
-from diagrams.planar import planar_count
-from diagrams.series import loss_observables
-from diagrams.wick import contractions, isomorphism_classes
+from largen.diagrams.errors import CostError, ParameterError
+from largen.diagrams.engine.expectations import expectation
+from largen.diagrams.engine.observable import parse_observable
+from largen.diagrams.engine.planar import planar_count
+from largen.diagrams.theory.series import loss_observables
+from largen.diagrams.engine.wick import contractions, isomorphism_classes
 
 M, N, P, N1, N2 = (sympy.Symbol(s, positive=True, integer=True) for s in ("M", "N", "P", "N1", "N2"))
 gamma = sympy.Symbol("gamma", positive=True)
@@ -47,7 +47,7 @@ def test_planar_diagrams_map_bijectively_with_exchanged_weights(order):
 
 
 def test_a_teacher_leaves_diagrams_without_a_dual_from_gamma_minus_2():
-    from diagrams.model import with_teacher
+    from largen.diagrams.engine.model import with_teacher
 
     model = with_teacher(mrs())
     assert all(p.dual is not None for k in (0, 1) for p in dual_pairs(model, k))
@@ -121,7 +121,7 @@ def test_parameter_map_conventions():
 
 
 def test_solver_values_at_exchanged_points():
-    from solver import solve
+    from largen.solver import solve
 
     a = solve(deep_linear(2), N1=100, N2=150, P=120, M=300, gamma="1/1000", dps=30)
     b = solve(deep_linear(2), N1=150, N2=100, P=120, M=300, gamma="1/1500", dps=30)  # gamma * N1/N2
@@ -173,8 +173,8 @@ H7_SCRIPT = """
 import sys, time
 import sympy.core.random
 sympy.core.random.seed(int(sys.argv[1]))  # the generator of Wang's factorisation: these seeds took > 25 s before
-from diagrams import load_model
-from diagrams.duality import symmetry, verdicts
+from largen.diagrams import load_model
+from largen.diagrams.theory.duality import symmetry, verdicts
 start = time.perf_counter()
 model = load_model("tests/data/deep2.toml")
 found = verdicts(model, 2)
@@ -204,7 +204,7 @@ def test_probe_H1_orders_that_are_no_non_negative_integers_are_refused():
 
 
 def test_words_name_the_models_own_ridge():
-    from diagrams.model import ridge_model
+    from largen.diagrams.engine.model import ridge_model
 
     model = ridge_model("kappa", [("U", "N", "sigma_u**2/M")], ridge="kappa")
     assert str(symmetry(model)).endswith("invariant under N <-> P at fixed kappa")

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 import sympy
 
-from diagrams import Gaussian, Model
-from diagrams.expectations import expectation
+from largen.diagrams import Gaussian, Model
+from largen.diagrams.engine.expectations import expectation
 
 M, N, P = sympy.symbols("M N P", positive=True, integer=True)
 REAL = Model("wishart", {"M": M, "P": P}, [Gaussian("X", "M", "P", 1)])

@@ -13,13 +13,13 @@ import mpmath
 import pytest
 import sympy
 
-from diagrams import Gaussian, Model, ModelError, ParameterError, Regression, deep_linear, mrs
-from diagrams.duality import crosscap_pairs, next_order_verdicts
-from diagrams.finite_size import correction_coefficients, finite_size_theory
-from diagrams.series import subleading_coefficients
-from solver import solve
-from solver.cli import main
-from solver.montecarlo import simulate
+from largen.diagrams import Gaussian, Model, ModelError, ParameterError, Regression, deep_linear, mrs
+from largen.diagrams.theory.duality import crosscap_pairs, next_order_verdicts
+from largen.diagrams.theory.finite_size import correction_coefficients, finite_size_theory
+from largen.diagrams.theory.series import subleading_coefficients
+from largen.solver import solve
+from largen.solver.cli.commands import main
+from largen.solver.simulation.montecarlo import simulate
 
 MRS_ORDER = 6
 DEEP_ORDER = 4
@@ -44,7 +44,7 @@ def test_the_correction_starts_at_the_second_power_of_the_ridge():
     M, N, P = (model.sizes[n] for n in "MNP")
     # one crosscap at gamma^-2: the noise term N P tr Lambda^2 / (2 M^2) sigma_u^4 sigma_eps^2, independent of the pencil
     eps, u = model.symbols["sigma_eps"], model.symbols["sigma_u"]
-    from diagrams.spectral import covariance_trace
+    from largen.diagrams.engine.spectral import covariance_trace
     assert correction[2].coeff(eps**2) == N * P * u**4 * covariance_trace()(2) / (2 * M**2)
 
 
@@ -179,8 +179,8 @@ def test_no_correction_for_an_activation():
 
 
 def test_a_teacher_leaves_one_crosscap_diagrams_without_a_dual_and_their_change_is_the_corrections():
-    from diagrams.duality import swap_sizes
-    from diagrams.model import with_teacher
+    from largen.diagrams.theory.duality import swap_sizes
+    from largen.diagrams.engine.model import with_teacher
 
     model = with_teacher(mrs())
     found = {v.quantity: v for v in next_order_verdicts(model, 3)}

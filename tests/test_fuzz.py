@@ -3,7 +3,7 @@
 Every call must end in one of two ways: a result (finite, non-negative losses,
 JSON without NaN or Infinity, every digit it claims confirmed by an evaluation
 at higher precision) or a refusal (one line on stderr and exit status 2 from
-the command line, a :class:`diagrams.errors.LargenError` from the API). Never
+the command line, a :class:`largen.diagrams.errors.LargenError` from the API). Never
 a traceback, never a command run from user text.
 
 The budget is fixed for the test suite (``LARGEN_FUZZ_EXAMPLES`` examples per
@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diagrams.errors import LargenError
+from largen.diagrams.errors import LargenError
 
 EXAMPLES = int(os.environ.get("LARGEN_FUZZ_EXAMPLES", "50"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -61,7 +61,7 @@ def largen(*argv):
 
     Returns (status, stdout); stdout is parsed JSON when ``--json`` is given and the command succeeded.
     """
-    from solver.cli import main
+    from largen.solver.cli.commands import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
@@ -176,7 +176,7 @@ def digits_agree(claimed, truth, dps):
        noise=st.sampled_from(["0", "0.01"]), dps=st.sampled_from([15, 20, 30]))
 def test_every_claimed_digit_is_right(N, P, M, log_gamma, alpha, noise, dps):
     """The API's certified outputs agree with an evaluation 30 digits deeper."""
-    from solver import solve
+    from largen.solver import solve
 
     params = dict(N=N, P=P, M=M, gamma=f"1e{log_gamma}", alpha=alpha, sigma_eps=noise)
     with warnings.catch_warnings():
@@ -195,8 +195,8 @@ def test_every_claimed_digit_is_right(N, P, M, log_gamma, alpha, noise, dps):
 @fuzz
 @given(text=st.one_of(st.text(max_size=40), st.sampled_from(PAYLOADS)))
 def test_api_text_is_parsed_or_refused(text):
-    from diagrams import expectation, load_model
-    from diagrams.modelfile import loads
+    from largen.diagrams import expectation, load_model
+    from largen.diagrams.engine.modelfile import loads
 
     for call in (lambda: expectation(text, max_diagrams=2000), lambda: loads(text),
                  lambda: loads(f'[model]\n[[model.features]]\nwidth = "N"\nvariance = "{text}"')):

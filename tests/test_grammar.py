@@ -9,14 +9,15 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diagrams import ExpressionError, Gaussian, LargenError, Model, ModelError, ParameterError, deep_linear
-from diagrams import load_model, modelfile, mrs
-from diagrams.errors import CostError
-from diagrams.expectations import expectation
-from diagrams.grammar import MAX_DEPTH, parse_expression, parse_number
-from diagrams.observable import namespace, parse_observable
-from diagrams.spectral import covariance_trace
-from diagrams.symbols import parameter_symbol, size_symbol
+from largen.diagrams import ExpressionError, Gaussian, LargenError, Model, ModelError, ParameterError, deep_linear
+from largen.diagrams import load_model, mrs
+from largen.diagrams.engine import modelfile
+from largen.diagrams.errors import CostError
+from largen.diagrams.engine.expectations import expectation
+from largen.diagrams.engine.grammar import MAX_DEPTH, parse_expression, parse_number
+from largen.diagrams.engine.observable import namespace, parse_observable
+from largen.diagrams.engine.spectral import covariance_trace
+from largen.diagrams.engine.symbols import parameter_symbol, size_symbol
 
 M, N, P = (size_symbol(s) for s in "MNP")
 tr = covariance_trace()

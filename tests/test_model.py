@@ -1,8 +1,9 @@
 import pytest
 import sympy
 
-from diagrams import ModelError, ParameterError, deep_linear, load_model, modelfile, mrs
-from diagrams.symbols import parameter_symbol, size_symbol
+from largen.diagrams import ModelError, ParameterError, deep_linear, load_model, mrs
+from largen.diagrams.engine import modelfile
+from largen.diagrams.engine.symbols import parameter_symbol, size_symbol
 
 DATA = "tests/data"
 

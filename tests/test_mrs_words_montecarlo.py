@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import sympy
 
-from diagrams import mrs
-from diagrams.expectations import expectation
-from diagrams.spectral import CovarianceTrace
+from largen.diagrams import mrs
+from largen.diagrams.engine.expectations import expectation
+from largen.diagrams.engine.spectral import CovarianceTrace
 
 SIZES = {"N": 3, "M": 4, "P": 5}
 LAMBDA = np.array([1.0, 0.5, 0.3, 0.2])  # a non-trivial spectrum

@@ -30,11 +30,11 @@ import pytest
 import sympy
 from scipy import integrate, special
 
-from diagrams import ModelError, ParameterError, derive_regimes, mrs, planar_theory
-from diagrams.errors import LargenWarning, SolverError
-from diagrams.model import gaussian_equivalent
-from solver import Spectrum, simulate, solve
-from solver.activation import activation, coefficients
+from largen.diagrams import ModelError, ParameterError, derive_regimes, mrs, planar_theory
+from largen.diagrams.errors import LargenWarning, SolverError
+from largen.diagrams.engine.model import gaussian_equivalent
+from largen.solver import Spectrum, simulate, solve
+from largen.solver.numerics.activation import activation, coefficients
 from tests.conftest import run_cli
 
 

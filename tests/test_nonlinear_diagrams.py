@@ -1,7 +1,7 @@
 """The diagrams of the test loss for nonlinear features (Gaussian equivalence) against the resummed theory.
 
 Phi = mu_1 F X + Xi and the test point's mu_1 F x + xi_test: the loss's words
-(:func:`diagrams.series.loss_observable`) summed over planar diagrams must be the
+(:func:`largen.diagrams.theory.series.loss_observable`) summed over planar diagrams must be the
 large-ridge series of the resummed theory exactly, the exact (all-genus)
 coefficients of the cut-and-join recursion must be full Wick enumeration, and
 both must be what an independent computation from the loss's definition gives.
@@ -13,15 +13,15 @@ import math
 import pytest
 import sympy
 
-from diagrams import CostError, deep_linear, mrs, with_teacher
-from diagrams.duality import dual_pairs, swap_sizes, verdicts, without_test_xi
-from diagrams.expectations import expectation
-from diagrams.finite_size import correction_coefficients
-from diagrams.model import gaussian_equivalent
-from diagrams.series import (diagram_coefficients, graded_coefficients, loss_observable, series_cost,
+from largen.diagrams import CostError, deep_linear, mrs, with_teacher
+from largen.diagrams.theory.duality import dual_pairs, swap_sizes, verdicts, without_test_xi
+from largen.diagrams.engine.expectations import expectation
+from largen.diagrams.theory.finite_size import correction_coefficients
+from largen.diagrams.engine.model import gaussian_equivalent
+from largen.diagrams.theory.series import (diagram_coefficients, graded_coefficients, loss_observable, series_cost,
                              subleading_coefficients, theory_coefficients)
-from diagrams.spectral import CovarianceTrace, covariance_trace
-from solver.cli import main
+from largen.diagrams.engine.spectral import CovarianceTrace, covariance_trace
+from largen.solver.cli.commands import main
 
 M, N, P = (sympy.Symbol(s, positive=True, integer=True) for s in "MNP")
 mu_1, mu_star, sigma_u, sigma_eps = (sympy.Symbol(s, positive=True) for s in ("mu_1", "mu_star", "sigma_u", "sigma_eps"))

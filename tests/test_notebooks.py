@@ -31,7 +31,7 @@ from nbclient.exceptions import CellExecutionError
 from conftest import require_tool
 
 NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
-# a cell that calls solver.report.compile_pdf draws TikZ: it needs these to show the pictures
+# a cell that calls largen.solver.report.build.compile_pdf draws TikZ: it needs these to show the pictures
 PICTURE_TOOLS = ("lualatex", "pdftoppm")
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?!\w)")
 TIME_UNIT = re.compile(r"\s*(?:s|ms|µs|min|seconds?|minutes?)\b")

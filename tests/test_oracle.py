@@ -33,7 +33,7 @@ import textwrap
 import mpmath
 import pytest
 
-from solver import solve
+from largen.solver import solve
 
 GUARD = 30  # digits of the oracle beyond those compared
 

@@ -1,6 +1,6 @@
 """Brill's percolation model of the data: clusters, measured exponents, derived laws, the experiment.
 
-Closed forms typed here are independent checks of what diagrams.percolation_laws derives.
+Closed forms typed here are independent checks of what largen.solver.percolation.laws derives.
 """
 
 import math
@@ -11,15 +11,15 @@ import pytest
 import sympy
 from scipy.special import zeta
 
-from diagrams.asymptotics import ALPHA
-from diagrams.errors import CostError, ParameterError
-from diagrams.percolation_laws import (BETA, MODEL_SIZE, SAMPLES, allocation_laws, data_scaling, manifold_scaling,
+from largen.diagrams.regimes.asymptotics import ALPHA
+from largen.diagrams.errors import CostError, ParameterError
+from largen.solver.percolation.laws import (BETA, MODEL_SIZE, SAMPLES, allocation_laws, data_scaling, manifold_scaling,
                                        model_scaling, rank_frequency_alpha, sampling_laws)
-from solver.brill import allocation, data_scan, model_scan, single_cluster_amplitude
-from solver.clusters import bethe_cluster, bethe_cluster_sizes, lattice_labels
-from solver.exponent_fit import (critical_probability, fit_tau, percolation_report, percolation_spectrum,
+from largen.solver.percolation.brill import allocation, data_scan, model_scan, single_cluster_amplitude
+from largen.solver.percolation.clusters import bethe_cluster, bethe_cluster_sizes, lattice_labels
+from largen.solver.percolation.fit import (critical_probability, fit_tau, percolation_report, percolation_spectrum,
                                  rank_frequency_exponent)
-from solver.spectrum import Listed, Spectrum
+from largen.solver.numerics.spectrum import Listed, Spectrum
 
 R = sympy.Rational
 
@@ -178,7 +178,7 @@ def test_approximation_limited_prefactor_is_holder():
 # --- the experiment --------------------------------------------------------------------------------
 
 def test_the_experiment_uses_the_derived_one_cluster_exponent():
-    from solver import brill
+    from largen.solver.percolation import brill
     law, = model_scaling(R(5, 2), 4, 2)  # Brill's Bethe lattice: approximation-limited, exponent c/D
     assert law.regime == "approximation-limited" and law.exponent == R(brill.BETA)
 

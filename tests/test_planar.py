@@ -5,10 +5,10 @@ import itertools
 import pytest
 import sympy
 
-from diagrams import deep_linear, mrs
-from diagrams.observable import Letter, Word
-from diagrams.planar import planar_contractions, planar_count, planar_sum
-from diagrams.wick import contractions
+from largen.diagrams import deep_linear, mrs
+from largen.diagrams.engine.observable import Letter, Word
+from largen.diagrams.engine.planar import planar_contractions, planar_count, planar_sum
+from largen.diagrams.engine.wick import contractions
 
 MRS = mrs()
 # Letters of the MRS model with the spaces they read from and into: (letter, left, right).

@@ -4,10 +4,10 @@ import mpmath
 import pytest
 import sympy
 
-from diagrams import ModelError, ParameterError, SpectrumError, deep_linear, load_model, mrs
-from diagrams.modelfile import loads
-from solver import Spectrum
-from solver.point import bind, noise_parameters
+from largen.diagrams import ModelError, ParameterError, SpectrumError, deep_linear, load_model, mrs
+from largen.diagrams.engine.modelfile import loads
+from largen.solver import Spectrum
+from largen.solver.numerics.point import bind, noise_parameters
 
 
 def symbol(name):

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import sympy
 
-from diagrams.errors import SolverError, SpectrumError
-from diagrams.spectral import moment_form
-from solver import Spectrum, solve
+from largen.diagrams.errors import SolverError, SpectrumError
+from largen.diagrams.engine.spectral import moment_form
+from largen.solver import Spectrum, solve
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,7 @@ def test_a_slowly_decaying_infinite_spectrum():
 
 
 def test_summands_with_two_poles_are_refused():
-    from diagrams.spectral import EIGENVALUE as lam
+    from largen.diagrams.engine.spectral import EIGENVALUE as lam
     x = sympy.Symbol("x", positive=True)
     with pytest.raises(SolverError, match="more than one pole"):
         moment_form(lam / ((lam + x) * (lam + 2 * x)))

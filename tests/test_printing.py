@@ -12,17 +12,17 @@ import pytest
 import sympy
 from sympy.parsing.latex import parse_latex
 
-from diagrams import contractions, derive_regimes, dual_pairs, mrs, planar_theory, ridgeless, symmetry, \
+from largen.diagrams import contractions, derive_regimes, dual_pairs, mrs, planar_theory, ridgeless, symmetry, \
     verdicts
-from diagrams.asymptotics import LAMBDA_PLUS, sum_asymptotics
-from diagrams.latex import latex, name_latex
-from diagrams.model import deep_linear
-from diagrams.observable import parse_observable
-from diagrams.percolation_laws import allocation_laws
-from diagrams.pretty import name_unicode, pretty
-from diagrams.regimes import parametric_losses
-from diagrams.spectral import DELTA, EIGENVALUE, EIGENVALUES, INDEX, CovarianceTrace, effective_dimension
-from solver.report import LOSS, TRAIN_LOSS, derivation
+from largen.diagrams.regimes.asymptotics import LAMBDA_PLUS, sum_asymptotics
+from largen.diagrams.printing.latex import latex, name_latex
+from largen.diagrams.engine.model import deep_linear
+from largen.diagrams.engine.observable import parse_observable
+from largen.solver.percolation.laws import allocation_laws
+from largen.diagrams.printing.pretty import name_unicode, pretty
+from largen.diagrams.regimes.families import parametric_losses
+from largen.diagrams.engine.spectral import DELTA, EIGENVALUE, EIGENVALUES, INDEX, CovarianceTrace, effective_dimension
+from largen.solver.report.build import LOSS, TRAIN_LOSS, derivation
 
 from test_cli import run_cli
 from test_report import DEEP2

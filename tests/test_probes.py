@@ -15,9 +15,9 @@ import warnings
 import mpmath
 import pytest
 
-from diagrams.errors import LargenError
+from largen.diagrams.errors import LargenError
 
-PROBES = ([f"S{i}" for i in range(1, 16)] + [f"T{i}" for i in range(1, 25)] + [f"H{i}" for i in range(1, 8)]
+PROBES = (["P1"] + [f"S{i}" for i in range(1, 16)] + [f"T{i}" for i in range(1, 25)] + [f"H{i}" for i in range(1, 8)]
           + [f"E{i}" for i in range(1, 6)] + [f"U{i}" for i in range(1, 11)])
 TESTS = pathlib.Path(__file__).resolve().parent
 
@@ -45,7 +45,7 @@ def test_no_test_names_an_unknown_probe():
 
 def test_probe_U10_real_sizes_and_mpmath_infinity():
     """The planar theory is analytic in the sizes: real sizes and M = mpmath.inf are legitimate."""
-    from solver import solve
+    from largen.solver import solve
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -60,7 +60,7 @@ def test_probe_U10_real_sizes_and_mpmath_infinity():
 
 
 def test_probe_U10_monte_carlo_keeps_integer_sizes():
-    from solver import simulate
+    from largen.solver import simulate
 
     with pytest.raises(LargenError, match="integer"):
         simulate(N="100.5", P=30, M=50, gamma="0.1", seeds=2)
@@ -68,9 +68,9 @@ def test_probe_U10_monte_carlo_keeps_integer_sizes():
 
 def test_probe_S1_no_text_reaches_sympify():
     """Internal conversions refuse text: only the grammar reads it (a noise variance once went through sympify)."""
-    from diagrams.regimes import derive_regimes
-    from diagrams.symbols import as_expr
-    from solver.scaling import exponents
+    from largen.diagrams.regimes.families import derive_regimes
+    from largen.diagrams.engine.symbols import as_expr
+    from largen.solver.numerics.scaling import exponents
 
     with pytest.raises(LargenError, match="text"):
         as_expr("__import__('os')")

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import sympy
 
-from diagrams import mrs
-from diagrams.asymptotics import ALPHA, LAMBDA_PLUS
-from diagrams.modelfile import load
-from diagrams.regimes import derive_regimes, parametric_losses
+from largen.diagrams import mrs
+from largen.diagrams.regimes.asymptotics import ALPHA, LAMBDA_PLUS
+from largen.diagrams.engine.modelfile import load
+from largen.diagrams.regimes.families import derive_regimes, parametric_losses
 
 DATA = Path(__file__).parent / "data"
 _s = mrs().symbols

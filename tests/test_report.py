@@ -11,17 +11,17 @@ import sympy
 from sympy.parsing.latex import parse_latex
 
 from conftest import require_tool
-from diagrams import load_model, mrs
-from diagrams.errors import UsageError
-from diagrams.latex import latex
-from diagrams.regimes import parametric_losses
-from diagrams.parametric import ridgeless
-from diagrams.spectral import EIGENVALUES, INDEX
-from solver import solve
-from solver.scaling import latex_table, regimes_at
-from solver.spectrum import Spectrum
-from solver import report as report_module
-from solver.report import DENOMINATOR, LOSS, TRAIN_LOSS, build_report, compile_pdf, described, write_report
+from largen.diagrams import load_model, mrs
+from largen.diagrams.errors import UsageError
+from largen.diagrams.printing.latex import latex
+from largen.diagrams.regimes.families import parametric_losses
+from largen.diagrams.theory.parametric import ridgeless
+from largen.diagrams.engine.spectral import EIGENVALUES, INDEX
+from largen.solver import solve
+from largen.solver.numerics.scaling import latex_table, regimes_at
+from largen.solver.numerics.spectrum import Spectrum
+from largen.solver.report import build as report_module
+from largen.solver.report.build import DENOMINATOR, LOSS, TRAIN_LOSS, build_report, compile_pdf, described, write_report
 
 DEEP2 = os.path.join(os.path.dirname(__file__), "data", "deep2.toml")
 SECTIONS = ["The model", "The diagrams", "Schwinger--Dyson equations", "Closed forms",
@@ -246,7 +246,7 @@ def test_report_refuses_a_missing_spectrum_file_before_any_work(tmp_path, capsys
 
 
 def test_loss_curves_of_a_model_whose_latent_space_is_not_m():
-    from diagrams.model import ridge_model
+    from largen.diagrams.engine.model import ridge_model
 
     model = ridge_model("renamed", [("U", "N", "sigma_u**2/D")], latent="D")
     data = report_module.loss_curves(model, P=(30,), gammas=(0.1,), fixed_P=30, M=50, points=2, mc_points=1, seeds=2)
@@ -275,7 +275,7 @@ def test_a_teacher_report_says_which_diagrams_have_no_dual(tmp_path):
 
 
 def test_a_report_of_nonlinear_features_compiles_and_names_what_its_correction_is(tmp_path):
-    from diagrams.model import gaussian_equivalent
+    from largen.diagrams.engine.model import gaussian_equivalent
 
     require_tool("lualatex")
     curves = {**CHEAP["curves"], "activation": "relu"}

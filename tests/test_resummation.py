@@ -6,12 +6,12 @@ import mpmath
 import pytest
 import sympy
 
-from diagrams import deep_linear, load_model, mrs
-from diagrams.dyson import planar_theory
-from diagrams.parametric import ridgeless
-from diagrams.spectral import effective_dimension
-from diagrams.errors import CostError, ParameterError
-from diagrams.series import diagram_coefficients, series_cost, theory_coefficients
+from largen.diagrams import deep_linear, load_model, mrs
+from largen.diagrams.theory.dyson import planar_theory
+from largen.diagrams.theory.parametric import ridgeless
+from largen.diagrams.engine.spectral import effective_dimension
+from largen.diagrams.errors import CostError, ParameterError
+from largen.diagrams.theory.series import diagram_coefficients, series_cost, theory_coefficients
 
 M, N, P, N1, N2 = (sympy.Symbol(s, positive=True, integer=True) for s in ("M", "N", "P", "N1", "N2"))
 sigma_w, sigma_eps, sigma_u = (sympy.Symbol(s, positive=True) for s in ("sigma_w", "sigma_eps", "sigma_u"))
@@ -82,7 +82,7 @@ def test_ridgeless_deep_model_has_a_regime_per_width():
 
 def test_solver_reaches_the_ridgeless_limit():
     # at a tiny ridge the solver's loss is the ridgeless form, with Delta from sum lambda/(lambda+Delta) = N
-    from solver import solve
+    from largen.solver import solve
 
     lam = [mpmath.mpf(i) ** -2 for i in range(1, 401)]
     with mpmath.workdps(30):

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import sympy
 
-from diagrams import ExpressionError, Gaussian, Model, mrs
-from diagrams.expectations import expectation
-from diagrams.observable import parse_observable
-from diagrams.spectral import covariance_trace
-from diagrams.ribbon import RibbonGraph
-from diagrams.wick import contractions, isomorphism_classes
+from largen.diagrams import ExpressionError, Gaussian, Model, mrs
+from largen.diagrams.engine.expectations import expectation
+from largen.diagrams.engine.observable import parse_observable
+from largen.diagrams.engine.spectral import covariance_trace
+from largen.diagrams.engine.ribbon import RibbonGraph
+from largen.diagrams.engine.wick import contractions, isomorphism_classes
 
 M, N, P = sympy.symbols("M N P", positive=True, integer=True)
 sigma_u = sympy.Symbol("sigma_u", positive=True)
@@ -110,7 +110,7 @@ SIGMAS = 5  # statistical tolerance: |Monte Carlo - exact| < 5 standard errors (
 
 
 def _draws(ensemble, n, rng):
-    """Unit-variance samples with E[A_ij A_kl] as in diagrams.wick.gluings."""
+    """Unit-variance samples with E[A_ij A_kl] as in largen.diagrams.engine.wick.gluings."""
     shape = (ENSEMBLE_DRAWS, n, n)
     if ensemble in ("real", "symmetric"):
         g = rng.standard_normal(shape)
@@ -157,8 +157,8 @@ def test_probe_S4_hermitian_transpose_is_the_conjugate():
     ("symmetric", "Trace(A*A*A.T*A)"), ("hermitian", "Trace(A*A.T*A*A)*Trace(A*A)"),
 ])
 def test_contractions_are_counted_without_listing_them(ensemble, text):
-    from diagrams.errors import CostError
-    from diagrams.wick import contraction_count
+    from largen.diagrams.errors import CostError
+    from largen.diagrams.engine.wick import contraction_count
 
     model = Model(ensemble, {"N": N}, [Gaussian("A", "N", "N", 1, ensemble=ensemble)])
     words = words_of(text, model)
@@ -170,7 +170,7 @@ def test_contractions_are_counted_without_listing_them(ensemble, text):
 
 
 def test_classes_of_many_equal_traces_are_refused_before_relabelling():
-    from diagrams.errors import CostError
+    from largen.diagrams.errors import CostError
 
     words = words_of("Trace(X*X.T)**4")
     graphs = list(contractions(words, mrs()))  # 7!! = 105 graphs of 4 edges, each relabelled 4! ways

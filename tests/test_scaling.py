@@ -6,9 +6,9 @@ import mpmath
 import pytest
 import sympy
 
-from diagrams.errors import ParameterError
-from diagrams.regimes import derive_regimes
-from solver.scaling import check_regime, exponents, latex_table
+from largen.diagrams.errors import ParameterError
+from largen.diagrams.regimes.families import derive_regimes
+from largen.solver.numerics.scaling import check_regime, exponents, latex_table
 
 
 @pytest.mark.parametrize("alpha", [sympy.Rational(1, 2), sympy.Integer(1), sympy.Integer(2)])
@@ -50,8 +50,8 @@ def test_check_needs_numbers():
 
 @pytest.mark.parametrize("alpha", [sympy.Rational(1, 2), sympy.Integer(1), sympy.Integer(2)])
 def test_optimal_ridge_against_numerical_minimisation(alpha):
-    from diagrams.regimes import optimal_ridge
-    from solver.scaling import minimise_ridge
+    from largen.diagrams.regimes.families import optimal_ridge
+    from largen.solver.numerics.scaling import minimise_ridge
 
     (optimum,) = [o for o in optimal_ridge(alpha=alpha) if o["regime"] == "ridgeless, N-limited"]
     sizes = {"N": 10**4, "P": 10**8}
@@ -63,7 +63,7 @@ def test_optimal_ridge_against_numerical_minimisation(alpha):
 
 
 def test_latent_limited_at_finite_latent_size():
-    from diagrams import mrs
+    from largen.diagrams import mrs
 
     model = mrs()
     (regime,) = [r for r in derive_regimes(alpha=1, latent=model.spaces[model.latent]) if r.name == "latent-limited"]
@@ -74,8 +74,8 @@ def test_latent_limited_at_finite_latent_size():
 
 
 def test_budget_split_exponents():
-    from diagrams.asymptotics import ALPHA
-    from diagrams.regimes import budget_split, optimal_ridge
+    from largen.diagrams.regimes.asymptotics import ALPHA
+    from largen.diagrams.regimes.families import budget_split, optimal_ridge
 
     optima = optimal_ridge()
     # hand: at the optimal ridge L ~ min(N, P)**-alpha, so N P = B gives B**(-alpha/2) at N ~ P
@@ -84,7 +84,7 @@ def test_budget_split_exponents():
 
 
 def test_phase_diagram_is_written(tmp_path):
-    from solver.scaling import phase_diagram
+    from largen.solver.numerics.scaling import phase_diagram
 
     regimes = derive_regimes(alpha=1)
     path = phase_diagram(regimes, str(tmp_path / "phases.png"), grid=3, dps=10)
@@ -108,7 +108,7 @@ def test_label_noise_regimes_at_the_deepest_point():
 def test_two_layer_bottleneck_regimes_numerically():
     from pathlib import Path
 
-    from diagrams.modelfile import load
+    from largen.diagrams.engine.modelfile import load
 
     model = load(Path(__file__).parent / "data" / "deep2.toml")
     for regime in derive_regimes(model, alpha=1):

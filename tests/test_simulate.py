@@ -4,9 +4,9 @@ import warnings
 import numpy as np
 import pytest
 
-from diagrams import ModelError, ParameterError, SpectrumError, deep_linear, load_model
-from diagrams.errors import CostError, LargenWarning
-from solver import Spectrum, simulate
+from largen.diagrams import ModelError, ParameterError, SpectrumError, deep_linear, load_model
+from largen.diagrams.errors import CostError, LargenWarning
+from largen.solver import Spectrum, simulate
 
 # The point of the foundation issue: M = 800, lambda_I = I^-2, sigma's = 1.
 POINT = dict(M=800, N=200, P=300, gamma=0.01)
@@ -149,7 +149,7 @@ def test_the_ridge_is_resolved_far_below_the_largest_eigenvalue():
 
 
 def test_probe_T20_a_model_with_integer_sizes_simulates():
-    from diagrams.modelfile import loads
+    from largen.diagrams.engine.modelfile import loads
 
     fixed = loads('[model]\nname = "fixed"\nlatent = 40\nsamples = 30\nteacher = "sigma_w**2/40"\n'
                   '[[model.features]]\nwidth = 20\nvariance = "1/40"')

@@ -4,10 +4,10 @@ import mpmath
 import pytest
 import sympy
 
-from diagrams import ParameterError, SpectrumError, deep_linear, load_model
-from diagrams.observable import CovarianceTrace
-from diagrams.series import theory_coefficients
-from solver import Spectrum, simulate, solve
+from largen.diagrams import ParameterError, SpectrumError, deep_linear, load_model
+from largen.diagrams.engine.observable import CovarianceTrace
+from largen.diagrams.theory.series import theory_coefficients
+from largen.solver import Spectrum, simulate, solve
 
 FINITE_SIZE = 0.01  # planar theory vs M ~ 800: corrections of order 1/M, about 1%
 DEEP2 = load_model("tests/data/deep2.toml")
@@ -93,7 +93,7 @@ def test_package_level_api():
     # the API: solver.solve(model=None, *, dps=30, **params) and solver.sweep(...)
     from concurrent.futures import ThreadPoolExecutor
 
-    import solver
+    from largen import solver
 
     result = solver.solve(N=40, P=60, M="inf", gamma="1e-3", dps=25)
     assert isinstance(result, solver.Solution) and len(result.as_dict()["Delta"].replace(".", "").lstrip("0")) == 25

@@ -3,11 +3,11 @@
 import pytest
 import sympy
 
-from diagrams import deep_linear, mrs
-from diagrams.dyson import planar_theory
-from diagrams.errors import ExpressionError, ModelError, SolverError
-from diagrams.pencil import ridge_pencil
-from diagrams.spectral import (DELTA, EIGENVALUE, SOURCE, EIGENVALUES, INDEX, covariance_trace, effective_dimension,
+from largen.diagrams import deep_linear, mrs
+from largen.diagrams.theory.dyson import planar_theory
+from largen.diagrams.errors import ExpressionError, ModelError, SolverError
+from largen.diagrams.theory.pencil import ridge_pencil
+from largen.diagrams.engine.spectral import (DELTA, EIGENVALUE, SOURCE, EIGENVALUES, INDEX, covariance_trace, effective_dimension,
                                in_effective_dimensions, moment_form, spectral_sum, summand)
 
 lam = EIGENVALUE

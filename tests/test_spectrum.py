@@ -18,9 +18,9 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagrams.errors import CostError, SpectrumError
-from solver import Spectrum
-from solver.spectrum import Listed
+from largen.diagrams.errors import CostError, SpectrumError
+from largen.solver import Spectrum
+from largen.solver.numerics.spectrum import Listed
 
 MOMENTS = [(1, 1), (1, 2), (2, 2), (2, 1), (1, 3)]
 

@@ -2,9 +2,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from diagrams import ParameterError
-from solver import solve
-from solver.grid import failures, sweep
+from largen.diagrams import ParameterError
+from largen.solver import solve
+from largen.solver.numerics.grid import failures, sweep
 
 POINT = dict(P=30, M=50, dps=12, progress=False)
 

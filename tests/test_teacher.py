@@ -12,21 +12,21 @@ import mpmath
 import pytest
 import sympy
 
-from diagrams import mrs
-from diagrams.duality import verdicts
-from diagrams.errors import ModelError, SpectrumError
-from diagrams.expectations import expectation
-from diagrams.observable import parse_observable
-from diagrams.wick import contractions
-from diagrams.model import ridge_model, with_teacher
-from diagrams.modelfile import loads
-from diagrams.parametric import ridgeless
-from diagrams.series import diagram_coefficients, theory_coefficients
-from diagrams.spectral import covariance_trace, effective_dimension
-from solver import Spectrum, simulate, solve
-from solver.cli import main
+from largen.diagrams import mrs
+from largen.diagrams.theory.duality import verdicts
+from largen.diagrams.errors import ModelError, SpectrumError
+from largen.diagrams.engine.expectations import expectation
+from largen.diagrams.engine.observable import parse_observable
+from largen.diagrams.engine.wick import contractions
+from largen.diagrams.engine.model import ridge_model, with_teacher
+from largen.diagrams.engine.modelfile import loads
+from largen.diagrams.theory.parametric import ridgeless
+from largen.diagrams.theory.series import diagram_coefficients, theory_coefficients
+from largen.diagrams.engine.spectral import covariance_trace, effective_dimension
+from largen.solver import Spectrum, simulate, solve
+from largen.solver.cli.commands import main
 from tests.conftest import run_cli
-from solver.scaling import check_regime, regimes_at
+from largen.solver.numerics.scaling import check_regime, regimes_at
 
 TEACHER = with_teacher(mrs())
 M, N, P = (sympy.Symbol(s, positive=True, integer=True) for s in ("M", "N", "P"))
