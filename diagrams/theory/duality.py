@@ -34,6 +34,7 @@ Examples
 True
 """
 
+import enum
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
 
@@ -55,7 +56,7 @@ from largen.diagrams.engine.wick import MAX_DIAGRAMS, check_cost, contraction_co
 __all__ = [
     "FRAME_COVARIANCE", "frame", "size_map", "swap_sizes", "parameter_map", "to_frame", "from_frame",
     "dual_word", "reflect", "dual_graph", "DualPair", "carry", "dual_pairs_cost", "dual_pairs",
-    "noise_breaks_duality", "invariance", "Verdict", "verdicts", "next_order_verdicts", "crosscap_pairs",
+    "noise_breaks_duality", "invariance", "Quantity", "Verdict", "verdicts", "next_order_verdicts", "crosscap_pairs",
     "Symmetry", "symmetry", "without_test_xi",
 ]
 
@@ -339,20 +340,29 @@ def invariance(expr, mapping):
     return sympy.factor_terms(sympy.cancel(expr - expr.xreplace(mapping)))
 
 
+class Quantity(enum.Enum):
+    """What a :class:`Verdict` compares with its image under an exchange of sizes."""
+
+    RIDGE_EQUATION = "ridge equation"
+    TEST_LOSS = "test loss"
+    TEST_LOSS_WITH_NOISE = "test loss with label noise"
+    TEST_LOSS_WITHOUT_TEST_XI = "test loss without the test point's xi"
+    SERIES = "series"  # a coefficient of the large-ridge series
+    CORRECTION = "correction"  # a coefficient of the first finite-size correction
+    CORRECTION_WITH_NOISE = "correction with label noise"
+    CROSSCAP_DIAGRAMS = "one-crosscap diagrams"  # the diagrams of a correction's coefficient, class by class
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether an exchange of two sizes leaves a derived quantity invariant.
 
     Attributes
     ----------
-    exchange : str
-        The map, e.g. ``"N <-> P"``.
-    quantity : str
-        What is compared: ``"ridge equation"``, ``"test loss"``, ``"test loss
-        with label noise"``, ``"test loss without the test point's xi"``,
-        ``"series gamma^-k"``, and at next order ``"correction gamma^-k"``,
-        ``"correction with label noise gamma^-k"`` and ``"one-crosscap
-        diagrams gamma^-k"`` (class by class).
+    kind : Quantity
+        What is compared.
+    sizes : tuple of Symbol
+        The two sizes exchanged.
     invariant : bool
         Whether the remainder is zero; for the diagrams class by class,
         whether every class has its dual (the remainder may vanish without).
@@ -361,28 +371,47 @@ class Verdict:
     rescaling : Expr or None
         For a ridge equation that is not invariant: the factor c with
         gamma(image) = c gamma at every Delta, when there is one (the same
-        Delta then solves the exchanged problem at the ridge gamma * c).
-    sizes : tuple of Symbol
-        The two sizes exchanged.
-    term : Expr or None
-        For a series verdict: the power of the ridge gamma**-k whose coefficient is compared (unevaluated).
+        Delta then solves the exchanged problem at the ridge gamma * c); for a
+        coefficient of the correction, the image is taken at that ridge.
+    order : int or None
+        For a coefficient (series, correction, diagrams): k of gamma**-k.
     cause : str
         Where the exchange fails, what breaks it, read off the remainder: the
         parts of the model (label noise, a teacher covariance) without which it
         vanishes; "" when no single part is the cause.
     ridge : Symbol
         The model's ridge, which the quantity's words and a rescaling name.
+
+    ``exchange``, ``quantity`` and ``term`` are the same data as text and as
+    the power of the ridge, for printing.
     """
 
-    exchange: str
-    quantity: str
+    kind: Quantity
+    sizes: tuple
     invariant: bool
     remainder: sympy.Expr
-    rescaling: sympy.Expr
-    sizes: tuple
-    term: sympy.Expr = None
+    rescaling: sympy.Expr = None
+    order: int = None
     cause: str = ""
     ridge: sympy.Symbol = None
+
+    @property
+    def exchange(self):
+        """The map as text, e.g. ``"N <-> P"``."""
+        return _exchange(self.sizes)
+
+    @property
+    def term(self):
+        """The power of the ridge gamma**-k whose coefficient is compared (unevaluated), or None."""
+        return None if self.order is None else sympy.Pow(self.ridge, -self.order, evaluate=False)
+
+    @property
+    def quantity(self):
+        """What is compared, as text: ``"series gamma^-2"``, ``"correction gamma^-1 at gamma * N1/N2"``."""
+        if self.order is None:
+            return self.kind.value
+        at = f" at {self.ridge} * {self.rescaling}" if self.rescaling is not None else ""
+        return f"{self.kind.value} {self.ridge}^-{self.order}{at}"
 
     def _latex(self, printer):
         if self.invariant:
@@ -391,19 +420,18 @@ class Verdict:
             found = text(f"invariant as a sum, not class by class: {self.cause}")
         else:
             found = rf"{text('changes by ')}{printer._print(self.remainder)}"
-        if self.rescaling is not None:
+        if self.rescaling is not None and self.order is None:
             found += rf",\ {text('invariant at ')}{printer._print(self.ridge)} \cdot {printer._print(self.rescaling)}"
         return rf"{_latex_exchange(self.sizes, printer)}:\ {self.quantity_latex(printer)}\ {found}"
 
     def quantity_latex(self, printer):
         """The quantity compared, in LaTeX: its words, and the term of the series as math."""
-        if self.term is None:
-            return text(self.quantity)
-        base, exponent = self.term.args
-        words, _, rest = self.quantity.partition(f" {base}^")
-        found = rf"{text(words + ' coefficient of ')}{printer._print(base)}^{{{printer._print(exponent)}}}"
-        if self.rescaling is not None and " at " in rest:
-            found += rf"\ {text('at ')}{printer._print(base)} \cdot {printer._print(self.rescaling)}"
+        if self.order is None:
+            return text(self.kind.value)
+        base = printer._print(self.ridge)
+        found = rf"{text(self.kind.value + ' coefficient of ')}{base}^{{{printer._print(-self.order)}}}"
+        if self.rescaling is not None:
+            found += rf"\ {text('at ')}{base} \cdot {printer._print(self.rescaling)}"
         return found
 
     def _repr_latex_(self):
@@ -435,24 +463,21 @@ def _parametric_verdicts(model):
     parametric = limit.gamma.free_symbols - set(model.symbols.values())  # Delta and the n_k
     ridge, found = model.regression.ridge, []
     for a, b in _exchanges(model):
-        mapping, name = {a: b, b: a}, _exchange((a, b))
+        mapping = {a: b, b: a}
         remainder = invariance(limit.gamma, mapping)
         rescaling = None
         if remainder != 0:
             factor = sympy.cancel(limit.gamma.xreplace(mapping) / limit.gamma)
             if not factor.free_symbols & parametric:
                 rescaling = factor
-        found.append(Verdict(name, "ridge equation", remainder == 0, remainder, rescaling, (a, b), ridge=ridge))
-        losses = (("test loss", limit.loss.xreplace(noiseless)), ("test loss with label noise", limit.loss))
+        found.append(Verdict(Quantity.RIDGE_EQUATION, (a, b), remainder == 0, remainder, rescaling, ridge=ridge))
+        losses = ((Quantity.TEST_LOSS, limit.loss.xreplace(noiseless)), (Quantity.TEST_LOSS_WITH_NOISE, limit.loss))
         if model.regression.equivalent is not None:
-            losses += ((WITHOUT_TEST_XI, ridgeless(without_test_xi(model)).loss.xreplace(noiseless)),)
-        for quantity, loss in losses:
+            losses += ((Quantity.TEST_LOSS_WITHOUT_TEST_XI, ridgeless(without_test_xi(model)).loss.xreplace(noiseless)),)
+        for kind, loss in losses:
             remainder = invariance(loss, mapping)
-            found.append(Verdict(name, quantity, remainder == 0, remainder, None, (a, b), ridge=ridge))
+            found.append(Verdict(kind, (a, b), remainder == 0, remainder, ridge=ridge))
     return tuple(found)
-
-
-WITHOUT_TEST_XI = "test loss without the test point's xi"
 
 
 def without_test_xi(model):
@@ -516,9 +541,8 @@ def verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     for k, c in enumerate(theory_coefficients(model, order, max_diagrams=max_diagrams)):
         remainder = invariance(c.xreplace(noiseless), {a: b, b: a})
         ridge = model.regression.ridge
-        series.append(Verdict(_exchange((a, b)), f"series {ridge}^-{k}", remainder == 0, remainder, None, (a, b),
-                              sympy.Pow(ridge, -k, evaluate=False), _cause(model, remainder) if remainder != 0 else "",
-                              ridge))
+        series.append(Verdict(Quantity.SERIES, (a, b), remainder == 0, remainder, order=k,
+                              cause=_cause(model, remainder) if remainder != 0 else "", ridge=ridge))
     return found + tuple(series)
 
 
@@ -584,17 +608,15 @@ def next_order_verdicts(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
     order = check_order(order)
     coefficients = correction_coefficients(model, order)
     noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
-    rescalings = {v.sizes: v.rescaling for v in _parametric_verdicts(model) if v.quantity == "ridge equation"}
+    rescalings = {v.sizes: v.rescaling for v in _parametric_verdicts(model) if v.kind is Quantity.RIDGE_EQUATION}
     ridge, found = model.regression.ridge, []
     for a, b in _exchanges(model):
         factor = rescalings.get((a, b))
-        at = "" if factor is None else f" at {ridge} * {factor}"
         for k, c in enumerate(coefficients):
-            for quantity, expr in (("correction", c.xreplace(noiseless)), ("correction with label noise", c)):
+            for kind, expr in ((Quantity.CORRECTION, c.xreplace(noiseless)), (Quantity.CORRECTION_WITH_NOISE, c)):
                 image = expr.xreplace({a: b, b: a}) * (1 if factor is None else factor ** -k)
                 remainder = sympy.factor_terms(sympy.cancel(expr - image))
-                found.append(Verdict(_exchange((a, b)), f"{quantity} {ridge}^-{k}{at}", remainder == 0, remainder,
-                                     factor, (a, b), sympy.Pow(ridge, -k, evaluate=False), ridge=ridge))
+                found.append(Verdict(kind, (a, b), remainder == 0, remainder, factor, k, ridge=ridge))
     if len(model.regression.features) == 1 and _exchanges(model):
         ((a, b),) = _exchanges(model)
         for k in range(1, order + 1):
@@ -616,9 +638,8 @@ def _crosscap_verdict(model, order, sizes, max_diagrams):
                  for p in mismatched) + alone - swap_sizes(alone, model)
     remainder = sympy.factor_terms(sympy.cancel(sympy.expand(change)))
     cause = f"{len(unpaired)} class{'es' * (len(unpaired) != 1)} without a dual diagram" if unpaired else ""
-    ridge = model.regression.ridge
-    return Verdict(_exchange(sizes), f"one-crosscap diagrams {ridge}^-{order}", not (unpaired or mismatched),
-                   remainder, None, sizes, sympy.Pow(ridge, -order, evaluate=False), cause, ridge)
+    return Verdict(Quantity.CROSSCAP_DIAGRAMS, sizes, not (unpaired or mismatched), remainder, order=order, cause=cause,
+                   ridge=model.regression.ridge)
 
 
 def crosscap_pairs(model=None, order=1, *, max_diagrams=MAX_DIAGRAMS):
@@ -724,15 +745,16 @@ def symmetry(model=None):
     independent of every training sample's: without it the ridge equation and the loss are invariant
     """
     model = model or mrs()
-    found = {(v.sizes, v.quantity): v for v in _parametric_verdicts(model)}
+    found = {(v.sizes, v.kind): v for v in _parametric_verdicts(model)}
     exchanges, rescaled, broken = [], [], []
+    without = Quantity.TEST_LOSS_WITHOUT_TEST_XI
     for sizes in _exchanges(model):
-        ridge, loss = found[sizes, "ridge equation"], found[sizes, "test loss"]
+        ridge, loss = found[sizes, Quantity.RIDGE_EQUATION], found[sizes, Quantity.TEST_LOSS]
         if loss.invariant and ridge.invariant:
             exchanges.append(sizes)
         elif loss.invariant and ridge.rescaling is not None:
             rescaled.append((sizes, ridge.rescaling))
-        elif ridge.invariant and (sizes, WITHOUT_TEST_XI) in found and found[sizes, WITHOUT_TEST_XI].invariant:
+        elif ridge.invariant and (sizes, without) in found and found[sizes, without].invariant:
             equivalent = model.regression.equivalent
             broken.append((sizes, equivalent.test_variance(model)))
     return Symmetry(model.spaces[model.samples], tuple(exchanges), tuple(rescaled), tuple(broken),

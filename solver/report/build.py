@@ -32,7 +32,7 @@ from pathlib import Path
 import sympy
 from sympy.printing.pretty.stringpict import prettyForm
 
-from largen.diagrams.theory.duality import next_order_verdicts, parameter_map, symmetry, verdicts
+from largen.diagrams.theory.duality import Quantity, next_order_verdicts, parameter_map, symmetry, verdicts
 from largen.diagrams.theory.dyson import planar_theory
 from largen.diagrams.errors import LargenError, UsageError
 from largen.diagrams.theory.finite_size import finite_size_theory
@@ -530,13 +530,13 @@ def _duality_section(model, order, short):
     parts.append("\n".join([r"\begin{center}", r"\begin{tabular}{lll}", r"\toprule",
                             r"exchange & quantity & verdict \\", r"\midrule", *rows, r"\bottomrule",
                             r"\end{tabular}", r"\end{center}"]))
-    failed = [v for v in found if not v.invariant and not v.quantity.startswith("series")]
+    failed = [v for v in found if not v.invariant and v.kind is not Quantity.SERIES]
     if failed:
         parts.append(r"Where an exchange fails, the quantity minus its image:")
     for v in failed:
         a, b = v.sizes
         parts.append(rf"\paragraph{{${latex(a)} \leftrightarrow {latex(b)}$, {escape(v.quantity)}.}}")
-        name = model.regression.ridge if v.quantity == "ridge equation" else LOSS
+        name = model.regression.ridge if v.kind is Quantity.RIDGE_EQUATION else LOSS
         image = sympy.Symbol(f"{name.name}_dual")
         parts.append(equation(sympy.Add(name, -image, evaluate=False), _abbreviate(v.remainder, short)))
     if not statement.exchanges:
@@ -580,7 +580,7 @@ def _finite_size_section(model, order):
                      r"are the corrections of that equivalent model. For the nonlinear features themselves the rank-one "
                      r"mean of the activation and the non-Gaussian part of the features enter at the same order, and "
                      r"they are not derived.")
-    diagrams = any(v.quantity.startswith("one-crosscap") for v in found)
+    diagrams = any(v.kind is Quantity.CROSSCAP_DIAGRAMS for v in found)
     parts.append(rf"The duality at next order, on the derived correction's coefficients of "
                  rf"$1/{latex(model.regression.ridge)}^k$, $k \le {order}$"
                  + (r", and on the one-crosscap diagrams paired one by one:" if diagrams else ":"))
@@ -590,7 +590,7 @@ def _finite_size_section(model, order):
     failed = {}
     for v in found:
         if not v.invariant and v.remainder != 0:
-            failed.setdefault((v.exchange, v.quantity.split(f" {v.ridge}^")[0]), v)
+            failed.setdefault((v.sizes, v.kind), v)
     for v in found:
         if not v.invariant and v.remainder == 0:
             parts.append(rf"For the ${v.quantity_latex(LatexPrinter())}$: {escape(v.cause)}, whose words' duals are no "
