@@ -27,7 +27,7 @@ from largen.diagrams.engine.symbols import as_expr
 
 __all__ = [
     "EIGENVALUE", "TEACHER", "SOURCE", "TRAIN_SOURCE", "INDEX", "EIGENVALUES", "TEACHER_WEIGHTS", "DELTA",
-    "spectral_sum", "summand", "CovarianceTrace", "covariance_trace", "teacher_parts",
+    "spectral_sum", "summand", "CovarianceTrace", "covariance_trace", "dimension_order", "teacher_parts",
     "effective_dimension", "in_effective_dimensions", "moment_form",
 ]
 
@@ -172,7 +172,23 @@ def effective_dimension(k, teacher=False):
     >>> effective_dimension(2), effective_dimension(1, teacher=True)
     (n2, m1)
     """
-    return sympy.Symbol(f"{'m' if teacher else 'n'}{k}", positive=True)
+    symbol = sympy.Symbol(f"{'m' if teacher else 'n'}{k}", positive=True)
+    _DIMENSIONS[symbol] = (k, teacher)
+    return symbol
+
+
+_DIMENSIONS = {}  # each effective dimension made, with its order and whether it is the teacher's
+
+
+def dimension_order(symbol):
+    """(k, teacher) of an effective dimension made by :func:`effective_dimension`, else None.
+
+    Examples
+    --------
+    >>> dimension_order(effective_dimension(3)), dimension_order(sympy.Symbol("n3"))
+    ((3, False), None)
+    """
+    return _DIMENSIONS.get(symbol)
 
 
 def in_effective_dimensions(expr, delta=DELTA):

@@ -45,7 +45,7 @@ from largen.diagrams.printing.quiver import quiver_picture
 from largen.diagrams.theory.parametric import ridgeless
 from largen.diagrams.theory.series import diagram_count, loss_observable
 from largen.diagrams.engine.symbols import as_expr
-from largen.diagrams.engine.spectral import DELTA, EIGENVALUE, SOURCE, TRAIN_SOURCE, effective_dimension, spectral_sum, summand
+from largen.diagrams.engine.spectral import DELTA, EIGENVALUE, SOURCE, TRAIN_SOURCE, dimension_order, effective_dimension, spectral_sum, summand
 from largen.diagrams.printing.tikz import caption, space_colours, tikz_picture
 from largen.diagrams.engine.wick import isomorphism_classes
 
@@ -324,8 +324,9 @@ def _at_a_physical_point(expr, model, latent=32, size=64, delta=0.1):
     values[DELTA] = delta
     ratios = [1 / (1 + delta * i**2) for i in range(1, latent + 1)]  # lambda/(lambda + Delta)
     for symbol in expr.free_symbols:
-        if symbol not in values and symbol == effective_dimension(int(symbol.name[1:] or 0)):
-            values[symbol] = sum(r ** int(symbol.name[1:]) for r in ratios)
+        order = dimension_order(symbol)
+        if symbol not in values and order is not None and not order[1]:
+            values[symbol] = sum(r ** order[0] for r in ratios)
     return float(expr.xreplace(values))
 
 
@@ -454,7 +455,7 @@ def _closed_section(model):
     latent = model.spaces[model.latent]
     noise = model.regression.noise_variance
     found = set().union(limit.gamma.free_symbols, limit.loss.free_symbols, train.free_symbols)
-    ks = sorted(int(s.name[1:]) for s in found if s.name[1:].isdigit() and s == effective_dimension(int(s.name[1:])))
+    ks = sorted(order[0] for order in map(dimension_order, found) if order is not None and not order[1])
     x = EIGENVALUE / (EIGENVALUE + DELTA)
     parts = [r"Trading one self-energy for $\Delta$, every spectral sum becomes a combination of the "
              r"effective dimensions"]
