@@ -5,7 +5,7 @@ import sys
 import pytest
 import sympy
 
-from conftest import run_cli
+from conftest import bounded_work, run_cli
 
 
 def test_simulate_json(capsys):
@@ -44,7 +44,7 @@ def test_noise_flag_sets_the_noise_variance(capsys):
         (["--noise", "-1"], "noise variance must be non-negative"),
         (["--M", "inf"], "needs a finite spectrum"),
         (["--alpha", "0", "--M", "inf"], "diverge"),
-        (["--seeds", "x"], "invalid int value"),
+        (["--seeds", "x"], "expected an integer, got 'x'"),
         (["--bogus"], "unrecognized arguments"),
     ],
 )
@@ -240,7 +240,7 @@ def test_sweep_writes_csv_and_json(tmp_path, capsys):
     "argv, message",
     [
         (["--N", "50", "--gamma", "1e-3"], "at least one parameter with several values"),
-        (["--N", "50,60", "--gamma", "1e-3", "--out", "grid.txt"], "must end in .csv or .json"),
+        (["--N", "50,60", "--gamma", "1e-3", "--out", "grid.txt"], "the format is given by its extension, one of .csv, .json"),
         (["--N", "50,-1", "--gamma", "1e-3"], "size N must be positive"),
         (["--N", "50,60", "--gamma", "1e-3", "--workers", "0"], "--workers must be at least 1"),
     ],
@@ -401,11 +401,10 @@ def test_probe_H4_long_or_steep_power_sums_are_quick(capsys, argv):
 
 def check_a_long_power_sum(capsys, argv):
     import mpmath
-    import time
 
-    start = time.perf_counter()
-    status, out, _ = run_cli(capsys, "expect", "Trace(X*X.T)", "--P", "3", *argv, "--dps", "25", "--json")
-    assert status == 0 and time.perf_counter() - start < 10
+    with bounded_work(2_000_000):  # a sum of M terms would make millions of calls
+        status, out, _ = run_cli(capsys, "expect", "Trace(X*X.T)", "--P", "3", *argv, "--dps", "25", "--json")
+    assert status == 0
     M, alpha = int(argv[1]), mpmath.mpf(argv[3]) if len(argv) > 2 else 1
     with mpmath.workdps(60):
         exact = 3 * (mpmath.zeta(1 + alpha) - mpmath.zeta(1 + alpha, M + 1))  # 3 sum_{I <= M} I^-(1+alpha)
@@ -432,7 +431,7 @@ def test_probe_U1_no_file_overwritten_without_force(tmp_path, capsys):
         path = tmp_path / ("x.csv" if argv[0] == "sweep" else "x.tex")
         path.write_text("precious")
         status, out, err = run_cli(capsys, *argv, str(path))
-        assert one_line_error(status, out, err, "exists: overwrite it with force=True (--force)")
+        assert one_line_error(status, out, err, "exists: overwrite it with --force")
         assert path.read_text() == "precious"
         status, _, _ = run_cli(capsys, *argv, str(path), "--force")
         assert status == 0 and path.read_text() != "precious"
@@ -503,12 +502,12 @@ def test_probe_T22_a_closed_pipe_is_quiet():
 
 
 def test_probe_T22_ctrl_c_is_one_line(capsys, monkeypatch):
-    import largen.solver.cli.commands
+    from largen.solver.cli.commands import COMMANDS
 
-    def interrupted(args):
+    def interrupted(args, outputs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(largen.solver.cli.commands, "cmd_derive", interrupted)
+    monkeypatch.setitem(COMMANDS["derive"], "run", interrupted)
     status, out, err = run_cli(capsys, "derive")
     assert status == 130 and out == "" and err == "largen: interrupted\n"
 
@@ -640,3 +639,183 @@ def test_a_usage_error_names_largen_once(capsys):
     assert status == 2 and err.strip() == "largen: error: unrecognized arguments: --nosuch 1"
     status, out, err = run_cli(capsys, "expect")
     assert status == 2 and err.strip().startswith("largen: error: expect: the following arguments are required")
+
+
+# -- parameter flags from the model's own symbols ----------------------------------------------------
+def test_parameter_flags_are_the_models_symbols(capsys):
+    status, out, _ = run_cli(capsys, "loss", "--model", "tests/data/deep2.toml", "--help")
+    assert status == 0 and "--N1 VALUE" in out and "--sigma-2 VALUE" in out and "--N VALUE" not in out
+    status, out, _ = run_cli(capsys, "loss", "--model", "tests/data/deep2.toml", "--N1", "20", "--N2", "10", "--P",
+                             "15", "--M", "30", "--gamma", "0.1", "--sigma-1", "2", "--dps", "10", "--json")
+    assert status == 0 and json.loads(out)["parameters"]["sigma_1"] == "2"
+    status, out, err = run_cli(capsys, "loss", "--model", "tests/data/deep2.toml", "--N", "20")
+    assert one_line_error(status, out, err, "unrecognized arguments: --N 20")
+    status, out, _ = run_cli(capsys, "loss", "--N", "20", "--P", "30", "--M", "40", "--gamma", "0.1", "--sigma-eps",
+                             "0.5", "--dps", "10", "--json")
+    noisy = json.loads(out)
+    status_noise, out, _ = run_cli(capsys, "loss", "--N", "20", "--P", "30", "--M", "40", "--gamma", "0.1", "--noise",
+                                   "0.25", "--dps", "10", "--json")
+    assert status == status_noise == 0 and json.loads(out)["loss"] == noisy["loss"]  # sigma_eps^2 = 0.25
+
+
+def test_a_symbol_named_like_an_option_is_set_with_set(tmp_path, capsys):
+    path = tmp_path / "seeded.toml"
+    path.write_text('[model]\nname = "s"\n[[model.features]]\nwidth = "N"\nvariance = "seed**2/M"\n')
+    status, out, _ = run_cli(capsys, "simulate", "--model", str(path), "--help")
+    assert status == 0 and "--seed SEED" in out  # the generator's seed, not the symbol
+    status, out, _ = run_cli(capsys, "loss", "--model", str(path), "--set", "seed=2", "--N", "5", "--P", "6", "--M",
+                             "7", "--gamma", "1", "--dps", "5", "--json")
+    assert status == 0 and json.loads(out)["parameters"]["seed"] == "2"
+
+
+def test_non_finite_numbers_never_reach_json(capsys, monkeypatch):
+    from largen.solver.cli.commands import COMMANDS
+
+    monkeypatch.setitem(COMMANDS["derive"], "run", lambda args, outputs: {"rows": [{"loss": float("nan")}]})
+    status, out, err = run_cli(capsys, "derive", "--json")
+    assert one_line_error(status, out, err, "the result['rows'][0]['loss'] is nan: JSON holds finite numbers only")
+
+
+# -- the second probe list (tests/test_probes.py) -----------------------------------------------------
+def test_probe_N5_a_value_that_is_not_real_is_refused(capsys):
+    status, out, err = run_cli(capsys, "expect", "Trace(X*X.T)+sqrt(-1)", "--M", "5", "--P", "3")
+    assert one_line_error(status, out, err, "the value is not real (5269/1200 + I)")
+
+
+def test_probe_N6_every_number_printed_reads_back(capsys):
+    P, tr = sympy.Symbol("P", positive=True, integer=True), sympy.Function("tr_Lambda")
+    status, out, _ = run_cli(capsys, "expect", "Trace(X*X.T)*1e-3000", "--json")
+    expected = P * tr(1) / sympy.Integer(10) ** 3000
+    assert status == 0 and sympy.sympify(json.loads(out)["expression"], locals={"P": P}) == expected
+    status, out, _ = run_cli(capsys, "loss", "--N", "2", "--P", "3", "--M", "5", "--gamma", "1e-3000", "--dps", "5",
+                             "--json")
+    assert status == 0 and sympy.sympify(json.loads(out)["parameters"]["gamma"]) == sympy.Rational(1, 10**3000)
+    # a literal whose exact text would not read back is refused by the grammar; a product of literals, printed
+    for argv, message in ((["expect", "Trace(X*X.T)*1e-9999"], "the exponent of '1e-9999' is beyond 3000"),
+                          (["expect", "Trace(X*X.T)*10**-10000"], "holds a number of about 10001 digits, beyond the 4300"),
+                          (["expect", "Trace(X*X.T)*1e-3000*1e-3000", "--M", "5", "--P", "3"],
+                           "holds a number of about 6001 digits, beyond the 4300 that print exactly")):
+        status, out, err = run_cli(capsys, *argv)
+        assert one_line_error(status, out, err, message)
+
+
+def test_probe_N7_a_closed_standard_output_is_one_line():
+    import os
+
+    proc = subprocess.run([sys.executable, "-m", "largen", "expect", "Trace(X*X.T)", "--json"],
+                          preexec_fn=lambda: os.close(1), capture_output=False, stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr == "largen: error: the standard output is closed: there is nowhere to print the result\n"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--alpha", "1", "--plot", "new.xyz"], "cannot write new.xyz: the format is given by its extension, one of .pdf"),
+    (["--alpha", "1", "--plot", "/proc/x.png"], "cannot write /proc/x.png"),
+    (["--plot", "p.png"], "the phase diagram needs a numeric --alpha"),
+])
+def test_probe_N8_a_plot_path_is_checked_before_the_work(tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    with bounded_work(200_000):  # deriving the regimes takes millions of calls
+        status, out, err = run_cli(capsys, "exponents", *argv)
+    assert one_line_error(status, out, err, message) and list(tmp_path.iterdir()) == []
+
+
+def test_probe_N12_an_absurd_order_is_refused_at_once(capsys):
+    with bounded_work(200_000):  # the orders below gamma^-9 were once worked out first (millions of calls)
+        status, out, err = run_cli(capsys, "series", "--order", "99999999999999999999")
+    assert one_line_error(status, out, err, "the series to gamma^-1.0e+20: past gamma^-100 no method reaches it")
+
+
+def test_probe_N13_a_failed_command_leaves_no_file_behind(tmp_path, capsys, monkeypatch):
+    import largen.solver.cli.exponents as command
+    from largen.diagrams.errors import SolverError
+
+    monkeypatch.chdir(tmp_path)
+    with bounded_work(200_000):  # the table's path is good, the plot's is refused before the work
+        status, out, err = run_cli(capsys, "exponents", "--alpha", "1", "--latex", "part.tex", "--plot",
+                                   "/proc/part.png")
+    assert one_line_error(status, out, err, "cannot write /proc/part.png") and list(tmp_path.iterdir()) == []
+
+    def failing(*args, **kwargs):  # the plot fails after the table is written
+        raise SolverError("the phase diagram failed")
+
+    monkeypatch.setattr(command, "regimes_of", lambda *args, **kwargs: {"regimes": [], "optimal": {"ridge": []}})
+    monkeypatch.setattr(command, "regimes_at", lambda *args, **kwargs: [])
+    monkeypatch.setattr(command, "phase_diagram", failing)
+    status, out, err = run_cli(capsys, "exponents", "--alpha", "1", "--latex", "part.tex", "--plot", "part.png")
+    assert one_line_error(status, out, err, "the phase diagram failed") and list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(command, "phase_diagram", lambda regimes, path, **kwargs: open(path, "w").write("drawn"))
+    status, out, _ = run_cli(capsys, "exponents", "--alpha", "1", "--latex", "part.tex", "--plot", "part.png")
+    assert status == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["part.png", "part.tex"]
+    assert (tmp_path / "part.png").read_text() == "drawn" and (tmp_path / "part.tex").read_text().startswith(r"\begin")
+
+
+def test_probe_N14_a_failed_report_leaves_no_directory(tmp_path, capsys, monkeypatch):
+    from largen.diagrams.errors import SolverError
+    from largen.solver.report import build
+
+    def failing(model, *, out, **options):
+        (out / "loss_vs_size.json").write_text("{}")  # some figures are written, then the work fails
+        raise SolverError("the figures failed")
+
+    monkeypatch.setattr(build, "build_report", failing)
+    status, out, err = run_cli(capsys, "report", "--out", str(tmp_path / "new" / "rep12"))
+    assert one_line_error(status, out, err, "the figures failed") and list(tmp_path.iterdir()) == []
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "notes.txt").write_text("mine")
+    status, out, err = run_cli(capsys, "report", "--out", str(tmp_path / "old"))
+    assert one_line_error(status, out, err, "the figures failed")
+    assert [p.name for p in (tmp_path / "old").iterdir()] == ["notes.txt"]
+
+
+def test_probe_N15_the_percolation_output_is_checked_before_the_simulation(tmp_path, capsys):
+    with bounded_work(200_000):  # growing 20000 clusters takes millions of calls
+        status, out, err = run_cli(capsys, "percolation", "--lattice", "bethe", "--z", "3", "--clusters", "20000",
+                                   "--out", "/proc/x.txt")
+    assert one_line_error(status, out, err, "cannot write /proc/x.txt")
+
+
+@pytest.mark.parametrize("teacher", [["--spectrum", "lam2.txt"], ["--spectrum", "law.txt"],
+                                     ["--spectrum", "lam1.txt", "--teacher-spectrum", "om1.txt"],
+                                     ["--M", "40", "--delta", "0.5"]])
+def test_probe_N16_the_symmetry_stated_is_that_of_the_teacher_solved(tmp_path, capsys, monkeypatch, teacher):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lam1.txt").write_text("".join(f"{i ** -2}\n" for i in range(1, 41)))
+    (tmp_path / "om1.txt").write_text("".join(f"{i ** -0.5}\n" for i in range(1, 41)))
+    (tmp_path / "lam2.txt").write_text("".join(f"{i ** -2} {i ** -0.5}\n" for i in range(1, 41)))
+    (tmp_path / "law.txt").write_text("power_law alpha=1 M=40 delta=0.5\n")
+    status, out, _ = run_cli(capsys, "loss", "--N", "20", "--P", "30", "--gamma", "0.1", *teacher, "--dps", "8",
+                             "--json")
+    result = json.loads(out)
+    assert status == 0 and "no exchange of sizes leaves the noiseless planar test loss invariant" in result["convention"]
+    assert result["loss"].startswith("0.0006865")  # the teacher's loss, not the isotropic 0.0018
+
+
+def test_probe_N18_a_teacher_given_twice_is_refused(tmp_path, capsys):
+    (tmp_path / "lam2.txt").write_text("".join(f"{i ** -2} {i ** -0.5}\n" for i in range(1, 41)))
+    (tmp_path / "om2.txt").write_text("".join(f"{i ** -1.5}\n" for i in range(1, 41)))
+    status, out, err = run_cli(capsys, "loss", "--N", "20", "--P", "30", "--gamma", "0.1", "--spectrum",
+                               str(tmp_path / "lam2.txt"), "--teacher-spectrum", str(tmp_path / "om2.txt"))
+    assert one_line_error(status, out, err, "the teacher is given twice: by --spectrum")
+
+
+def test_probe_N19_a_missing_parameter_names_flags_that_exist(tmp_path, capsys):
+    path = tmp_path / "nl.toml"
+    path.write_text('[model]\nname = "nl"\nnonlinear = true\n[[model.features]]\nwidth = "N"\nvariance = "sigma_u**2/M"\n')
+    point = ["--model", str(path), "--N", "20", "--P", "30", "--M", "40", "--gamma", "0.1"]
+    status, out, err = run_cli(capsys, "loss", *point)
+    assert one_line_error(status, out, err, "no value for mu_1: give --mu-1 VALUE or --set mu_1=VALUE (or an "
+                                            "activation: --activation NAME)")
+    status, out, _ = run_cli(capsys, "loss", *point, "--mu-1", "0.5", "--mu-star", "0.3", "--dps", "8", "--json")
+    assert status == 0 and json.loads(out)["parameters"]["mu_1"] == "1/2"
+
+
+def test_probe_N21_counts_in_the_notation_the_help_writes(capsys):
+    status, out, _ = run_cli(capsys, "percolation", "--lattice", "bethe", "--z", "3", "--clusters", "1e3",
+                             "--max-clusters", "1e3", "--json")
+    assert status == 0 and json.loads(out)["tau"] > 2
+    status, out, err = run_cli(capsys, "percolation", "--lattice", "bethe", "--clusters", "2e3", "--max-clusters",
+                               "1e3")
+    assert one_line_error(status, out, err, "above the limit of 1000")
+    status, out, err = run_cli(capsys, "percolation", "--lattice", "bethe", "--clusters", "2.5")
+    assert one_line_error(status, out, err, "argument --clusters: expected an integer, got '2.5'")

@@ -142,7 +142,7 @@ def test_bad_activations():
         coefficients(lambda x: 1 / x, 1, dps=15)  # not integrable at 0
     with pytest.raises(ParameterError, match="give either an activation or mu_1, not both"):
         solve(N=10, P=10, M=10, gamma=1, activation="relu", mu_1=1)
-    with pytest.raises(ParameterError, match="no value for mu_1: give --mu_1 or --set mu_1=VALUE \\(or an activation"):
+    with pytest.raises(ParameterError, match="no value for mu_1: give mu_1=VALUE \\(or an activation: activation=NAME"):
         solve(mrs(nonlinear=True), N=10, P=10, M=10, gamma=1)
     with pytest.raises(ModelError, match="already nonlinear"):
         gaussian_equivalent(mrs(nonlinear=True))

@@ -99,15 +99,16 @@ def test_probe_H6_series_orders_are_bounded_before_any_work():
     with pytest.raises(CostError, match=r"the planar diagrams of the test loss to gamma\^-50 \(already to gamma\^-7\): "
                                         r"406105 diagrams, beyond the limit of 150000; pass max_diagrams="):
         diagram_coefficients(mrs(), 50)
-    with pytest.raises(CostError, match=r"to gamma\^-100000000000000000000 \(already to gamma\^-7\)"):
-        series_cost(mrs(), 10**20)
+    with pytest.raises(CostError, match=r"to gamma\^-100000000000000000000: past gamma\^-100 no method reaches it"):
+        series_cost(mrs(), 10**20)  # refused at once from the order (probe N12)
     with pytest.raises(CostError, match=r"the diagrams of the test loss to gamma\^-5: about 10\^6.7 diagrams"):
         series_cost(mrs(), 5, planar=False)  # what enumerating them would cost
     with pytest.raises(CostError, match=r"the exact diagrams of the test loss to gamma\^-50 \(refused at gamma\^-6\)"):
         diagram_coefficients(mrs(), 50, planar=False, max_diagrams=1000)
-    for order in (50, 10**20):
-        with pytest.raises(CostError, match=rf"the resummed series of the test loss to gamma\^-{order}: about 10\^"):
-            theory_coefficients(mrs(), order)
+    with pytest.raises(CostError, match=r"the resummed series of the test loss to gamma\^-50: about 10\^"):
+        theory_coefficients(mrs(), 50)
+    with pytest.raises(CostError, match=r"to gamma\^-100000000000000000000: past gamma\^-100"):
+        theory_coefficients(mrs(), 10**20)
     assert time.perf_counter() - start < 10
     # the limit is a keyword: the exact coefficients to gamma^-2 come from 23 contractions, or from the
     # recursion on 3 products of traces in less than a diagram's worth of work each; the limit meets

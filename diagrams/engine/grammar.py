@@ -55,7 +55,9 @@ __all__ = [
 MAX_TEXT = 10_000  # characters of one text
 MAX_DEPTH = 100  # nesting of brackets, powers and calls
 MAX_DIGITS = 1_000  # digits of one number
-MAX_EXPONENT = 10_000  # |decimal exponent|: ridges from 1e-400 to 1e400 are legitimate
+# |decimal exponent|: ridges from 1e-400 to 1e400 are legitimate, and a literal's digits with its exponent stay
+# below the 4300 that Python converts between int and str, so that its exact text reads back (sympify) (probe N6)
+MAX_EXPONENT = 3_000
 MAX_POWER_DIGITS = 10_000  # digits of an exact numeric power such as 10**100
 MAX_POWER = 1_000  # |integer exponent| of anything that is not a number
 
@@ -163,7 +165,7 @@ def parse_number(text, *, what, error=ParameterError):
     >>> parse_number("1e99999999", what="gamma")
     Traceback (most recent call last):
     ...
-    largen.diagrams.errors.ParameterError: gamma: the exponent of '1e99999999' is beyond 10000
+    largen.diagrams.errors.ParameterError: gamma: the exponent of '1e99999999' is beyond 3000
     """
     if isinstance(text, bool):
         raise error(f"{what}: {text!r} is not a number")

@@ -403,9 +403,9 @@ class Model:
         """Raise ParameterError naming the first symbol without a value."""
         for name, symbol in sorted(self.symbols.items()):
             if symbol not in bound:
-                activation = " (or an activation: --activation NAME)" if (
+                activation = " (or an activation: activation=NAME)" if (
                     self.regression and name in self.activation_parameters) else ""
-                raise ParameterError(f"no value for {name}: give --{name} or --set {name}=VALUE{activation}")
+                raise ParameterError(f"no value for {name}: give {name}=VALUE{activation}")
 
     def key(self):
         """What the model is: equal keys are equal models (a copy in another process included)."""

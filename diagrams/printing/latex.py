@@ -29,9 +29,21 @@ from sympy.printing.latex import LatexPrinter as _SympyLatexPrinter
 
 from largen.diagrams.printing.notation import positive_first, split_name
 
-__all__ = ["LatexPrinter", "latex", "escape", "name_latex", "display", "text"]
+__all__ = ["LatexPrinter", "latex", "escape", "name_latex", "display", "text", "PREAMBLE"]
 
 LETTERS = {"epsilon": r"\varepsilon"}  # the Greek letters physicists write in their variant form
+# The preamble of a report (largen.solver.report.document.Report): a display equation is scaled down
+# to the line width when it is wider (fitequation); TikZ draws the diagrams and the quiver.
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage{amsmath,amssymb}
+\usepackage[margin=2cm]{geometry}
+\usepackage{graphicx,booktabs,adjustbox,environ}
+\usepackage{tikz-feynman}
+\usetikzlibrary{arrows.meta,positioning}
+\allowdisplaybreaks
+% a display equation scaled down to the line width when it is wider
+\NewEnviron{fitequation}{\begin{equation}\adjustbox{max width=\linewidth}{$\displaystyle\BODY$}\end{equation}}
+"""
 SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "^": r"\^{}",
            "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
 
@@ -68,6 +80,34 @@ class LatexPrinter(_SympyLatexPrinter):
         return name_latex(expr.name)
 
     _print_Dummy = _print_Symbol
+
+    # -- the report's document (largen.solver.report.document): dispatched by class name --------
+    def _print_Equation(self, equation):
+        # lhs = terms, each term's factors side by side and its sign in front
+        terms = ""
+        for i, (negative, factors) in enumerate(equation.terms):
+            terms += ((" - " if i else "- ") if negative else (" + " if i else "")) + " ".join(map(self._print, factors))
+        return f"{self._print(equation.lhs)} = {terms}"
+
+    def _print_Statement(self, statement):
+        return "".join(escape(w) if isinstance(w, str) else f"${self._print(w)}$" for w in statement.words)
+
+    def _print_Section(self, section):
+        return "\n\n".join([rf"\section{{{section.title}}}", *map(self._paragraph, section.parts)])
+
+    def _paragraph(self, part):
+        # LaTeX prose as it is; an equation displayed (_display_Equation); anything else in running text
+        if isinstance(part, str):
+            return part
+        return getattr(self, f"_display_{type(part).__name__}", self._print)(part)
+
+    def _display_Equation(self, equation):
+        return "\\begin{fitequation}\n" + self._print(equation) + "\n\\end{fitequation}"
+
+    def _print_Report(self, report):
+        title = rf"\title{{Planar theory of the model \texttt{{{escape(report.model.name)}}}}}"
+        body = "\n\n".join(map(self._print, report.sections))
+        return f"{PREAMBLE}{title}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n\n{body}\n\n\\end{{document}}\n"
 
 
 def name_latex(name):

@@ -18,6 +18,7 @@ n₁ + σ_ε  - Σ_μM
 from sympy.printing.pretty.pretty import PrettyPrinter as _SympyPrettyPrinter
 from sympy.printing.pretty.pretty_symbology import greek_unicode, sub
 from sympy.printing.pretty.stringpict import prettyForm
+from sympy.printing.pretty.pretty_symbology import line_width
 
 from largen.diagrams.printing.notation import positive_first, split_name
 
@@ -46,6 +47,43 @@ class PrettyPrinter(_SympyPrettyPrinter):
     def _print_Indexed(self, expr):
         base = self._print(expr.base.label)
         return prettyForm(str(base) + _subscript(["".join(str(self._print(i)) for i in expr.indices)]))
+
+    # -- the report's document (largen.solver.report.document): dispatched by class name --------
+    def _print_Equation(self, equation):
+        # lhs = terms, each term's factors side by side and its sign in front
+        picture = prettyForm(*self._print(equation.lhs).right(" = "))
+        for i, (negative, factors) in enumerate(equation.terms):
+            term = self._print(factors[0])
+            for factor in factors[1:]:
+                term = prettyForm(*term.right(" ", self._print(factor)))
+            picture = prettyForm(*picture.right((" - " if i else "- ") if negative else (" + " if i else ""), term))
+        return picture
+
+    def _print_Statement(self, statement):
+        return prettyForm("".join(w if isinstance(w, str) else self.doprint(w) for w in statement.words))
+
+    def _print_Section(self, section):
+        # a terminal shows the equations (each after its caption) and the statements; LaTeX prose is the paper's
+        lines = [section.title.replace("--", "\u2013"), ""]  # the title's LaTeX en dash
+        for part in section.parts:
+            if isinstance(part, str):
+                continue
+            caption = getattr(part, "caption", "")
+            lines += [f"{caption}:"] * bool(caption) + [self.doprint(part), ""]
+        return _flush_left("\n".join(lines).rstrip("\n"))
+
+    def _print_Report(self, report):
+        heading = f"Planar theory of model {report.model.name}"
+        if report.convention is not None:
+            heading += f" ({self.doprint(report.convention)})"
+        return _flush_left("\n\n".join([heading, *map(self.doprint, report.sections)]))
+
+
+def _flush_left(text):
+    """Lines of text as one picture, flush left (a picture would centre lines of unequal widths)."""
+    lines = text.splitlines()
+    width = max(map(line_width, lines), default=0)
+    return prettyForm("\n".join(line + " " * (width - line_width(line)) for line in lines))
 
 
 def name_unicode(name):

@@ -37,7 +37,7 @@ from sympy.polys.rings import ring
 
 from largen.diagrams.engine.cutjoin import graded_expectations
 from largen.diagrams.theory.dyson import planar_theory
-from largen.diagrams.errors import LargenError, ParameterError
+from largen.diagrams.errors import CostError, LargenError, ParameterError
 from largen.diagrams.engine.expectations import diagram_cost, expectation
 from largen.diagrams.engine.model import Model, mrs
 from largen.diagrams.engine.observable import namespace, parse_observable
@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 GUARD = 2  # extra orders carried through divisions
+MAX_ORDER = 100  # the highest order of the series any method could reach (check_order)
 
 
 class Algebra:
@@ -217,6 +218,10 @@ def abstract_variances(model):
 def check_order(order):
     """The order of a coefficient of the large-ridge series as an int; ParameterError unless a non-negative integer.
 
+    An order past :data:`MAX_ORDER` is refused at once (CostError): no method reaches it (the
+    resummed series alone would cost some 10^13 diagrams' worth at gamma^-100,
+    :func:`theory_cost`; the diagrams themselves grow about six-fold an order).
+
     Examples
     --------
     >>> check_order(sympy.Integer(3))
@@ -225,6 +230,10 @@ def check_order(order):
     Traceback (most recent call last):
     ...
     largen.diagrams.errors.ParameterError: the order of the series must be a non-negative integer, got 2.5
+    >>> check_order(10**20)
+    Traceback (most recent call last):
+    ...
+    largen.diagrams.errors.CostError: the series to gamma^-100000000000000000000: past gamma^-100 no method reaches it (some 10^13 diagrams' worth at gamma^-100 already)
     """
     try:
         value = operator.index(order)
@@ -232,6 +241,9 @@ def check_order(order):
         value = -1
     if isinstance(order, bool) or value < 0:
         raise ParameterError(f"the order of the series must be a non-negative integer, got {order!r}")
+    if value > MAX_ORDER:
+        raise CostError(f"the series to gamma^-{value}: past gamma^-{MAX_ORDER} no method reaches it "
+                        f"(some 10^13 diagrams' worth at gamma^-{MAX_ORDER} already)")
     return value
 
 
@@ -501,10 +513,10 @@ def series_cost(model, order, planar=True, *, max_diagrams=MAX_DIAGRAMS):
     --------
     >>> series_cost(mrs(), 2), series_cost(mrs(), 2, planar=False)
     (5, 23)
-    >>> series_cost(mrs(), 10**20)
+    >>> series_cost(mrs(), 50)
     Traceback (most recent call last):
     ...
-    largen.diagrams.errors.CostError: the planar diagrams of the test loss to gamma^-100000000000000000000 (already to gamma^-7): 406105 diagrams, beyond the limit of 150000; pass max_diagrams= (the CLI's --max-diagrams) to allow more
+    largen.diagrams.errors.CostError: the planar diagrams of the test loss to gamma^-50 (already to gamma^-7): 406105 diagrams, beyond the limit of 150000; pass max_diagrams= (the CLI's --max-diagrams) to allow more
     """
     kind = "planar diagrams" if planar else "diagrams"
     total = 0
@@ -582,10 +594,10 @@ def graded_coefficients(model=None, order=4, *, max_diagrams=MAX_DIAGRAMS):
     --------
     >>> sorted(graded_coefficients(mrs(), 3)[3])
     [-2, -1, 0, 1, 2]
-    >>> graded_coefficients(mrs(), 10**20, max_diagrams=1000)
+    >>> graded_coefficients(mrs(), 50, max_diagrams=1000)
     Traceback (most recent call last):
     ...
-    largen.diagrams.errors.CostError: the exact diagrams of the test loss to gamma^-100000000000000000000 (refused at gamma^-6): 3537 diagrams, beyond the limit of 1000; pass max_diagrams= (the CLI's --max-diagrams) to allow more
+    largen.diagrams.errors.CostError: the exact diagrams of the test loss to gamma^-50 (refused at gamma^-6): 3537 diagrams, beyond the limit of 1000; pass max_diagrams= (the CLI's --max-diagrams) to allow more
     """
     model = model or mrs()
     order = check_order(order)

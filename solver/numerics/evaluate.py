@@ -11,6 +11,7 @@ returns the digits the two agree on; a value that does not settle is refused
 rather than printed.
 """
 
+import sys
 from dataclasses import dataclass
 
 import mpmath
@@ -21,7 +22,7 @@ from largen.diagrams.engine.spectral import CovarianceTrace
 
 from largen.solver.numerics.solution import MAX_DPS
 
-__all__ = ["Value", "evaluate", "decimal", "check_finite"]
+__all__ = ["Value", "evaluate", "decimal", "check_finite", "check_printable"]
 
 GUARDS = (10, 40, 160)  # guard digits tried in turn: cancellation costs digits
 
@@ -49,6 +50,33 @@ def check_finite(expr, what="the expression"):
     """
     if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise ExpressionError(f"{what} is not finite ({_short_text(expr)}): a division by zero?")
+    return expr
+
+
+def check_printable(expr, what="the expression"):
+    """Refuse an expression holding a number too long to print exactly.
+
+    Python converts at most :func:`sys.get_int_max_str_digits` digits between an
+    integer and its decimal text (4300 by default): a longer number has no exact
+    text that ``sympy.sympify`` reads back. Every literal of the grammar is shorter
+    (:data:`largen.diagrams.engine.grammar.MAX_EXPONENT`); products of them need not be.
+
+    Examples
+    --------
+    >>> check_printable(sympy.Rational(1, 3) * sympy.Symbol("N"))
+    N/3
+    >>> check_printable(sympy.Integer(10) ** -5000 * sympy.Symbol("N"))
+    Traceback (most recent call last):
+    ...
+    largen.diagrams.errors.ExpressionError: the expression holds a number of about 5001 digits, beyond the 4300 that print exactly
+    """
+    limit = sys.get_int_max_str_digits()
+    if limit:
+        bits = max((max(abs(r.p).bit_length(), r.q.bit_length()) for r in expr.atoms(sympy.Rational)), default=0)
+        digits = int(bits * 0.30103) + 1  # log10(2): at least the digits of the longest number
+        if digits > limit:
+            raise ExpressionError(f"{what} holds a number of about {digits} digits, beyond the {limit} that print "
+                                  "exactly")
     return expr
 
 
@@ -109,6 +137,8 @@ def evaluate(expr, point, dps, *, normalized=False):
     if value.free_symbols or (traces and point.spectrum is None):
         return None
     exact = value.xreplace({t: point.spectrum.power_sum(*t.args) for t in traces}) if traces else value
+    if exact.is_extended_real is False:  # a coefficient such as sqrt(-1) in the observable
+        raise ExpressionError(f"the value is not real ({_short_text(exact)})")
     if exact.is_Rational:
         return Value(_rational(exact, dps), exact)
     check_finite(exact, "the value")
@@ -129,7 +159,7 @@ def decimal(x, dps):
 
 def _rational(value, dps):
     # the rational is exact: enough working digits round it right, whatever its size
-    digits = dps + 10 + len(str(abs(value.p))) + len(str(value.q))
+    digits = dps + 12 + int((abs(value.p).bit_length() + value.q.bit_length()) * 0.30103)  # no int -> str
     with mpmath.workdps(digits):
         return decimal(mpmath.mpf(value.p) / value.q, dps)
 

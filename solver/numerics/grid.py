@@ -167,7 +167,7 @@ def check_output(path, *, force=False, formats=None):
     if os.path.isdir(text):
         raise ParameterError(f"cannot write {text}: it is a directory")
     if os.path.exists(text) and not force:
-        raise ParameterError(f"{text} exists: overwrite it with force=True (--force)")
+        raise ParameterError(f"{text} exists: overwrite it with force=True")
     folder = os.path.dirname(os.path.abspath(text))
     if not os.path.isdir(folder):
         raise ParameterError(f"cannot write {text}: no directory {folder}")

@@ -318,6 +318,33 @@ class Spectrum:
             raise SpectrumError(f"{path}: no eigenvalues (the file is empty or only comments)")
         return cls(pieces)
 
+    def text(self):
+        """The spectrum as the text of a spectrum file, which :meth:`from_file` reads back as this spectrum.
+
+        A power law is a ``power_law`` line, its numbers exact (a decimal where one is exact); a
+        list is its eigenvalues as they were given, one per line, with the teacher's omega_I
+        as a second column.
+
+        Examples
+        --------
+        >>> print(Spectrum.power_law("0.5", math.inf, lam_plus="0.25", delta=1).text(), end="")
+        power_law alpha=0.5 M=inf lam_plus=0.25 delta=1
+        >>> print(Spectrum([Listed(("1", "1/3"), weights=("2", "1e-3"))]).text(), end="")
+        1 2
+        1/3 1e-3
+        """
+        lines = []
+        for piece in self.pieces:
+            if isinstance(piece, PowerLaw):
+                fields = [f"alpha={_exact_text(piece.alpha)}", f"M={'inf' if piece.size == math.inf else piece.size}"]
+                fields += [f"lam_plus={_exact_text(piece.lam_plus)}"] * (piece.lam_plus != 1)
+                fields += [f"delta={_exact_text(piece.delta)}"] * (piece.delta != 0)
+                lines.append(" ".join(["power_law", *fields]))
+            else:
+                weights = piece.weights or ("",) * piece.size
+                lines += [f"{value} {weight}".strip() for value, weight in zip(piece.values, weights)]
+        return "".join(f"{line}\n" for line in lines)
+
     def with_teacher_file(self, path):
         """The spectrum with the teacher's omega_I read from a file, one per line (``#`` comments),
         paired in order with the listed eigenvalues (a power law's teacher is its delta).
@@ -337,7 +364,7 @@ class Spectrum:
         listed = [piece for piece in self.pieces if isinstance(piece, Listed)]
         count = sum(piece.size for piece in listed)
         if not listed:
-            raise SpectrumError(f"{path}: a teacher spectrum pairs with listed eigenvalues (--spectrum FILE); "
+            raise SpectrumError(f"{path}: a teacher spectrum pairs with listed eigenvalues (a spectrum file's lines); "
                                 "a power law's teacher is its delta")
         if len(weights) != count:
             raise SpectrumError(f"{path}: {len(weights)} teacher weights for {count} listed eigenvalues")
@@ -594,6 +621,26 @@ def _power_sum_value(pieces, k, j, prec):
         total = mpmath.fsum(piece.power_sum_value(k, j) for piece in pieces)
     with mpmath.workprec(prec):
         return +total
+
+
+def _exact_text(value):
+    """An exact rational as text the number reader reads back: a decimal where it terminates, else p/q.
+
+    Examples
+    --------
+    >>> _exact_text(sympy.Rational(3, 8)), _exact_text(sympy.Rational(-1, 3)), _exact_text(sympy.Integer(7))
+    ('0.375', '-1/3', '7')
+    """
+    q, twos, fives = value.q, 0, 0
+    while q % 2 == 0:
+        q, twos = q // 2, twos + 1
+    while q % 5 == 0:
+        q, fives = q // 5, fives + 1
+    if q != 1 or value.q == 1:
+        return str(value)
+    places = max(twos, fives)
+    digits = str(abs(value.p) * 10**places // value.q).rjust(places + 1, "0")
+    return ("-" if value.p < 0 else "") + f"{digits[:-places]}.{digits[-places:]}"
 
 
 def _lines(path):

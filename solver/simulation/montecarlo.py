@@ -168,7 +168,7 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
         8 * test_points * (M + 2 * layers[-1][0]) if act is not None else 0)
     if needed > max_memory:
         raise CostError(f"the Monte Carlo needs about {needed / GIB:.3g} GiB at once, past the limit of "
-                        f"{max_memory / GIB:.3g} GiB (raise it with max_memory=BYTES, or --max-memory GIB)")
+                        f"{max_memory / GIB:.3g} GiB (raise it with max_memory=BYTES)")
 
     explicit = M * M * P <= EXPLICIT_BUDGET
     test, train, floors = [], [], []
@@ -193,7 +193,7 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
                 loss = fit = floor = math.nan
         if not (math.isfinite(loss) and math.isfinite(fit)):
             raise ParameterError("the Monte Carlo overflows float64 at these parameters (a variance, eigenvalue or "
-                                 "ridge too large or too small for it); the planar theory (largen loss) has them")
+                                 "ridge too large or too small for it); the planar theory (solve) has them")
         test.append(loss)
         train.append(fit)
         floors.append(floor)
@@ -201,7 +201,7 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
     if np.any(test < 1000 * np.array(floors)):
         warnings.warn(f"the test loss ({test.mean():.3g}) is near float64's floor for it "
                       f"(about {max(floors):.1g}): the Monte Carlo has at most 3 digits of it, perhaps none; "
-                      "the planar theory (largen loss) has them", LargenWarning, stacklevel=2)
+                      "the planar theory (solve) has them", LargenWarning, stacklevel=2)
     root = math.sqrt(len(test))
     return Simulation(
         mean=float(test.mean()),

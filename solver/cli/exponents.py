@@ -1,0 +1,159 @@
+"""The ``exponents`` command: scaling regimes, exponents and prefactors of the planar theory, by dominant
+balance, optionally proved by the solver, as a table (``--latex``) and a phase diagram (``--plot``)."""
+
+import math
+from dataclasses import dataclass
+
+import sympy
+
+from largen.diagrams.engine.grammar import parse_number
+from largen.diagrams.errors import ParameterError, UsageError
+from largen.diagrams.regimes.asymptotics import ALPHA, TEACHER_DELTA
+from largen.solver.cli.files import PLOT_FORMATS
+from largen.solver.cli.options import (add_activation_option, add_force_option, add_json_option, add_model_option,
+                                       add_teacher_options, model_of, path_argument)
+from largen.solver.numerics.scaling import (delta_diagram, exponents, latex_table, phase_diagram, piecewise_latex,
+                                            piecewise_regimes, regimes_at)
+from largen.solver.numerics.spectrum import Spectrum
+from largen.solver.report.figures import power_law_of
+
+__all__ = ["COMMANDS", "Law", "law_of", "regimes_of"]
+
+
+@dataclass(frozen=True)
+class Law:
+    """What the regimes are asked at: the spectrum's alpha (None: a symbol), the latent size (oo, the model's
+    symbol or a number), the teacher's delta (None, a number or the symbol), the label noise (None, True for
+    a symbol, or a number), and the spectrum file's description when a file gave them."""
+
+    alpha: object
+    latent: object
+    delta: object
+    noise: object
+    spectrum: dict = None
+
+
+def options(parser, model):
+    add_model_option(parser)
+    parser.add_argument("--alpha", metavar="A", help="power-law exponent (default: a symbol)")
+    parser.add_argument("--M", metavar="inf|SIZE|symbolic", help="the latent size [inf]")
+    parser.add_argument("--spectrum", metavar="FILE", type=path_argument,
+                        help="take alpha and M from a spectrum file that is one power law "
+                             "(e.g. largen percolation --source measured --out FILE)")
+    parser.add_argument("--noise", metavar="VAR|symbolic", help="label-noise variance of the training labels")
+    parser.add_argument("--check", action="store_true",
+                        help="prove each regime with the solver at points deeper and deeper inside it")
+    parser.add_argument("--dps", type=int, default=30, help="digits of the check [30]")
+    parser.add_argument("--latex", metavar="FILE", type=path_argument, help="write the table of regimes")
+    parser.add_argument("--plot", metavar="FILE", type=path_argument,
+                        help=f"write the phase diagram ({', '.join(f[1:].upper() for f in PLOT_FORMATS)})")
+    add_force_option(parser, "existing --latex and --plot files")
+    add_json_option(parser)
+    add_activation_option(parser)
+    add_teacher_options(parser, symbolic=True)
+
+
+def law_of(args, model):
+    """The :class:`Law` of the flags, or of the spectrum file that is one power law (its alpha, M, delta)."""
+    noise = None if args.noise is None else True if args.noise.strip() == "symbolic" else \
+        parse_number(args.noise, what="noise variance")
+    delta = None if args.delta is None else TEACHER_DELTA if args.delta.strip() == "symbolic" else \
+        parse_number(args.delta, what="delta")
+    if not args.spectrum:
+        alpha = None if args.alpha is None else parse_number(args.alpha, what="alpha")
+        text = "inf" if args.M is None else args.M.strip()
+        latent = sympy.oo if text == "inf" else model.spaces[model.latent] if text == "symbolic" else \
+            parse_number(text, what="M")
+        return Law(alpha, latent, delta, noise)
+    for flag, given in (("--alpha", args.alpha), ("--M", args.M)):
+        if given is not None:
+            raise UsageError(f"give either --spectrum or {flag}, not both")
+    law = power_law_of(Spectrum.from_file(args.spectrum))
+    if law is None:
+        raise UsageError("the scaling laws need a spectrum that is one power law "
+                         "(a file with one 'power_law alpha=A M=SIZE' line)")
+    if law.teacher and delta is not None:
+        raise UsageError("give either --delta or a spectrum file's delta=D, not both")
+    latent = sympy.oo if law.size == math.inf else sympy.Integer(law.size)
+    spectrum = {"file": args.spectrum, "alpha": str(law.alpha), "M": "inf" if law.size == math.inf else str(law.size),
+                "lambda_+": str(law.lam_plus), "delta": str(law.delta) if law.teacher else None}
+    return Law(law.alpha, latent, law.delta if law.teacher else delta, noise, spectrum)
+
+
+def regimes_of(model, law, *, check, dps):
+    """The regimes of ``model`` at ``law`` as JSON data: the one call of :func:`largen.solver.exponents`."""
+    return exponents(model, alpha=law.alpha, M=law.latent, noise=law.noise, check=check, dps=dps, delta=law.delta)
+
+
+def run(args, outputs):
+    model = args.base_model
+    law = law_of(args, model)
+    symbolic = law.delta == TEACHER_DELTA
+    model = model_of(args, teacher=law.delta is not None and not symbolic and law.delta != 0)
+    if args.check and symbolic:
+        raise UsageError("--check needs a numeric --delta")
+    if args.plot and (law.alpha is None or law.alpha.free_symbols):
+        raise ParameterError("the phase diagram needs a numeric --alpha")
+    latex_path = outputs.reserve(args.latex, force=args.force) if args.latex else None
+    plot_path = outputs.reserve(args.plot, force=args.force, formats=PLOT_FORMATS) if args.plot else None
+    if symbolic:
+        return _piecewise(args, model, law, outputs, plot_path)
+    result = regimes_of(model, law, check=args.check, dps=args.dps)
+    if law.spectrum:
+        result["spectrum"] = law.spectrum
+    if latex_path or plot_path:
+        regimes = regimes_at(model, alpha=ALPHA if law.alpha is None else law.alpha, latent=law.latent,
+                             noise=law.noise, delta=law.delta)
+        if latex_path:
+            outputs.write(args.latex, latex_table(regimes))
+        if plot_path:
+            phase_diagram(regimes, plot_path, alpha=law.alpha, model=model, delta=law.delta)
+    if args.json:
+        return result
+    lines = [_heading(model, law)]
+    for regime in result["regimes"]:
+        lines.append(_regime_line(regime["name"], regime["loss"], regime["exponents"], regime["conditions"], "  "))
+        for c in regime.get("check", []):
+            lines.append(f"      depth {c['depth']}: solver/leading = {c['ratio']}, slopes {c['slopes']}")
+    for o in result["optimal"]["ridge"]:
+        lines.append(f"  optimal ridge in {o['regime']}: gamma* = {o['gamma']}, L = {o['loss']}")
+    return "\n".join(lines)
+
+
+def _piecewise(args, model, law, outputs, plot_path):
+    """``exponents --delta symbolic``: the regimes in each range of delta, the marginal values named."""
+    pieces = piecewise_regimes(model, alpha=law.alpha, M=law.latent, noise=law.noise)
+    if args.latex:
+        outputs.write(args.latex, piecewise_latex(pieces))
+    if plot_path:
+        delta_diagram(pieces, plot_path, alpha=law.alpha)
+    if args.json:
+        return {**pieces.as_dict(), **({"spectrum": law.spectrum} if law.spectrum else {})}
+    marginal = ", ".join(str(m) for m in pieces.marginal) or "none"
+    lines = [_heading(model, law) + f"; marginal at delta = {marginal} (a logarithm, not derived)"]
+    for case in pieces.cases:
+        excluded = "".join(f", delta != {e}" for e in case.excluded)
+        lines.append(f"  for {case.lower} < delta < {case.upper}{excluded}:")
+        for regime in case.regimes:
+            lines.append(_regime_line(regime.name, regime.loss, regime.exponents, regime.conditions, "    "))
+    return "\n".join(lines)
+
+
+def _heading(model, law):
+    teacher = "" if law.delta is None else (", teacher omega_I = I^-delta, piecewise in delta"
+                                            if law.delta == TEACHER_DELTA else f", teacher omega_I = I^-{law.delta}")
+    return (f"regimes of model {model.name}" + (f" at alpha = {law.alpha}" if law.alpha is not None
+                                                else " (alpha symbolic)") + teacher)
+
+
+def _regime_line(name, loss, exponents_, conditions, indent):
+    shown = ", ".join(f"{a} << {b}" for a, b in conditions)
+    exps = ", ".join(f"{k}: {v}" for k, v in exponents_.items())
+    return f"{indent}{name}: L = {loss}   [{exps}]   when {shown}"
+
+
+COMMANDS = {
+    "exponents": dict(help="scaling regimes, exponents and prefactors of the planar theory", options=options, run=run,
+                      description="scaling regimes, exponents and prefactors of the planar theory; "
+                                  "with --delta symbolic, piecewise in the teacher exponent delta"),
+}

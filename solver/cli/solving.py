@@ -1,0 +1,181 @@
+"""The numerical commands: ``loss`` (the certified planar solve), ``sweep`` (a grid of them), ``simulate``
+(the Monte Carlo of the regression)."""
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import mpmath
+
+from largen.diagrams.errors import ParameterError, UsageError
+from largen.diagrams.theory.duality import symmetry
+from largen.solver.cli.options import (add_activation_option, add_dps_option, add_force_option, add_json_option,
+                                       add_parameter_options, add_spectrum_options, count_argument, dps_of, model_of,
+                                       parameters_of, path_argument, spectrum_of)
+from largen.solver.numerics.grid import failures, sweep
+from largen.solver.numerics.point import bind
+from largen.solver.numerics.solution import solve
+from largen.solver.simulation.montecarlo import GIB, MAX_MEMORY, simulate
+
+__all__ = ["COMMANDS", "Partial"]
+
+SCHEDULER_TIMEOUT = "3s"
+SWEEP_FORMATS = (".csv", ".json")
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A result some of whose points failed: printed, then counted on stderr with status 3."""
+
+    result: object
+    failed: int
+    total: int
+
+
+# -- simulate ------------------------------------------------------------------------------------
+def simulate_options(parser, model):
+    add_parameter_options(parser, model)
+    add_spectrum_options(parser)
+    add_json_option(parser)
+    add_activation_option(parser)
+    parser.add_argument("--seeds", type=count_argument, default=8, help="number of independent draws [8]")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random generator, non-negative [0]")
+    parser.add_argument("--max-memory", type=float, metavar="GIB",
+                        help=f"memory one draw may hold, in GiB [{MAX_MEMORY / GIB:g}]")
+
+
+def run_simulate(args, outputs):
+    model = model_of(args)
+    values = parameters_of(args, model)
+    if args.max_memory is not None and not args.max_memory > 0:
+        raise ParameterError(f"--max-memory must be positive, got {args.max_memory}")
+    max_memory = MAX_MEMORY if args.max_memory is None else args.max_memory * GIB
+    run = simulate(model, spectrum=spectrum_of(args), seeds=args.seeds, seed=args.seed, max_memory=max_memory,
+                   activation=args.activation, **values)
+    if args.json:
+        return run.as_dict()
+    shown = ", ".join(f"{k}={v}" for k, v in run.parameters.items())
+    return (f"model {model.name} ({shown}; {run.spectrum})\n"
+            f"test loss      {run.mean:.6g} ± {run.stderr:.2g}  ({len(run.losses)} seeds)\n"
+            f"training loss  {run.train_mean:.6g} ± {run.train_stderr:.2g}")
+
+
+# -- loss ----------------------------------------------------------------------------------------
+def loss_options(parser, model):
+    add_parameter_options(parser, model)
+    add_spectrum_options(parser)
+    add_json_option(parser)
+    add_activation_option(parser)
+    add_dps_option(parser)
+    parser.add_argument("--finite-size", action="store_true",
+                        help="add the first finite-size correction (relative order 1/size) of both losses")
+
+
+def run_loss(args, outputs):
+    model = model_of(args)
+    values = parameters_of(args, model)
+    dps = dps_of(args)
+    spectrum = spectrum_of(args)
+    order = int(args.finite_size)
+    solution = solve(model, dps=dps, spectrum=spectrum, order=order, activation=args.activation, **values)
+    # the statement of the model solved: a teacher from the spectrum or its flags gives the model its covariance
+    solved = bind(model, spectrum=spectrum, complete=False, **values).model
+    result = {**solution.as_dict(), "convention": str(symmetry(solved))}
+    if args.json:
+        return result
+    return _loss_text(result, solution, model, spectrum, order)
+
+
+def _loss_text(result, solution, model, spectrum, order):
+    missing = result.get("uncertified", {})
+    theory = "planar theory and its first finite-size correction" if order else "planar theory"
+    lines = [f"model {model.name}, {theory} at {solution.dps} digits ({result['convention']})"]
+    shown = {**result, **result.get("finite_size", {})}
+    rows = (("loss", "test loss"), ("train_loss", "training loss"), ("Delta", "Delta"))
+    if order:
+        rows += (("loss_correction", "test loss, 1/size correction"), ("corrected_loss", "test loss, corrected"),
+                 ("train_loss_correction", "training loss, 1/size correction"),
+                 ("corrected_train_loss", "training loss, corrected"))
+    width = max(len(label) for _, label in rows) + 2
+    for name, label in rows:
+        value = shown[name] if shown[name] is not None else f"not certified: {missing.get(name, '')}"
+        lines.append(f"{label:<{width}}{value}")
+    if "normalization" in result:
+        lines.append(result["normalization"])
+    if solution.condition is not None:
+        lines.append(f"condition number {mpmath.nstr(solution.condition, 3)} in the listed eigenvalues: exact to the "
+                     f"{spectrum.digits} digits written, they support {solution.supported_digits} digits of the loss"
+                     + (" (fewer than shown)" if solution.supported_digits < solution.dps else ""))
+    return "\n".join(lines)
+
+
+# -- sweep ---------------------------------------------------------------------------------------
+def sweep_options(parser, model):
+    add_parameter_options(parser, model)
+    add_spectrum_options(parser)
+    add_json_option(parser)
+    add_activation_option(parser)
+    add_dps_option(parser)
+    parser.add_argument("--out", metavar="FILE", type=path_argument, help="write the rows to FILE (.csv or .json)")
+    add_force_option(parser, "an existing --out file")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="worker processes [all cores]")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://host:8786)")
+
+
+def run_sweep(args, outputs):
+    model = model_of(args)
+    values = parameters_of(args, model, lists=True)
+    grid = {name: value for name, value in values.items() if isinstance(value, list)}
+    fixed = {name: value for name, value in values.items() if not isinstance(value, list)}
+    for name in (model.latent, "alpha", "delta"):
+        if name in grid:
+            raise UsageError(f"{name} cannot be swept: run one sweep per spectrum")
+    if args.workers < 1:
+        raise ParameterError(f"--workers must be at least 1, got {args.workers}")
+    dps = dps_of(args)
+    output = outputs.reserve(args.out, force=args.force, formats=SWEEP_FORMATS) if args.out else None
+    if args.scheduler:
+        client = connect(args.scheduler)
+        executor, close, abort = client.get_executor(), client.close, client.close
+    else:
+        executor = ProcessPoolExecutor(max_workers=args.workers)
+        close, abort = executor.shutdown, lambda: executor.shutdown(wait=False, cancel_futures=True)
+    try:
+        rows = sweep(model, grid=grid, dps=dps, spectrum=spectrum_of(args), executor=executor, output=output,
+                     force=True, activation=args.activation, **fixed)
+    except BaseException:
+        abort()  # Ctrl-C must not wait for the rest of the grid
+        raise
+    close()
+    if args.json:
+        result = {"model": model.name, "rows": rows}
+    else:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        result = "\n".join(["  ".join(columns)] + ["  ".join(str(row.get(c, "")) for c in columns) for row in rows])
+    failed = failures(rows)
+    return Partial(result, failed, len(rows)) if failed else result
+
+
+def connect(address):
+    """A dask.distributed client of the scheduler at ``address``; one line if there is none."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs dask.distributed: pip install 'largen[distributed]'") from None
+    try:
+        return Client(address, timeout=SCHEDULER_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"cannot connect to a Dask scheduler at {address} within {SCHEDULER_TIMEOUT}: "
+                         f"{reason}") from None
+
+
+COMMANDS = {
+    "simulate": dict(help="Monte Carlo of the actual ridge regression", options=simulate_options, run=run_simulate),
+    "loss": dict(help="the planar test loss, solved numerically", options=loss_options, run=run_loss),
+    "sweep": dict(help="the planar loss on a grid (comma-separated values), in parallel", options=sweep_options,
+                  run=run_sweep,
+                  epilog="A point that cannot be solved is a row with its error; then the command says "
+                         "'largen: K of N points failed' on stderr and exits with status 3."),
+}
