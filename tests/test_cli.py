@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import subprocess
 import sys
@@ -507,7 +508,7 @@ def test_probe_T22_ctrl_c_is_one_line(capsys, monkeypatch):
     def interrupted(args, outputs):
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(COMMANDS["derive"], "run", interrupted)
+    monkeypatch.setitem(COMMANDS, "derive", dataclasses.replace(COMMANDS["derive"], run=interrupted))
     status, out, err = run_cli(capsys, "derive")
     assert status == 130 and out == "" and err == "largen: interrupted\n"
 
@@ -541,9 +542,17 @@ def test_sweep_on_a_dask_scheduler(capsys):
 
 
 def test_sweep_with_no_scheduler_at_the_address_is_one_line(capsys):
+    pytest.importorskip("distributed")
     status, out, err = run_cli(capsys, "sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01",
                                "--scheduler", "tcp://127.0.0.1:1")
     assert one_line_error(status, out, err, "cannot connect to a Dask scheduler at tcp://127.0.0.1:1 within 3s")
+
+
+def test_sweep_on_a_scheduler_without_dask_is_one_line(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed: importing it fails
+    status, out, err = run_cli(capsys, "sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01",
+                               "--scheduler", "tcp://127.0.0.1:1")
+    assert one_line_error(status, out, err, "--scheduler needs dask.distributed: pip install 'largen[distributed]'")
 
 
 def test_series_at_infinite_latent_size_is_normalised_as_the_loss(capsys):
@@ -671,7 +680,8 @@ def test_a_symbol_named_like_an_option_is_set_with_set(tmp_path, capsys):
 def test_non_finite_numbers_never_reach_json(capsys, monkeypatch):
     from largen.solver.cli.commands import COMMANDS
 
-    monkeypatch.setitem(COMMANDS["derive"], "run", lambda args, outputs: {"rows": [{"loss": float("nan")}]})
+    monkeypatch.setitem(COMMANDS, "derive", dataclasses.replace(COMMANDS["derive"], run=lambda args, outputs: {
+        "rows": [{"loss": float("nan")}]}))
     status, out, err = run_cli(capsys, "derive", "--json")
     assert one_line_error(status, out, err, "the result['rows'][0]['loss'] is nan: JSON holds finite numbers only")
 

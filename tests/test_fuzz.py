@@ -19,7 +19,7 @@ import warnings
 
 import mpmath
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from largen.diagrams.errors import LargenError
@@ -134,18 +134,37 @@ LAYER = st.fixed_dictionaries({
 })
 
 
+MODEL_KEYS = ["", 'ridge = "lambda"', 'noise = "0"', 'noise = "a*b"', 'teacher = "-w**2/M"',
+              'name = "x}\\\\input{/etc/hostname}"', "depth = 2", 'latent = "I"', "samples = 7",
+              # the keys added since the first round: a teacher covariance, nonlinear features
+              'teacher_covariance = "Omega"', 'teacher_covariance = "__class__"', 'teacher_covariance = "Lambda"',
+              'teacher_covariance = "Xi"', 'teacher_covariance = 3', "nonlinear = true", 'nonlinear = "yes"',
+              'nonlinear = true\nteacher_covariance = "Omega"']
+MODEL_FLAGS = [[], ["--set", "mu_1=0.5", "--set", "mu_star=0.3"], ["--mu-1", "0.5", "--mu-star", "-1"],
+               ["--delta", "0.5"], ["--activation", "relu"], ["--activation", "x^2", "--delta", "1"],
+               ["--teacher-spectrum", "omega.txt"]]
+
+
 @fuzz
-@given(layers=st.lists(LAYER, min_size=0, max_size=2),
-       extra=st.sampled_from(["", 'ridge = "lambda"', 'noise = "0"', 'noise = "a*b"', 'teacher = "-w**2/M"',
-                              'name = "x}\\\\input{/etc/hostname}"', "depth = 2", 'latent = "I"', "samples = 7"]),
-       command=st.sampled_from(["simulate", "loss"]))
-def test_model_files_answer_or_refuse(layers, extra, command):
+@example(layers=[{"width": "N", "variance": "sigma_u**2/M"}], extra="nonlinear = true", flags=MODEL_FLAGS[1],
+         command="loss")
+@example(layers=[{"width": "N", "variance": "sigma_u**2/M"}], extra='teacher_covariance = "Omega"',
+         flags=MODEL_FLAGS[3], command="loss")
+@given(layers=st.lists(LAYER, min_size=0, max_size=2), extra=st.sampled_from(MODEL_KEYS),
+       flags=st.sampled_from(MODEL_FLAGS), command=st.sampled_from(["simulate", "loss", "derive"]))
+def test_model_files_answer_or_refuse(layers, extra, flags, command):
     body = "".join(f'[[model.features]]\nwidth = "{layer["width"]}"\nvariance = "{layer["variance"]}"\n'
                    for layer in layers)
     with open("model.toml", "w", encoding="utf-8") as handle:
         handle.write(f'[model]\nname = "fuzz"\n{extra}\n{body}')
-    status, result = largen(command, "--model", "model.toml", "--set", "N=12", "--P", "9", "--M", "15",
-                            "--gamma", "0.1", "--json")
+    with open("omega.txt", "w", encoding="utf-8") as handle:
+        handle.write("1\n0.5\n")
+    point = [] if command == "derive" else ["--set", "N=12", "--P", "9", "--M", "15", "--gamma", "0.1"]
+    if command == "derive" and any(f in flags for f in ("--set", "--mu-1", "--teacher-spectrum")):
+        flags = []  # derive takes no parameters and no spectrum
+    if len(layers) > 1 and ("nonlinear" in extra or "--activation" in flags):
+        return  # two nonlinear layers take minutes (probe N10): their estimate and refusal are tested with N10
+    status, result = largen(command, "--model", "model.toml", *point, *flags, "--json")
     if status == 0 and command == "loss":
         assert_losses_are_numbers(result)
 
@@ -218,3 +237,97 @@ def test_exponents_answer_or_refuse(alpha, M, noise):
     argv += ["--alpha", alpha] if alpha is not None else []
     argv += ["--noise", noise] if noise is not None else []
     largen(*argv)
+
+
+REPORT_WORK = {"draw_orders": 0, "count_orders": 1, "duality_order": 0, "phase_grid": 2,
+               "curves": {"points": 2, "mc_points": 1, "seeds": 2, "P": (20,), "gammas": (0.1,)}}
+
+
+@settings(fuzz, max_examples=max(4, EXAMPLES // 8))
+@example(out="rep", model=None, spectrum="law.txt", teacher=None, force=False)
+@example(out="taken", model="nl.toml", spectrum="huge.txt", teacher=None, force=True)
+@given(out=st.sampled_from(["rep", "taken", "/proc/rep", "", "rep/sub", "no/such/../rep"]),
+       model=st.sampled_from([None, "bad.toml", "none.toml", "nl.toml"]),
+       spectrum=st.sampled_from([None, "law.txt", "listed.txt", "huge.txt", "bad.txt", "none.txt"]),
+       teacher=st.sampled_from([None, ["--delta", "0.5"], ["--delta", PAYLOADS[0]], ["--delta", "-3"],
+                                ["--teacher-spectrum", "omega.txt"], ["--activation", "junk"]]),
+       force=st.booleans())
+def test_report_answers_or_refuses(monkeypatch, out, model, spectrum, teacher, force):
+    """A report is written whole, or refused in one line leaving nothing behind (the work kept small)."""
+    from largen.solver.report import build
+
+    report = build.build_report
+    monkeypatch.setattr(build, "build_report", lambda model, **options: report(model, **{
+        **options, **REPORT_WORK, "curves": {**(options.get("curves") or {}), **REPORT_WORK["curves"]}}))
+    monkeypatch.setattr(build.shutil, "which", lambda name: None)  # no LuaLaTeX: the work of a report, not TeX's
+    files = {"bad.toml": "[model\n", "nl.toml": '[model]\nname = "nl"\nnonlinear = true\n[[model.features]]\n'
+             'width = "N"\nvariance = "1/M"\n', "law.txt": "power_law alpha=1 M=inf\n",
+             "listed.txt": "1\n0.5\n0.25\n", "huge.txt": "1e300\n1e300\n", "bad.txt": "x\n", "omega.txt": "1\n2\n3\n"}
+    for name, text in files.items():
+        with open(name, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    os.makedirs("taken", exist_ok=True)
+    with open(os.path.join("taken", "report.tex"), "w", encoding="utf-8") as handle:
+        handle.write("mine")
+    before = sorted(os.listdir("."))
+    argv = ["report", "--out", out, "--json", *(["--force"] if force else [])]
+    argv += ["--model", model] if model else []
+    argv += ["--spectrum", spectrum] if spectrum else []
+    argv += teacher or []
+    status, result = largen(*argv)
+    if status == 2:  # refused: nothing written
+        assert sorted(os.listdir(".")) == before
+        with open(os.path.join("taken", "report.tex"), encoding="utf-8") as handle:
+            assert handle.read() == "mine"
+    else:
+        assert os.path.exists(result["tex"]) and all(os.path.exists(p) for p in result["figures"])
+        assert not [name for name in os.listdir(os.path.dirname(result["tex"])) if name.startswith(".report-")]
+
+
+@settings(fuzz, max_examples=max(5, EXAMPLES // 5))
+@example(lattice="bethe", z=None, d=None, p=None, clusters="50", max_clusters="1e3", seed="7", out="spectrum.txt",
+         source="simulation")
+@example(lattice="bethe", z=None, d=None, p=None, clusters="1e1", max_clusters=None, seed="0", out="spectrum.txt",
+         source="exact")
+@given(lattice=st.sampled_from(["bethe", "hexagonal"]),  # square and cubic: seconds a box (tests/test_percolation.py)
+       z=st.sampled_from([None, "1", "0", "-3", "1e6", "x"]), d=st.sampled_from([None, "2", "3", "0", "100"]),
+       p=st.sampled_from([None, "0.5", "1.5", "-0.1", "nan", "0", "1", PAYLOADS[0]]),
+       clusters=st.sampled_from(["50", "1e1", "0", "-5", "2e6", "2.5", "x"]),  # z = 3 at p_c: seconds per 100
+       max_clusters=st.sampled_from([None, "1e3", "5e2", "0", "x"]),
+       seed=st.sampled_from(["0", "7", "-1", "1e30", "x"]),
+       out=st.sampled_from([None, "spectrum.txt", "/proc/x.txt", "", "existing.txt"]),
+       source=st.sampled_from(["simulation", "measured", "exact", "bogus"]))
+def test_percolation_answers_or_refuses(lattice, z, d, p, clusters, max_clusters, seed, out, source):
+    with open("existing.txt", "w", encoding="utf-8") as handle:
+        handle.write("precious")
+    argv = ["percolation", "--lattice", lattice, "--clusters", clusters, "--seed", seed, "--source", source, "--json"]
+    for flag, value in (("--z", z), ("--d", d), ("--p", p), ("--max-clusters", max_clusters), ("--out", out)):
+        argv += [flag, value] if value is not None else []
+    before = sorted(os.listdir("."))
+    status, result = largen(*argv)
+    with open("existing.txt", encoding="utf-8") as handle:
+        assert handle.read() == "precious"
+    if status == 2:
+        assert sorted(os.listdir(".")) == before
+    elif out:  # the spectrum file is one the solver reads
+        status, solved = largen("loss", "--spectrum", out, "--N", "7", "--P", "5", "--gamma", "0.1", "--dps", "10",
+                                "--json")
+        if status == 0:
+            assert_losses_are_numbers(solved)
+
+
+@settings(fuzz, max_examples=max(3, EXAMPLES // 10))
+@example(alpha="1", M=None, noise=None, delta=None, dps="15")
+@given(alpha=st.sampled_from(["1", "2", "0", "nan", None, PAYLOADS[0]]),
+       M=st.sampled_from([None, "inf", "1000", "symbolic"]),
+       noise=st.sampled_from([None, "0.1", "symbolic", "-1"]),
+       delta=st.sampled_from([None, "0.5", "symbolic", "1e6"]), dps=st.sampled_from(["15", "0", "x"]))
+def test_exponents_check_answers_or_refuses(alpha, M, noise, delta, dps):
+    """``exponents --check``: every ratio of the solver's loss to a regime's leading term is a finite number."""
+    argv = ["exponents", "--check", "--dps", dps, "--json"]
+    for flag, value in (("--alpha", alpha), ("--M", M), ("--noise", noise), ("--delta", delta)):
+        argv += [flag, value] if value is not None else []
+    status, result = largen(*argv)
+    if status == 0:
+        for regime in result["regimes"]:
+            assert regime["check"] and all(mpmath.isfinite(mpmath.mpf(c["ratio"])) for c in regime["check"])

@@ -22,7 +22,8 @@ from largen.solver.percolation.laws import allocation_laws
 from largen.diagrams.printing.pretty import name_unicode, pretty
 from largen.diagrams.regimes.families import parametric_losses
 from largen.diagrams.engine.spectral import DELTA, EIGENVALUE, EIGENVALUES, INDEX, CovarianceTrace, effective_dimension
-from largen.solver.report.build import LOSS, TRAIN_LOSS, derivation
+from largen.solver.report.build import derivation
+from largen.solver.report.sections import LOSS, TRAIN_LOSS
 
 from test_cli import run_cli
 from test_report import DEEP2
@@ -218,3 +219,27 @@ def test_derive_prints_the_two_layer_ridge_equation(capsys):
     assert _block(out, sympy.Eq(gamma, ridge, evaluate=False))
     assert "N1 <-> N2 it is invariant at gamma * N1/N2" in out.splitlines()[0]
     assert len(re.findall(r"^Σ_\S+ = ", out, flags=re.M)) >= 6  # one equation per self-energy
+
+
+# -- the report's document, laid out by the printers --------------------------------------------------
+def test_a_report_is_laid_out_by_the_latex_and_unicode_printers():
+    from largen.diagrams.printing.latex import PREAMBLE
+    from largen.solver.report.document import Report, Section, Statement, equation
+
+    n1 = sympy.Symbol("n1")
+    eq = equation(sympy.Symbol("gamma"), (N - n1) * (P - n1) / M, "the ridge equation")
+    said = Statement(("100% of {it} holds where ", n1 < N, "."))
+    report = Report(mrs(), (Section("Schwinger--Dyson", (r"prose with $\lambda$", said, eq)),),
+                    convention=symmetry(mrs()))
+    tex = latex(report)
+    assert tex.startswith(PREAMBLE + r"\title{Planar theory of the model \texttt{mrs}}")
+    body = tex[tex.index(r"\section"):tex.index(r"\end{document}")].strip()
+    assert body.split("\n\n") == [r"\section{Schwinger--Dyson}", r"prose with $\lambda$",
+                                  r"100\% of \{it\} holds where $n_{1} < N$.",
+                                  "\\begin{fitequation}\n" + eq.tex + "\n\\end{fitequation}"]
+    assert reads_back(eq.tex, eq.expression)
+    lines = str(report).splitlines()
+    assert lines[0] == f"Planar theory of model mrs ({symmetry(mrs())})"
+    assert lines[1:7] == ["", "Schwinger–Dyson", "", "100% of {it} holds where n₁ < N.", "", "the ridge equation:"]
+    assert lines[7:] == eq.pretty().splitlines()  # flush left, as the picture is
+    assert "prose" not in str(report)  # LaTeX prose is the paper's, not the terminal's

@@ -21,7 +21,9 @@ from largen.solver import solve
 from largen.solver.numerics.scaling import latex_table, regimes_at
 from largen.solver.numerics.spectrum import Spectrum
 from largen.solver.report import build as report_module
-from largen.solver.report.build import DENOMINATOR, LOSS, TRAIN_LOSS, build_report, compile_pdf, described, write_report
+from largen.solver.report.build import build_report, compile_pdf, write_report
+from largen.solver.report.figures import described, loss_curves
+from largen.solver.report.sections import DENOMINATOR, LOSS, TRAIN_LOSS
 
 DEEP2 = os.path.join(os.path.dirname(__file__), "data", "deep2.toml")
 SECTIONS = ["The model", "The diagrams", "Schwinger--Dyson equations", "Closed forms",
@@ -214,7 +216,7 @@ def test_a_listed_percolation_spectrum_drives_the_figures_and_says_why_no_scalin
     (text,) = scaling.parts
     assert f"The spectrum of this report ({described(spectrum)}) is not one power law" in text
     assert described(spectrum) == f"{spectrum.size} listed eigenvalues"
-    assert "their exponents do not apply to it" in text and built.figures["phase_diagram"] == []
+    assert "their exponents do not apply to it" in text and built.figure("phase_diagram") == ()
     data = json.loads((tmp_path / "loss_vs_size.json").read_text())
     assert data["spectrum"] == described(spectrum) and data["M"] == spectrum.size and data["alpha"] is None
     curve = data["curves"][0]
@@ -231,7 +233,7 @@ def test_a_power_law_spectrum_gives_the_scaling_laws_its_alpha(tmp_path):
     assert (r"$\alpha = \frac{1}{2}$, $\lambda_{+} = 2$ and $M = \infty$" in scaling.parts[0])
     assert latex_table(regimes_at(mrs(), alpha=sympy.Rational(1, 2))) in scaling.parts[1]
     assert r"$\gamma: \frac{1}{3}$" in scaling.parts[1]  # the ridge regime's exponent alpha/(1 + alpha)
-    assert [os.path.basename(p) for p in built.figures["phase_diagram"]] == ["phase_diagram.pdf"]
+    assert [os.path.basename(p) for p in built.figure("phase_diagram")] == ["phase_diagram.pdf"]
     data = json.loads((tmp_path / "loss_vs_size.json").read_text())
     assert data["M"] == "inf" and all(c["mc"] == [] for c in data["curves"])  # no Monte Carlo of an infinite one
     assert "no Monte Carlo points" in built.sections[-1].parts[0]
@@ -249,15 +251,15 @@ def test_loss_curves_of_a_model_whose_latent_space_is_not_m():
     from largen.diagrams.engine.model import ridge_model
 
     model = ridge_model("renamed", [("U", "N", "sigma_u**2/D")], latent="D")
-    data = report_module.loss_curves(model, P=(30,), gammas=(0.1,), fixed_P=30, M=50, points=2, mc_points=1, seeds=2)
-    theory = float(solve(model, D=50, alpha=1, P=30, gamma=0.1, N=data["curves"][0]["x"][0], dps=15).loss)
-    assert data["curves"][0]["loss"][0] == theory
-    assert len(data["curves"][0]["mc"]) == 1
+    data = loss_curves(model, P=(30,), gammas=(0.1,), fixed_P=30, M=50, points=2, mc_points=1, seeds=2)
+    theory = float(solve(model, D=50, alpha=1, P=30, gamma=0.1, N=data.curves[0].x[0], dps=15).loss)
+    assert data.curves[0].loss[0] == theory
+    assert len(data.curves[0].mc) == 1
 
 
 def _section(built, title):
     (section,) = [s for s in built.sections if s.title == title]
-    return "\n".join(p if isinstance(p, str) else p.tex for p in section.parts)
+    return "\n".join(p if isinstance(p, str) else latex(p) for p in section.parts)
 
 
 def test_a_teacher_report_says_which_diagrams_have_no_dual(tmp_path):
@@ -310,3 +312,38 @@ def test_report_refuses_a_teacher_spectrum_without_listed_eigenvalues(tmp_path, 
     status, out, err = run_cli(capsys, "report", "--teacher-spectrum", str(tmp_path / "omega.txt"),
                                "--out", str(tmp_path / "r"))
     assert one_line_error(status, out, err, "--teacher-spectrum pairs with the listed eigenvalues")
+
+
+def test_probe_N9_a_spectrum_beyond_float64_is_drawn_without_what_overflows(tmp_path):
+    (tmp_path / "huge3.txt").write_text("1e300\n1e300\n1e300\n")
+    with pytest.warns(UserWarning, match="near float64's floor"):  # the Monte Carlo says so itself
+        built = build_report(mrs(), out=tmp_path, spectrum=Spectrum.from_file(tmp_path / "huge3.txt"), **CHEAP)
+
+    def no_constant(name):
+        raise AssertionError(f"the figure's data holds {name}")
+
+    data = json.loads((tmp_path / "loss_vs_size.json").read_text(), parse_constant=no_constant)
+    assert data["omitted"] == 2 and all(c["mc"] == [] for c in data["curves"])  # the overflowed Monte Carlo
+    assert all(0 < loss < 1e-300 for c in data["curves"] for loss in c["loss"])  # the theory, drawn
+    assert "2 points beyond the range of float64, in which the figure is drawn, are left out." in \
+        _section(built, "The loss against the model size")
+    assert (tmp_path / "loss_vs_size.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_report_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    from largen.diagrams.errors import SolverError
+
+    def failing(model, *, out, **options):
+        (out / "phase_diagram.pdf").write_text("drawn")
+        raise SolverError("the figures failed")
+
+    monkeypatch.setattr(report_module, "build_report", failing)
+    with pytest.raises(SolverError):
+        write_report(out=tmp_path / "a" / "b")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "report.tex").write_text("mine")
+    with pytest.raises(UsageError, match="report.tex exists: overwrite the report with force=True"):
+        write_report(out=tmp_path)
+    with pytest.raises(SolverError):
+        write_report(out=tmp_path, force=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["report.tex"] and (tmp_path / "report.tex").read_text() == "mine"

@@ -36,7 +36,7 @@ PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a writer whose read
 INTERRUPTED = 130  # 128 + SIGINT
 SOME_POINTS_FAILED = 3
 
-# name -> help, options(parser, model), run(args, outputs)[, description, epilog, model: takes --model]
+# name -> Command: help, options(parser, model), run(args, outputs)
 COMMANDS = {**solving.COMMANDS, **deriving.COMMANDS, **report.COMMANDS, **exponents.COMMANDS,
             **percolation.COMMANDS}
 ORDER = ("simulate", "expect", "diagrams", "derive", "series", "loss", "sweep", "duality", "report", "exponents",
@@ -70,17 +70,16 @@ def build_parser(model=None):
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     for name in ORDER:
-        entry = COMMANDS[name]
-        sub = commands.add_parser(name, help=entry["help"], description=entry.get("description"),
-                                  epilog=entry.get("epilog"))
-        entry["options"](sub, model)
-        sub.set_defaults(run=entry["run"], base_model=model)
+        command = COMMANDS[name]
+        sub = commands.add_parser(name, help=command.help, description=command.description, epilog=command.epilog)
+        command.options(sub, model)
+        sub.set_defaults(run=command.run, base_model=model)
     return parser
 
 
 def _model_of_argv(argv):
     """The model whose symbols are a command's flags: the first parse, of --model alone."""
-    if not argv or argv[0] not in COMMANDS or not COMMANDS[argv[0]].get("model", True):
+    if not argv or argv[0] not in COMMANDS or not COMMANDS[argv[0]].model:
         return None
     first = Parser(prog=f"largen {argv[0]}", add_help=False)
     first.add_argument("--model")

@@ -12,10 +12,10 @@ from largen.diagrams.theory.duality import dual_pairs, noise_breaks_duality, par
 from largen.diagrams.theory.dyson import planar_theory
 from largen.diagrams.theory.series import (check_order, diagram_coefficients, diagram_count, loss_observables,
                                            theory_coefficients)
-from largen.solver.cli.options import (add_activation_option, add_dps_option, add_force_option, add_json_option,
-                                       add_limit_option, add_model_option, add_parameter_options, add_spectrum_options,
-                                       add_teacher_options, dps_of, model_of, parameters_of, path_argument,
-                                       spectrum_of)
+from largen.solver.cli.options import (Command, add_activation_option, add_dps_option, add_force_option,
+                                       add_json_option, add_limit_option, add_model_option, add_parameter_options,
+                                       add_spectrum_options, add_teacher_options, dps_of, model_of, parameters_of,
+                                       path_argument, spectrum_of)
 from largen.solver.numerics.evaluate import check_finite, check_printable, evaluate
 from largen.solver.numerics.point import bind
 from largen.solver.report.build import derivation_document, derivation_text, rate_names
@@ -203,8 +203,8 @@ def run_duality(args, outputs):
     except ModelError as exc:
         pairs, result["diagram_map"] = [], str(exc)
     else:
-        result["noise_breaks"] = [{"word": repr(w), "dual": repr(d)}
-                                  for w, d in noise_breaks_duality(model, max(order, 2), max_diagrams=args.max_diagrams)]
+        broken = noise_breaks_duality(model, max(order, 2), max_diagrams=args.max_diagrams)
+        result["noise_breaks"] = [{"word": repr(w), "dual": repr(d)} for w, d in broken]
     found = verdicts(model, order, max_diagrams=args.max_diagrams)
     result.update(_duality_data(pairs, found))
     if args.json:
@@ -250,14 +250,14 @@ def _duality_text(result, model, order, pairs, found):
 
 
 COMMANDS = {
-    "expect": dict(help="exact (or planar) expectation of traces of matrix words", options=expect_options,
+    "expect": Command(help="exact (or planar) expectation of traces of matrix words", options=expect_options,
                    run=run_expect),
-    "diagrams": dict(help="the Wick contractions of an observable, in classes", options=diagrams_options,
+    "diagrams": Command(help="the Wick contractions of an observable, in classes", options=diagrams_options,
                      run=run_diagrams),
-    "derive": dict(help="derive the planar self-consistent equations and the losses", options=derive_options,
+    "derive": Command(help="derive the planar self-consistent equations and the losses", options=derive_options,
                    run=run_derive),
-    "series": dict(help="the large-ridge series of the test loss, from diagrams", options=series_options,
+    "series": Command(help="the large-ridge series of the test loss, from diagrams", options=series_options,
                    run=run_series),
-    "duality": dict(help="the N <-> P duality on diagrams and derived expressions", options=duality_options,
+    "duality": Command(help="the N <-> P duality on diagrams and derived expressions", options=duality_options,
                     run=run_duality),
 }

@@ -10,8 +10,8 @@ from largen.diagrams.engine.grammar import parse_number
 from largen.diagrams.errors import ParameterError, UsageError
 from largen.diagrams.regimes.asymptotics import ALPHA, TEACHER_DELTA
 from largen.solver.cli.files import PLOT_FORMATS
-from largen.solver.cli.options import (add_activation_option, add_force_option, add_json_option, add_model_option,
-                                       add_teacher_options, model_of, path_argument)
+from largen.solver.cli.options import (Command, add_activation_option, add_force_option, add_json_option,
+                                       add_model_option, add_teacher_options, model_of, path_argument)
 from largen.solver.numerics.scaling import (delta_diagram, exponents, latex_table, phase_diagram, piecewise_latex,
                                             piecewise_regimes, regimes_at)
 from largen.solver.numerics.spectrum import Spectrum
@@ -153,7 +153,7 @@ def _regime_line(name, loss, exponents_, conditions, indent):
 
 
 COMMANDS = {
-    "exponents": dict(help="scaling regimes, exponents and prefactors of the planar theory", options=options, run=run,
-                      description="scaling regimes, exponents and prefactors of the planar theory; "
-                                  "with --delta symbolic, piecewise in the teacher exponent delta"),
+    "exponents": Command(help="scaling regimes, exponents and prefactors of the planar theory", options=options,
+                         run=run, description="scaling regimes, exponents and prefactors of the planar theory; "
+                                              "with --delta symbolic, piecewise in the teacher exponent delta"),
 }

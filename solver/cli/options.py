@@ -8,6 +8,8 @@ them, exactly, through its one grammar.
 """
 
 import argparse
+from dataclasses import dataclass
+from typing import Callable
 
 from largen.diagrams import load_model, mrs
 from largen.diagrams.engine.grammar import parse_number
@@ -19,16 +21,35 @@ from largen.solver.numerics.point import noise_parameters, short
 from largen.solver.numerics.solution import MAX_DPS
 from largen.solver.numerics.spectrum import Spectrum
 
-__all__ = ["path_argument", "limit_argument", "count_argument", "parameter_flags", "add_model_option",
+__all__ = ["Command", "path_argument", "limit_argument", "count_argument", "parameter_flags", "add_model_option",
            "add_parameter_options", "add_spectrum_options", "add_teacher_options", "add_activation_option",
-           "add_limit_option", "add_json_option", "add_force_option", "add_dps_option", "base_model", "model_of", "parameters_of",
-           "spectrum_of", "dps_of"]
+           "add_limit_option", "add_json_option", "add_force_option", "add_dps_option", "base_model", "model_of",
+           "parameters_of", "spectrum_of", "dps_of"]
 
 # Options the commands have besides a model's symbols: a symbol whose flag would be one of these is set
 # with --set only.
 RESERVED_FLAGS = {"--model", "--set", "--noise", "--alpha", "--delta", "--spectrum", "--teacher-spectrum", "--json",
                   "--dps", "--activation", "--seeds", "--seed", "--max-memory", "--max-diagrams", "--order",
                   "--planar", "--finite-size", "--out", "--force", "--workers", "--scheduler", "--help"}
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command of the table: its help, its options, and its handler.
+
+    ``options(parser, model)`` adds the command's flags (``model``: the one whose symbols are
+    parameter flags); ``run(args, outputs)`` parses the flags into the library's arguments,
+    calls the library and formats what it returns (text, or data for JSON), writing files only
+    through ``outputs`` (:class:`largen.solver.cli.files.Outputs`). ``model`` says whether the
+    command takes ``--model``, read first.
+    """
+
+    help: str
+    options: Callable
+    run: Callable
+    description: str = None
+    epilog: str = None
+    model: bool = True
 
 
 def path_argument(text):
@@ -89,7 +110,8 @@ def parameter_flags(model):
 
 
 def add_model_option(parser):
-    parser.add_argument("--model", metavar="FILE", type=path_argument, help="a TOML model file (default: the MRS model)")
+    parser.add_argument("--model", metavar="FILE", type=path_argument,
+                        help="a TOML model file (default: the MRS model)")
 
 
 def add_parameter_options(parser, model):

@@ -2,7 +2,7 @@
 
 import math
 
-from largen.solver.cli.options import add_force_option, add_json_option, count_argument, path_argument
+from largen.solver.cli.options import (Command, add_force_option, add_json_option, count_argument, path_argument)
 from largen.solver.numerics.spectrum import Listed, Spectrum
 from largen.solver.percolation.fit import percolation_report, percolation_spectrum
 
@@ -15,7 +15,8 @@ def options(parser, model):
     parser.add_argument("--d", type=int, help="dimension [100 for the Bethe lattice]")
     parser.add_argument("--p", metavar="P", help="occupation probability [p_c]")
     parser.add_argument("--clusters", type=count_argument, default=100000, help="clusters to grow [1e5]")
-    parser.add_argument("--max-clusters", type=count_argument, default=10**6, help="refuse more clusters than this [1e6]")
+    parser.add_argument("--max-clusters", type=count_argument, default=10**6,
+                        help="refuse more clusters than this [1e6]")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random generator [0]")
     parser.add_argument("--out", metavar="FILE", type=path_argument,
                         help="write the subtask frequencies as a spectrum file for --spectrum")
@@ -45,6 +46,6 @@ def run(args, outputs):
 
 
 COMMANDS = {
-    "percolation": dict(help="percolation clusters as data: exponents and a spectrum", options=options, run=run,
+    "percolation": Command(help="percolation clusters as data: exponents and a spectrum", options=options, run=run,
                         model=False),
 }

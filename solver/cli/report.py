@@ -1,7 +1,7 @@
 """The ``report`` command: the derivation of a model as a paper, with its figures, compiled (the main job)."""
 
-from largen.solver.cli.options import (add_activation_option, add_force_option, add_json_option, add_model_option,
-                                       add_teacher_options, model_of, path_argument, spectrum_of)
+from largen.solver.cli.options import (Command, add_activation_option, add_force_option, add_json_option,
+                                       add_model_option, add_teacher_options, model_of, path_argument, spectrum_of)
 from largen.solver.report.build import write_report
 
 __all__ = ["COMMANDS"]
@@ -35,6 +35,6 @@ def run(args, outputs):
 
 
 COMMANDS = {
-    "report": dict(help="the derivation as a report: LaTeX, figures and a PDF (the main job)", options=options,
+    "report": Command(help="the derivation as a report: LaTeX, figures and a PDF (the main job)", options=options,
                    run=run),
 }

@@ -9,9 +9,9 @@ import mpmath
 
 from largen.diagrams.errors import ParameterError, UsageError
 from largen.diagrams.theory.duality import symmetry
-from largen.solver.cli.options import (add_activation_option, add_dps_option, add_force_option, add_json_option,
-                                       add_parameter_options, add_spectrum_options, count_argument, dps_of, model_of,
-                                       parameters_of, path_argument, spectrum_of)
+from largen.solver.cli.options import (Command, add_activation_option, add_dps_option, add_force_option,
+                                       add_json_option, add_parameter_options, add_spectrum_options, count_argument,
+                                       dps_of, model_of, parameters_of, path_argument, spectrum_of)
 from largen.solver.numerics.grid import failures, sweep
 from largen.solver.numerics.point import bind
 from largen.solver.numerics.solution import solve
@@ -172,9 +172,9 @@ def connect(address):
 
 
 COMMANDS = {
-    "simulate": dict(help="Monte Carlo of the actual ridge regression", options=simulate_options, run=run_simulate),
-    "loss": dict(help="the planar test loss, solved numerically", options=loss_options, run=run_loss),
-    "sweep": dict(help="the planar loss on a grid (comma-separated values), in parallel", options=sweep_options,
+    "simulate": Command(help="Monte Carlo of the actual ridge regression", options=simulate_options, run=run_simulate),
+    "loss": Command(help="the planar test loss, solved numerically", options=loss_options, run=run_loss),
+    "sweep": Command(help="the planar loss on a grid (comma-separated values), in parallel", options=sweep_options,
                   run=run_sweep,
                   epilog="A point that cannot be solved is a row with its error; then the command says "
                          "'largen: K of N points failed' on stderr and exits with status 3."),

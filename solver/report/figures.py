@@ -4,9 +4,10 @@
 of the regression at a few points of each curve (:class:`LossCurves`, written
 as ``loss_vs_size.json`` beside the drawing); :func:`diagram_classes` lists
 the (planar) diagrams of an observable up to its symmetries, as the report
-draws them and ``largen diagrams`` lists them. A spectrum is described in
-words by :func:`described`, and :func:`power_law_of` finds the one power law
-the scaling laws need.
+draws them and ``largen diagrams`` lists them; :func:`scaling_laws` derives the
+regimes at a spectrum's power law and draws their phase diagram
+(:class:`ScalingLaws`). A spectrum is described in words by :func:`described`,
+and :func:`power_law_of` finds the one power law the scaling laws need.
 """
 
 import math
@@ -25,8 +26,8 @@ from largen.solver.numerics.solution import solve
 from largen.solver.numerics.spectrum import PowerLaw, Spectrum
 from largen.solver.simulation.montecarlo import simulate
 
-__all__ = ["MonteCarloPoint", "Curve", "LossCurves", "DiagramClass", "ScalingLaws", "loss_curves", "diagram_classes",
-           "scaling_laws", "described", "power_law_of", "axis_of"]
+__all__ = ["MonteCarloPoint", "Curve", "LossCurves", "DiagramClass", "ScalingLaws", "loss_curves",
+           "diagram_classes", "scaling_laws", "described", "power_law_of", "axis_of"]
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,8 @@ class LossCurves:
     def as_dict(self):
         """The figure's data for ``loss_vs_size.json``: only finite numbers (JSON has no others)."""
         return {"axis": self.axis, "spectrum": self.spectrum, "M": self.M, "alpha": self.alpha,
-                "curves": [{"panel": c.panel, "label": c.label, "params": c.params, "x": list(c.x), "loss": list(c.loss),
-                            "mc": [[p.x, p.mean, p.stderr] for p in c.mc]} for c in self.curves],
+                "curves": [{"panel": c.panel, "label": c.label, "params": c.params, "x": list(c.x),
+                            "loss": list(c.loss), "mc": [[p.x, p.mean, p.stderr] for p in c.mc]} for c in self.curves],
                 "omitted": self.omitted}
 
 
@@ -150,7 +151,7 @@ def axis_of(model):
     --------
     >>> from largen.diagrams.engine.model import deep_linear
     >>> axis_of(deep_linear(3))
-    (N3, [N2])
+    (N3, [N1, N2])
     """
     last = model.spaces[model.feature_spaces[-1]]
     others = [model.spaces[s] for s in model.feature_spaces[1:-1]]
@@ -286,8 +287,10 @@ def power_law_of(spectrum):
 
     Examples
     --------
-    >>> power_law_of(Spectrum.power_law(1, math.inf)).alpha, power_law_of(Spectrum.power_law(1, 3) + Spectrum.power_law(1, 2))
-    (1, None)
+    >>> power_law_of(Spectrum.power_law(1, math.inf)).alpha
+    1
+    >>> power_law_of(Spectrum.power_law(1, 3) + Spectrum.power_law(1, 2)) is None
+    True
     """
     pieces = spectrum.pieces
     return pieces[0] if len(pieces) == 1 and isinstance(pieces[0], PowerLaw) else None
