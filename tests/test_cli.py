@@ -131,6 +131,7 @@ def test_derive_json(capsys):
     assert "N <-> P" in result["convention"]
 
 
+@pytest.mark.slow
 def test_derive_latex_compiles(tmp_path, capsys):
     import shutil
     import subprocess
@@ -586,6 +587,7 @@ def test_exponents_json_gives_the_ridge_regime_of_mrs(capsys):
     assert regimes["ridgeless, N-limited"]["loss"] == "pi**2*lambda_+*sigma_w**2/(8*N)"
 
 
+@pytest.mark.slow
 def test_exponents_writes_its_table_and_refuses_a_plot_at_symbolic_alpha(capsys, tmp_path):
     table = tmp_path / "regimes.tex"
     status, _, _ = run_cli(capsys, "exponents", "--alpha", "2", "--latex", str(table))
@@ -594,6 +596,7 @@ def test_exponents_writes_its_table_and_refuses_a_plot_at_symbolic_alpha(capsys,
     assert status == 2 and "numeric --alpha" in err
 
 
+@pytest.mark.slow
 def test_percolation_spectrum_feeds_the_solver(capsys, tmp_path):
     spectrum = tmp_path / "bethe.txt"
     status, out, _ = run_cli(capsys, "percolation", "--lattice", "bethe", "--z", "3", "--clusters", "3000",
@@ -620,6 +623,7 @@ def test_report_refuses_to_overwrite_and_names_a_bad_model(capsys, tmp_path):
     assert status == 2 and "cannot read model file" in err
 
 
+@pytest.mark.slow
 def test_exponents_at_an_alpha_with_many_digits_and_from_a_spectrum_file(capsys, tmp_path):
     """alpha = 0.98 once ran for minutes (exact powers of long fractions); a fitted alpha comes from a file."""
     law = tmp_path / "law.txt"
@@ -630,6 +634,7 @@ def test_exponents_at_an_alpha_with_many_digits_and_from_a_spectrum_file(capsys,
     assert status == 0 and ridge["exponents"]["gamma"] == "49/99" and result["spectrum"]["lambda_+"] == "1/2"
 
 
+@pytest.mark.slow
 def test_exponents_take_the_teacher_of_a_spectrum_files_power_law(capsys, tmp_path):
     law = tmp_path / "law.txt"
     law.write_text("power_law alpha=1 M=inf delta=1/2\n")
@@ -821,9 +826,9 @@ def test_probe_N19_a_missing_parameter_names_flags_that_exist(tmp_path, capsys):
 
 
 def test_probe_N21_counts_in_the_notation_the_help_writes(capsys):
-    status, out, _ = run_cli(capsys, "percolation", "--lattice", "bethe", "--z", "3", "--clusters", "1e3",
-                             "--max-clusters", "1e3", "--json")
-    assert status == 0 and json.loads(out)["tau"] > 2
+    status, out, _ = run_cli(capsys, "percolation", "--lattice", "bethe", "--clusters", "1e2", "--max-clusters", "1e2",
+                             "--json")
+    assert status == 0 and json.loads(out)["clusters"] == 100
     status, out, err = run_cli(capsys, "percolation", "--lattice", "bethe", "--clusters", "2e3", "--max-clusters",
                                "1e3")
     assert one_line_error(status, out, err, "above the limit of 1000")

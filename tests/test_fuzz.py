@@ -228,6 +228,7 @@ def test_api_text_is_parsed_or_refused(text):
     assert not os.path.exists(SENTINEL)
 
 
+@pytest.mark.slow
 @settings(fuzz, max_examples=max(5, EXAMPLES // 5))
 @given(alpha=st.sampled_from(["1", "0.5", "0", "-1", "nan", "x", PAYLOADS[0]]),  # symbolic alpha: tests/test_regimes.py
        M=st.sampled_from(["inf", "symbolic", "1000", "0", "-5", PAYLOADS[1]]),
@@ -243,6 +244,7 @@ REPORT_WORK = {"draw_orders": 0, "count_orders": 1, "duality_order": 0, "phase_g
                "curves": {"points": 2, "mc_points": 1, "seeds": 2, "P": (20,), "gammas": (0.1,)}}
 
 
+@pytest.mark.slow
 @settings(fuzz, max_examples=max(4, EXAMPLES // 8))
 @example(out="rep", model=None, spectrum="law.txt", teacher=None, force=False)
 @example(out="taken", model="nl.toml", spectrum="huge.txt", teacher=None, force=True)
@@ -316,6 +318,7 @@ def test_percolation_answers_or_refuses(lattice, z, d, p, clusters, max_clusters
             assert_losses_are_numbers(solved)
 
 
+@pytest.mark.slow
 @settings(fuzz, max_examples=max(3, EXAMPLES // 10))
 @example(alpha="1", M=None, noise=None, delta=None, dps="15")
 @given(alpha=st.sampled_from(["1", "2", "0", "nan", None, PAYLOADS[0]]),

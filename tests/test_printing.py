@@ -105,7 +105,8 @@ def test_planar_theory_renders_its_equations(model):
         assert reads_back(row, eq)
 
 
-@pytest.mark.parametrize("model", [mrs(), deep_linear(2)], ids=["mrs", "deep2"])
+@pytest.mark.parametrize("model", [mrs(), pytest.param(deep_linear(2), marks=pytest.mark.slow)],
+                         ids=["mrs", "deep2"])
 def test_closed_forms_and_ridgeless_regimes_render(model):
     limit = ridgeless(model)
     ridge, loss = aligned_rows(inline(limit))

@@ -46,6 +46,7 @@ def written(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["mrs", "deep2"])
 def test_every_section_is_written(written, name):
     _, files, _ = written[name]
@@ -53,6 +54,7 @@ def test_every_section_is_written(written, name):
     assert re.findall(r"\\section\{([^}]*)\}", tex) == SECTIONS
 
 
+@pytest.mark.slow
 def test_two_layers_say_why_there_is_no_duality(written):
     tex = written["deep2"][1].tex.read_text()
     assert "no exchange of sizes leaves the noiseless planar test loss invariant" in tex
@@ -60,6 +62,7 @@ def test_two_layers_say_why_there_is_no_duality(written):
     assert r"under $N_{1} \leftrightarrow N_{2}$ it is invariant at $\gamma \cdot \frac{N_{1}}{N_{2}}$" in tex
 
 
+@pytest.mark.slow
 def test_mrs_duality_holds_and_noise_breaks_it(written):
     tex = written["mrs"][1].tex.read_text()
     assert r"invariant under $N \leftrightarrow P$ at fixed $\gamma$" in tex
@@ -67,6 +70,7 @@ def test_mrs_duality_holds_and_noise_breaks_it(written):
     assert "Hence no exchange" not in tex
 
 
+@pytest.mark.slow
 def test_pdf_is_compiled(written):
     require_tool("lualatex")
     files = written["mrs"][1]
@@ -84,6 +88,7 @@ def _unabbreviated(report_, expr):
     return expr.xreplace({DENOMINATOR: value})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["mrs", "deep2"])
 def test_closed_forms_are_the_derived_ones(written, name):
     model, _, built = written[name]
@@ -95,12 +100,14 @@ def test_closed_forms_are_the_derived_ones(written, name):
     assert sympy.cancel(train - parametric_losses(model).train_loss) == 0
 
 
+@pytest.mark.slow
 def test_mrs_ridge_equation_as_printed(written):
     model, _, built = written["mrs"]
     ridge = next(e.tex for e in built.equations if e.expression.lhs == model.regression.ridge)
     assert ridge == r"\gamma = \frac{\Delta \sigma_{u}^{2} {\left(N - n_{1}\right)} {\left(P - n_{1}\right)}}{M}"
 
 
+@pytest.mark.slow
 def test_schwinger_dyson_equations_have_no_double_negative(written):
     for name in ("mrs", "deep2"):
         for e in written[name][2].equations[:4]:
@@ -127,6 +134,7 @@ def _value(expr, point, size=3):
     return sympy.nsimplify(summed.xreplace(eigen).xreplace(point))
 
 
+@pytest.mark.slow
 def test_every_display_equation_parses_back_to_the_derived_one(written):
     rng = random.Random(13)
     for name in ("mrs", "deep2"):
@@ -149,6 +157,7 @@ def test_every_display_equation_parses_back_to_the_derived_one(written):
                 assert _value(got, point) == _value(expected, point), body
 
 
+@pytest.mark.slow
 def test_figure_theory_curves_are_the_solvers_values(written):
     model, files, _ = written["mrs"]
     data = json.loads(next(p for p in files.figures if p.suffix == ".json").read_text())
@@ -182,6 +191,7 @@ def test_an_output_directory_that_is_a_file_is_refused_before_any_work(tmp_path)
         write_report(out=tmp_path / "taken")
 
 
+@pytest.mark.slow
 def test_two_layers_get_a_phase_diagram_in_their_own_names(written):
     _, files, _ = written["deep2"]
     assert "phase_diagram.pdf" in [p.name for p in files.figures]
@@ -189,6 +199,7 @@ def test_two_layers_get_a_phase_diagram_in_their_own_names(written):
     assert r"\caption{The regimes at fixed $N_{2} P$: the measured local slope $d \log L / d \log \gamma$.}" in tex
 
 
+@pytest.mark.slow
 def test_normalisation_and_duality_quantities_are_math(written):
     tex = written["mrs"][1].tex.read_text()
     assert (r"At $M$ = $\infty$: $\sigma_{u}^{2}$ and $\sigma_{w}^{2}$ are the entry variances themselves "
@@ -224,6 +235,7 @@ def test_a_listed_percolation_spectrum_drives_the_figures_and_says_why_no_scalin
     assert all(len(c["mc"]) == 1 for c in data["curves"])  # a finite spectrum: Monte Carlo points
 
 
+@pytest.mark.slow
 def test_a_power_law_spectrum_gives_the_scaling_laws_its_alpha(tmp_path):
     path = tmp_path / "law.txt"
     path.write_text("power_law alpha=0.5 M=inf lam_plus=2\n")
@@ -262,6 +274,7 @@ def _section(built, title):
     return "\n".join(p if isinstance(p, str) else latex(p) for p in section.parts)
 
 
+@pytest.mark.slow
 def test_a_teacher_report_says_which_diagrams_have_no_dual(tmp_path):
     built = build_report(mrs(), out=tmp_path, delta="1/2", **{**CHEAP, "duality_order": 1})
     assert r"\omega_I" in _section(built, "The model")
@@ -276,6 +289,7 @@ def test_a_teacher_report_says_which_diagrams_have_no_dual(tmp_path):
     assert "fails first" not in correction
 
 
+@pytest.mark.slow
 def test_a_report_of_nonlinear_features_compiles_and_names_what_its_correction_is(tmp_path):
     from largen.diagrams.engine.model import gaussian_equivalent
 
