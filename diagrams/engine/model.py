@@ -38,11 +38,11 @@ from sympy.matrices.expressions import Trace
 from largen.diagrams.engine import spectral
 from largen.diagrams.errors import ModelError, ParameterError
 from largen.diagrams.engine.grammar import FUNCTIONS
-from largen.diagrams.engine.symbols import is_size_name, number, parameter_symbol, parse, size_symbol
+from largen.diagrams.engine.symbols import as_expr, is_size_name, number, parameter_symbol, parse, size_symbol
 
 __all__ = [
     "ENSEMBLES", "Gaussian", "GaussianEquivalent", "Regression", "Model", "ridge_model", "gaussian_equivalent",
-    "mrs", "deep_linear", "with_teacher", "reserved", "MAX_NAME",
+    "mrs", "deep_linear", "with_teacher", "untie_ridge", "vanishing_features", "reserved", "MAX_NAME",
 ]
 
 ENSEMBLES = ("real", "complex", "symmetric", "hermitian")
@@ -625,6 +625,42 @@ def deep_linear(depth):
         f"deep{depth}",
         [(f"U{l}", widths[l], f"sigma_{l}**2/{widths[l - 1]}") for l in range(1, depth + 1)],
     )
+
+
+def vanishing_features(model):
+    """The names of the feature matrices of ``model`` whose entry variance is identically 0.
+
+    Examples
+    --------
+    >>> vanishing_features(ridge_model("zero", [("U", "N", "0")])), vanishing_features(mrs())
+    (('U',), ())
+    """
+    return tuple(name for name in model.regression.features if as_expr(model.matrices[name].variance) == 0)
+
+
+def untie_ridge(model):
+    """``model`` with a ridge symbol of its own, if its ridge also names a variance's scale.
+
+    A model file may tie the ridge to another scale (``ridge = "s"``, ``variance = "s**2/M"``).
+    The theory moves the ridge alone at fixed variances (the continuation of the solver, the
+    parametric form gamma(Delta)): the ridge's slot gets a fresh symbol, ``<ridge>_ridge``, and the
+    variances keep the one given. The model itself when nothing is tied.
+
+    Examples
+    --------
+    >>> tied = ridge_model("tied", [("U", "N", "s**2/M")], ridge="s")
+    >>> untie_ridge(tied).regression.ridge, untie_ridge(mrs()) == mrs()
+    (s_ridge, True)
+    """
+    r = model.regression
+    others = [m.variance for m in model.matrices.values()] + [r.teacher_variance, r.noise_variance]
+    if not any(as_expr(e).has(r.ridge) for e in others):
+        return model
+    candidates = (f"{r.ridge.name}_ridge{i or ''}" for i in range(len(model.symbols) + 1))
+    ridge = sympy.Symbol(next(c for c in candidates if c not in model.symbols), **r.ridge.assumptions0)
+    return Model(model.name, dict(model.spaces), list(model.matrices.values()),
+                 {space: model.covariance(space) for space in model.spaces if model.covariance(space)},
+                 replace(r, ridge=ridge), {space: model.teacher(space) for space in model.spaces if model.teacher(space)})
 
 
 def with_teacher(model, name="Omega"):
