@@ -477,15 +477,26 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
     for layer in features:
         if not isinstance(layer, (list, tuple)) or len(layer) != 3:
             raise ModelError(f"model {name}: a feature layer is (matrix, width, variance), got {layer!r}"[:200])
-    spaces = {}
-    for space, what in ((latent, "latent size"), (samples, "sample size"),
-                        *((width, f"width of {matrix}") for matrix, width, _ in features)):
-        size = _size(space, what)
-        if str(space) in spaces:
-            raise ModelError(f"model {name}: {what} {space} is already a space")
-        spaces[str(space)] = size
-    latent, samples = str(latent), str(samples)
-    namespace = _Declaring({s: size for s, size in spaces.items() if isinstance(size, sympy.Symbol)}, name)
+    # a space is named by its size symbol; a space of fixed size by its role (M, P, N or N1, N2, ...),
+    # so that two spaces of the same fixed size stay two spaces
+    roles = [(latent, "latent size", "M"), (samples, "sample size", "P"),
+             *((width, f"width of {matrix}", "N" if len(features) == 1 else f"N{i}")
+               for i, (matrix, width, _) in enumerate(features, 1))]
+    sized = [(_size(space, what), what, role) for space, what, role in roles]
+    spaces, names = {}, []
+    for size, what, role in sized:
+        if isinstance(size, sympy.Symbol):
+            if size.name in spaces:
+                raise ModelError(f"model {name}: {what} {size} is already a space")
+            label = size.name
+        else:
+            taken = set(spaces) | {s.name for s, _, _ in sized if isinstance(s, sympy.Symbol)}
+            label = next(c for c in (role, *(f"{role}_{k}" for k in range(2, len(sized) + 2))) if c not in taken)
+        spaces[label] = size
+        names.append(label)
+    latent, samples, widths = names[0], names[1], names[2:]
+    features = [(matrix, width, variance) for (matrix, _, variance), width in zip(features, widths)]
+    namespace = _Declaring(dict(spaces), name)  # a space of fixed size stands for its size
 
     def expression(text, what):
         if isinstance(text, str):
@@ -496,8 +507,9 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
                          *((("teacher covariance", teacher_covariance),) if teacher_covariance is not None else ())):
         if not isinstance(value, str) or not _ASCII_IDENTIFIER.fullmatch(value):
             raise ModelError(f"model {name}: the {label} {value!r} is not a name")
-        if keyword.iskeyword(value):
-            raise ModelError(f"model {name}: the {label} {value!r} is a Python keyword")
+        if keyword.iskeyword(value) or value.startswith("__") and value.endswith("__"):
+            raise ModelError(f"model {name}: the {label} {value!r} is a Python "
+                             f"{'keyword' if keyword.iskeyword(value) else 'special name'}")
     if is_size_name(ridge):
         raise ModelError(f"model {name}: the ridge {ridge!r} must begin with a lower-case letter")
     matrices, previous = [], latent
@@ -704,6 +716,8 @@ def reserved(name):
         return "is not an ASCII identifier"
     if keyword.iskeyword(name):
         return "is a Python keyword"
+    if name.startswith("__") and name.endswith("__"):
+        return "is a Python special name"
     theory = _theory_names()
     if name in theory:
         return theory[name]
