@@ -25,6 +25,7 @@ sigma_u**2/M
 ['M', 'N', 'P', 'gamma', 'sigma_eps', 'sigma_u', 'sigma_w']
 """
 
+import enum
 import keyword
 import re
 from collections.abc import Mapping
@@ -41,11 +42,25 @@ from largen.diagrams.engine.grammar import FUNCTIONS
 from largen.diagrams.engine.symbols import as_expr, is_size_name, number, parameter_symbol, parse, size_symbol
 
 __all__ = [
-    "ENSEMBLES", "Gaussian", "GaussianEquivalent", "Regression", "Model", "ridge_model", "gaussian_equivalent",
+    "Ensemble", "ENSEMBLES", "Gaussian", "GaussianEquivalent", "Regression", "Model", "ridge_model", "gaussian_equivalent",
     "mrs", "deep_linear", "with_teacher", "untie_ridge", "vanishing_features", "reserved", "MAX_NAME",
 ]
 
-ENSEMBLES = ("real", "complex", "symmetric", "hermitian")
+class Ensemble(enum.Enum):
+    """The symmetry of a Gaussian matrix's entries: how its propagators may glue."""
+
+    REAL = "real"  # rectangular, real entries
+    COMPLEX = "complex"  # rectangular, complex entries: pairs only with its conjugate
+    SYMMETRIC = "symmetric"  # Wigner, real symmetric (GOE)
+    HERMITIAN = "hermitian"  # Wigner, Hermitian (GUE)
+
+    @property
+    def wigner(self):
+        """Whether the matrix is square on one space with a symmetry between its indices."""
+        return self in (Ensemble.SYMMETRIC, Ensemble.HERMITIAN)
+
+
+ENSEMBLES = tuple(e.value for e in Ensemble)
 MAX_NAME = 80  # characters of a model's name, which titles tables and documents
 _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -54,17 +69,23 @@ _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 class Gaussian:
     """An independent Gaussian matrix: an edge of the quiver.
 
-    ``ensemble`` is ``real`` or ``complex`` for a rectangular matrix, and
-    ``symmetric`` (GOE) or ``hermitian`` (GUE) for a Wigner matrix on one space.
-    ``dressed`` says whether the row index carries the row space's covariance.
+    ``ensemble`` (an :class:`Ensemble`, or its name) is ``real`` or ``complex`` for a
+    rectangular matrix, and ``symmetric`` (GOE) or ``hermitian`` (GUE) for a Wigner matrix on
+    one space. ``dressed`` says whether the row index carries the row space's covariance.
     """
 
     name: str
     rows: str
     cols: str
     variance: sympy.Expr
-    ensemble: str = "real"
+    ensemble: Ensemble = Ensemble.REAL
     dressed: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.ensemble, Ensemble):  # a name becomes the enum here, once
+            if self.ensemble not in ENSEMBLES:
+                raise ModelError(f"matrix {self.name}: unknown ensemble {self.ensemble!r} (one of {', '.join(ENSEMBLES)})"[:200])
+            object.__setattr__(self, "ensemble", Ensemble(self.ensemble))
 
 
 @dataclass(frozen=True)
@@ -177,9 +198,7 @@ class Model:
             for side in (matrix.rows, matrix.cols):
                 if side not in graph:
                     raise ModelError(f"matrix {matrix.name} uses undeclared space {side!r}")
-            if matrix.ensemble not in ENSEMBLES:
-                raise ModelError(f"matrix {matrix.name}: unknown ensemble {matrix.ensemble!r}")
-            if matrix.ensemble in ("symmetric", "hermitian") and matrix.rows != matrix.cols:
+            if matrix.ensemble.wigner and matrix.rows != matrix.cols:
                 raise ModelError(f"Wigner matrix {matrix.name} must act on one space")
             if matrix.dressed and graph.nodes[matrix.rows]["covariance"] is None:
                 raise ModelError(f"matrix {matrix.name}: space {matrix.rows} has no covariance")
@@ -262,7 +281,7 @@ class Model:
         Examples
         --------
         >>> ridge_model("w", [("U", 5, "1/M")]).fixed_sizes
-        {'5': 5}
+        {'N': 5}
         """
         return {space: size for space, size in self.spaces.items() if size.is_Number}
 
@@ -299,7 +318,7 @@ class Model:
             xi = matrices.get(r.equivalent.matrix)
             if xi is None:
                 raise ModelError(f"model {self.name}: no matrix {r.equivalent.matrix!r}")
-            if (xi.rows, xi.cols) != (space, self.samples) or xi.dressed or xi.ensemble != "real":
+            if (xi.rows, xi.cols) != (space, self.samples) or xi.dressed or xi.ensemble is not Ensemble.REAL:
                 raise ModelError(f"model {self.name}: the Gaussian equivalent {xi.name} must be a real, undressed "
                                  f"matrix from the samples {self.samples} to the last width {space}")
             if xi.name in r.features or xi.name == r.data:
