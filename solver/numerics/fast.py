@@ -34,11 +34,11 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from largen.diagrams.engine.model import Model, mrs, with_teacher
+from largen.diagrams.engine.model import Model, mrs, untie_ridge, with_teacher
 from largen.diagrams.engine.symbols import as_expr, is_size_name
 from largen.diagrams.errors import ModelError, ParameterError, SpectrumError
 
-from largen.solver.numerics.equations import _compile, _untied
+from largen.solver.numerics.equations import _compile
 from largen.solver.numerics.float_moments import HEAD, SECOND_HEAD, FloatSpectra
 from largen.solver.numerics.spectrum import Spectrum
 
@@ -243,7 +243,7 @@ def _values(model, flat, n):
 def _solve(model, values, spectra, start):
     """Solve every point: grouped by their exact zeros, each group's equations compiled once."""
     n = spectra.n
-    untied, _ = _untied(model, {})
+    untied = untie_ridge(model)
     ridge = untied.regression.ridge
     exact = dict(values)
     if ridge != model.regression.ridge:
