@@ -104,7 +104,7 @@ class FastSolutions:
         return ~self.vouched
 
 
-def solve_many(model=None, *, spectrum=None, alpha=None, delta=None, start=None, **params):
+def solve_many(model=None, *, spectrum=None, alpha=None, delta=None, lam_plus=None, start=None, **params):
     """Solve the planar theory of ``model`` at many points at once, in float64.
 
     Parameters
@@ -113,11 +113,11 @@ def solve_many(model=None, *, spectrum=None, alpha=None, delta=None, start=None,
         The MRS model by default; any model the derivation handles.
     spectrum : Spectrum, optional
         One spectrum for every point. By default each point has the power law
-        lambda_I = I**-(1 + alpha), I = 1..M, and the teacher's omega_I = I**-delta,
-        with ``alpha`` (default 1), ``delta`` (default 0) and the latent size
-        ``M`` (inf allowed) taken point by point.
-    alpha, delta : float or array_like, optional
-        The power law's exponents (not with ``spectrum``).
+        lambda_I = lam_plus I**-(1 + alpha), I = 1..M, and the teacher's omega_I = I**-delta,
+        with ``alpha`` (default 1), ``delta`` (default 0), ``lam_plus`` (default 1) and the
+        latent size ``M`` (inf allowed) taken point by point.
+    alpha, delta, lam_plus : float or array_like, optional
+        The power law's exponents and scale (not with ``spectrum``).
     start : FastSolutions, optional
         Solutions at nearby points (the same shape): Newton's method starts
         from their roots, and the continuation serves only where it fails (a
@@ -151,11 +151,12 @@ def solve_many(model=None, *, spectrum=None, alpha=None, delta=None, start=None,
         raise ModelError(f"expected a ridge-regression diagrams.Model, got {type(model).__name__}")
     if spectrum is not None and not isinstance(spectrum, Spectrum):
         raise SpectrumError(f"expected a Spectrum, got {type(spectrum).__name__}")
-    if spectrum is not None and (alpha is not None or delta is not None):
-        raise ParameterError("give either a spectrum or alpha and delta, not both")
+    if spectrum is not None and (alpha is not None or delta is not None or lam_plus is not None):
+        raise ParameterError("give either a spectrum or alpha, delta and lam_plus, not both")
     latent = model.spaces[model.latent]
     given = {name: _array(name, value) for name, value in params.items()}
-    laws = {name: _array(name, value) for name, value in (("alpha", alpha), ("delta", delta)) if value is not None}
+    laws = {name: _array(name, value) for name, value in (("alpha", alpha), ("delta", delta), ("lam_plus", lam_plus))
+            if value is not None}
     for name in given:
         if name not in model.symbols:
             raise ParameterError(f"model {model.name} has no symbol {name!r} "
@@ -204,11 +205,14 @@ def _spectra(model, spectrum, flat, laws, shape, n):
         raise ParameterError(f"size {name} must be a positive integer or inf for a power-law spectrum")
     alpha = np.broadcast_to(laws.get("alpha", np.ones(())), shape).ravel()
     delta = np.broadcast_to(laws.get("delta", np.zeros(())), shape).ravel()
+    scale = np.broadcast_to(laws.get("lam_plus", np.ones(())), shape).ravel()
     if np.any(~np.isfinite(alpha)) or np.any(~np.isfinite(delta)):
         raise ParameterError("alpha and delta must be finite")
+    if np.any(~(scale > 0)) or np.any(~np.isfinite(scale)):
+        raise ParameterError("lam_plus must be positive and finite")
     if np.any((alpha <= 0) & ~np.isfinite(size)):
         raise SpectrumError("a power law at M = inf needs alpha > 0: the spectral sums diverge")
-    return FloatSpectra.power_laws(alpha, size, delta), size
+    return FloatSpectra.power_laws(alpha, size, delta, scale), size
 
 
 def _values(model, flat, n):
@@ -510,9 +514,10 @@ class _System:
                              axis=1) if k else np.zeros((len(todo), 0))
             usable = todo[np.isfinite(guess).all(axis=1) & (guess < 0).all(axis=1)]
             s[usable], near[usable] = guess[np.isin(todo, usable)], True
-        first = self.newton(everything[near], s[near], self.gamma[near], POLISH, outputs=True) if near.any() else None
+        warm = everything[near]
+        first = self.newton(warm, s[warm], self.gamma[warm], POLISH, outputs=True) if len(warm) else None
         if first is not None:
-            near[everything[near][~first["converged"]]] = False
+            near[warm[~first["converged"]]] = False
         todo = todo[~near[todo]]
         if todo.size:
             settled, free, ridge = self.free(todo)
@@ -530,12 +535,14 @@ class _System:
             s[todo[ok]] = root[ok]
         result = {name: np.full(n, np.nan) for name in OUTPUTS}
         polished = np.zeros(n, dtype=bool)
-        for index, found in ((everything[near], first), (todo[ok] if todo.size else todo, None)):
+        for index, found in ((warm, first), (todo[ok] if todo.size else todo, None)):
             if not len(index):
                 continue
             if found is None:
                 found = self.newton(index, s[index], self.gamma[index], POLISH, outputs=True)
             done = found["converged"]
+            if found is first:  # a warm start that did not converge went the continuation's way
+                index, found, done = index[done], {k: v[done] for k, v in found.items()}, done[done]
             reasons[index[~done]] = Unvouched.CONVERGENCE
             s[index[done]] = found["root"][done]
             polished[index[done]] = True
