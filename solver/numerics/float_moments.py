@@ -357,7 +357,7 @@ class FloatSpectra:
     --------
     >>> laws = FloatSpectra.power_laws(alpha=[1.0, 1.0], size=[math.inf, 3])
     >>> T = laws.moments(np.array([1.0, 1.0]), [(1, 1)])[1, 1]
-    >>> [round(x, 14) for x in T]  # sum 1/(1 + I**2) = (pi coth(pi) - 1)/2, and 1/2 + 1/5 + 1/10
+    >>> T.round(14).tolist()  # sum 1/(1 + I**2) = (pi coth(pi) - 1)/2, and 1/2 + 1/5 + 1/10
     [1.07667404746858, 0.8]
     """
 
