@@ -293,8 +293,9 @@ def loss_surface(model=None, *, regimes=(), alpha=1, spectrum=None, delta=None, 
         values["lambda_+"] = np.full_like(X, float(spectrum.pieces[0].lam_plus))
     regions = []
     for regime in regimes:
-        margins = tuple(m for m in (_log_margin(small, large, values, alpha, str(ridge))
-                                    for small, large in regime.conditions) if m is not None)
+        with np.errstate(all="ignore"):  # a margin is infinite on its boundary's own line (N = P)
+            margins = tuple(m for m in (_log_margin(small, large, values, alpha, str(ridge))
+                                        for small, large in regime.conditions) if m is not None)
         if margins:
             regions.append(Region(regime, margins, np.minimum.reduce(margins) > 0))
     return Surface(x=x, y=y, loss=centre.loss, slope=slope, vouched=centre.vouched & sides[0].vouched & sides[1].vouched,
