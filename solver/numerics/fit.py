@@ -300,7 +300,7 @@ class _Residuals:
         self.model, self.spectrum, self.names, self.held = model, spectrum, names, held
         self.loss, self.errors = loss, errors
         self.n = len(loss)
-        self.last = None
+        self.last, self.at = None, None  # the last solutions, and the parameters they are at
 
     def values(self, x):
         return {**self.held, **dict(zip(self.names, x))}
@@ -320,9 +320,15 @@ class _Residuals:
             raise SolverError(f"the theory has no solution at {_point_text(point)}")
         return (losses[0] if len(x) == 1 else losses), found
 
+    def losses(self, x):
+        """The theory's losses at x, kept with their solutions for the next call's start."""
+        if self.at is None or not np.array_equal(self.at[0], x):
+            losses, self.last = self.theory(x, self.last)
+            self.at = (np.array(x, dtype=float), losses)
+        return self.at[1]
+
     def __call__(self, x):
-        losses, found = self.theory(x, self.last)
-        self.last = found
+        losses = self.losses(x)
         if self.errors is not None:
             return (losses - self.loss) / self.errors
         return np.log(losses / self.loss)
@@ -331,8 +337,8 @@ class _Residuals:
         """d residuals/d x by one-sided differences, every shifted set solved in one batch."""
         steps = STEP * np.maximum(np.abs(x), 1e-3)
         shifted = x[None, :] + np.diag(steps)
-        base, _ = self.theory(x, self.last)
-        losses, _ = self.theory(np.vstack([shifted]), _repeat(self.last, len(x)))
+        base = self.losses(x)
+        losses, _ = self.theory(shifted, _repeat(self.last, len(x)))
         losses = np.atleast_2d(losses)
         if self.errors is not None:
             change = (losses - base[None, :]) / self.errors[None, :]
