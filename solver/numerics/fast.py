@@ -53,6 +53,7 @@ MAX_STEP = 8.0  # the largest step of the continuation in log(gamma)
 LOOSE = 1e-2  # Newton's tolerance (its last step squared) on the way
 POLISH = 1e-26  # ... and at the ridge asked for: a last step of 1e-13
 ITERATIONS = 12  # Newton's iterations per step at most
+GRACE = 3  # Newton's iterations before a step no smaller than the last one ends it
 PERTURBATION = 1e-14  # the second evaluation's start, off the first root (relative, a few dozen roundings)
 OUTPUTS = ("loss", "train_loss", "Delta", "cancelled")
 
@@ -392,9 +393,10 @@ class _System:
         """Newton's method in log(-s) for the points ``index`` from ``s``.
 
         Returns a dict of arrays: ``converged``; ``root``; ``tangent``, d log(-s)/d log(gamma) at
-        the last iterate; with ``outputs``, the outputs of :meth:`outputs` there. A point fails
-        when it leaves the branch, or when a step is not smaller than the one before (Newton's
-        method converges quadratically near a root: a start too far is a smaller step's job).
+        the last iterate; with ``outputs``, the outputs of :meth:`_outputs` there. A point fails
+        when it leaves the branch, or when after :data:`GRACE` iterations a step is not smaller
+        than the one before (Newton's method converges quadratically near a root: a start too far
+        is a smaller step's job).
         Once the last step is below sqrt(``tolerance``), the iterate it started from is within
         about that of the root, and the outputs are taken there, from its evaluation.
         """
@@ -414,7 +416,7 @@ class _System:
             solved = _scaled_solve(q["jacobian"], here, np.stack(rights, axis=2))
             step, rate = solved[..., 0], solved[..., 1]
             size = np.abs(step).max(axis=1) if k else np.zeros(len(active))
-            alive = q["ok"] & np.isfinite(size) & (size <= 50) & (size < last[active])
+            alive = q["ok"] & np.isfinite(size) & (size <= 50) & ((iteration <= GRACE) | (size < last[active]))
             last[active] = size
             with np.errstate(all="ignore"):
                 new = here * np.exp(-step)
