@@ -77,6 +77,7 @@ EXACT_POINTS = 4000  # points of a dataset up to which its Gram matrix is diagon
 MAX_MEMBERS = 400_000  # multi-indices listed at most (their blocks take about a minute)
 STEP = 0.25  # step of the trapezoidal rule in log t (the error is about exp(-2 pi^2/STEP) = 1e-34)
 PAIRS = 4096  # block entries computed at once
+FIRST_CUTOFF = 1e-6  # the default cutoff, a fraction of the largest linear eigenvalue
 DIGITS = 14  # significant digits of a listed eigenvalue in the spectrum handed to the solver
 
 
@@ -120,6 +121,8 @@ class KernelSpectrum:
     seconds: float = 0.0
     blocks: int = 1
     largest_block: int = 0
+    cutoff: float = None  # Gaussian data: the estimated diagonal below which multi-indices are white
+    max_degree: int = None  # Gaussian data: the highest Hermite degree listed
 
     @property
     def size(self):
@@ -185,7 +188,8 @@ def kernel_spectrum(activation, latent=None, *, data=None, entry_variance, teach
         for the MRS teacher); by default none. A dataset's target is its labels.
     cutoff : float, optional
         Gaussian data: multi-indices whose estimated diagonal is below it are left to the white
-        remainder (default 1e-8 of the largest linear eigenvalue).
+        remainder (default 1e-6 of the largest linear eigenvalue: a first look, which
+        :func:`largen.solver.solve` refines from the point's renormalised ridge).
     max_degree : int, optional
         Gaussian data: the highest Hermite degree listed (x^K: K, exact; relu: 8 by default).
     exact_points : int
@@ -226,26 +230,29 @@ def gaussian_kernel_spectrum(activation, latent, entry_variance, teacher=None, c
     if max_degree is None:
         max_degree = law.highest if law.highest is not None else 8
     if cutoff is None:
-        cutoff = 1e-8 * law.coefficient(1) ** 2 * s[0] if law.coefficient(1) else 1e-8 * mean_v
+        cutoff = FIRST_CUTOFF * (law.coefficient(1) ** 2 * s[0] if law.coefficient(1) else mean_v)
     if not (cutoff > 0 and math.isfinite(cutoff)):
         raise ParameterError(f"the cutoff must be positive and finite, got {cutoff!r}")
     integrals = _Integrals(s, law.degree)
     members = _members(law, s, cutoff, max_degree)
     trace = law.centred_square() * integrals.moment_of_v(law.degree)
-    values, teacher_parts, blocks, largest, explained = _blocks(law, members, s, target, integrals)
+    values, teacher_parts, blocks, largest, carried = _blocks(law, members, s, target, integrals)
     keep = values > 0
     eigenvalues, betas = values[keep], teacher_parts[keep]
     order = np.argsort(-eigenvalues, kind="stable")
     white = max(trace - float(values.sum()), 0.0)
-    unexplained = unexplained_zero + float(target.sum()) - explained
+    left = np.ones(len(target), dtype=bool)
+    left[list(carried)] = False
+    unexplained = unexplained_zero + float(target[left].sum())
     return KernelSpectrum(
         activation=law.name, eigenvalues=eigenvalues[order], teacher=betas[order], white=white,
-        unexplained=max(unexplained, 0.0), trace=trace,
+        unexplained=unexplained, trace=trace,
         source=f"Gaussian data, {len(latent)} latent directions",
         method=(f"Hermite parity blocks: {len(members)} multi-indices of degree 1 to {max_degree} whose diagonal "
                 f"is estimated above {cutoff:.3g}; the trace they miss, {white / trace if trace else 0:.3g} of "
                 "the kernel's, is white"),
-        seconds=time.perf_counter() - start, blocks=blocks, largest_block=largest)
+        seconds=time.perf_counter() - start, blocks=blocks, largest_block=largest, cutoff=cutoff,
+        max_degree=max_degree)
 
 
 class _Integrals:
@@ -383,7 +390,7 @@ def _multiset(row):
 
 def _blocks(law, members, s, target, integrals):
     """Eigenvalues of every parity block, each eigenvalue's teacher part beta^2, the count of blocks,
-    the largest, and the teacher variance the blocks carry."""
+    the largest, and the latent directions whose teacher part the blocks carry."""
     classes = {}
     for m in members:
         classes.setdefault(tuple(i for i, c in m if c % 2), []).append(m)
@@ -402,20 +409,20 @@ def _blocks(law, members, s, target, integrals):
     matrices = {key: np.zeros((len(group), len(group))) for key, group in classes.items()}
     for (key, a, b), value in zip(where, values):
         matrices[key][a, b] = matrices[key][b, a] = value
-    eigenvalues, teacher, explained = [], [], 0.0
+    eigenvalues, teacher, carried = [], [], set()
     for key, group in classes.items():
         w, U = np.linalg.eigh(matrices[key])
         eigenvalues.append(w)
         if len(key) == 1 and ((key[0], 1),) in group:
             row = group.index(((key[0], 1),))
             teacher.append(U[row] ** 2 * target[key[0]])
-            explained += float(target[key[0]])
+            carried.add(key[0])
         else:
             teacher.append(np.zeros(len(w)))
     largest = max((len(g) for g in classes.values()), default=0)
     if not eigenvalues:
-        return np.zeros(0), np.zeros(0), 0, 0, 0.0
-    return np.concatenate(eigenvalues), np.concatenate(teacher), len(classes), largest, explained
+        return np.zeros(0), np.zeros(0), 0, 0, carried
+    return np.concatenate(eigenvalues), np.concatenate(teacher), len(classes), largest, carried
 
 
 def _entries(law, pairs, integrals, width):
