@@ -262,11 +262,10 @@ class _Integrals:
         self.s = s
         self.mean = float(s.sum())
         scale = 1 / self.mean
-        y = np.arange(math.log(scale) - 45, math.log(scale) + 60, STEP)
-        log1p = np.log1p(2 * np.exp(y)[None, :] * s[:, None])  # (M, nodes)
-        base = -0.5 * log1p.sum(axis=0)
-        keep = base + 40 * y > -800  # the nodes where t^40 prod (1 + 2 t s)^(-1/2) is not negligible
-        self.y, self.log1p, self.base = y[keep], log1p[:, keep], base[keep]
+        # t^p with p >= 1 below, and at least (1 + 2 t s_1)^(-3/2) t^p (1 + 2 t s_1)^(-p) above: e^-45 at both ends
+        self.y = np.arange(math.log(scale) - 45, math.log(scale) + 90, STEP)
+        self.log1p = np.log1p(2 * np.exp(self.y)[None, :] * s[:, None])  # (M, nodes)
+        self.base = -0.5 * self.log1p.sum(axis=0)
         self.sums = [None] + [float(np.sum(s**r)) for r in range(1, 2 * degree + 2)]
 
     def moment_of_v(self, power):
