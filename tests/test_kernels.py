@@ -109,3 +109,18 @@ def test_cutoff_and_degree_trade_listing_for_white():
         assert found.eigenvalues.sum() + found.white == pytest.approx(found.trace, rel=1e-12)
     # Cauchy interlacing: a larger listing raises every eigenvalue
     assert np.all(fine.eigenvalues[:coarse.size] >= coarse.eigenvalues * (1 - 1e-12))
+
+
+def test_asymptotics_of_a_polynomial_kernel_against_its_spectrum():
+    from largen.solver.data.kernel_spectrum import kernel_asymptotics
+
+    law = kernel_asymptotics("x^2", 1)
+    assert (law.exponent, law.log_power) == (0.5, 1)
+    lam = np.arange(1, 3001, dtype=float) ** -2
+    found = kernel_spectrum("x^2", lam, entry_variance=1.0, cutoff=1e-7)
+    # eps^-1/2 log(1/eps) to leading order: the count's ratio to it tends to 1 slowly (corrections of relative
+    # order 1/log(1/eps)), and without the logarithm it would drift by a factor 1.5 over these two decades
+    ratios = [(found.eigenvalues > eps).sum() / law.counting(eps) for eps in (1e-4, 1e-5, 1e-6)]
+    assert all(0.95 < r < 1.25 for r in ratios) and ratios[0] > ratios[1] > ratios[2]
+    with pytest.raises(ParameterError, match="no exponent is stated"):
+        kernel_asymptotics("relu", 1)

@@ -70,8 +70,8 @@ from largen.solver.numerics.spectrum import Listed, Spectrum
 
 from largen.solver.data.kernels import gram, hermite_law
 
-__all__ = ["KernelSpectrum", "kernel_spectrum", "gaussian_kernel_spectrum", "gram_kernel_spectrum",
-           "EXACT_POINTS", "MAX_MEMBERS"]
+__all__ = ["KernelAsymptotics", "KernelSpectrum", "kernel_asymptotics", "kernel_spectrum", "gaussian_kernel_spectrum",
+           "gram_kernel_spectrum", "EXACT_POINTS", "MAX_MEMBERS"]
 
 EXACT_POINTS = 4000  # points of a dataset up to which its Gram matrix is diagonalised whole
 MAX_MEMBERS = 400_000  # multi-indices listed at most (their blocks take about a minute)
@@ -508,3 +508,96 @@ def feature_diagonal(activation, X, entry_variance):
 
     v = entry_variance * np.einsum("ij,ij->i", X, X)
     return feature_kernel(activation, v, v, v)
+
+
+# --- asymptotics on power-law data ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KernelAsymptotics:
+    """The counting function of a kernel's spectrum on power-law Gaussian data, to leading order.
+
+    With lambda_I = lam_plus I^-(1+alpha) and a polynomial activation of top Hermite degree K,
+    the degree-K block dominates: its eigenvalues, for K distinct indices deep in the tail,
+    are C_K^2 K! q^K prod_j lambda_(I_j) (the per-feature variance's tilt vanishes there), and
+    the number of K-sets of integers with a product below X is X (log X)^(K-1)/((K-1)! K!) to
+    leading order, so
+
+        #{xi > eps} ~ coefficient * eps^(-exponent) * log(1/eps)^log_power,
+
+    exponent = 1/(1+alpha), log_power = K - 1, and the eigenvalue of rank n is
+    xi_n ~ n^-(1+alpha) log(n)^((K-1)(1+alpha)) up to its constant. The MRS teacher lives on
+    the degree-1 block (``teacher_degree``): a plain power law, without a logarithm.
+    """
+
+    activation: str
+    alpha: float
+    top_degree: int
+    exponent: float
+    log_power: int
+    coefficient: float
+    teacher_degree: int = 1
+
+    def counting(self, eps):
+        """The leading-order count of eigenvalues above ``eps``."""
+        return self.coefficient * eps ** -self.exponent * math.log(1 / eps) ** self.log_power
+
+    def as_dict(self):
+        return {"activation": self.activation, "alpha": self.alpha, "top_degree": self.top_degree,
+                "counting_exponent": self.exponent, "log_power": self.log_power, "coefficient": self.coefficient,
+                "teacher_degree": self.teacher_degree,
+                "eigenvalue_law": f"xi_n ~ n^-{1 + self.alpha:g} log(n)^{self.log_power * (1 + self.alpha):g}"}
+
+
+def kernel_asymptotics(activation, alpha, entry_variance=1.0, lam_plus=1.0):
+    """The leading asymptotics of the kernel's spectrum on power-law data, or the reason there are none.
+
+    Parameters
+    ----------
+    activation : str or callable
+    alpha : float
+        lambda_I = lam_plus I^-(1+alpha), alpha > 0.
+    entry_variance : float
+        q, the variance of each entry of u (sigma_u^2 at M = inf).
+    lam_plus : float
+
+    Returns
+    -------
+    KernelAsymptotics
+
+    Raises
+    ------
+    ParameterError
+        An activation with infinitely many Hermite degrees (relu, erf, tanh): the degree-k blocks
+        count eps^(-1/(1+alpha)) log(1/eps)^(k-1) each, and their sum over every k is no power law
+        with finitely many logarithms; the exponents at finite sizes come from the kernel route
+        numerically (``solve(..., equivalence="kernel")``).
+
+    Examples
+    --------
+    >>> kernel_asymptotics("x^2", 1).as_dict()["eigenvalue_law"]
+    'xi_n ~ n^-2 log(n)^2'
+    >>> kernel_asymptotics("linear", 1).log_power
+    0
+    >>> kernel_asymptotics("relu", 1)
+    Traceback (most recent call last):
+    ...
+    largen.diagrams.errors.ParameterError: relu has Hermite components of every even degree: on power-law data the degree-k blocks count eps^-1/(1+alpha) log(1/eps)^(k-1) each, and their sum is no power law with finitely many logarithms, so no exponent is stated; the local exponents at given sizes come from the kernel route (solve(..., equivalence='kernel'))
+    """
+    if not (alpha > 0 and math.isfinite(alpha)):
+        raise ParameterError(f"the asymptotics of a power law need alpha > 0, got {alpha!r}")
+    try:
+        law = hermite_law(activation)
+    except ParameterError:
+        law = None
+    if law is None or law.highest is None:
+        name = law.name if law is not None else str(activation)
+        which = "every even degree" if name == "relu" else "infinitely many degrees"
+        raise ParameterError(f"{name} has Hermite components of {which}: on power-law data the degree-k blocks count "
+                             "eps^-1/(1+alpha) log(1/eps)^(k-1) each, and their sum is no power law with finitely many "
+                             "logarithms, so no exponent is stated; the local exponents at given sizes come from the "
+                             "kernel route (solve(..., equivalence='kernel'))")
+    K = law.highest
+    s = 1 + alpha
+    scale = law.coefficient(K) ** 2 * math.factorial(K) * (entry_variance * lam_plus) ** K
+    coefficient = scale ** (1 / s) / (math.factorial(K - 1) * math.factorial(K) * s ** (K - 1))
+    return KernelAsymptotics(law.name, float(alpha), K, 1 / s, K - 1, coefficient)
