@@ -66,9 +66,10 @@ import numpy as np
 from scipy.special import gammaln
 
 from largen.diagrams.errors import CostError, ParameterError, SpectrumError
+from largen.solver.numerics.activation import activation as parse_activation
 from largen.solver.numerics.spectrum import Listed, Spectrum
 
-from largen.solver.data.kernels import gram, hermite_law
+from largen.solver.data.kernels import feature_kernel, gram, hermite_law
 
 __all__ = ["KernelAsymptotics", "KernelSpectrum", "kernel_asymptotics", "kernel_spectrum", "gaussian_kernel_spectrum",
            "gram_kernel_spectrum", "EXACT_POINTS", "MAX_MEMBERS"]
@@ -459,8 +460,6 @@ def gram_kernel_spectrum(activation, data, entry_variance, exact_points=EXACT_PO
     W^(-1/2) C^T H C W^(-1/2). The labels' projection on eigenvector psi_k (normalised over the
     data) is beta_ck = <y_c psi_k>; the rest of their variance is unexplained.
     """
-    from largen.solver.numerics.activation import activation as parse_activation
-
     start = time.perf_counter()
     act = parse_activation(activation)
     X, Y = data.inputs, data.targets
@@ -504,8 +503,6 @@ def gram_kernel_spectrum(activation, data, entry_variance, exact_points=EXACT_PO
 
 def feature_diagonal(activation, X, entry_variance):
     """K(x, x) = E s(g)^2 at g's variance q|x|^2, for each row of X."""
-    from largen.solver.data.kernels import feature_kernel
-
     v = entry_variance * np.einsum("ij,ij->i", X, X)
     return feature_kernel(activation, v, v, v)
 
