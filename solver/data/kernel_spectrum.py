@@ -52,9 +52,9 @@ Examples
 >>> import numpy as np
 >>> lam = Spectrum.power_law(1, 50).array()
 >>> ks = kernel_spectrum("relu", lam, entry_variance=0.02, teacher=lam / 50, cutoff=1e-9)
->>> round(ks.eigenvalues[0] / (0.02 / 4), 12)  # the top: ReLU's linear part on lambda_1, C_1^2 s_1
+>>> round(float(ks.eigenvalues[0]) / (0.02 / 4), 12)  # the top: ReLU's linear part on lambda_1, C_1^2 s_1
 1.0
->>> abs(ks.trace - 0.02 * lam.sum() * (0.5 - 1 / (2 * np.pi))) < 1e-15  # E Var_x s = (1/2 - 1/2pi) E v
+>>> bool(abs(ks.trace - 0.02 * lam.sum() * (0.5 - 1 / (2 * np.pi))) < 1e-15)  # E Var_x s = (1/2 - 1/2pi) E v
 True
 """
 

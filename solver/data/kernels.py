@@ -264,7 +264,7 @@ def kernel_by_quadrature(spec, v1, v2, c, nodes=SERIES_NODES):
         z2, w2 = _panels([-reach, *[x for x in cuts if abs(x) < reach], reach], nodes)
         inner = float(np.sum(w2 * act.array(math.sqrt(v2) * (rho * a + across * z2))))
         total += weight * float(act.array(np.array([math.sqrt(v1) * a]))[0]) * inner
-    return total
+    return float(total)
 
 
 def gram(spec, X, entry_variance, rows=None):
