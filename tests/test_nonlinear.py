@@ -281,3 +281,13 @@ def test_kernel_route_refusals():
         solve(N=10, P=10, M=10, gamma=1, activation="tanh", equivalence="kernel")
     with pytest.raises(ParameterError, match="equivalence must be 'white' or 'kernel'"):
         solve(N=10, P=10, M=10, gamma=1, activation="relu", equivalence="gaussian")
+
+
+def test_probe_N20_a_linear_activation_warns_of_nothing():
+    """An activation whose nonlinear part vanishes (mu_star = 0) is exactly linear: no Gaussian-equivalence warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LargenWarning)
+        linear = solve(N=30, P=40, M=60, gamma="0.1", activation="linear", dps=20)
+    assert linear.loss == solve(N=30, P=40, M=60, gamma="0.1", dps=20).loss
+    with pytest.warns(LargenWarning, match="Gaussian equivalence"):
+        solve(N=30, P=40, M=60, gamma="0.1", activation="relu", dps=20)
