@@ -38,7 +38,7 @@ from largen.diagrams.engine.model import Model, mrs, untie_ridge, with_teacher
 from largen.diagrams.engine.symbols import as_expr, is_size_name
 from largen.diagrams.errors import ModelError, ParameterError, SpectrumError
 
-from largen.solver.numerics.equations import _compile
+from largen.solver.numerics.equations import _compile, _zero_spectrum
 from largen.solver.numerics.float_moments import HEAD, SECOND_HEAD, FloatSpectra
 from largen.solver.numerics.spectrum import Spectrum
 
@@ -175,7 +175,8 @@ def solve_many(model=None, *, spectrum=None, alpha=None, delta=None, lam_plus=No
     if spectra.teacher and model.teacher(model.latent) is None:
         model = with_teacher(model)
     values = _values(model, flat, n)
-    solutions = _solve(model, values, spectra, start)
+    # a spectrum of zeros: the sums are M f(0), put in before compiling (as the certified solver does)
+    solutions = _solve(model, values, spectra, start, spectrum is not None and _zero_spectrum(spectrum))
     return _shaped(solutions, values, model, shape)
 
 
@@ -245,7 +246,7 @@ def _values(model, flat, n):
     return values
 
 
-def _solve(model, values, spectra, start):
+def _solve(model, values, spectra, start, zero_spectrum):
     """Solve every point: grouped by their exact zeros, each group's equations compiled once."""
     n = spectra.n
     untied = untie_ridge(model)
@@ -259,14 +260,14 @@ def _solve(model, values, spectra, start):
     symbols = sorted(exact, key=str)
     zeros = np.stack([exact[x] == 0 for x in symbols], axis=1) if symbols else np.zeros((n, 0), dtype=bool)
     patterns, group = np.unique(zeros, axis=0, return_inverse=True)
-    found = _Found(n, model)
+    found = _Found(n)
     found.reasons[~spectra.supported] = Unvouched.SPECTRUM
     for g, pattern in enumerate(patterns):
         index = np.flatnonzero((group.ravel() == g) & spectra.supported)
         if not len(index):
             continue
         zero = frozenset(x for x, z in zip(symbols, pattern) if z)
-        system = _System(untied, zero, {x: v[index] for x, v in exact.items()}, spectra.take(index),
+        system = _System(untied, zero, zero_spectrum, {x: v[index] for x, v in exact.items()}, spectra.take(index),
                          not spectra.teacher)
         found.put(index, system.solve(None if start is None else start, index))
     return found
@@ -275,7 +276,7 @@ def _solve(model, values, spectra, start):
 class _Found:
     """The outputs of every point, filled group by group."""
 
-    def __init__(self, n, model):
+    def __init__(self, n):
         self.loss, self.train_loss, self.Delta = (np.full(n, np.nan) for _ in range(3))
         self.discrepancy = np.full(n, np.nan)
         self.reasons = np.full(n, None, dtype=object)
@@ -325,8 +326,8 @@ def _functions(compiled):
 class _System:
     """The equations of one group of points (one pattern of exact zeros) on arrays."""
 
-    def __init__(self, model, zeros, values, spectra, isotropic):
-        compiled = _compile(model, zeros, False, 0, isotropic)
+    def __init__(self, model, zeros, zero_spectrum, values, spectra, isotropic):
+        compiled = _compile(model, zeros, zero_spectrum, 0, isotropic)
         self.compiled, self.spectra, self.n = compiled, spectra, spectra.n
         self.k = len(compiled.unknowns)
         self.parameters = [values[x] for x in compiled.parameters]

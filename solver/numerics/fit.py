@@ -74,6 +74,23 @@ class PowerLawFit:
     scatter: object
     predicted: np.ndarray = field(repr=False)
 
+    def predict(self, **sizes):
+        """The fitted law at ``sizes`` (name -> array, the sizes it has a term for): a curve to draw.
+
+        Examples
+        --------
+        >>> law = PowerLawFit({"C": Estimate(0.1, 0), "A_P": Estimate(2, 0), "a_P": Estimate(0.5, 0)}, 0, 9, None,
+        ...                   np.zeros(0))
+        >>> law.predict(P=np.array([4.0, 100.0])).tolist()
+        [1.1, 0.30000000000000004]
+        """
+        total = self.parameters["C"].value
+        for name, estimate in self.parameters.items():
+            if name.startswith("A_"):
+                size = name[2:]
+                total = total + estimate.value * np.asarray(sizes[size], dtype=float) ** -self.parameters[f"a_{size}"].value
+        return total
+
     def as_dict(self):
         return {"parameters": {k: {"value": v.value, "error": v.error} for k, v in self.parameters.items()},
                 "chi2": self.chi2, "dof": self.dof, **({"scatter": self.scatter} if self.scatter is not None else {})}
