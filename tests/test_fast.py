@@ -260,7 +260,8 @@ def test_the_surface_is_the_solver_and_its_slope_the_derivative():
     with mpmath.workdps(30):
         def log_loss(g):
             return mpmath.log(solve(N=short(N), P=short(P), gamma=g, M="inf", dps=25).loss)
-        slope = (log_loss(mpmath.nstr(gamma * mpmath.exp(h), 25)) - log_loss(mpmath.nstr(gamma * mpmath.exp(-h), 25))) / (2 * h)
+        up, down = (mpmath.nstr(gamma * mpmath.exp(sign * h), 25) for sign in (1, -1))
+        slope = (log_loss(up) - log_loss(down)) / (2 * h)
     assert abs(surface.slope[i, j] - float(slope)) < 1e-5
 
 

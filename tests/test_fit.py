@@ -96,7 +96,8 @@ def test_curves_are_read_from_a_csv_file(tmp_path):
     assert curves["N"].tolist() == [100.0, 200.0] and curves["loss_error"].tolist() == [1e-4, 1e-4]
     for text, message in [("N,P,gamma\n1,2,3\n", "no column 'loss'"), ("N,Q,loss\n1,2,3\n", "unknown column 'Q'"),
                           ("N,P,loss\n1,x,3\n", "line 2: P = 'x' is not a number"),
-                          ("N,P,loss\n1,2\n", "line 2: 2 fields, the header has 3"), ("N,P,loss\n", "at least one row")]:
+                          ("N,P,loss\n1,2\n", "line 2: 2 fields, the header has 3"),
+                          ("N,P,loss\n", "at least one row")]:
         path.write_text(text)
         with pytest.raises(ParameterError, match=message):
             read_curves(path)

@@ -610,5 +610,6 @@ def _eliminate(A, B):
             B[:, col + 1:] -= factor[:, :, None] * B[:, None, col]
         X = np.empty_like(B)
         for col in reversed(range(k)):
-            X[:, col] = (B[:, col] - np.einsum("mj,mjr->mr", A[:, col, col + 1:], X[:, col + 1:])) / A[:, col, col, None]
+            known = np.einsum("mj,mjr->mr", A[:, col, col + 1:], X[:, col + 1:])
+            X[:, col] = (B[:, col] - known) / A[:, col, col, None]
     return X

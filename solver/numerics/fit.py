@@ -30,11 +30,10 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from largen.diagrams.engine.model import Model, mrs
-from largen.diagrams.engine.symbols import as_expr, is_size_name
+from largen.diagrams.engine.symbols import is_size_name
 from largen.diagrams.errors import ParameterError, SolverError
 
 from largen.solver.numerics.fast import solve_many
-from largen.solver.numerics.spectrum import Spectrum
 
 __all__ = ["Estimate", "Weighting", "Fit", "PowerLawFit", "fit", "power_law_fit", "read_curves"]
 
@@ -88,7 +87,8 @@ class PowerLawFit:
         for name, estimate in self.parameters.items():
             if name.startswith("A_"):
                 size = name[2:]
-                total = total + estimate.value * np.asarray(sizes[size], dtype=float) ** -self.parameters[f"a_{size}"].value
+                exponent = self.parameters[f"a_{size}"].value
+                total = total + estimate.value * np.asarray(sizes[size], dtype=float) ** -exponent
         return total
 
     def as_dict(self):

@@ -34,6 +34,8 @@ import math
 import numpy as np
 from scipy.special import hyp2f1
 
+from largen.solver.numerics.spectrum import PowerLaw
+
 __all__ = ["HEAD", "SECOND_HEAD", "FloatSpectra"]
 
 HEAD = 32  # K: the first index of the Euler-Maclaurin tail
@@ -373,8 +375,6 @@ class FloatSpectra:
     @classmethod
     def shared(cls, spectrum, n):
         """The pieces of ``spectrum`` (power laws and lists), the same at each of ``n`` points."""
-        from largen.solver.numerics.spectrum import Listed, PowerLaw
-
         pieces = []
         for piece in spectrum.pieces:
             if isinstance(piece, PowerLaw):

@@ -14,7 +14,6 @@ be solved is a row with its ``error``; the others are kept.
 """
 
 import csv
-import dataclasses
 import enum
 import itertools
 import json
@@ -298,7 +297,8 @@ def loss_surface(model=None, *, regimes=(), alpha=1, spectrum=None, delta=None, 
                                         for small, large in regime.conditions) if m is not None)
         if margins:
             regions.append(Region(regime, margins, np.minimum.reduce(margins) > 0))
-    return Surface(x=x, y=y, loss=centre.loss, slope=slope, vouched=centre.vouched & sides[0].vouched & sides[1].vouched,
+    vouched = centre.vouched & sides[0].vouched & sides[1].vouched
+    return Surface(x=x, y=y, loss=centre.loss, slope=slope, vouched=vouched,
                    regions=tuple(regions), names={"size": str(size), "samples": str(data), "ridge": str(ridge)},
                    fixed={"product": product if samples is None else None, "samples": samples, **others})
 
@@ -497,7 +497,8 @@ def _warnings(model, spectrum, act, params):
                 law = spectrum
                 if law is None:
                     size = given.get(latent.name, latent) if latent.is_Symbol else latent
-                    law = Spectrum.power_law(repr(float(given.get("alpha", 1.0))), "inf" if size == math.inf else int(size),
+                    size = "inf" if size == math.inf else int(size)
+                    law = Spectrum.power_law(repr(float(given.get("alpha", 1.0))), size,
                                              delta=repr(float(given.get("delta", 0.0))))
                 _warn_equivalence(law)
         text = "; ".join(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, LargenWarning)))
