@@ -23,7 +23,6 @@ __all__ = ["Polished", "newton", "follow", "float_start", "root"]
 
 FLOAT_RANGE = (1e-300, 1e300)  # ridges float64 continues to: beyond, mpmath takes over
 MAX_STEP = 8.0  # the continuation's largest step in log(gamma) but the first
-GRACE = 3  # Newton's iterations before a step no smaller than the last one ends it
 
 
 class Polished(NamedTuple):
@@ -44,27 +43,23 @@ def newton(system, ctx, s, gamma, tolerance, *, split=1, shift=None, iterations=
     interpolation threshold; in t the step is relative for every component
     and every iterate stays on the physical branch (all self-energies negative).
     The convergence is quadratic: once a step is below sqrt(tolerance), the
-    iterate it leads to is within about ``tolerance`` of the root. After
-    :data:`GRACE` iterations, a step no smaller than the one before means the
-    start was out of the quadratic basin: it fails there, for a shorter step of
-    the continuation to retry (measured: a failing step went on for dozens of
-    evaluations before; failing from the second iteration on cost more steps
-    than it saved).
+    iterate it leads to is within about ``tolerance`` of the root. Near the
+    interpolation threshold its steps need not shrink at once: it is given
+    ``iterations`` (ending a step whose size grew, for a shorter one, saved
+    nothing measurable and lost roots there).
 
     Returns
     -------
     Polished or None
     """
-    last = None
-    for iteration in range(iterations):
+    for _ in range(iterations):
         q = system.evaluate(ctx, s, gamma, split=split, shift=shift)
         step = None if q is None else scaled_solve(q, s, [a - b for a, b in zip(s, q.rhs)])
         if step is None:
             return None
         size = max((abs(x) for x in step), default=0)
-        if size > 50 or (iteration >= GRACE and size >= last):
+        if size > 50:
             return None
-        last = size
         here, s = s, [a * ctx.exp(-x) for a, x in zip(s, step)]
         if size**2 <= tolerance:
             return Polished(s, q, here, size)

@@ -53,7 +53,6 @@ MAX_STEP = 8.0  # the largest step of the continuation in log(gamma)
 LOOSE = 1e-2  # Newton's tolerance (its last step squared) on the way
 POLISH = 1e-26  # ... and at the ridge asked for: a last step of 1e-13
 ITERATIONS = 12  # Newton's iterations per step at most
-GRACE = 3  # Newton's iterations before a step no smaller than the last one ends it
 PERTURBATION = 1e-14  # the second evaluation's start, off the first root (relative, a few dozen roundings)
 OUTPUTS = ("loss", "train_loss", "Delta", "cancelled")
 
@@ -395,9 +394,8 @@ class _System:
 
         Returns a dict of arrays: ``converged``; ``root``; ``tangent``, d log(-s)/d log(gamma) at
         the last iterate; with ``outputs``, the outputs of :meth:`_outputs` there. A point fails
-        when it leaves the branch, or when after :data:`GRACE` iterations a step is not smaller
-        than the one before (Newton's method converges quadratically near a root: a start too far
-        is a smaller step's job).
+        when it leaves the branch, or when it has not converged in :data:`ITERATIONS` (a start too
+        far is a smaller step's job).
         Once the last step is below sqrt(``tolerance``), the iterate it started from is within
         about that of the root, and the outputs are taken there, from its evaluation.
         """
@@ -408,7 +406,6 @@ class _System:
             found.update({name: np.full(m, np.nan) for name in OUTPUTS})
         active, here = np.arange(m), s.copy()
         tolerance = np.broadcast_to(tolerance, (m,))
-        last = np.full(m, np.inf)
         for iteration in range(1, ITERATIONS + 1):
             if not len(active):
                 break
@@ -417,8 +414,7 @@ class _System:
             solved = _scaled_solve(q["jacobian"], here, np.stack(rights, axis=2))
             step, rate = solved[..., 0], solved[..., 1]
             size = np.abs(step).max(axis=1) if k else np.zeros(len(active))
-            alive = q["ok"] & np.isfinite(size) & (size <= 50) & ((iteration <= GRACE) | (size < last[active]))
-            last[active] = size
+            alive = q["ok"] & np.isfinite(size) & (size <= 50)
             with np.errstate(all="ignore"):
                 new = here * np.exp(-step)
             done = alive & (size ** 2 <= tolerance[active])
