@@ -1,0 +1,640 @@
+"""How much one training run scatters: the variance of the test loss, from the pencil.
+
+Per output c the regression is linear in its labels z_c = (w_c, eps_c), and
+the pencil (:mod:`largen.diagrams.theory.pencil`) writes the minimal training
+objective with the test-loss source beta as a quadratic form in them,
+
+    E_min(beta) = (1/2) z H(beta) z^T,      H(beta) = (Q(beta)^-1) on the fields (mu_M, nu),
+
+exactly, for one draw of the features and the data (u, X). The test loss of
+the output is dE_min/dbeta at 0, the quadratic form z K z^T / 2 with K = H'(0).
+With Z = diag(s_w Omega on mu_M, s_eps on nu) the covariance of z, and C
+outputs sharing (u, X), the variance of L = (1/C) sum_c L_c splits as
+
+    Var L = E_{u,X}[Var_z L] + Var_{u,X}[E_z L],
+    Var_z L = (1/2C) tr(Z K Z K),      E_z L = (1/2) d/dbeta tr(Z H(beta)) at 0.
+
+**The first part** is one trace of a product of two resolvents:
+tr(Z K Z K) = d^2/dbeta_1 dbeta_2 tr(Z H(beta_1) Z H(beta_2)). Its planar
+value is that of a *doubled* pencil, two replicas a = 1, 2 of the pencil with
+their own sources, the same Gaussian matrices, and the coupling -t Z between
+the replicas' label fields: the off-diagonal block of its resolvent is
+t Q_1^-1 Z Q_2^-1 to first order in t. The planar self-energy of a doubled
+field is a 2 x 2 matrix in the replicas: the rainbow rule of
+:mod:`largen.diagrams.theory.dyson` with the propagator of the replicas
+(a, b) at the far end. Its diagonal is the planar theory of each replica; its
+off-diagonal part sigma solves, to first order in t (t = 1 below),
+
+    sigma_p = sum_q c**2 v tr_w[(G_1 E G_2)_qq],      E = diag(sigma_f lambda**d_f) + Z,
+
+the kernel K_pr = d sigma_p / d sigma_r and the source b = the part with Z:
+sigma = (1 - K)^-1 b, and tr(Z Q_1^-1 Z Q_2^-1) = tr(Z G_1 E G_2).
+
+**The second part** is the connected correlator of two traces. With the label
+source tau (Q_0 -> Q_0 - tau Z, so that -d/dtau tr log Q = tr(Z Q^-1)), its
+leading (cylinder) diagrams are rings of rungs between the two traces, each
+rung a Gaussian propagator dressed by planar propagators on both sides: the
+same kernel K. A ring of n rungs counts tr K**n / n, so
+
+    Cov(tr log Q_1, tr log Q_2) = -kappa log det(1 - K),
+
+with kappa = 2 for real matrices: the second trace read backwards gives a
+second ring of twisted rungs with the same kernel (Q is symmetric). Hence
+
+    Var_{u,X}[E_z L] = -(kappa/4) d^4/(dbeta_1 dtau_1 dbeta_2 dtau_2) log det(1 - K).
+
+Both parts are found from the *jets* of the propagators: each replica's
+self-energies and propagators expanded to first order in its beta and its
+tau, and to their mixed second order. A jet of a self-energy solves the
+self-energy equation with the propagator's jet at its far end (the planar
+ladder); a jet of the kernel, the source and the observable is the trace of
+the product of two propagator jets, one per replica, which is where the
+spectral sums are. :func:`combine` does the algebra of the jets, over any
+coefficients: certified numbers in the solver, series in 1/gamma in
+:func:`scatter_coefficients`.
+
+The first part is of relative order 1/(C n), n the number of learned modes;
+the second of relative order 1/size**2. Label noise enters both, through Z.
+Nothing in this module knows which model it is given: everything is read off
+the pencil.
+
+Examples
+--------
+>>> from largen.diagrams import mrs
+>>> theory = fluctuation_theory(mrs())
+>>> [str(r) for r in theory.rates[BETA]]
+['dSigma_theta_dbeta', 'dSigma_mu_M_dbeta', 'dSigma_rho_M_dbeta', 'dSigma_nu_dbeta']
+>>> theory.orientations
+2
+"""
+
+import enum
+from dataclasses import dataclass
+from functools import cache
+
+import sympy
+
+from sympy.matrices.expressions import MatMul, Trace
+
+from largen.diagrams.engine.cutjoin import graded_expectations
+from largen.diagrams.engine.model import Ensemble, mrs
+from largen.diagrams.engine.observable import namespace
+from largen.diagrams.engine.spectral import (EIGENVALUE, EIGENVALUES, INDEX, SOURCE, TEACHER, TEACHER_WEIGHTS,
+                                             covariance_trace)
+from largen.diagrams.errors import LargenError, ModelError
+from largen.diagrams.theory.dyson import dressed, dressed_block, field_trace, partners, planar_theory
+from largen.diagrams.theory.series import (GUARD, Algebra, Series, abstract_variances, check_order, evaluate,
+                                           loss_observables)
+from largen.diagrams.engine.wick import MAX_DIAGRAMS
+
+__all__ = [
+    "Part", "BETA", "TAU", "BOTH", "JETS", "LABEL_SOURCE", "FluctuationTheory", "fluctuation_theory", "combine",
+    "ScatterParts", "scatter_coefficients", "variance_observable", "planar_variance_coefficients",
+    "connected_coefficients",
+]
+
+LABEL_SOURCE = sympy.Symbol("tau")  # Q_0 -> Q_0 - tau Z: -d/dtau tr log Q = tr(Z Q^-1) = 2 E_min
+
+
+class Part(enum.Enum):
+    """Which labels a part of the label covariance Z weighs: the teacher's or the noise's."""
+
+    TEACHER = "teacher"
+    NOISE = "noise"
+
+
+# the jets of one replica, as bit masks of the sources it is differentiated in: 0 the value,
+# BETA = d/dbeta (the test-loss source), TAU = d/dtau (the label source), BOTH the mixed second derivative
+BETA, TAU = 1, 2
+BOTH = BETA | TAU
+JETS = (0, BETA, TAU, BOTH)
+_NAMES = {BETA: "dbeta", TAU: "dtau", BOTH: "dbeta_dtau"}
+
+
+@dataclass(frozen=True)
+class FluctuationTheory:
+    """The jets of the doubled pencil of a model (see the module docstring).
+
+    Attributes
+    ----------
+    planar : PlanarTheory
+        The planar theory, whose unknowns are the jets' values.
+    labels : dict
+        Field name -> {Part: its entry of the label covariance Z} (a function of lambda and
+        omega on the latent space); fields without labels are left out.
+    rates : dict
+        Jet (BETA, TAU, BOTH) -> the symbols of the self-energies' derivatives, in the
+        order of the planar unknowns.
+    jacobian : sympy.Matrix
+        d rhs_p / d Sigma_r of the planar equations: the rates solve
+        rate = jacobian * rate + ``rate_sources[jet]``.
+    rate_sources : dict
+        Jet -> the inhomogeneous part of its ladder (in the unknowns and the lower jets' rates).
+    kernel : dict
+        (u, v) -> the kernel K between a replica's jet u and the other's jet v
+        (n x n, one row and column per field); symmetric: (v, u) is (u, v).
+    source : dict
+        (u, v), u, v in (0, BETA) -> {Part: the source b of sigma (a column)}.
+    observable : dict
+        (u, v), u, v in (0, BETA) -> (c0, c): tr(Z Q_1^-1 Z Q_2^-1) = c0 + c . sigma, with
+        c0 = {(Part, Part): ...} and c = {Part: a row}.
+    orientations : int
+        kappa: 2 when every Gaussian matrix is real (a second, twisted ring), else 1.
+    """
+
+    planar: object
+    labels: dict
+    rates: dict
+    jacobian: sympy.Matrix
+    rate_sources: dict
+    kernel: dict
+    source: dict
+    observable: dict
+    orientations: int
+
+    @property
+    def model(self):
+        return self.planar.model
+
+    @property
+    def fields(self):
+        return [f.name for f in self.planar.pencil.fields]
+
+
+@cache
+def fluctuation_theory(model=None):
+    """Derive the jets of the doubled pencil of a ridge-regression model.
+
+    Parameters
+    ----------
+    model : Model, optional
+        A ridge-regression model; MRS by default.
+
+    Returns
+    -------
+    FluctuationTheory
+
+    Raises
+    ------
+    ModelError
+        For a Gaussian matrix that is not real (the rings of the second part are
+        derived for real rectangular matrices).
+
+    Examples
+    --------
+    >>> theory = fluctuation_theory()
+    >>> theory.kernel[0, 0].shape, sorted(theory.labels)
+    ((4, 4), ['mu_M', 'nu'])
+    """
+    model = model or mrs()
+    planar = planar_theory(model)
+    pencil = planar.pencil
+    for c in pencil.couplings:
+        if c.matrix is not None and c.matrix.ensemble is not Ensemble.REAL:
+            raise ModelError(f"matrix {c.matrix.name} of model {model.name} is {c.matrix.ensemble.value}: the "
+                             "scatter of the loss is derived for real rectangular Gaussian matrices")
+    fields = [f.name for f in pencil.fields]
+    sigma = dict(zip(fields, planar.unknowns))
+    r = model.regression
+    teacher = TEACHER if model.teacher(model.latent) is not None else 1
+    labels = {pencil.find("mu", model.latent).name: {Part.TEACHER: r.teacher_variance * teacher},
+              pencil.find("nu").name: {Part.NOISE: r.noise_variance}}
+    rates = {jet: tuple(sympy.Symbol(f"d{'2' * (jet == BOTH)}{s.name}_{_NAMES[jet]}") for s in planar.unknowns)
+             for jet in (BETA, TAU, BOTH)}
+    spaces = list(dict.fromkeys(f.space for f in pencil.fields))
+    names = {space: [f.name for f in pencil.on(space)] for space in spaces}
+
+    def scale(field):
+        return EIGENVALUE if dressed(pencil, field) else 1
+
+    def label(field):
+        return sum(labels.get(field, {}).values())
+
+    def diagonal(space, entries):
+        return sympy.diag(*[entries.get(f, 0) for f in names[space]])
+
+    # the jets of the block Q_0 - Sigma on each space, and of its inverse G
+    propagators = {}
+    for space in spaces:
+        zero = {f.name: 0 for f in pencil.fields}
+        G0 = dressed_block(pencil, sigma, space).subs(SOURCE, 0).inv().applyfunc(sympy.cancel)
+        d_beta = dressed_block(pencil, zero, space).diff(SOURCE)
+        block = {BETA: d_beta - diagonal(space, {f: rates[BETA][fields.index(f)] * scale(f) for f in names[space]}),
+                 TAU: -diagonal(space, {f: label(f) + rates[TAU][fields.index(f)] * scale(f) for f in names[space]}),
+                 BOTH: -diagonal(space, {f: rates[BOTH][fields.index(f)] * scale(f) for f in names[space]})}
+        G = {0: G0, BETA: -G0 * block[BETA] * G0, TAU: -G0 * block[TAU] * G0}
+        G[BOTH] = (-G0 * block[BOTH] * G0 + G0 * block[BETA] * G0 * block[TAU] * G0
+                   + G0 * block[TAU] * G0 * block[BETA] * G0)
+        propagators[space] = {jet: matrix.applyfunc(_imaginary_unit_out) for jet, matrix in G.items()}
+
+    def propagator(jet, field, other=None):
+        space = pencil.field(field).space
+        i, j = names[space].index(field), names[space].index(other or field)
+        return propagators[space][jet][i, j]
+
+    def rainbow(field, entry):
+        """sum over the Gaussian couplings at ``field`` of c**2 v tr_w(entry(q)) at the far end q."""
+        return sum(c.coefficient**2 * c.matrix.variance
+                   * field_trace(pencil, q, entry(q) * (EIGENVALUE if weighted else 1))
+                   for c, q, weighted in partners(pencil, field))
+
+    # the ladders of the rates: each jet of a self-energy is the rainbow of the propagator's jet
+    jacobian = sympy.Matrix([[sympy.diff(eq.rhs, s).subs(SOURCE, 0) for s in planar.unknowns]
+                             for eq in planar.equations])
+    rate_sources = {}
+    for jet in (BETA, TAU, BOTH):
+        equations = [rainbow(p, lambda q, jet=jet: propagator(jet, q)) for p in fields]
+        lower = {x: 0 for x in rates[jet]}
+        rate_sources[jet] = sympy.Matrix([e.xreplace(lower) for e in equations])
+
+    def between(u, v, insert, field):
+        """(G_u E G_v)_qq on the space of q for a diagonal E given by ``insert`` (field -> entry)."""
+        space = pencil.field(field).space
+        E = diagonal(space, insert)
+        i = names[space].index(field)
+        return sympy.expand_mul((propagators[space][u][i, :] * E * propagators[space][v][:, i])[0, 0])
+
+    kernel, source, observable = {}, {}, {}
+    for u in JETS:
+        for v in JETS:
+            if (v, u) in kernel:
+                kernel[u, v] = kernel[v, u]
+                continue
+            kernel[u, v] = sympy.Matrix([[rainbow(p, lambda q, f=f: between(u, v, {f: scale(f)}, q)) for f in fields]
+                                         for p in fields])
+    for u in (0, BETA):
+        for v in (0, BETA):
+            source[u, v] = {part: sympy.Matrix([rainbow(p, lambda q, part=part: between(
+                u, v, {f: z[part] for f, z in labels.items() if part in z}, q)) for p in fields]) for part in Part}
+
+            c0 = {}
+            for a in Part:
+                for b in Part:
+                    c0[a, b] = sum(field_trace(pencil, f, labels[f][a] * between(
+                        u, v, {g: z[b] for g, z in labels.items() if b in z}, f)) for f in labels if a in labels[f])
+            row = {a: sympy.Matrix([[sum(field_trace(pencil, f, labels[f][a] * between(u, v, {g: scale(g)}, f))
+                                         for f in labels if a in labels[f]) for g in fields]]) for a in Part}
+            observable[u, v] = (c0, row)
+    orientations = 2  # real matrices (the others are refused above): the ring and its twisted mirror
+    return FluctuationTheory(planar, labels, rates, _clean(jacobian), {j: _clean(v) for j, v in rate_sources.items()},
+                             {k: _clean(m) for k, m in kernel.items()},
+                             {k: {part: _clean(v) for part, v in b.items()} for k, b in source.items()},
+                             {k: ({key: _clean(x) for key, x in c0.items()}, {part: _clean(v) for part, v in row.items()})
+                              for k, (c0, row) in observable.items()}, orientations)
+
+
+def _imaginary_unit_out(entry):
+    """An entry of a propagator's jet as i times a real sum, or a real sum: the couplings i between mu
+    and rho make some entries imaginary, and a product of two of them is then real as written."""
+    entry = sympy.expand_mul(entry)
+    if not entry.has(sympy.I):
+        return entry
+    real = sympy.expand_mul(-sympy.I * entry)
+    if real.has(sympy.I):
+        raise ModelError(f"a propagator entry of the pencil is neither real nor imaginary: {entry}")
+    return sympy.I * real
+
+
+def _clean(expr):
+    """An expression or matrix with the spectral sums of 0 dropped."""
+    drop = lambda e: e.replace(lambda x: isinstance(x, sympy.Sum) and x.function == 0,  # noqa: E731
+                               lambda x: sympy.Integer(0))
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.applyfunc(drop)
+    return drop(sympy.sympify(expr))
+
+
+def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2):
+    """The parts of the variance from the values of the jets, in any arithmetic.
+
+    The jets of a quantity of both replicas are kept as bit masks m = u | v << 2,
+    u the jet of the first replica and v of the second; a product of two jets
+    is the sum over the splits of the mask into disjoint halves (every source
+    appears at most once: its square vanishes at first order in each).
+
+    Parameters
+    ----------
+    kernel, source, observable : dict
+        The jets of :class:`FluctuationTheory` evaluated (matrices as lists of
+        rows): numbers, or series in 1/gamma.
+    arithmetic : object
+        The coefficients' ``zero``, ``scale(x, rational)`` and ``solve(K0, y)``:
+        the solution x of (1 - K0) x = y (lists).
+    outputs : int
+        C, the number of outputs (the teacher's rows) that share the features and the data.
+    orientations : int
+        kappa of :class:`FluctuationTheory`.
+
+    Returns
+    -------
+    ScatterParts
+    """
+    zero, scale = arithmetic.zero, arithmetic.scale
+    K = {u | v << 2: matrix for (u, v), matrix in kernel.items()}
+    n = len(K[0])
+
+    def dot(row, column):
+        total = zero
+        for a, b in zip(row, column):
+            total = total + a * b
+        return total
+
+    # the first part: sigma = (1 - K)^-1 b on the jets of beta_1 and beta_2, then c0 + c . sigma
+    top = BETA | BETA << 2
+    masks = (0, BETA, BETA << 2, top)
+    sigma = {}
+    for part in Part:
+        found = {}
+        for m in masks:
+            right = list(source[m & 3, m >> 2][part])
+            for a in masks[1:]:
+                if a & m == a:
+                    right = [x + dot(row, found[m & ~a]) for x, row in zip(right, K[a])]
+            found[m] = arithmetic.solve(K[0], right)
+        sigma[part] = found
+    traced = {}
+    for a in Part:
+        for b in Part:
+            total = observable[BETA, BETA][0][a, b]
+            for m in masks:
+                total = total + dot(observable[m & 3, m >> 2][1][a], sigma[b][top & ~m])
+            traced[a, b] = total
+    per_output = sympy.Rational(1, 2 * outputs)
+    noise = zero
+    for key, value in traced.items():
+        if key != (Part.TEACHER, Part.TEACHER):
+            noise = noise + value
+    # the second part: log det(1 - K) = log det(1 - K0) + tr log(1 - Y), Y_m = (1 - K0)^-1 K_m,
+    # whose top jet is -sum_k tr(Y**k)_15 / k
+    Y = {}
+    for m, matrix in K.items():
+        if m:
+            columns = [arithmetic.solve(K[0], [row[j] for row in matrix]) for j in range(n)]
+            Y[m] = [[columns[j][i] for j in range(n)] for i in range(n)]
+    power, ring = dict(Y), zero
+    for k in range(1, 5):
+        if 15 in power:
+            ring = ring + scale(sum((power[15][i][i] for i in range(1, n)), power[15][0][0]), sympy.Rational(1, k))
+        following = {}
+        for a, x in power.items():
+            for b, y in Y.items():
+                if a & b == 0:
+                    product = [[dot(row, [y[i][j] for i in range(n)]) for j in range(n)] for row in x]
+                    if a | b in following:
+                        product = [[p + q for p, q in zip(r, s)] for r, s in zip(following[a | b], product)]
+                    following[a | b] = product
+        power = following
+    return ScatterParts(scale(traced[Part.TEACHER, Part.TEACHER], per_output), scale(noise, per_output),
+                        scale(ring, sympy.Rational(orientations, 4)))
+
+
+@dataclass(frozen=True)
+class ScatterParts:
+    """The variance of the test loss in parts (per output as in the loss's own normalisation).
+
+    ``teacher`` is E_{u,X}[Var_w L] from the teacher's labels alone, ``noise`` what the label
+    noise adds to E_{u,X}[Var_{w,eps} L], ``connected`` is Var_{u,X}[E_{w,eps} L].
+    """
+
+    teacher: object
+    noise: object
+    connected: object
+
+    @property
+    def total(self):
+        return self.teacher + self.noise + self.connected
+
+
+class _SeriesArithmetic:
+    """The arithmetic of :func:`combine` on series in 1/gamma (:class:`largen.diagrams.theory.series.Series`)."""
+
+    def __init__(self, algebra, order):
+        self.algebra, self.order = algebra, order
+        self.zero = Series(algebra, {}, order)
+
+    def scale(self, x, q):
+        return x * Series(self.algebra, {0: self.algebra.element(q)}, self.order)
+
+    def solve(self, K0, y):
+        """(1 - K0)^-1 y by the Neumann series, which ends: every closed path of K0 carries 1/gamma."""
+        x = list(y)
+        for _ in range(8 * self.order + 16):
+            following = [b + sum((k * c for k, c in zip(row, x)), self.zero) for row, b in zip(K0, y)]
+            if following == x:
+                return x
+            x = following
+        raise LargenError("the large-ridge series of the kernel's ladder did not settle")
+
+
+def scatter_coefficients(model=None, order=3, *, outputs=1):
+    """Coefficients of gamma**-k, k = 0..order, of the parts of the variance, from the derived theory.
+
+    The planar unknowns, their jets and the jets of the kernel, the source and
+    the observable are found as series in 1/gamma (as
+    :func:`largen.diagrams.theory.series.theory_coefficients` does for the mean)
+    and combined by :func:`combine`. Each part must equal the planar diagrams
+    of its words (:func:`variance_observable`, :func:`connected_coefficients`).
+
+    Returns
+    -------
+    list of ScatterParts
+        One per power of 1/gamma, each part a polynomial in the sizes, the
+        variances and ``tr_Lambda(k)``.
+
+    Examples
+    --------
+    >>> scatter_coefficients(mrs(), 0)[0].teacher
+    sigma_w**4*tr_Lambda(2)/(2*M**2)
+    """
+    model = model or mrs()
+    order = check_order(order)
+    abstract, back = abstract_variances(model)
+    theory = fluctuation_theory(abstract)
+    planar = theory.planar
+    work = order + GUARD
+    expressions = [theory.jacobian, *theory.rate_sources.values(), *theory.kernel.values(),
+                   *[v for b in theory.source.values() for v in b.values()],
+                   *[x for c0, row in theory.observable.values() for x in (*c0.values(), *row.values())],
+                   *[eq.rhs for eq in planar.equations]]
+    rates = {x for jet in theory.rates.values() for x in jet}
+    parameters = set().union(*(sympy.sympify(e).free_symbols for e in expressions))
+    parameters -= {*planar.unknowns, *rates, planar.ridge, SOURCE, EIGENVALUE, EIGENVALUES[INDEX], TEACHER,
+                   TEACHER_WEIGHTS[INDEX]}
+    if model.teacher(model.latent) is not None:
+        raise ModelError("the large-ridge series of the scatter takes an isotropic teacher (its sums would carry omega**2)")
+    algebra = Algebra(parameters, 4 * work + 8)
+    arithmetic = _SeriesArithmetic(algebra, work)
+    env = {planar.ridge: Series(algebra, {-1: algebra.one}, work)}
+    current = {s: arithmetic.zero for s in planar.unknowns}
+    for _ in range(4 * work + 8):  # the planar unknowns, by iteration (as the planar series)
+        env.update(current)
+        memo = {}
+        following = {eq.lhs: evaluate(eq.rhs.subs(SOURCE, 0), env, algebra, work, memo) for eq in planar.equations}
+        if following == current:
+            break
+        current = following
+    else:
+        raise LargenError("the large-ridge iteration did not settle")
+    env.update(current)
+    memo = {}
+
+    def value(expr):
+        return evaluate(sympy.sympify(expr), env, algebra, work, memo)
+
+    def matrix(m):
+        return [[value(m[i, j]) for j in range(m.cols)] for i in range(m.rows)]
+
+    jacobian = matrix(theory.jacobian)
+    for jet in (BETA, TAU, BOTH):  # each jet's ladder, after the jets it needs
+        source = [value(x) for x in theory.rate_sources[jet]]
+        env.update(zip(theory.rates[jet], arithmetic.solve(jacobian, source)))
+        memo.clear()
+    kernel = {key: matrix(m) for key, m in theory.kernel.items()}
+    source = {key: {part: [value(x) for x in v] for part, v in b.items()} for key, b in theory.source.items()}
+    observable = {key: ({k: value(x) for k, x in c0.items()}, {part: [value(x) for x in row] for part, row in r.items()})
+                  for key, (c0, r) in theory.observable.items()}
+    parts = combine(kernel, source, observable, arithmetic, outputs=outputs, orientations=theory.orientations)
+    trace = covariance_trace(model.covariance(model.latent))
+    restore = {**back, **{t: trace(k) for k, t in enumerate(algebra.traces, start=1)}}
+
+    def coefficient(series, k):
+        if k > series.order:
+            raise LargenError(f"the series of the scatter lost its order: {series.order} < {k}")
+        return sympy.expand(series.terms.get(k, algebra.zero).as_expr().xreplace(restore))
+
+    return [ScatterParts(*(coefficient(getattr(parts, name), k) for name in ("teacher", "noise", "connected")))
+            for k in range(order + 1)]
+
+
+def variance_observable(model=None, order=0, *, outputs=1):
+    """The coefficient of gamma**-order of Var_z L = (1/2C) tr(Z K Z K) at fixed (u, X), as traces.
+
+    With V = Phi^T (gamma + Phi Phi^T)^-1 = sum_j (-1)^j gamma^(-j-1) Phi^T (Phi Phi^T)^j,
+    the residual of an output is w (X V F - 1) + eps V F, so that its test loss
+    is z K z^T / 2 with the blocks
+
+        K_ww = (X V F - 1) L (X V F - 1)^T,   K_we = (X V F - 1) L (V F)^T,   K_ee = V F L (V F)^T
+
+    (L = Lambda), and tr(Z K Z K) = s_w**2 tr(W K_ww W K_ww) + 2 s_w s_eps tr(W K_we K_we^T)
+    + s_eps**2 tr(K_ee K_ee), W the teacher covariance. Its planar diagrams
+    must sum to the first part of :func:`scatter_coefficients`.
+
+    Parameters
+    ----------
+    model : Model, optional
+        A ridge-regression model with linear features; MRS by default.
+    order : int
+        The power of 1/gamma.
+    outputs : int
+        C, the number of outputs.
+
+    Returns
+    -------
+    Expr
+        A polynomial in traces.
+
+    Examples
+    --------
+    >>> variance_observable(mrs(), 0)
+    sigma_w**4*Trace(Lambda**2)/(4*M**2)
+    """
+    model = model or mrs()
+    k = check_order(order)
+    r = model.regression
+    if r.equivalent is not None:
+        raise ModelError("the words of the scatter are written for linear features")
+    names = namespace(model)
+    F = [names[m] for m in reversed(r.features)]
+    X, Lam = names[r.data], names[model.covariance(model.latent)]
+    teacher = model.teacher(model.latent)
+    W = [(sympy.Integer(1), [names[teacher]])] if teacher else [(sympy.Integer(1), [])]
+    Phi = F + [X]
+    gram = Phi + [m.T for m in reversed(Phi)]
+
+    def product(*factors):
+        found = [(sympy.Integer(1), [])]
+        for factor in factors:
+            found = [(a * b, x + y) for a, x in found for b, y in factor]
+        return found
+
+    def transposed(terms):
+        return [(c, [m.T for m in reversed(word)]) for c, word in terms]
+
+    def V(j):  # the coefficient of gamma**-j of Phi^T (gamma + Phi Phi^T)^-1
+        return [((-1) ** (j - 1), [m.T for m in reversed(Phi)] + gram * (j - 1))] if j else []
+
+    A = {j: product([(1, [X])], V(j), [(1, F)]) if j else [(sympy.Integer(-1), [])] for j in range(k + 1)}
+    B = {j: product(V(j), [(1, F)]) for j in range(k + 1)}
+
+    def block(left, right, j):
+        return [t for i in range(j + 1) for t in product(left[i], [(1, [Lam])], transposed(right[j - i]))]
+
+    def trace(terms):
+        return sympy.Add(*[c * Trace(MatMul(*word)) for c, word in terms])
+
+    total = sympy.Integer(0)
+    s_w, s_eps = r.teacher_variance, r.noise_variance
+    for a in range(k + 1):
+        ww_a, ww_b = block(A, A, a), block(A, A, k - a)
+        we_a, we_b = block(A, B, a), block(A, B, k - a)
+        ee_a, ee_b = block(B, B, a), block(B, B, k - a)
+        total += (s_w**2 * trace(product(W, ww_a, W, ww_b)) + 2 * s_w * s_eps * trace(product(W, we_a, transposed(we_b)))
+                  + s_eps**2 * trace(product(ee_a, ee_b)))
+    return total / (2 * outputs)
+
+
+def planar_variance_coefficients(model=None, order=3, *, outputs=1, max_diagrams=MAX_DIAGRAMS):
+    """The planar diagrams of E_{u,X}[Var_z L], order by order: (teacher, noise) per power of 1/gamma.
+
+    The sphere (Euler characteristic 2) part of the exact expectations of
+    :func:`variance_observable`, by the cut-and-join recursion; ``teacher`` is
+    the part without label noise.
+
+    Examples
+    --------
+    >>> planar_variance_coefficients(mrs(), 0)
+    [(sigma_w**4*tr_Lambda(2)/(2*M**2), 0)]
+    """
+    model = model or mrs()
+    order = check_order(order)
+    observables = (variance_observable(model, k, outputs=outputs) for k in range(order + 1))
+    graded = graded_expectations(observables, model, max_diagrams=max_diagrams,
+                                 what=lambda k: f"the planar diagrams of the scatter to gamma^-{order} (at gamma^-{k})")
+    noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
+    found = []
+    for parts in graded:
+        planar = sympy.expand(parts.get(2, sympy.Integer(0)))
+        teacher = planar.xreplace(noiseless)
+        found.append((teacher, sympy.expand(planar - teacher)))
+    return found
+
+
+def connected_coefficients(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
+    """The cylinder diagrams of Var_{u,X}[E_z L], order by order, exactly.
+
+    The teacher-averaged loss is sum_k gamma**-k l_k with l_k the polynomials in
+    traces of :func:`largen.diagrams.theory.series.loss_observable`; the
+    coefficient of gamma**-n of its variance is sum_{j+k=n} Cov(l_j, l_k). The
+    exact covariance, E[l_j l_k] - E[l_j] E[l_k] by the cut-and-join recursion,
+    is connected; its part of Euler characteristic 2 (two traces joined by a
+    sphere with two boundaries) is what the second part of
+    :func:`scatter_coefficients` must equal.
+
+    Examples
+    --------
+    >>> connected_coefficients(mrs(), 1)
+    [0, 0]
+    """
+    model = model or mrs()
+    order = check_order(order)
+    losses = loss_observables(model, order, max_diagrams=max_diagrams)
+    pairs = [(j, n - j) for n in range(order + 1) for j in range(1, n) if j <= n - j]
+    observables = losses + [sympy.expand(losses[j] * losses[k]) for j, k in pairs]
+    graded = graded_expectations(observables, model, max_diagrams=max_diagrams,
+                                 what=lambda i: f"the cylinder diagrams of the scatter to gamma^-{order}")
+    single, products = graded[:order + 1], dict(zip(pairs, graded[order + 1:]))
+    found = [sympy.Integer(0)] * (order + 1)
+    for (j, k), joint in products.items():
+        disconnected = sum(single[j].get(a, 0) * single[k].get(2 - a, 0) for a in range(-2 * order, 2 * order + 3))
+        found[j + k] += (1 if j == k else 2) * (joint.get(2, sympy.Integer(0)) - disconnected)
+    return [sympy.expand(c) for c in found]
