@@ -69,6 +69,7 @@ Examples
 """
 
 import enum
+import itertools
 from dataclasses import dataclass
 from functools import cache
 
@@ -310,7 +311,14 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
     The jets of a quantity of both replicas are kept as bit masks m = u | v << 2,
     u the jet of the first replica and v of the second; a product of two jets
     is the sum over the splits of the mask into disjoint halves (every source
-    appears at most once: its square vanishes at first order in each).
+    appears at most once: its square vanishes at first order in each). With
+    R = (1 - K_0)^-1:
+
+    - sigma = (1 - K)^-1 b, jet by jet: sigma_m = R (b_m + sum_a K_a sigma_(m - a));
+    - log det(1 - K) = log det(1 - K_0) + tr log(1 - Y), Y = sum_m R K_m e_m,
+      whose top jet (all four sources) is minus the sum of tr(Y_m1 ... Y_mk) over the
+      cyclic orders of the set partitions {m1, ..., mk} of the four sources (the
+      1/k of the logarithm cancels the k rotations of a cyclic order).
 
     Parameters
     ----------
@@ -318,8 +326,8 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
         The jets of :class:`FluctuationTheory` evaluated (matrices as lists of
         rows): numbers, or series in 1/gamma.
     arithmetic : object
-        The coefficients' ``zero``, ``scale(x, rational)`` and ``solve(K0, y)``:
-        the solution x of (1 - K0) x = y (lists).
+        The coefficients' ``zero``, ``scale(x, rational)`` and ``inverse(K0)``, the
+        matrix (1 - K0)^-1 (lists of rows).
     outputs : int
         C, the number of outputs (the teacher's rows) that share the features and the data.
     orientations : int
@@ -331,7 +339,8 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
     """
     zero, scale = arithmetic.zero, arithmetic.scale
     K = {u | v << 2: matrix for (u, v), matrix in kernel.items()}
-    n = len(K[0])
+    R = arithmetic.inverse(K[0])
+    n = len(R)
 
     def dot(row, column):
         total = zero
@@ -339,7 +348,14 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
             total = total + a * b
         return total
 
-    # the first part: sigma = (1 - K)^-1 b on the jets of beta_1 and beta_2, then c0 + c . sigma
+    def times(matrix, column):
+        return [dot(row, column) for row in matrix]
+
+    def product(a, b):
+        columns = [[row[j] for row in b] for j in range(n)]
+        return [[dot(row, column) for column in columns] for row in a]
+
+    # the first part: sigma on the jets of beta_1 and beta_2, then tr(Z G_1 E G_2) = c0 + c . sigma
     top = BETA | BETA << 2
     masks = (0, BETA, BETA << 2, top)
     sigma = {}
@@ -349,8 +365,8 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
             right = list(source[m & 3, m >> 2][part])
             for a in masks[1:]:
                 if a & m == a:
-                    right = [x + dot(row, found[m & ~a]) for x, row in zip(right, K[a])]
-            found[m] = arithmetic.solve(K[0], right)
+                    right = [x + y for x, y in zip(right, times(K[a], found[m & ~a]))]
+            found[m] = times(R, right)
         sigma[part] = found
     traced = {}
     for a in Part:
@@ -359,33 +375,61 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
             for m in masks:
                 total = total + dot(observable[m & 3, m >> 2][1][a], sigma[b][top & ~m])
             traced[a, b] = total
-    per_output = sympy.Rational(1, 2 * outputs)
     noise = zero
     for key, value in traced.items():
         if key != (Part.TEACHER, Part.TEACHER):
             noise = noise + value
-    # the second part: log det(1 - K) = log det(1 - K0) + tr log(1 - Y), Y_m = (1 - K0)^-1 K_m,
-    # whose top jet is -sum_k tr(Y**k)_15 / k
-    Y = {}
-    for m, matrix in K.items():
-        if m:
-            columns = [arithmetic.solve(K[0], [row[j] for row in matrix]) for j in range(n)]
-            Y[m] = [[columns[j][i] for j in range(n)] for i in range(n)]
-    power, ring = dict(Y), zero
-    for k in range(1, 5):
-        if 15 in power:
-            ring = ring + scale(sum((power[15][i][i] for i in range(1, n)), power[15][0][0]), sympy.Rational(1, k))
-        following = {}
-        for a, x in power.items():
-            for b, y in Y.items():
-                if a & b == 0:
-                    product = [[dot(row, [y[i][j] for i in range(n)]) for j in range(n)] for row in x]
-                    if a | b in following:
-                        product = [[p + q for p, q in zip(r, s)] for r, s in zip(following[a | b], product)]
-                    following[a | b] = product
-        power = following
+    # the second part: -(kappa/4) times the top jet of log det(1 - K)
+    Y = {m: product(R, matrix) for m, matrix in K.items() if m}
+    prefixes, ring = {}, zero
+    for order in _cyclic_partitions(15):
+        last = Y[order[-1]]
+        if len(order) == 1:
+            ring = ring + sum((last[i][i] for i in range(1, n)), last[0][0])
+            continue
+        left = _chain(order[:-1], Y, prefixes, product)
+        ring = ring + sum((dot(left[i], [row[i] for row in last]) for i in range(1, n)),
+                          dot(left[0], [row[0] for row in last]))
+    per_output = sympy.Rational(1, 2 * outputs)
     return ScatterParts(scale(traced[Part.TEACHER, Part.TEACHER], per_output), scale(noise, per_output),
                         scale(ring, sympy.Rational(orientations, 4)))
+
+
+def _chain(masks, Y, known, product):
+    """Y_m1 ... Y_mk for the masks, each product of a prefix kept in ``known``."""
+    if len(masks) == 1:
+        return Y[masks[0]]
+    if masks not in known:
+        known[masks] = product(_chain(masks[:-1], Y, known, product), Y[masks[-1]])
+    return known[masks]
+
+
+def _cyclic_partitions(mask):
+    """The cyclic orders of the set partitions of the bits of ``mask``: tuples of disjoint masks, the
+    block of the lowest bit first, every order of the others.
+
+    Examples
+    --------
+    >>> len(list(_cyclic_partitions(15)))  # 1 + 7 + 6 * 2 + 1 * 6
+    26
+    """
+    bits = [1 << i for i in range(mask.bit_length()) if mask >> i & 1]
+    for blocks in _set_partitions(bits):
+        first, *rest = blocks
+        for arrangement in itertools.permutations(rest):
+            yield (first, *arrangement)
+
+
+def _set_partitions(bits):
+    """The set partitions of a list of bits, as lists of masks, the block of the first bit first."""
+    if not bits:
+        yield []
+        return
+    first, *rest = bits
+    for partition in _set_partitions(rest):
+        yield [first, *partition]
+        for i, block in enumerate(partition):
+            yield [block | first, *partition[:i], *partition[i + 1:]]
 
 
 @dataclass(frozen=True)
@@ -415,14 +459,18 @@ class _SeriesArithmetic:
     def scale(self, x, q):
         return x * Series(self.algebra, {0: self.algebra.element(q)}, self.order)
 
-    def solve(self, K0, y):
-        """(1 - K0)^-1 y by the Neumann series, which ends: every closed path of K0 carries 1/gamma."""
-        x = list(y)
+    def inverse(self, K0):
+        """(1 - K0)^-1 by the Neumann series X = 1 + K0 X, which ends: every closed path of K0 carries 1/gamma."""
+        n = len(K0)
+        one = Series(self.algebra, {0: self.algebra.one}, self.order)
+        identity = [[one if i == j else self.zero for j in range(n)] for i in range(n)]
+        X = identity
         for _ in range(8 * self.order + 16):
-            following = [b + sum((k * c for k, c in zip(row, x)), self.zero) for row, b in zip(K0, y)]
-            if following == x:
-                return x
-            x = following
+            following = [[identity[i][j] + sum((K0[i][k] * X[k][j] for k in range(n)), self.zero) for j in range(n)]
+                         for i in range(n)]
+            if following == X:
+                return X
+            X = following
         raise LargenError("the large-ridge series of the kernel's ladder did not settle")
 
 
@@ -484,10 +532,11 @@ def scatter_coefficients(model=None, order=3, *, outputs=1):
     def matrix(m):
         return [[value(m[i, j]) for j in range(m.cols)] for i in range(m.rows)]
 
-    jacobian = matrix(theory.jacobian)
+    ladder = arithmetic.inverse(matrix(theory.jacobian))
     for jet in (BETA, TAU, BOTH):  # each jet's ladder, after the jets it needs
         source = [value(x) for x in theory.rate_sources[jet]]
-        env.update(zip(theory.rates[jet], arithmetic.solve(jacobian, source)))
+        env.update(zip(theory.rates[jet], [sum((a * b for a, b in zip(row, source)), arithmetic.zero)
+                                          for row in ladder]))
         memo.clear()
     kernel = {key: matrix(m) for key, m in theory.kernel.items()}
     source = {key: {part: [value(x) for x in v] for part, v in b.items()} for key, b in theory.source.items()}
