@@ -239,20 +239,27 @@ def _perturbed(start, digits):
 
 
 class _Arithmetic:
-    """The arithmetic of :func:`largen.diagrams.theory.fluctuations.combine` in mpmath's numbers."""
+    """The arithmetic of :func:`largen.diagrams.theory.fluctuations.combine` in mpmath's numbers.
+
+    (1 - K0)^-1 is found as D (D^-1 (1 - K0) D)^-1 D^-1 with D the self-energies at the root: the
+    kernel's rows and columns are those of the self-energies, which spread over many orders of
+    magnitude (as the planar solver's ladder does, :func:`largen.solver.numerics.equations.scaled_solve`).
+    """
 
     zero = mpmath.mpf(0)
+
+    def __init__(self, scale):
+        self.diagonal = [x or 1 for x in scale]
 
     @staticmethod
     def scale(x, q):
         return x * mpmath.mpf(q.p) / q.q
 
-    @staticmethod
-    def inverse(K0):
-        n = len(K0)
-        matrix = mpmath.eye(n) - mpmath.matrix(K0)
+    def inverse(self, K0):
+        n, d = len(K0), self.diagonal
+        matrix = mpmath.matrix([[((i == j) - K0[i][j]) * d[j] / d[i] for j in range(n)] for i in range(n)])
         inverse = mpmath.inverse(matrix)
-        return [[inverse[i, j] for j in range(n)] for i in range(n)]
+        return [[d[i] * inverse[i, j] / d[j] for j in range(n)] for i in range(n)]
 
 
 class _Compiled:
@@ -325,14 +332,16 @@ class _Compiled:
             for (a, b, *_), value in found.items():
                 moments[k, a, b] = value
         placed = [moments[key] for key in self.moment_keys]
+        arithmetic = _Arithmetic([unknowns[x] for x in self.unknowns])
         first = self.stages[0](*arguments(), *placed)
-        jacobian = mpmath.matrix([first[i * n:(i + 1) * n] for i in range(n)])
-        ladder = mpmath.eye(n) - jacobian
+        ladder = arithmetic.inverse([first[i * n:(i + 1) * n] for i in range(n)])  # (1 - J)^-1
+
+        def solve(vector):
+            return [mpmath.fsum(a * b for a, b in zip(row, vector)) for row in ladder]
+
         for jet, offset in ((BETA, n * n), (TAU, n * n + n)):
-            solved = mpmath.lu_solve(ladder, mpmath.matrix(first[offset:offset + n]))
-            rates.update({x: solved[i] for i, x in enumerate(theory.rates[jet])})
-        solved = mpmath.lu_solve(ladder, mpmath.matrix(self.stages[1](*arguments(), *placed)))
-        rates.update({x: solved[i] for i, x in enumerate(theory.rates[BOTH])})
+            rates.update(zip(theory.rates[jet], solve(first[offset:offset + n])))
+        rates.update(zip(theory.rates[BOTH], solve(self.stages[1](*arguments(), *placed))))
         flat = iter(self.stages[2](*arguments(), *placed))
         kernel = {key: [[next(flat) for _ in range(n)] for _ in range(n)] for key in theory.kernel}
         source = {key: {part: [next(flat) for _ in range(n)] for part in b} for key, b in theory.source.items()}
@@ -340,7 +349,7 @@ class _Compiled:
         for key, (c0, row) in theory.observable.items():
             constant = {k: next(flat) for k in c0}
             observable[key] = (constant, {part: [next(flat) for _ in range(n)] for part in row})
-        found = combine(kernel, source, observable, _Arithmetic, outputs=outputs, orientations=theory.orientations)
+        found = combine(kernel, source, observable, arithmetic, outputs=outputs, orientations=theory.orientations)
         return {name: getattr(found, name) for name in PARTS}
 
 
