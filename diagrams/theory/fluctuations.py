@@ -74,24 +74,31 @@ from dataclasses import dataclass
 from functools import cache
 
 import sympy
-
 from sympy.matrices.expressions import MatMul, Trace
+from sympy.polys.matrices import DomainMatrix
 
 from largen.diagrams.engine.cutjoin import graded_expectations
-from largen.diagrams.engine.model import Ensemble, mrs
-from largen.diagrams.engine.observable import namespace
-from largen.diagrams.engine.spectral import (EIGENVALUE, EIGENVALUES, INDEX, SOURCE, TEACHER, TEACHER_WEIGHTS,
-                                             covariance_trace)
+from largen.diagrams.engine.model import Ensemble, mrs, untie_ridge
+from largen.diagrams.engine.observable import namespace, parse_observable
+from largen.diagrams.engine.planar import planar_contractions
+from largen.diagrams.engine.ribbon import RibbonGraph
+from largen.diagrams.engine.spectral import (DELTA, EIGENVALUE, EIGENVALUES, INDEX, SOURCE, TEACHER, TEACHER_WEIGHTS,
+                                             covariance_trace, effective_dimension, in_effective_dimensions)
+from largen.diagrams.engine.wick import MAX_DIAGRAMS, check_cost, contraction_count, isomorphism_classes
 from largen.diagrams.errors import LargenError, ModelError
+from largen.diagrams.printing.latex import display
+from largen.diagrams.theory.duality import (PAIR_COST, DualPair, Quantity, Verdict, dual_word, frame, invariance,
+                                            reflect, swap_sizes, to_frame)
 from largen.diagrams.theory.dyson import dressed, dressed_block, field_trace, partners, planar_theory
+from largen.diagrams.theory.parametric import ridgeless
 from largen.diagrams.theory.series import (GUARD, Algebra, Series, abstract_variances, check_order, evaluate,
-                                           loss_observables)
-from largen.diagrams.engine.wick import MAX_DIAGRAMS
+                                           loss_observable, loss_observables)
 
 __all__ = [
     "Part", "BETA", "TAU", "BOTH", "JETS", "LABEL_SOURCE", "FluctuationTheory", "fluctuation_theory", "combine",
-    "ScatterParts", "scatter_coefficients", "variance_observable", "planar_variance_coefficients",
-    "connected_coefficients",
+    "ScatterParts", "within_draw", "between_draws", "scatter_coefficients", "variance_observable",
+    "planar_variance_coefficients", "connected_coefficients", "ParametricScatter", "parametric_scatter",
+    "scatter_pairs", "scatter_verdicts",
 ]
 
 LABEL_SOURCE = sympy.Symbol("tau")  # Q_0 -> Q_0 - tau Z: -d/dtau tr log Q = tr(Z Q^-1) = 2 E_min
@@ -311,14 +318,7 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
     The jets of a quantity of both replicas are kept as bit masks m = u | v << 2,
     u the jet of the first replica and v of the second; a product of two jets
     is the sum over the splits of the mask into disjoint halves (every source
-    appears at most once: its square vanishes at first order in each). With
-    R = (1 - K_0)^-1:
-
-    - sigma = (1 - K)^-1 b, jet by jet: sigma_m = R (b_m + sum_a K_a sigma_(m - a));
-    - log det(1 - K) = log det(1 - K_0) + tr log(1 - Y), Y = sum_m R K_m e_m,
-      whose top jet (all four sources) is minus the sum of tr(Y_m1 ... Y_mk) over the
-      cyclic orders of the set partitions {m1, ..., mk} of the four sources (the
-      1/k of the logarithm cancels the k rotations of a cyclic order).
+    appears at most once: its square vanishes at first order in each).
 
     Parameters
     ----------
@@ -337,10 +337,14 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
     -------
     ScatterParts
     """
-    zero, scale = arithmetic.zero, arithmetic.scale
-    K = {u | v << 2: matrix for (u, v), matrix in kernel.items()}
-    R = arithmetic.inverse(K[0])
-    n = len(R)
+    inverse = arithmetic.inverse(kernel[0, 0])
+    teacher, noise = within_draw(kernel, source, observable, arithmetic, inverse, outputs=outputs)
+    return ScatterParts(teacher, noise, between_draws(kernel, arithmetic, inverse, orientations=orientations))
+
+
+def _linear(arithmetic):
+    """dot, matrix times column, and matrix product in the arithmetic's coefficients."""
+    zero = arithmetic.zero
 
     def dot(row, column):
         total = zero
@@ -352,10 +356,20 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
         return [dot(row, column) for row in matrix]
 
     def product(a, b):
-        columns = [[row[j] for row in b] for j in range(n)]
+        columns = [[row[j] for row in b] for j in range(len(b[0]))]
         return [[dot(row, column) for column in columns] for row in a]
 
-    # the first part: sigma on the jets of beta_1 and beta_2, then tr(Z G_1 E G_2) = c0 + c . sigma
+    return dot, times, product
+
+
+def within_draw(kernel, source, observable, arithmetic, inverse, *, outputs=1):
+    """(teacher, noise): E_{u,X}[Var_z L] from the jets in beta_1 and beta_2 (see :func:`combine`).
+
+    sigma = (1 - K)^-1 b jet by jet, sigma_m = R (b_m + sum_a K_a sigma_(m - a)) with
+    R = ``inverse`` = (1 - K_0)^-1, and tr(Z G_1 E G_2) = c0 + c . sigma at the jet beta_1 beta_2,
+    over 2C; ``teacher`` is its part in the teacher's labels alone.
+    """
+    dot, times, _ = _linear(arithmetic)
     top = BETA | BETA << 2
     masks = (0, BETA, BETA << 2, top)
     sigma = {}
@@ -365,8 +379,8 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
             right = list(source[m & 3, m >> 2][part])
             for a in masks[1:]:
                 if a & m == a:
-                    right = [x + y for x, y in zip(right, times(K[a], found[m & ~a]))]
-            found[m] = times(R, right)
+                    right = [x + y for x, y in zip(right, times(kernel[a & 3, a >> 2], found[m & ~a]))]
+            found[m] = times(inverse, right)
         sigma[part] = found
     traced = {}
     for a in Part:
@@ -375,24 +389,32 @@ def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2
             for m in masks:
                 total = total + dot(observable[m & 3, m >> 2][1][a], sigma[b][top & ~m])
             traced[a, b] = total
-    noise = zero
+    noise = arithmetic.zero
     for key, value in traced.items():
         if key != (Part.TEACHER, Part.TEACHER):
             noise = noise + value
-    # the second part: -(kappa/4) times the top jet of log det(1 - K)
-    Y = {m: product(R, matrix) for m, matrix in K.items() if m}
-    prefixes, ring = {}, zero
+    per_output = sympy.Rational(1, 2 * outputs)
+    return arithmetic.scale(traced[Part.TEACHER, Part.TEACHER], per_output), arithmetic.scale(noise, per_output)
+
+
+def between_draws(kernel, arithmetic, inverse, *, orientations=2):
+    """Var_{u,X}[E_z L] = -(kappa/4) times the top jet of log det(1 - K) (see :func:`combine`).
+
+    log det(1 - K) = log det(1 - K_0) + tr log(1 - Y), Y = sum_m R K_m e_m with R = ``inverse``; the
+    top jet (all four sources) of tr log(1 - Y) is minus the sum of tr(Y_m1 ... Y_mk) over the
+    cyclic orders of the set partitions {m1, ..., mk} of the four sources (the 1/k of the
+    logarithm cancels the k rotations of a cyclic order).
+    """
+    dot, _, product = _linear(arithmetic)
+    n = len(inverse)
+    Y = {u | v << 2: product(inverse, matrix) for (u, v), matrix in kernel.items() if u or v}
+    prefixes, ring = {}, arithmetic.zero
     for order in _cyclic_partitions(15):
         last = Y[order[-1]]
-        if len(order) == 1:
-            ring = ring + sum((last[i][i] for i in range(1, n)), last[0][0])
-            continue
-        left = _chain(order[:-1], Y, prefixes, product)
-        ring = ring + sum((dot(left[i], [row[i] for row in last]) for i in range(1, n)),
-                          dot(left[0], [row[0] for row in last]))
-    per_output = sympy.Rational(1, 2 * outputs)
-    return ScatterParts(scale(traced[Part.TEACHER, Part.TEACHER], per_output), scale(noise, per_output),
-                        scale(ring, sympy.Rational(orientations, 4)))
+        left = _chain(order[:-1], Y, prefixes, product) if len(order) > 1 else None
+        for i in range(n):
+            ring = ring + (last[i][i] if left is None else dot(left[i], [row[i] for row in last]))
+    return arithmetic.scale(ring, sympy.Rational(orientations, 4))
 
 
 def _chain(masks, Y, known, product):
@@ -687,3 +709,278 @@ def connected_coefficients(model=None, order=3, *, max_diagrams=MAX_DIAGRAMS):
         disconnected = sum(single[j].get(a, 0) * single[k].get(2 - a, 0) for a in range(-2 * order, 2 * order + 3))
         found[j + k] += (1 if j == k else 2) * (joint.get(2, sympy.Integer(0)) - disconnected)
     return [sympy.expand(c) for c in found]
+
+
+def scatter_pairs(model=None, order=2, part="within", *, max_diagrams=MAX_DIAGRAMS):
+    """The planar diagram classes of a part of the noiseless variance at gamma**-order, with their duals.
+
+    ``part`` is ``"within"``, the sphere diagrams of E_{u,X}[Var_w L] (one trace,
+    :func:`variance_observable`), or ``"connected"``, the cylinder diagrams of
+    Var_{u,X}[E_w L] (two traces joined, :func:`connected_coefficients`). Each
+    class is carried by the N <-> P map of :mod:`largen.diagrams.theory.duality`
+    (U <-> Z^T in place, on every trace) into the words of the same
+    coefficient, by a rotation or a reflection of each trace and an exchange
+    of the traces; where no reading of the dual is a word of the
+    coefficient, ``dual`` is None.
+
+    Returns
+    -------
+    list of DualPair
+
+    Examples
+    --------
+    >>> pairs = scatter_pairs(mrs(), 2, "connected")
+    >>> len(pairs), all(p.dual_weight == swap_sizes(p.weight, p.model) for p in pairs)
+    (4, True)
+    """
+    model = model or mrs()
+    order = check_order(order)
+    if part not in ("within", "connected"):
+        raise ModelError(f"part must be 'within' or 'connected', got {part!r}"[:200])
+    framed = frame(model)
+    noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
+    if part == "within":
+        observable = variance_observable(model, order).xreplace(noiseless)
+    else:
+        losses = [loss_observable(model, k, max_diagrams=max_diagrams).xreplace(noiseless) for k in range(order + 1)]
+        observable = sum((losses[j] * losses[order - j] for j in range(1, order)), sympy.Integer(0))
+    # one term per product of trace classes (a trace read from another letter, or backwards, is the same)
+    merged = {}
+    for coefficient, words in parse_observable(to_frame(sympy.expand(observable), model), framed):
+        if words:
+            key = tuple(sorted(min(repr(r) for _, _, r in _readings(w)) for w in words))
+            known = merged.get(key, (words, 0))
+            merged[key] = (known[0], known[1] + coefficient)
+    terms = [(coefficient, words) for words, coefficient in merged.values() if coefficient != 0]
+    targets = {_canonical(words): coefficient for coefficient, words in terms}
+    check_cost(sum(PAIR_COST * contraction_count(words, framed) for _, words in terms), max_diagrams,
+               lambda: f"the dual pairs of the scatter's diagrams at {model.regression.ridge}^-{order}")
+    pairs = []
+    for coefficient, words in terms:
+        graphs = [g for g in planar_contractions(words, framed, max_diagrams=None) if g.components == 1]
+        for graph, multiplicity in isomorphism_classes(graphs, words, max_diagrams=None):
+            dual, dual_coefficient = _carry(graph, model, targets)
+            pairs.append(DualPair(model, coefficient, graph, multiplicity, dual, dual_coefficient))
+    return pairs
+
+
+def _canonical(words):
+    """A product of traces as a key: its words in a fixed order."""
+    return tuple(sorted(words, key=repr))
+
+
+def _readings(word):
+    """Every reading of one trace: (reflected, shift, word)."""
+    n = len(word)
+    for reflected, base in ((False, word), (True, reflect(word))):
+        for shift in range(max(n, 1)):
+            yield reflected, shift, base.rotate(shift)
+
+
+def _carry(graph, model, targets):
+    """The dual of a graph of several traces as a diagram of one of the ``targets`` (canonical words ->
+    coefficient): each trace read by a rotation or a reflection, the traces in the targets' order."""
+    duals = [dual_word(word, model) for word in graph.words]
+    for readings in itertools.product(*[list(_readings(d)) for d in duals]):
+        words = tuple(reading for _, _, reading in readings)
+        key = _canonical(words)
+        if key not in targets:
+            continue
+        order = sorted(range(len(words)), key=lambda v: repr(words[v]))
+        place = {v: order.index(v) for v in range(len(words))}
+
+        def move(dart):
+            v, i = dart
+            reflected, shift, _ = readings[v]
+            n = len(words[v])
+            return place[v], ((n - 1 - i if reflected else i) - shift) % n
+
+        edges = [(move(a), move(b), t) for a, b, t in graph.edges]
+        return RibbonGraph(key, graph.model, edges), targets[key]
+    return None, None
+
+
+def scatter_verdicts(model=None, order=2, *, diagrams=True, max_diagrams=MAX_DIAGRAMS):
+    """Verdicts of the N <-> P duality on the variance of the test loss.
+
+    For each exchange of two sizes among the widths and the samples:
+
+    - ``variance over the teacher`` (E_{u,X}[Var_w L], noiseless) and the same ``with label
+      noise``: on the parametric form (:func:`parametric_scatter`), at every ridge;
+    - ``variance over the features and data`` (Var_{u,X}[E_w L]), noiseless and with noise:
+      on the large-ridge coefficients to gamma^-order (it has no parametric form here);
+    - with ``diagrams`` and one feature layer, class by class (:func:`scatter_pairs`):
+      every planar class of each noiseless part at gamma^-k, k = 1..order, paired with a dual
+      class of the exchanged weight and the same coefficient.
+
+    Returns
+    -------
+    tuple of Verdict
+
+    Examples
+    --------
+    >>> [(v.quantity, v.cause) for v in scatter_verdicts(mrs(), 3) if not v.invariant]  # doctest: +NORMALIZE_WHITESPACE
+    [('variance over the teacher with label noise', 'the label noise (without it the remainder vanishes)'),
+     ('variance over the features and data with label noise gamma^-3',
+      'the label noise (without it the remainder vanishes)')]
+    """
+    model = model or mrs()
+    order = check_order(order)
+    ridge = model.regression.ridge
+    noiseless = {s: 0 for s in model.regression.noise_variance.free_symbols}
+    sizes = [model.spaces[s] for s in model.feature_spaces[1:]] + [model.spaces[model.samples]]
+    exchanges = [(a, b) for i, a in enumerate(sizes) for b in sizes[i + 1:] if a.is_Symbol and b.is_Symbol]
+    parametric = parametric_scatter(model)
+    within = parametric.teacher + parametric.noise
+    coefficients = scatter_coefficients(model, order)
+    def verdict(kind, expr, sizes, **order):
+        remainder = invariance(expr, dict([sizes, sizes[::-1]]))
+        cause = ""
+        if remainder != 0 and remainder.xreplace(noiseless) == 0:
+            cause = "the label noise (without it the remainder vanishes)"
+        return Verdict(kind, sizes, remainder == 0, remainder, cause=cause, ridge=ridge, **order)
+
+    found = []
+    for sizes in exchanges:
+        found += [verdict(Quantity.VARIANCE, within.xreplace(noiseless), sizes),
+                  verdict(Quantity.VARIANCE_WITH_NOISE, within, sizes)]
+        for k, c in enumerate(coefficients):
+            found += [verdict(Quantity.CONNECTED_VARIANCE, c.connected.xreplace(noiseless), sizes, order=k),
+                      verdict(Quantity.CONNECTED_VARIANCE_WITH_NOISE, c.connected, sizes, order=k)]
+    if diagrams and len(model.regression.features) == 1 and exchanges:
+        ((a, b),) = exchanges
+        for part in ("within", "connected"):
+            for k in range(1 if part == "within" else 2, order + 1):
+                pairs = scatter_pairs(model, k, part, max_diagrams=max_diagrams)
+                found.append(_diagram_verdict(model, pairs, (a, b), k, part))
+    return tuple(found)
+
+
+def _diagram_verdict(model, pairs, sizes, order, part):
+    """Invariant when every class has a dual class with the exchanged weight and the same coefficient; the
+    remainder is the classes' sum minus its image."""
+    unpaired = [p for p in pairs if p.dual is None]
+    mismatched = [p for p in pairs if p.dual is not None and (
+        p.dual_coefficient != p.coefficient or p.dual_weight != swap_sizes(p.weight, model))]
+    total = sum((p.multiplicity * p.coefficient * p.weight for p in pairs), sympy.Integer(0))
+    remainder = sympy.factor_terms(sympy.cancel(sympy.expand(total - swap_sizes(total, model))))
+    cause = f"{len(unpaired)} class{'es' * (len(unpaired) != 1)} without a dual diagram" if unpaired else ""
+    kind = Quantity.VARIANCE_DIAGRAMS if part == "within" else Quantity.CONNECTED_VARIANCE_DIAGRAMS
+    return Verdict(kind, sizes, not (unpaired or mismatched), remainder, order=order, cause=cause,
+                   ridge=model.regression.ridge)
+
+
+@dataclass(frozen=True)
+class ParametricScatter:
+    """E_{u,X}[Var_z L] as functions of the renormalised ridge Delta and the effective dimensions n_k.
+
+    ``teacher`` and ``noise`` are the parts of :class:`ScatterParts` for one output (C = 1: divide
+    by C), in the variables of :func:`largen.diagrams.theory.parametric.ridgeless`, whose ``gamma``
+    and ``loss`` they come with. ``regimes`` gives, for each ridgeless regime (n_1 -> a root of
+    gamma), the relative variance teacher / loss**2 of the noiseless teacher there: the leading
+    law of the scatter, which a power-law spectrum's n_k turn into powers of the sizes.
+    """
+
+    model: object
+    gamma: sympy.Expr
+    loss: sympy.Expr
+    teacher: sympy.Expr
+    noise: sympy.Expr
+
+    @property
+    def regimes(self):
+        """{root of n_1: teacher / loss**2 of the noiseless teacher in that ridgeless regime}."""
+        n1 = effective_dimension(1)
+        noiseless = {s: 0 for s in self.model.regression.noise_variance.free_symbols}
+        found = {}
+        for regime in ridgeless(self.model).regimes:
+            relative = (self.teacher / self.loss**2).xreplace(noiseless).xreplace({n1: regime.n1})
+            found[regime.n1] = sympy.factor(sympy.cancel(relative))
+        return found
+
+    def _latex(self, printer):
+        rows = [(sympy.Symbol(r"\operatorname{E}\operatorname{Var}_w L"), self.teacher),
+                (sympy.Symbol(r"\delta_\epsilon \operatorname{Var}"), self.noise)]
+        return (r"\begin{aligned}" + r" \\ ".join(f"{printer._print(a)} &= {printer._print(b)}" for a, b in rows)
+                + r"\end{aligned}")
+
+    def _repr_latex_(self):
+        return display(self)
+
+
+class _FieldArithmetic:
+    """The arithmetic of :func:`within_draw` in a field of rational functions (a sympy domain)."""
+
+    def __init__(self, domain):
+        self.domain, self.zero = domain, domain.zero
+
+    def scale(self, x, q):
+        return x * self.domain.convert(q)
+
+    def inverse(self, K0):
+        n, K = len(K0), self.domain
+        matrix = DomainMatrix([[(K.one if i == j else K.zero) - K0[i][j] for j in range(n)] for i in range(n)], (n, n), K)
+        inverse = matrix.inv()
+        return [[inverse[i, j].element for j in range(n)] for i in range(n)]
+
+
+@cache
+def parametric_scatter(model=None):
+    """Derive E_{u,X}[Var_z L] in the renormalised ridge and the effective dimensions.
+
+    As :func:`largen.diagrams.theory.parametric.ridgeless` does for the loss: the
+    latent self-energy is traded for Delta, every spectral sum of the jets
+    becomes a combination of the n_k, the other self-energies and the ridge
+    are put in from the parametric solution, and the ladder of the rates and
+    the jets of sigma are solved in the field of rational functions.
+
+    Examples
+    --------
+    >>> found = parametric_scatter(mrs())
+    >>> N, P, n2 = (sympy.Symbol(name, positive=True) for name in ("N", "P", "n2"))
+    >>> sympy.limit(found.regimes[N], P, sympy.oo)  # N-limited: 2 n_2/(N (N - n_2)) for one output
+    2*n2/(N*(N - n2))
+    """
+    model = untie_ridge(model or mrs())
+    limit = ridgeless(model)
+    theory = fluctuation_theory(model)
+    planar = theory.planar
+    rho = planar.self_energy("rho", model.latent)
+    (rho_of_delta,) = sympy.solve(sympy.Eq(DELTA, planar.renormalized_ridge), rho)
+    solution = {**limit.solution, rho: rho_of_delta, planar.ridge: limit.gamma}
+
+    def reduce(expr):
+        return in_effective_dimensions(sympy.sympify(expr).xreplace({rho: rho_of_delta})).xreplace(solution)
+
+    jacobian, right = theory.jacobian.applyfunc(reduce), theory.rate_sources[BETA].applyfunc(reduce)
+    arithmetic = _FieldArithmetic(sympy.QQ.frac_field(*sorted(jacobian.free_symbols | right.free_symbols, key=str)))
+    n = len(planar.unknowns)
+    ladder = arithmetic.inverse([[arithmetic.domain.from_sympy(jacobian[i, j]) for j in range(n)] for i in range(n)])
+    column = [arithmetic.domain.from_sympy(x) for x in right]
+    rates = {x: arithmetic.domain.to_sympy(sum((a * b for a, b in zip(row, column)), arithmetic.zero))
+             for x, row in zip(theory.rates[BETA], ladder)}
+
+    def value(expr):
+        return reduce(expr).xreplace(rates)
+
+    jets = [(0, 0), (0, BETA), (BETA, 0), (BETA, BETA)]
+    kernel = {key: theory.kernel[key].applyfunc(value) for key in jets}
+    source = {key: {part: v.applyfunc(value) for part, v in b.items()} for key, b in theory.source.items()}
+    observable = {key: ({k: value(x) for k, x in c0.items()}, {part: v.applyfunc(value) for part, v in row.items()})
+                  for key, (c0, row) in theory.observable.items()}
+    expressions = [*[x for m in kernel.values() for x in m], *[x for b in source.values() for v in b.values() for x in v],
+                   *[x for c0, row in observable.values() for x in (*c0.values(), *[y for v in row.values() for y in v])]]
+    symbols = sorted(set().union(*(sympy.sympify(e).free_symbols for e in expressions)), key=str)
+    domain = sympy.QQ.frac_field(*symbols)
+
+    def convert(expr):
+        return domain.from_sympy(sympy.sympify(expr))
+
+    kernel = {key: [[convert(m[i, j]) for j in range(m.cols)] for i in range(m.rows)] for key, m in kernel.items()}
+    source = {key: {part: [convert(x) for x in v] for part, v in b.items()} for key, b in source.items()}
+    observable = {key: ({k: convert(x) for k, x in c0.items()}, {part: [convert(x) for x in v] for part, v in row.items()})
+                  for key, (c0, row) in observable.items()}
+    arithmetic = _FieldArithmetic(domain)
+    teacher, noise = within_draw(kernel, source, observable, arithmetic, arithmetic.inverse(kernel[0, 0]))
+    return ParametricScatter(model, limit.gamma, limit.loss, sympy.factor_terms(domain.to_sympy(teacher)),
+                             sympy.factor_terms(domain.to_sympy(noise)))
