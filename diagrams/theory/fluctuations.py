@@ -795,7 +795,9 @@ def _carry(graph, model, targets):
             n = len(words[v])
             return place[v], ((n - 1 - i if reflected else i) - shift) % n
 
-        edges = [(move(a), move(b), t) for a, b, t in graph.edges]
+        # reading one trace backwards reverses its orientation: a ribbon to another trace read the
+        # other way round changes its twist
+        edges = [(move(a), move(b), t != (readings[a[0]][0] != readings[b[0]][0])) for a, b, t in graph.edges]
         return RibbonGraph(key, graph.model, edges), targets[key]
     return None, None
 
