@@ -607,7 +607,7 @@ def variance_observable(model=None, order=0, *, outputs=1):
     Examples
     --------
     >>> variance_observable(mrs(), 0)
-    sigma_w**4*Trace(Lambda**2)/(4*M**2)
+    sigma_w**4*Trace(Lambda*Lambda)/(2*M**2)
     """
     model = model or mrs()
     k = check_order(order)
@@ -731,7 +731,7 @@ def scatter_pairs(model=None, order=2, part="within", *, max_diagrams=MAX_DIAGRA
     --------
     >>> pairs = scatter_pairs(mrs(), 2, "connected")
     >>> len(pairs), all(p.dual_weight == swap_sizes(p.weight, p.model) for p in pairs)
-    (4, True)
+    (6, True)
     """
     model = model or mrs()
     order = check_order(order)
@@ -939,9 +939,9 @@ def parametric_scatter(model=None):
     Examples
     --------
     >>> found = parametric_scatter(mrs())
-    >>> N, P, n2 = (sympy.Symbol(name, positive=True) for name in ("N", "P", "n2"))
+    >>> N, P = mrs().sizes["N"], mrs().sizes["P"]
     >>> sympy.limit(found.regimes[N], P, sympy.oo)  # N-limited: 2 n_2/(N (N - n_2)) for one output
-    2*n2/(N*(N - n2))
+    -2*n2/(N*(-N + n2))
     """
     model = untie_ridge(model or mrs())
     limit = ridgeless(model)
