@@ -119,6 +119,9 @@ def test_the_parametric_law_of_the_ridgeless_regimes():
     assert sympy.simplify(sympy.limit(regimes[N], P, sympy.oo) - 2 * n2 / (N * (N - n2))) == 0
     assert sympy.simplify(sympy.limit(regimes[P], N, sympy.oo) - 2 * n2 / (P * (P - n2))) == 0
     assert sympy.cancel(found.teacher - swap_sizes(found.teacher, model)) == 0
+    # ridge regime (n_k << N, P): 2 (n_2 - 2 n_3 + n_4) / (n_1 - n_2)**2
+    n1, n3, n4 = (sympy.Symbol(f"n{k}", positive=True) for k in (1, 3, 4))
+    assert sympy.simplify(found.ridge - 2 * (n2 - 2 * n3 + n4) / (n1 - n2) ** 2) == 0
 
 
 @pytest.mark.slow

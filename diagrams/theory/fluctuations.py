@@ -879,8 +879,9 @@ class ParametricScatter:
     ``teacher`` and ``noise`` are the parts of :class:`ScatterParts` for one output (C = 1: divide
     by C), in the variables of :func:`largen.diagrams.theory.parametric.ridgeless`, whose ``gamma``
     and ``loss`` they come with. ``regimes`` gives, for each ridgeless regime (n_1 -> a root of
-    gamma), the relative variance teacher / loss**2 of the noiseless teacher there: the leading
-    law of the scatter, which a power-law spectrum's n_k turn into powers of the sizes.
+    gamma), the relative variance teacher / loss**2 of the noiseless teacher there, and ``ridge``
+    the same in the ridge regime: the leading law of the scatter, which a power-law spectrum's
+    n_k turn into powers of the sizes.
     """
 
     model: object
@@ -899,6 +900,17 @@ class ParametricScatter:
             relative = (self.teacher / self.loss**2).xreplace(noiseless).xreplace({n1: regime.n1})
             found[regime.n1] = sympy.factor(sympy.cancel(relative))
         return found
+
+    @property
+    def ridge(self):
+        """teacher / loss**2 of the noiseless teacher in the ridge regime: every width and the
+        samples far above the n_k (their ratios fixed), Delta set by the ridge."""
+        noiseless = {s: 0 for s in self.model.regression.noise_variance.free_symbols}
+        small = sympy.Dummy("x", positive=True)
+        sizes = [self.model.spaces[s] for s in self.model.feature_spaces[1:]] + [self.model.spaces[self.model.samples]]
+        large = {size: (i + 1) / small for i, size in enumerate(s for s in sizes if s.is_Symbol)}
+        relative = (self.teacher / self.loss**2).xreplace(noiseless).xreplace(large)
+        return sympy.factor(sympy.limit(sympy.cancel(relative), small, 0))
 
     def _latex(self, printer):
         rows = [(sympy.Symbol(r"\operatorname{E}\operatorname{Var}_w L"), self.teacher),
