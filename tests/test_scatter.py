@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import sympy
 
-from largen.diagrams import ParameterError, mrs
+from largen.diagrams import LargenWarning, ParameterError, mrs
 from largen.diagrams.engine.spectral import CovarianceTrace
 from largen.diagrams.theory.fluctuations import scatter_coefficients
 from largen.solver.numerics.scatter import sample_scatter, scatter
@@ -199,3 +199,14 @@ def test_sample_scatter():
     assert abs(np.mean([s.std for s in stds]) - 2) < 3 * spread / math.sqrt(200)
     with pytest.raises(ParameterError, match="at least 4"):
         sample_scatter([1.0, 2.0, 3.0])
+
+
+def test_a_scatter_between_draws_larger_than_the_mean_is_withheld():
+    """At the interpolation threshold as the ridge vanishes the teacher-averaged loss scatters by
+    more than its mean: the expansion in 1/size has broken down, and the connected part and the
+    standard deviation are withheld with the reason; the part within a draw is kept."""
+    found = scatter(N=100, P=100, M="inf", gamma="1e-20", dps=10)
+    assert found.connected is None and found.loss_std is None
+    assert "broken down" in found.uncertified["connected"] and found.teacher > 0
+    with pytest.warns(LargenWarning, match="scatters between draws"):
+        scatter(N=100, P=100, M="inf", gamma="1e-4", dps=10)

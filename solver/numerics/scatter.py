@@ -27,6 +27,7 @@ sample standard deviation of independent losses and its own standard error.
 """
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -38,7 +39,7 @@ from largen.diagrams.engine.model import mrs
 from largen.diagrams.engine.spectral import (EIGENVALUE, INDEX, TEACHER, TEACHER_WEIGHTS, moment_form, summand,
                                              teacher_parts)
 from largen.diagrams.engine.symbols import as_expr
-from largen.diagrams.errors import ParameterError, SolverError
+from largen.diagrams.errors import LargenWarning, ParameterError
 from largen.diagrams.theory.fluctuations import BETA, BOTH, TAU, combine, fluctuation_theory
 
 from largen.solver.numerics.certification import certify
@@ -52,6 +53,7 @@ __all__ = ["Scatter", "scatter", "sample_scatter", "SampleScatter"]
 PARTS = ("teacher", "noise", "connected")
 SECOND_SPLIT = 1.5  # the second evaluation's factor on the length of the power laws' heads
 ATTEMPTS = 4  # evaluations with guard digits raised by what the last disagreement showed
+SIZEABLE_SCATTER = mpmath.mpf("0.3")  # a relative scatter between draws this large or more is said to be
 
 
 @dataclass(frozen=True)
@@ -174,14 +176,39 @@ def scatter(model=None, *, outputs=1, dps=30, spectrum=None, **params):
     start = dict(zip(system.unknowns, root))
     parts, why = _certified_parts(compiled, system, values, point.spectrum, gamma, outputs, dps, working, start)
     uncertified.update(why)
+    _check_expansion(parts, found["loss"], uncertified)
     std = None
     if None not in parts.values():
         with mpmath.workdps(dps + 10):
             std = mpmath.sqrt(sum(parts.values()))
     else:
-        uncertified["loss_std"] = "a part of the variance is uncertified"
+        uncertified["loss_std"] = "a part of the variance is uncertified or withheld"
     return Scatter(loss=found["loss"], loss_std=std, outputs=outputs, dps=dps, parameters=point.parameters(),
                    normalization=point.normalization, uncertified=uncertified, **parts)
+
+
+def _check_expansion(parts, loss, reasons):
+    """Withhold a variance between draws larger than the mean loss squared, and warn when sizeable.
+
+    Var_{u,X}[E_z L] / L**2 is of order 1/size**2: the relative scatter of the teacher-averaged
+    loss, which the expansion in 1/size takes to be small. Where it is 1 or more the expansion has
+    broken down (near the interpolation threshold N = P as the ridge vanishes, where the mean's
+    own first finite-size correction exceeds it too); the variance within a draw, of order
+    1/(C n) with n the learned modes, has no such bound (a few learned modes scatter by their size).
+    """
+    connected = parts.get("connected")
+    if connected is None or not loss:
+        return
+    with mpmath.workdps(15):
+        ratio = mpmath.sqrt(connected) / loss
+    if ratio > 1:
+        parts["connected"] = None
+        reasons["connected"] = (f"the loss averaged over the teacher scatters between draws by {mpmath.nstr(ratio, 2)} "
+                                "times its mean: the expansion in 1/size has broken down here (near the "
+                                "interpolation threshold N = P, as the ridge vanishes)")
+    elif ratio > SIZEABLE_SCATTER:
+        warnings.warn(f"the loss averaged over the teacher scatters between draws by {mpmath.nstr(100 * ratio, 2)}% "
+                      "of its mean: the next order in 1/size may matter", LargenWarning, stacklevel=3)
 
 
 def _certified_parts(compiled, system, values, spectrum, gamma, outputs, dps, working, start):
