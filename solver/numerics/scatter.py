@@ -48,7 +48,7 @@ from largen.solver.numerics.equations import equations, mp_value
 from largen.solver.numerics.point import bind
 from largen.solver.numerics.solution import MAX_DPS
 
-__all__ = ["Scatter", "scatter", "sample_scatter", "SampleScatter"]
+__all__ = ["Scatter", "scatter", "check_point", "certified_variance", "sample_scatter", "SampleScatter"]
 
 PARTS = ("teacher", "noise", "connected")
 SECOND_SPLIT = 1.5  # the second evaluation's factor on the length of the power laws' heads
@@ -158,25 +158,17 @@ def scatter(model=None, *, outputs=1, dps=30, spectrum=None, **params):
     dps = _check_dps(dps)
     model = mrs() if model is None else model
     point = bind(model, spectrum=spectrum, sizes="real", precision=dps + 10, **params)
-    if point.activation is not None or point.model.regression.equivalent is not None:
-        raise ParameterError("the scatter is derived for linear features: with an activation the features' "
-                             "non-Gaussian part enters the variance at the order of its connected part")
-    if point.spectrum.teacher:
-        raise ParameterError("the scatter with a teacher covariance needs sums weighted by omega**2, which the "
-                             "spectra's moments do not take: give an isotropic teacher")
     model, values = point.model, point.scaled_values
     gamma = point.values[model.regression.ridge]
     if not gamma > 0:
         raise ParameterError(f"{model.regression.ridge} must be positive for the planar solver")
+    check_point(point)
     system = equations(model, values, point.spectrum)
     samples = as_expr(model.spaces[model.samples]).xreplace(values)
     found, reasons, root, working = certify(system, gamma, samples, dps)
     uncertified = {name: reason for name, reason in reasons.items() if name == "loss"}
-    compiled = _compile(model)
-    start = dict(zip(system.unknowns, root))
-    parts, why = _certified_parts(compiled, system, values, point.spectrum, gamma, outputs, dps, working, start)
+    parts, why = certified_variance(point, system, root, working, dps, outputs, found["loss"])
     uncertified.update(why)
-    _check_expansion(parts, found["loss"], uncertified)
     std = None
     if None not in parts.values():
         with mpmath.workdps(dps + 10):
@@ -185,6 +177,56 @@ def scatter(model=None, *, outputs=1, dps=30, spectrum=None, **params):
         uncertified["loss_std"] = "a part of the variance is uncertified or withheld"
     return Scatter(loss=found["loss"], loss_std=std, outputs=outputs, dps=dps, parameters=point.parameters(),
                    normalization=point.normalization, uncertified=uncertified, **parts)
+
+
+def check_point(point):
+    """Refuse (ParameterError) a point whose scatter is not derived: nonlinear features, a teacher covariance.
+
+    Examples
+    --------
+    >>> check_point(bind(N=10, P=20, M=30, gamma=1, delta=1))
+    Traceback (most recent call last):
+    ...
+    largen.diagrams.errors.ParameterError: the scatter with a teacher covariance needs sums weighted by omega**2, which the spectra's moments do not take: give an isotropic teacher
+    """
+    if point.activation is not None or point.model.regression.equivalent is not None:
+        raise ParameterError("the scatter is derived for linear features: with an activation the features' "
+                             "non-Gaussian part enters the variance at the order of its connected part")
+    if point.spectrum.teacher:
+        raise ParameterError("the scatter with a teacher covariance needs sums weighted by omega**2, which the "
+                             "spectra's moments do not take: give an isotropic teacher")
+
+
+def certified_variance(point, system, root, working, dps, outputs, loss):
+    """The parts of the variance at a point whose planar root is certified: the hook of a solve.
+
+    Parameters
+    ----------
+    point : Point
+        The bound point (:func:`largen.solver.numerics.point.bind`), checked by :func:`check_point`.
+    system : Equations
+        Its planar equations (:func:`largen.solver.numerics.equations.equations`).
+    root, working : list, int
+        The root and the working precision :func:`largen.solver.numerics.certification.certify` returns.
+    dps : int
+        Digits to certify.
+    outputs : int
+        C, the outputs sharing the features and the data.
+    loss : mpf or None
+        The certified mean loss, against which the scatter between draws is checked (:func:`_check_expansion`).
+
+    Returns
+    -------
+    (parts, reasons)
+        name -> mpf or None for ``teacher``, ``noise`` and ``connected``; name -> why not.
+    """
+    outputs = _check_outputs(outputs)
+    gamma = point.values[point.model.regression.ridge]
+    start = dict(zip(system.unknowns, root))
+    parts, reasons = _certified_parts(_compile(point.model), system, point.scaled_values, point.spectrum, gamma,
+                                      outputs, dps, working, start)
+    _check_expansion(parts, loss, reasons)
+    return parts, reasons
 
 
 def _check_expansion(parts, loss, reasons):
