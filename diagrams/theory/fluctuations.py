@@ -54,9 +54,18 @@ coefficients: certified numbers in the solver, series in 1/gamma in
 :func:`scatter_coefficients`.
 
 The first part is of relative order 1/(C n), n the number of learned modes;
-the second of relative order 1/size**2. Label noise enters both, through Z.
-Nothing in this module knows which model it is given: everything is read off
-the pencil.
+the second of relative order 1/size**2, the order of the first part's own
+first finite-size correction (one crosscap), which is not derived here. Label
+noise enters both, through Z. Nothing in this module knows which model it is
+given: everything is read off the pencil.
+
+Checks and uses: :func:`scatter_coefficients` expands the derived parts in
+1/gamma, to be equal as polynomials to the planar diagrams of their words
+(:func:`planar_variance_coefficients`, :func:`connected_coefficients`, by the
+cut-and-join recursion); :func:`parametric_scatter` writes the first part in
+Delta and the n_k, whose ridgeless and ridge limits are the scatter's laws;
+:func:`scatter_verdicts` decides N <-> P on the parts and class by class on
+their diagrams (:func:`scatter_pairs`).
 
 Examples
 --------
@@ -95,14 +104,11 @@ from largen.diagrams.theory.series import (GUARD, Algebra, Series, abstract_vari
                                            loss_observable, loss_observables)
 
 __all__ = [
-    "Part", "BETA", "TAU", "BOTH", "JETS", "LABEL_SOURCE", "FluctuationTheory", "fluctuation_theory", "combine",
+    "Part", "BETA", "TAU", "BOTH", "JETS", "FluctuationTheory", "fluctuation_theory", "combine",
     "ScatterParts", "within_draw", "between_draws", "scatter_coefficients", "variance_observable",
     "planar_variance_coefficients", "connected_coefficients", "ParametricScatter", "parametric_scatter",
     "scatter_pairs", "scatter_verdicts",
 ]
-
-LABEL_SOURCE = sympy.Symbol("tau")  # Q_0 -> Q_0 - tau Z: -d/dtau tr log Q = tr(Z Q^-1) = 2 E_min
-
 
 class Part(enum.Enum):
     """Which labels a part of the label covariance Z weighs: the teacher's or the noise's."""
@@ -112,7 +118,8 @@ class Part(enum.Enum):
 
 
 # the jets of one replica, as bit masks of the sources it is differentiated in: 0 the value,
-# BETA = d/dbeta (the test-loss source), TAU = d/dtau (the label source), BOTH the mixed second derivative
+# BETA = d/dbeta (the test-loss source), TAU = d/dtau (the label source, Q_0 -> Q_0 - tau Z, so that
+# -d/dtau tr log Q = tr(Z Q^-1) = 2 E_min), BOTH the mixed second derivative
 BETA, TAU = 1, 2
 BOTH = BETA | TAU
 JETS = (0, BETA, TAU, BOTH)
@@ -147,7 +154,8 @@ class FluctuationTheory:
         (u, v), u, v in (0, BETA) -> (c0, c): tr(Z Q_1^-1 Z Q_2^-1) = c0 + c . sigma, with
         c0 = {(Part, Part): ...} and c = {Part: a row}.
     orientations : int
-        kappa: 2 when every Gaussian matrix is real (a second, twisted ring), else 1.
+        kappa, the orientations of a ring: 2, the ring and its twisted mirror, for real matrices
+        (the only ones taken).
     """
 
     planar: object
@@ -163,10 +171,6 @@ class FluctuationTheory:
     @property
     def model(self):
         return self.planar.model
-
-    @property
-    def fields(self):
-        return [f.name for f in self.planar.pencil.fields]
 
 
 @cache
@@ -235,10 +239,10 @@ def fluctuation_theory(model=None):
                    + G0 * block[TAU] * G0 * block[BETA] * G0)
         propagators[space] = {jet: matrix.applyfunc(_imaginary_unit_out) for jet, matrix in G.items()}
 
-    def propagator(jet, field, other=None):
+    def propagator(jet, field):
         space = pencil.field(field).space
-        i, j = names[space].index(field), names[space].index(other or field)
-        return propagators[space][jet][i, j]
+        i = names[space].index(field)
+        return propagators[space][jet][i, i]
 
     def rainbow(field, entry):
         """sum over the Gaussian couplings at ``field`` of c**2 v tr_w(entry(q)) at the far end q."""
@@ -283,12 +287,11 @@ def fluctuation_theory(model=None):
             row = {a: sympy.Matrix([[sum(field_trace(pencil, f, labels[f][a] * between(u, v, {g: scale(g)}, f))
                                          for f in labels if a in labels[f]) for g in fields]]) for a in Part}
             observable[u, v] = (c0, row)
-    orientations = 2  # real matrices (the others are refused above): the ring and its twisted mirror
     return FluctuationTheory(planar, labels, rates, _clean(jacobian), {j: _clean(v) for j, v in rate_sources.items()},
                              {k: _clean(m) for k, m in kernel.items()},
                              {k: {part: _clean(v) for part, v in b.items()} for k, b in source.items()},
                              {k: ({key: _clean(x) for key, x in c0.items()}, {part: _clean(v) for part, v in row.items()})
-                              for k, (c0, row) in observable.items()}, orientations)
+                              for k, (c0, row) in observable.items()}, orientations=2)
 
 
 def _imaginary_unit_out(entry):

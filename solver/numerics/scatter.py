@@ -36,7 +36,7 @@ import sympy
 from sympy.printing.pycode import MpmathPrinter
 
 from largen.diagrams.engine.model import mrs
-from largen.diagrams.engine.spectral import (EIGENVALUE, INDEX, TEACHER, TEACHER_WEIGHTS, moment_form, summand,
+from largen.diagrams.engine.spectral import (EIGENVALUE, INDEX, TEACHER_WEIGHTS, moment_form, summand,
                                              teacher_parts)
 from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.errors import LargenWarning, ParameterError
