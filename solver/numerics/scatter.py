@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import mpmath
+import numpy as np
 import sympy
 from sympy.printing.pycode import MpmathPrinter
 
@@ -317,8 +318,8 @@ class _Arithmetic:
 
     zero = mpmath.mpf(0)
 
-    def __init__(self, scale):
-        self.diagonal = [x or 1 for x in scale]
+    def __init__(self, unknowns):
+        self.diagonal = [x or 1 for x in unknowns]
 
     @staticmethod
     def scale(x, q):
@@ -494,13 +495,10 @@ def sample_scatter(losses):
 
     Examples
     --------
-    >>> import numpy as np
     >>> found = sample_scatter(np.random.default_rng(0).normal(1.0, 0.5, 40000))
     >>> abs(found.std - 0.5) < 3 * found.stderr, round(found.stderr, 4)
     (True, 0.0018)
     """
-    import numpy as np
-
     values = np.asarray(losses, dtype=float)
     n = len(values)
     if values.ndim != 1 or n < 4 or not np.all(np.isfinite(values)):
