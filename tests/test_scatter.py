@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import sympy
 
-from largen.diagrams import LargenWarning, ParameterError, mrs
+from largen.diagrams import LargenWarning, ParameterError, deep_linear, mrs
 from largen.diagrams.engine.spectral import CovarianceTrace
 from largen.diagrams.theory.fluctuations import scatter_coefficients
 from largen.solver.numerics.scatter import sample_scatter, scatter
@@ -124,25 +124,28 @@ def test_outputs_divide_the_teacher_and_noise_parts():
 
 
 @pytest.mark.slow
-def test_the_large_ridge_series():
-    """At a large ridge the certified parts are the derived series' sums (MRS, gamma^0..gamma^-3):
-    the numerics' jets and ladders against the series checked against the diagrams."""
-    N, P, M, gamma = 3, 4, 5, sympy.Integer(10) ** 8
-    values = {"N": N, "P": P, "M": M, "gamma": gamma, "sigma_eps": sympy.Rational(1, 2), "sigma_u": 1, "sigma_w": 1}
-    found = scatter(**values, dps=35)
-    model = mrs()
-    spectrum = Spectrum.power_law(1, M)
-    coefficients = scatter_coefficients(model, 3)
+@pytest.mark.parametrize("name, order, sizes", [("mrs", 3, {"N": 3, "P": 4, "M": 5}),
+                                                ("deep2", 2, {"N1": 3, "N2": 4, "P": 5, "M": 6})])
+def test_the_large_ridge_series(name, order, sizes):
+    """At a large ridge the certified parts are the derived series' sums (to gamma^-order): the
+    numerics' jets and ladders against the series the diagrams check."""
+    model = mrs() if name == "mrs" else deep_linear(2)
+    gamma = sympy.Integer(10) ** 12
+    values = {**sizes, "gamma": gamma, "sigma_eps": sympy.Rational(1, 2)}
+    found = scatter(model, **values, dps=50)
+    spectrum = Spectrum.power_law(1, sizes["M"])
+    coefficients = scatter_coefficients(model, order)
     at = {model.symbols[name]: value for name, value in values.items() if name != "gamma"}
-    for name in ("teacher", "noise", "connected"):
-        terms = [sympy.sympify(getattr(c, name)).xreplace(at).replace(
+    at.update({s: 1 for s in model.symbols.values() if s not in at and s != model.regression.ridge})
+    for part in ("teacher", "noise", "connected"):
+        terms = [sympy.sympify(getattr(c, part)).xreplace(at).replace(
             lambda e: isinstance(e, CovarianceTrace), lambda e: spectrum.power_sum(e.args[0])) for c in coefficients]
         total = sum(t * gamma**-k for k, t in enumerate(terms))
         first = next(k for k, t in enumerate(terms) if t != 0)
-        # the first term left out, gamma^-4, is some (25/gamma)**(4 - first) of the first one kept
-        with mpmath.workdps(40):
-            miss = abs(getattr(found, name) / mpmath.mpf(sympy.N(total, 40)) - 1)
-            assert miss < (50 / mpmath.mpf(gamma)) ** (4 - first)
+        # the first term left out, gamma^-(order + 1), is some (50/gamma)**(order + 1 - first) of the first one kept
+        with mpmath.workdps(60):
+            miss = abs(getattr(found, part) / mpmath.mpf(sympy.N(total, 60)) - 1)
+            assert miss < (200 / mpmath.mpf(gamma)) ** (order + 1 - first)
 
 
 @pytest.mark.parametrize("N, P, gamma, law", [
