@@ -23,7 +23,7 @@ def modules():
 
 
 SLOW = {"largen.diagrams.regimes.families", "largen.solver.numerics.scaling",
-        "largen.diagrams.theory.fluctuations"}  # tens of seconds each
+        "largen.diagrams.theory.fluctuations", "largen.diagrams.theory.fluctuation_duality"}  # tens of seconds each
 
 
 @pytest.mark.parametrize("name", [pytest.param(m, marks=pytest.mark.slow) if m in SLOW else m for m in modules()])

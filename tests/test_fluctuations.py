@@ -15,9 +15,10 @@ import sympy
 from largen.diagrams import Model, ModelError, deep_linear, mrs
 from largen.diagrams.engine.spectral import covariance_trace
 from largen.diagrams.theory.duality import Quantity, swap_sizes
-from largen.diagrams.theory.fluctuations import (BETA, connected_coefficients, fluctuation_theory, parametric_scatter,
-                                                 planar_variance_coefficients, scatter_coefficients, scatter_pairs,
-                                                 scatter_verdicts, variance_observable)
+from largen.diagrams.theory.fluctuation_duality import scatter_pairs, scatter_verdicts
+from largen.diagrams.theory.fluctuation_series import (connected_coefficients, planar_variance_coefficients,
+                                                       scatter_coefficients, variance_observable)
+from largen.diagrams.theory.fluctuations import BETA, fluctuation_theory, parametric_scatter
 from largen.diagrams.theory.series import theory_coefficients
 
 MRS_ORDER = 4

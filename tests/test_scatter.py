@@ -16,7 +16,7 @@ import sympy
 
 from largen.diagrams import LargenWarning, ParameterError, deep_linear, mrs
 from largen.diagrams.engine.spectral import CovarianceTrace
-from largen.diagrams.theory.fluctuations import scatter_coefficients
+from largen.diagrams.theory.fluctuation_series import scatter_coefficients
 from largen.solver.numerics.scatter import sample_scatter, scatter
 from largen.solver.numerics.solution import solve
 from largen.solver.numerics.spectrum import Spectrum
