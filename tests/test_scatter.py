@@ -182,7 +182,7 @@ def test_infinite_latent_size_is_said():
 @pytest.mark.parametrize("options, message", [
     ({"outputs": 0}, "outputs must be a positive integer"),
     ({"outputs": True}, "outputs must be a positive integer"),
-    ({"dps": 0}, "dps must be an integer"),
+    ({"dps": 0}, "dps must be at least 1"),
     ({"activation": "relu"}, "linear features"),
     ({"delta": 1}, "teacher covariance"),
     ({"gamma": 0}, "must be positive"),
@@ -213,3 +213,20 @@ def test_a_scatter_between_draws_larger_than_the_mean_is_withheld():
     assert "broken down" in found.uncertified["connected"] and found.teacher > 0
     with pytest.warns(LargenWarning, match="scatters between draws"):
         scatter(N=100, P=100, M="inf", gamma="1e-4", dps=10)
+
+
+def test_solve_returns_the_certified_scatter_with_the_mean():
+    """solve(variance=True, outputs=C) carries the same certified parts as scatter(), beside the losses."""
+    from largen.solver import solve
+
+    point = dict(N=20, P=30, M=40, gamma="0.1", sigma_eps="0.3", dps=15)
+    found = solve(variance=True, outputs=4, **point)
+    alone = scatter(outputs=4, **point)
+    assert found.as_dict()["loss_std"] == alone.as_dict()["loss_std"]
+    assert found.as_dict()["variance"] == alone.as_dict()["variance"] and found.outputs == 4
+    assert found.as_dict()["loss"] == solve(**point).as_dict()["loss"]
+    assert solve(**point).loss_std is None and "loss_std" not in solve(**point).as_dict()
+    with pytest.raises(ParameterError, match="certified only"):
+        solve(variance=True, context=mpmath.fp, **point)
+    with pytest.raises(ParameterError, match="outputs must be a positive integer"):
+        solve(variance=True, outputs=0, **point)

@@ -43,13 +43,12 @@ from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.errors import LargenWarning, ParameterError
 from largen.diagrams.theory.fluctuations import BETA, BOTH, TAU, combine, fluctuation_theory
 
-from largen.solver.numerics.certification import certify
+from largen.solver.numerics.certification import certify, check_dps
 from largen.solver.numerics.continuation import newton
 from largen.solver.numerics.equations import equations, mp_value
 from largen.solver.numerics.point import bind
-from largen.solver.numerics.solution import MAX_DPS
 
-__all__ = ["Scatter", "scatter", "check_point", "certified_variance", "sample_scatter", "SampleScatter"]
+__all__ = ["Scatter", "scatter", "check_point", "check_outputs", "certified_variance", "sample_scatter", "SampleScatter"]
 
 PARTS = ("teacher", "noise", "connected")
 SECOND_SPLIT = 1.5  # the second evaluation's factor on the length of the power laws' heads
@@ -155,8 +154,8 @@ def scatter(model=None, *, outputs=1, dps=30, spectrum=None, **params):
     >>> mpmath.nstr(scatter(N=20, P=30, M=40, gamma="0.1", dps=10, outputs=4).teacher / found.teacher, 5)
     '0.25'
     """
-    outputs = _check_outputs(outputs)
-    dps = _check_dps(dps)
+    outputs = check_outputs(outputs)
+    dps = check_dps(dps)
     model = mrs() if model is None else model
     point = bind(model, spectrum=spectrum, sizes="real", precision=dps + 10, **params)
     model, values = point.model, point.scaled_values
@@ -221,7 +220,7 @@ def certified_variance(point, system, root, working, dps, outputs, loss):
     (parts, reasons)
         name -> mpf or None for ``teacher``, ``noise`` and ``connected``; name -> why not.
     """
-    outputs = _check_outputs(outputs)
+    outputs = check_outputs(outputs)
     gamma = point.values[point.model.regression.ridge]
     start = dict(zip(system.unknowns, root))
     parts, reasons = _certified_parts(_compile(point.model), system, point.scaled_values, point.spectrum, gamma,
@@ -511,13 +510,9 @@ def sample_scatter(losses):
     return SampleScatter(std, math.sqrt(spread) / (2 * std) if std else math.inf, n)
 
 
-def _check_outputs(outputs):
+def check_outputs(outputs):
     if isinstance(outputs, bool) or not isinstance(outputs, int) or outputs < 1:
         raise ParameterError(f"outputs must be a positive integer (the teacher's rows), got {outputs!r}"[:200])
     return outputs
 
 
-def _check_dps(dps):
-    if isinstance(dps, bool) or not isinstance(dps, int) or not 1 <= dps <= MAX_DPS:
-        raise ParameterError(f"dps must be an integer from 1 to {MAX_DPS}, got {dps!r}"[:200])
-    return dps

@@ -9,7 +9,6 @@ approximate moments: a fast, uncertified answer.
 """
 
 import math
-import operator
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -18,15 +17,16 @@ import mpmath
 from largen.diagrams.errors import LargenWarning, ParameterError, SolverError
 from largen.diagrams.engine.model import mrs
 
-from largen.solver.numerics.certification import certify, certify_correction, condition, correction, outputs
+from largen.solver.numerics.certification import (MAX_DPS, certify, certify_correction, check_dps, condition, correction,
+                                                 outputs)
 from largen.solver.numerics.continuation import float_start, newton
 from largen.solver.numerics.equations import equations, mp_value
 from largen.solver.numerics.point import bind
+from largen.solver.numerics.scatter import certified_variance, check_outputs, check_point
 from largen.diagrams.engine.symbols import as_expr
 
 __all__ = ["Solution", "solve", "MAX_DPS"]
 
-MAX_DPS = 5000  # digits: beyond, a solve would take hours
 FLOAT64 = "float64 arithmetic (context=mpmath.fp): not certified"
 KERNEL_CUTOFF = 0.001  # the kernel route lists eigenvalues down to this fraction of the renormalised ridge
 SIZEABLE_CORRECTION = mpmath.mpf("0.3")  # a first correction this part of the planar value or more is said to be
@@ -51,6 +51,11 @@ class Solution:
     first finite-size corrections (relative order 1/size,
     :mod:`largen.diagrams.theory.finite_size`), certified like the rest, and
     ``corrected_loss``, ``corrected_train_loss`` their sums with the planar values.
+
+    With ``variance`` (``solve(..., variance=True, outputs=C)``), ``variance`` holds the parts of
+    the loss's variance over the draws (:mod:`largen.solver.numerics.scatter`: ``teacher``,
+    ``noise``, ``connected``) for C outputs, certified like the rest, and ``loss_std`` is the
+    standard deviation of one run's loss about ``loss``.
     """
 
     loss: object
@@ -71,6 +76,17 @@ class Solution:
     route: dict = None  # a dataset or the kernel route: how the equivalent theory was made (Route.as_dict())
     unexplained: object = None  # half the target's variance the route's teacher does not carry (mpf), or None
     equivalence_error: object = None  # the kernel route: the loss's relative change with a coarser listing
+    variance: dict = None  # the parts of the loss's variance over the draws (name -> mpf or None), if asked
+    outputs: int = 1  # C, the outputs sharing features and data, which the variance depends on
+
+    @property
+    def loss_std(self):
+        """sqrt(teacher + noise + connected): how far one run's loss lies from ``loss``; None unless
+        the variance was asked for and every part is certified."""
+        if not self.variance or None in self.variance.values():
+            return None
+        with mpmath.workdps(self.dps + 10):
+            return mpmath.sqrt(mpmath.fsum(self.variance.values()))
 
     @property
     def target_loss(self):
@@ -124,6 +140,9 @@ class Solution:
             **({"route": self.route, "unexplained": digits(self.unexplained), "target_loss": digits(self.target_loss)}
                if self.route else {}),
             **({"equivalence_error": digits(self.equivalence_error, 2)} if self.equivalence_error is not None else {}),
+            **({"loss_std": digits(self.loss_std), "outputs": self.outputs,
+                "variance": {name: digits(value) for name, value in self.variance.items()}}
+               if self.variance is not None else {}),
         }
 
 
@@ -141,7 +160,7 @@ def _text(x, n):
 
 
 def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, equivalence="white", data=None,
-          cutoff=None, max_degree=None, **params):
+          cutoff=None, max_degree=None, variance=False, outputs=1, **params):
     """Solve the planar theory of ``model`` at the given parameters, and its first finite-size correction.
 
     Parameters
@@ -202,7 +221,7 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, equi
     >>> [corrected.as_dict()["finite_size"][k] for k in ("loss_correction", "corrected_loss")]
     ['5.545448718e-6', '0.0002935741548']
     """
-    dps = _check_dps(dps)
+    dps = check_dps(dps)
     if isinstance(order, bool) or order not in (0, 1):
         raise ParameterError(f"order must be 0 (planar) or 1 (the first finite-size correction), got {order!r}"[:200])
     if context is not mpmath.mp and context is not mpmath.fp:
@@ -215,7 +234,12 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, equi
     error = None
     if kernel:
         point, error = _kernel_listing(model, point, max_degree, route, params, order)
-    solution = _solve_point(point, dps, context, order)
+    if variance:
+        if context is mpmath.fp:
+            raise ParameterError("the variance is certified only: solve it with context=mpmath.mp")
+        check_point(point)
+        outputs = check_outputs(outputs)
+    solution = _solve_point(point, dps, context, order, outputs if variance else None)
     if point.route is None:
         return solution
     with mpmath.workdps(dps + 10):
@@ -240,8 +264,8 @@ def _kernel_listing(model, point, max_degree, route, params, order):
     return point, mpmath.mpf(abs(coarse_loss - fine_loss) / fine_loss) if fine_loss else None
 
 
-def _solve_point(point, dps, context, order):
-    """The planar solution at a bound point (see :func:`solve`)."""
+def _solve_point(point, dps, context, order, outputs=None):
+    """The planar solution at a bound point (see :func:`solve`); with ``outputs``, the variance for that many."""
     model, values = point.model, point.scaled_values
     ridge = model.regression.ridge
     gamma = point.values[ridge]
@@ -269,6 +293,10 @@ def _solve_point(point, dps, context, order):
         corrections, why = certify_correction(system, extended, gamma, samples, dps, root)
         reasons.update({f"{name}_correction": reason for name, reason in why.items()})
         _check_expansion(corrections, found, reasons)
+    parts = None
+    if outputs is not None:
+        parts, why = certified_variance(point, system, root, working, dps, outputs, found["loss"])
+        reasons.update(why)
     for name in system.infinite:
         found[name], reasons[name] = None, f"{name} is infinite at this point (no features reach the latent space)"
     kappa, supported = None, None
@@ -283,7 +311,7 @@ def _solve_point(point, dps, context, order):
             loss=found["loss"], train_loss=found["train_loss"], Delta=found["Delta"], noise_floor=mp_value(noise),
             unknowns=_unknowns(system, root), dps=dps, condition=kappa, supported_digits=supported,
             uncertified=reasons, order=order, loss_correction=corrections.get("loss"),
-            train_loss_correction=corrections.get("train_loss"), **common)
+            train_loss_correction=corrections.get("train_loss"), variance=parts, outputs=outputs or 1, **common)
 
 
 def _check_expansion(corrections, planar, reasons):
@@ -296,11 +324,11 @@ def _check_expansion(corrections, planar, reasons):
     Measured against the Monte Carlo: a correction of 0.26 of the planar value corrects it to 4%, of
     0.42 to 13%; the next order, of the correction's square, decides.
     """
-    for name, correction in list(corrections.items()):
+    for name, first in list(corrections.items()):
         value = planar.get(name)
-        if correction is None or not value:
+        if first is None or not value:
             continue
-        ratio = abs(correction / value)
+        ratio = abs(first / value)
         if ratio > 1:
             corrections[name] = None
             reasons[f"{name}_correction"] = (f"the first finite-size correction is {mpmath.nstr(ratio, 2)} times the "
@@ -358,18 +386,6 @@ def _float64(system, extended, gamma, samples, noise, common):
                     uncertified={name: FLOAT64 for name in names}, order=int(extended is not None),
                     loss_correction=corrections.get("loss"), train_loss_correction=corrections.get("train_loss"),
                     **common)
-
-
-def _check_dps(dps):
-    if isinstance(dps, bool):
-        raise ParameterError(f"dps must be an integer, got {dps!r}")
-    try:
-        dps = operator.index(dps)
-    except TypeError:
-        raise ParameterError(f"dps must be an integer, got {dps!r}") from None
-    if not 1 <= dps <= MAX_DPS:
-        raise ParameterError(f"dps must be at least 1 and at most {MAX_DPS}, got {str(dps)[:30]}")
-    return dps
 
 
 def _warn_equivalence(spectrum):
