@@ -254,8 +254,9 @@ def allocation(frequencies, total, amplitudes, beta):
 
     The stationary allocation n_k = (A_k beta P_k / mu)**(1/(1+beta)) on the
     clusters where it is at least their cut A_k**(1/beta) (below it the
-    cluster is better left to its mean), mu by bisection; rounded down, the
-    remainder going to the largest fractional parts.
+    cluster is better left to its mean), mu by bisection; scaled to the total
+    on those clusters, rounded down, the remainder going to the largest
+    fractional parts. A budget below every cut allocates nothing.
 
     Examples
     --------
@@ -275,7 +276,8 @@ def allocation(frequencies, total, amplitudes, beta):
     for _ in range(200):
         middle = 0.5 * (low + high)
         low, high = (middle, high) if shares(middle).sum() > total else (low, middle)
-    return _round(shares(high), total)
+    n = shares(high)  # the sum jumps where a cluster crosses its cut: the clusters in it share what is left
+    return _round(n * (total / n.sum()), total) if n.sum() > 0 else np.zeros(len(n), dtype=np.int64)
 
 
 def _round(n, total):
