@@ -1,4 +1,7 @@
+import contextlib
 import os
+import sys
+import types
 import pathlib
 import shutil
 
@@ -48,3 +51,39 @@ def _ambient_precision():
     dps = mpmath.mp.dps
     yield
     mpmath.mp.dps = dps
+
+
+class WorkExceeded(AssertionError):
+    """More Python calls than the bound a test allows."""
+
+
+@contextlib.contextmanager
+def bounded_work(calls):
+    """Fail when the block makes more than ``calls`` Python function calls.
+
+    The work of a refusal (an estimate before an enumeration) is bounded by counting calls, not by a
+    clock: the count is the same on a loaded machine, and an enumeration that starts makes millions.
+    """
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        if event == "call":
+            count += 1
+            if count > calls:  # stop a runaway enumeration where it is
+                sys.setprofile(None)
+                raise WorkExceeded(f"more than {calls} Python calls")
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    done = types.SimpleNamespace(calls=None)
+    try:
+        yield done
+    finally:
+        sys.setprofile(previous)
+        done.calls = count
+    if count > calls:  # the block caught the exception
+        raise WorkExceeded(f"more than {calls} Python calls")
+
+
+WORK_OF_A_REFUSAL = 20_000  # Python calls: a cost estimate and its refusal take 2,500-4,000; listing 105 diagrams 39,000

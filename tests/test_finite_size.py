@@ -33,6 +33,7 @@ def coefficients(name, order):
 
 @pytest.mark.parametrize("name, order", [("mrs", k) for k in range(MRS_ORDER + 1)]
                          + [("deep2", k) for k in range(DEEP_ORDER + 1)])
+@pytest.mark.slow
 def test_correction_is_the_one_crosscap_part_of_the_exact_coefficients(name, order):
     _, correction, exact = coefficients(name, MRS_ORDER if name == "mrs" else DEEP_ORDER)
     assert sympy.expand(correction[order] - exact[order]) == 0
@@ -69,6 +70,7 @@ def test_a_wigner_matrix_is_refused():
 
 # -- the solver ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_certified_correction_agrees_with_float64_and_is_dual():
     point = dict(N=50, P=80, M=100, gamma="0.001")
     exact = solve(dps=25, order=1, **point)
@@ -94,6 +96,7 @@ def test_latent_size_to_infinity():
     assert infinite.normalization
 
 
+@pytest.mark.slow
 def test_two_layers_against_the_monte_carlo_and_zero_features():
     """Two layers, 3000 seeds: the same fivefold cut at two standard errors as for MRS below."""
     point = dict(N1=30, N2=20, P=40, M=40, gamma="0.05")
@@ -142,6 +145,7 @@ def test_corrected_theory_cuts_the_planar_miss_fivefold(N, P, M, gamma):
 
 # -- the duality ----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_duality_survives_the_next_order_without_noise():
     found = next_order_verdicts(mrs(), 3)
     noiseless = [v for v in found if v.quantity.startswith(("correction gamma", "one-crosscap"))]
@@ -157,6 +161,7 @@ def test_duality_survives_the_next_order_without_noise():
         assert sympy.expand(summed - correction[k].xreplace({eps: 0})) == 0
 
 
+@pytest.mark.slow
 def test_two_layers_next_order_verdicts():
     found = {v.quantity.split(" at ")[0] + " " + v.exchange: v for v in next_order_verdicts(deep_linear(2), DEEP_ORDER)}
     assert found["correction gamma^-2 N1 <-> N2"].invariant  # at gamma * N1/N2, as at planar order

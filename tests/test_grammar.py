@@ -2,13 +2,13 @@
 
 import json
 import os
-import time
 
 import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import WORK_OF_A_REFUSAL, bounded_work
 from largen.diagrams import ExpressionError, Gaussian, LargenError, Model, ModelError, ParameterError, deep_linear
 from largen.diagrams import load_model, mrs
 from largen.diagrams.engine import modelfile
@@ -83,12 +83,10 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text, message", HOSTILE)
 def test_hostile_observables_are_refused(text, message):
-    start = time.perf_counter()
-    with pytest.raises(ExpressionError) as refusal:
+    with bounded_work(WORK_OF_A_REFUSAL), pytest.raises(ExpressionError) as refusal:
         expectation(text, mrs())
     assert message in str(refusal.value)
     assert "\n" not in str(refusal.value)
-    assert time.perf_counter() - start < 1
 
 
 def _sentinel_payloads(path):
@@ -376,14 +374,14 @@ def test_probe_T19_a_size_named_like_the_summation_index_is_refused(width, messa
 
 def test_probe_T20_integer_sizes_in_a_model_file():
     model = modelfile.loads('[model]\nlatent = 5\nsamples = 7\n[[model.features]]\nwidth = "N"\nvariance = "s/5"')
-    assert model.fixed_sizes == {"5": 5, "7": 7}
-    assert model.latent == "5" and model.samples == "7" and sorted(model.sizes) == ["N"]
+    assert model.fixed_sizes == {"M": 5, "P": 7}  # named by their roles
+    assert model.latent == "M" and model.samples == "P" and sorted(model.sizes) == ["N"]
     assert model.regression.teacher_variance == parameter_symbol("sigma_w") ** 2 / 5  # derived from the latent size
     bound = model.bind({"N": 3, "gamma": "0.1"})
     assert bound[size_symbol("N")] == 3 and set(model.symbols) == {"N", "gamma", "s", "sigma_eps", "sigma_w"}
     assert expectation("Trace(X*X.T)", model) == 7 * tr(1)
     width = modelfile.loads('[model]\n[[model.features]]\nwidth = 4\nvariance = "1/M"')
-    assert width.fixed_sizes == {"4": 4} and width.feature_spaces == ["M", "4"]
+    assert width.fixed_sizes == {"N": 4} and width.feature_spaces == ["M", "N"]
     with pytest.raises(ModelError, match="width of U must be a size name or a positive integer, got 5/2"):
         modelfile.loads('[model]\n[[model.features]]\nwidth = 2.5\nvariance = "1/M"')
 
@@ -443,32 +441,29 @@ def test_probe_U9_two_matrices_with_one_name_are_refused():
 
 
 def test_probe_H2_the_cost_of_a_long_word_is_estimated_before_listing():
-    start = time.perf_counter()
-    with pytest.raises(CostError, match=r"about 10\^6.3 diagrams, beyond the limit of 150000; pass max_diagrams="):
-        expectation("Trace((X*X.T)**8)", mrs())
-    assert time.perf_counter() - start < 1
+    with bounded_work(WORK_OF_A_REFUSAL):
+        with pytest.raises(CostError, match=r"about 10\^6.3 diagrams, beyond the limit of 150000; pass max_diagrams="):
+            expectation("Trace((X*X.T)**8)", mrs())
     with pytest.raises(CostError, match="105 diagrams, beyond the limit of 104"):
         expectation("Trace((X*X.T)**4)", mrs(), max_diagrams=104)
     assert expectation("Trace((X*X.T)**4)", mrs(), max_diagrams=105) == expectation("Trace((X*X.T)**4)", mrs())
 
 
 def test_probe_H3_huge_numbers_and_powers_are_refused_fast():
-    start = time.perf_counter()
-    with pytest.raises(ExpressionError, match="has about 1e\\+08 digits"):
-        expectation("10**10**8", mrs())
-    with pytest.raises(ExpressionError, match="the exponent of '1e99999999' is beyond 10000"):
-        expectation("1e99999999*Trace(X*X.T)", mrs())
-    with pytest.raises(CostError, match=r"about 10\^1283.0 diagrams"):
-        expectation("Trace(X*X.T)**500", mrs())
-    with pytest.raises(CostError, match="max_diagrams"):
-        expectation("(Trace(X*X.T) + Trace(U*U.T) + Trace(Lambda))**900", mrs())
-    with pytest.raises(CostError, match="the words of"):
-        expectation("Trace((X*X.T + U.T*U*X*X.T)**20)", mrs())
-    assert time.perf_counter() - start < 2
+    with bounded_work(WORK_OF_A_REFUSAL * 5):
+        with pytest.raises(ExpressionError, match="has about 1e\\+08 digits"):
+            expectation("10**10**8", mrs())
+        with pytest.raises(ExpressionError, match="the exponent of '1e99999999' is beyond 10000"):
+            expectation("1e99999999*Trace(X*X.T)", mrs())
+        with pytest.raises(CostError, match=r"about 10\^1283.0 diagrams"):
+            expectation("Trace(X*X.T)**500", mrs())
+        with pytest.raises(CostError, match="max_diagrams"):
+            expectation("(Trace(X*X.T) + Trace(U*U.T) + Trace(Lambda))**900", mrs())
+        with pytest.raises(CostError, match="the words of"):
+            expectation("Trace((X*X.T + U.T*U*X*X.T)**20)", mrs())
 
 
 def test_probe_U8_a_long_planar_word_is_refused_with_its_estimate():
-    start = time.perf_counter()
-    with pytest.raises(CostError, match="529402 diagrams, beyond the limit of 150000"):
-        expectation("Trace((X*X.T)**20)", mrs(), planar=True)
-    assert time.perf_counter() - start < 1
+    with bounded_work(WORK_OF_A_REFUSAL):
+        with pytest.raises(CostError, match="529402 diagrams, beyond the limit of 150000"):
+            expectation("Trace((X*X.T)**20)", mrs(), planar=True)

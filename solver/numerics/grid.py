@@ -24,13 +24,17 @@ from concurrent.futures import ProcessPoolExecutor
 from largen.diagrams.errors import LargenError, LargenWarning, ParameterError
 from largen.diagrams.engine.model import Model, gaussian_equivalent, mrs
 
+from largen.diagrams.engine.symbols import number
+from largen.solver.numerics.activation import activation
 from largen.solver.numerics.equations import derive
 from largen.solver.numerics.point import bind
 from largen.solver.numerics.solution import solve
+from largen.solver.numerics.spectrum import Spectrum
 
 __all__ = ["sweep", "failures", "check_output"]
 
 COLUMNS = ("loss", "train_loss", "Delta")
+POINT_KEYWORDS = ("alpha", "delta", "activation", "spectrum")  # what solve takes besides the model's symbols
 CHUNK = 50  # points per task at most
 FORMATS = (".csv", ".json")
 
@@ -88,9 +92,13 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
     model = mrs() if model is None else model
     if not isinstance(model, Model):
         raise ParameterError(f"expected a diagrams.Model, got {type(model).__name__}")
-    if fixed.get("activation") is not None and model.regression.equivalent is None:
-        model = gaussian_equivalent(model)  # derived once below, for every point
     names, columns = _grid(model, grid)
+    activations = [fixed.get("activation")] + (columns[names.index("activation")] if "activation" in names else [])
+    if any(a is not None for a in activations) and model.regression.equivalent is None:
+        model = gaussian_equivalent(model)  # derived once below, for every point
+        if "activation" in names and None in activations[1:]:
+            raise ParameterError("a grid of activations cannot mix linear features (None) with nonlinear ones: "
+                                 "give activation 'linear' instead")
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 1:
         raise ParameterError(f"dps must be a positive integer, got {dps!r}")
     if executor is not None and not callable(getattr(executor, "submit", None)):
@@ -98,7 +106,7 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
                              f"got {type(executor).__name__}")
     if output is not None:
         check_output(output, force=force, formats=FORMATS)
-    if model.latent not in names:
+    if model.latent not in names and not set(names) & set(POINT_KEYWORDS):
         # the spectrum, and its agreement with the latent size, once for every point
         point = bind(model, spectrum=spectrum, complete=False, **fixed)
         spectrum, model = point.spectrum, point.model  # a teacher's spectrum gives the model its covariance
@@ -191,10 +199,23 @@ def _grid(model, grid):
         if not values:
             raise ParameterError(f"the grid has no values of {name}")
         for value in values:
-            model.bind({name: value}, defaults=False)
+            _check_value(model, name, value)
         names.append(name)
         columns.append(values)
     return names, columns
+
+
+def _check_value(model, name, value):
+    """Refuse a grid value before any work: a model symbol's by the model, a keyword of solve's by its own reader."""
+    if name in model.symbols or name not in POINT_KEYWORDS:
+        model.bind({name: value}, defaults=False)
+    elif name in ("alpha", "delta"):
+        number(value, what=name, error=ParameterError)
+    elif name == "activation":
+        if value is not None:
+            activation(value)
+    elif not isinstance(value, Spectrum):
+        raise ParameterError(f"the grid values of spectrum must be Spectrum objects, got {type(value).__name__}")
 
 
 def _solve_points(model, fixed, points, dps, spectrum):
@@ -204,6 +225,8 @@ def _solve_points(model, fixed, points, dps, spectrum):
 def _solve_point(model, params, dps, spectrum):
     # a point the solver cannot answer is that row's error, and the grid goes on; a warning,
     # raised in a worker whose stderr is not the user's, is the row's too
+    if "spectrum" in params:
+        spectrum = params.pop("spectrum")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LargenWarning)
         try:
