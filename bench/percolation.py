@@ -113,8 +113,9 @@ def brill(seed, cache):
     print(f"  model scan, L at N = {result.model_sizes[-1]:.0e}: {_within(result.model_losses[-1], 0.027, 0.3)}")
     print(f"  data scan,  L at P = {result.data_sizes[-1]:.0e}: {_within(result.data_losses[-1], 0.035, 0.3)}")
     for name, fit in (("model", result.model_fit), ("data", result.data_fit)):
-        print(f"  {name} exponent fitted {fit.value:.3f} ± {fit.error:.3f} (log power {fit.log_power:g} divided out), "
-              f"derived {fit.derived:.3f}: {fit.deviation:+.1f} standard errors")
+        print(f"  {name} exponent fitted {fit.value:.3f} ± {fit.error:.3f} (log power {fit.log_power:g} divided out): "
+              f"derived law {fit.derived:.3f}, {fit.deviation:+.1f} standard errors; derived functional on the "
+              f"same clusters {fit.functional:.3f}, {fit.functional_deviation:+.1f} standard errors")
     best, derived = result.best_allocation
     print(f"  allocation n_k ∝ P_k^g: least loss at g = {best:.2f}, derived 1/(1 + beta_cl) = {derived:.3f}")
     values = result.as_dict()
@@ -145,6 +146,11 @@ def table(seed):
                 else " " * 67
             print(f"{head}  {c}  {model:.3f}±{model_error:.3f} / {data:.3f}±{data_error:.3f}  "
                   f"{features[0]:.3f} / {features[1]:.3f}")
+    for row in rows:
+        if row.tau_hyperscaling is not None:
+            print(f"  d = {row.lattice}: tau = 1 + d/D = {row.tau_hyperscaling}")
+        if row.note and row.tau is not None:
+            print(f"  {row.lattice}: {row.note}")
     print(f"  ({time.perf_counter() - start:.0f} s)")
 
 

@@ -90,15 +90,16 @@ def _masses(L, d, p, seed, boxes):
     return np.array(largest, dtype=float), np.concatenate(sizes)
 
 
-def _boxes(L, d):
-    return max(8, SITES_PER_SIDE // L**d)
+def _boxes(L, d, sites):
+    return max(8, sites // L**d)
 
 
-def box_dimension(d, *, sides=None, seed=0):
+def box_dimension(d, *, sides=None, sites=SITES_PER_SIDE, seed=0):
     """D of Z^d at the literature's p_c from the largest cluster of periodic boxes, corrected for finite size.
 
     log M(L) = log a + D log L + b L**-omega is fitted by weighted least squares
-    over the sides (weights from the standard errors of the mean masses), with
+    over the sides (about ``sites`` sites labelled at each, in at least 8 boxes;
+    weights from the standard errors of the mean masses), with
     omega of :data:`CORRECTION`; D is the coefficient of log L, its error from
     the fit's covariance (widened by the reduced chi-square when above one).
 
@@ -108,7 +109,7 @@ def box_dimension(d, *, sides=None, seed=0):
 
     Examples
     --------
-    >>> D, masses = box_dimension(2, sides=(16, 32, 64, 128), seed=1)
+    >>> D, masses = box_dimension(2, sides=(16, 32, 64, 128), sites=10**6, seed=1)
     >>> bool(abs(D.value - 91 / 48) < 3 * D.error), len(masses)
     (True, 4)
     """
@@ -123,7 +124,7 @@ def box_dimension(d, *, sides=None, seed=0):
     p = float(LITERATURE[d].p_c)
     means, errors = [], []
     for i, L in enumerate(sides):
-        largest, _ = _masses(L, d, p, seed * 10**6 + i * 10**4, _boxes(L, d))
+        largest, _ = _masses(L, d, p, seed * 10**6 + i * 10**4, _boxes(L, d, integer_argument(sites, "sites", 1)))
         means.append(largest.mean())
         errors.append(largest.std(ddof=1) / math.sqrt(len(largest)))
     y, sigma = np.log(means), np.array(errors) / np.array(means)
@@ -136,13 +137,13 @@ def box_dimension(d, *, sides=None, seed=0):
     return Estimate(float(coefficients[1]), error, len(sides)), list(zip(sides, means, errors))
 
 
-def box_tau(d, D, *, side=None, seed=0):
+def box_tau(d, D, *, side=None, sites=SITES_PER_SIDE, seed=0):
     """tau of Z^d at the literature's p_c from the cluster numbers of boxes of ``side`` (the largest of
-    :data:`BOXES` by default; :data:`SITES_PER_SIDE` sites in all), s_min = :data:`S_MIN` <= s <= side**D / 100.
+    :data:`BOXES` by default; about ``sites`` sites in all), s_min = :data:`S_MIN` <= s <= side**D / 100.
 
     Examples
     --------
-    >>> tau = box_tau(2, 91 / 48, side=256, seed=2)
+    >>> tau = box_tau(2, 91 / 48, side=256, sites=4 * 10**6, seed=2)
     >>> bool(abs(tau.value - 187 / 91) < 3 * tau.error)
     True
     """
@@ -150,7 +151,8 @@ def box_tau(d, D, *, side=None, seed=0):
     if d not in BOXES:
         raise ParameterError(f"tau is measured in boxes for d = 2..6, got d = {d}")
     L = BOXES[d][-1] if side is None else integer_argument(side, "side", 2)
-    _, sizes = _masses(L, d, float(LITERATURE[d].p_c), seed * 10**6 + 999 * 10**3, _boxes(L, d))
+    _, sizes = _masses(L, d, float(LITERATURE[d].p_c), seed * 10**6 + 999 * 10**3,
+                       _boxes(L, d, integer_argument(sites, "sites", 1)))
     s_max = int(L**D / 100)
     return fit_tau(ClusterSizes(sizes.astype(np.int64), 0, L**d), s_min=S_MIN[d], s_max=max(s_max, 10 * S_MIN[d]),
                    weighting="cluster")
@@ -158,8 +160,9 @@ def box_tau(d, D, *, side=None, seed=0):
 
 @dataclass(frozen=True)
 class Row:
-    """One lattice: measured tau and D against the literature; per c, Brill's derived (model, data) exponents
-    with errors and the random-feature local slopes (model, data) on the same data's spectrum."""
+    """One lattice: measured tau and D against the literature (and tau = 1 + d/D from the measured D, the
+    hyperscaling relation, below d = 6); per c, Brill's derived (model, data) exponents with errors at the
+    measured alpha(tau) and c/D, and the random-feature local slopes (model, data) on the same data's spectrum."""
 
     lattice: object
     tau: Estimate
@@ -168,6 +171,7 @@ class Row:
     brill: dict  # c -> ((model, error), (data, error))
     random_features: dict  # c -> (model slope, data slope)
     note: str = ""
+    tau_hyperscaling: Estimate = None
 
 
 def _random_feature_slopes(tau, D, c, clusters, size):
@@ -201,7 +205,12 @@ def comparison(dimensions=(2, 3, 4, 5, 6, 7, 8), smoothness=(2, 4), *, seed=0, c
         elif d in BOXES:
             D, _ = box_dimension(d, seed=seed)
             tau = box_tau(d, D.value, seed=seed)
-            note = "log corrections at the upper critical dimension" if d == 6 else ""
+            notes = ["log corrections at the upper critical dimension"] if d == 6 else []
+            for name, value, known in (("tau", tau, literature.tau), ("D", D, literature.D)):
+                if abs(value.value - known) > 3 * value.error:
+                    notes.append(f"{name} more than 3 errors from the literature: corrections to scaling in boxes "
+                                 f"of side <= {BOXES[d][-1]}")
+            note = "; ".join(notes)
         else:
             rows.append(Row(d, None, None, literature, {}, {},
                             f"not measured: a torus of at most 10^8 sites has L <= {int(MAX_SITES ** (1 / d))}, "
@@ -217,7 +226,10 @@ def comparison(dimensions=(2, 3, 4, 5, 6, 7, 8), smoothness=(2, 4), *, seed=0, c
             data = _derived(sampling_laws, alpha, beta)
             brill[c] = ((model[0], model[1]), (data[0], data[1]))
             features[c] = _random_feature_slopes(round(tau.value, 6), round(D.value, 6), c, clusters, size)
-        rows.append(Row(d, tau, D, literature, brill, features, note))
+        hyperscaling = None
+        if d != "bethe" and d < 6:
+            hyperscaling = Estimate(1 + d / D.value, d * D.error / D.value**2, D.count)
+        rows.append(Row(d, tau, D, literature, brill, features, note, hyperscaling))
         if progress is not None:
             progress(f"lattice {d}: tau = {tau}, D = {D}")
     return rows

@@ -78,17 +78,25 @@ TINY = Configuration(clusters=30, min_size=100, max_size=3000, model_sizes=(10, 
 
 @dataclass(frozen=True)
 class Fit:
-    """A fitted exponent (value, standard error over datasets) beside the derived law's."""
+    """A fitted exponent (value, standard error over datasets) beside the derived law's (``derived``,
+    infinitely many subtasks) and the derived functional's on the same datasets and sizes (``functional``:
+    the same fit of sum_k P_k min(1, A_k n_k**-beta_cl), which sees the finite window of clusters)."""
 
     value: float
     error: float
     derived: float
     log_power: float
+    functional: float
 
     @property
     def deviation(self):
         """(fitted - derived) in standard errors."""
         return (self.value - self.derived) / self.error if self.error > 0 else math.inf
+
+    @property
+    def functional_deviation(self):
+        """(fitted - functional) in standard errors."""
+        return (self.value - self.functional) / self.error if self.error > 0 else math.inf
 
 
 @dataclass(frozen=True)
@@ -134,12 +142,14 @@ class Result:
     @property
     def model_fit(self):
         law, = model_scaling(BETHE["tau"], BETHE["D"], BETHE["c"])
-        return _fit(self.model, self.configuration.model_sizes, float(law.exponent), float(law.log_power))
+        return _fit(self.model, self.model_theory, self.configuration.model_sizes, float(law.exponent),
+                    float(law.log_power))
 
     @property
     def data_fit(self):
         law, = data_scaling(BETHE["tau"], BETHE["D"], BETHE["c"])
-        return _fit(self.data, self.configuration.data_sizes, float(law.exponent), float(law.log_power))
+        return _fit(self.data, self.data_theory, self.configuration.data_sizes, float(law.exponent),
+                    float(law.log_power))
 
     @property
     def best_allocation(self):
@@ -159,7 +169,8 @@ class Result:
                     for size, loss, t in zip(sizes, losses, np.median(theory, axis=0))]
 
         def fitted(fit):
-            return {"fitted": fit.value, "error": fit.error, "derived": fit.derived, "log_power": fit.log_power}
+            return {"fitted": fit.value, "error": fit.error, "derived": fit.derived, "log_power": fit.log_power,
+                    "functional": fit.functional}
 
         best, derived = self.best_allocation
         return {"configuration": asdict(self.configuration), "seed": self.seed, "beta_cl": self.beta,
@@ -181,16 +192,19 @@ def _combined(estimates):
     return {"value": float(weights @ estimates[:, 0] / weights.sum()), "error": float(weights.sum() ** -0.5)}
 
 
-def _fit(losses, sizes, derived, log_power):
-    """The exponent e of L ∝ size**-e log(size)**log_power over the last FIT_POINTS sizes, per dataset."""
+def _slopes(curves, sizes, log_power):
+    """-d log(L / log(size)**log_power) / d log(size) by least squares over the last FIT_POINTS sizes, per curve."""
     x = np.log(np.array(sizes[-FIT_POINTS:], dtype=float))
-    values = []
-    for curve in losses.mean(axis=1)[:, -FIT_POINTS:]:
-        y = np.log(curve) - log_power * np.log(x)
-        values.append(-np.polyfit(x, y, 1)[0])
-    values = np.array(values)
+    return np.array([-np.polyfit(x, np.log(curve[-FIT_POINTS:]) - log_power * np.log(x), 1)[0] for curve in curves])
+
+
+def _fit(losses, theory, sizes, derived, log_power):
+    """The exponent e of L ∝ size**-e log(size)**log_power over the last FIT_POINTS sizes: its mean over datasets
+    and standard error, beside the derived law's and the derived functional's."""
+    values = _slopes(losses.mean(axis=1), sizes, log_power)
     error = values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else math.nan
-    return Fit(float(values.mean()), float(error), derived, log_power)
+    functional = float(_slopes(theory, sizes, log_power).mean())
+    return Fit(float(values.mean()), float(error), derived, log_power, functional)
 
 
 def _one_dataset(configuration, seed, replica):
