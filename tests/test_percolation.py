@@ -15,7 +15,7 @@ from largen.diagrams.regimes.asymptotics import ALPHA
 from largen.diagrams.errors import CostError, ParameterError
 from largen.diagrams.engine.spectral import SOURCE
 from largen.solver import solve
-from largen.solver.percolation import brill, experiment
+from largen.solver.percolation import brill, dimensions, experiment
 from largen.solver.percolation.laws import (CLUSTER_EXPONENT, FRACTAL_DIMENSION, MODEL_SIZE, SAMPLES,
                                             allocation_exponent, allocation_laws, cluster_exponent, data_scaling,
                                             manifold_scaling, model_scaling, rank_frequency_alpha, sampling_laws)
@@ -61,6 +61,7 @@ def test_periodic_labels_are_the_components_of_the_torus():
 
 # --- measured exponents ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_bethe_tau_and_alpha_at_pc_within_their_errors():
     report = percolation_report("bethe", clusters=100000, seed=0)
     assert abs(report["tau"] - 2.5) < 2 * report["tau_error"]
@@ -162,6 +163,7 @@ def _numeric_data_loss(alpha, beta, samples, ranks=10**7):
         ranks**-alpha / alpha / zeta(1 + alpha)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alpha, beta", [(R(1), R(1, 2)), (R(1, 2), R(1)), (R(2), R(1, 2))])
 def test_model_prefactor_against_the_sum(alpha, beta):
     law, = allocation_laws(alpha, beta)
@@ -219,7 +221,7 @@ def test_forest_clusters_are_breadth_first_trees_with_their_depths():
 def test_forest_sizes_have_the_branching_probabilities():
     # z = 3, p = 1/2, every seed kept: size 1 needs the seed's 3 neighbours empty (1/8), size 2 one occupied
     # neighbour whose 2 further neighbours and the seed's other 2 are empty (3/64)
-    sizes = bethe_forest(100000, z=3, p=0.5, min_size=1, max_size=10**4, seed=11).sizes
+    sizes = bethe_forest(40000, z=3, p=0.5, min_size=1, max_size=10**4, seed=11).sizes
     for size, exact in ((1, 1 / 8), (2, 3 * 0.5 * 0.25 * 0.25)):
         frequency = np.mean(sizes == size)
         assert abs(frequency - exact) < 4 * math.sqrt(exact * (1 - exact) / len(sizes))
@@ -374,6 +376,16 @@ def test_random_feature_theory_on_brills_spectrum_reaches_brills_model_exponent(
     coarse = subtask_spectrum("bethe", source="exact")
     losses = [float(solve(spectrum=coarse, N=N, P="1e9", gamma="1e-9", dps=15).loss) for N in (3000, 6000)]
     assert abs(-math.log(losses[1] / losses[0]) / math.log(2) - 1) < 0.05
+
+
+def test_box_dimension_of_the_square_lattice_and_its_refusals():
+    D, masses = dimensions.box_dimension(2, sides=(16, 32, 64, 128, 256), sites=2 * 10**6, seed=3)
+    assert abs(D.value - 91 / 48) < 3 * D.error and D.error < 0.05
+    assert [m[0] for m in masses] == [16, 32, 64, 128, 256] and all(m[2] > 0 for m in masses)
+    with pytest.raises(ParameterError, match="d = 2..6, got d = 7"):
+        dimensions.box_dimension(7)
+    with pytest.raises(ParameterError, match="at least 4 box sides"):
+        dimensions.box_dimension(2, sides=(16, 32, 64))
 
 
 # --- spectra and bad input ---------------------------------------------------------------------------
