@@ -12,10 +12,11 @@ For the hypercubic lattices Z^d at the literature's p_c, and the Bethe lattice:
 - on the Bethe lattice (mean field, d >= 6) tau, alpha and D of
   :func:`largen.solver.percolation.fit.percolation_report`.
 
-Above d = 6 the largest cluster of a torus grows as L**(2d/3), not L**D (the
-boxes are too small for the free boundary's L**4 to show), and a box of at most
-10**8 sites has L <= 13: D and tau are not measured there; the Bethe lattice
-stands for the mean-field dimensions.
+Boxes of at most 10**8 sites leave a scaling range for d = 2, 3, 4 (sides up to
+1024, 128, 40); for d = 5..8 (sides 40, 21, 13, 10 at most, and above d = 6 a
+torus's largest cluster grows as L**(2d/3), not L**D) tau and D are not
+measured: their rows carry the literature's values, and the Bethe lattice,
+measured, stands for the mean-field dimensions d >= 6.
 
 :func:`comparison` sets beside each lattice the derived exponents of Brill's
 laws (:mod:`largen.solver.percolation.laws`) at the measured alpha(tau) and
@@ -42,7 +43,7 @@ from largen.solver.percolation.fit import Estimate, _derived, fit_tau, percolati
 from largen.solver.percolation.laws import allocation_laws, rank_frequency_alpha, sampling_laws
 from largen.solver.percolation.spectrum import law_spectrum
 
-__all__ = ["Literature", "LITERATURE", "CORRECTION", "BOXES", "box_dimension", "box_tau", "Row", "comparison"]
+__all__ = ["Literature", "LITERATURE", "CORRECTION", "BOXES", "MEASURED", "box_dimension", "box_tau", "Row", "comparison"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ CORRECTION = {2: 3 / 2, 3: 1.6, 4: 1.0, 5: 0.5, 6: 0.5}
 BOXES = {2: (32, 64, 128, 256, 512, 1024), 3: (8, 12, 16, 24, 32, 48, 64, 96, 128), 4: (6, 8, 12, 16, 24, 32, 40),
          5: (5, 6, 8, 10, 12, 16, 20), 6: (4, 5, 6, 8, 10, 12)}
 SITES_PER_SIDE = 4 * 10**7  # sites labelled at each side (at least 8 boxes)
+# measured in boxes: above d = 4 a box of 10**8 sites (side 40, 21, 13, 10) leaves no scaling range
+MEASURED = (2, 3, 4)
 S_MIN = {2: 100, 3: 100, 4: 30, 5: 10, 6: 5}  # smallest cluster in the tau fits
 
 
@@ -191,8 +194,8 @@ def comparison(dimensions=(2, 3, 4, 5, 6, 7, 8), smoothness=(2, 4), *, seed=0, c
     Examples
     --------
     >>> rows = comparison(dimensions=(7,), smoothness=(2,), bethe_clusters=20000, clusters=5, size=300)
-    >>> rows[0].note.startswith("not measured"), rows[-1].lattice, round(rows[-1].brill[2][0][0], 1)
-    (True, 'bethe', 0.5)
+    >>> rows[0].note.startswith("not measured"), rows[0].brill[2][0][0], rows[-1].lattice
+    (True, 0.5, 'bethe')
     """
     rows = []
     for d in [*dimensions, "bethe"]:
@@ -202,20 +205,21 @@ def comparison(dimensions=(2, 3, 4, 5, 6, 7, 8), smoothness=(2, 4), *, seed=0, c
             tau = Estimate(report["tau"], report["tau_error"], bethe_clusters)
             D = Estimate(report["D"], report["D_error"], bethe_clusters)
             note = "D = 2 d_l (chemical dimension of the clusters' trees)"
-        elif d in BOXES:
+        elif d in MEASURED:
             D, _ = box_dimension(d, seed=seed)
             tau = box_tau(d, D.value, seed=seed)
-            notes = ["log corrections at the upper critical dimension"] if d == 6 else []
+            notes = []
             for name, value, known in (("tau", tau, literature.tau), ("D", D, literature.D)):
                 if abs(value.value - known) > 3 * value.error:
                     notes.append(f"{name} more than 3 errors from the literature: corrections to scaling in boxes "
                                  f"of side <= {BOXES[d][-1]}")
             note = "; ".join(notes)
         else:
-            rows.append(Row(d, None, None, literature, {}, {},
-                            f"not measured: a torus of at most 10^8 sites has L <= {int(MAX_SITES ** (1 / d))}, "
-                            f"where the largest cluster grows as L^(2d/3); mean field as on the Bethe lattice"))
-            continue
+            tau = Estimate(literature.tau, literature.tau_error, 0)
+            D = Estimate(literature.D, literature.D_error, 0)
+            torus = "; above d = 6 a torus's largest cluster grows as L^(2d/3)" if d > 6 else ""
+            note = (f"not measured: a box of 10^8 sites has side {int(round(MAX_SITES ** (1 / d)))}, too short a "
+                    f"scaling range{torus}; the literature's tau and D")
         alpha_value = float(rank_frequency_alpha(tau.value))
         slope = abs((rank_frequency_alpha(tau.value + 1e-6) - rank_frequency_alpha(tau.value - 1e-6)) / 2e-6)
         alpha = Estimate(alpha_value, float(slope) * tau.error, tau.count)
@@ -227,7 +231,7 @@ def comparison(dimensions=(2, 3, 4, 5, 6, 7, 8), smoothness=(2, 4), *, seed=0, c
             brill[c] = ((model[0], model[1]), (data[0], data[1]))
             features[c] = _random_feature_slopes(round(tau.value, 6), round(D.value, 6), c, clusters, size)
         hyperscaling = None
-        if d != "bethe" and d < 6:
+        if d in MEASURED:
             hyperscaling = Estimate(1 + d / D.value, d * D.error / D.value**2, D.count)
         rows.append(Row(d, tau, D, literature, brill, features, note, hyperscaling))
         if progress is not None:
