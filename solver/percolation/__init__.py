@@ -8,6 +8,7 @@ What it holds, one concept per module:
 * :mod:`~largen.solver.percolation.laws` -- the model- and data-scaling laws derived by dominant balance;
 * :mod:`~largen.solver.percolation.brill` -- Brill's regressors, allocation and scans;
 * :mod:`~largen.solver.percolation.experiment` -- the experiment at the paper's size, cached;
+* :mod:`~largen.solver.percolation.figures` -- its figures (loss against N and P, the allocation scan);
 * :mod:`~largen.solver.percolation.spectrum` -- the data as a covariance spectrum for the random-feature theory;
 * :mod:`~largen.solver.percolation.dimensions` -- the exponents across lattice dimensions, both theories.
 
