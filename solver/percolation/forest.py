@@ -70,12 +70,12 @@ class Forest:
     @cached_property
     def owner(self):
         """The cluster of every site."""
-        return np.repeat(np.arange(len(self.sizes)), self.sizes)
+        return np.repeat(np.arange(len(self.sizes), dtype=np.int32), self.sizes)
 
     @cached_property
     def generations(self):
         """The sites grouped by depth: (order, bounds), generation g being ``order[bounds[g]:bounds[g + 1]]``."""
-        order = np.argsort(self.depth, kind="stable")
+        order = np.argsort(self.depth, kind="stable").astype(self.parent.dtype)
         bounds = np.searchsorted(self.depth[order], np.arange(int(self.depth.max(initial=0)) + 2))
         return order, bounds
 
@@ -148,8 +148,10 @@ def bethe_forest(clusters, *, z=200, p=None, min_size=300, max_size=30000, seed=
     kept.sort(key=lambda cluster: -len(cluster[0]))  # stable: equal sizes stay in seed order
     sizes = np.array([len(parent) for parent, _ in kept], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
-    parent = np.concatenate([np.where(local >= 0, local + start, -1) for (local, _), start in zip(kept, offsets)])
-    depth = np.concatenate([depths for _, depths in kept])
+    index = np.int32 if offsets[-1] < 2**31 else np.int64  # half the memory of the largest samples
+    parent = np.concatenate([np.where(local >= 0, local + start, -1).astype(index)
+                             for (local, _), start in zip(kept, offsets)])
+    depth = np.concatenate([depths for _, depths in kept]).astype(index)
     return Forest(parent, depth, offsets, (batch + 1) * BATCH)
 
 
