@@ -13,7 +13,7 @@ import mpmath
 import pytest
 import sympy
 
-from largen.diagrams import Gaussian, Model, ModelError, ParameterError, Regression, deep_linear, mrs
+from largen.diagrams import Gaussian, LargenWarning, Model, ModelError, ParameterError, Regression, deep_linear, mrs
 from largen.diagrams.theory.duality import crosscap_pairs, next_order_verdicts
 from largen.diagrams.theory.finite_size import correction_coefficients, finite_size_theory
 from largen.diagrams.theory.series import subleading_coefficients
@@ -200,3 +200,17 @@ def test_a_teacher_leaves_one_crosscap_diagrams_without_a_dual_and_their_change_
     assert found["one-crosscap diagrams gamma^-2"].remainder == 0 and found["correction gamma^-2"].invariant
     assert found["one-crosscap diagrams gamma^-3"].remainder != 0 and not found["correction gamma^-3"].invariant
     assert found["one-crosscap diagrams gamma^-1"].invariant
+
+
+def test_probe_N2_a_correction_larger_than_the_planar_value_is_withheld():
+    """At N = P as gamma -> 0 the training loss vanishes like gamma and its 1/size correction does not:
+    past the planar value the expansion has broken down, and the corrected value is withheld with the
+    reason (at gamma = 1e-10 it was 250 times the planar value, against a Monte Carlo near the planar)."""
+    broken = solve(N=30, P=30, M=60, gamma="1e-10", dps=10, order=1)
+    assert broken.train_loss_correction is None and broken.corrected_train_loss is None
+    assert "has broken down" in broken.uncertified["train_loss_correction"]
+    assert broken.loss_correction is not None  # the test loss's correction is 4% of it: kept
+    # 42% of the planar value: kept, said (the corrected value is 13% from the Monte Carlo, the planar 38%)
+    with pytest.warns(LargenWarning, match=r"the first finite-size correction of the train loss is 42(\.0)?%"):
+        sizeable = solve(N=40, P=30, M=60, gamma="1e-6", dps=10, order=1)
+    assert sizeable.corrected_train_loss is not None

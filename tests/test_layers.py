@@ -20,6 +20,11 @@ LAYERS = [
     "largen.diagrams.regimes",
     "largen.diagrams.derivation",
     "largen.diagrams",  # the package's front: everything above
+    # the numerics' leaves, on which the data's spectra are built, and the data, on which the point is
+    "largen.solver.numerics.moments",
+    "largen.solver.numerics.spectrum",
+    "largen.solver.numerics.activation",
+    "largen.solver.data",
     "largen.solver.numerics",
     "largen.solver.simulation",
     "largen.solver.percolation",

@@ -18,7 +18,8 @@ import pytest
 
 from largen.diagrams.errors import LargenError
 
-PROBES = (["P1"] + [f"S{i}" for i in range(1, 16)] + [f"T{i}" for i in range(1, 25)] + [f"H{i}" for i in range(1, 8)]
+# the second list (../shared/reliability-probes-2.md): P, N ids; T16 and E2 were in the first
+PROBES = (["P1", "P2", "N2", "N20", "N22", "N23"] + [f"S{i}" for i in range(1, 16)] + [f"T{i}" for i in range(1, 25)] + [f"H{i}" for i in range(1, 8)]
           + [f"E{i}" for i in range(1, 6)] + [f"U{i}" for i in range(1, 11)])
 TESTS = pathlib.Path(__file__).resolve().parent
 

@@ -11,7 +11,7 @@ approximate moments: a fast, uncertified answer.
 import math
 import operator
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mpmath
 
@@ -28,6 +28,8 @@ __all__ = ["Solution", "solve", "MAX_DPS"]
 
 MAX_DPS = 5000  # digits: beyond, a solve would take hours
 FLOAT64 = "float64 arithmetic (context=mpmath.fp): not certified"
+KERNEL_CUTOFF = 0.001  # the kernel route lists eigenvalues down to this fraction of the renormalised ridge
+SIZEABLE_CORRECTION = mpmath.mpf("0.3")  # a first correction this part of the planar value or more is said to be
 EQUIVALENCE_SPREAD = mpmath.mpf("0.5")  # relative spread of the pre-activation variance past which a warning is due
 
 
@@ -66,6 +68,17 @@ class Solution:
     loss_correction: object = None
     train_loss_correction: object = None
     activation: dict = None  # nonlinear features: the activation's Gaussian-equivalence coefficients
+    route: dict = None  # a dataset or the kernel route: how the equivalent theory was made (Route.as_dict())
+    unexplained: object = None  # half the target's variance the route's teacher does not carry (mpf), or None
+    equivalence_error: object = None  # the kernel route: the loss's relative change with a coarser listing
+
+    @property
+    def target_loss(self):
+        """The test loss against the target itself: the planar loss plus :attr:`unexplained` (a dataset's
+        labels, or a teacher part the kernel's listed eigenfunctions do not carry); the loss where there is none."""
+        if self.unexplained is None:
+            return self.loss
+        return _sum(self.loss, self.unexplained, self.dps)
 
     @property
     def corrected_loss(self):
@@ -108,6 +121,9 @@ class Solution:
                if self.order else {}),
             **({"uncertified": dict(self.uncertified)} if self.uncertified else {}),
             **({"activation": self.activation} if self.activation else {}),
+            **({"route": self.route, "unexplained": digits(self.unexplained), "target_loss": digits(self.target_loss)}
+               if self.route else {}),
+            **({"equivalence_error": digits(self.equivalence_error, 2)} if self.equivalence_error is not None else {}),
         }
 
 
@@ -124,7 +140,8 @@ def _text(x, n):
     return text[:-1] if text.endswith(".") else text
 
 
-def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **params):
+def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, equivalence="white", data=None,
+          cutoff=None, max_degree=None, **params):
     """Solve the planar theory of ``model`` at the given parameters, and its first finite-size correction.
 
     Parameters
@@ -144,6 +161,21 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
         losses (:mod:`largen.diagrams.theory.finite_size`), which needs a finite latent size
         or a power law at M = inf (its corrections in 1/M then vanish with the
         normalisation of the variances).
+    equivalence : {"white", "kernel"}
+        With an activation: Gaussian equivalence with a white xi, or the theory on the
+        features' kernel spectrum (:func:`largen.solver.numerics.point.bind`). The kernel
+        route lists the kernel's eigenvalues down to a cutoff set from the point's own
+        renormalised ridge (:data:`KERNEL_CUTOFF` times Delta, found with a coarser listing
+        first), and measures what the listing costs: ``equivalence_error`` is the loss's
+        relative change when the cutoff is ten times higher and the highest Hermite degree
+        two lower (on a dataset, none: the Gram matrix is listed whole).
+    data : Dataset, optional
+        A dataset as the population: its spectrum, best linear teacher and noise (or with the
+        kernel route its kernel's spectrum and the labels' projections); ``target_loss`` is
+        then the loss against its labels.
+    cutoff, max_degree : optional
+        The kernel route on Gaussian data: fix the listing instead (no second listing, no
+        ``equivalence_error``).
     **params
         Values of the model's symbols by name. Sizes may be positive reals (the
         planar theory is analytic in them), the latent size infinite.
@@ -176,7 +208,40 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
     if context is not mpmath.mp and context is not mpmath.fp:
         raise ParameterError("context must be mpmath.mp or mpmath.fp")
     model = mrs() if model is None else model
-    point = bind(model, spectrum=spectrum, sizes="real", precision=dps + 10, **params)
+    route = dict(spectrum=spectrum, equivalence=equivalence, data=data, precision=dps + 10)
+    kernel = equivalence == "kernel" and data is None and cutoff is None and params.get("activation") is not None
+    # the kernel route's first listing is coarse: it only finds the renormalised ridge that sets the cutoff
+    point = bind(model, sizes="real", cutoff=cutoff, max_degree=max_degree, **route, **params)
+    error = None
+    if kernel:
+        point, error = _kernel_listing(model, point, max_degree, route, params, order)
+    solution = _solve_point(point, dps, context, order)
+    if point.route is None:
+        return solution
+    with mpmath.workdps(dps + 10):
+        unexplained = mpmath.mpf(point.route.unexplained)
+    return replace(solution, parameters=dict(point.route.parameters), route=point.route.as_dict(),
+                   unexplained=unexplained, equivalence_error=error)
+
+
+def _kernel_listing(model, point, max_degree, route, params, order):
+    """The kernel route's listing set by the point: a cutoff of KERNEL_CUTOFF times the renormalised ridge
+    that the default listing gives, and the loss's relative change with a coarser listing."""
+    if order:
+        raise ParameterError("the first finite-size correction is derived for Gaussian features, not for the kernel "
+                             "route")
+    first = _solve_point(point, 15, mpmath.fp, 0)
+    cutoff = KERNEL_CUTOFF * float(first.Delta)
+    point = bind(model, sizes="real", cutoff=cutoff, max_degree=max_degree, **route, **params)
+    degree = point.route.kernel.max_degree
+    coarse = bind(model, sizes="real", cutoff=10 * cutoff, max_degree=max(1, degree - 2), **route, **params)
+    fine_loss = float(_solve_point(point, 15, mpmath.fp, 0).loss)
+    coarse_loss = float(_solve_point(coarse, 15, mpmath.fp, 0).loss)
+    return point, mpmath.mpf(abs(coarse_loss - fine_loss) / fine_loss) if fine_loss else None
+
+
+def _solve_point(point, dps, context, order):
+    """The planar solution at a bound point (see :func:`solve`)."""
     model, values = point.model, point.scaled_values
     ridge = model.regression.ridge
     gamma = point.values[ridge]
@@ -188,7 +253,8 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
             raise ParameterError("the first finite-size correction is derived for Gaussian features; with an "
                                  "activation the rank-one mu_0 term and the features' non-Gaussian part enter "
                                  "at the same order, and they are not derived")
-        _warn_equivalence(point.spectrum)
+        if point.activation.mu_star2 != 0:  # an activation without a nonlinear part is exactly linear
+            _warn_equivalence(point.spectrum)
     system = equations(model, values, point.spectrum)
     samples = as_expr(model.spaces[model.samples]).xreplace(values)
     common = dict(parameters=point.parameters(), normalization=point.normalization,
@@ -202,6 +268,7 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
     if order:
         corrections, why = certify_correction(system, extended, gamma, samples, dps, root)
         reasons.update({f"{name}_correction": reason for name, reason in why.items()})
+        _check_expansion(corrections, found, reasons)
     for name in system.infinite:
         found[name], reasons[name] = None, f"{name} is infinite at this point (no features reach the latent space)"
     kappa, supported = None, None
@@ -217,6 +284,32 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
             unknowns=_unknowns(system, root), dps=dps, condition=kappa, supported_digits=supported,
             uncertified=reasons, order=order, loss_correction=corrections.get("loss"),
             train_loss_correction=corrections.get("train_loss"), **common)
+
+
+def _check_expansion(corrections, planar, reasons):
+    """Withhold a first correction that exceeds its planar value, and warn when it is a sizeable part of it.
+
+    The correction is the first term of an expansion in 1/size; where it is as large as the planar
+    term the expansion has broken down (near the interpolation threshold N = P the training loss
+    vanishes like gamma while its correction does not: at N = P = 30, M = 60, gamma = 1e-6 the
+    correction is 2.5 times the planar value and the corrected loss 3.5 times the Monte Carlo's).
+    Measured against the Monte Carlo: a correction of 0.26 of the planar value corrects it to 4%, of
+    0.42 to 13%; the next order, of the correction's square, decides.
+    """
+    for name, correction in list(corrections.items()):
+        value = planar.get(name)
+        if correction is None or not value:
+            continue
+        ratio = abs(correction / value)
+        if ratio > 1:
+            corrections[name] = None
+            reasons[f"{name}_correction"] = (f"the first finite-size correction is {mpmath.nstr(ratio, 2)} times the "
+                                             f"planar {name.replace('_', ' ')}: the expansion in 1/size has broken down "
+                                             "here (near the interpolation threshold N = P, as the ridge vanishes)")
+        elif ratio > SIZEABLE_CORRECTION:
+            warnings.warn(f"the first finite-size correction of the {name.replace('_', ' ')} is "
+                          f"{mpmath.nstr(100 * ratio, 2)}% of its planar value: the next order, of its square, "
+                          "may matter", LargenWarning, stacklevel=4)
 
 
 def _certified_condition(system, gamma, samples, root, spectrum, working, reasons):
@@ -291,8 +384,9 @@ def _warn_equivalence(spectrum):
         spread = mpmath.sqrt(2 * spectrum.power_sum_value(2)) / spectrum.power_sum_value(1)
     if spread > EQUIVALENCE_SPREAD:
         warnings.warn(f"the pre-activation variance varies by {mpmath.nstr(100 * spread, 2)}% between features "
-                      f"(2 tr Lambda^2/(tr Lambda)^2 = {mpmath.nstr(spread**2, 3)}): Gaussian equivalence assumes "
-                      "it concentrates, and the planar loss of nonlinear features may be off by tens of percent",
+                      f"(2 tr Lambda^2/(tr Lambda)^2 = {mpmath.nstr(spread**2, 3)}): Gaussian equivalence with a "
+                      "white xi assumes it concentrates, and the planar loss of nonlinear features may be off by "
+                      "tens of percent; the kernel route (equivalence='kernel') is made for such data",
                       LargenWarning, stacklevel=3)
 
 
