@@ -22,7 +22,8 @@ def modules():
     return sorted(names)
 
 
-SLOW = {"largen.diagrams.regimes.families", "largen.solver.numerics.scaling"}  # tens of seconds each
+SLOW = {"largen.diagrams.regimes.families", "largen.solver.numerics.scaling",
+        "largen.diagrams.theory.fluctuations", "largen.diagrams.theory.fluctuation_duality"}  # tens of seconds each
 
 
 @pytest.mark.parametrize("name", [pytest.param(m, marks=pytest.mark.slow) if m in SLOW else m for m in modules()])

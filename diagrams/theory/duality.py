@@ -351,6 +351,14 @@ class Quantity(enum.Enum):
     CORRECTION = "correction"  # a coefficient of the first finite-size correction
     CORRECTION_WITH_NOISE = "correction with label noise"
     CROSSCAP_DIAGRAMS = "one-crosscap diagrams"  # the diagrams of a correction's coefficient, class by class
+    # the variance of the test loss (largen.diagrams.theory.fluctuations): over the teacher at fixed draws,
+    # and of the teacher-averaged loss over the features and data
+    VARIANCE = "variance over the teacher"
+    VARIANCE_WITH_NOISE = "variance over the teacher with label noise"
+    CONNECTED_VARIANCE = "variance over the features and data"
+    CONNECTED_VARIANCE_WITH_NOISE = "variance over the features and data with label noise"
+    VARIANCE_DIAGRAMS = "sphere diagrams of the variance over the teacher"
+    CONNECTED_VARIANCE_DIAGRAMS = "cylinder diagrams of the variance over the features and data"
 
 
 @dataclass(frozen=True)
