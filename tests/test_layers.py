@@ -35,10 +35,6 @@ LAYERS = [
 ]
 
 
-# an upward import being removed on a branch (percolation's spectrum, branch `percolation`)
-PENDING = {("largen.solver.numerics.spectrum", "largen.solver.percolation.fit")}
-
-
 def layer(module):
     """The index of the deepest entry of LAYERS that is ``module`` or contains it."""
     found = [i for i, name in enumerate(LAYERS) if module == name or module.startswith(name + ".")]
@@ -86,8 +82,7 @@ def test_the_old_top_level_names_are_gone():
 @pytest.mark.parametrize("name, path", package_modules(), ids=lambda x: x if isinstance(x, str) else "")
 def test_no_module_imports_a_higher_layer(name, path):
     own = layer(name)
-    upward = sorted(m for m in imports(name, path)
-                    if layer(m) > own and not m.startswith(name + ".") and (name, m) not in PENDING)
+    upward = sorted(m for m in imports(name, path) if layer(m) > own and not m.startswith(name + "."))
     assert not upward, f"{name} (layer {LAYERS[own]}) imports {upward}"
 
 
