@@ -1,25 +1,35 @@
-"""Benchmark: percolation clusters, vectorised against a plain breadth-first reference in the same run.
+"""Benchmark: percolation clusters in arrays, Brill's experiment at the paper's size, and the cross-dimension table.
 
-- Bethe lattice at p_c (z = 3 and Brill's z = 200): clusters per second of
-  :func:`largen.solver.percolation.clusters.bethe_cluster_sizes` (all clusters advance one
-  generation per numpy step) against growing each cluster site by site from a queue.
-- Square lattice at p_c: sites per second of :func:`largen.solver.percolation.clusters.lattice_labels`
-  (scipy.ndimage.label and the periodic join) against a breadth-first search
-  from every unlabelled occupied site.
+- ``clusters``: clusters per second of the vectorised Bethe growth and sites per
+  second of the box labelling, against plain breadth-first references in the same run
+  (the mean sizes and cluster counts are printed as a check).
+- ``experiment``: :func:`largen.solver.percolation.experiment.run` of the FULL
+  configuration (316 clusters of 300 to 3e7 sites on the Bethe lattice of
+  d = 100, six datasets, two worker processes), its wall time, then the same
+  call again to read the cache back; the model-size scan's loss at N = 3e4 and
+  the data-size scan's at its largest P against Brill's 0.027 and 0.035, the
+  fitted exponents against the derived ones in standard errors, the allocation
+  optimum against 1/(1 + beta_cl).
+- ``dimensions``: :func:`largen.solver.percolation.dimensions.comparison`: tau and D
+  measured on Z^d (finite-size corrected D) against the literature, and the
+  exponents of Brill's laws and of the random-feature theory on the same data, c = 2 and 4.
 
-Both sides use the same limits, so that the cluster-size distributions agree
-(the mean sizes are printed as a check). Run: ``python bench/percolation.py``.
+Run: ``python bench/percolation.py [clusters] [experiment] [dimensions] [--seed S] [--cache DIR]``
+(all three by default; the cache defaults to ``~/.cache/largen``).
 """
 
+import argparse
 import collections
+import os
 import random
 import time
 
 import numpy as np
 
+from largen.solver.percolation import dimensions, experiment
 from largen.solver.percolation.clusters import bethe_cluster_sizes, lattice_labels
 
-__all__ = ["reference_bethe_sizes", "reference_labels", "main"]
+__all__ = ["reference_bethe_sizes", "reference_labels", "clusters", "brill", "table", "main"]
 
 
 def reference_bethe_sizes(count, z, p, max_size, seed):
@@ -65,7 +75,7 @@ def _rate(work, function):
     return work / (time.perf_counter() - start), result
 
 
-def main():
+def clusters():
     print("Bethe lattice at p_c, clusters of up to 10^4 sites")
     for z, count, reference_count in ((3, 200000, 5000), (200, 200000, 2000)):
         p = 1 / (z - 1)
@@ -82,6 +92,81 @@ def main():
         print(f"  ndimage + join: {fast:14,.0f} sites/s (L = {L}); breadth-first {slow:12,.0f} sites/s "
               f"(L = {reference_L}); x{fast / slow:.0f}; clusters {small_count} = {reference_count}: "
               f"{small_count == reference_count}")
+
+
+def _within(value, target, tolerance):
+    return f"{value:.4f} against {target} ({100 * (value / target - 1):+.0f}%, within {100 * tolerance:.0f}%: " \
+           f"{abs(value / target - 1) <= tolerance})"
+
+
+def brill(seed, cache):
+    print(f"Brill's experiment, FULL ({experiment.FULL.datasets} datasets of {experiment.FULL.clusters} clusters, "
+          f"{experiment.FULL.min_size}..{experiment.FULL.max_size:.0e} sites), seed {seed}, 2 workers")
+    start = time.perf_counter()
+    result = experiment.run(experiment.FULL, seed, cache=cache, workers=2, progress=True)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    experiment.run(experiment.FULL, seed, cache=cache, workers=2)
+    again = time.perf_counter() - start
+    print(f"  wall time {first:.1f} s (the run itself: {result.seconds:.1f} s); cached rerun {again:.2f} s")
+    print(f"  sites per dataset: {', '.join(f'{s:,}' for s in result.sites)}")
+    print(f"  model scan, L at N = {result.model_sizes[-1]:.0e}: {_within(result.model_losses[-1], 0.027, 0.3)}")
+    print(f"  data scan,  L at P = {result.data_sizes[-1]:.0e}: {_within(result.data_losses[-1], 0.035, 0.3)}")
+    for name, fit in (("model", result.model_fit), ("data", result.data_fit)):
+        print(f"  {name} exponent fitted {fit.value:.3f} ± {fit.error:.3f} (log power {fit.log_power:g} divided out): "
+              f"derived law {fit.derived:.3f}, {fit.deviation:+.1f} standard errors; derived functional on the "
+              f"same clusters {fit.functional:.3f}, {fit.functional_deviation:+.1f} standard errors")
+    best, derived = result.best_allocation
+    print(f"  allocation n_k ∝ P_k^g: least loss at g = {best:.2f}, derived 1/(1 + beta_cl) = {derived:.3f}")
+    values = result.as_dict()
+    print(f"  the clusters' own tau = {values['tau']['value']:.3f} ± {values['tau']['error']:.3f}, "
+          f"D = 2 d_l = {values['D']['value']:.2f} ± {values['D']['error']:.2f}")
+    for row in values["model_scan"]:
+        print(f"    N = {row['N']:>7}: L = {row['loss']:.4f}, derived functional {row['theory']:.4f}")
+    for row in values["data_scan"]:
+        print(f"    P = {row['P']:>7}: L = {row['loss']:.4f}, derived functional {row['theory']:.4f}")
+
+
+def table(seed):
+    print("Cross-dimension table (site percolation at p_c; Brill's laws and the random-feature slopes at "
+          "N or P = 3000 with the other 1e9, on the same data's spectrum)")
+    start = time.perf_counter()
+    rows = dimensions.comparison(seed=seed, progress=lambda line: print("  " + line, flush=True))
+    print(f"  {'lattice':8} {'tau':>16} {'lit.':>7} {'D':>16} {'lit.':>7}  c  Brill model / data      "
+          f"RF model / data")
+    for row in rows:
+        if row.tau is None:
+            print(f"  {str(row.lattice):8} {row.note}")
+            continue
+        for c in sorted(row.brill):
+            (model, model_error), (data, data_error) = row.brill[c]
+            features = row.random_features[c]
+            head = (f"  {str(row.lattice):8} {row.tau.value:8.3f} ± {row.tau.error:5.3f} {row.literature.tau:7.4f} "
+                    f"{row.D.value:8.3f} ± {row.D.error:5.3f} {row.literature.D:7.4f}") if c == min(row.brill) \
+                else " " * 67
+            print(f"{head}  {c}  {model:.3f}±{model_error:.3f} / {data:.3f}±{data_error:.3f}  "
+                  f"{features[0]:.3f} / {features[1]:.3f}")
+    for row in rows:
+        if row.tau_hyperscaling is not None:
+            print(f"  d = {row.lattice}: tau = 1 + d/D = {row.tau_hyperscaling}")
+        if row.note and row.tau is not None:
+            print(f"  {row.lattice}: {row.note}")
+    print(f"  ({time.perf_counter() - start:.0f} s)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", choices=("clusters", "experiment", "dimensions"),
+                        default=["clusters", "experiment", "dimensions"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache", default=os.path.join(os.path.expanduser("~"), ".cache", "largen"))
+    args = parser.parse_args()
+    if "clusters" in args.parts:
+        clusters()
+    if "experiment" in args.parts:
+        brill(args.seed, args.cache)
+    if "dimensions" in args.parts:
+        table(args.seed)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ sub-packages, each importing only those before it:
   planar sums and the cut-and-join recursion;
 * :mod:`~largen.diagrams.theory` -- the pencil, Schwinger-Dyson equations, the parametric
   form, the finite-size correction, the large-ridge series and the duality;
-* :mod:`~largen.diagrams.regimes` -- asymptotics and the scaling regimes.
+* :mod:`~largen.diagrams.regimes` -- asymptotics and the scaling regimes;
+* :mod:`~largen.diagrams.derivation` -- :func:`derive`, the theory of a model as one object.
 """
 
 from largen.diagrams.engine import *  # noqa: F403
@@ -21,4 +22,6 @@ from largen.diagrams.regimes import __all__ as _regimes
 from largen.diagrams.theory import *  # noqa: F403
 from largen.diagrams.theory import __all__ as _theory
 
-__all__ = [*_errors, *_engine, *_theory, *_regimes]
+from largen.diagrams.derivation import Theory, derive
+
+__all__ = [*_errors, *_engine, *_theory, *_regimes, "Theory", "derive"]

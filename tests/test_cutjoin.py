@@ -49,7 +49,7 @@ def random_trace(model, length, rng):
         if model.covariance(space) and rng.random() < 0.3:
             items.append(model.covariance(space))
         flip = backwards or (matrix.rows == matrix.cols and rng.random() < 0.5)
-        suffix = {"complex": ".H", "symmetric": ""}.get(matrix.ensemble, ".T") if flip else ""
+        suffix = {"complex": ".H", "symmetric": ""}.get(matrix.ensemble.value, ".T") if flip else ""
         items.append(matrix.name + suffix)
         space = matrix.cols if not backwards else matrix.rows
     return f"Trace({'*'.join(items)})" if space == start else None

@@ -22,7 +22,11 @@ def modules():
     return sorted(names)
 
 
-@pytest.mark.parametrize("name", modules())
+SLOW = {"largen.diagrams.regimes.families", "largen.solver.numerics.scaling",
+        "largen.diagrams.theory.fluctuations", "largen.diagrams.theory.fluctuation_duality"}  # tens of seconds each
+
+
+@pytest.mark.parametrize("name", [pytest.param(m, marks=pytest.mark.slow) if m in SLOW else m for m in modules()])
 def test_docstring_examples(name):
     module = importlib.import_module(name)
     finder = doctest.DocTestFinder(exclude_empty=True)

@@ -188,6 +188,7 @@ print(work.calls, len(found))
 H7_WORK = 15_000_000  # Python calls: 4.4e6 measured for these seeds; the runs the probe caught took minutes, not seconds
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hash_seed, sympy_seed", [("0", "4"), ("1", "7")])
 def test_probe_H7_deep2_verdicts_take_a_bounded_time(hash_seed, sympy_seed):
     # the run time varied from 2 s to minutes: simplify and factor on the parametric loss ran Wang's

@@ -374,14 +374,14 @@ def test_probe_T19_a_size_named_like_the_summation_index_is_refused(width, messa
 
 def test_probe_T20_integer_sizes_in_a_model_file():
     model = modelfile.loads('[model]\nlatent = 5\nsamples = 7\n[[model.features]]\nwidth = "N"\nvariance = "s/5"')
-    assert model.fixed_sizes == {"5": 5, "7": 7}
-    assert model.latent == "5" and model.samples == "7" and sorted(model.sizes) == ["N"]
+    assert model.fixed_sizes == {"M": 5, "P": 7}  # named by their roles
+    assert model.latent == "M" and model.samples == "P" and sorted(model.sizes) == ["N"]
     assert model.regression.teacher_variance == parameter_symbol("sigma_w") ** 2 / 5  # derived from the latent size
     bound = model.bind({"N": 3, "gamma": "0.1"})
     assert bound[size_symbol("N")] == 3 and set(model.symbols) == {"N", "gamma", "s", "sigma_eps", "sigma_w"}
     assert expectation("Trace(X*X.T)", model) == 7 * tr(1)
     width = modelfile.loads('[model]\n[[model.features]]\nwidth = 4\nvariance = "1/M"')
-    assert width.fixed_sizes == {"4": 4} and width.feature_spaces == ["M", "4"]
+    assert width.fixed_sizes == {"N": 4} and width.feature_spaces == ["M", "N"]
     with pytest.raises(ModelError, match="width of U must be a size name or a positive integer, got 5/2"):
         modelfile.loads('[model]\n[[model.features]]\nwidth = 2.5\nvariance = "1/M"')
 

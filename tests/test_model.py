@@ -40,7 +40,7 @@ def test_toml_options():
     model = modelfile.loads(
         '[model]\nname="m"\nlatent="D"\nteacher="s**2/D"\n[[model.features]]\nmatrix="W"\nwidth=7\nvariance="1/D"'
     )
-    assert model.latent == "D" and model.spaces["7"] == 7
+    assert model.latent == "D" and model.spaces["N"] == 7
     assert model.matrices["W"].variance == 1 / size_symbol("D")
 
 
@@ -101,3 +101,24 @@ def test_the_quiver_is_frozen_since_models_are_hashed():
         model.graph.add_node("Q")
     copy = pickle.loads(pickle.dumps(model))
     assert copy == model and hash(copy) == hash(model)
+
+
+def test_probe_N22_two_spaces_of_the_same_fixed_size():
+    """latent = 5 and width = 5: two spaces named by their roles, and the theory of MRS at N = M = 5."""
+    from largen.solver import solve
+
+    fixed = modelfile.loads('[model]\nname = "n22"\nlatent = 5\n[[model.features]]\nwidth = 5\nvariance = "1/5"\n')
+    assert fixed.spaces == {"M": 5, "P": sympy.Symbol("P", positive=True, integer=True), "N": 5}
+    assert fixed.matrices["U"].rows == "N" and fixed.matrices["U"].cols == "M"
+    point = dict(P=7, gamma="0.1", dps=20)
+    assert solve(fixed, **point).as_dict()["loss"] == solve(mrs(), N=5, M=5, **point).as_dict()["loss"]
+    # a fixed space never takes the name of a declared one
+    mixed = modelfile.loads('[model]\nname = "m"\nlatent = 4\n[[model.features]]\nwidth = "M"\nvariance = "1/4"\n')
+    assert set(mixed.spaces) == {"M", "M_2", "P"} and mixed.latent == "M_2"
+
+
+@pytest.mark.parametrize("where", ['teacher_covariance = "__class__"', 'ridge = "__init__"',
+                                   'covariance = "__dict__"', 'noise = "__x__**2"'])
+def test_probe_N23_python_special_names_are_refused(where):
+    with pytest.raises(ModelError, match="is a Python special name"):
+        modelfile.loads(f'[model]\nname = "n23"\n{where}\n[[model.features]]\nwidth = "N"\nvariance = "1/M"\n')

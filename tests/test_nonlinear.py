@@ -239,3 +239,55 @@ def test_bad_variance_and_failing_functions_are_parameter_errors():
         coefficients("relu", "abc")
     with pytest.raises(ParameterError, match="cannot be integrated"):
         coefficients(lambda x: {}[x], 1)
+
+
+# The kernel route: the theory on the features' kernel spectrum (largen.solver.data.kernel_spectrum).
+
+def test_kernel_route_on_isotropic_data_is_the_white_route():
+    # with nothing but the linear Hermite degree listed (a cutoff above every degree-2 eigenvalue), the kernel's
+    # trace beyond it is white: the kernel route is the white route, Mei-Montanari's limit, to the digits the
+    # listed eigenvalues are written with (14)
+    point = dict(N=300, P=100, M=200, gamma=1, **IDENTITY)
+    white = solve(activation="relu", dps=20, **point)
+    kernel = solve(activation="relu", equivalence="kernel", cutoff=1e-5, dps=20, **point)
+    assert kernel.route["kernel"]["listed"] == 200
+    with mpmath.workdps(30):
+        assert abs(kernel.loss / white.loss - 1) < mpmath.mpf(10) ** -12
+        assert abs(kernel.train_loss / white.train_loss - 1) < mpmath.mpf(10) ** -12
+
+
+@pytest.mark.parametrize("N, P", [(60, 40), (30, 90)])
+def test_kernel_route_against_actual_relu_features_on_power_law_data(N, P):
+    # lambda_I = I^-2, where the pre-activation variance does not concentrate: the white route misses the actual
+    # ReLU features by tens of percent, the kernel route meets them within 3 standard errors plus its listing's
+    # error plus the finite-size allowance of the tests above (2 (1/N + 1/P), measured 1-3% at N, P of 50-400)
+    point = dict(N=N, P=P, M=100, gamma="0.01", sigma_u=2)
+    run = simulate(activation="relu", seeds=24, seed=4, test_points=1024, **point)
+    kernel = solve(activation="relu", equivalence="kernel", dps=10, **point)
+    with pytest.warns(LargenWarning, match="kernel route"):
+        white = solve(activation="relu", dps=10, **point)
+    allowance = 3 * run.stderr + float(kernel.equivalence_error + 2 * (mpmath.mpf(1) / N + mpmath.mpf(1) / P)) * run.mean
+    assert abs(run.mean - float(kernel.loss)) < allowance
+    assert abs(run.mean - float(white.loss)) > max(allowance, 3 * abs(run.mean - float(kernel.loss)))
+    assert run.stderr < 0.02 * run.mean
+
+
+def test_kernel_route_refusals():
+    with pytest.raises(ParameterError, match="kernel route is for nonlinear features"):
+        solve(N=10, P=10, M=10, gamma=1, equivalence="kernel")
+    with pytest.raises(ParameterError, match="finite M"):
+        solve(N=10, P=10, M="inf", gamma=1, activation="relu", equivalence="kernel")
+    with pytest.raises(ParameterError, match="not a power of the pre-activation variance"):
+        solve(N=10, P=10, M=10, gamma=1, activation="tanh", equivalence="kernel")
+    with pytest.raises(ParameterError, match="equivalence must be 'white' or 'kernel'"):
+        solve(N=10, P=10, M=10, gamma=1, activation="relu", equivalence="gaussian")
+
+
+def test_probe_N20_a_linear_activation_warns_of_nothing():
+    """An activation whose nonlinear part vanishes (mu_star = 0) is exactly linear: no Gaussian-equivalence warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LargenWarning)
+        linear = solve(N=30, P=40, M=60, gamma="0.1", activation="linear", dps=20)
+    assert linear.loss == solve(N=30, P=40, M=60, gamma="0.1", dps=20).loss
+    with pytest.warns(LargenWarning, match="Gaussian equivalence"):
+        solve(N=30, P=40, M=60, gamma="0.1", activation="relu", dps=20)

@@ -34,6 +34,7 @@ DEEP = gaussian_equivalent(deep_linear(2))
 @pytest.mark.parametrize("model, top", [
     (NONLINEAR, 4), (with_teacher(NONLINEAR), 3), (without_test_xi(NONLINEAR), 3), (DEEP, 3), (with_teacher(DEEP), 2),
 ], ids=["mrs", "mrs-teacher", "mrs-without-test-xi", "deep2", "deep2-teacher"])
+@pytest.mark.slow
 def test_planar_diagrams_are_the_resummed_series(model, top):
     theory = theory_coefficients(model, top)
     planar = diagram_coefficients(model, top)
@@ -122,6 +123,7 @@ def test_exact_coefficients_planar_part_is_the_theory(model, top):
     assert 1 in parts and parts[1].has(mu_star)  # the one-crosscap part of the equivalent model is there
 
 
+@pytest.mark.slow
 def test_the_derived_finite_size_correction_is_the_one_crosscap_diagrams_of_the_equivalent_model():
     # exact for xi Gaussian (the solver refuses the correction with an actual activation, whose mu_0
     # and non-Gaussian part enter at this order)

@@ -134,6 +134,7 @@ def test_there_are_notebooks():
     assert NOTEBOOKS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_shows_its_stored_numbers_and_pictures(path):
     stored = nbformat.read(path, as_version=4)

@@ -146,6 +146,7 @@ def test_probe_P1_an_mpf_ridge_at_the_default_ambient_precision():
         check(P1, dps, ambient, mpf_ridge=True)
 
 
+@pytest.mark.slow
 def test_random_points_against_the_oracle(capsys):
     rng = random.Random(20261207)
     points = digits = 0
@@ -172,6 +173,7 @@ FRESH = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_points_in_a_fresh_process(seed, capsys):
     """The first solve of a process: nothing cached yet, the ambient precision the caller's."""

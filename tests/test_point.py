@@ -111,7 +111,7 @@ def test_probe_T20_integer_sizes_fixed_in_a_model_file():
     assert [point.size(space) for space in (model.latent, model.samples, *model.feature_spaces[1:])] == [5, 7, 3]
     assert point.spectrum.size == 5 and point.parameters() == {"gamma": "1/10", "s": "1", "sigma_eps": "0", "w": "1"}
     with pytest.raises(ParameterError, match="the latent size is fixed to 5"):
-        bind(model, gamma="0.1", alpha=2, spectrum=None, **{"5": 6})
+        bind(model, gamma="0.1", alpha=2, spectrum=None, M=6)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ is missing, and holds the tests of the probes that belong to no single module.
 """
 
 import ast
+import json
 import math
 import pathlib
 import warnings
@@ -17,7 +18,8 @@ import pytest
 
 from largen.diagrams.errors import LargenError
 
-PROBES = (["P1"] + [f"S{i}" for i in range(1, 16)] + [f"T{i}" for i in range(1, 25)] + [f"H{i}" for i in range(1, 8)]
+# the second list (../shared/reliability-probes-2.md): P, N ids; T16 and E2 were in the first
+PROBES = (["P1", "P2", "N2", "N20", "N22", "N23"] + [f"S{i}" for i in range(1, 16)] + [f"T{i}" for i in range(1, 25)] + [f"H{i}" for i in range(1, 8)]
           + [f"E{i}" for i in range(1, 6)] + [f"U{i}" for i in range(1, 11)])
 TESTS = pathlib.Path(__file__).resolve().parent
 
@@ -78,3 +80,42 @@ def test_probe_S1_no_text_reaches_sympify():
         exponents(alpha=1, noise="__import__('os').getcwd()")
     with pytest.raises(LargenError, match="text"):
         derive_regimes(alpha=1, noise="__import__('os').getcwd()")
+
+
+T16_MODEL = '[model]\nname = "t16"\n[[model.features]]\nwidth = "N"\nvariance = "0"\n'
+E2_MODEL = '[model]\nname = "e2"\nridge = "s"\n[[model.features]]\nwidth = "N"\nvariance = "s**2/M"\n'
+
+
+def test_probe_T16_a_feature_variance_of_zero_is_answered(tmp_path, capsys):
+    """Vanishing features: the predictor is 0, both losses are sigma_w**2 tr Lambda/(2M), at any N and P."""
+    from conftest import run_cli
+
+    path = tmp_path / "t16.toml"
+    path.write_text(T16_MODEL)
+    status, out, err = run_cli(capsys, "loss", "--model", str(path), "--N", "20", "--P", "30", "--M", "50",
+                               "--gamma", "0.01", "--dps", "20", "--json")
+    assert status == 0, err
+    found = json.loads(out)
+    with mpmath.workdps(30):
+        exact = sum(mpmath.mpf(1) / i**2 for i in range(1, 51)) / 100  # tr Lambda/(2M), lambda_I = I**-2
+        assert abs(mpmath.mpf(found["loss"]) / exact - 1) < mpmath.mpf(10) ** -19
+        assert abs(mpmath.mpf(found["train_loss"]) / exact - 1) < mpmath.mpf(10) ** -19
+    from largen.diagrams import load_model, symmetry
+    assert symmetry(load_model(path)).vanishing == ("U",)
+    assert "the features vanish (the variance of U is 0)" in str(symmetry(load_model(path)))
+
+
+def test_probe_E2_a_ridge_named_like_a_feature_scale(tmp_path, capsys):
+    """ridge = s and variance s**2/M at s = 1 is MRS at gamma = sigma_u = 1, header and all."""
+    from conftest import run_cli
+
+    path = tmp_path / "e2.toml"
+    path.write_text(E2_MODEL)
+    point = ("--N", "20", "--P", "30", "--M", "50", "--dps", "25", "--json")
+    status, out, err = run_cli(capsys, "loss", "--model", str(path), "--set", "s=1", *point)
+    assert status == 0, err
+    status, reference, _ = run_cli(capsys, "loss", "--gamma", "1", *point)
+    tied, plain = json.loads(out), json.loads(reference)
+    assert [tied[k] for k in ("loss", "train_loss", "Delta")] == [plain[k] for k in ("loss", "train_loss", "Delta")]
+    from largen.diagrams import load_model, ridgeless
+    assert ridgeless(load_model(path)).model.regression.ridge.name == "s_ridge"

@@ -19,6 +19,7 @@ Delta = sympy.Symbol("Delta", positive=True)
 n1, n2 = effective_dimension(1), effective_dimension(2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, order", [(mrs(), 6), (deep_linear(2), 4)], ids=["mrs", "deep2"])
 def test_resummed_series_equals_planar_diagrams(model, order):
     resummed = theory_coefficients(model, order)

@@ -117,3 +117,30 @@ def test_probe_T22_an_interrupted_sweep_cancels_what_has_not_started():
 def test_a_warning_at_a_point_is_in_its_row():
     rows = sweep(grid={"N": [5, 40]}, gamma="0.01", P=6, M=7, dps=10, executor=ThreadPoolExecutor(1), progress=False)
     assert "every size is below 10" in rows[0]["warning"] and "warning" not in rows[1]
+
+
+def test_probe_P2_a_grid_takes_every_keyword_of_solve():
+    """alpha, delta, activation and spectrum vary over a grid like the model's symbols."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from largen.diagrams import mrs
+    from largen.solver import Spectrum, solve, sweep
+
+    point = dict(P=300, gamma="1e-2", dps=15, executor=ThreadPoolExecutor(1), progress=False)
+    rows = sweep(mrs(), grid={"N": [100, 200], "alpha": [1, "0.5"], "M": ["inf"]}, **point)
+    assert [(r["N"], r["alpha"]) for r in rows] == [(100, 1), (100, "0.5"), (200, 1), (200, "0.5")]
+    for row in rows:
+        expected = solve(N=row["N"], P=300, gamma="1e-2", M="inf", alpha=row["alpha"], dps=15)
+        assert row["loss"] == expected.as_dict()["loss"]
+    rows = sweep(grid={"delta": ["0", "0.5"], "activation": ["linear", "relu"]}, N=50, M=100, alpha="0.2",
+                 **point)
+    assert len({r["loss"] for r in rows}) == 4 and not any("error" in r for r in rows)
+    assert rows[3]["loss"] == solve(N=50, P=300, gamma="1e-2", M=100, alpha="0.2", delta="0.5", activation="relu",
+                                    dps=15).as_dict()["loss"]
+    laws = [Spectrum.power_law(1, 100), Spectrum.power_law(2, 100)]
+    rows = sweep(grid={"spectrum": laws}, N=50, **point)
+    assert rows[1]["loss"] == solve(N=50, P=300, gamma="1e-2", spectrum=laws[1], dps=15).as_dict()["loss"]
+    with pytest.raises(ParameterError, match="alpha"):
+        sweep(grid={"alpha": ["nan"]}, N=50, **point)
+    with pytest.raises(ParameterError, match="Spectrum objects"):
+        sweep(grid={"spectrum": [1]}, N=50, **point)

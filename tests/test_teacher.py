@@ -122,6 +122,7 @@ def test_planar_theory_against_the_monte_carlo_with_a_power_law_teacher():
     assert abs(float(isotropic.loss) / run.mean - 1) > 3 * run.stderr / run.mean + allowance
 
 
+@pytest.mark.slow
 def test_first_finite_size_correction_with_a_teacher_against_the_monte_carlo():
     # at N = 30 the planar loss misses the Monte Carlo by about 3%; the derived 1/size correction,
     # whose E_min is weighted by Omega too, closes the gap to within 3 standard errors
@@ -149,6 +150,7 @@ def test_ridgeless_form_and_duality_verdict_name_the_teacher_dimensions():
     assert "label noise and the teacher covariance" in found["test loss with label noise"].cause
 
 
+@pytest.mark.slow
 def test_smooth_teacher_regimes_break_n_p_symmetry_and_hold_against_the_solver():
     # alpha = 1, delta = 5/2: the N-limited loss falls like N^-2 (saturated at 2 alpha), the
     # P-limited one like 1/(N P) (the isotropic teacher's are N^-1 and P^-1); the solver at a point deep inside each regime (sizes ~ 1e12)

@@ -46,7 +46,7 @@ from fractions import Fraction
 import sympy
 
 from largen.diagrams.errors import CostError, ModelError
-from largen.diagrams.engine.model import mrs
+from largen.diagrams.engine.model import Ensemble, mrs
 from largen.diagrams.engine.observable import parse_observable
 from largen.diagrams.engine.ribbon import face_weight
 from largen.diagrams.engine.spectral import CovarianceTrace
@@ -235,7 +235,7 @@ class _Engine:
         self.partners = [set() for _ in range(size)]
         self.variance = [0] * size
         for i, m in enumerate(matrices):
-            if m.dressed and m.ensemble in ("symmetric", "hermitian"):
+            if m.dressed and m.ensemble.wigner:
                 # rows meet columns in a Wigner propagator: no face is the row side of both letters
                 raise ModelError(f"Wigner matrix {m.name} cannot carry the covariance of its rows")
             for code in range(4 * i, 4 * i + 4):
@@ -255,11 +255,11 @@ class _Engine:
     def _normal(matrix, code):
         """The code of a letter in its ensemble's normal form."""
         base, t, c = code & ~3, (code >> 1) & 1, code & 1
-        if matrix.ensemble == "real":
+        if matrix.ensemble is Ensemble.REAL:
             return base + 2 * t
-        if matrix.ensemble == "symmetric":
+        if matrix.ensemble is Ensemble.SYMMETRIC:
             return base
-        if matrix.ensemble == "hermitian":
+        if matrix.ensemble is Ensemble.HERMITIAN:
             return base + 2 * (t ^ c)
         return code
 
@@ -281,7 +281,7 @@ class _Engine:
     def code(self, letter):
         m = self.model.matrices[letter.matrix]
         t = int(letter.transposed)
-        c = t if m.ensemble == "complex" else 0  # a complex letter's .H is its conjugate transpose
+        c = t if m.ensemble is Ensemble.COMPLEX else 0  # a complex letter's .H is its conjugate transpose
         return self._normal(m, 4 * self.matrix_index[letter.matrix] + 2 * t + c)
 
     # -- traces and states -------------------------------------------------
@@ -526,10 +526,10 @@ def _gluings(ensemble, a, b):
     both ways.
     """
     ta, tb = (a >> 1) & 1, (b >> 1) & 1
-    if ensemble == "real":
+    if ensemble is Ensemble.REAL:
         return [ta == tb]
-    if ensemble == "symmetric":
+    if ensemble is Ensemble.SYMMETRIC:
         return [False, True]
-    if ensemble == "hermitian":
+    if ensemble is Ensemble.HERMITIAN:
         return [ta != tb]
     return [ta == tb] if (a & 1) != (b & 1) else []

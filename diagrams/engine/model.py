@@ -25,6 +25,7 @@ sigma_u**2/M
 ['M', 'N', 'P', 'gamma', 'sigma_eps', 'sigma_u', 'sigma_w']
 """
 
+import enum
 import keyword
 import re
 from collections.abc import Mapping
@@ -38,14 +39,28 @@ from sympy.matrices.expressions import Trace
 from largen.diagrams.engine import spectral
 from largen.diagrams.errors import ModelError, ParameterError
 from largen.diagrams.engine.grammar import FUNCTIONS
-from largen.diagrams.engine.symbols import is_size_name, number, parameter_symbol, parse, size_symbol
+from largen.diagrams.engine.symbols import as_expr, is_size_name, number, parameter_symbol, parse, size_symbol
 
 __all__ = [
-    "ENSEMBLES", "Gaussian", "GaussianEquivalent", "Regression", "Model", "ridge_model", "gaussian_equivalent",
-    "mrs", "deep_linear", "with_teacher", "reserved", "MAX_NAME",
+    "Ensemble", "ENSEMBLES", "Gaussian", "GaussianEquivalent", "Regression", "Model", "ridge_model", "gaussian_equivalent",
+    "mrs", "deep_linear", "with_teacher", "untie_ridge", "vanishing_features", "reserved", "MAX_NAME",
 ]
 
-ENSEMBLES = ("real", "complex", "symmetric", "hermitian")
+class Ensemble(enum.Enum):
+    """The symmetry of a Gaussian matrix's entries: how its propagators may glue."""
+
+    REAL = "real"  # rectangular, real entries
+    COMPLEX = "complex"  # rectangular, complex entries: pairs only with its conjugate
+    SYMMETRIC = "symmetric"  # Wigner, real symmetric (GOE)
+    HERMITIAN = "hermitian"  # Wigner, Hermitian (GUE)
+
+    @property
+    def wigner(self):
+        """Whether the matrix is square on one space with a symmetry between its indices."""
+        return self in (Ensemble.SYMMETRIC, Ensemble.HERMITIAN)
+
+
+ENSEMBLES = tuple(e.value for e in Ensemble)
 MAX_NAME = 80  # characters of a model's name, which titles tables and documents
 _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -54,17 +69,23 @@ _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 class Gaussian:
     """An independent Gaussian matrix: an edge of the quiver.
 
-    ``ensemble`` is ``real`` or ``complex`` for a rectangular matrix, and
-    ``symmetric`` (GOE) or ``hermitian`` (GUE) for a Wigner matrix on one space.
-    ``dressed`` says whether the row index carries the row space's covariance.
+    ``ensemble`` (an :class:`Ensemble`, or its name) is ``real`` or ``complex`` for a
+    rectangular matrix, and ``symmetric`` (GOE) or ``hermitian`` (GUE) for a Wigner matrix on
+    one space. ``dressed`` says whether the row index carries the row space's covariance.
     """
 
     name: str
     rows: str
     cols: str
     variance: sympy.Expr
-    ensemble: str = "real"
+    ensemble: Ensemble = Ensemble.REAL
     dressed: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.ensemble, Ensemble):  # a name becomes the enum here, once
+            if self.ensemble not in ENSEMBLES:
+                raise ModelError(f"matrix {self.name}: unknown ensemble {self.ensemble!r} (one of {', '.join(ENSEMBLES)})"[:200])
+            object.__setattr__(self, "ensemble", Ensemble(self.ensemble))
 
 
 @dataclass(frozen=True)
@@ -177,9 +198,7 @@ class Model:
             for side in (matrix.rows, matrix.cols):
                 if side not in graph:
                     raise ModelError(f"matrix {matrix.name} uses undeclared space {side!r}")
-            if matrix.ensemble not in ENSEMBLES:
-                raise ModelError(f"matrix {matrix.name}: unknown ensemble {matrix.ensemble!r}")
-            if matrix.ensemble in ("symmetric", "hermitian") and matrix.rows != matrix.cols:
+            if matrix.ensemble.wigner and matrix.rows != matrix.cols:
                 raise ModelError(f"Wigner matrix {matrix.name} must act on one space")
             if matrix.dressed and graph.nodes[matrix.rows]["covariance"] is None:
                 raise ModelError(f"matrix {matrix.name}: space {matrix.rows} has no covariance")
@@ -262,7 +281,7 @@ class Model:
         Examples
         --------
         >>> ridge_model("w", [("U", 5, "1/M")]).fixed_sizes
-        {'5': 5}
+        {'N': 5}
         """
         return {space: size for space, size in self.spaces.items() if size.is_Number}
 
@@ -299,7 +318,7 @@ class Model:
             xi = matrices.get(r.equivalent.matrix)
             if xi is None:
                 raise ModelError(f"model {self.name}: no matrix {r.equivalent.matrix!r}")
-            if (xi.rows, xi.cols) != (space, self.samples) or xi.dressed or xi.ensemble != "real":
+            if (xi.rows, xi.cols) != (space, self.samples) or xi.dressed or xi.ensemble is not Ensemble.REAL:
                 raise ModelError(f"model {self.name}: the Gaussian equivalent {xi.name} must be a real, undressed "
                                  f"matrix from the samples {self.samples} to the last width {space}")
             if xi.name in r.features or xi.name == r.data:
@@ -477,15 +496,26 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
     for layer in features:
         if not isinstance(layer, (list, tuple)) or len(layer) != 3:
             raise ModelError(f"model {name}: a feature layer is (matrix, width, variance), got {layer!r}"[:200])
-    spaces = {}
-    for space, what in ((latent, "latent size"), (samples, "sample size"),
-                        *((width, f"width of {matrix}") for matrix, width, _ in features)):
-        size = _size(space, what)
-        if str(space) in spaces:
-            raise ModelError(f"model {name}: {what} {space} is already a space")
-        spaces[str(space)] = size
-    latent, samples = str(latent), str(samples)
-    namespace = _Declaring({s: size for s, size in spaces.items() if isinstance(size, sympy.Symbol)}, name)
+    # a space is named by its size symbol; a space of fixed size by its role (M, P, N or N1, N2, ...),
+    # so that two spaces of the same fixed size stay two spaces
+    roles = [(latent, "latent size", "M"), (samples, "sample size", "P"),
+             *((width, f"width of {matrix}", "N" if len(features) == 1 else f"N{i}")
+               for i, (matrix, width, _) in enumerate(features, 1))]
+    sized = [(_size(space, what), what, role) for space, what, role in roles]
+    spaces, names = {}, []
+    for size, what, role in sized:
+        if isinstance(size, sympy.Symbol):
+            if size.name in spaces:
+                raise ModelError(f"model {name}: {what} {size} is already a space")
+            label = size.name
+        else:
+            taken = set(spaces) | {s.name for s, _, _ in sized if isinstance(s, sympy.Symbol)}
+            label = next(c for c in (role, *(f"{role}_{k}" for k in range(2, len(sized) + 2))) if c not in taken)
+        spaces[label] = size
+        names.append(label)
+    latent, samples, widths = names[0], names[1], names[2:]
+    features = [(matrix, width, variance) for (matrix, _, variance), width in zip(features, widths)]
+    namespace = _Declaring(dict(spaces), name)  # a space of fixed size stands for its size
 
     def expression(text, what):
         if isinstance(text, str):
@@ -496,8 +526,9 @@ def ridge_model(name, features, *, latent="M", samples="P", covariance="Lambda",
                          *((("teacher covariance", teacher_covariance),) if teacher_covariance is not None else ())):
         if not isinstance(value, str) or not _ASCII_IDENTIFIER.fullmatch(value):
             raise ModelError(f"model {name}: the {label} {value!r} is not a name")
-        if keyword.iskeyword(value):
-            raise ModelError(f"model {name}: the {label} {value!r} is a Python keyword")
+        if keyword.iskeyword(value) or value.startswith("__") and value.endswith("__"):
+            raise ModelError(f"model {name}: the {label} {value!r} is a Python "
+                             f"{'keyword' if keyword.iskeyword(value) else 'special name'}")
     if is_size_name(ridge):
         raise ModelError(f"model {name}: the ridge {ridge!r} must begin with a lower-case letter")
     matrices, previous = [], latent
@@ -627,6 +658,42 @@ def deep_linear(depth):
     )
 
 
+def vanishing_features(model):
+    """The names of the feature matrices of ``model`` whose entry variance is identically 0.
+
+    Examples
+    --------
+    >>> vanishing_features(ridge_model("zero", [("U", "N", "0")])), vanishing_features(mrs())
+    (('U',), ())
+    """
+    return tuple(name for name in model.regression.features if as_expr(model.matrices[name].variance) == 0)
+
+
+def untie_ridge(model):
+    """``model`` with a ridge symbol of its own, if its ridge also names a variance's scale.
+
+    A model file may tie the ridge to another scale (``ridge = "s"``, ``variance = "s**2/M"``).
+    The theory moves the ridge alone at fixed variances (the continuation of the solver, the
+    parametric form gamma(Delta)): the ridge's slot gets a fresh symbol, ``<ridge>_ridge``, and the
+    variances keep the one given. The model itself when nothing is tied.
+
+    Examples
+    --------
+    >>> tied = ridge_model("tied", [("U", "N", "s**2/M")], ridge="s")
+    >>> untie_ridge(tied).regression.ridge, untie_ridge(mrs()) == mrs()
+    (s_ridge, True)
+    """
+    r = model.regression
+    others = [m.variance for m in model.matrices.values()] + [r.teacher_variance, r.noise_variance]
+    if not any(as_expr(e).has(r.ridge) for e in others):
+        return model
+    candidates = (f"{r.ridge.name}_ridge{i or ''}" for i in range(len(model.symbols) + 1))
+    ridge = sympy.Symbol(next(c for c in candidates if c not in model.symbols), **r.ridge.assumptions0)
+    return Model(model.name, dict(model.spaces), list(model.matrices.values()),
+                 {space: model.covariance(space) for space in model.spaces if model.covariance(space)},
+                 replace(r, ridge=ridge), {space: model.teacher(space) for space in model.spaces if model.teacher(space)})
+
+
 def with_teacher(model, name="Omega"):
     """The same ridge-regression model with a teacher covariance ``name`` on its latent space
     (``model`` itself when it has one).
@@ -668,6 +735,8 @@ def reserved(name):
         return "is not an ASCII identifier"
     if keyword.iskeyword(name):
         return "is a Python keyword"
+    if name.startswith("__") and name.endswith("__"):
+        return "is a Python special name"
     theory = _theory_names()
     if name in theory:
         return theory[name]

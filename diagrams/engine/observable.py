@@ -22,7 +22,7 @@ import sympy
 from sympy.matrices.expressions import Adjoint, MatAdd, MatMul, MatPow, MatrixSymbol, Trace, Transpose
 
 from largen.diagrams.errors import ExpressionError
-from largen.diagrams.engine.model import mrs
+from largen.diagrams.engine.model import Ensemble, mrs
 from largen.diagrams.engine.spectral import CovarianceTrace, covariance_trace
 from largen.diagrams.engine.symbols import parse
 from largen.diagrams.engine.wick import MAX_DIAGRAMS, check_cost
@@ -271,10 +271,10 @@ def _expand(expr, model):
             for item in reversed(items):
                 if isinstance(item, Letter):
                     ensemble = matrices[item.matrix].ensemble
-                    if ensemble == "complex" and isinstance(expr, Transpose):
+                    if ensemble is Ensemble.COMPLEX and isinstance(expr, Transpose):
                         raise ExpressionError(f"use {item.matrix}.H for the conjugate transpose of complex {item.matrix}")
                     # H.H is H for a Hermitian matrix; its transpose is its conjugate
-                    if not (ensemble == "hermitian" and isinstance(expr, Adjoint)):
+                    if not (ensemble is Ensemble.HERMITIAN and isinstance(expr, Adjoint)):
                         item = Letter(item.matrix, not item.transposed)
                 reverse.append(item)
             flipped.append((coefficient, reverse))
@@ -321,7 +321,7 @@ def _word(items, model, expr):
     letters, insertions, weights, spaces, pending, weighing = [], [], [], [], 0, 0
     for item in items:
         if isinstance(item, Letter):
-            symmetric = matrices[item.matrix].ensemble == "symmetric"  # H.T is H only for GOE
+            symmetric = matrices[item.matrix].ensemble is Ensemble.SYMMETRIC  # H.T is H only for GOE
             letters.append(Letter(item.matrix, item.transposed and not symmetric))
             insertions.append(pending)
             weights.append(weighing)

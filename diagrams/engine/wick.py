@@ -17,6 +17,7 @@ import math
 from itertools import permutations, product
 
 from largen.diagrams.errors import CostError
+from largen.diagrams.engine.model import Ensemble
 from largen.diagrams.engine.ribbon import RibbonGraph
 
 __all__ = [
@@ -68,13 +69,13 @@ def gluings(model, a, b):
     ([False], [True])
     """
     ensemble = model.matrices[a.matrix].ensemble
-    if ensemble == "symmetric":
+    if ensemble is Ensemble.SYMMETRIC:
         return [False, True]
-    if ensemble == "hermitian":
+    if ensemble is Ensemble.HERMITIAN:
         return [False] if a.transposed == b.transposed else [True]
     if a.transposed != b.transposed:
         return [False]
-    return [True] if ensemble == "real" else []
+    return [True] if ensemble is Ensemble.REAL else []
 
 
 def darts_by_matrix(words):
@@ -106,7 +107,7 @@ def contraction_count(words, model):
     for darts in darts_by_matrix(words).values():
         letters = [words[v].letters[i] for v, i in darts]
         ensemble = model.matrices[letters[0].matrix].ensemble
-        if ensemble == "complex":
+        if ensemble is Ensemble.COMPLEX:
             adjoints = sum(letter.transposed for letter in letters)
             if 2 * adjoints != len(letters):
                 return 0
@@ -114,7 +115,7 @@ def contraction_count(words, model):
             continue
         if len(letters) % 2:
             return 0
-        total *= math.prod(range(len(letters) - 1, 0, -2)) * (2 ** (len(letters) // 2) if ensemble == "symmetric" else 1)
+        total *= math.prod(range(len(letters) - 1, 0, -2)) * (2 ** (len(letters) // 2) if ensemble is Ensemble.SYMMETRIC else 1)
     return total
 
 

@@ -73,8 +73,8 @@ def quiver_picture(model):
         else:
             path = f"to[bend left={bend}]"
         text = rf"${latex(sympy.Symbol(matrix.name))} \sim \mathcal{{N}}\!\left(0, {latex(matrix.variance)}\right)$"
-        if matrix.ensemble != "real":
-            text += rf" \small({escape(matrix.ensemble)})"
+        if matrix.ensemble.value != "real":  # the default, not written
+            text += rf" \small({escape(matrix.ensemble.value)})"
         lines.append(rf"\draw[matrix] ({_node(matrix.cols)}) {path} "
                      rf"node[midway, below=1mm, font=\small] {{{text}}} ({_node(matrix.rows)});")
     if model.regression is not None:

@@ -43,7 +43,7 @@ import sympy
 from largen.diagrams.errors import ModelError
 from largen.diagrams.theory.finite_size import correction_coefficients
 from largen.diagrams.printing.latex import display, text
-from largen.diagrams.engine.model import Gaussian, Model, mrs
+from largen.diagrams.engine.model import Gaussian, Model, mrs, vanishing_features
 from largen.diagrams.engine.observable import Letter, namespace, parse_observable
 from largen.diagrams.engine.planar import planar_contractions, planar_count
 from largen.diagrams.engine.ribbon import RibbonGraph
@@ -351,6 +351,14 @@ class Quantity(enum.Enum):
     CORRECTION = "correction"  # a coefficient of the first finite-size correction
     CORRECTION_WITH_NOISE = "correction with label noise"
     CROSSCAP_DIAGRAMS = "one-crosscap diagrams"  # the diagrams of a correction's coefficient, class by class
+    # the variance of the test loss (largen.diagrams.theory.fluctuations): over the teacher at fixed draws,
+    # and of the teacher-averaged loss over the features and data
+    VARIANCE = "variance over the teacher"
+    VARIANCE_WITH_NOISE = "variance over the teacher with label noise"
+    CONNECTED_VARIANCE = "variance over the features and data"
+    CONNECTED_VARIANCE_WITH_NOISE = "variance over the features and data with label noise"
+    VARIANCE_DIAGRAMS = "sphere diagrams of the variance over the teacher"
+    CONNECTED_VARIANCE_DIAGRAMS = "cylinder diagrams of the variance over the features and data"
 
 
 @dataclass(frozen=True)
@@ -676,6 +684,10 @@ class Symmetry:
         point's own xi, with the variance of that xi.
     ridge : Symbol
         The model's ridge, held fixed or rescaled.
+    vanishing : tuple of str
+        The feature matrices whose variance is 0: the features vanish, the
+        predictor is 0 and the loss does not depend on the sizes (no
+        renormalised ridge, no parametric form to compare).
     """
 
     samples: sympy.Expr
@@ -683,6 +695,7 @@ class Symmetry:
     rescaled: tuple
     broken_by_test_xi: tuple = ()
     ridge: sympy.Symbol = None
+    vanishing: tuple = ()
 
     def __str__(self):
         return self._statement(_exchange, sympy.sstr, str, lambda a, b: f"{sympy.sstr(a)} * {sympy.sstr(b)}")
@@ -699,6 +712,9 @@ class Symmetry:
         and ``product`` of the ridge and its rescaling, each a function to strings."""
         sentence = [text("training loss summed over the "), expression(self.samples),
                     text(" samples (no 1/"), expression(self.samples), text("): ")]
+        if self.vanishing:
+            return "".join(sentence + [text(f"the features vanish (the variance of {', '.join(self.vanishing)} is 0): "
+                                            "the predictor is 0 and the loss does not depend on the sizes")])
         if self.exchanges:
             sentence.append(text("the noiseless planar test loss is invariant under "))
             for i, sizes in enumerate(self.exchanges):
@@ -745,6 +761,9 @@ def symmetry(model=None):
     independent of every training sample's: without it the ridge equation and the loss are invariant
     """
     model = model or mrs()
+    vanishing = vanishing_features(model)
+    if vanishing:
+        return Symmetry(model.spaces[model.samples], (), (), ridge=model.regression.ridge, vanishing=vanishing)
     found = {(v.sizes, v.kind): v for v in _parametric_verdicts(model)}
     exchanges, rescaled, broken = [], [], []
     without = Quantity.TEST_LOSS_WITHOUT_TEST_XI

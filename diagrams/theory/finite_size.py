@@ -58,7 +58,7 @@ import sympy
 
 from largen.diagrams.theory.dyson import dressed, dressed_block, field_trace, partners, planar_theory
 from largen.diagrams.errors import ModelError
-from largen.diagrams.engine.model import mrs
+from largen.diagrams.engine.model import Ensemble, mrs
 from largen.diagrams.theory.series import abstract_variances, check_order, resummed_coefficients
 from largen.diagrams.engine.spectral import EIGENVALUE, TEACHER
 
@@ -153,8 +153,8 @@ def finite_size_theory(model=None):
     fields = [f.name for f in pencil.fields]
     sigma = dict(zip(fields, planar.unknowns))
     for c in pencil.couplings:
-        if c.matrix is not None and c.matrix.ensemble not in ("real", "complex"):
-            raise ModelError(f"matrix {c.matrix.name} of model {model.name} is a {c.matrix.ensemble} Wigner "
+        if c.matrix is not None and c.matrix.ensemble.wigner:
+            raise ModelError(f"matrix {c.matrix.name} of model {model.name} is a {c.matrix.ensemble.value} Wigner "
                              "matrix: the finite-size correction of the pencil takes rectangular ones")
     spaces = list(dict.fromkeys(f.space for f in pencil.fields))
     names = {space: [f.name for f in pencil.on(space)] for space in spaces}
@@ -180,7 +180,7 @@ def finite_size_theory(model=None):
         weight = EIGENVALUE if dressed(pencil, p) else 1
         twisted[p] = {k: sympy.Integer(0) for k in names[space]}
         for c, q, _ in couplings[p]:  # independent matrices: their twisted terms add
-            if c.matrix.ensemble != "real":
+            if c.matrix.ensemble is not Ensemble.REAL:
                 continue
             rate = dict(zip(planar.unknowns, rates[q]))
             for j, k in enumerate(names[space]):

@@ -34,9 +34,9 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError as NonInvertibleMatrixError
 
 from largen.diagrams.theory.dyson import planar_theory
-from largen.diagrams.errors import LargenError
+from largen.diagrams.errors import LargenError, ModelError
 from largen.diagrams.printing.latex import display
-from largen.diagrams.engine.model import mrs
+from largen.diagrams.engine.model import mrs, untie_ridge, vanishing_features
 from largen.diagrams.engine.spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 
 __all__ = ["RidgelessRegime", "Ridgeless", "ridgeless"]
@@ -135,7 +135,11 @@ def ridgeless(model=None):
     -------
     Ridgeless
     """
-    model = model or mrs()
+    model = untie_ridge(model or mrs())  # gamma(Delta) moves the ridge alone, at fixed variances
+    vanishing = vanishing_features(model)
+    if vanishing:
+        raise ModelError(f"the features of model {model.name} vanish (the variance of {', '.join(vanishing)} is 0): "
+                         "the renormalised ridge is infinite, and there is no parametric form")
     theory = planar_theory(model)
     rho = theory.self_energy("rho", model.latent)
     (rho_of_delta,) = sympy.solve(sympy.Eq(DELTA, theory.renormalized_ridge), rho)

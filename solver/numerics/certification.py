@@ -22,16 +22,19 @@ O(gamma**2). Whatever cancellation a sum still shows is measured, term against
 sum, and paid for with guard digits before the comparison.
 """
 
+import operator
 from dataclasses import dataclass
 
 import mpmath
 
-from largen.diagrams.errors import SolverError
+from largen.diagrams.errors import ParameterError, SolverError
 
 from largen.solver.numerics.continuation import newton, root
 from largen.solver.numerics.equations import _eliminate, mp_value, scaled_solve
 
-__all__ = ["Outputs", "outputs", "certify", "condition", "correction", "certify_correction"]
+__all__ = ["Outputs", "outputs", "certify", "condition", "correction", "certify_correction", "check_dps", "MAX_DPS"]
+
+MAX_DPS = 5000  # digits: beyond, a solve would take hours
 
 OUTPUTS = ("loss", "train_loss", "Delta")
 SECOND_SPLIT = 1.5  # the second evaluation's factor on the length of the power laws' heads
@@ -375,3 +378,26 @@ def condition(system, gamma, samples, s, listed, eta):
         kappa += abs(mpmath.fsum(slope * lam**a / (lam + q.poles[k]) ** b * (a - b * lam / (lam + q.poles[k]))
                                  * (omega if system.weighted[k] else 1) for (k, a, b), slope in slopes.items()))
     return kappa / abs(reference) if reference else None
+
+
+def check_dps(dps):
+    """``dps`` as an int from 1 to :data:`MAX_DPS`, or ParameterError.
+
+    Examples
+    --------
+    >>> check_dps(30)
+    30
+    >>> check_dps(True)
+    Traceback (most recent call last):
+    ...
+    largen.diagrams.errors.ParameterError: dps must be an integer, got True
+    """
+    if isinstance(dps, bool):
+        raise ParameterError(f"dps must be an integer, got {dps!r}")
+    try:
+        dps = operator.index(dps)
+    except TypeError:
+        raise ParameterError(f"dps must be an integer, got {dps!r}"[:200]) from None
+    if not 1 <= dps <= MAX_DPS:
+        raise ParameterError(f"dps must be at least 1 and at most {MAX_DPS}, got {str(dps)[:30]}")
+    return dps

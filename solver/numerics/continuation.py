@@ -22,6 +22,7 @@ from largen.solver.numerics.equations import scaled_solve
 __all__ = ["Polished", "newton", "follow", "float_start", "root"]
 
 FLOAT_RANGE = (1e-300, 1e300)  # ridges float64 continues to: beyond, mpmath takes over
+MAX_STEP = 8.0  # the continuation's largest step in log(gamma) but the first
 
 
 class Polished(NamedTuple):
@@ -42,7 +43,10 @@ def newton(system, ctx, s, gamma, tolerance, *, split=1, shift=None, iterations=
     interpolation threshold; in t the step is relative for every component
     and every iterate stays on the physical branch (all self-energies negative).
     The convergence is quadratic: once a step is below sqrt(tolerance), the
-    iterate it leads to is within about ``tolerance`` of the root.
+    iterate it leads to is within about ``tolerance`` of the root. Near the
+    interpolation threshold its steps need not shrink at once: it is given
+    ``iterations`` (ending a step whose size grew, for a shorter one, saved
+    nothing measurable and lost roots there).
 
     Returns
     -------
@@ -62,31 +66,32 @@ def newton(system, ctx, s, gamma, tolerance, *, split=1, shift=None, iterations=
     return None
 
 
-def follow(system, ctx, s, start, target, tolerance, evaluation=None):
+def follow(system, ctx, s, start, target, tolerance, evaluation=None, first=2.0):
     """Continue the root ``s`` at ridge ``start`` down to ridge ``target`` in steps of log(gamma).
 
     Each step is predicted along the tangent, d log(-s)/d log(gamma) = gamma (1 - J)^-1 d rhs/d gamma
     divided by s, and corrected by Newton's method. ``evaluation``, the equations evaluated at (or
     next to) the start, gives the first step its tangent: without one it is predicted flat, and
     Newton's method pays for it (measured: 9 iterations instead of 3 on the first step of a solve).
+    ``first`` is the first step: from the free solution, its scaling in the ridge holds far down.
     Returns the root and the ridge reached: ``target``, or where the continuation stalled.
     """
     here, goal = ctx.log(start), ctx.log(target)
-    step, tangent = 2.0, _tangent(ctx, s, evaluation, start)
+    step, tangent = first, _tangent(ctx, s, evaluation, start)
     while here > goal:
         trial = max(here - step, goal)
         guess = [a * ctx.exp((trial - here) * t) for a, t in zip(s, tangent)]
         # on the way the root is only the next step's start: a loose tolerance does
         found = newton(system, ctx, guess, ctx.exp(trial), tolerance if trial == goal else max(tolerance, 1e-2))
         if found is None:
-            step /= 2
+            step = min(step, MAX_STEP) / 2
             if step < 1e-4:
                 return s, ctx.exp(here)
             continue
         s, here = found.root, trial
         # at the last iterate, where the equations were evaluated: its factorisation serves again
         tangent = _tangent(ctx, found.at, found.evaluation, ctx.exp(here))
-        step = min(step * 1.5, 8.0)
+        step = min(step * 1.5, MAX_STEP)
     return s, target
 
 
@@ -98,12 +103,14 @@ def _tangent(ctx, s, q, gamma):
 
 def _free(system, ctx, gamma):
     """A root at a ridge far above the self-energies' scale, where the equations contract; that
-    ridge; and the equations evaluated there (at the last iterate, which agrees with the root to 1e-8).
+    ridge; the equations evaluated there (at the last iterate, which agrees with the root to 1e-8);
+    and how far down its scaling in the ridge holds: the continuation's first step.
 
     The iteration s -> rhs(s) converges there from s ~ 0. The ridge starts at 1e30 (or 2 gamma)
-    and grows, past the largest self-energy the iteration met, until the iteration settles; then
-    a lower ridge, 1e4 times the largest self-energy, is tried too, to save continuation steps.
-    None if the equations cannot be evaluated (float64 overflowing, say).
+    and grows, past the largest self-energy the iteration met, until the iteration settles. Down
+    to about 1e4 times the largest self-energy the root scales as the tangent there says: the
+    first step goes that far (measured: iterating again at that lower ridge cost five evaluations,
+    the step two). None if the equations cannot be evaluated (float64 overflowing, say).
     """
     ridge = max(ctx.mpf(10) ** 30, 2 * gamma)
     for _ in range(40):
@@ -116,8 +123,7 @@ def _free(system, ctx, gamma):
     else:
         return None
     lower = max(10**4 * max([ctx.mpf(1)] + [abs(x) for x in s]), 2 * gamma)
-    closer, at = _iterate(system, ctx, lower) if lower < ridge else (None, None)
-    return (closer, lower, at) if at is not None else (s, ridge, q)
+    return s, ridge, q, max(ctx.log(ridge / lower), 2.0)
 
 
 def _iterate(system, ctx, ridge):
@@ -168,13 +174,13 @@ def root(system, gamma, tolerance):
     >>> [mpmath.nstr(x, 6) for x in s]
     ['-0.0106821', '-42.8004', '-34.28', '-1.33372']
     """
-    for begin in (float_start, _exact_start):
-        s, reached = begin(system, gamma)
+    for begin in (_float_start, _exact_start):
+        s, reached, evaluation, first = begin(system, gamma)
         if s is None:
             continue
         s, reached = [mpmath.mpf(x) for x in s], mpmath.mpf(reached)
         if reached != gamma:
-            s, reached = follow(system, mpmath.mp, s, reached, gamma, tolerance)
+            s, reached = follow(system, mpmath.mp, s, reached, gamma, tolerance, evaluation, first)
         found = newton(system, mpmath.mp, s, gamma, tolerance) if reached == gamma else None
         if found is not None:
             return found.root
@@ -184,20 +190,26 @@ def root(system, gamma, tolerance):
 def _exact_start(system, gamma):
     """The free root in mpmath, where float64 cannot start or lost the branch: slower, never out of range."""
     free = _free(system, mpmath.mp, gamma)
-    return free[:2] if free is not None else (None, None)
+    return free if free is not None else (None, None, None, None)
 
 
 def float_start(system, gamma):
     """The root in float64, followed as far toward ``gamma`` as float64 goes, and the ridge reached
     (``gamma`` itself when float64 got there); (None, None) if it cannot start."""
+    return _float_start(system, gamma)[:2]
+
+
+def _float_start(system, gamma):
+    """:func:`float_start`, with what a continuation from the ridge reached needs: the equations
+    evaluated there (None: predicted flat) and its first step."""
     if gamma > FLOAT_RANGE[1]:
-        return None, None
+        return None, None, None, None
     target = max(float(gamma), FLOAT_RANGE[0])
     free = _free(system, mpmath.fp, target)
     if free is None:
-        return None, None
+        return None, None, None, None
     # the iterate settled to 1e-8 is start enough: the first step's Newton's method corrects it
-    s, origin, q = free
-    s, reached = follow(system, mpmath.fp, s, origin, target, 1e-12, q)
+    s, origin, q, first = free
+    s, reached = follow(system, mpmath.fp, s, origin, target, 1e-12, q, first)
     # at the ridge itself float64 is done: the polish takes over there, with no continuation left
-    return s, gamma if reached == float(gamma) else reached
+    return s, gamma if reached == float(gamma) else reached, None, 2.0

@@ -26,7 +26,7 @@ lambdified from what was derived.
 """
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import mpmath
@@ -37,7 +37,7 @@ from sympy.printing.pycode import MpmathPrinter
 from largen.diagrams.theory.dyson import planar_theory
 from largen.diagrams.errors import SpectrumError
 from largen.diagrams.theory.finite_size import finite_size_theory
-from largen.diagrams.engine.model import Model
+from largen.diagrams.engine.model import untie_ridge
 from largen.diagrams.engine.spectral import (EIGENVALUE, INDEX, SOURCE, TEACHER, TEACHER_WEIGHTS, TRAIN_SOURCE, moment_form,
                                summand, teacher_parts)
 from largen.diagrams.engine.symbols import as_expr
@@ -276,21 +276,12 @@ def equations(model, values, spectrum, order=0):
 
 
 def _untied(model, values):
-    """The model with a ridge symbol of its own, if its ridge also appears in a variance.
-
-    The continuation moves the ridge alone at fixed variances: a variance tied to
-    the ridge symbol (``ridge = "s"``, ``variance = "s**2/M"``) keeps the value given.
-    """
-    r = model.regression
-    others = [m.variance for m in model.matrices.values()] + [r.teacher_variance, r.noise_variance]
-    if not any(as_expr(e).has(r.ridge) for e in others):
+    """The model with a ridge symbol of its own (:func:`~largen.diagrams.engine.model.untie_ridge`),
+    and the values with the ridge's value under that symbol too."""
+    untied = untie_ridge(model)
+    if untied is model:
         return model, values
-    candidates = (f"{r.ridge.name}_ridge{i or ''}" for i in range(len(model.symbols) + 1))
-    ridge = sympy.Symbol(next(c for c in candidates if c not in model.symbols), **r.ridge.assumptions0)
-    untied = Model(model.name, dict(model.spaces), list(model.matrices.values()),
-                   {space: model.covariance(space) for space in model.spaces if model.covariance(space)},
-                   replace(r, ridge=ridge), {space: model.teacher(space) for space in model.spaces if model.teacher(space)})
-    return untied, {**values, ridge: values[r.ridge]}
+    return untied, {**values, untied.regression.ridge: values[model.regression.ridge]}
 
 
 def _all_finite(ctx, values):

@@ -20,7 +20,7 @@ import sympy
 from largen.diagrams.errors import ExpressionError, ParameterError, SolverError
 from largen.diagrams.engine.spectral import CovarianceTrace
 
-from largen.solver.numerics.solution import MAX_DPS
+from largen.solver.numerics.certification import check_dps
 
 __all__ = ["Value", "evaluate", "decimal", "check_finite", "check_printable"]
 
@@ -123,8 +123,7 @@ def evaluate(expr, point, dps, *, normalized=False):
     >>> evaluate(tr(1) / M, bind(M="inf", complete=False), 10, normalized=True).decimal
     '1.644934067'
     """
-    if isinstance(dps, bool) or not isinstance(dps, int) or not 1 <= dps <= MAX_DPS:
-        raise ParameterError(f"dps must be an integer from 1 to {MAX_DPS}, got {str(dps)[:30]}")
+    dps = check_dps(dps)
     check_finite(expr)
     values = dict(point.scaled_values if normalized else point.values)
     latent = point.model.spaces[point.model.latent]

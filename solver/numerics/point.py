@@ -29,10 +29,45 @@ from largen.diagrams.engine.symbols import as_expr, is_size_name, number
 from largen.solver.numerics.activation import activation as parse_activation
 from largen.solver.numerics.activation import coefficients
 from largen.solver.numerics.spectrum import Spectrum
+from largen.solver.data.datasets import Dataset, data_spectrum
+from largen.solver.data.kernel_spectrum import kernel_spectrum
 
-__all__ = ["Point", "bind", "normalization", "noise_parameters", "short"]
+__all__ = ["Point", "Route", "bind", "normalization", "noise_parameters", "short", "EQUIVALENCES"]
 
 SIZES = ("real", "integer")
+EQUIVALENCES = ("white", "kernel")
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a point's theory was made from a dataset or from the kernel of nonlinear features.
+
+    Attributes
+    ----------
+    equivalence : str
+        "linear" (linear features), "white" (Gaussian equivalence with a white xi) or
+        "kernel" (the features' kernel spectrum as the latent spectrum).
+    kernel : KernelSpectrum or None
+    data : DataSpectrum or None
+        Linear or white features on a dataset: its covariance spectrum, teacher and noise.
+    unexplained : float
+        Half the target's variance per output that the spectrum's teacher does not carry (a
+        dataset's labels beyond the best linear teacher, or beyond the kernel's eigenfunctions):
+        the loss against the target is the planar loss plus this.
+    parameters : dict
+        The caller's point by name, as text (the planar theory runs on an equivalent one).
+    """
+
+    equivalence: str
+    kernel: object = None
+    data: object = None
+    unexplained: float = 0.0
+    parameters: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        return {"equivalence": self.equivalence, "unexplained": repr(float(self.unexplained)),
+                **({"kernel": self.kernel.as_dict()} if self.kernel is not None else {}),
+                **({"data": self.data.as_dict()} if self.data is not None else {})}
 
 
 @dataclass(frozen=True)
@@ -57,6 +92,9 @@ class Point:
     activation : Coefficients or None
         For nonlinear features set by an activation: its Gaussian-equivalence
         coefficients (:mod:`largen.solver.numerics.activation`), from which mu_1 and mu_star are bound.
+    route : Route or None
+        A point made from a dataset or by the kernel route: the model and values are then
+        those of the equivalent linear (or white) theory, and the route says how.
     """
 
     model: Model = field(repr=False)
@@ -66,6 +104,7 @@ class Point:
     normalization: str
     scaled_values: dict = field(repr=False)
     activation: object = None
+    route: object = None
 
     def parameters(self):
         """The values by name, as text, sorted by name: for output.
@@ -107,7 +146,8 @@ def _law_parameter(params, name, model, spectrum, default):
     return params.pop(name)
 
 
-def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=None, precision=30, **params):
+def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=None, precision=30,
+         equivalence="white", data=None, cutoff=None, max_degree=None, **params):
     """Bind parameter values (by name) and a spectrum to ``model``.
 
     Parameters
@@ -140,6 +180,23 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
         (:func:`largen.diagrams.engine.expectations.preactivation_variance`) of this point.
     precision : int
         Decimal digits of the activation's coefficients.
+    equivalence : {"white", "kernel"}
+        How nonlinear features become Gaussian: "white" (mu_1 times the linear features plus a
+        white xi, exact for isotropic data) or "kernel": the theory on the spectrum of the
+        features' kernel (:mod:`largen.solver.data.kernel_spectrum`), with the features'
+        weights of unit variance, mu_1 = 1 and the kernel's trace not listed as the white xi.
+        The point's model and values are then those of that equivalent theory and its
+        ``route`` says how it was made. Needs a one-layer model, a finite latent size and an
+        activation whose kernel spectrum on Gaussian data is derived (linear, relu, x^K), or a
+        dataset.
+    data : Dataset, optional
+        A dataset as the population (:mod:`largen.solver.data.datasets`): the latent spectrum
+        is its covariance's, the teacher its best linear predictor, the rest of the targets
+        the label noise (linear or white features); with the kernel route, the spectrum of the
+        kernel on the dataset and the targets' projections on it. The latent size, the
+        spectrum, sigma_w and the noise come from the data and cannot be given.
+    cutoff, max_degree : optional
+        The kernel route on Gaussian data: see :func:`largen.solver.data.kernel_spectrum.kernel_spectrum`.
     **params
         Values of the model's symbols by name: numbers, or text read exactly.
 
@@ -177,6 +234,14 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
     if spectrum is not None and not isinstance(spectrum, Spectrum):
         raise SpectrumError(f"expected a Spectrum, got {type(spectrum).__name__}")
     params = {name: _plain(value) for name, value in params.items()}
+    if equivalence not in EQUIVALENCES:
+        raise ParameterError(f"equivalence must be 'white' or 'kernel', got {equivalence!r}"[:200])
+    if data is not None:
+        return _data_point(model, data, spectrum, sizes, complete, activation, precision, equivalence, params)
+    if equivalence == "kernel" and complete:
+        if activation is None:
+            raise ParameterError("the kernel route is for nonlinear features: give an activation")
+        return _kernel_point(model, spectrum, sizes, activation, cutoff, max_degree, params)
     if activation is not None:
         act = parse_activation(activation)
         if model.regression.equivalent is None:
@@ -233,6 +298,124 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
         scaled[fixed] = sympy.Integer(1)
     return Point(model=model, spectrum=spectrum, values=values, latent_infinite=infinite,
                  normalization=normalization(model) if infinite else "", scaled_values=scaled, activation=found)
+
+
+def _one_layer(model, route):
+    """The one feature matrix of ``model`` (a Gaussian equivalent's base layer), or a ParameterError."""
+    r = model.regression
+    if len(r.features) != 1:
+        raise ParameterError(f"{route} is derived for one layer of features; model {model.name} has {len(r.features)}")
+    return r.features[0]
+
+
+def _float_value(expr, values, what):
+    value = as_expr(expr).xreplace(values)
+    if value.free_symbols:
+        raise ParameterError(f"no value for {sorted(s.name for s in value.free_symbols)[0]}, which {what} needs")
+    return float(value)
+
+
+def _route_parameters(model, values, activation, extra=()):
+    shown = {s.name: str(v) for s, v in sorted(values.items(), key=lambda kv: kv[0].name)
+             if s.name not in model.activation_parameters}
+    shown.update(extra)
+    if activation is not None:
+        shown["activation"] = parse_activation(activation).name
+    return shown
+
+
+def _kernel_point(model, spectrum, sizes, activation, cutoff, max_degree, params):
+    """The point of the kernel route on Gaussian data: the caller's point is bound first (every check), then
+    the kernel's spectrum computed and the equivalent theory bound on it."""
+    base = model
+    if base.regression.equivalent is not None:
+        given = sorted(set(params) & set(base.activation_parameters))
+        if given:
+            raise ParameterError(f"give either an activation or {', '.join(given)}, not both")
+    original = bind(base, spectrum=spectrum, sizes=sizes, **params,
+                    **{name: 0 for name in base.activation_parameters})  # placeholders: the route sets them
+    model, values = original.model, original.scaled_values
+    if original.latent_infinite:
+        raise ParameterError("the kernel route lists the kernel's spectrum on finitely many latent directions: "
+                             "give a finite M (its exponents at M = inf come from the kernel's asymptotics)")
+    matrix = _one_layer(model, "the kernel route")
+    q = _float_value(model.matrices[matrix].variance, values, "the feature weights' variance")
+    r = model.regression
+    lam = original.spectrum.array()
+    omega = original.spectrum.teacher_array() if original.spectrum.teacher else 1.0
+    teacher = _float_value(r.teacher_variance, values, "the teacher's variance") * omega * lam
+    found = kernel_spectrum(activation, lam, entry_variance=q, teacher=teacher, cutoff=cutoff, max_degree=max_degree)
+    noise = _float_value(r.noise_variance, values, "the label noise")
+    point = _equivalent_point(found, original, matrix, noise, sizes)
+    shown = _route_parameters(model, original.values, activation)
+    return _with_route(point, Route("kernel", kernel=found, unexplained=found.unexplained / 2, parameters=shown))
+
+
+def _equivalent_point(found, original, matrix, noise, sizes):
+    """The Gaussian-equivalent MRS model bound on a kernel spectrum, with the caller's sizes and ridge; the
+    target's variance on no listed eigenfunction joins the label noise."""
+    model = original.model
+    equivalent = _equivalent(mrs())
+    values = {name: number(repr(value), what=name, error=ParameterError) if isinstance(value, float) else value
+              for name, value in found.equivalent().items()}
+    values.update(N=original.size(model.matrices[matrix].rows), P=original.size(model.samples),
+                  gamma=original.values[model.regression.ridge])
+    values.update(noise_parameters(equivalent, repr(noise + found.unexplained)))
+    return bind(equivalent, spectrum=found.spectrum(), sizes=sizes, **values)
+
+
+def _with_route(point, route):
+    return Point(model=point.model, spectrum=point.spectrum, values=point.values,
+                 latent_infinite=point.latent_infinite, normalization=point.normalization,
+                 scaled_values=point.scaled_values, activation=point.activation, route=route)
+
+
+def _data_point(model, data, spectrum, sizes, complete, activation, precision, equivalence, params):
+    """A point whose population is a dataset: its spectrum, teacher and noise (linear or white features), or its
+    kernel's spectrum and the labels' projections on it (the kernel route)."""
+    if not isinstance(data, Dataset):
+        raise ParameterError(f"data must be a Dataset (largen.solver.data.digits() or load(...)), got "
+                             f"{type(data).__name__}")
+    r = model.regression
+    latent = model.latent
+    given = sorted({latent, "alpha", "delta"} & set(params))
+    given += sorted(s.name for s in (as_expr(r.teacher_variance).free_symbols | as_expr(r.noise_variance).free_symbols)
+                    if s.name in params and s.name != latent)
+    if spectrum is not None or given:
+        what = ", ".join((["a spectrum"] if spectrum is not None else []) + given)
+        raise ParameterError(f"the dataset sets the latent size, spectrum, teacher and noise: {what} cannot be given "
+                             "with it")
+    inputs = data.inputs.shape[1]
+    if equivalence == "kernel":
+        if activation is None:
+            raise ParameterError("the kernel route is for nonlinear features: give an activation")
+        if not complete:
+            return bind(model, sizes=sizes, complete=False, **{latent: inputs}, **params)
+        original = bind(model, sizes=sizes, **{latent: inputs}, **params,
+                        **{name: 0 for name in model.activation_parameters})
+        matrix = _one_layer(original.model, "the kernel route")
+        q = _float_value(original.model.matrices[matrix].variance, original.scaled_values,
+                         "the feature weights' variance")
+        found = kernel_spectrum(activation, data=data, entry_variance=q)
+        # the dataset's targets are its labels: their variance beyond the listed eigenfunctions is the noise
+        point = _equivalent_point(found, original, matrix, 0.0, sizes)
+        shown = _route_parameters(original.model, original.values, activation, {"data": data.name})
+        return _with_route(point, Route("kernel", kernel=found, unexplained=found.unexplained / 2, parameters=shown))
+    found = data_spectrum(data)
+    teacher = as_expr(r.teacher_variance)
+    size = as_expr(model.spaces[latent])
+    scales = {symbol: 1 for symbol in teacher.free_symbols if symbol != size}
+    if sympy.simplify(teacher.xreplace(scales) * size - 1) != 0:
+        raise ParameterError(f"model {model.name}: a dataset's teacher needs the teacher variance sigma_w^2/M")
+    values = dict(params)
+    values[latent] = found.rank
+    values.update(noise_parameters(model, repr(found.noise)))
+    values.update({symbol.name: 1 for symbol in scales})  # sigma_w = 1: E w_I^2 = omega_I/M', the data's teacher
+    point = bind(model, spectrum=found.spectrum(), sizes=sizes, complete=complete, activation=activation,
+                 precision=precision, **values)
+    shown = _route_parameters(point.model, point.values, activation, {"data": data.name})
+    equivalence = "white" if activation is not None else "linear"
+    return _with_route(point, Route(equivalence, data=found, unexplained=found.noise / 2, parameters=shown))
 
 
 # a model is immutable, and building one (its quiver, its names checked) was most of the time a

@@ -9,25 +9,27 @@ approximate moments: a fast, uncertified answer.
 """
 
 import math
-import operator
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mpmath
 
 from largen.diagrams.errors import LargenWarning, ParameterError, SolverError
 from largen.diagrams.engine.model import mrs
 
-from largen.solver.numerics.certification import certify, certify_correction, condition, correction, outputs
+from largen.solver.numerics.certification import (MAX_DPS, certify, certify_correction, check_dps, condition, correction,
+                                                 outputs)
 from largen.solver.numerics.continuation import float_start, newton
 from largen.solver.numerics.equations import equations, mp_value
 from largen.solver.numerics.point import bind
+from largen.solver.numerics.scatter import certified_variance, check_outputs, check_point
 from largen.diagrams.engine.symbols import as_expr
 
 __all__ = ["Solution", "solve", "MAX_DPS"]
 
-MAX_DPS = 5000  # digits: beyond, a solve would take hours
 FLOAT64 = "float64 arithmetic (context=mpmath.fp): not certified"
+KERNEL_CUTOFF = 0.001  # the kernel route lists eigenvalues down to this fraction of the renormalised ridge
+SIZEABLE_CORRECTION = mpmath.mpf("0.3")  # a first correction this part of the planar value or more is said to be
 EQUIVALENCE_SPREAD = mpmath.mpf("0.5")  # relative spread of the pre-activation variance past which a warning is due
 
 
@@ -49,6 +51,11 @@ class Solution:
     first finite-size corrections (relative order 1/size,
     :mod:`largen.diagrams.theory.finite_size`), certified like the rest, and
     ``corrected_loss``, ``corrected_train_loss`` their sums with the planar values.
+
+    With ``variance`` (``solve(..., variance=True, outputs=C)``), ``variance`` holds the parts of
+    the loss's variance over the draws (:mod:`largen.solver.numerics.scatter`: ``teacher``,
+    ``noise``, ``connected``) for C outputs, certified like the rest, and ``loss_std`` is the
+    standard deviation of one run's loss about ``loss``.
     """
 
     loss: object
@@ -66,6 +73,28 @@ class Solution:
     loss_correction: object = None
     train_loss_correction: object = None
     activation: dict = None  # nonlinear features: the activation's Gaussian-equivalence coefficients
+    route: dict = None  # a dataset or the kernel route: how the equivalent theory was made (Route.as_dict())
+    unexplained: object = None  # half the target's variance the route's teacher does not carry (mpf), or None
+    equivalence_error: object = None  # the kernel route: the loss's relative change with a coarser listing
+    variance: dict = None  # the parts of the loss's variance over the draws (name -> mpf or None), if asked
+    outputs: int = 1  # C, the outputs sharing features and data, which the variance depends on
+
+    @property
+    def loss_std(self):
+        """sqrt(teacher + noise + connected): how far one run's loss lies from ``loss``; None unless
+        the variance was asked for and every part is certified."""
+        if not self.variance or None in self.variance.values():
+            return None
+        with mpmath.workdps(self.dps + 10):
+            return mpmath.sqrt(mpmath.fsum(self.variance.values()))
+
+    @property
+    def target_loss(self):
+        """The test loss against the target itself: the planar loss plus :attr:`unexplained` (a dataset's
+        labels, or a teacher part the kernel's listed eigenfunctions do not carry); the loss where there is none."""
+        if self.unexplained is None:
+            return self.loss
+        return _sum(self.loss, self.unexplained, self.dps)
 
     @property
     def corrected_loss(self):
@@ -108,6 +137,12 @@ class Solution:
                if self.order else {}),
             **({"uncertified": dict(self.uncertified)} if self.uncertified else {}),
             **({"activation": self.activation} if self.activation else {}),
+            **({"route": self.route, "unexplained": digits(self.unexplained), "target_loss": digits(self.target_loss)}
+               if self.route else {}),
+            **({"equivalence_error": digits(self.equivalence_error, 2)} if self.equivalence_error is not None else {}),
+            **({"loss_std": digits(self.loss_std), "outputs": self.outputs,
+                "variance": {name: digits(value) for name, value in self.variance.items()}}
+               if self.variance is not None else {}),
         }
 
 
@@ -124,7 +159,8 @@ def _text(x, n):
     return text[:-1] if text.endswith(".") else text
 
 
-def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **params):
+def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, equivalence="white", data=None,
+          cutoff=None, max_degree=None, variance=False, outputs=1, **params):
     """Solve the planar theory of ``model`` at the given parameters, and its first finite-size correction.
 
     Parameters
@@ -144,6 +180,21 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
         losses (:mod:`largen.diagrams.theory.finite_size`), which needs a finite latent size
         or a power law at M = inf (its corrections in 1/M then vanish with the
         normalisation of the variances).
+    equivalence : {"white", "kernel"}
+        With an activation: Gaussian equivalence with a white xi, or the theory on the
+        features' kernel spectrum (:func:`largen.solver.numerics.point.bind`). The kernel
+        route lists the kernel's eigenvalues down to a cutoff set from the point's own
+        renormalised ridge (:data:`KERNEL_CUTOFF` times Delta, found with a coarser listing
+        first), and measures what the listing costs: ``equivalence_error`` is the loss's
+        relative change when the cutoff is ten times higher and the highest Hermite degree
+        two lower (on a dataset, none: the Gram matrix is listed whole).
+    data : Dataset, optional
+        A dataset as the population: its spectrum, best linear teacher and noise (or with the
+        kernel route its kernel's spectrum and the labels' projections); ``target_loss`` is
+        then the loss against its labels.
+    cutoff, max_degree : optional
+        The kernel route on Gaussian data: fix the listing instead (no second listing, no
+        ``equivalence_error``).
     **params
         Values of the model's symbols by name. Sizes may be positive reals (the
         planar theory is analytic in them), the latent size infinite.
@@ -170,13 +221,51 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
     >>> [corrected.as_dict()["finite_size"][k] for k in ("loss_correction", "corrected_loss")]
     ['5.545448718e-6', '0.0002935741548']
     """
-    dps = _check_dps(dps)
+    dps = check_dps(dps)
     if isinstance(order, bool) or order not in (0, 1):
         raise ParameterError(f"order must be 0 (planar) or 1 (the first finite-size correction), got {order!r}"[:200])
     if context is not mpmath.mp and context is not mpmath.fp:
         raise ParameterError("context must be mpmath.mp or mpmath.fp")
     model = mrs() if model is None else model
-    point = bind(model, spectrum=spectrum, sizes="real", precision=dps + 10, **params)
+    route = dict(spectrum=spectrum, equivalence=equivalence, data=data, precision=dps + 10)
+    kernel = equivalence == "kernel" and data is None and cutoff is None and params.get("activation") is not None
+    # the kernel route's first listing is coarse: it only finds the renormalised ridge that sets the cutoff
+    point = bind(model, sizes="real", cutoff=cutoff, max_degree=max_degree, **route, **params)
+    error = None
+    if kernel:
+        point, error = _kernel_listing(model, point, max_degree, route, params, order)
+    if variance:
+        if context is mpmath.fp:
+            raise ParameterError("the variance is certified only: solve it with context=mpmath.mp")
+        check_point(point)
+        outputs = check_outputs(outputs)
+    solution = _solve_point(point, dps, context, order, outputs if variance else None)
+    if point.route is None:
+        return solution
+    with mpmath.workdps(dps + 10):
+        unexplained = mpmath.mpf(point.route.unexplained)
+    return replace(solution, parameters=dict(point.route.parameters), route=point.route.as_dict(),
+                   unexplained=unexplained, equivalence_error=error)
+
+
+def _kernel_listing(model, point, max_degree, route, params, order):
+    """The kernel route's listing set by the point: a cutoff of KERNEL_CUTOFF times the renormalised ridge
+    that the default listing gives, and the loss's relative change with a coarser listing."""
+    if order:
+        raise ParameterError("the first finite-size correction is derived for Gaussian features, not for the kernel "
+                             "route")
+    first = _solve_point(point, 15, mpmath.fp, 0)
+    cutoff = KERNEL_CUTOFF * float(first.Delta)
+    point = bind(model, sizes="real", cutoff=cutoff, max_degree=max_degree, **route, **params)
+    degree = point.route.kernel.max_degree
+    coarse = bind(model, sizes="real", cutoff=10 * cutoff, max_degree=max(1, degree - 2), **route, **params)
+    fine_loss = float(_solve_point(point, 15, mpmath.fp, 0).loss)
+    coarse_loss = float(_solve_point(coarse, 15, mpmath.fp, 0).loss)
+    return point, mpmath.mpf(abs(coarse_loss - fine_loss) / fine_loss) if fine_loss else None
+
+
+def _solve_point(point, dps, context, order, outputs=None):
+    """The planar solution at a bound point (see :func:`solve`); with ``outputs``, the variance for that many."""
     model, values = point.model, point.scaled_values
     ridge = model.regression.ridge
     gamma = point.values[ridge]
@@ -188,7 +277,8 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
             raise ParameterError("the first finite-size correction is derived for Gaussian features; with an "
                                  "activation the rank-one mu_0 term and the features' non-Gaussian part enter "
                                  "at the same order, and they are not derived")
-        _warn_equivalence(point.spectrum)
+        if point.activation.mu_star2 != 0:  # an activation without a nonlinear part is exactly linear
+            _warn_equivalence(point.spectrum)
     system = equations(model, values, point.spectrum)
     samples = as_expr(model.spaces[model.samples]).xreplace(values)
     common = dict(parameters=point.parameters(), normalization=point.normalization,
@@ -202,6 +292,11 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
     if order:
         corrections, why = certify_correction(system, extended, gamma, samples, dps, root)
         reasons.update({f"{name}_correction": reason for name, reason in why.items()})
+        _check_expansion(corrections, found, reasons)
+    parts = None
+    if outputs is not None:
+        parts, why = certified_variance(point, system, root, working, dps, outputs, found["loss"])
+        reasons.update(why)
     for name in system.infinite:
         found[name], reasons[name] = None, f"{name} is infinite at this point (no features reach the latent space)"
     kappa, supported = None, None
@@ -216,7 +311,33 @@ def solve(model=None, *, dps=30, spectrum=None, context=mpmath.mp, order=0, **pa
             loss=found["loss"], train_loss=found["train_loss"], Delta=found["Delta"], noise_floor=mp_value(noise),
             unknowns=_unknowns(system, root), dps=dps, condition=kappa, supported_digits=supported,
             uncertified=reasons, order=order, loss_correction=corrections.get("loss"),
-            train_loss_correction=corrections.get("train_loss"), **common)
+            train_loss_correction=corrections.get("train_loss"), variance=parts, outputs=outputs or 1, **common)
+
+
+def _check_expansion(corrections, planar, reasons):
+    """Withhold a first correction that exceeds its planar value, and warn when it is a sizeable part of it.
+
+    The correction is the first term of an expansion in 1/size; where it is as large as the planar
+    term the expansion has broken down (near the interpolation threshold N = P the training loss
+    vanishes like gamma while its correction does not: at N = P = 30, M = 60, gamma = 1e-6 the
+    correction is 2.5 times the planar value and the corrected loss 3.5 times the Monte Carlo's).
+    Measured against the Monte Carlo: a correction of 0.26 of the planar value corrects it to 4%, of
+    0.42 to 13%; the next order, of the correction's square, decides.
+    """
+    for name, first in list(corrections.items()):
+        value = planar.get(name)
+        if first is None or not value:
+            continue
+        ratio = abs(first / value)
+        if ratio > 1:
+            corrections[name] = None
+            reasons[f"{name}_correction"] = (f"the first finite-size correction is {mpmath.nstr(ratio, 2)} times the "
+                                             f"planar {name.replace('_', ' ')}: the expansion in 1/size has broken down "
+                                             "here (near the interpolation threshold N = P, as the ridge vanishes)")
+        elif ratio > SIZEABLE_CORRECTION:
+            warnings.warn(f"the first finite-size correction of the {name.replace('_', ' ')} is "
+                          f"{mpmath.nstr(100 * ratio, 2)}% of its planar value: the next order, of its square, "
+                          "may matter", LargenWarning, stacklevel=4)
 
 
 def _certified_condition(system, gamma, samples, root, spectrum, working, reasons):
@@ -267,18 +388,6 @@ def _float64(system, extended, gamma, samples, noise, common):
                     **common)
 
 
-def _check_dps(dps):
-    if isinstance(dps, bool):
-        raise ParameterError(f"dps must be an integer, got {dps!r}")
-    try:
-        dps = operator.index(dps)
-    except TypeError:
-        raise ParameterError(f"dps must be an integer, got {dps!r}") from None
-    if not 1 <= dps <= MAX_DPS:
-        raise ParameterError(f"dps must be at least 1 and at most {MAX_DPS}, got {str(dps)[:30]}")
-    return dps
-
-
 def _warn_equivalence(spectrum):
     """Gaussian equivalence needs the pre-activation variance to concentrate: say so where it does not.
 
@@ -291,8 +400,9 @@ def _warn_equivalence(spectrum):
         spread = mpmath.sqrt(2 * spectrum.power_sum_value(2)) / spectrum.power_sum_value(1)
     if spread > EQUIVALENCE_SPREAD:
         warnings.warn(f"the pre-activation variance varies by {mpmath.nstr(100 * spread, 2)}% between features "
-                      f"(2 tr Lambda^2/(tr Lambda)^2 = {mpmath.nstr(spread**2, 3)}): Gaussian equivalence assumes "
-                      "it concentrates, and the planar loss of nonlinear features may be off by tens of percent",
+                      f"(2 tr Lambda^2/(tr Lambda)^2 = {mpmath.nstr(spread**2, 3)}): Gaussian equivalence with a "
+                      "white xi assumes it concentrates, and the planar loss of nonlinear features may be off by "
+                      "tens of percent; the kernel route (equivalence='kernel') is made for such data",
                       LargenWarning, stacklevel=3)
 
 

@@ -251,32 +251,6 @@ class Spectrum:
         return cls([PowerLaw(alpha, M, lam_plus, delta)])
 
     @classmethod
-    def percolation(cls, lattice, *, z=None, d=None, p=None, clusters=100000, seed=0, source="simulation"):
-        """The subtask frequencies of percolation data (Brill 2024) as a spectrum, trace 1.
-
-        ``source="simulation"`` lists the frequencies of simulated clusters
-        exactly; ``"measured"`` and ``"exact"`` give the power law of the
-        rank-frequency exponent fitted there or following from the exact tau,
-        at M = inf. The arguments are those of
-        :func:`largen.solver.percolation.fit.percolation_spectrum`.
-
-        Examples
-        --------
-        >>> law = Spectrum.percolation("bethe", source="exact")
-        >>> law.size, law.pieces[0].alpha, float(law.power_sum(1))  # P_k = k**-2 / zeta(2)
-        (inf, 1, 1.0)
-        >>> Spectrum.percolation("bethe", z=3, clusters=5, seed=1).size
-        5
-        """
-        from largen.solver.percolation.fit import percolation_spectrum  # simulating clusters needs scipy: only when asked
-
-        found = percolation_spectrum(lattice, z, d, p, clusters, seed, source)
-        if source == "simulation":
-            return cls([Listed(tuple(found))])
-        alpha, lam_plus = found
-        return cls.power_law(alpha, math.inf, lam_plus)
-
-    @classmethod
     def from_file(cls, path):
         """Eigenvalues one per line, and power-law pieces, from a UTF-8 text file.
 

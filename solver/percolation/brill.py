@@ -1,31 +1,43 @@
-"""Brill's experiment reproduced: nearest-neighbour regression on percolation clusters.
+"""Brill's experiment: nearest-neighbour regression on percolation clusters, with Bayesian shrinkage.
 
-A dataset is a set of Bethe-lattice clusters at p_c grown from seeds and kept
-when their size lies in a window; a cluster's frequency is its share of the
-sites, P_k = s_k / sum s. The target on a cluster is a random walk along its
-tree with standard Gaussian steps, standardised per cluster (mean 0, variance
-1). The regressor predicts, at every site of a cluster, the target at the
-nearest of its prototypes in tree distance (scipy's multi-source Dijkstra),
-and the cluster mean 0 where the cluster has fewer prototypes than the cut
-n_cut below which one prototype's guess is worse than the mean: the min(1, .)
-of the theory. The test loss is the mean over all sites, sum_k P_k MSE_k.
+A dataset is a set of Bethe-lattice clusters at p_c grown from seeds and
+kept when their size lies in a window (:func:`largen.solver.percolation.forest.bethe_forest`);
+a cluster's frequency is its share of the sites, P_k = s_k / sum s. The
+target on a cluster is a random walk along its tree with Gaussian steps,
+standardised per cluster (mean 0, variance 1). Every site is predicted from
+its nearest prototype in tree distance; the loss is the mean over all sites,
+sum_k P_k MSE_k, 1 for predicting every cluster's mean.
 
-- Model-size scan: N prototypes placed at random sites, n_k per cluster from
-  the optimal allocation (:func:`allocation`) for one cluster's loss A n**-beta.
-- Data-size scan: P sites drawn uniformly from the data (cluster k receives
-  about P P_k of them) are the prototypes.
+- Model-size scan (the data unlimited): N prototypes, n_k per cluster from the
+  optimal allocation (:func:`allocation`), spread evenly along each tree
+  (:func:`largen.solver.percolation.forest.spread_sites`); each prototype's value
+  is fitted on all the sites nearest it, by least squares: the mean of its cell
+  (:func:`cell_losses`).
+- Data-size scan: P training sites drawn uniformly (cluster k receives about
+  P P_k of them) are the prototypes, and carry their own targets. A site x at
+  tree distance l from its nearest training site y is predicted with Bayesian
+  shrinkage towards the cluster mean, rho f(y), rho = max(0, 1 - v_k l / 2): the
+  best linear predictor under the random-walk prior, whose variogram is
+  E (f(x) - f(y))**2 = v_k l at unit variance. The per-cluster scale factor v_k is
+  fitted by least squares of (f(y) - f(y'))**2 = v_k l(y, y') over the training
+  pairs whose cells meet (:func:`largen.solver.percolation.forest.voronoi_pairs`);
+  a cluster with fewer than two training sites has no scale and predicts its mean
+  (:func:`cluster_losses`).
+- Allocation scan: n_k ∝ P_k**g at fixed N; the derived optimum is
+  g = 1/(1 + beta_cl) (:func:`largen.solver.percolation.laws.allocation_exponent`).
 
-The theory curve at each size is the derived loss functional evaluated on the
-dataset: sum_k P_k min(1, A n_k**-beta), with the same n_k (model) or with the
-counts of multinomial draws (data), beta = c/D = 1/2 from the cluster's
-chemical dimension 2 (a random walk's variance grows as the chemical
-distance; :func:`largen.solver.percolation.laws.model_scaling` writes it c/D with
-c = 2, D = 4). The one amplitude A is measured on separate clusters
-(:func:`single_cluster_amplitude`); no exponent is fitted.
+One cluster's loss falls as A_k n**-beta_cl with n prototypes; beta_cl = c/D
+is derived (:func:`largen.solver.percolation.laws.cluster_exponent`) from the
+Bethe lattice's D = 2 d_l, d_l = 2 the chemical dimension of a critical
+branching tree (R**2 ∝ l for independent lattice steps in d = 100), and c = 2
+(the walk's variance grows as l ∝ R**2). The per-cluster amplitudes A_k are
+fitted on pilot placements and shrunk towards their mean by empirical Bayes
+(:func:`cluster_amplitudes`); they set the allocation and the derived loss
+functional sum_k P_k min(1, A_k n_k**-beta_cl) drawn over each scan (:func:`functional`).
 
 Examples
 --------
->>> data = dataset(20, seed=1)
+>>> data = dataset(20, min_size=30, max_size=3000, seed=1)
 >>> len(data.sizes), int(data.sizes.min()) >= 30, round(float(data.frequencies.sum()), 12)
 (20, True, 1.0)
 """
@@ -34,284 +46,336 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse
-from scipy.sparse.csgraph import dijkstra
+import sympy
 
 from largen.diagrams.errors import ParameterError
+from largen.solver.percolation._validate import choice_argument, integer_argument
+from largen.solver.percolation.forest import (MAX_BATCHES, bethe_forest, nearest_source, preorder, random_walk,
+                                              spread_sites, standardise, voronoi_pairs)
+from largen.solver.percolation.laws import allocation_exponent, cluster_exponent
 
-from largen.solver.percolation.clusters import bethe_critical_probability, grow, integer_argument, probability_argument
+__all__ = ["BETHE", "Dataset", "Scan", "dataset", "cluster_exponent_of", "fit_scales", "cluster_losses",
+           "cell_losses", "cluster_amplitudes", "allocation", "model_scan", "data_scan", "allocation_scan",
+           "functional"]
 
-__all__ = ["Dataset", "Scan", "dataset", "nearest_neighbour_loss", "single_cluster_amplitude", "allocation",
-           "model_scan", "data_scan", "experiment", "SMALL", "FULL"]
+# the exact exponents of the Bethe lattice at p_c: tau = 5/2 (mean field), D = 2 d_l with the chemical
+# dimension d_l = 2 of a critical branching tree, c = 2 for a target whose variance grows as l ∝ R**2
+BETHE = {"tau": sympy.Rational(5, 2), "D": sympy.Integer(4), "c": sympy.Integer(2)}
+PILOT = (8, 16, 32)  # prototypes per cluster on which the amplitudes A_k are measured
 
-BETA = 0.5  # one cluster's loss exponent c/D on the Bethe lattice at p_c: c = 2, D = 4
-# the experiment's sizes: a window of clusters, seeds, and the scanned N (= P), kept below ~1% of the sites;
-# SMALL runs in about 20 s on two cores
-SMALL = dict(clusters=100, min_size=300, max_size=30000, seeds=5, z=200, sizes=(10, 30, 100, 300, 1000, 3000))
-FULL = dict(clusters=300, min_size=300, max_size=3 * 10**7, seeds=50, z=200,  # Brill's: hours, ~10 GB
-            sizes=(10, 30, 100, 300, 1000, 3000, 10**4, 3 * 10**4, 10**5, 3 * 10**5))
-MAX_ATTEMPTS = 10**7  # seeds tried before a size window is declared empty
+
+def cluster_exponent_of(constants=None):
+    """beta_cl = c/D of the laws at the constants {"c": ..., "D": ...} (default :data:`BETHE`), as a float.
+
+    Examples
+    --------
+    >>> cluster_exponent_of(), cluster_exponent_of({"c": 4, "D": 4})
+    (0.5, 1.0)
+    """
+    constants = BETHE if constants is None else constants
+    return float(cluster_exponent(constants["c"], constants["D"]))
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """Clusters as one block-diagonal tree forest, their standardised targets and frequencies.
+    """Clusters (a :class:`largen.solver.percolation.forest.Forest`) and their standardised targets."""
 
-    Sites of cluster k are ``offsets[k]:offsets[k + 1]``, clusters sorted by
-    decreasing size (frequency rank k + 1).
-    """
-
-    sizes: np.ndarray
-    offsets: np.ndarray
-    adjacency: scipy.sparse.csr_matrix
+    forest: object
     targets: np.ndarray
 
     @property
+    def sizes(self):
+        return self.forest.sizes
+
+    @property
+    def offsets(self):
+        return self.forest.offsets
+
+    @property
     def frequencies(self):
-        return self.sizes / self.sizes.sum()
+        return self.forest.frequencies
 
     @property
     def owner(self):
-        """The cluster of every site."""
-        return np.repeat(np.arange(len(self.sizes)), self.sizes)
+        return self.forest.owner
 
 
 @dataclass(frozen=True)
 class Scan:
-    """Losses at each size (rows: seeds), and the derived theory on each seed's dataset."""
+    """Losses at each size (rows: repeated draws) and the derived functional at the same allocations."""
 
     sizes: np.ndarray
     losses: np.ndarray
     theory: np.ndarray
 
     @property
-    def median(self):
-        return np.median(self.losses, axis=0)
+    def mean(self):
+        return self.losses.mean(axis=0)
 
     def band(self, low=10, high=90):
-        """The seed band: percentiles of the losses at each size."""
+        """Percentiles of the repeated draws at each size."""
         return np.percentile(self.losses, low, axis=0), np.percentile(self.losses, high, axis=0)
 
 
-def dataset(clusters, *, z=200, p=None, min_size=30, max_size=30000, seed=0):
-    """``clusters`` Bethe-lattice clusters with min_size <= s <= max_size, and their random-walk targets.
+def dataset(clusters, *, z=200, p=None, min_size=300, max_size=30000, seed=0, replica=0, progress=None):
+    """``clusters`` Bethe-lattice clusters in the size window and their standardised random-walk targets.
+
+    The walk has its own stream, ``default_rng([seed, replica, MAX_BATCHES])``, apart from the clusters'
+    (:func:`largen.solver.percolation.forest.bethe_forest`).
 
     Examples
     --------
     >>> data = dataset(3, z=4, min_size=5, max_size=50, seed=2)
-    >>> data.sizes.tolist(), data.targets[:2].round(2).tolist()
-    ([34, 7, 5], [-0.43, -0.85])
+    >>> data.sizes.tolist(), data.targets[:3].round(2).tolist()
+    ([14, 8, 7], [-0.57, -0.06, -0.53])
     """
-    clusters = integer_argument(clusters, "clusters", 1)
-    z = integer_argument(z, "z", 2)
-    p = bethe_critical_probability(z) if p is None else probability_argument(p)
-    min_size, max_size = integer_argument(min_size, "min_size", 1), integer_argument(max_size, "max_size", 1)
-    if max_size < min_size:
-        raise ParameterError(f"max_size = {max_size} is below min_size = {min_size}")
-    rng = np.random.default_rng(integer_argument(seed, "seed", 0))
-    trees = []
-    for _ in range(MAX_ATTEMPTS):
-        tree = grow(z, p, rng, max_size)
-        if tree is not None and tree.size >= min_size:
-            trees.append(tree)
-            if len(trees) == clusters:
-                break
-    else:
-        raise ParameterError(f"fewer than {clusters} clusters of {min_size}..{max_size} sites in {MAX_ATTEMPTS} seeds")
-    trees.sort(key=lambda tree: -tree.size)
-    sizes = np.array([tree.size for tree in trees])
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
-    targets = []
-    for tree in trees:
-        walk = tree.random_walk(rng)
-        spread = walk.std()
-        targets.append((walk - walk.mean()) / (spread if spread > 0 else 1.0))  # one site: the target is its mean
-    adjacency = scipy.sparse.block_diag([tree.adjacency() for tree in trees], format="csr")
-    return Dataset(sizes, offsets, adjacency, np.concatenate(targets))
+    forest = bethe_forest(clusters, z=z, p=p, min_size=min_size, max_size=max_size, seed=seed, replica=replica,
+                          progress=progress)
+    walk = random_walk(forest, np.random.default_rng([seed, replica, MAX_BATCHES]))
+    return Dataset(forest, standardise(forest, walk))
 
 
-def nearest_neighbour_loss(data, prototypes, cut=1):
-    """The MSE of each cluster when the sites ``prototypes`` (global indices) carry their targets.
-
-    Every site takes the target of its nearest prototype in tree distance;
-    a cluster with fewer than ``cut`` distinct prototypes predicts 0 (its mean).
+def fit_scales(data, first, second, length):
+    """v_k of each cluster: the least squares of (f_first - f_second)**2 = v_k * length over its pairs
+    (nan where a cluster has none).
 
     Examples
     --------
     >>> data = dataset(3, z=4, min_size=5, max_size=50, seed=2)
-    >>> loss = nearest_neighbour_loss(data, np.arange(data.sizes.sum()))
-    >>> loss.tolist()
+    >>> child = np.flatnonzero(data.forest.parent >= 0)  # every edge: the mean squared step
+    >>> scales = fit_scales(data, child, data.forest.parent[child], np.ones(len(child), dtype=int))
+    >>> bool(np.all(scales > 0)), bool(np.isnan(fit_scales(data, *(np.array([], int),) * 3)).all())
+    (True, True)
+    """
+    owner = data.owner[first]
+    count = len(data.sizes)
+    squares = np.bincount(owner, (data.targets[first] - data.targets[second]) ** 2, minlength=count)
+    lengths = np.bincount(owner, length.astype(float), minlength=count)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(lengths > 0, squares / lengths, np.nan)
+
+
+def cluster_losses(data, prototypes, scales=None):
+    """The mean squared error of each cluster when the sites ``prototypes`` carry their targets.
+
+    Every site takes rho * f(y) from its nearest prototype y at tree distance l,
+    rho = max(0, 1 - v_k l / 2); ``scales`` (v_k) default to those fitted on the
+    prototypes' meeting cells, so that a cluster with fewer than two prototypes predicts 0.
+
+    Examples
+    --------
+    >>> data = dataset(3, z=4, min_size=5, max_size=50, seed=2)
+    >>> cluster_losses(data, np.arange(data.sizes.sum())).tolist()
     [0.0, 0.0, 0.0]
-    >>> nearest_neighbour_loss(data, np.array([], dtype=int)).round(12).tolist()
+    >>> cluster_losses(data, np.array([], dtype=int)).round(12).tolist()
     [1.0, 1.0, 1.0]
     """
-    prototypes = np.unique(prototypes)
-    owner = data.owner
-    counts = np.bincount(owner[prototypes], minlength=len(data.sizes))
-    used = prototypes[counts[owner[prototypes]] >= cut]
-    prediction = np.zeros(len(data.targets))
-    if used.size:
-        _, _, source = dijkstra(data.adjacency, directed=False, indices=used, unweighted=True,
-                                return_predecessors=True, min_only=True)
-        reached = source >= 0
-        prediction[reached] = data.targets[source[reached]]
+    source, distance = nearest_source(data.forest, prototypes)
+    if scales is None:
+        scales = fit_scales(data, *voronoi_pairs(data.forest, source, distance))
+    scale = scales[data.owner]
+    known = (source >= 0) & np.isfinite(scale)
+    shrink = np.zeros(len(source))
+    shrink[known] = np.clip(1 - scale[known] * distance[known] / 2, 0.0, 1.0)
+    prediction = shrink * data.targets[np.maximum(source, 0)]
     error = (prediction - data.targets) ** 2
-    return np.bincount(owner, error, minlength=len(data.sizes)) / data.sizes
+    return np.bincount(data.owner, error, minlength=len(data.sizes)) / data.sizes
 
 
-def single_cluster_amplitude(*, z=200, clusters=300, min_size=30, max_size=30000, prototypes=(8, 16, 32),
-                             seed=0):
-    """A of one cluster's loss A n**-beta, measured on ``clusters`` separate clusters of the window.
+def cell_losses(data, prototypes):
+    """The mean squared error of each cluster when each prototype predicts the mean target of its cell
+    (the sites nearest it): the least-squares value with the data unlimited; 1 in a cluster without one.
 
-    Each cluster gets n random prototypes for each n of ``prototypes``; A is
-    the mean of MSE * n**beta over clusters weighted by their size (as the
-    loss weights them by P_k), over the n; its error is the standard error of
-    that weighted mean over clusters.
+    Examples
+    --------
+    >>> data = dataset(3, z=4, min_size=5, max_size=50, seed=2)
+    >>> cell_losses(data, np.arange(data.sizes.sum())).tolist()
+    [0.0, 0.0, 0.0]
+    >>> cell_losses(data, data.offsets[:-1]).round(12).tolist()  # one cell per cluster: its mean, 0
+    [1.0, 1.0, 1.0]
+    """
+    source, _ = nearest_source(data.forest, prototypes)
+    reached = source >= 0
+    cells = np.bincount(source[reached], minlength=len(source))
+    values = np.bincount(source[reached], data.targets[reached], minlength=len(source)) / np.maximum(cells, 1)
+    error = (np.where(reached, values[np.maximum(source, 0)], 0.0) - data.targets) ** 2
+    return np.bincount(data.owner, error, minlength=len(data.sizes)) / data.sizes
+
+
+def cluster_amplitudes(data, beta, rng, *, estimator="cells", pilot=PILOT, repeats=2, order=None):
+    """The amplitudes A_k of each cluster's loss A_k n**-beta, with empirical-Bayes shrinkage.
+
+    ``estimator`` is ``"cells"`` (the model-size scan's: n prototypes spread
+    evenly, :func:`cell_losses`) or ``"neighbours"`` (the data-size scan's: n
+    random sites carrying their targets, duplicates merged, :func:`cluster_losses`).
+    Each cluster gets n prototypes for every n of ``pilot``, ``repeats`` times;
+    a_k = mean of loss * n**beta, and its sampling variance the variance of that
+    mean. The a_k are shrunk towards their frequency-weighted mean m by the
+    normal-normal posterior mean A_k = m + w_k (a_k - m), w_k = t**2 / (t**2 + sigma_k**2),
+    the spread t**2 between clusters estimated by the method of moments.
 
     Returns
     -------
-    (A, error)
+    (A, raw) : the shrunk and the raw amplitudes.
 
     Examples
     --------
-    >>> A, error = single_cluster_amplitude(clusters=10, seed=1)
-    >>> bool(1 < A < 4), bool(error < A / 2)
+    >>> data = dataset(30, min_size=300, max_size=30000, seed=1)
+    >>> A, raw = cluster_amplitudes(data, 0.5, np.random.default_rng(0))
+    >>> bool(0.3 < np.median(A) < 3), bool(np.std(A) <= np.std(raw))
     (True, True)
+    >>> cluster_amplitudes(data, 0.5, np.random.default_rng(0), estimator="kriging")
+    Traceback (most recent call last):
+    ...
+    largen.diagrams.errors.ParameterError: estimator must be 'cells' or 'neighbours', got 'kriging'
     """
-    data = dataset(clusters, z=z, min_size=min_size, max_size=max_size, seed=seed)
-    rng = np.random.default_rng([seed, 1])
-    scaled = np.mean([nearest_neighbour_loss(data, _prototypes(data, np.full(clusters, n), rng)) * n**BETA
-                      for n in prototypes], axis=0)
+    choice_argument(estimator, "estimator", ("cells", "neighbours"))
+    order = preorder(data.forest) if order is None and estimator == "cells" else order
+    count = len(data.sizes)
+
+    def losses(n):
+        if estimator == "cells":
+            return cell_losses(data, spread_sites(data.forest, np.full(count, n), rng, order))
+        drawn = data.offsets[:-1, None] + (rng.random((count, n)) * data.sizes[:, None]).astype(np.int64)
+        return cluster_losses(data, drawn.ravel())
+
+    samples = np.array([losses(n) * n**beta for n in pilot for _ in range(repeats)])
+    raw = samples.mean(axis=0)
+    variance = samples.var(axis=0, ddof=1) / len(samples)
     weights = data.frequencies
-    mean = float(weights @ scaled)
-    error = math.sqrt(float(weights**2 @ (scaled - mean) ** 2))  # the variance of a weighted mean
-    return mean, error
+    mean = float(weights @ raw)
+    spread = max(float(weights @ ((raw - mean) ** 2 - variance)), 0.0)
+    shrink = spread / (spread + variance) if spread > 0 else np.zeros_like(raw)
+    return mean + shrink * (raw - mean), raw
 
 
-def allocation(frequencies, total, amplitude, beta=BETA):
-    """Integer n_k >= 0 summing to ``total`` that minimise sum_k P_k min(1, A n_k**-beta).
+def allocation(frequencies, total, amplitudes, beta):
+    """Integer n_k >= 0 summing to ``total`` that minimise sum_k P_k min(1, A_k n_k**-beta).
 
-    The stationary allocation n_k = (A beta P_k / mu)**(1/(1+beta)) on the
-    clusters where it is at least the cut n_cut = A**(1/beta) (below it the
-    cluster is better left to its mean), mu by bisection; rounded down, the
-    remainder going to the largest fractional parts.
+    The stationary allocation n_k = (A_k beta P_k / mu)**(1/(1+beta)) on the
+    clusters where it is at least their cut A_k**(1/beta) (below it the
+    cluster is better left to its mean), mu by bisection; scaled to the total
+    on those clusters, rounded down, the remainder going to the largest
+    fractional parts. A budget below every cut allocates nothing.
 
     Examples
     --------
-    >>> allocation(np.array([0.5, 0.3, 0.2]), 10, 1.0).tolist()  # ∝ P_k**(2/3): 4.5, 3.2, 2.4
+    >>> allocation(np.array([0.5, 0.3, 0.2]), 10, np.ones(3), 0.5).tolist()  # ∝ P_k**(2/3): 4.5, 3.2, 2.4
     [5, 3, 2]
     """
     frequencies = np.asarray(frequencies, dtype=float)
-    cut = amplitude ** (1 / beta)
+    amplitudes = np.broadcast_to(np.asarray(amplitudes, dtype=float), frequencies.shape)
+    cut = amplitudes ** (1 / beta)
+    base = (amplitudes * beta * frequencies) ** (1 / (1 + beta))
 
     def shares(log_mu):
-        n = (amplitude * beta * frequencies) ** (1 / (1 + beta)) * math.exp(-log_mu / (1 + beta))
+        n = base * math.exp(-log_mu / (1 + beta))
         return np.where(n >= cut, n, 0.0)
 
     low, high = -200.0, 200.0
     for _ in range(200):
         middle = 0.5 * (low + high)
-        if shares(middle).sum() > total:
-            low = middle
-        else:
-            high = middle
-    n = shares(high)
-    whole = np.floor(n).astype(int)
+        low, high = (middle, high) if shares(middle).sum() > total else (low, middle)
+    n = shares(high)  # the sum jumps where a cluster crosses its cut: the clusters in it share what is left
+    return _round(n * (total / n.sum()), total) if n.sum() > 0 else np.zeros(len(n), dtype=np.int64)
+
+
+def _round(n, total):
+    """Non-negative reals n rounded down, the remainder up to ``total`` going to the largest fractional parts."""
+    whole = np.floor(n).astype(np.int64)
     remainder = int(total - whole.sum())
     if remainder > 0:
-        whole[np.argsort(-(n - whole))[:remainder]] += 1
+        whole[np.argsort(-(n - whole), kind="stable")[:remainder]] += 1
     return whole
 
 
-def _one_cluster_loss(counts, amplitude):
-    """min(1, A n**-beta), and 1 (the mean) below the cut n_cut = A**(1/beta), for n = 0 in particular."""
-    counts = np.asarray(counts, dtype=float)
-    return np.where(counts >= amplitude ** (1 / BETA), amplitude * np.maximum(counts, 1.0) ** -BETA, 1.0)
-
-
-def _prototypes(data, counts, rng):
-    """n_k distinct random sites of each cluster k (all of it if n_k >= s_k), as global indices."""
-    return np.concatenate([start + rng.choice(s, size=min(n, s), replace=False)
-                           for start, s, n in zip(data.offsets[:-1], data.sizes, counts) if n > 0] or
-                          [np.array([], dtype=int)])
-
-
-def model_scan(sizes, *, amplitude, clusters=100, min_size=30, max_size=30000, seeds=5, z=200, seed=0):
-    """Loss against the number N of prototypes allocated optimally, one dataset per seed.
+def functional(frequencies, counts, amplitudes, beta):
+    """The derived loss functional sum_k P_k min(1, A_k n_k**-beta) (1 where n_k = 0).
 
     Examples
     --------
-    >>> scan = model_scan([10, 100], amplitude=1.0, clusters=10, seeds=2, min_size=30, max_size=3000)
+    >>> float(functional(np.array([0.5, 0.5]), np.array([4, 0]), np.ones(2), 0.5))
+    0.75
+    """
+    counts = np.asarray(counts, dtype=float)
+    with np.errstate(divide="ignore"):
+        one = np.minimum(1.0, amplitudes * np.where(counts > 0, counts, 1.0) ** -beta)
+    return np.asarray(frequencies) @ np.where(counts > 0, one, 1.0).T
+
+
+def model_scan(data, sizes, *, amplitudes, beta, rng, repeats=3, order=None, progress=None):
+    """Loss against the number N of prototypes (:func:`cell_losses`), allocated optimally and spread
+    evenly, ``repeats`` random phases each.
+
+    Examples
+    --------
+    >>> data = dataset(10, min_size=30, max_size=3000, seed=0)
+    >>> scan = model_scan(data, [10, 300], amplitudes=np.full(10, 1.0), beta=0.5, rng=np.random.default_rng(0))
     >>> scan.losses.shape, bool((scan.losses[:, 1] < scan.losses[:, 0]).all())
-    ((2, 2), True)
+    ((3, 2), True)
     """
     sizes = np.array([integer_argument(n, "N", 1) for n in sizes])
-    losses, theory = np.empty((seeds, len(sizes))), np.empty((seeds, len(sizes)))
-    cut = amplitude ** (1 / BETA)
-    for row in range(integer_argument(seeds, "seeds", 1)):
-        data = dataset(clusters, z=z, min_size=min_size, max_size=max_size, seed=seed * 100003 + row)
-        rng = np.random.default_rng([seed, row, 2])
-        for column, total in enumerate(sizes):
-            counts = allocation(data.frequencies, total, amplitude)
-            losses[row, column] = data.frequencies @ nearest_neighbour_loss(data, _prototypes(data, counts, rng), cut)
-            theory[row, column] = data.frequencies @ _one_cluster_loss(counts, amplitude)
+    repeats = integer_argument(repeats, "repeats", 1)
+    order = preorder(data.forest) if order is None else order
+    losses, theory = np.empty((repeats, len(sizes))), np.empty(len(sizes))
+    for column, total in enumerate(sizes):
+        counts = allocation(data.frequencies, total, amplitudes, beta)
+        theory[column] = functional(data.frequencies, counts, amplitudes, beta)
+        for row in range(repeats):
+            losses[row, column] = data.frequencies @ cell_losses(data, spread_sites(data.forest, counts, rng, order))
+        if progress is not None:
+            progress(column + 1, len(sizes))
     return Scan(sizes, losses, theory)
 
 
-def data_scan(sizes, *, amplitude, clusters=100, min_size=30, max_size=30000, seeds=5, z=200, seed=0, draws=200):
-    """Loss against the number P of training sites drawn from the data, one dataset per seed.
-
-    The P sites are distinct (drawn without replacement); the theory averages
-    sum_k P_k min(1, A m_k**-beta) (1 where m_k = 0) over ``draws``
-    multivariate-hypergeometric draws of the counts m_k.
+def data_scan(data, sizes, *, amplitudes, beta, rng, repeats=3, progress=None):
+    """Loss against the number P of training sites drawn uniformly from the data (distinct sites),
+    ``repeats`` draws each; the functional is taken at each draw's counts m_k and averaged.
 
     Examples
     --------
-    >>> scan = data_scan([10, 1000], amplitude=1.0, clusters=10, seeds=2, min_size=30, max_size=3000)
+    >>> data = dataset(10, min_size=30, max_size=3000, seed=0)
+    >>> scan = data_scan(data, [10, 1000], amplitudes=np.full(10, 2.0), beta=0.5, rng=np.random.default_rng(0))
     >>> bool((scan.losses[:, 1] < scan.losses[:, 0]).all())
     True
     """
     sizes = np.array([integer_argument(n, "P", 1) for n in sizes])
-    losses, theory = np.empty((seeds, len(sizes))), np.empty((seeds, len(sizes)))
-    cut = amplitude ** (1 / BETA)
-    for row in range(integer_argument(seeds, "seeds", 1)):
-        data = dataset(clusters, z=z, min_size=min_size, max_size=max_size, seed=seed * 100003 + row)
-        rng = np.random.default_rng([seed, row, 3])
-        total = int(data.sizes.sum())
-        for column, samples in enumerate(sizes):
-            if samples > total:
-                raise ParameterError(f"P = {samples} is more than the {total} sites of the data")
+    repeats = integer_argument(repeats, "repeats", 1)
+    total = int(data.offsets[-1])
+    if sizes.max() > total:
+        raise ParameterError(f"P = {sizes.max()} is more than the {total} sites of the data")
+    losses, theory = np.empty((repeats, len(sizes))), np.zeros(len(sizes))
+    for column, samples in enumerate(sizes):
+        for row in range(repeats):
             drawn = rng.choice(total, size=samples, replace=False)
-            losses[row, column] = data.frequencies @ nearest_neighbour_loss(data, drawn, cut)
-            counts = rng.multivariate_hypergeometric(data.sizes, samples, size=draws)
-            theory[row, column] = float(np.mean(_one_cluster_loss(counts, amplitude) @ data.frequencies))
+            losses[row, column] = data.frequencies @ cluster_losses(data, drawn)
+            counts = np.bincount(data.owner[drawn], minlength=len(data.sizes))
+            theory[column] += functional(data.frequencies, counts, amplitudes, beta) / repeats
+        if progress is not None:
+            progress(column + 1, len(sizes))
     return Scan(sizes, losses, theory)
 
 
-def experiment(scale="small", seed=0):
-    """Brill's experiment: the amplitude A, then the model-size and data-size scans.
-
-    ``scale`` is ``"small"`` (:data:`SMALL`, about 20 s on two cores) or
-    ``"full"`` (:data:`FULL`, Brill's sizes).
-
-    Returns
-    -------
-    dict with ``amplitude`` (A, error), ``model`` and ``data`` (:class:`Scan`).
+def allocation_scan(data, total, exponents, *, amplitudes, beta, rng, repeats=3, order=None):
+    """Loss at N = ``total`` prototypes (:func:`cell_losses`) allocated as n_k ∝ P_k**g, for each g of
+    ``exponents``; the derived optimum is g = :func:`largen.solver.percolation.laws.allocation_exponent` (beta).
 
     Examples
     --------
-    >>> experiment("tiny")
-    Traceback (most recent call last):
-    ...
-    largen.diagrams.errors.ParameterError: scale must be 'small' or 'full', got 'tiny'
+    >>> data = dataset(10, min_size=30, max_size=3000, seed=0)
+    >>> scan = allocation_scan(data, 300, [0, 2/3], amplitudes=np.full(10, 1.0), beta=0.5,
+    ...                        rng=np.random.default_rng(0))
+    >>> scan.losses.shape, float(allocation_exponent(sympy.Rational(1, 2)))
+    ((3, 2), 0.6666666666666666)
     """
-    scales = {"small": SMALL, "full": FULL}
-    if scale not in scales:
-        raise ParameterError(f"scale must be 'small' or 'full', got {scale!r}")
-    settings = dict(scales[scale])
-    sizes, seeds = settings.pop("sizes"), settings.pop("seeds")
-    # three times the dataset's clusters: A is a size-weighted mean, carried by the few largest clusters
-    amplitude = single_cluster_amplitude(seed=seed + 1000, **{**settings, "clusters": 3 * settings["clusters"]})
-    return {"amplitude": amplitude,
-            "model": model_scan(sizes, amplitude=amplitude[0], seeds=seeds, seed=seed, **settings),
-            "data": data_scan(sizes, amplitude=amplitude[0], seeds=seeds, seed=seed, **settings)}
+    total = integer_argument(total, "N", 1)
+    order = preorder(data.forest) if order is None else order
+    exponents = np.asarray(exponents, dtype=float)
+    losses, theory = np.empty((integer_argument(repeats, "repeats", 1), len(exponents))), np.empty(len(exponents))
+    for column, g in enumerate(exponents):
+        share = data.frequencies**g
+        counts = _round(total * share / share.sum(), total)
+        theory[column] = functional(data.frequencies, counts, amplitudes, beta)
+        for row in range(len(losses)):
+            losses[row, column] = data.frequencies @ cell_losses(data, spread_sites(data.forest, counts, rng, order))
+    return Scan(exponents, losses, theory)

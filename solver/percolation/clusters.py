@@ -23,7 +23,6 @@ Examples
 [1, 5, 1, 2]
 """
 
-import numbers
 from dataclasses import dataclass
 
 import networkx as nx
@@ -33,11 +32,10 @@ from scipy import ndimage
 from scipy.sparse.csgraph import connected_components
 
 from largen.diagrams.errors import ParameterError
-from largen.diagrams.engine.grammar import parse_number
+from largen.solver.percolation._validate import choice_argument, integer_argument, probability_argument
 
 __all__ = ["ClusterSizes", "Cluster", "bethe_critical_probability", "bethe_cluster_sizes", "bethe_cluster", "grow",
-           "integer_argument", "probability_argument", "lattice_labels", "lattice_cluster_sizes", "lattice_radii",
-           "spanning_thresholds"]
+           "lattice_labels", "lattice_cluster_sizes", "lattice_radii", "spanning_thresholds"]
 
 MAX_SITES = 10**8  # a box or a cluster sample beyond this many sites is refused: it would not fit in memory
 
@@ -108,39 +106,6 @@ class Cluster:
         for start, stop in zip(starts, np.append(starts[1:], self.size)):
             values[start:stop] += values[self.parent[start:stop]]
         return values
-
-
-def integer_argument(value, what, low):
-    """``value`` as an int if it is a Python or numpy integer (not a bool) of at least ``low``.
-
-    Examples
-    --------
-    >>> integer_argument(np.int64(3), "seed", 0)
-    3
-    >>> integer_argument(1.5, "seed", 0)
-    Traceback (most recent call last):
-    ...
-    largen.diagrams.errors.ParameterError: seed must be an integer, got 1.5
-    """
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise ParameterError(f"{what} must be an integer, got {value!r}")
-    if value < low:
-        raise ParameterError(f"{what} must be >= {low}, got {value}")
-    return int(value)
-
-
-def probability_argument(p):
-    """An occupation probability read exactly (text, float or sympy number) and checked to lie in [0, 1].
-
-    Examples
-    --------
-    >>> probability_argument("0.5"), probability_argument(1)
-    (0.5, 1.0)
-    """
-    value = parse_number(p, what="p")
-    if not (value.is_finite and 0 <= value <= 1):
-        raise ParameterError(f"p must be in [0, 1], got {value}")
-    return float(value)
 
 
 def bethe_critical_probability(z):
@@ -317,10 +282,8 @@ def lattice_cluster_sizes(L, d, p, *, seed=0, weighting="cluster", samples=None)
     """
     labels, count = lattice_labels(L, d, p, seed=seed)
     sizes = np.bincount(labels.ravel())[1:].astype(np.int64)
-    if weighting == "cluster":
+    if choice_argument(weighting, "weighting", ("cluster", "site")) == "cluster":
         return ClusterSizes(sizes, 0, L**d)
-    if weighting != "site":
-        raise ParameterError(f"weighting must be 'cluster' or 'site', got {weighting!r}")
     samples = integer_argument(samples, "samples", 1)
     if count == 0:
         raise ParameterError(f"no occupied site at p = {p}")

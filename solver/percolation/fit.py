@@ -31,10 +31,11 @@ from scipy.optimize import curve_fit
 from largen.diagrams.errors import CostError, ParameterError
 from largen.diagrams.engine.grammar import parse_number
 from largen.diagrams.regimes.asymptotics import ALPHA
-from largen.solver.percolation.laws import BETA, TAU, allocation_laws, rank_frequency_alpha, sampling_laws
+from largen.solver.percolation.laws import CLUSTER_EXPONENT, TAU, allocation_laws, rank_frequency_alpha, sampling_laws
 
-from largen.solver.percolation.clusters import (ClusterSizes, integer_argument, bethe_cluster_sizes, lattice_cluster_sizes, lattice_radii,
-                       spanning_thresholds)
+from largen.solver.percolation._validate import choice_argument, integer_argument
+from largen.solver.percolation.clusters import (ClusterSizes, bethe_cluster_sizes, lattice_cluster_sizes, lattice_radii,
+                                                spanning_thresholds)
 
 __all__ = ["Estimate", "fit_power_law", "fit_tau", "rank_frequency_exponent", "fractal_dimension",
            "critical_probability", "percolation_report", "percolation_spectrum"]
@@ -143,8 +144,7 @@ def fit_tau(sample, *, s_min, s_max=None, weighting="site"):
     True
     """
     shift = {"site": 1, "cluster": 0}
-    if weighting not in shift:
-        raise ParameterError(f"weighting must be 'site' or 'cluster', got {weighting!r}")
+    choice_argument(weighting, "weighting", tuple(shift))
     fit = fit_power_law(sample.sizes, s_min=s_min, s_max=sample.limit if s_max is None else s_max)
     return Estimate(fit.value + shift[weighting], fit.error, fit.count)
 
@@ -299,7 +299,7 @@ def _derived(laws, alpha, beta):
                                       (alpha.value, beta.value + beta.error)):
         other, = laws(bumped_alpha, bumped_beta)
         values["exponent"].append(float(other.exponent))  # the exponent is continuous across regimes
-        values["margin"].append(float(margin.subs({ALPHA: bumped_alpha, BETA: bumped_beta})))
+        values["margin"].append(float(margin.subs({ALPHA: bumped_alpha, CLUSTER_EXPONENT: bumped_beta})))
     errors = {name: math.hypot(v[1] - v[0], v[2] - v[0]) for name, v in values.items()}
     balanced = abs(values["margin"][0]) < 2 * errors["margin"]
     return float(law.exponent), errors["exponent"], float(law.log_power), law.regime, bool(balanced)

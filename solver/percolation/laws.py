@@ -5,13 +5,13 @@ the subtasks. Clusters collected by growing them from a seed have the
 population density s n_s ∝ s**(1 - tau); a subtask's frequency is its size.
 Ranking subtasks by frequency gives P_k ∝ k**-(1 + alpha), with alpha derived
 here from tau (:func:`rank_frequency_alpha`). A model with n degrees of
-freedom on one cluster of fractal dimension D reaches the loss n**-beta,
-beta = c/D (c = 2 for a piecewise-constant approximator).
+freedom on one cluster of fractal dimension D reaches the loss n**-beta_cl,
+beta_cl = c/D_f (c = 2 for a piecewise-constant approximator).
 
-- Model scaling: minimise sum_k P_k min(1, n_k**-beta) subject to
+- Model scaling: minimise sum_k P_k min(1, n_k**-beta_cl) subject to
   sum_k n_k = N (:func:`model_scaling`).
 - Data scaling: cluster k receives P P_k of P samples and has the loss
-  min(1, (P P_k)**-beta) (:func:`data_scaling`).
+  min(1, (P P_k)**-beta_cl) (:func:`data_scaling`).
 - Above p_c one cluster of the lattice dimension d carries the data
   (:func:`manifold_scaling`).
 
@@ -40,18 +40,19 @@ import sympy
 
 from largen.diagrams.regimes.asymptotics import ALPHA
 from largen.diagrams.errors import ParameterError
-from largen.diagrams.engine.grammar import parse_number
 from largen.diagrams.printing.latex import display, text
+from largen.solver.percolation._validate import positive_argument
 
-__all__ = ["TAU", "FRACTAL_DIMENSION", "SMOOTHNESS", "DIMENSION", "BETA", "MODEL_SIZE", "SAMPLES",
-           "ScalingLaw", "rank_frequency_alpha", "allocation_laws", "sampling_laws", "model_scaling", "data_scaling", "manifold_scaling",
-           "scaling_exponent"]
+__all__ = ["TAU", "FRACTAL_DIMENSION", "SMOOTHNESS", "DIMENSION", "CLUSTER_EXPONENT", "MODEL_SIZE", "SAMPLES",
+           "ScalingLaw", "rank_frequency_alpha", "cluster_exponent", "allocation_exponent", "allocation_laws",
+           "sampling_laws", "model_scaling", "data_scaling", "manifold_scaling", "scaling_exponent"]
 
 TAU = sympy.Symbol("tau", positive=True)  # the cluster-number exponent: n_s ∝ s**-tau
-FRACTAL_DIMENSION = sympy.Symbol("D", positive=True)  # s ∝ R**D
+FRACTAL_DIMENSION = sympy.Symbol("D_f", positive=True)  # s ∝ R**D_f (D_f: apart from the regimes' D)
 SMOOTHNESS = sympy.Symbol("c", positive=True)  # one cluster's loss ∝ n**(-c/D)
 DIMENSION = sympy.Symbol("d", positive=True)  # the lattice dimension
-BETA = sympy.Symbol("beta", positive=True)  # c/D: one cluster's loss exponent
+# c/D: one cluster's loss exponent (beta_cl: apart from the teacher's source exponent beta)
+CLUSTER_EXPONENT = sympy.Symbol("beta_cl", positive=True)
 MODEL_SIZE = sympy.Symbol("N", positive=True)
 SAMPLES = sympy.Symbol("P", positive=True)  # the dataset size (Brill's D; P is largen's name, D is the dimension)
 
@@ -88,15 +89,6 @@ class ScalingLaw:
 
     def _repr_latex_(self):
         return display(self)
-
-
-def _number(value, what):
-    if isinstance(value, sympy.Symbol):
-        return value
-    value = parse_number(value, what=what)
-    if not (value.is_finite and value > 0):
-        raise ParameterError(f"{what} must be positive and finite, got {value}")
-    return value
 
 
 def _power(expr, variable):
@@ -214,7 +206,7 @@ def _eliminate(variable_term, loss_term):
 def _case(build, e, sign):
     """The leading law where sign(e - 1) = sign, with alpha or beta (the first that decides every
     comparison) written through the slack epsilon, e = 1 + sign*epsilon, and back."""
-    for free in (ALPHA, BETA):
+    for free in (ALPHA, CLUSTER_EXPONENT):
         slack = {free: sympy.solve(sympy.Eq(e, 1 + sign * _EPSILON), free)[0]}
         try:
             variable_term, loss_terms = build(slack)
@@ -243,11 +235,11 @@ def _value(value, what):
     """A parameter: a sympy expression as it is (symbolic laws), anything else read as a positive number."""
     if isinstance(value, sympy.Basic) and not value.is_number:
         return value
-    return _number(value, what)
+    return positive_argument(value, what)
 
 
 def _substitute(laws, alpha, beta):
-    substitution = {ALPHA: _value(alpha, "alpha"), BETA: _value(beta, "beta")}
+    substitution = {ALPHA: _value(alpha, "alpha"), CLUSTER_EXPONENT: _value(beta, "beta")}
     kept = []
     for law in laws:
         condition = law.condition.subs(substitution)
@@ -261,7 +253,7 @@ def _substitute(laws, alpha, beta):
 
 @lru_cache(maxsize=None)
 def _allocation():
-    alpha, beta = ALPHA, BETA
+    alpha, beta = ALPHA, CLUSTER_EXPONENT
     zeta = sympy.summation(_k ** -(1 + alpha), (_k, 1, sympy.oo))
     frequency = _k ** -(1 + alpha) / zeta
     share = sympy.solve(sympy.diff(frequency * _n**-beta, _n) + _mu, _n)[0]
@@ -278,7 +270,7 @@ def _allocation():
 
 @lru_cache(maxsize=None)
 def _sampling():
-    alpha, beta = ALPHA, BETA
+    alpha, beta = ALPHA, CLUSTER_EXPONENT
     zeta = sympy.summation(_k ** -(1 + alpha), (_k, 1, sympy.oo))
     frequency = _k ** -(1 + alpha) / zeta
     samples = sympy.solve(frequency.subs(_k, _K) * SAMPLES - 1, SAMPLES)[0]  # P at the cut K
@@ -293,7 +285,7 @@ def _sampling():
     return _laws(build, SAMPLES, e, _NAMES)
 
 
-def allocation_laws(alpha=ALPHA, beta=BETA):
+def allocation_laws(alpha=ALPHA, beta=CLUSTER_EXPONENT):
     """L(N) from the optimal allocation of N degrees of freedom over subtasks P_k ∝ k**-(1+alpha),
     one subtask's loss being min(1, n**-beta).
 
@@ -311,16 +303,16 @@ def allocation_laws(alpha=ALPHA, beta=BETA):
     --------
     >>> for law in allocation_laws():
     ...     print(law.regime, law.condition, law.exponent, law.log_power)
-    subtask-limited (alpha - beta)/(beta + 1) < 0 alpha 0
-    balanced Eq((alpha - beta)/(beta + 1), 0) beta beta + 1
-    approximation-limited (alpha - beta)/(beta + 1) > 0 beta 0
+    subtask-limited (alpha - beta_cl)/(beta_cl + 1) < 0 alpha 0
+    balanced Eq((alpha - beta_cl)/(beta_cl + 1), 0) beta_cl beta_cl + 1
+    approximation-limited (alpha - beta_cl)/(beta_cl + 1) > 0 beta_cl 0
     >>> allocation_laws(2, sympy.Rational(1, 2))[0].loss
     sqrt(6)*pi**3/(36*sqrt(N)*zeta(3))
     """
     return _substitute(_allocation(), alpha, beta)
 
 
-def sampling_laws(alpha=ALPHA, beta=BETA):
+def sampling_laws(alpha=ALPHA, beta=CLUSTER_EXPONENT):
     """L(P) when subtask k receives P P_k of P samples and has the loss min(1, (P P_k)**-beta).
 
     The cut K is where P P_K = 1; L = sum_{k<=K} P_k (P P_k)**-beta +
@@ -330,9 +322,9 @@ def sampling_laws(alpha=ALPHA, beta=BETA):
     --------
     >>> for law in sampling_laws():
     ...     print(law.regime, law.condition, law.exponent, law.log_power)
-    subtask-limited -alpha*beta + alpha - beta < 0 alpha/(alpha + 1) 0
-    balanced Eq(-alpha*beta + alpha - beta, 0) alpha/(alpha + 1) 1
-    approximation-limited -alpha*beta + alpha - beta > 0 beta 0
+    subtask-limited -alpha*beta_cl + alpha - beta_cl < 0 alpha/(alpha + 1) 0
+    balanced Eq(-alpha*beta_cl + alpha - beta_cl, 0) alpha/(alpha + 1) 1
+    approximation-limited -alpha*beta_cl + alpha - beta_cl > 0 beta_cl 0
     """
     return _substitute(_sampling(), alpha, beta)
 
@@ -376,12 +368,40 @@ def manifold_scaling(c=SMOOTHNESS, d=DIMENSION):
     >>> [(law.variable, law.exponent) for law in manifold_scaling(2, 2)]
     [(N, 1), (P, 1)]
     """
-    c = c if c is SMOOTHNESS else _number(c, "c")
-    d = d if d is DIMENSION else _number(d, "d")
+    c = c if c is SMOOTHNESS else positive_argument(c, "c")
+    d = d if d is DIMENSION else positive_argument(d, "d")
     loss = _n ** -(c / d)
     exponent = -_power(loss, _n)
     return tuple(ScalingLaw(variable, exponent, sympy.Integer(0), sympy.Integer(1), sympy.true, "manifold")
                  for variable in (MODEL_SIZE, SAMPLES))
+
+
+def cluster_exponent(c=SMOOTHNESS, D=FRACTAL_DIMENSION):
+    """One cluster's loss exponent beta_cl: the law of :func:`manifold_scaling` for a single cluster of
+    dimension D, whose loss falls as n**-beta_cl with n degrees of freedom.
+
+    Examples
+    --------
+    >>> cluster_exponent(2, 4), cluster_exponent()
+    (1/2, c/D_f)
+    """
+    law, _ = manifold_scaling(c, DIMENSION if D is FRACTAL_DIMENSION else D)
+    return law.exponent.subs(DIMENSION, FRACTAL_DIMENSION)
+
+
+def allocation_exponent(beta=CLUSTER_EXPONENT):
+    """The exponent g of the optimal allocation n_k ∝ P_k**g: the stationarity condition of
+    :func:`allocation_laws` solved for n_k, g = 1/(1 + beta_cl).
+
+    Examples
+    --------
+    >>> allocation_exponent(), allocation_exponent(sympy.Rational(1, 2))
+    (1/(beta_cl + 1), 2/3)
+    """
+    frequency = sympy.Symbol("P_k", positive=True)
+    share = sympy.solve(sympy.diff(frequency * _n**-CLUSTER_EXPONENT, _n) + _mu, _n)[0]
+    exponent = sympy.simplify(frequency * sympy.diff(sympy.log(share), frequency))
+    return sympy.simplify(exponent.subs(CLUSTER_EXPONENT, _value(beta, "beta")))
 
 
 def scaling_exponent(laws):
@@ -390,6 +410,6 @@ def scaling_exponent(laws):
     Examples
     --------
     >>> scaling_exponent(allocation_laws())
-    Piecewise((alpha, (alpha - beta)/(beta + 1) < 0), (beta, Eq((alpha - beta)/(beta + 1), 0) | ((alpha - beta)/(beta + 1) > 0)))
+    Piecewise((alpha, (alpha - beta_cl)/(beta_cl + 1) < 0), (beta_cl, Eq((alpha - beta_cl)/(beta_cl + 1), 0) | ((alpha - beta_cl)/(beta_cl + 1) > 0)))
     """
     return sympy.Piecewise(*[(law.exponent, law.condition) for law in laws])

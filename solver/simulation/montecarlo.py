@@ -51,7 +51,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from largen.diagrams.errors import CostError, LargenWarning, ParameterError
+from largen.diagrams.engine.model import mrs
 
+from largen.solver.data.datasets import Dataset
 from largen.solver.numerics.activation import activation as parse_activation
 from largen.solver.numerics.point import bind, short
 
@@ -77,6 +79,8 @@ class Simulation:
     parameters: dict
     spectrum: str = ""
     activation: str = ""
+    teacher_mean: float = None  # a dataset: the loss against its best linear teacher (mean is against the labels)
+    teacher_stderr: float = None
 
     def as_dict(self):
         return {
@@ -88,11 +92,13 @@ class Simulation:
             "parameters": self.parameters,
             "spectrum": self.spectrum,
             **({"activation": self.activation} if self.activation else {}),
+            **({"teacher_mean": self.teacher_mean, "teacher_stderr": self.teacher_stderr}
+               if self.teacher_mean is not None else {}),
         }
 
 
 def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMORY, activation=None,
-             test_points=TEST_POINTS, **params):
+             test_points=TEST_POINTS, data=None, **params):
     """Simulate ridge regression at finite size and average over ``seeds`` draws.
 
     Parameters
@@ -112,6 +118,14 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
         Features s(F x) with the actual activation (:func:`largen.solver.numerics.activation.activation`).
     test_points : int
         With an activation, the test draws per seed (at least 2).
+    data : Dataset, optional
+        A dataset as the population (:mod:`largen.solver.data.datasets`): each seed draws
+        the feature weights and P training points i.i.d. from its empirical distribution
+        (with replacement), fits the ridge regression to the labels (all C outputs), and
+        measures the loss per output, (1/2C) mean |theta phi(x) - y|^2, over the whole
+        dataset: ``mean`` against the labels, ``teacher_mean`` against the best linear
+        teacher. The latent size is the number of inputs; the spectrum, teacher and
+        noise are the data's and cannot be given.
     **params
         Values of the model's symbols by name (``N=200, P=300, gamma=0.01``);
         sizes are positive integers.
@@ -136,6 +150,8 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
     seeds = _count(seeds, "seeds", 2)
     seed = _count(seed, "seed", 0)
     test_points = _count(test_points, "test_points", 2)
+    if data is not None:
+        return _simulate_data(model, data, spectrum, seeds, seed, max_memory, activation, params)
     act = None if activation is None else parse_activation(activation)
     point = bind(model, spectrum=spectrum, sizes="integer", activation=activation, precision=15, **params)
     model = point.model
@@ -214,6 +230,75 @@ def simulate(model=None, *, spectrum=None, seeds=8, seed=0, max_memory=MAX_MEMOR
         spectrum=str(point.spectrum),
         activation=act.name if act is not None else "",
     )
+
+
+def _simulate_data(model, data, spectrum, seeds, seed, max_memory, activation, params):
+    """:func:`simulate` on a dataset's empirical distribution (see there)."""
+    if not isinstance(data, Dataset):
+        raise ParameterError(f"data must be a Dataset (largen.solver.data.digits() or load(...)), got "
+                             f"{type(data).__name__}")
+    act = None if activation is None else parse_activation(activation)
+    model = model if model is not None else mrs()
+    latent = model.latent
+    r = model.regression
+    fixed = {latent, "alpha", "delta"} | {s.name for s in r.teacher_variance.free_symbols | r.noise_variance.free_symbols
+                                          if s.name != latent}
+    given = sorted(fixed & set(params)) + (["a spectrum"] if spectrum is not None else [])
+    if given:
+        raise ParameterError(f"the dataset sets the latent size, spectrum, teacher and noise: {', '.join(given)} "
+                             "cannot be given with it")
+    if len(r.features) != 1:
+        raise ParameterError(f"the Monte Carlo on a dataset has one layer of features; model {model.name} has "
+                             f"{len(r.features)}")
+    X, Y = data.inputs, data.targets
+    n, M = X.shape
+    point = bind(model, sizes="integer", precision=15, **{latent: M}, **params)
+    (matrix,) = r.features
+    width = int(point.size(point.model.matrices[matrix].rows))
+    P = int(point.size(point.model.samples))
+    gamma = _float(point.values[r.ridge], "gamma")
+    q = _float(point.model.matrices[matrix].variance.xreplace(point.values), "the variance of the feature weights")
+    if gamma == 0 and width == P:
+        raise ParameterError("gamma = 0 at N = P: the ridgeless fit is singular at the interpolation threshold")
+    needed = 8 * (n * width + 2 * n * Y.shape[1] + P * P + width * width + M * width)
+    if needed > max_memory:
+        raise CostError(f"the Monte Carlo needs about {needed / GIB:.3g} GiB at once, past the limit of "
+                        f"{max_memory / GIB:.3g} GiB (raise it with max_memory=BYTES, or --max-memory GIB)")
+    teacher = data.linear_teacher()
+    function = act.array if act is not None else (lambda z: z)
+    labels, linear, train = [], [], []
+    C = Y.shape[1]
+    for stream in np.random.SeedSequence(seed).spawn(seeds):
+        rng = np.random.default_rng(stream)
+        u = math.sqrt(q) * rng.standard_normal((width, M))
+        rows = rng.integers(0, n, P)
+        features = function(X @ u.T)  # n x N: every point of the population
+        theta = _fit(features[rows], Y[rows], gamma)  # N x C
+        predictions = features @ theta
+        labels.append(0.5 * np.sum((predictions - Y) ** 2) / (n * C))
+        linear.append(0.5 * np.sum((predictions - teacher) ** 2) / (n * C))
+        train.append(0.5 * np.sum((predictions[rows] - Y[rows]) ** 2) / (P * C))
+    labels, linear, train = np.array(labels), np.array(linear), np.array(train)
+    if not (np.all(np.isfinite(labels)) and np.all(np.isfinite(train))):
+        raise ParameterError("the Monte Carlo overflows float64 at these parameters")
+    root = math.sqrt(seeds)
+    shown = {**point.parameters(), "data": data.name}
+    return Simulation(mean=float(labels.mean()), stderr=float(labels.std(ddof=1) / root),
+                      train_mean=float(train.mean()), train_stderr=float(train.std(ddof=1) / root),
+                      losses=tuple(labels.tolist()), train_losses=tuple(train.tolist()), parameters=shown,
+                      spectrum=f"dataset {data.name}: {n} points", activation=act.name if act is not None else "",
+                      teacher_mean=float(linear.mean()), teacher_stderr=float(linear.std(ddof=1) / root))
+
+
+def _fit(Phi, Y, gamma):
+    """theta (N x C) minimising 1/2 |Y - Phi theta|^2 + gamma/2 |theta|^2, through the smaller Gram matrix;
+    at gamma = 0 the minimum-norm least-squares fit."""
+    P, N = Phi.shape
+    if gamma == 0:
+        return np.linalg.lstsq(Phi, Y, rcond=None)[0]
+    if N <= P:
+        return np.linalg.solve(Phi.T @ Phi + gamma * np.eye(N), Phi.T @ Y)
+    return Phi.T @ np.linalg.solve(Phi @ Phi.T + gamma * np.eye(P), Y)
 
 
 def memory_estimate(M, P, widths):
