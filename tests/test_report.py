@@ -295,7 +295,7 @@ def test_a_report_of_nonlinear_features_compiles_and_names_what_its_correction_i
 
     require_tool("lualatex")
     curves = {**CHEAP["curves"], "activation": "relu"}
-    with pytest.warns(UserWarning, match="Gaussian equivalence assumes"):
+    with pytest.warns(UserWarning, match="Gaussian equivalence with a white xi assumes"):
         written = write_report(gaussian_equivalent(mrs()), tmp_path, **{**CHEAP, "curves": curves})
     assert written.compiled, written.reason
     tex = written.tex.read_text()
