@@ -61,6 +61,8 @@ class LatexPrinter(_SympyLatexPrinter):
     printmethod = "_latex"
 
     def doprint(self, expr):
+        if type(expr).__name__ in ("Section", "Report"):  # a document: its maths is braced where it is printed
+            return super().doprint(expr)
         return _braced(super().doprint(expr))
 
     def _as_ordered_terms(self, expr, order=None):
@@ -90,7 +92,7 @@ class LatexPrinter(_SympyLatexPrinter):
         return f"{self._print(equation.lhs)} = {terms}"
 
     def _print_Statement(self, statement):
-        return "".join(escape(w) if isinstance(w, str) else f"${self._print(w)}$" for w in statement.words)
+        return "".join(escape(w) if isinstance(w, str) else f"${_braced(self._print(w))}$" for w in statement.words)
 
     def _print_Section(self, section):
         return "\n\n".join([rf"\section{{{section.title}}}", *map(self._paragraph, section.parts)])
@@ -102,7 +104,7 @@ class LatexPrinter(_SympyLatexPrinter):
         return getattr(self, f"_display_{type(part).__name__}", self._print)(part)
 
     def _display_Equation(self, equation):
-        return "\\begin{fitequation}\n" + self._print(equation) + "\n\\end{fitequation}"
+        return "\\begin{fitequation}\n" + _braced(self._print(equation)) + "\n\\end{fitequation}"
 
     def _print_Report(self, report):
         title = rf"\title{{Planar theory of the model \texttt{{{escape(report.model.name)}}}}}"

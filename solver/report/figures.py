@@ -240,7 +240,8 @@ def _tex_number(value):
 
 
 def diagram_classes(observable, model, *, planar=True, max_diagrams=MAX_DIAGRAMS):
-    """The (planar) diagrams of an observable, term by term, up to the symmetries of its traces.
+    """The (planar) diagrams of an observable, term by term (in sympy's order of the coefficients), up to the
+    symmetries of its traces.
 
     Parameters
     ----------
@@ -263,7 +264,9 @@ def diagram_classes(observable, model, *, planar=True, max_diagrams=MAX_DIAGRAMS
     (15, [1, 1, 3])
     """
     found = []
-    for coefficient, words in parse_observable(observable, model, max_diagrams=max_diagrams):
+    terms = parse_observable(observable, model, max_diagrams=max_diagrams)
+    # the terms in a fixed order: a process's hash seed must not reorder a report's drawings
+    for coefficient, words in sorted(terms, key=lambda term: (sympy.default_sort_key(term[0]), repr(term[1]))):
         enumerate_ = planar_contractions if planar else contractions
         graphs = list(enumerate_(words, model, max_diagrams=max_diagrams))
         found += [DiagramClass(coefficient, graph, multiplicity)
