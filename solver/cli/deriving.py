@@ -4,12 +4,12 @@
 
 import sympy
 
+from largen.diagrams.derivation import derive
 from largen.diagrams.engine.expectations import expectation
 from largen.diagrams.errors import ModelError, ParameterError
 from largen.diagrams.printing.latex import latex
 from largen.diagrams.printing.tikz import caption, tikz_document
-from largen.diagrams.theory.duality import dual_pairs, noise_breaks_duality, parameter_map, symmetry, verdicts
-from largen.diagrams.theory.dyson import planar_theory
+from largen.diagrams.theory.duality import dual_pairs, noise_breaks_duality, parameter_map
 from largen.diagrams.theory.series import (check_order, diagram_coefficients, diagram_count, loss_observables,
                                            theory_coefficients)
 from largen.solver.cli.options import (Command, add_activation_option, add_dps_option, add_force_option,
@@ -111,13 +111,14 @@ def run_derive(args, outputs):
     model = model_of(args)
     if args.latex:
         outputs.reserve(args.latex, force=args.force)
-    theory = planar_theory(model)
+    derived = derive(model)
+    theory = derived.planar
     loss, _, ladder = theory.test_loss
     train, _, train_ladder = theory.train_loss
     parts = {"equations": list(theory.equations), "unknowns": list(theory.unknowns),
              "conditions": list(theory.conditions), "Delta": [theory.renormalized_ridge], "loss": [loss],
              "ladder": list(ladder), "train_loss": [train], "train_ladder": list(train_ladder)}
-    result = {"model": model.name, "convention": str(symmetry(model))}
+    result = {"model": model.name, "convention": str(derived.symmetry)}
     result.update({k: [exact(e) for e in v] for k, v in parts.items()})
     for key in ("Delta", "loss", "train_loss"):
         (result[key],) = result[key]
@@ -205,7 +206,7 @@ def run_duality(args, outputs):
     else:
         broken = noise_breaks_duality(model, max(order, 2), max_diagrams=args.max_diagrams)
         result["noise_breaks"] = [{"word": repr(w), "dual": repr(d)} for w, d in broken]
-    found = verdicts(model, order, max_diagrams=args.max_diagrams)
+    found = derive(model).verdicts(order, max_diagrams=args.max_diagrams)
     result.update(_duality_data(pairs, found))
     if args.json:
         return result

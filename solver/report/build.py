@@ -30,10 +30,8 @@ from largen.diagrams.engine.spectral import SOURCE, TRAIN_SOURCE
 from largen.diagrams.errors import UsageError
 from largen.diagrams.printing.latex import latex
 from largen.diagrams.regimes.families import parametric_losses
-from largen.diagrams.theory.duality import next_order_verdicts, parameter_map, symmetry, verdicts
-from largen.diagrams.theory.dyson import planar_theory
-from largen.diagrams.theory.finite_size import finite_size_theory
-from largen.diagrams.theory.parametric import ridgeless
+from largen.diagrams.derivation import derive
+from largen.diagrams.theory.duality import next_order_verdicts, parameter_map
 from largen.diagrams.theory.series import diagram_count, loss_observable
 from largen.solver.numerics.spectrum import Spectrum
 from largen.solver.report.document import Figure, Report, Section
@@ -74,15 +72,15 @@ def derivation(model):
         The two sections, the parametric solution, and the abbreviation of the
         denominator the losses share (value -> name; empty when there is none).
     """
-    limit = ridgeless(model)
-    closed, short = closed_section(limit, parametric_losses(model).train_loss)
-    return (dyson_section(planar_theory(model)), closed), limit, short
+    theory = derive(model)
+    closed, short = closed_section(theory.parametric, parametric_losses(model).train_loss)
+    return (dyson_section(theory.planar), closed), theory.parametric, short
 
 
 def derivation_text(model):
     """The equations of :func:`derivation` in Unicode, for a terminal (``largen derive``)."""
     sections, _, _ = derivation(model)
-    return str(Report(model, sections, convention=symmetry(model))) + "\n"
+    return str(Report(model, sections, convention=derive(model).symmetry)) + "\n"
 
 
 def derivation_document(model):
@@ -97,7 +95,7 @@ def derivation_document(model):
     (False, True)
     """
     sections, _, _ = derivation(model)
-    convention = Section("The model", (rf"Convention: {convention_text(symmetry(model))}.",))
+    convention = Section("The model", (rf"Convention: {convention_text(derive(model).symmetry)}.",))
     return latex(Report(model, (convention, *sections)))
 
 
@@ -106,7 +104,7 @@ def rate_names(theory):
 
     Examples
     --------
-    >>> theory = planar_theory(mrs())
+    >>> theory = derive(mrs()).planar
     >>> rate_names(theory)[theory.test_loss[1][0]]
     '\\\\partial_{\\\\beta} \\\\Sigma_{\\\\theta}'
     """
@@ -162,17 +160,17 @@ def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_or
         raise UsageError("give either a spectrum or delta, not both (a file's power_law lines take delta=D)")
     if delta is not None or (spectrum is not None and spectrum.teacher):
         model = with_teacher(model)
-    statement = symmetry(model)
+    theory = derive(model)
     (dyson, closed), limit, short = derivation(model)
     counts = [(k, diagram_count(loss_observable(model, k), model), diagram_count(loss_observable(model, k), model,
                                                                                   planar=False))
               for k in range(count_orders + 1)]
     drawings = [(k, diagram_classes(loss_observable(model, k), model)) for k in range(draw_orders + 1)]
     mappings = {convention: parameter_map(model, convention) for convention in ("sum", "mean")}
-    sections = [model_section(model, planar_theory(model), statement), diagram_section(model, counts, drawings), dyson,
+    sections = [model_section(model, theory.planar, theory.symmetry), diagram_section(model, counts, drawings), dyson,
                 closed, ridgeless_section(limit, short),
-                duality_section(model, verdicts(model, duality_order), statement, mappings, short),
-                finite_size_section(model, finite_size_theory(model), next_order_verdicts(model, duality_order + 1),
+                duality_section(model, theory.verdicts(duality_order), theory.symmetry, mappings, short),
+                finite_size_section(model, theory.finite_size, next_order_verdicts(model, duality_order + 1),
                                     duality_order + 1)]
     figures = []
     if out is not None and scaling:
@@ -187,7 +185,7 @@ def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_or
         (out / "loss_vs_size.json").write_text(json.dumps(data.as_dict(), indent=1, allow_nan=False))
         figures.append(Figure("loss_vs_size", (*paths, out / "loss_vs_size.json")))
         sections.append(figure_section(data, model))
-    return Report(model, tuple(sections), tuple(figures), statement)
+    return Report(model, tuple(sections), tuple(figures), theory.symmetry)
 
 
 def write_report(model=None, out="report", *, force=False, compile=True, **options):
