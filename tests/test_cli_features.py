@@ -1,0 +1,222 @@
+"""The command line of the data, kernel, fast, fit and variance features: each answer equals the library's."""
+
+import json
+
+import mpmath
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from largen.solver.data.datasets import data_spectrum, digits, from_data
+from largen.solver.numerics.fast import solve_many
+from largen.solver.numerics.fit import fit, read_curves
+from largen.solver.numerics.solution import solve
+from largen.solver.simulation.montecarlo import simulate
+
+POINT = ["--N", "20", "--P", "100", "--gamma", "1e-3"]
+
+
+def _json(capsys, *argv):
+    status, out, err = run_cli(capsys, *argv, "--json")
+    assert status == 0, err
+    return json.loads(out)
+
+
+def _refused(capsys, *argv):
+    status, out, err = run_cli(capsys, *argv)
+    assert status == 2 and out == "", (status, out, err)
+    assert err.count("\n") == 1 and err.startswith("largen: error: "), err
+    return err
+
+
+# -- largen data ----------------------------------------------------------------------------------
+def test_data_digits_states_the_spectrum_noise_and_fit(capsys):
+    found = _json(capsys, "data", "digits")
+    api = data_spectrum(digits())
+    assert found["rank"] == api.rank == 61
+    assert float(found["noise"]) == pytest.approx(api.noise, rel=1e-13)
+    assert found["fit"]["alpha"] == pytest.approx(api.fit.alpha) and found["fit"]["alpha_error"] > 0
+    status, out, _ = run_cli(capsys, "data", "digits")
+    assert status == 0 and "alpha = 0.3447 ± 0.038" in out and "rank 61" in out
+
+
+def test_the_spectrum_file_read_back_gives_the_dataset_loss(tmp_path, capsys):
+    path = tmp_path / "digits.txt"
+    written = _json(capsys, "data", "digits", "--out", str(path))
+    assert written["spectrum"] == str(path) and path.read_text().startswith("# spectrum of dataset digits")
+    back = _json(capsys, "loss", "--spectrum", str(path), "--noise", written["noise"], *POINT, "--dps", "15")
+    direct = _json(capsys, "loss", "--data", "digits", *POINT, "--dps", "15")
+    assert float(back["loss"]) == pytest.approx(float(direct["loss"]), rel=1e-12)
+    assert float(back["train_loss"]) == pytest.approx(float(direct["train_loss"]), rel=1e-12)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["digits.txt"]  # no temporary file left
+
+
+def test_data_file_with_target_columns_equals_the_api(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 5)) * [3.0, 2.0, 1.0, 0.5, 0.25]
+    y = X @ [1.0, 0.5, 0.0, 0.0, 0.2] + 0.1 * rng.standard_normal(300)
+    path = tmp_path / "points.csv"
+    np.savetxt(path, np.column_stack([X, y]), delimiter=",", header="a,b,c,d,e,y", comments="")
+    found = _json(capsys, "data", str(path), "--target-columns", "1", "--fit-range", "1,5")
+    api = from_data(X, y, fit_range=(1, 5))
+    assert found["rank"] == 5 and float(found["noise"]) == pytest.approx(api.noise, rel=1e-12)
+    np.save(tmp_path / "x.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    second = _json(capsys, "data", str(tmp_path / "x.npy"), "--targets", str(tmp_path / "y.npy"))
+    assert float(second["noise"]) == pytest.approx(api.noise, rel=1e-12)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["data", "no/such.npy"], "cannot read an array"),
+    (["data", "points.txt"], "an array file is .npy or .csv"),
+    (["data", "digits", "--targets", "y.npy"], "the digits dataset has its own targets"),
+    (["data", "digits", "--fit-range", "3"], "--fit-range expects FIRST,LAST"),
+    (["data", "digits", "--fit-range", "5,2"], "the fit's range must be"),
+    (["data", "--one-hot"], "required: digits|FILE"),
+    (["loss", "--data", "digits", "--M", "10", *POINT], "the dataset sets the latent size"),
+    (["loss", "--equivalence", "kernel", "--data", "digits", *POINT], "the kernel route is for nonlinear features"),
+    (["loss", "--equivalence", "other", *POINT], "invalid choice: 'other'"),
+    (["loss", "--targets", "y.npy", "--M", "40", *POINT], "describe the array of --data FILE"),
+    (["simulate", "--data", "digits", "--alpha", "2", *POINT], "the dataset sets the latent size"),
+])
+def test_bad_data_input_is_one_line(capsys, argv, message):
+    assert message in _refused(capsys, *argv)
+
+
+def test_an_existing_spectrum_file_is_kept(tmp_path, capsys):
+    path = tmp_path / "s.txt"
+    path.write_text("1\n")
+    assert "exists" in _refused(capsys, "data", "digits", "--out", str(path))
+    assert path.read_text() == "1\n" and len(list(tmp_path.iterdir())) == 1
+
+
+# -- --data and --equivalence on loss, sweep, simulate -------------------------------------------
+def test_loss_on_digits_equals_the_api_and_says_its_route(capsys):
+    found = _json(capsys, "loss", "--data", "digits", *POINT, "--dps", "20")
+    api = solve(data=digits(), N=20, P=100, gamma="1e-3", dps=20)
+    assert mpmath.mpf(found["loss"]) == pytest.approx(api.loss, rel=1e-19)
+    assert mpmath.mpf(found["target_loss"]) == pytest.approx(api.target_loss, rel=1e-19)
+    assert found["route"]["equivalence"] == "linear" and found["parameters"]["data"] == "digits"
+    status, out, _ = run_cli(capsys, "loss", "--data", "digits", *POINT, "--dps", "20")
+    assert "route" in out and "linear features on dataset digits" in out and "test loss, labels" in out
+
+
+def test_white_route_on_digits_says_so(capsys):
+    found = _json(capsys, "loss", "--data", "digits", *POINT, "--activation", "relu", "--dps", "15")
+    assert found["route"]["equivalence"] == "white"
+    api = solve(data=digits(), N=20, P=100, gamma="1e-3", activation="relu", dps=15)
+    assert mpmath.mpf(found["loss"]) == pytest.approx(api.loss, rel=1e-14)
+
+
+@pytest.mark.slow
+def test_kernel_route_on_power_law_data_equals_the_api(capsys):
+    point = dict(N=200, P=100, M=400, gamma="0.01", sigma_u=2)
+    found = _json(capsys, "loss", "--N", "200", "--P", "100", "--M", "400", "--gamma", "0.01", "--sigma-u", "2",
+                  "--activation", "relu", "--equivalence", "kernel", "--dps", "15")
+    api = solve(activation="relu", equivalence="kernel", dps=15, **point)
+    assert found["route"]["equivalence"] == "kernel" and found["route"]["kernel"]["activation"] == "relu"
+    assert mpmath.mpf(found["loss"]) == pytest.approx(api.loss, rel=1e-12)
+    assert float(found["equivalence_error"]) < 0.05
+
+
+def test_simulate_on_digits_equals_the_api(capsys):
+    found = _json(capsys, "simulate", "--data", "digits", *POINT, "--seeds", "4", "--seed", "2")
+    run = simulate(data=digits(), N=20, P=100, gamma=1e-3, seeds=4, seed=2)
+    assert found["mean"] == pytest.approx(run.mean, rel=1e-12)
+    assert found["teacher_mean"] == pytest.approx(run.teacher_mean, rel=1e-12)
+    status, out, _ = run_cli(capsys, "simulate", "--data", "digits", *POINT, "--seeds", "4", "--seed", "2")
+    assert "drawn i.i.d. from the 1797 points of digits" in out and "against the labels" in out
+
+
+def test_sweep_on_digits_equals_the_loss_command(capsys):
+    rows = _json(capsys, "sweep", "--data", "digits", "--N", "20,40", "--P", "100", "--gamma", "1e-3", "--dps",
+                 "15", "--workers", "1")
+    assert rows["route"].startswith("route linear: linear features on dataset digits")
+    single = _json(capsys, "loss", "--data", "digits", "--N", "40", "--P", "100", "--gamma", "1e-3", "--dps", "15")
+    assert [row["N"] for row in rows["rows"]] == ["20", "40"] and rows["rows"][1]["loss"] == single["loss"]
+
+
+# -- sweep --fast and fit ------------------------------------------------------------------------
+def test_sweep_fast_marks_its_rows_and_equals_solve_many(tmp_path, capsys):
+    out = tmp_path / "rows.csv"
+    found = _json(capsys, "sweep", "--fast", "--check", "0", "--N", "20,40,80", "--P", "100", "--M", "200",
+                  "--gamma", "1e-3", "--workers", "1", "--out", str(out))
+    fast = solve_many(N=[20, 40, 80], P=100, M=200, gamma=1e-3)
+    for row, loss, vouched in zip(found["rows"], fast.loss, fast.vouched):
+        assert row["fast"] == ("vouched" if vouched else "marked")
+        assert float(row["loss"]) == pytest.approx(loss, rel=1e-9)
+    assert out.read_text().splitlines()[0].split(",")[-1] == "fast"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--fast", "--data", "digits"], "--fast solves the Gaussian theory on a given spectrum"),
+    (["--M", "50", "--check", "3"], "give --fast"),
+    (["--M", "50", "--fast", "--check", "-1"], "expected an integer"),
+])
+def test_sweep_refuses_what_fast_cannot_do(capsys, argv, message):
+    assert message in _refused(capsys, "sweep", "--N", "20,40", "--P", "100", "--gamma", "1e-3", *argv)
+
+
+def _curves(path, alpha=0.7, seed=1):
+    N = np.array([25, 50, 100, 200, 400] * 2)
+    P = np.array([300] * 5 + [1000] * 5)
+    loss = solve_many(N=N, P=P, M="inf", gamma=1e-3, alpha=alpha).loss
+    noisy = loss * (1 + 0.01 * np.random.default_rng(seed).standard_normal(len(loss)))
+    lines = ["N,P,gamma,loss,loss_error"] + [f"{n},{p},0.001,{float(x)!r},{float(0.01 * y)!r}"
+                                             for n, p, x, y in zip(N, P, noisy, loss)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_fit_equals_the_api_and_draws(tmp_path, capsys):
+    path = _curves(tmp_path / "curves.csv")
+    plot = tmp_path / "fit.png"
+    found = _json(capsys, "fit", str(path), "--params", "alpha,sigma_w", "--M", "inf", "--plot", str(plot))
+    api = fit(read_curves(path), params=["alpha", "sigma_w"], M=float("inf"))
+    for name in ("alpha", "sigma_w"):
+        assert found["parameters"][name]["value"] == pytest.approx(api.parameters[name].value, rel=1e-9)
+        assert found["parameters"][name]["error"] == pytest.approx(api.parameters[name].error, rel=1e-6)
+    assert abs(found["parameters"]["alpha"]["value"] - 0.7) < 3 * found["parameters"]["alpha"]["error"]
+    assert found["dof"] == 8 and found["power_law"]["dof"] == 5 and plot.stat().st_size > 0
+    status, out, _ = run_cli(capsys, "fit", str(path), "--params", "alpha", "--M", "inf")
+    assert status == 0 and "free power law plus constant" in out and "chi2 =" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--params", "N"], "N is a size or the ridge"),
+    (["--params", "alpha,,x"], "--params expects NAME,NAME"),
+    (["--params", "alpha", "--plot", "fit.txt"], "the format is given by its extension"),
+    (["--params", "bogus"], "has no parameter 'bogus'"),
+])
+def test_fit_refuses_bad_input(tmp_path, capsys, argv, message):
+    path = _curves(tmp_path / "curves.csv")
+    assert message in _refused(capsys, "fit", str(path), "--M", "inf", *argv)
+
+
+def test_fit_refuses_a_bad_file(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("N,P,gamma,loss,width\n1,2,3,4,5\n")
+    assert "unknown column 'width'" in _refused(capsys, "fit", str(path), "--params", "alpha", "--M", "inf")
+
+
+# -- loss --variance -----------------------------------------------------------------------------
+def test_loss_variance_prints_loss_std_as_the_api(capsys):
+    argv = ["loss", "--N", "20", "--P", "30", "--M", "40", "--gamma", "1e-2", "--variance", "--outputs", "4",
+            "--dps", "15"]
+    found = _json(capsys, *argv)
+    api = solve(N=20, P=30, M=40, gamma="1e-2", variance=True, outputs=4, dps=15)
+    assert mpmath.mpf(found["loss_std"]) == pytest.approx(api.loss_std, rel=1e-14)
+    assert found["outputs"] == 4 and set(found["variance"]) == set(api.variance)
+    one = _json(capsys, *argv[:-4], "--dps", "15")
+    assert mpmath.mpf(one["loss_std"]) > mpmath.mpf(found["loss_std"])  # more outputs average the teacher's part
+    status, out, _ = run_cli(capsys, *argv)
+    assert f"loss std (one run)  {found['loss_std']}" in out and "4 outputs" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--outputs", "4"], "give it with --variance"),
+    (["--variance", "--outputs", "0"], "outputs must be a positive integer"),
+    (["--variance", "--outputs", "x"], "expected an integer"),
+])
+def test_loss_variance_refuses_bad_input(capsys, argv, message):
+    assert message in _refused(capsys, "loss", "--N", "20", "--P", "30", "--M", "40", "--gamma", "1e-2", *argv)
