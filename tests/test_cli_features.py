@@ -220,3 +220,48 @@ def test_loss_variance_prints_loss_std_as_the_api(capsys):
 ])
 def test_loss_variance_refuses_bad_input(capsys, argv, message):
     assert message in _refused(capsys, "loss", "--N", "20", "--P", "30", "--M", "40", "--gamma", "1e-2", *argv)
+
+
+# -- percolation --experiment and --dimensions ---------------------------------------------------
+def test_the_tiny_experiment_equals_the_api_and_is_read_back(tmp_path, capsys):
+    from largen.solver.percolation.experiment import TINY, run
+
+    cache = tmp_path / "cache"
+    found = _json(capsys, "percolation", "--experiment", "tiny", "--cache", str(cache))
+    api = run(TINY, seed=0).as_dict()
+    assert found["cached"] is False and [row["N"] for row in found["model_scan"]] == list(TINY.model_sizes)
+    assert [row["loss"] for row in found["model_scan"]] == pytest.approx([row["loss"] for row in api["model_scan"]])
+    assert [row["P"] for row in found["data_scan"]] == list(TINY.data_sizes)
+    assert found["model_exponent"]["derived"] == 0.5 and found["model_exponent"]["error"] is None  # one dataset
+    assert sorted(p.name for p in cache.iterdir() if p.suffix == ".png") == [
+        "percolation_allocation.png", "percolation_data.png", "percolation_model.png"]
+    again = _json(capsys, "percolation", "--experiment", "tiny", "--cache", str(cache))
+    assert again["cached"] is True and again["model_scan"] == found["model_scan"]
+
+
+def test_the_full_experiment_is_refused_without_long(tmp_path, capsys):
+    cache = tmp_path / "cache"
+    err = _refused(capsys, "percolation", "--experiment", "full", "--cache", str(cache))
+    assert "6 datasets of 316 clusters of 300 to 30,000,000 sites" in err and "give --long" in err
+    assert not cache.exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "give one of --lattice, --experiment and --dimensions"),
+    (["--lattice", "bethe", "--experiment", "tiny"], "not --lattice and --experiment"),
+    (["--experiment", "huge"], "invalid choice: 'huge'"),
+    (["--dimensions", "9"], "no lattice of dimension 9"),
+    (["--dimensions", "x"], "--dimensions expects integers"),
+    (["--lattice", "bethe", "--long"], "--long runs --experiment full"),
+])
+def test_percolation_refuses_bad_choices(capsys, argv, message):
+    assert message in _refused(capsys, "percolation", *argv)
+
+
+@pytest.mark.slow
+def test_the_dimensions_table_states_both_theories(capsys):
+    found = _json(capsys, "percolation", "--dimensions", "7", "--smoothness", "2")
+    seven, bethe = found["rows"]
+    assert seven["lattice"] == 7 and seven["note"].startswith("not measured")
+    assert seven["brill"]["2"]["model"][0] == 0.5 and abs(seven["random_features"]["2"]["model"] - 0.5) < 0.05
+    assert bethe["lattice"] == "bethe" and abs(bethe["tau"][0] - 2.5) < 4 * bethe["tau"][1]
