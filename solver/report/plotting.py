@@ -4,10 +4,10 @@ import sympy
 
 from largen.diagrams.printing.latex import latex
 
-__all__ = ["plot_loss_curves", "plot_fit"]
+__all__ = ["plot_loss_curves", "plot_fit", "plot_data_spectrum"]
 
 
-def plot_loss_curves(data, title, paths):
+def plot_loss_curves(data, title, paths, bands=None):
     """Draw :class:`largen.solver.report.figures.LossCurves`: two log-log panels, one file per path.
 
     Parameters
@@ -18,12 +18,17 @@ def plot_loss_curves(data, title, paths):
         What the figure is of (the model's name).
     paths : list of str or Path
         The files to write; the format follows each one's extension.
+    bands : list, optional
+        Per curve of ``data.curves``, the standard deviation of one run's loss at each of its x (None
+        where it is not derived), drawn as a band of ± one standard deviation about the curve.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    bands = bands or [None] * len(data.curves)
+    band_of = {id(curve): band for curve, band in zip(data.curves, bands)}
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     axis_tex = latex(sympy.Symbol(data.axis))
     try:
@@ -31,6 +36,12 @@ def plot_loss_curves(data, title, paths):
             for i, curve in enumerate(c for c in data.curves if c.panel == panel):
                 colour = f"C{i}"
                 ax.loglog(curve.x, curve.loss, "-", color=colour, label=curve.label)
+                band = band_of[id(curve)]
+                if band is not None:
+                    kept = [(x, loss, std) for x, loss, std in zip(curve.x, curve.loss, band) if std is not None]
+                    # a log axis holds no loss below 0: the lower edge is cut at a tenth of the loss
+                    ax.fill_between([x for x, _, _ in kept], [max(loss - std, loss / 10) for _, loss, std in kept],
+                                    [loss + std for _, loss, std in kept], color=colour, alpha=0.15, lw=0)
                 if curve.mc:
                     ax.errorbar([p.x for p in curve.mc], [p.mean for p in curve.mc], yerr=[p.stderr for p in curve.mc],
                                 fmt="o", ms=4, capsize=2, color=colour)
@@ -87,5 +98,38 @@ def plot_fit(curves, found, path):
         ax.legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(path)
+    finally:
+        plt.close(fig)
+
+
+def plot_data_spectrum(study, paths):
+    """Draw a dataset's covariance spectrum, its power-law fit and the best linear teacher's weights
+    (:class:`largen.solver.report.dataset.DataStudy`), log-log, one file per path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    spectrum = study.spectrum
+    index = np.arange(1, spectrum.rank + 1)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    try:
+        ax.loglog(index, spectrum.eigenvalues, "o", ms=3, label=r"eigenvalues $\lambda_I$")
+        carried = spectrum.eigenvalues * spectrum.teacher  # lambda_I omega_I/M': the target's variance along I
+        positive = carried > 0
+        ax.loglog(index[positive], carried[positive], "s", ms=2, alpha=0.6,
+                  label=r"teacher's variance $\lambda_I \omega_I / M'$")
+        fit = spectrum.fit
+        if fit is not None:
+            fitted = np.arange(fit.first, fit.last + 1)
+            ax.loglog(fitted, fit.lam_plus * fitted ** -(1 + fit.alpha), "k-",
+                      label=rf"fit $\alpha = {fit.alpha:.3f} \pm {fit.alpha_error:.3f}$")
+        ax.set_xlabel("$I$")
+        ax.set_title(f"dataset {study.name}".replace("$", r"\$"), fontsize=10)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        for path in paths:
+            fig.savefig(path)
     finally:
         plt.close(fig)
