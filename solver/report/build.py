@@ -22,12 +22,13 @@ import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from largen.diagrams.engine.model import mrs, with_teacher
 from largen.diagrams.engine.spectral import SOURCE, TRAIN_SOURCE
-from largen.diagrams.errors import LargenError, UsageError
+from largen.diagrams.errors import LargenError, LargenWarning, UsageError
 from largen.diagrams.printing.latex import escape, latex
 from largen.diagrams.regimes.families import parametric_losses
 from largen.diagrams.derivation import derive
@@ -197,6 +198,9 @@ def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_or
         said = (r"The shaded band about each curve is $\pm$ the standard deviation of one run's test loss over the "
                 r"draws of features, data and teacher, from the diagrams (one output)." if not why else
                 f"No band of one run's scatter is drawn: {escape(why)}")
+        if any(band and None in band for band in bands):
+            said += (" Where a band is cut, the scatter's expansion in 1/size is not certified (near the "
+                     "interpolation threshold as the ridge vanishes).")
         sections.append(Section(section.title, (*section.parts, said)))
     if out is not None and data is not None:
         study = data_study(data)
@@ -234,13 +238,17 @@ def scatter_bands(model, curves, spectrum=None, delta=None, activation=None):
         spectrum = Spectrum.power_law(curves.alpha, size, delta=delta or 0)
     bands, reasons = [], []
     for curve in curves.curves:
-        try:
-            found = [solve(model, dps=15, spectrum=spectrum, variance=True, **curve.params, **{curves.axis: x}).loss_std
-                     for x in curve.x]
-        except LargenError as error:
-            bands.append(None)
-            reasons.append(str(error))
-            continue
+        # the solver's warning that the scatter is a sizeable part of the mean is the band's to show, not a
+        # line on the terminal per point: a point whose connected part is not certified has no band
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LargenWarning)
+            try:
+                found = [solve(model, dps=15, spectrum=spectrum, variance=True, **curve.params,
+                               **{curves.axis: x}).loss_std for x in curve.x]
+            except LargenError as error:
+                bands.append(None)
+                reasons.append(str(error))
+                continue
         bands.append(tuple(None if std is None else float(std) for std in found))
     return bands, (reasons[0] if reasons and all(band is None for band in bands) else "")
 
