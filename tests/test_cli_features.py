@@ -265,3 +265,26 @@ def test_the_dimensions_table_states_both_theories(capsys):
     assert seven["lattice"] == 7 and seven["note"].startswith("not measured")
     assert seven["brill"]["2"]["model"][0] == 0.5 and abs(seven["random_features"]["2"]["model"] - 0.5) < 0.05
     assert bethe["lattice"] == "bethe" and abs(bethe["tau"][0] - 2.5) < 4 * bethe["tau"][1]
+
+
+MONTE_CARLO_CURVES = """N,P,gamma,loss,loss_error
+25,100,0.01,6.3642e-05,8.4e-07
+50,100,0.01,3.959e-05,2.4e-07
+100,100,0.01,2.6691e-05,9.8e-08
+200,100,0.01,1.9635e-05,5.9e-08
+25,400,0.01,5.1414e-05,5.7e-07
+50,400,0.01,2.7576e-05,2.1e-07
+100,400,0.01,1.5607e-05,4.4e-08
+200,400,0.01,9.362e-06,1.7e-08
+"""  # largen simulate --M 1000 --alpha 1 --gamma 0.01 --seeds 16 --seed 1 at each point (the README's curves.csv)
+
+
+def test_fit_of_monte_carlo_curves_recovers_alpha_and_says_what_is_undetermined(tmp_path, capsys):
+    path = tmp_path / "curves.csv"
+    path.write_text(MONTE_CARLO_CURVES)
+    found = _json(capsys, "fit", str(path), "--params", "alpha", "--M", "1000")
+    assert abs(found["parameters"]["alpha"]["value"] - 1) < 0.01
+    # four sizes per curve cannot pin a free power law plus constant: its errors are null, not Infinity
+    assert found["power_law"]["parameters"]["C"]["error"] is None
+    status, out, _ = run_cli(capsys, "fit", str(path), "--params", "alpha", "--M", "1000")
+    assert "error undetermined" in out

@@ -47,21 +47,36 @@ def run(args, outputs):
     found = fit(curves, model, params=names, spectrum=spectrum_of(args), **held)
     if plot:
         plot_fit(curves, found, plot)
-    result = {"points": int(len(curves["loss"])), **found.as_dict(), **({"plot": args.plot} if plot else {})}
+    result = _finite({"points": len(curves["loss"]), **found.as_dict(), **({"plot": args.plot} if plot else {})})
     if args.json:
         return result
     law = found.power_law
     lines = [f"model {model.name} fitted to {result['points']} points of {args.curves} "
              f"(weighted by {found.weighting.value})"]
-    lines += [f"  {name:10} {estimate}" for name, estimate in found.parameters.items()]
+    lines += [_estimate(name, estimate) for name, estimate in found.parameters.items()]
     lines.append(f"  chi2 = {found.chi2:.4g} for {found.dof} degrees of freedom"
                  + (f" (relative scatter {found.scatter:.2g})" if found.scatter is not None else ""))
     lines.append("free power law plus constant, L = C + A N^-a + B P^-b (no N <-> P structure):")
-    lines += [f"  {name:10} {estimate}" for name, estimate in law.parameters.items()]
+    lines += [_estimate(name, estimate) for name, estimate in law.parameters.items()]
     lines.append(f"  chi2 = {law.chi2:.4g} for {law.dof} degrees of freedom (same weights)")
     if plot:
         lines.append(f"drew {args.plot}")
     return "\n".join(lines)
+
+
+def _estimate(name, estimate):
+    if math.isfinite(estimate.error):
+        return f"  {name:10} {estimate.value:.6g} ± {estimate.error:.2g}"
+    return f"  {name:10} {estimate.value:.6g} (error undetermined: the fit's covariance is singular there)"
+
+
+def _finite(data):
+    """JSON values with an undetermined (infinite) error as null."""
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    return data
 
 
 COMMANDS = {
