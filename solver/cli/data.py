@@ -42,8 +42,8 @@ def run(args, outputs):
     if args.json:
         return result
     lines = [f"dataset {found.name}: rank {found.rank}, largest eigenvalue {result['largest']}",
-             f"{'target variance per output':38}{result['variance']}",
-             f"{'noise: what no linear function carries':38}{result['noise']}  (--noise)"]
+             f"{'target variance per output':40}{result['variance']}",
+             f"{'noise: what no linear function carries':40}{result['noise']}  (--noise)"]
     fit = found.fit
     if fit is not None:
         lines.append(f"power-law fit over I = {fit.first}..{fit.last}: alpha = {fit.alpha:.4g} ± {fit.alpha_error:.2g}, "
