@@ -288,3 +288,14 @@ def test_fit_of_monte_carlo_curves_recovers_alpha_and_says_what_is_undetermined(
     assert found["power_law"]["parameters"]["C"]["error"] is None
     status, out, _ = run_cli(capsys, "fit", str(path), "--params", "alpha", "--M", "1000")
     assert "error undetermined" in out
+
+
+def test_sweep_kernel_route_on_gaussian_data_equals_the_loss_command(capsys):
+    point = ["--P", "100", "--M", "100", "--gamma", "1e-2", "--sigma-u", "2", "--activation", "relu",
+             "--equivalence", "kernel", "--dps", "15"]
+    rows = _json(capsys, "sweep", "--N", "50,100", *point, "--workers", "1")
+    assert rows["route"] == "route kernel: the features' kernel spectrum on Gaussian data"
+    single = _json(capsys, "loss", "--N", "100", *point)
+    assert single["route"]["equivalence"] == "kernel" and rows["rows"][1]["loss"] == single["loss"]
+    err = _refused(capsys, "sweep", "--N", "50,100", *point[:-6], "--equivalence", "kernel")
+    assert "the kernel route is for nonlinear features: give --activation NAME" in err

@@ -205,6 +205,8 @@ def run_sweep(args, outputs):
     data = dataset_of(args)
     if args.check is not None and not args.fast:
         raise UsageError("--check sets how many of --fast's points the certified solver re-solves: give --fast")
+    if args.equivalence == "kernel" and args.activation is None:  # said once, not on every row
+        raise UsageError("the kernel route is for nonlinear features: give --activation NAME")
     if args.fast and (data is not None or args.equivalence == "kernel"):
         raise UsageError("--fast solves the Gaussian theory on a given spectrum: --data and --equivalence kernel "
                          "need the certified solver (drop --fast)")
