@@ -299,3 +299,11 @@ def test_sweep_kernel_route_on_gaussian_data_equals_the_loss_command(capsys):
     assert single["route"]["equivalence"] == "kernel" and rows["rows"][1]["loss"] == single["loss"]
     err = _refused(capsys, "sweep", "--N", "50,100", *point[:-6], "--equivalence", "kernel")
     assert "the kernel route is for nonlinear features: give --activation NAME" in err
+
+
+def test_the_white_route_on_power_law_data_warns_and_names_the_flag(capsys):
+    status, out, err = run_cli(capsys, "loss", "--activation", "relu", "--M", "400", "--N", "200", "--P", "100",
+                               "--gamma", "0.01", "--sigma-u", "2", "--dps", "15")
+    assert status == 0 and "test loss" in out
+    warning, = [line for line in err.splitlines() if "pre-activation variance" in line]
+    assert warning.startswith("largen: warning: ") and "(--equivalence kernel) is made for such data" in warning
