@@ -307,3 +307,12 @@ def test_the_white_route_on_power_law_data_warns_and_names_the_flag(capsys):
     assert status == 0 and "test loss" in out
     warning, = [line for line in err.splitlines() if "pre-activation variance" in line]
     assert warning.startswith("largen: warning: ") and "(--equivalence kernel) is made for such data" in warning
+
+
+def test_an_unwritable_cache_is_refused_before_the_run(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert "is a file, not a directory" in _refused(capsys, "percolation", "--experiment", "tiny", "--cache",
+                                                     str(blocker))
+    err = _refused(capsys, "percolation", "--experiment", "tiny", "--cache", str(blocker / "below"))
+    assert "cannot store the experiment in --cache" in err and "dataset" not in err

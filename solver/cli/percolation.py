@@ -100,12 +100,16 @@ def run_experiment(args, outputs):
     if args.experiment == "full" and not args.long and not cached:
         raise UsageError(f"the full experiment grows {_size(configuration)} (about two minutes per dataset on one "
                          f"core): give --long to run it (--workers 2 halves the time), or --experiment small")
-    if os.path.exists(args.cache) and not os.path.isdir(args.cache):
-        raise UsageError(f"--cache {args.cache} is a file, not a directory")
+    created = _cache_folder(args.cache)
     print(f"largen: Brill's experiment, {args.experiment}: {_size(configuration)}"
           + (f"; reading {path}" if cached else f"; storing it in {path}"), file=sys.stderr)
-    result = experiment.run(configuration, args.seed, cache=args.cache, workers=args.workers, progress=True)
-    figures = _draw(result, args.cache)
+    try:
+        result = experiment.run(configuration, args.seed, cache=args.cache, workers=args.workers, progress=True)
+        figures = _draw(result, args.cache)
+    except BaseException:
+        if created:  # a cache made for this run holds nothing of it
+            shutil.rmtree(args.cache, ignore_errors=True)
+        raise
     found = {"experiment": args.experiment, "cached": cached, "result": path, "figures": figures,
              **_finite(result.as_dict())}
     if args.json:
@@ -128,6 +132,21 @@ def run_experiment(args, outputs):
                  "(twice the chemical dimension)")
     lines.append(f"stored {path}; figures {', '.join(figures)}")
     return "\n".join(lines)
+
+
+def _cache_folder(folder):
+    """Make sure the experiment can store its result in ``folder`` before it runs; whether it was created."""
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise UsageError(f"--cache {folder} is a file, not a directory")
+    created = not os.path.exists(folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()  # proves it can be written (permissions alone do not)
+    except OSError as exc:
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise UsageError(f"cannot store the experiment in --cache {folder}: {exc.strerror}") from None
+    return created
 
 
 def _finite(data):
