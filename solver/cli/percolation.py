@@ -213,6 +213,6 @@ def run_dimensions(args):
 
 
 COMMANDS = {
-    "percolation": Command(help="percolation clusters as data: exponents and a spectrum", options=options, run=run,
+    "percolation": Command(help="percolation clusters as data: exponents, a spectrum, Brill's experiment", options=options, run=run,
                         model=False),
 }
