@@ -139,34 +139,45 @@ class Equations:
         if parameters is None:
             return None
         arguments = [*s, gamma, *parameters]
-        functions = self._compiled.functions(ctx)
+        compiled = self._compiled
+        functions = compiled.functions(ctx)
+        fp = ctx is mpmath.fp
         try:
-            poles = [ctx.mpf(p) for p in functions.poles(*arguments)]  # a constant pole comes as an int
+            # a constant pole comes as an int
+            poles = [float(p) for p in functions.poles(*arguments)] if fp else [
+                ctx.mpf(p) for p in functions.poles(*arguments)]
             moments = {}
-            for first, orders, places in self._compiled.groups:  # the slots at one pole, plain and weighted: one pass
+            for first, orders, places in compiled.groups:  # the slots at one pole, plain and weighted: one pass
                 p = poles[first]
                 if not p > 0:
                     return None
-                if ctx is mpmath.fp:
-                    with np.errstate(all="ignore"):
-                        found = self.spectrum.approximate_moments(p, orders)
+                if fp:
+                    found = self._approximate(p, orders)
                     if found is None:
                         return None
                 else:
                     found = self.spectrum.moments(p, orders, split)
                 for order, key in places:
                     moments[key] = found[order] * (1 + shift.get(key, 0)) if shift else found[order]
-            flat = functions.flat(*arguments, *[moments[key] for key in self.moment_keys])
+            flat = functions.flat(*arguments, *[moments[key] for key in compiled.moment_keys])
         except (ZeroDivisionError, OverflowError):
             return None
         if not _all_finite(ctx, flat) or not _all_finite(ctx, moments.values()):
             return None
-        blocks, i = {}, 0
-        for key, (rows, cols) in self._compiled.shape.items():
-            block = [flat[i + r * cols: i + (r + 1) * cols] for r in range(rows)]
-            blocks[key] = block if key == "jacobian" else block[0][0] if key in SCALARS else block[0]
-            i += rows * cols
+        blocks = {}
+        for key, start, rows, cols in compiled.layout:
+            if key == "jacobian":
+                blocks[key] = [flat[start + r * cols: start + (r + 1) * cols] for r in range(rows)]
+            elif key in SCALARS:
+                blocks[key] = flat[start]
+            else:
+                blocks[key] = flat[start: start + cols]
         return Evaluation(**blocks, moments=moments, poles=poles)
+
+    def _approximate(self, p, orders):
+        """The float64 moments at the pole ``p``, or None; numpy's warnings off once for all the pieces."""
+        with np.errstate(all="ignore"):
+            return self.spectrum.approximate_moments(p, orders)
 
 
 def scaled_solve(q, s, vector):
@@ -357,7 +368,22 @@ class _Compiled:
             groups.append((group[0], [order for order, _ in places], places))
         return tuple(groups)
 
+    @cached_property
+    def layout(self):
+        """Where each block lies in the flat list: (key, start, rows, cols)."""
+        found, i = [], 0
+        for key, (rows, cols) in self.shape.items():
+            found.append((key, i, rows, cols))
+            i += rows * cols
+        return tuple(found)
+
     def functions(self, ctx):
+        if ctx is mpmath.fp:  # asked at every evaluation: the lru_cache's hashing is kept for the mp contexts
+            try:
+                return self._fp_functions
+            except AttributeError:
+                object.__setattr__(self, "_fp_functions", _lambdified(self, ctx))
+                return self._fp_functions
         return _lambdified(self, ctx)
 
 

@@ -865,20 +865,35 @@ def _rescale(found, log_scale):
 def _dot(values, weights, p, orders):
     """sum_i w_i v_i**a (v_i + p)**-b, or None: the factors are taken in turns, lambda then r, so
     that a large weight meets a small eigenvalue before anything can underflow; the orders share
-    their common first factors (w (v r)**k, then the powers of v or r)."""
+    their common first factors (w (v r)**k, then the powers of v or r), and each sum is the dot
+    product of the last of them with its last factor (one array operation fewer per order)."""
     found, partial = {}, {(0, 0): weights}
     with np.errstate(all="ignore"):
         r = 1.0 / (values + p)
 
+        def last(a, b):  # the terms this order's are a product of, and the last factor
+            if a == b:
+                return half(a - 1), r
+            return (terms(a - 1, b), values) if a > b else (terms(a, b - 1), r)
+
+        def half(k):  # w (v r)**k v: the first of the turns to (k + 1, k + 1)
+            if ("v", k) not in partial:
+                partial["v", k] = terms(k, k) * values
+            return partial["v", k]
+
         def terms(a, b):
             if (a, b) not in partial:
-                k = min(a, b)
-                partial[a, b] = (terms(k - 1, k - 1) * values * r if a == b else
-                                 terms(a - 1, b) * values if a > b else terms(a, b - 1) * r)
+                before, times = last(a, b)
+                partial[a, b] = before * times
             return partial[a, b]
 
         for order in orders:
-            found[order] = float(terms(*order[:2]).sum())
+            a, b = order[:2]
+            if a == b == 0:
+                found[order] = float(weights.sum())
+                continue
+            before, times = last(a, b)
+            found[order] = float(np.dot(before, times))
     return found if all(math.isfinite(v) for v in found.values()) else None
 
 
