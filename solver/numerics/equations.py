@@ -91,6 +91,11 @@ class Equations:
         self._values = {}  # the parameters in a context, at a precision: a cache
 
     @property
+    def names(self):
+        """The names of the unknowns and of the vanishing ones (sympy's printer is slow: found once)."""
+        return self._compiled.names
+
+    @property
     def moment_keys(self):
         """The moments the equations need, as (k, a, b): T_ab at the k-th pole."""
         return self._compiled.moment_keys
@@ -367,6 +372,10 @@ class _Compiled:
             places = [((a, b, int(self.weighted[k])), (k, a, b)) for k in group for a, b in self.orders[k]]
             groups.append((group[0], [order for order, _ in places], places))
         return tuple(groups)
+
+    @cached_property
+    def names(self):
+        return tuple(map(str, self.unknowns)), tuple(map(str, self.vanishing))
 
     @cached_property
     def layout(self):
