@@ -225,18 +225,31 @@ def _eliminate(matrix, right):
 
 def _factor(matrix):
     """The LU factors of a square matrix (lists), with partial pivoting: (rows, order), the
-    multipliers below the diagonal and U on and above it; None if singular."""
+    multipliers below the diagonal and U on and above it; None if singular.
+
+    Plain loops over lists: a solve factors a few-wide matrix at every Newton step, and builtins
+    with a key function or sliced rows cost more than the arithmetic there."""
     n = len(matrix)
     rows, order = [list(row) for row in matrix], list(range(n))
     for k in range(n):
-        pivot = max(range(k, n), key=lambda i: abs(rows[i][k]))
-        rows[k], rows[pivot] = rows[pivot], rows[k]
-        order[k], order[pivot] = order[pivot], order[k]
-        if not abs(rows[k][k]) > 0 or not _finite(rows[k][k]):
+        pivot, best = k, abs(rows[k][k])
+        for i in range(k + 1, n):
+            size = abs(rows[i][k])
+            if size > best:
+                pivot, best = i, size
+        if pivot != k:
+            rows[k], rows[pivot] = rows[pivot], rows[k]
+            order[k], order[pivot] = order[pivot], order[k]
+        top = rows[k]
+        diagonal = top[k]
+        if not best > 0 or not _finite(diagonal):
             return None
         for i in range(k + 1, n):
-            factor = rows[i][k] / rows[k][k]
-            rows[i] = rows[i][:k] + [factor] + [a - factor * b for a, b in zip(rows[i][k + 1:], rows[k][k + 1:])]
+            row = rows[i]
+            factor = row[k] / diagonal
+            row[k] = factor
+            for j in range(k + 1, n):
+                row[j] = row[j] - factor * top[j]
     return rows, order
 
 
@@ -246,11 +259,15 @@ def _substitute(factors, right):
     n = len(rows)
     y = [right[i] for i in order]
     for k in range(n):
+        here = y[k]
         for i in range(k + 1, n):
-            y[i] = y[i] - rows[i][k] * y[k]
+            y[i] = y[i] - rows[i][k] * here
     solution = [0] * n
-    for k in reversed(range(n)):
-        solution[k] = (y[k] - sum(rows[k][j] * solution[j] for j in range(k + 1, n))) / rows[k][k]
+    for k in range(n - 1, -1, -1):
+        row, total = rows[k], 0
+        for j in range(k + 1, n):
+            total = total + row[j] * solution[j]
+        solution[k] = (y[k] - total) / row[k]
     return solution if all(map(_finite, solution)) else None
 
 
