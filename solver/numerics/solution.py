@@ -19,8 +19,8 @@ import sympy
 from largen.diagrams.errors import LargenWarning, ParameterError, SolverError
 from largen.diagrams.engine.model import mrs
 
-from largen.solver.numerics.certification import (MAX_DPS, certify, certify_correction, check_dps, condition, correction,
-                                                 outputs)
+from largen.solver.numerics.certification import (MAX_DPS, _outputs_at, certify, certify_correction, check_dps, condition,
+                                                 correction)
 from largen.solver.numerics.continuation import float_start, newton
 from largen.solver.numerics.equations import equations, mp_value
 from largen.solver.numerics.point import bind
@@ -273,7 +273,7 @@ def _solve_point(point, dps, context, order, outputs=None):
     gamma = point.values[parts.ridge]
     if not (gamma.p > 0 if isinstance(gamma, sympy.Rational) else gamma > 0):
         raise ParameterError(f"{parts.ridge} must be positive for the planar solver (its ridgeless limit is derived)")
-    _warn_small_sizes(parts.sizes, point.values)
+    _warn_small_sizes(model, point.values)
     if point.activation is not None:
         if order:
             raise ParameterError("the first finite-size correction is derived for Gaussian features; with an "
@@ -375,7 +375,9 @@ def _float64(system, extended, gamma, samples, noise, common):
         raise SolverError(f"float64 cannot hold the ridge {mpmath.nstr(mp_value(gamma), 6)}")
     s, reached = float_start(system, target)
     found = None if s is None or reached != target else newton(system, ctx, s, target, 1e-26)
-    result = None if found is None else outputs(system, ctx, found.root, target, float(samples))
+    # at the last iterate, where Newton's last step was below 1e-13 (under the float64 moments' own
+    # error): its evaluation gives the outputs, and no further evaluation is paid for
+    result = None if found is None else _outputs_at(found.evaluation, ctx, found.at, float(samples))
     if result is None:
         raise SolverError(f"float64 lost the physical branch before the ridge {target:g}")
     values, corrections, names = result.values, {}, ["loss", "train_loss", "Delta"]
@@ -441,9 +443,9 @@ def _below(size, bound):
     return bool(size < bound)
 
 
-def _warn_small_sizes(sizes, values):
+def _warn_small_sizes(model, values):
     """The planar theory is the leading order in 1/size: say so where the sizes are far from large."""
-    sizes = {name: size.xreplace(values) for name, size in sizes.items()}
+    sizes = {name: size.xreplace(values) for name, size in _parts(model).sizes.items()}
     finite = {name: size for name, size in sizes.items() if isinstance(size, sympy.Rational) or size.is_finite}
     small = sorted(name for name, size in finite.items() if _below(size, 1))
     if small:
