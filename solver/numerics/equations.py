@@ -167,7 +167,8 @@ class Equations:
             flat = functions.flat(*arguments, *[moments[key] for key in compiled.moment_keys])
         except (ZeroDivisionError, OverflowError):
             return None
-        if not _all_finite(ctx, flat) or not _all_finite(ctx, moments.values()):
+        # the float64 moments come finite (approximate_moments says None otherwise)
+        if not _all_finite(ctx, flat) or ((not fp or shift) and not _all_finite(ctx, moments.values())):
             return None
         blocks = {}
         for key, start, rows, cols in compiled.layout:
