@@ -407,13 +407,17 @@ class _Compiled:
         return tuple(found)
 
     def functions(self, ctx):
-        if ctx is mpmath.fp:  # asked at every evaluation: the lru_cache's hashing is kept for the mp contexts
-            try:
-                return self._fp_functions
-            except AttributeError:
-                object.__setattr__(self, "_fp_functions", _lambdified(self, ctx))
-                return self._fp_functions
+        if ctx is mpmath.fp:  # asked at every float64 evaluation: found by identity, not through the lru_cache
+            entry = _FLOAT_FUNCTIONS.get(id(self))
+            if entry is None or entry[0] is not self:
+                if len(_FLOAT_FUNCTIONS) >= 64:
+                    _FLOAT_FUNCTIONS.clear()
+                entry = _FLOAT_FUNCTIONS[id(self)] = (self, _lambdified(self, ctx))
+            return entry[1]
         return _lambdified(self, ctx)
+
+
+_FLOAT_FUNCTIONS = {}  # id(compiled) -> (compiled, its float64 functions); the entry holds it, so the id is not reused
 
 
 @lru_cache(maxsize=64)
