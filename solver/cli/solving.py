@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import mpmath
 
 from largen.diagrams.errors import ParameterError, UsageError
-from largen.diagrams.derivation import derive
+from largen.solver.cli.messages import convention_of
 from largen.solver.cli.options import (Command, add_activation_option, add_data_options, add_dps_option,
                                        add_equivalence_option, add_force_option, add_json_option,
                                        add_parameter_options, add_spectrum_options, count_argument, dataset_of,
@@ -102,7 +102,7 @@ def run_loss(args, outputs):
                      equivalence=args.equivalence, data=data, **scatter, **values)
     # the statement of the model solved: a teacher from the spectrum or its flags gives the model its covariance
     solved = bind(model, spectrum=spectrum, complete=False, data=data, **values).model
-    result = {**solution.as_dict(), "convention": str(derive(solved).symmetry)}
+    result = {**solution.as_dict(), "convention": convention_of(solved)}
     if args.json:
         return result
     return _loss_text(result, solution, model, spectrum, order)
