@@ -223,6 +223,7 @@ def test_loss_variance_refuses_bad_input(capsys, argv, message):
 
 
 # -- percolation --experiment and --dimensions ---------------------------------------------------
+@pytest.mark.slow
 def test_the_tiny_experiment_equals_the_api_and_is_read_back(tmp_path, capsys):
     from largen.solver.percolation.experiment import TINY, run
 
@@ -290,6 +291,7 @@ def test_fit_of_monte_carlo_curves_recovers_alpha_and_says_what_is_undetermined(
     assert "error undetermined" in out
 
 
+@pytest.mark.slow
 def test_sweep_kernel_route_on_gaussian_data_equals_the_loss_command(capsys):
     point = ["--P", "100", "--M", "100", "--gamma", "1e-2", "--sigma-u", "2", "--activation", "relu",
              "--equivalence", "kernel", "--dps", "15"]
