@@ -364,3 +364,22 @@ def test_a_report_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     with pytest.raises(SolverError):
         write_report(out=tmp_path, force=True)
     assert [p.name for p in tmp_path.iterdir()] == ["report.tex"] and (tmp_path / "report.tex").read_text() == "mine"
+
+
+def test_the_kernel_route_draws_the_curves_of_nonlinear_features(capsys):
+    """``report --equivalence kernel``: the curves are the kernel route's losses, and the caption says so;
+    without an activation the route is refused."""
+    from conftest import run_cli
+    from largen.solver.report.figures import loss_curves
+    from largen.solver.report.sections import figure_section
+
+    data = loss_curves(P=(50,), gammas=(0.1,), points=2, mc_points=0, M=60, activation="relu", equivalence="kernel")
+    curve = data.curves[0]
+    for x, loss in zip(curve.x, curve.loss):
+        expected = solve(mrs(), N=x, **curve.params, M=60, alpha=1, activation="relu", equivalence="kernel", dps=15)
+        assert loss == pytest.approx(float(expected.loss), rel=1e-12)
+        white = solve(mrs(), N=x, **curve.params, M=60, alpha=1, activation="relu", dps=15)
+        assert abs(loss / float(white.loss) - 1) > 1e-3  # the two routes differ on power-law data
+    assert data.equivalence == "kernel" and "(the kernel route)" in str(figure_section(data, mrs()))
+    status, out, err = run_cli(capsys, "report", "--equivalence", "kernel", "--out", "never")
+    assert status == 2 and "give --activation too" in err and not os.path.exists("never")

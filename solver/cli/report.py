@@ -1,8 +1,10 @@
 """The ``report`` command: the derivation of a model as a paper, with its figures, compiled (the main job)."""
 
-from largen.solver.cli.options import (Command, add_activation_option, add_data_options, add_force_option,
+from largen.solver.cli.options import (Command, add_activation_option, add_data_options, add_equivalence_option,
+                                       add_force_option,
                                        add_json_option, add_model_option, add_teacher_options, dataset_of, model_of,
                                        path_argument, spectrum_of)
+from largen.diagrams.errors import UsageError
 from largen.solver.report.build import write_report
 
 __all__ = ["COMMANDS"]
@@ -19,6 +21,7 @@ def options(parser, model):
     add_force_option(parser, "an existing report")
     add_json_option(parser)
     add_activation_option(parser)
+    add_equivalence_option(parser)
     add_teacher_options(parser, spectrum=True)
     add_data_options(parser)
 
@@ -26,7 +29,9 @@ def options(parser, model):
 def run(args, outputs):
     model = model_of(args)
     spectrum = spectrum_of(args)
-    curves = {"activation": args.activation} if args.activation is not None else None
+    if args.equivalence != "white" and args.activation is None:
+        raise UsageError("--equivalence kernel is the theory of nonlinear features: give --activation too")
+    curves = {"activation": args.activation, "equivalence": args.equivalence} if args.activation is not None else None
     data = dataset_of(args)
     written = write_report(model, args.out, force=args.force, spectrum=spectrum, curves=curves,
                            **({} if args.delta is None else {"delta": args.delta}),

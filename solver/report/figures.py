@@ -72,13 +72,14 @@ class LossCurves:
     alpha: object
     curves: tuple
     omitted: int = 0
+    equivalence: str = None  # the theory of nonlinear features: "white" or "kernel" (None: linear features)
 
     def as_dict(self):
         """The figure's data for ``loss_vs_size.json``: only finite numbers (JSON has no others)."""
         return {"axis": self.axis, "spectrum": self.spectrum, "M": self.M, "alpha": self.alpha,
                 "curves": [{"panel": c.panel, "label": c.label, "params": c.params, "x": list(c.x),
                             "loss": list(c.loss), "mc": [[p.x, p.mean, p.stderr] for p in c.mc]} for c in self.curves],
-                "omitted": self.omitted}
+                "omitted": self.omitted, "equivalence": self.equivalence}
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def axis_of(model):
 
 def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixed_P=100, fixed_gamma=1e-3,
                 widths=None, M=400, alpha=1, spectrum=None, points=16, mc_points=5, seeds=4, dps=15,
-                activation=None, delta=0):
+                activation=None, delta=0, equivalence="white"):
     """The data of the loss-against-size figure: the solver's curves and Monte Carlo points.
 
     Parameters
@@ -180,6 +181,8 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
         Solver points per curve, Monte Carlo points per curve (0: none) and seeds per point.
     activation : str, optional
         Nonlinear features (:func:`largen.solver.solve`); the Monte Carlo uses the activation itself.
+    equivalence : "white" or "kernel"
+        The theory of nonlinear features (:func:`largen.solver.solve`'s ``equivalence``).
 
     Returns
     -------
@@ -209,7 +212,8 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
     for panel, values in (("gamma", [(fixed_P, g) for g in gammas]), ("P", [(p, fixed_gamma) for p in P])):
         for p, g in values:
             params = {str(samples): p, str(ridge): g, **fixed}
-            solved = [(x, _drawable(solve(model, dps=dps, activation=activation, **source, **params,
+            route = {} if activation is None else {"equivalence": equivalence}
+            solved = [(x, _drawable(solve(model, dps=dps, activation=activation, **route, **source, **params,
                                           **{str(last): x}).loss)) for x in xs]
             mc = []
             for x in mc_xs:
@@ -223,7 +227,7 @@ def loss_curves(model=None, *, P=(50, 100, 200), gammas=(1e-6, 1e-3, 1e-1), fixe
                                 tuple(shown)))
     shown = described(law if spectrum is None else spectrum)
     return LossCurves(str(last), shown, "inf" if size == math.inf else size, alpha if spectrum is None else None,
-                      tuple(curves), omitted)
+                      tuple(curves), omitted, None if activation is None else equivalence)
 
 
 def _drawable(value, positive=True):

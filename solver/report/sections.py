@@ -448,9 +448,12 @@ def figure_section(data, model):
         points = "no Monte Carlo points" + (" (it needs a finite spectrum)" if data.M == "inf" else "")
     omitted = (f" {data.omitted} points beyond the range of float64, in which the figure is drawn, are left out."
                if data.omitted else "")
+    routes = {"white": "by Gaussian equivalence with a white equivalent noise",
+              "kernel": "by the spectrum of the features' kernel on the data (the kernel route)"}
+    route = f" Nonlinear features {routes[data.equivalence]}." if data.equivalence else ""
     return Section("The loss against the model size", (
         r"\begin{figure}[h]\centering\includegraphics[width=\linewidth]{loss_vs_size.pdf}"
         rf"\caption{{The test loss against ${axis}$ for the spectrum: {escape(data.spectrum)}. Lines are the "
         rf"planar theory (the solver), {points}. Left: several ${ridge}$ (double descent at "
-        rf"${axis} = {samples}$ and its regularisation); right: several ${samples}$.{omitted}}}\end{{figure}}",
+        rf"${axis} = {samples}$ and its regularisation); right: several ${samples}$.{route}{omitted}}}\end{{figure}}",
     ))
