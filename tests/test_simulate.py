@@ -6,7 +6,7 @@ import pytest
 
 from largen.diagrams import ModelError, ParameterError, SpectrumError, deep_linear, load_model
 from largen.diagrams.errors import CostError, LargenWarning
-from largen.solver import Spectrum, simulate
+from largen.solver import Spectrum, simulate, solve
 
 # The point of the foundation issue: M = 800, lambda_I = I^-2, sigma's = 1.
 POINT = dict(M=800, N=200, P=300, gamma=0.01)
@@ -174,3 +174,15 @@ def test_probe_T23_simulate_with_wrong_types(kwargs, error, message):
     params = dict(N=5, P=6, gamma=1) if "spectrum" in kwargs else dict(N=5, P=6, M=7, gamma=1)
     with pytest.raises(error, match=message):
         simulate(**{**params, "seeds": 2, **kwargs})
+
+
+def test_the_spread_between_seeds_is_the_connected_part():
+    """Each seed's loss is averaged exactly over the teacher: its spread between seeds is the connected
+    part Var_{u,X}[E_w L] of the derived scatter, within three of its standard errors and its next
+    order (relative 1/size, here N = 20: 10% allowed)."""
+    run = simulate(N=20, P=30, M=40, gamma=0.01, seeds=400, seed=3)
+    predicted = math.sqrt(float(solve(N=20, P=30, M=40, gamma="0.01", variance=True, dps=15).variance["connected"]))
+    assert run.spread.draws == 400
+    assert abs(run.spread.std - predicted) <= 3 * run.spread.stderr + 0.1 * predicted
+    assert run.as_dict()["spread"]["std"] == run.spread.std
+    assert simulate(N=20, P=30, M=40, gamma=0.01, seeds=3).spread is None

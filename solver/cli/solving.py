@@ -67,6 +67,10 @@ def run_simulate(args, outputs):
     else:
         lines.append(f"test loss      {run.mean:.6g} ± {run.stderr:.2g}  ({len(run.losses)} seeds)")
     lines.append(f"training loss  {run.train_mean:.6g} ± {run.train_stderr:.2g}")
+    if run.spread is not None:
+        averaged = "each seed's loss against the dataset's labels" if data is not None else \
+            "each seed's loss averaged over the teacher and the label noise: the connected part"
+        lines.append(f"spread between seeds  {run.spread.std:.3g} ± {run.spread.stderr:.2g}  ({averaged})")
     return "\n".join(lines)
 
 

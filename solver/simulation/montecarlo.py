@@ -56,6 +56,7 @@ from largen.diagrams.engine.model import mrs
 from largen.solver.data.datasets import Dataset
 from largen.solver.numerics.activation import activation as parse_activation
 from largen.solver.numerics.point import bind, short
+from largen.solver.numerics.scatter import sample_scatter
 
 __all__ = ["Simulation", "simulate", "memory_estimate"]
 
@@ -82,6 +83,18 @@ class Simulation:
     teacher_mean: float = None  # a dataset: the loss against its best linear teacher (mean is against the labels)
     teacher_stderr: float = None
 
+    @property
+    def spread(self):
+        """The sample standard deviation of the seeds' test losses with its own standard error
+        (:class:`largen.solver.numerics.scatter.SampleScatter`), or None below 4 seeds.
+
+        Each seed's loss is averaged exactly over the teacher and the label noise (a dataset:
+        measured against its fixed labels), so the spread is that of E_w L between draws of the
+        features and the training data: the connected part of ``solve(..., variance=True)``, not
+        the whole scatter of one run.
+        """
+        return sample_scatter(self.losses) if len(self.losses) >= 4 else None
+
     def as_dict(self):
         return {
             "mean": self.mean,
@@ -94,6 +107,9 @@ class Simulation:
             **({"activation": self.activation} if self.activation else {}),
             **({"teacher_mean": self.teacher_mean, "teacher_stderr": self.teacher_stderr}
                if self.teacher_mean is not None else {}),
+            **({"spread": {"std": self.spread.std,
+                           "stderr": self.spread.stderr if math.isfinite(self.spread.stderr) else None}}
+               if self.spread else {}),
         }
 
 
