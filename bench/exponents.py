@@ -5,7 +5,7 @@ import time
 import sympy
 
 from largen.diagrams import deep_linear
-from largen.diagrams.regimes.families import derive_regimes
+from largen.diagrams.regimes import derive_regimes
 from largen.solver.numerics.scaling import exponents
 
 

@@ -6,7 +6,7 @@ their parametric form in the renormalised ridge (:func:`~largen.diagrams.theory.
 the first finite-size correction (:func:`~largen.diagrams.theory.finite_size.finite_size_theory`),
 the large-ridge series, the N <-> P verdicts and the statement of what survives
 (:mod:`~largen.diagrams.theory.duality`), and the scaling regimes of a power-law
-spectrum (:func:`~largen.diagrams.regimes.families.derive_regimes`). Nothing here derives
+spectrum (:func:`~largen.diagrams.regimes.derive_regimes`). Nothing here derives
 anything itself; it is the one place a user asks for "the theory of this model".
 
 May import every sub-package of :mod:`largen.diagrams`.

@@ -72,7 +72,7 @@ def test_probe_U10_monte_carlo_keeps_integer_sizes():
 
 def test_probe_S1_no_text_reaches_sympify():
     """Internal conversions refuse text: only the grammar reads it (a noise variance once went through sympify)."""
-    from largen.diagrams.regimes.families import derive_regimes
+    from largen.diagrams.regimes import derive_regimes
     from largen.diagrams.engine.symbols import as_expr
     from largen.solver.numerics.scaling import exponents
 

@@ -8,7 +8,8 @@ import sympy
 from largen.diagrams import mrs
 from largen.diagrams.regimes.asymptotics import ALPHA, LAMBDA_PLUS
 from largen.diagrams.engine.modelfile import load
-from largen.diagrams.regimes.families import derive_regimes, parametric_losses
+from largen.diagrams.regimes import derive_regimes
+from largen.diagrams.theory.parametric import parametric_losses
 
 DATA = Path(__file__).parent / "data"
 _s = mrs().symbols

@@ -10,7 +10,7 @@ from largen.diagrams import mrs
 from largen.diagrams.regimes.asymptotics import (ALPHA, TEACHER_DELTA, DeltaRange, DeltaSplit, assuming, exponent_sign,
                                   teacher_dimension_asymptotics)
 from largen.diagrams.errors import ExpressionError, ParameterError
-from largen.diagrams.regimes.families import derive_regimes
+from largen.diagrams.regimes import derive_regimes
 from largen.solver.numerics.scaling import delta_diagram, regimes_at
 
 from conftest import run_cli
@@ -177,7 +177,8 @@ def test_a_sign_that_depends_on_alpha_alone_is_refused_over_a_range():
 
 def test_a_delta_named_like_a_symbol_of_the_derivation_and_a_case_at_symbolic_alpha_are_refused():
     from largen.diagrams.errors import ParameterError
-    from largen.diagrams.regimes.families import DeltaCase, PiecewiseRegimes, derive_regimes
+    from largen.diagrams.regimes import derive_regimes
+    from largen.diagrams.regimes.delta_ranges import DeltaCase, PiecewiseRegimes
 
     for name in ("alpha", "N", "gamma", "lambda_+"):
         with pytest.raises(ParameterError, match=f"^the teacher exponent cannot be named {re.escape(name)}: "):

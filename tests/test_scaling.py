@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from largen.diagrams.errors import ParameterError
-from largen.diagrams.regimes.families import derive_regimes
+from largen.diagrams.regimes import derive_regimes
 from largen.solver.numerics.scaling import check_regime, exponents, latex_table
 
 
@@ -50,7 +50,7 @@ def test_check_needs_numbers():
 
 @pytest.mark.parametrize("alpha", [sympy.Rational(1, 2), sympy.Integer(1), sympy.Integer(2)])
 def test_optimal_ridge_against_numerical_minimisation(alpha):
-    from largen.diagrams.regimes.families import optimal_ridge
+    from largen.diagrams.regimes.optima import optimal_ridge
     from largen.solver.numerics.scaling import minimise_ridge
 
     (optimum,) = [o for o in optimal_ridge(alpha=alpha) if o["regime"] == "ridgeless, N-limited"]
@@ -75,7 +75,7 @@ def test_latent_limited_at_finite_latent_size():
 
 def test_budget_split_exponents():
     from largen.diagrams.regimes.asymptotics import ALPHA
-    from largen.diagrams.regimes.families import budget_split, optimal_ridge
+    from largen.diagrams.regimes.optima import budget_split, optimal_ridge
 
     optima = optimal_ridge()
     # hand: at the optimal ridge L ~ min(N, P)**-alpha, so N P = B gives B**(-alpha/2) at N ~ P

@@ -28,7 +28,7 @@ The teacher exponent may be the symbol :data:`TEACHER_DELTA` inside a
 in delta, and each comparison of two of them is decided over the range (no
 root of their difference inside it) or raises :class:`DeltaSplit` at the
 root, the value of delta where they meet, for the caller to derive each side
-(:func:`largen.diagrams.regimes.families.derive_regimes` with a symbolic delta).
+(:func:`largen.diagrams.regimes.derive_regimes` with a symbolic delta).
 
 Examples
 --------

@@ -1,6 +1,6 @@
 """Scaling laws checked by the planar solver: regimes, their numerical proof, the phase diagram.
 
-:func:`exponents` derives the regimes of a model (:func:`largen.diagrams.regimes.families.derive_regimes`)
+:func:`exponents` derives the regimes of a model (:func:`largen.diagrams.regimes.derive_regimes`)
 and, with ``check``, proves each one numerically (:func:`check_regime`): points
 deeper and deeper inside the regime (its witness point scaled in log-space),
 the solver's loss there against the leading term, and the local log-slopes
@@ -21,7 +21,8 @@ from largen.diagrams.errors import ParameterError
 from largen.diagrams.engine.grammar import parse_number
 from largen.diagrams.printing.latex import escape, latex
 from largen.diagrams.engine.model import mrs
-from largen.diagrams.regimes.families import budget_split, derive_regimes, optimal_ridge
+from largen.diagrams.regimes import derive_regimes
+from largen.diagrams.regimes.optima import budget_split, optimal_ridge
 from largen.diagrams.engine.symbols import as_expr
 
 from largen.solver.numerics.solution import solve
@@ -296,7 +297,7 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
 
 
 def piecewise_regimes(model=None, *, alpha=None, M="inf", noise=None):
-    """The regimes piecewise in the symbolic teacher exponent (:func:`largen.diagrams.regimes.families.derive_regimes`).
+    """The regimes piecewise in the symbolic teacher exponent (:func:`largen.diagrams.regimes.derive_regimes`).
 
     Parameters
     ----------
@@ -323,7 +324,7 @@ def piecewise_latex(pieces):
 
     Examples
     --------
-    >>> from largen.diagrams.regimes.families import DeltaCase, PiecewiseRegimes
+    >>> from largen.diagrams.regimes.delta_ranges import DeltaCase, PiecewiseRegimes
     >>> print(piecewise_latex(PiecewiseRegimes((DeltaCase(-1, 1, ()), DeltaCase(1, sympy.oo, (), (3,))), (1, 3))))
     marginal (a logarithm, not derived): $\\delta = 1$, $\\delta = 3$
     <BLANKLINE>
@@ -407,7 +408,7 @@ SHORT_DENOMINATOR = 4  # a numeric alpha p/q with q above this is put in after a
 
 
 def regimes_at(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=None):
-    """The regimes of :func:`largen.diagrams.regimes.families.derive_regimes` at a numeric alpha and latent size.
+    """The regimes of :func:`largen.diagrams.regimes.derive_regimes` at a numeric alpha and latent size.
 
     sympy's work on the Gamma functions and powers of the derivation grows with
     the digits of alpha (alpha = 0.98 takes minutes where alpha = 1 takes
