@@ -11,7 +11,7 @@ import sympy
 from largen.diagrams.errors import ParameterError
 from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.regimes.asymptotics import (ALPHA, TEACHER_DELTA, DeltaRange, DeltaSplit, assuming, exponent_sign,
-                                                 sample_alpha, unordered)
+                                                 _probe_alpha, unordered)
 from largen.diagrams.regimes.families import _Derivation
 from largen.diagrams.theory.parametric import parametric_losses
 
@@ -84,7 +84,7 @@ def _ordered(root, delta_range, alpha):
 
 
 class _Boundary(Exception):
-    """A value of delta where a regime's form changes (a split other than a sample point's)."""
+    """A value of delta where a regime's form changes."""
 
     def __init__(self, split):
         super().__init__(str(split))
@@ -94,10 +94,8 @@ class _Boundary(Exception):
 def _piecewise(losses, alpha, noise):
     """The regimes in each range of the symbolic teacher exponent between the values where a form changes.
 
-    In a range, every comparison of exponents is decided over the whole range; the sample point of
-    the balances (which regime they land in) moves in a window of it, split where it crosses a
-    boundary between two regimes (a boundary in the sizes that moves with delta): the range's
-    regimes are those of every window, each derived over the whole range.
+    In a range, every comparison of exponents is decided over the whole range; one that changes
+    sign inside it (:class:`DeltaSplit`) splits the range there, and the ranges are derived again.
     """
     lower = _Derivation(losses, alpha, sympy.oo, noise, 0).teacher_lower
     boundaries = {}
@@ -111,20 +109,13 @@ def _piecewise(losses, alpha, noise):
                 return split
 
     def case(delta_range):
-        regimes, pending = [], [delta_range.bounds(alpha)]
-        while pending:
-            window = pending.pop()
-            found = derive(replace(delta_range, window=window))
-            if isinstance(found, DeltaSplit):
-                if found.kind != "sample":
-                    raise _Boundary(found)
-                pending += [(found.at, window[1]), (window[0], found.at)]  # the lower window first
-                continue
-            regimes += [r for r in found if r not in regimes]
-        return DeltaCase(delta_range.lower, delta_range.upper, tuple(regimes))
+        found = derive(delta_range)
+        if isinstance(found, DeltaSplit):
+            raise _Boundary(found)
+        return DeltaCase(delta_range.lower, delta_range.upper, tuple(found))
 
-    def place(value):
-        return float(as_expr(value).subs(ALPHA, sample_alpha(alpha)))
+    def place(value):  # the order of the boundaries, checked not to depend on alpha (_ordered)
+        return float(as_expr(value).subs(ALPHA, _probe_alpha(alpha)))
 
     while True:
         points = sorted(boundaries, key=place)

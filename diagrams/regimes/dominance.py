@@ -14,12 +14,13 @@ May import: :mod:`largen.diagrams.errors`, :mod:`largen.diagrams.engine`,
 from functools import cache
 
 import sympy
+from sympy.solvers.simplex import lpmax
 
-from largen.diagrams.errors import LargenError
+from largen.diagrams.errors import ExpressionError, LargenError
 from largen.diagrams.engine.symbols import as_expr
-from largen.diagrams.regimes.asymptotics import ALPHA, TEACHER_DELTA, DeltaSplit, current_range, exponent_sign, sample_alpha
+from largen.diagrams.regimes.asymptotics import ALPHA, TEACHER_DELTA, DeltaSplit, exponent_sign
 
-__all__ = ["Balance"]
+__all__ = ["EmptyRegion", "Region", "Balance", "interior_point"]
 
 
 def _exponent(term, variable):
@@ -33,7 +34,7 @@ def _monomials(expr, variables):
         dependent = term.as_independent(*variables, as_Add=False)[1]
         vector = tuple(_exponent(dependent, v) for v in variables)
         out[vector] = out.get(vector, 0) + term.xreplace({v: 1 for v in variables})
-    return {v: c for v, c in out.items() if not _is_zero(c)}
+    return {v: c for v, c in out.items() if not _is_zero(sympy.sympify(c))}
 
 
 def _is_zero(c):
@@ -48,42 +49,160 @@ def _is_zero(c):
     return abs(value) < 1e-12 and sympy.simplify(c) == 0
 
 
-def _sample(alpha):
-    """The values the sample point gives alpha and, in a range of the symbolic teacher exponent, delta."""
-    rng = current_range()
-    return {ALPHA: sample_alpha(alpha), **({TEACHER_DELTA: rng.point(alpha)} if rng else {})}
+class EmptyRegion(LargenError):
+    """Conditions that no point satisfies: a cell of a region that does not exist."""
 
 
-def _height(vector, logs, alpha):
-    """The log of a monomial at the sample point (alpha, and a symbolic delta, at their sample values)."""
-    at = _sample(alpha)
-    return sum(float(as_expr(e).subs(at)) * w for e, w in zip(vector, logs))
+class Region:
+    """A region of the positive variables: a hierarchy of monomials, each much larger than 1.
+
+    ``hierarchy`` lists monomials m_1, m_2, ... in the variables, most separated first: the
+    region is 1 << m_k for each k, and two monomials are compared in the order of the
+    hierarchy (a lexicographic monomial order): write the log of their ratio as
+    sum_k c_k log m_k (exactly: the m_k are a basis of the exponent vectors); the first
+    non-zero c_k decides. Where every c_k has one sign the ratio is decided throughout the
+    region (a vertex of the Newton polytope dominates there); otherwise the order picks the
+    vertex of the corner m_1 >> m_2 >> ..., and the regime's conditions (the ratios of the
+    other vertices to it) say where it holds. The c_k are exact: rational numbers or
+    functions of alpha and of a symbolic delta (whose sign :func:`exponent_sign` decides,
+    raising :class:`DeltaSplit` where it changes inside the current range).
+
+    Examples
+    --------
+    >>> x, y = sympy.symbols("x y", positive=True)
+    >>> region = Region((x, y), (y / x, x))  # 1 << x << y, the ratio y/x the more separated
+    >>> region.sign((1, -1)), region.sign((2, 0)), region.sign((-3, 2))  # x/y, x**2, y**2/x**3
+    (-1, 1, 1)
+    >>> Region((x, y), (x, x**2))
+    Traceback (most recent call last):
+    ...
+    largen.diagrams.errors.ExpressionError: the hierarchy (x, x**2) is not a basis of monomials in (x, y)
+    """
+
+    def __init__(self, variables, hierarchy):
+        self.variables = tuple(variables)
+        self.hierarchy = tuple(hierarchy)
+        self.elements = ()  # the chain's monomials, for a chain
+        self.undecided = False  # set when a dominant monomial is dominant by the order only, not throughout
+        rows = [[_exponent(m.as_independent(*self.variables, as_Add=False)[1], v) for v in self.variables]
+                for m in self.hierarchy]
+        matrix = sympy.Matrix(rows)
+        if matrix.shape != (len(self.variables),) * 2 or sympy.cancel(matrix.det()) == 0:
+            raise ExpressionError(f"the hierarchy {self.hierarchy} is not a basis of monomials in {self.variables}")
+        self._dual = matrix.T.inv()  # gap = A^T c: the coordinates c of an exponent vector in the hierarchy
+
+    def coordinates(self, gap):
+        """The exponent vector ``gap`` as the powers c_k of the hierarchy's monomials."""
+        return [sympy.cancel(c) for c in self._dual * sympy.Matrix([as_expr(g) for g in gap])]
+
+    def sign(self, gap):
+        """+1 where the monomial of exponent vector ``gap`` is large in this region's order, -1 small, 0 for 1."""
+        for c in self.coordinates(gap):
+            sign = exponent_sign(c)
+            if sign is None:
+                raise ExpressionError(f"the sign of {c} depends on alpha: the regimes are derived at a numeric "
+                                      "alpha here")
+            if sign:
+                return sign
+        return 0
+
+    def uniform(self, gap):
+        """Whether the monomial of exponent vector ``gap`` is >= 1 throughout the region (every coordinate
+        of one sign, or zero): False where it changes, or may change, inside it."""
+        signs = set()
+        for c in self.coordinates(gap):
+            try:
+                signs.add(exponent_sign(c))
+            except DeltaSplit:
+                return False
+        return None not in signs and not {1, -1} <= signs
+
+    @classmethod
+    def chain(cls, variables, ascending, negligible=(), priority=None):
+        """The region 1 << a_1 << a_2 << ... (``ascending``) with the ``negligible`` monomials << 1, in the
+        variables given: links of the chain in other variables are skipped (a balance of a part).
+        The negligible monomials are the most separated, then the links from the top down, or in the
+        order of ``priority`` (chain element -> rank, the link below it most separated first).
+
+        Examples
+        --------
+        >>> x, y, s = sympy.symbols("x y s", positive=True)
+        >>> Region.chain((x, y, s), (x, y), (s,)).hierarchy
+        (1/s, y/x, x)
+        >>> Region.chain((x, s), (x, y), (s,)).hierarchy
+        (1/s, x)
+        """
+        kept = [m for m in ascending if m.free_symbols <= set(variables)]
+        links = list(zip([sympy.Integer(1)] + kept, kept))[::-1]
+        if priority is not None:
+            links.sort(key=lambda link: priority[link[1]])
+        region = cls(variables, [1 / m for m in negligible if m.free_symbols <= set(variables)]
+                     + [b / a for a, b in links])
+        region.elements = tuple(kept)
+        return region
 
 
-def _stays_above(top, other, logs, alpha):
-    """With a symbolic teacher exponent: DeltaSplit where monomial ``other`` overtakes ``top`` at the
-    sample point inside the range's window: ``"marginal"`` where their exponents meet, else ``"sample"``."""
-    gap = [sympy.cancel(as_expr(a) - as_expr(b)) for a, b in zip(top, other)]
-    difference = sympy.cancel(sum(g * sympy.Rational(str(w)) for g, w in zip(gap, logs)))
-    if not difference.has(TEACHER_DELTA):
-        return
-    at = {ALPHA: sample_alpha(alpha)}
-    lower, upper = current_range().bounds(alpha)
-    for root in sympy.solve(sympy.numer(difference), TEACHER_DELTA):
-        if root.subs(at).is_real and lower < root.subs(at) < upper:
-            if all(sympy.cancel(g.subs(TEACHER_DELTA, root)) == 0 for g in gap):
-                raise DeltaSplit(root, "marginal")
-            raise DeltaSplit(root.subs(at), "sample")  # a place of the sample point: a number at the sample alpha
+def _dominant(monomials, region):
+    """The monomials ranked: the dominant one first (a vertex of the Newton polytope), the rest after.
+
+    With a symbolic delta a comparison may change inside the range (:class:`DeltaSplit`); only
+    those of the dominant monomial count (two subleading ones may meet without consequence).
+    """
+    vectors = list(monomials)
+    best = vectors[0]
+    for v in vectors[1:]:  # a first guess: the comparisons that split the range are skipped
+        try:
+            if _marginal_sign(region, _gap(v, best)) > 0:
+                best = v
+        except DeltaSplit:
+            continue
+    order = [best] + [v for v in vectors if v != best]
+    for top in order:
+        beaten, split = False, None
+        for v in vectors:
+            if v == top:
+                continue
+            try:
+                if _marginal_sign(region, _gap(v, top)) > 0:
+                    beaten = True
+                    break
+            except DeltaSplit as found:
+                split = split or found
+        if not beaten:
+            if split is not None:
+                raise split
+            if not all(region.uniform(_gap(top, v)) for v in vectors if v != top):
+                region.undecided = True  # another vertex dominates elsewhere in the region: another cell
+            return [(top, monomials[top])] + [(v, monomials[v]) for v in vectors if v != top]
+    raise ExpressionError("no monomial dominates in the region")  # unreachable: the order is total
+
+
+def _gap(a, b):
+    return [sympy.cancel(as_expr(x) - as_expr(y)) for x, y in zip(a, b)]
+
+
+def _marginal_sign(region, gap):
+    """region.sign, with a split of a symbolic delta's range marked marginal where the two monomials meet."""
+    try:
+        return region.sign(gap)
+    except DeltaSplit as split:
+        if all(sympy.cancel(as_expr(g).subs(TEACHER_DELTA, split.at)) == 0 for g in gap):
+            raise DeltaSplit(split.at, "marginal") from None
+        raise
 
 
 class Balance:
-    """The dominant monomials of a ratio of sums at a point of log-space.
+    """The dominant monomials of a ratio of sums in a :class:`Region`.
 
-    ``alpha`` is the model's (a symbol is sampled at 1); with a symbolic teacher exponent the
-    dominant monomial must stay dominant over its range (:func:`_stays_above`).
+    Examples
+    --------
+    >>> x, y = sympy.symbols("x y", positive=True)
+    >>> b = Balance((x + y**2 + 1) / (x * y + 2), (x, y), Region((x, y), (y / x, x)))
+    >>> b.leading, b.ratios()
+    (y/x, [y**(-2), x/y**2, -2/(x*y)])
     """
 
-    def __init__(self, expr, variables, logs, alpha):
+    def __init__(self, expr, variables, region):
         self.variables = variables
         numerator, denominator = sympy.fraction(sympy.together(expr))
         self.parts = []
@@ -91,13 +210,7 @@ class Balance:
             monomials = _monomials(part, variables)
             if not monomials:
                 raise LargenError(f"{expr} vanishes identically at this order")
-            ranked = sorted(monomials.items(), key=lambda item: -_height(item[0], logs, alpha))
-            if current_range() is not None:
-                for vector, _ in ranked[1:]:
-                    _stays_above(ranked[0][0], vector, logs, alpha)
-            if len(ranked) > 1 and _height(ranked[0][0], logs, alpha) - _height(ranked[1][0], logs, alpha) < 1e-9:
-                raise LargenError(f"two monomials of {part} are equally large at the sample point")
-            self.parts.append(ranked)
+            self.parts.append(_dominant(monomials, region))
 
     def _monomial(self, vector, coefficient=1):
         return coefficient * sympy.Mul(*[v**e for v, e in zip(self.variables, vector)])
@@ -114,6 +227,42 @@ class Balance:
             (v0, c0) = ranked[0]
             out += [self._monomial([a - b for a, b in zip(v, v0)], sign * c / c0) for v, c in ranked[1:]]
         return out
+
+
+def interior_point(conditions, variables, sizes, placed=()):
+    """Natural logs of a point inside a regime: the exact linear program maximising the least margin.
+
+    Each condition ``(small, large)`` asks log large - log small > 0, each size log size > 0; the
+    logs lie in [-1, 1] and the least margin t is maximised (over the rationals). Only the
+    exponents count: scaling the point by a factor (deeper into the regime) makes every ratio
+    small. Conditions in the symbols ``placed`` (the label noise: the caller places it) or with a
+    difference of sizes are left out; an exponent that is not a number (a symbolic alpha or
+    delta) leaves no point (an empty dict).
+
+    Examples
+    --------
+    >>> x, y = sympy.symbols("x y", positive=True)
+    >>> interior_point([(x, y), (y, x**3)], [x, y], [x, y])
+    {x: 1/2, y: 1}
+    """
+    margin = sympy.Dummy("t")
+    logs = {v: sympy.Dummy(f"log_{v}") for v in variables}
+    constraints = [logs[v] >= margin for v in sizes if v in logs]
+    for small, large in conditions:
+        ratio = large / small
+        if ratio.has(sympy.Abs, *placed):
+            continue
+        vector = _vector(ratio, list(variables))
+        if any(not as_expr(e).is_number for e in vector):
+            return {}
+        form = sum(e * logs[v] for e, v in zip(vector, variables))
+        if form != 0:
+            constraints.append(form >= margin)
+    constraints += [c for v in variables for c in (logs[v] <= 1, logs[v] >= -1)]
+    best, at = lpmax(margin, constraints)
+    if best <= 0:
+        raise EmptyRegion(f"the conditions {conditions} leave no region")
+    return {v: at.get(logs[v], sympy.Integer(0)) for v in variables}
 
 
 def _vector(monomial, variables):
@@ -143,7 +292,7 @@ def _prune(ratios, variables, sizes=()):
         for j, (_, w) in enumerate(vectors):
             if i == j or w == v:
                 continue
-            scale = _proportional(v, w)
+            scale = _proportional(tuple(v), tuple(w))
             if scale is not None and _side(scale - 1) == 1:
                 implied = True
                 break
@@ -152,7 +301,7 @@ def _prune(ratios, variables, sizes=()):
                 if k in (i, j) or u == v:
                     continue
                 rest = rest or [sympy.cancel(a - b) for a, b in zip(v, w)]
-                c = _proportional(rest, u)
+                c = _proportional(tuple(rest), tuple(u))
                 if c is not None and _side(c) in (0, 1):
                     implied = True
                     break
@@ -165,18 +314,8 @@ def _prune(ratios, variables, sizes=()):
 
 
 @cache
-def _numeric(vector):
-    # a screen at a generic point; the exact test follows
-    return [float(as_expr(e).subs({ALPHA: sympy.Rational(37, 100), TEACHER_DELTA: sympy.Rational(4137, 10000)}))
-            for e in vector]
-
-
 def _proportional(v, w):
-    """c with v = c w, or None."""
-    fv, fw = _numeric(tuple(v)), _numeric(tuple(w))
-    scale = next((a / b for a, b in zip(fv, fw) if b != 0), None)
-    if scale is None or any(abs(a - scale * b) > 1e-9 * (1 + abs(a)) for a, b in zip(fv, fw)):
-        return None
+    """c with v = c w (exact), or None."""
     c = None
     for a, b in zip(v, w):
         if b == 0:
@@ -189,7 +328,6 @@ def _proportional(v, w):
         elif sympy.cancel(ratio - c) != 0:
             return None
     return c
-
 
 
 def _split(monomial, free):

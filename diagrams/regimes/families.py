@@ -34,19 +34,20 @@ pi*sqrt(gamma)*sqrt(lambda_+)*sigma_w**2/(8*sqrt(N)*sqrt(P)*sigma_u)
 {gamma: 1/2, N: -1/2, P: -1/2}
 """
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 import sympy
 
 from largen.diagrams.engine.model import mrs, with_teacher
-from largen.diagrams.engine.spectral import DELTA, effective_dimension
+from largen.diagrams.engine.spectral import DELTA, dimension_order, effective_dimension
 from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.errors import LargenError, ParameterError
 from largen.diagrams.printing.latex import display, text
-from largen.diagrams.regimes.asymptotics import LAMBDA_PLUS, exponent_sign, sample_alpha, teacher_dimension_asymptotics
+from largen.diagrams.regimes.asymptotics import LAMBDA_PLUS, exponent_sign, teacher_dimension_asymptotics
 from largen.diagrams.regimes.asymptotics import effective_dimension_asymptotics as plain_asymptotics
-from largen.diagrams.regimes.dominance import (Balance, _condition, _exponent, _height, _prune, _solve_monomial, _tidy,
-                                               _vector)
+from largen.diagrams.regimes.dominance import (Balance, Region, _condition, _exponent, _prune, _solve_monomial, _tidy,
+                                               EmptyRegion, interior_point)
 from largen.diagrams.theory.parametric import parametric_losses
 
 __all__ = ["Regime", "regimes_at", "X"]
@@ -54,7 +55,6 @@ __all__ = ["Regime", "regimes_at", "X"]
 X = sympy.Symbol("X", positive=True)  # (lambda_+/Delta)**(1/(1 + alpha)): the number of learned modes
 _DELTA_VAR = sympy.Symbol("D", positive=True)  # Delta as a variable of the balance (Delta >> lambda_+)
 _SMALL = sympy.Symbol("delta", positive=True)  # distance of n_1 from a root of the ridge
-_NEGLIGIBLE_SCALE = -61.3  # sample log of the equivalent noise's scale where it is negligible
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,6 @@ class _Derivation:
         self.teacher = as_expr(teacher)
         self.losses = losses
         self.alpha = as_expr(alpha)
-        self.sample_alpha = float(sample_alpha(self.alpha))
         self.s = 1 + self.alpha
         self.M = model.spaces[model.latent]
         self.latent = latent
@@ -137,15 +136,18 @@ class _Derivation:
         self.loss_parts = self._parts(losses.loss.xreplace(fixed))
         self.train_parts = self._parts(losses.train_loss.xreplace(fixed))
         exprs = [self.gamma, losses.loss, losses.train_loss]
-        self.orders = sorted({k for k in range(1, 10) for e in exprs if e.has(effective_dimension(k))})
-        self.teacher_orders = sorted({k for k in range(1, 10) for e in exprs if e.has(effective_dimension(k, True))})
+        # every effective dimension the theory holds, whatever its order: read from the expressions
+        found = [dimension_order(s) for e in exprs for s in e.free_symbols]
+        self.orders = sorted({k for k, teacher in filter(None, found) if not teacher})
+        self.teacher_orders = sorted({k for k, teacher in filter(None, found) if teacher})
         if self.teacher.is_number and self.teacher_orders and not self.finite:
             self._check_admissible()
-        # nonlinear features: the variance of the equivalent noise is a scale of the balance, sampled
+        # nonlinear features: the variance of the equivalent noise is a scale of the balance, taken
         # both far below and far above the other terms it meets (each side has its own regimes)
         e = model.regression.equivalent
         self.scales = sorted(model.matrices[e.matrix].variance.free_symbols, key=str) if e is not None else []
-        self.scale_log = _NEGLIGIBLE_SCALE
+        self.priority, self.regions = None, []  # the order of the chain's links; the regions made in it
+        self.scales_dominant = False  # the second pass: the equivalent noise's shift of the roots sets the loss
         self.free = [self.ridge] + self.sizes + ([self.M] if self.finite else []) + self.scales
 
     @property
@@ -208,28 +210,40 @@ class _Derivation:
             return e.xreplace(sub).xreplace({DELTA: delta})
         return internal
 
-    def _logs(self, first, order):
-        """Sample logs: sizes in ``order`` at 20, 31, 43, ... apart, M far above unless listed; the scales at
-        the pass's log."""
-        logs = dict(first)
-        for i, v in enumerate(order):
-            logs[v] = 20 + 11 * i + i * i
-        if self.finite and self.M not in logs:
-            logs[self.M] = 90
-        for v in self.scales:
-            logs[v] = self.scale_log
-        return logs
+    def _shift(self, internal):
+        """The equivalent noise's shift of the roots of the ridge (a monomial in the scales), in a limit's
+        variables."""
+        shifts = [sympy.expand(v - root) for root in self.losses.roots for v in self.sizes if v in root.free_symbols]
+        shift = next(sh for sh in shifts if sh.has(*self.scales))
+        return self._bare(internal(shift.xreplace(self.fixed)))
+
+    def _bare(self, monomial):
+        """A monomial without its constant factor: its powers of the balance's variables alone."""
+        return monomial.as_independent(X, _DELTA_VAR, _SMALL, self.M, *self.sizes, *self.scales, as_Add=False)[1]
+
+    def _chain(self, ascending, shift_at=None, shift=None):
+        """A region's chain 1 << a_1 << a_2 << ... and its negligible monomials: the scales are
+        negligible in the first pass; in the second the shift of the roots takes the place
+        ``shift_at`` of the chain (None: still negligible)."""
+        ascending = list(ascending) + ([self.M] if self.finite and self.M not in ascending else [])
+        if not self.scales:
+            return ascending, ()
+        if not self.scales_dominant:
+            return ascending, tuple(self.scales)
+        if shift_at is None:
+            return ascending, (shift,)
+        return ascending[:shift_at] + [shift] + ascending[shift_at:], ()
 
     def regimes(self):
         if not self.scales:
             return self._regimes()
         out = []
         # the equivalent noise negligible; then dominant in the roots of the ridge, its shift
-        # mu_star**2 X**(1 + alpha) between n_1 ~ X (log 20) and the other sizes (log 31 and up)
-        for log in (_NEGLIGIBLE_SCALE, (25.5 - 20 * (1 + self.sample_alpha)) / 2):
-            self.scale_log = log
+        # mu_star**2 X**(1 + alpha) between n_1 ~ X and the other sizes
+        for dominant in (False, True):
+            self.scales_dominant = dominant
             found = self._regimes()
-            if log != _NEGLIGIBLE_SCALE:
+            if dominant:
                 # the regimes where the equivalent noise sets the loss; the others are the first pass's
                 found = [replace(r, name=f"{r.name}, feature-variance-limited") for r in found
                          if r.loss.has(*self.scales)]
@@ -237,31 +251,56 @@ class _Derivation:
         return out
 
     def _regimes(self):
-        out = self.ridge_regimes() + self.over_regularised()
+        out = self._cells(self.ridge_regimes) + self._cells(self.over_regularised)
         roots = self.losses.roots
         for root in roots:
-            out += self.ridgeless(root, [r for r in roots if r != root])
+            out += self._cells(self.ridgeless, root, [r for r in roots if r != root])
         for i, a in enumerate(roots):
             for b in roots[i + 1:]:
-                out += self.threshold(a, b, [r for r in roots if r not in (a, b)])
+                out += self._cells(self.threshold, a, b, [r for r in roots if r not in (a, b)])
         if self.finite:
-            out += self.latent_limited()
+            out += self._cells(self.latent_limited)
         return out
 
-    def _balanced(self, name, internal, variables, logs, solve_for, limit):
-        """Solve gamma = G for ``solve_for`` by its dominant monomial; the losses' dominant monomials."""
-        point = [logs[v] for v in variables]
-        G = Balance(internal(self.gamma), variables, point, self.alpha)
-        value = _solve_monomial(G.leading, self.ridge, solve_for)
-        gamma_log = _height(_vector(G.leading, variables), point, self.alpha)
-        solution = [(solve_for, value)]
-        return self._finish(name, internal, variables, logs, solution, G.ratios(),
-                            {self.ridge: gamma_log}, {}, (), limit)
+    def _region(self, variables, chain):
+        region = Region.chain(variables, *chain, priority=self.priority)
+        self.regions.append(region)
+        return region
 
-    def _finish(self, name, internal, variables, logs, solution, ratios, witness, tied, extra_conditions, limit):
+    def _cells(self, family, *args):
+        """A family's regimes in every cell of its region.
+
+        The region's chain orders the comparisons; where a dominant monomial is dominant by that
+        order only (another dominates elsewhere in the region), the family is derived again in
+        each order of the chain's links, and the regimes of the cells that exist are kept.
+        """
+        self.priority, self.regions = None, []
+        out = family(*args)
+        if not any(r.undecided for r in self.regions):
+            return out
+        elements = list(dict.fromkeys(e for r in self.regions for e in r.elements))
+        for order in itertools.permutations(elements):
+            self.priority, self.regions = {e: i for i, e in enumerate(order)}, []
+            try:
+                found = family(*args)
+            except EmptyRegion:
+                continue
+            out += [r for r in found if r not in out]
+        self.priority = None
+        return out
+
+    def _balanced(self, name, internal, variables, chain, solve_for, limit):
+        """Solve gamma = G for ``solve_for`` by its dominant monomial; the losses' dominant monomials."""
+        region = self._region(variables, chain)
+        G = Balance(internal(self.gamma), variables, region)
+        value = _solve_monomial(G.leading, self.ridge, solve_for)
+        solution = [(solve_for, value)]
+        return self._finish(name, internal, region, solution, G.ratios(), {}, (), limit)
+
+    def _finish(self, name, internal, region, solution, ratios, tied, extra_conditions, limit):
         """The regimes of each dominant part of the loss; ``limit`` is the ratio that defines the
         limit of Delta the expansions hold in (a condition even where its correction vanishes)."""
-        point = [logs[v] for v in variables]
+        variables = region.variables
 
         def model_form(e):
             e = as_expr(e)
@@ -273,16 +312,11 @@ class _Derivation:
 
         free = [v for v in self.free if v not in tied]
         sizes = [v for v in free if v != self.ridge and v not in self.scales]  # 1 << size; not so a scale
-        parts = {k: Balance(internal(e), variables, point, self.alpha) for k, e in self.loss_parts.items()}
-        train = {k: Balance(internal(e), variables, point, self.alpha) for k, e in self.train_parts.items()}
+        parts = {k: Balance(internal(e), variables, region) for k, e in self.loss_parts.items()}
+        train = {k: Balance(internal(e), variables, region) for k, e in self.train_parts.items()}
         # each part of the training loss keeps its own leading term: which one dominates depends on
         # the noise, not on the balance of the test loss
         train_leading = sympy.Add(*[model_form(b.leading) for b in train.values()])
-        for v in free:
-            if v not in witness and v in logs:
-                witness[v] = logs[v]
-        for v, u in tied.items():
-            witness[v] = witness[u]
         out = []
         for label, balance in parts.items():
             loss = model_form(balance.leading)
@@ -295,6 +329,9 @@ class _Derivation:
             exponents = {v: sympy.factor(_exponent(loss.as_independent(*free, as_Add=False)[1], v))
                          for v in free}
             relative = corrections + [model_form(parts[o].leading) / loss for o in parts if o != label]
+            witness = interior_point(conditions, [v for v in free if v in self.free], sizes,
+                                     [self.noise_symbol] if self.noise_symbol is not None else [])
+            witness.update({v: witness[u] for v, u in tied.items() if u in witness})
             out.append(Regime(name if len(parts) == 1 else f"{name}, {label} dominated", conditions, loss,
                               train_leading, exponents, sympy.Add(*[abs(c) for c in relative]),
                               dict(witness), dict(tied),
@@ -302,25 +339,35 @@ class _Derivation:
         return out
 
     def ridge_regimes(self):
+        # 1 << X << the sizes (<< M): no mode of the spectrum is cut by a size
         variables = [X] + self.sizes + ([self.M] if self.finite else []) + self.scales
-        logs = self._logs({X: 10}, self.sizes)
-        return self._balanced("ridge", self._internal("small"), variables, logs, X, 1 / X)
+        internal = self._internal("small")
+        chain = self._chain([X] + self.sizes, 0, self.scales and self._shift(internal))
+        return self._balanced("ridge", internal, variables, chain, X, 1 / X)
 
     def over_regularised(self):
+        # lambda_+ << Delta, 1 << the sizes
         variables = [_DELTA_VAR] + self.sizes + ([self.M] if self.finite else []) + self.scales
-        logs = self._logs({_DELTA_VAR: 10}, self.sizes)
-        return self._balanced("over-regularised", self._internal("large"), variables, logs, _DELTA_VAR,
+        internal = self._internal("large")
+        chain = self._chain([_DELTA_VAR] + self.sizes, None, self.scales and self._shift(internal))
+        return self._balanced("over-regularised", internal, variables, chain, _DELTA_VAR,
                               LAMBDA_PLUS / _DELTA_VAR)
 
     def latent_limited(self):
+        # Delta << lambda_M (the most separated), 1 << M << the sizes
         variables = [_DELTA_VAR, self.M] + self.sizes + self.scales
-        logs = self._logs({_DELTA_VAR: -60, self.M: 10}, self.sizes)
+        internal = self._internal("below")
+        ascending, negligible = self._chain([self.M] + self.sizes, None,
+                                            self.scales and self._shift(internal))
+        below = _DELTA_VAR * self.M ** self.s
+        chain = (ascending, tuple(negligible[:1]) + (below,) + tuple(negligible[1:]))
         smallest = LAMBDA_PLUS * self.M ** -self.s
-        return self._balanced("latent-limited", self._internal("below"), variables, logs, _DELTA_VAR,
+        return self._balanced("latent-limited", internal, variables, chain, _DELTA_VAR,
                               _DELTA_VAR / smallest)
 
     def _root_variables(self, root, others):
-        """The root's size traded for n_1(X) + shift + delta: the variables and the sample logs.
+        """The root's size traded for n_1(X) + shift + delta: the variables and the region's chain,
+        0 << delta << X << the other sizes (those not a root first) (<< M).
 
         A root of the ridge is a size, or a size less a shift (nonlinear features: the equivalent
         noise's M mu_star**2/(Delta mu_1**2 sigma_u**2)); ``n1`` is n_1 + shift in X.
@@ -334,49 +381,44 @@ class _Derivation:
         rest = [v for v in self.sizes if v != size]
         variables = [X, _SMALL] + rest + ([self.M] if self.finite else []) + self.scales
         order = sorted(rest, key=lambda v: 0 if v in others else -1)
-        logs = self._logs({X: 20, _SMALL: 8}, [])
-        for i, v in enumerate(order):
-            logs[v] = 31 + 12 * i + i * i
-        return size, n1, variables, logs
+        shift = self.scales and self._bare(self._internal("small")(shift.xreplace(self.fixed)))
+        return size, n1, variables, self._chain([_SMALL, X] + order, 2, shift)
 
     def _trade(self, size, root):
         """The substitution of ``size`` by n_1 + shift + delta at the root."""
         return {size: effective_dimension(1) + sympy.expand(size - root).xreplace(self.fixed) + _SMALL}
 
-    def _n1_balance(self, n1, logs):
-        """n_1 (+ the root's shift) in X (and M, whose tail it loses, and the scales) at the sample point."""
+    def _n1_balance(self, n1, chain):
+        """n_1 (+ the root's shift) in X (and M, whose tail it loses, and the scales) in the region's chain."""
         variables = [X] + ([self.M] if self.finite else []) + self.scales
-        return Balance(n1, variables, [logs[v] for v in variables], self.alpha)
+        return Balance(n1, variables, self._region(variables, chain))
 
     def ridgeless(self, root, others):
-        size, n1, variables, logs = self._root_variables(root, others)
+        size, n1, variables, chain = self._root_variables(root, others)
         internal = self._internal("small", self._trade(size, root))
-        point = [logs[v] for v in variables]
-        G = Balance(internal(self.gamma), variables, point, self.alpha)
+        region = self._region(variables, chain)
+        G = Balance(internal(self.gamma), variables, region)
         delta = _solve_monomial(G.leading, self.ridge, _SMALL)
-        x_of_size = _solve_monomial(self._n1_balance(n1, logs).leading, size, X)
+        x_of_size = _solve_monomial(self._n1_balance(n1, chain).leading, size, X)
         solution = [(_SMALL, delta), (X, x_of_size)]
-        witness = {self.ridge: _height(_vector(G.leading, variables), point, self.alpha), size: 20}
-        ratios = G.ratios() + self._n1_balance(n1, logs).ratios() + [_SMALL / X]
-        return self._finish(f"ridgeless, {size}-limited", internal, variables, logs, solution, ratios,
-                            witness, {}, (), 1 / X)
+        ratios = G.ratios() + self._n1_balance(n1, chain).ratios() + [_SMALL / X]
+        return self._finish(f"ridgeless, {size}-limited", internal, region, solution, ratios, {}, (), 1 / X)
 
     def threshold(self, a, b, others):
-        size, n1, variables, logs = self._root_variables(a, others)
+        size, n1, variables, chain = self._root_variables(a, others)
         (tie,) = [v for v in self.sizes if v in b.free_symbols]
         variables = [v for v in variables if v != tie]
         internal_root = self._internal("small", {**self._trade(tie, b), **self._trade(size, a)})
-        point = [logs[v] for v in variables]
-        G = Balance(internal_root(self.gamma), variables, point, self.alpha)
+        region = self._region(variables, chain)
+        G = Balance(internal_root(self.gamma), variables, region)
         delta = _solve_monomial(G.leading, self.ridge, _SMALL)
-        x_of_size = _solve_monomial(self._n1_balance(n1, logs).leading, size, X)
+        x_of_size = _solve_monomial(self._n1_balance(n1, chain).leading, size, X)
         solution = [(_SMALL, delta), (X, x_of_size)]
-        witness = {self.ridge: _height(_vector(G.leading, variables), point, self.alpha), size: 20}
-        ratios = G.ratios() + self._n1_balance(n1, logs).ratios() + [_SMALL / X]
+        ratios = G.ratios() + self._n1_balance(n1, chain).ratios() + [_SMALL / X]
         gap = _tidy(sympy.powsimp(sympy.expand_power_base(delta.xreplace({X: x_of_size}), force=True),
                                   force=True), [v for v in self.free if v != tie])
-        return self._finish(f"threshold {size} = {tie}", internal_root, variables, logs, solution, ratios,
-                            witness, {tie: size}, ((sympy.Abs(size - tie), gap),), 1 / X)
+        return self._finish(f"threshold {size} = {tie}", internal_root, region, solution, ratios,
+                            {tie: size}, ((sympy.Abs(size - tie), gap),), 1 / X)
 
 
 

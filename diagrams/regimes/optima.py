@@ -12,7 +12,7 @@ from largen.diagrams.engine.spectral import DELTA, effective_dimension
 from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.errors import ParameterError
 from largen.diagrams.regimes.asymptotics import ALPHA, LAMBDA_PLUS, exponent_sign
-from largen.diagrams.regimes.dominance import Balance, _condition, _exponent, _sign, _tidy
+from largen.diagrams.regimes.dominance import Balance, Region, _condition, _exponent, _sign, _tidy
 from largen.diagrams.regimes.families import X, _SMALL, _Derivation
 from largen.diagrams.theory.parametric import parametric_losses
 
@@ -27,19 +27,19 @@ def _optimum(self, root, others):
     """
     if self.scales:
         return None  # written for roots that are sizes; the equivalent noise shifts them
-    size, n1, variables, logs = self._root_variables(root, others)
+    size, n1, variables, chain = self._root_variables(root, others)
     # at fixed sizes, n_k by their leading terms c_k X: c_1 X = size - delta, so d/d delta = -d/(c_1 dX)
-    leading = {n: self._n1_balance(value, logs).leading for n, value in self._n("small").items()}
+    leading = {n: self._n1_balance(value, chain).leading for n, value in self._n("small").items()}
     c1 = leading[effective_dimension(1)] / X
     at_root = {X: size / c1}
     variables = [size] + variables[2:]
-    logs[size] = 20
-    point = [logs[v] for v in variables]
+    # the root's size takes the place of n_1 ~ X at the bottom of the chain
+    region = Region.chain(variables, [size] + [v for v in chain[0] if v not in (_SMALL, X)], chain[1])
 
     def coefficient(expr, k):
         e = expr.xreplace(leading).xreplace({DELTA: LAMBDA_PLUS * X ** -self.s})
         derivative = sympy.diff(e, X, k) * (-1 / c1) ** k / math.factorial(k)
-        return Balance(derivative.xreplace(at_root), variables, point, self.alpha)
+        return Balance(derivative.xreplace(at_root), variables, region)
 
     loss = sum(self.loss_parts.values())
     terms = [coefficient(loss, k) for k in range(3)]
