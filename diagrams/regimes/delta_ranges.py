@@ -39,10 +39,6 @@ class DeltaCase:
         return (rf"{printer._print(self.lower)} < {delta} < {printer._print(self.upper)}{excluded}: \quad "
                 + r" \\ ".join(printer._print(r) for r in self.regimes))
 
-    def as_dict(self):
-        return {"lower": str(self.lower), "upper": str(self.upper), "excluded": [str(e) for e in self.excluded],
-                "regimes": [r.as_dict() for r in self.regimes]}
-
 
 @dataclass(frozen=True)
 class PiecewiseRegimes:
@@ -71,9 +67,6 @@ class PiecewiseRegimes:
             raise ParameterError(f"the ranges of delta depend on alpha: delta = {delta} has no place among "
                                  "them (derive at a numeric alpha)") from None
         return None
-
-    def as_dict(self):
-        return {"cases": [c.as_dict() for c in self.cases], "marginal": [str(m) for m in self.marginal]}
 
 
 def _ordered(root, delta_range, alpha):

@@ -34,6 +34,7 @@ pi*sqrt(gamma)*sqrt(lambda_+)*sigma_w**2/(8*sqrt(N)*sqrt(P)*sigma_u)
 {gamma: 1/2, N: -1/2, P: -1/2}
 """
 
+import enum
 import itertools
 from dataclasses import dataclass, field, replace
 
@@ -50,17 +51,37 @@ from largen.diagrams.regimes.dominance import (Balance, Region, _condition, _exp
                                                EmptyRegion, interior_point)
 from largen.diagrams.theory.parametric import parametric_losses
 
-__all__ = ["Regime", "regimes_at", "X"]
+__all__ = ["Family", "Part", "Regime", "regimes_at", "X"]
 
 X = sympy.Symbol("X", positive=True)  # (lambda_+/Delta)**(1/(1 + alpha)): the number of learned modes
 _DELTA_VAR = sympy.Symbol("D", positive=True)  # Delta as a variable of the balance (Delta >> lambda_+)
 _SMALL = sympy.Symbol("delta", positive=True)  # distance of n_1 from a root of the ridge
 
 
+class Family(enum.Enum):
+    """The family of a regime: where the renormalised ridge Delta sits and what limits the loss."""
+
+    RIDGE = "ridge"  # n_1 below every size: gamma enters the loss
+    OVER_REGULARISED = "over-regularised"  # Delta >> lambda_+
+    RIDGELESS = "ridgeless"  # n_1 -> one root of the ridge (a size): gamma -> 0
+    THRESHOLD = "threshold"  # a double root of the ridge: two sizes equal
+    LATENT_LIMITED = "latent-limited"  # finite M below the sizes, Delta << lambda_M
+
+
+class Part(enum.Enum):
+    """The part of the loss that dominates a regime, when the loss has more than one."""
+
+    TEACHER = "teacher"
+    LABEL_NOISE = "label noise"
+
+
 @dataclass(frozen=True)
 class Regime:
-    """One asymptotic regime: conditions, leading losses, exponents, first correction.
+    """One asymptotic regime: its family, conditions, leading losses, exponents, first correction.
 
+    ``limiting`` are the sizes that limit the loss: the root's size (ridgeless) or the two sizes
+    that meet (threshold, the first kept); ``dominant`` the part of the loss that leads (None when the
+    loss has one part); ``scale_limited``: the equivalent noise of nonlinear features sets the loss.
     ``conditions`` are pairs ``(small, large)`` meaning small << large;
     ``correction`` is the relative size of the first corrections of ``loss`` (a sum of the
     magnitudes of the subleading monomials of every balance made: a size, not a signed series);
@@ -69,15 +90,33 @@ class Regime:
     ``rivals`` are the leading terms of the parts of the loss that this one dominates.
     """
 
-    name: str
+    family: Family
+    limiting: tuple
     conditions: tuple
     loss: sympy.Expr
     train_loss: sympy.Expr
     exponents: dict
     correction: sympy.Expr
+    dominant: Part = None
+    scale_limited: bool = False
     witness: dict = field(default_factory=dict, compare=False)
     tied: dict = field(default_factory=dict, compare=False)
     rivals: tuple = field(default=(), compare=False)  # the leading terms of the other parts of the loss
+
+    @property
+    def name(self):
+        """The regime in words, e.g. ``"ridgeless, N-limited, label noise dominated"`` (printed from the fields)."""
+        if self.family is Family.RIDGELESS:
+            words = [f"ridgeless, {self.limiting[0]}-limited"]
+        elif self.family is Family.THRESHOLD:
+            words = [f"threshold {self.limiting[0]} = {self.limiting[1]}"]
+        else:
+            words = [self.family.value]
+        if self.dominant is not None:
+            words.append(f"{self.dominant.value} dominated")
+        if self.scale_limited:
+            words.append("feature-variance-limited")
+        return ", ".join(words)
 
     def _latex(self, printer):
         conditions = r",\ ".join(rf"{printer._print(a)} \ll {printer._print(b)}" for a, b in self.conditions)
@@ -86,14 +125,6 @@ class Regime:
 
     def _repr_latex_(self):
         return display(self)
-
-    def as_dict(self):
-        return {"name": self.name,
-                "conditions": [[str(a), str(b)] for a, b in self.conditions],
-                "loss": str(self.loss), "train_loss": str(self.train_loss),
-                "exponents": {str(k): str(v) for k, v in self.exponents.items()},
-                "correction": str(self.correction)}
-
 
 
 def _power(name, k):
@@ -245,7 +276,7 @@ class _Derivation:
             found = self._regimes()
             if dominant:
                 # the regimes where the equivalent noise sets the loss; the others are the first pass's
-                found = [replace(r, name=f"{r.name}, feature-variance-limited") for r in found
+                found = [replace(r, scale_limited=True) for r in found
                          if r.loss.has(*self.scales)]
             out += [r for r in found if r not in out]
         return out
@@ -289,16 +320,17 @@ class _Derivation:
         self.priority = None
         return out
 
-    def _balanced(self, name, internal, variables, chain, solve_for, limit):
+    def _balanced(self, kind, internal, variables, chain, solve_for, limit):
         """Solve gamma = G for ``solve_for`` by its dominant monomial; the losses' dominant monomials."""
         region = self._region(variables, chain)
         G = Balance(internal(self.gamma), variables, region)
         value = _solve_monomial(G.leading, self.ridge, solve_for)
         solution = [(solve_for, value)]
-        return self._finish(name, internal, region, solution, G.ratios(), {}, (), limit)
+        return self._finish(kind, internal, region, solution, G.ratios(), {}, (), limit)
 
-    def _finish(self, name, internal, region, solution, ratios, tied, extra_conditions, limit):
-        """The regimes of each dominant part of the loss; ``limit`` is the ratio that defines the
+    def _finish(self, kind, internal, region, solution, ratios, tied, extra_conditions, limit):
+        """The regimes of each dominant part of the loss; ``kind`` the family and its limiting sizes;
+        ``limit`` is the ratio that defines the
         limit of Delta the expansions hold in (a condition even where its correction vanishes)."""
         variables = region.variables
 
@@ -332,10 +364,10 @@ class _Derivation:
             witness = interior_point(conditions, [v for v in free if v in self.free], sizes,
                                      [self.noise_symbol] if self.noise_symbol is not None else [])
             witness.update({v: witness[u] for v, u in tied.items() if u in witness})
-            out.append(Regime(name if len(parts) == 1 else f"{name}, {label} dominated", conditions, loss,
-                              train_leading, exponents, sympy.Add(*[abs(c) for c in relative]),
-                              dict(witness), dict(tied),
-                              tuple(model_form(parts[o].leading) for o in parts if o != label)))
+            out.append(Regime(*kind, conditions, loss, train_leading, exponents,
+                              sympy.Add(*[abs(c) for c in relative]),
+                              dominant=Part(label) if len(parts) > 1 else None, witness=dict(witness),
+                              tied=dict(tied), rivals=tuple(model_form(parts[o].leading) for o in parts if o != label)))
         return out
 
     def ridge_regimes(self):
@@ -343,14 +375,14 @@ class _Derivation:
         variables = [X] + self.sizes + ([self.M] if self.finite else []) + self.scales
         internal = self._internal("small")
         chain = self._chain([X] + self.sizes, 0, self.scales and self._shift(internal))
-        return self._balanced("ridge", internal, variables, chain, X, 1 / X)
+        return self._balanced((Family.RIDGE, ()), internal, variables, chain, X, 1 / X)
 
     def over_regularised(self):
         # lambda_+ << Delta, 1 << the sizes
         variables = [_DELTA_VAR] + self.sizes + ([self.M] if self.finite else []) + self.scales
         internal = self._internal("large")
         chain = self._chain([_DELTA_VAR] + self.sizes, None, self.scales and self._shift(internal))
-        return self._balanced("over-regularised", internal, variables, chain, _DELTA_VAR,
+        return self._balanced((Family.OVER_REGULARISED, ()), internal, variables, chain, _DELTA_VAR,
                               LAMBDA_PLUS / _DELTA_VAR)
 
     def latent_limited(self):
@@ -362,7 +394,7 @@ class _Derivation:
         below = _DELTA_VAR * self.M ** self.s
         chain = (ascending, tuple(negligible[:1]) + (below,) + tuple(negligible[1:]))
         smallest = LAMBDA_PLUS * self.M ** -self.s
-        return self._balanced("latent-limited", internal, variables, chain, _DELTA_VAR,
+        return self._balanced((Family.LATENT_LIMITED, ()), internal, variables, chain, _DELTA_VAR,
                               _DELTA_VAR / smallest)
 
     def _root_variables(self, root, others):
@@ -402,7 +434,7 @@ class _Derivation:
         x_of_size = _solve_monomial(self._n1_balance(n1, chain).leading, size, X)
         solution = [(_SMALL, delta), (X, x_of_size)]
         ratios = G.ratios() + self._n1_balance(n1, chain).ratios() + [_SMALL / X]
-        return self._finish(f"ridgeless, {size}-limited", internal, region, solution, ratios, {}, (), 1 / X)
+        return self._finish((Family.RIDGELESS, (size,)), internal, region, solution, ratios, {}, (), 1 / X)
 
     def threshold(self, a, b, others):
         size, n1, variables, chain = self._root_variables(a, others)
@@ -417,7 +449,7 @@ class _Derivation:
         ratios = G.ratios() + self._n1_balance(n1, chain).ratios() + [_SMALL / X]
         gap = _tidy(sympy.powsimp(sympy.expand_power_base(delta.xreplace({X: x_of_size}), force=True),
                                   force=True), [v for v in self.free if v != tie])
-        return self._finish(f"threshold {size} = {tie}", internal_root, region, solution, ratios,
+        return self._finish((Family.THRESHOLD, (size, tie)), internal_root, region, solution, ratios,
                             {tie: size}, ((sympy.Abs(size - tie), gap),), 1 / X)
 
 

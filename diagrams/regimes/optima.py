@@ -3,7 +3,9 @@
 May import: what :mod:`largen.diagrams.regimes.families` may, and it.
 """
 
+import enum
 import math
+from dataclasses import dataclass
 
 import sympy
 
@@ -16,7 +18,7 @@ from largen.diagrams.regimes.dominance import Balance, Region, _condition, _expo
 from largen.diagrams.regimes.families import X, _SMALL, _Derivation
 from largen.diagrams.theory.parametric import parametric_losses
 
-__all__ = ["optimal_ridge", "budget_split"]
+__all__ = ["Budget", "BudgetSplit", "Optimum", "optimal_ridge", "budget_split"]
 
 
 def _optimum(self, root, others):
@@ -65,9 +67,7 @@ def _optimum(self, root, others):
 
     def exponents(e):
         return {v: sympy.factor(_exponent(e.as_independent(*sizes, as_Add=False)[1], v)) for v in sizes}
-    return {"regime": f"ridgeless, {size}-limited", "gamma": gamma_star, "loss": loss_star,
-            "gain": gain, "conditions": conditions, "exponents": exponents(gamma_star),
-            "loss_exponents": exponents(loss_star)}
+    return Optimum((size,), gamma_star, loss_star, gain, conditions, exponents(gamma_star), exponents(loss_star))
 
 
 def optimal_ridge(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=None):
@@ -75,15 +75,13 @@ def optimal_ridge(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta
 
     Returns
     -------
-    list of dict
-        ``regime``, ``gamma`` (gamma* as a monomial), ``loss`` (the leading loss there),
-        ``gain`` (the relative decrease of the loss from gamma -> 0 to gamma*), ``conditions``,
-        ``exponents`` (of gamma* in each size) and ``loss_exponents``. A regime whose optimum
-        lies on a crossover (delta* of the order of the size: with label noise, say) is left out.
+    list of Optimum
+        A regime whose optimum lies on a crossover (delta* of the order of the size: with label
+        noise, say) is left out.
 
     Examples
     --------
-    >>> [(o["regime"], o["gamma"]) for o in optimal_ridge(alpha=1)]
+    >>> [(o.regime, o.gamma) for o in optimal_ridge(alpha=1)]
     [('ridgeless, N-limited', pi**2*lambda_+*sigma_u**2/4), ('ridgeless, P-limited', pi**2*lambda_+*sigma_u**2/4)]
     """
     model = with_teacher(model or mrs()) if delta is not None else model
@@ -93,7 +91,49 @@ def optimal_ridge(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta
     return [o for o in out if o is not None]
 
 
-def budget_split(optima, budget="product"):
+class Budget(enum.Enum):
+    """A budget of sizes: their product fixed (N P = B) or their sum (N + P = B)."""
+
+    PRODUCT = "product"
+    SUM = "sum"
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """The optimal ridge in the ridgeless regime limited by ``limiting`` (a 1-tuple of its size).
+
+    ``gamma`` is gamma* (a monomial in the sizes), ``loss`` the leading loss there, ``gain`` the
+    relative decrease of the loss from gamma -> 0 to gamma*, ``conditions`` pairs (small, large),
+    ``exponents`` those of gamma* in each size and ``loss_exponents`` those of the loss.
+    """
+
+    limiting: tuple
+    gamma: sympy.Expr
+    loss: sympy.Expr
+    gain: sympy.Expr
+    conditions: tuple
+    exponents: dict
+    loss_exponents: dict
+
+    @property
+    def regime(self):
+        """The name of the regime it sits in."""
+        return f"ridgeless, {self.limiting[0]}-limited"
+
+
+@dataclass(frozen=True)
+class BudgetSplit:
+    """The best split of a ``budget`` in the regime named ``regime``: the sizes ``split`` = (small, large) are
+    of one order at the best split (large = 1: the small size as small as it goes), and the loss
+    falls as B**``exponent``."""
+
+    regime: str
+    budget: Budget
+    split: tuple
+    exponent: sympy.Expr
+
+
+def budget_split(optima, budget=Budget.PRODUCT):
     """The best split of a budget (N P fixed, or N + P fixed) from the losses at the optimal ridge.
 
     In a regime ordered small << large with loss ~ small**a large**b, the budget
@@ -102,38 +142,36 @@ def budget_split(optima, budget="product"):
 
     Parameters
     ----------
-    optima : list of dict
+    optima : list of Optimum
         From :func:`optimal_ridge`.
-    budget : {"product", "sum"}
+    budget : Budget
 
     Returns
     -------
-    list of dict
-        Per regime: ``split`` (a pair of sizes tied at the edge, or the small size at 1) and
-        ``exponent`` (of the loss in the budget B).
+    list of BudgetSplit
 
     Examples
     --------
-    >>> budget_split(optimal_ridge(alpha=1), "product")[0]
-    {'regime': 'ridgeless, N-limited', 'split': 'N ~ P', 'exponent': -1/2}
+    >>> budget_split(optimal_ridge(alpha=1), Budget.PRODUCT)[0]
+    BudgetSplit(regime='ridgeless, N-limited', budget=<Budget.PRODUCT: 'product'>, split=(N, P), exponent=-1/2)
     """
-    if budget not in ("product", "sum"):
-        raise ParameterError(f"unknown budget {budget!r}: product or sum")
+    if not isinstance(budget, Budget):
+        raise ParameterError(f"unknown budget {budget!r}: a Budget ({', '.join(b.name for b in Budget)})")
     out = []
     for o in optima:
-        sizes = set(o["loss_exponents"])
-        orders = [(a, b) for a, b in o["conditions"] if a in sizes and b in sizes]
+        sizes = set(o.loss_exponents)
+        orders = [(a, b) for a, b in o.conditions if a in sizes and b in sizes]
         if not orders:
             continue
         small, large = orders[0]
-        a, b = o["loss_exponents"][small], o["loss_exponents"][large]
-        along = a - b if budget == "product" else a  # the exponent of the small size along the budget
+        a, b = o.loss_exponents[small], o.loss_exponents[large]
+        along = a - b if budget is Budget.PRODUCT else a  # the exponent of the small size along the budget
         if exponent_sign(along) == -1:
-            exponent = (a + b) / 2 if budget == "product" else a + b
-            split = f"{small} ~ {large}"
+            exponent = (a + b) / 2 if budget is Budget.PRODUCT else a + b
+            split = (small, large)
         else:
-            exponent, split = b, f"{small} ~ 1"
-        out.append({"regime": o["regime"], "split": split, "exponent": sympy.factor(exponent)})
+            exponent, split = b, (small, sympy.Integer(1))
+        out.append(BudgetSplit(o.regime, budget, split, sympy.factor(exponent)))
     return out
 
 

@@ -11,6 +11,7 @@ outputs for a paper.
 
 import dataclasses
 import math
+from dataclasses import dataclass
 
 import mpmath
 import numpy as np
@@ -22,12 +23,12 @@ from largen.diagrams.engine.grammar import parse_number
 from largen.diagrams.printing.latex import escape, latex
 from largen.diagrams.engine.model import mrs
 from largen.diagrams.regimes import derive_regimes
-from largen.diagrams.regimes.optima import budget_split, optimal_ridge
+from largen.diagrams.regimes.optima import Budget, budget_split, optimal_ridge
 from largen.diagrams.engine.symbols import as_expr
 
 from largen.solver.numerics.solution import solve
 
-__all__ = ["exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
+__all__ = ["Exponents", "RegimeCheck", "CheckPoint", "plain", "exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
            "piecewise_regimes", "piecewise_latex", "delta_diagram"]
 
 
@@ -216,8 +217,141 @@ def minimise_ridge(model=None, *, alpha, sizes, dps=30, bracket=None, tolerance=
         return mpmath.exp(best), loss(best)
 
 
+PLAIN_NAMES = {LAMBDA_PLUS: sympy.Symbol("lambda_plus", positive=True)}  # names sympify reads back
+
+
+def plain(expr):
+    """An expression as text that ``sympy.sympify`` reads back (with the symbols' names as locals):
+    lambda_+ is written lambda_plus.
+
+    Examples
+    --------
+    >>> plain(LAMBDA_PLUS / 2)
+    'lambda_plus/2'
+    """
+    return str(as_expr(expr).xreplace(PLAIN_NAMES))
+
+
+@dataclass(frozen=True)
+class CheckPoint:
+    """The solver against a regime's leading term at one depth (:func:`check_regime`)."""
+
+    depth: float
+    point: dict
+    ratio: object
+    train_ratio: object
+    correction: object
+    slopes: dict
+    exponents: dict
+
+
+@dataclass(frozen=True)
+class RegimeCheck:
+    """A regime's check at depths 0.5, 0.75, 1: ``converges`` when the solver's loss over the leading
+    term goes to 1 (the deviation shrinks with depth and ends below ``TOLERANCE``)."""
+
+    regime: object
+    points: tuple
+
+    TOLERANCE = 0.05
+
+    @property
+    def converges(self):
+        deviations = [abs(p.ratio - 1) for p in self.points]
+        return deviations[-1] < self.TOLERANCE and (deviations[-1] < deviations[0] or deviations[-1] < 1e-9)
+
+
+@dataclass(frozen=True)
+class Exponents:
+    """What ``largen exponents`` states: the regimes (or, in a symbolic delta, ``pieces``), their checks,
+    the optimal ridge per ridgeless regime and the best splits of budgets. Printed at the edge:
+    :meth:`to_json` and :meth:`text`."""
+
+    model: object
+    alpha: object
+    regimes: tuple = ()
+    checks: tuple = ()
+    optima: tuple = ()
+    budgets: tuple = ()
+    pieces: object = None
+
+    @property
+    def failed(self):
+        """The checks whose ratio does not go to 1."""
+        return tuple(c for c in self.checks if not c.converges)
+
+    def to_json(self):
+        """A dict of JSON data: every expression as text that :func:`sympy.sympify` reads back."""
+        if self.pieces is not None:
+            return {"cases": [{"lower": plain(c.lower), "upper": plain(c.upper),
+                               "excluded": [plain(e) for e in c.excluded],
+                               "regimes": [_regime_json(r) for r in c.regimes]} for c in self.pieces.cases],
+                    "marginal": [plain(m) for m in self.pieces.marginal]}
+        checks = {id(c.regime): c for c in self.checks}
+        regimes = []
+        for regime in self.regimes:
+            entry = _regime_json(regime)
+            if id(regime) in checks:
+                entry["check"] = [_check_json(p) for p in checks[id(regime)].points]
+                entry["converges"] = checks[id(regime)].converges
+            regimes.append(entry)
+        ridge = [{"regime": o.regime, "gamma": plain(o.gamma), "loss": plain(o.loss), "gain": plain(o.gain),
+                  "conditions": [[plain(a), plain(b)] for a, b in o.conditions],
+                  "exponents": {str(k): plain(v) for k, v in o.exponents.items()},
+                  "loss_exponents": {str(k): plain(v) for k, v in o.loss_exponents.items()}} for o in self.optima]
+        budget = {kind.value: [{"regime": b.regime, "split": [plain(x) for x in b.split], "exponent": plain(b.exponent)}
+                               for b in self.budgets if b.budget is kind] for kind in Budget}
+        return {"regimes": regimes, "optimal": {"ridge": ridge, "budget": budget}}
+
+    def text(self):
+        """The regimes as lines of text, one per regime (and per check depth, per optimum)."""
+        if self.pieces is not None:
+            lines = []
+            for case in self.pieces.cases:
+                excluded = "".join(f", delta != {e}" for e in case.excluded)
+                lines.append(f"  for {case.lower} < delta < {case.upper}{excluded}:")
+                lines += [_regime_line(r, "    ") for r in case.regimes]
+            return lines
+        checks = {id(c.regime): c for c in self.checks}
+        lines = []
+        for regime in self.regimes:
+            lines.append(_regime_line(regime, "  "))
+            if id(regime) in checks:
+                for p in checks[id(regime)].points:
+                    slopes = {k: mpmath.nstr(v, 8) for k, v in p.slopes.items()}
+                    lines.append(f"      depth {p.depth}: solver/leading = {mpmath.nstr(p.ratio, 12)}, slopes {slopes}")
+                if not checks[id(regime)].converges:
+                    lines.append("      the ratio does not go to 1: the check FAILED")
+        for o in self.optima:
+            lines.append(f"  optimal ridge in {o.regime}: gamma* = {o.gamma}, L = {o.loss}")
+        return lines
+
+
+def _regime_json(regime):
+    return {"name": regime.name, "family": regime.family.value, "limiting": [str(v) for v in regime.limiting],
+            "dominant": regime.dominant.value if regime.dominant is not None else None,
+            "conditions": [[plain(a), plain(b)] for a, b in regime.conditions],
+            "loss": plain(regime.loss), "train_loss": plain(regime.train_loss),
+            "exponents": {str(k): plain(v) for k, v in regime.exponents.items()},
+            "correction": plain(regime.correction)}
+
+
+def _check_json(p):
+    return {"depth": p.depth, "ratio": mpmath.nstr(p.ratio, 12),
+            "train_ratio": mpmath.nstr(p.train_ratio, 12) if p.train_ratio else None,
+            "correction": mpmath.nstr(p.correction, 6),
+            "slopes": {k: mpmath.nstr(v, 8) for k, v in p.slopes.items()},
+            "point": {k: mpmath.nstr(v, 6) for k, v in p.point.items()}}
+
+
+def _regime_line(regime, indent):
+    shown = ", ".join(f"{a} << {b}" for a, b in regime.conditions)
+    exps = ", ".join(f"{k}: {v}" for k, v in regime.exponents.items())
+    return f"{indent}{regime.name}: L = {regime.loss}   [{exps}]   when {shown}"
+
+
 def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=30, delta=None):
-    """Every regime of a model, as the JSON of ``largen exponents``.
+    """Every regime of a model, its optimal ridge and budget splits: what ``largen exponents`` states.
 
     Parameters
     ----------
@@ -231,36 +365,31 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     noise : None, True or number
         The label-noise variance: none, symbolic, or a value.
     check : bool
-        Prove each regime with the solver (needs a numeric alpha and M = inf).
-    delta : str or number, optional
+        Prove each regime with the solver (needs a numeric alpha and M = inf), at the
+        regime's own label noise.
+    delta : str, number or Symbol, optional
         The teacher exponent, omega_I = I**-delta (a number): the regimes of the
         model with that teacher covariance. None: the isotropic teacher.
-        ``"symbolic"``: the regimes piecewise in delta (M = inf, no check).
+        ``"symbolic"`` or :data:`~largen.diagrams.regimes.asymptotics.TEACHER_DELTA`: the regimes
+        piecewise in delta (M = inf, no check).
 
     Returns
     -------
-    dict
-        ``regimes`` (name, conditions, loss, train_loss, exponents, correction[, check])
-        and ``optimal``: ``ridge`` (per ridgeless regime: gamma*, the loss there, its relative
-        gain, conditions, exponents of gamma* and of the loss) and ``budget`` (the best split of
-        N P fixed, ``product``, and of N + P fixed, ``sum``, with the loss's exponent in the budget).
-        With a symbolic delta: ``cases`` (``lower`` < delta < ``upper`` but not the ``excluded``
-        values, and its ``regimes``) and ``marginal`` (the values of delta where two powers of the
-        renormalised ridge meet: a logarithm, not derived); no optimal ridge.
+    Exponents
 
     Examples
     --------
     >>> out = exponents(alpha=1)
-    >>> [r["name"] for r in out["regimes"]][:2]
+    >>> [r.name for r in out.regimes][:2]
     ['ridge', 'over-regularised']
-    >>> out["regimes"][0]["exponents"]
+    >>> out.to_json()["regimes"][0]["exponents"]
     {'gamma': '1/2', 'N': '-1/2', 'P': '-1/2'}
     """
     model = model or mrs()
     alpha_value = _alpha(alpha)
     latent = _latent(model, M)
     if isinstance(noise, str):
-        noise = parse_number(noise, what="noise variance")
+        noise = True if noise.strip() == "symbolic" else parse_number(noise, what="noise variance")
     if noise is not None and noise is not True and not (noise >= 0 and noise != sympy.oo):
         raise ParameterError(f"the noise variance must be finite and non-negative, got {noise}")
     symbol = model.spaces[model.latent]
@@ -270,30 +399,29 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     if delta == TEACHER_DELTA:
         if check:
             raise ParameterError("the numerical check needs a numeric delta")
-        return piecewise_regimes(model, alpha=alpha_value, latent=latent, noise=noise).as_dict()
-    regimes = regimes_at(model, alpha=alpha_value, latent=latent, noise=noise, delta=delta)
-    out = []
-    for regime in regimes:
-        entry = regime.as_dict()
-        if check:
-            entry["check"] = [{"depth": c["depth"], "ratio": mpmath.nstr(c["ratio"], 12),
-                               "train_ratio": mpmath.nstr(c["train_ratio"], 12) if c["train_ratio"] else None,
-                               "correction": mpmath.nstr(c["correction"], 6),
-                               "slopes": {k: mpmath.nstr(v, 8) for k, v in c["slopes"].items()},
-                               "point": {k: mpmath.nstr(v, 6) for k, v in c["point"].items()}}
-                              for c in check_regime(regime, model, alpha=alpha_value, dps=dps,
-                                                    defaults=_unset_scales(model, regime), delta=delta)]
-        out.append(entry)
+        pieces = piecewise_regimes(model, alpha=alpha_value, M=latent, noise=noise)
+        return Exponents(model, alpha_value, pieces=pieces)
+    regimes = tuple(regimes_at(model, alpha=alpha_value, latent=latent, noise=noise, delta=delta))
+    checks = ()
+    if check:
+        label_noise = _label_noise(model, noise)
+        checks = tuple(RegimeCheck(regime, tuple(CheckPoint(**c) for c in check_regime(
+            regime, model, alpha=alpha_value, dps=dps, defaults={**_unset_scales(model, regime), **label_noise},
+            delta=delta))) for regime in regimes)
     optima = optimal_ridge(model, alpha=_derived_alpha(alpha_value), latent=sympy.oo if latent == sympy.oo else symbol,
                            noise=noise, delta=delta)
-    optima = [_optimum_at(o, model, alpha_value, latent) for o in optima]
-    ridge = [{"regime": o["regime"], "gamma": str(o["gamma"]), "loss": str(o["loss"]), "gain": str(o["gain"]),
-              "conditions": [[str(a), str(b)] for a, b in o["conditions"]],
-              "exponents": {str(k): str(v) for k, v in o["exponents"].items()},
-              "loss_exponents": {str(k): str(v) for k, v in o["loss_exponents"].items()}} for o in optima]
-    budget = {kind: [{k: str(v) for k, v in b.items()} for b in budget_split(optima, kind)]
-              for kind in ("product", "sum")}
-    return {"regimes": out, "optimal": {"ridge": ridge, "budget": budget}}
+    optima = tuple(_optimum_at(o, model, alpha_value, latent) for o in optima)
+    budgets = tuple(b for kind in Budget for b in budget_split(optima, kind))
+    return Exponents(model, alpha_value, regimes, checks, optima, budgets)
+
+
+def _label_noise(model, noise):
+    """The solver's value of the noise symbol at a numeric noise variance (the derivation's own)."""
+    if noise is None or noise is True:
+        return {}
+    (symbol,) = model.regression.noise_variance.free_symbols
+    (value,) = [v for v in sympy.solve(sympy.Eq(model.regression.noise_variance, noise), symbol) if v.is_nonnegative]
+    return {str(symbol): mpmath.mpf(sympy.Float(value, 40))}
 
 
 def piecewise_regimes(model=None, *, alpha=None, M="inf", noise=None):
@@ -447,11 +575,12 @@ def _optimum_at(optimum, model, alpha, latent):
     at = {} if latent in (sympy.oo, symbol) else {symbol: latent}
     long_alpha = _derived_alpha(alpha) is not alpha
     found = {}
-    for key, value in optimum.items():
-        exact = key in ("exponents", "loss_exponents")
-        found[key] = _at_value(value, {**at, **({ALPHA: alpha if exact else sympy.Float(alpha, 30)} if long_alpha
+    for field_ in dataclasses.fields(optimum):
+        exact = field_.name in ("exponents", "loss_exponents")
+        found[field_.name] = _at_value(getattr(optimum, field_.name),
+                                       {**at, **({ALPHA: alpha if exact else sympy.Float(alpha, 30)} if long_alpha
                                                  else {})})
-    return found
+    return dataclasses.replace(optimum, **found)
 
 
 def _at_value(value, at):
