@@ -12,7 +12,7 @@ from largen.diagrams.engine.model import mrs
 from largen.diagrams.regimes.asymptotics import TEACHER_DELTA
 from largen.diagrams.regimes.families import Family, Part
 from largen.diagrams.regimes.optima import Budget
-from largen.solver.numerics.scaling import PLAIN_NAMES, check_regime, exponents, latex_table
+from largen.solver.numerics.scaling import PLAIN_NAMES, check_regime, exponents, latex_table, read_back
 
 N, P = (mrs().symbols[k] for k in ("N", "P"))
 
@@ -48,11 +48,6 @@ def test_exponents_json_and_latex():
     assert table.startswith(r"\begin{tabular}") and "threshold N = P" in table
 
 
-def _names(expr):
-    """The symbols an expression's text may use, by name (the plain names of the JSON)."""
-    return {s.name: s for s in expr.xreplace(PLAIN_NAMES).free_symbols}
-
-
 def test_the_results_are_typed_and_every_json_expression_reads_back():
     out = exponents(alpha=1, noise=True)
     (regime,) = [r for r in out.regimes if r.family is Family.RIDGELESS and r.limiting == (N,)
@@ -67,7 +62,7 @@ def test_the_results_are_typed_and_every_json_expression_reads_back():
     assert len(pairs) > 100
     for text, expr in pairs:
         assert "lambda_+" not in text
-        back = sympy.sympify(text, locals=_names(expr))
+        back = read_back(text)
         assert sympy.simplify(back - expr.xreplace(PLAIN_NAMES)) == 0, text
     assert {b.budget for b in out.budgets} <= set(Budget)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 import sympy
+from sympy.printing.str import StrPrinter
 
 from largen.diagrams.regimes.asymptotics import ALPHA, LAMBDA_PLUS, TEACHER_DELTA
 from largen.diagrams.errors import ParameterError
@@ -28,7 +29,7 @@ from largen.diagrams.engine.symbols import as_expr
 
 from largen.solver.numerics.solution import solve
 
-__all__ = ["Exponents", "RegimeCheck", "CheckPoint", "plain", "exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
+__all__ = ["Exponents", "RegimeCheck", "CheckPoint", "plain", "read_back", "exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
            "piecewise_regimes", "piecewise_latex", "delta_diagram"]
 
 
@@ -46,10 +47,20 @@ def _latent(model, M):
     return value
 
 
+def _exact(number):
+    """A number exactly: a float by its shortest decimal (the digits a file or a user wrote), a sympy number as
+    it is (sympy.nsimplify would take 1e-300 for 0)."""
+    if isinstance(number, float):
+        return sympy.Rational(repr(number)) if math.isfinite(number) else sympy.oo
+    if isinstance(number, sympy.Float):
+        return sympy.Rational(str(number))
+    return as_expr(number)
+
+
 def _alpha(alpha):
     if alpha is None:
         return ALPHA
-    value = parse_number(alpha, what="alpha") if isinstance(alpha, str) else sympy.nsimplify(alpha)
+    value = parse_number(alpha, what="alpha") if isinstance(alpha, str) else _exact(alpha)
     if not value.is_positive or value == sympy.oo:
         raise ParameterError(f"alpha must be a positive number, got {alpha}")
     return value
@@ -68,7 +79,7 @@ def teacher_exponent(delta):
         return delta
     if isinstance(delta, str) and delta.strip() == "symbolic":
         return TEACHER_DELTA
-    value = parse_number(delta, what="delta") if isinstance(delta, str) else sympy.nsimplify(delta)
+    value = parse_number(delta, what="delta") if isinstance(delta, str) else _exact(delta)
     if not value.is_finite or not value.is_real:
         raise ParameterError(f"delta must be a finite number or 'symbolic', got {delta}")
     return value
@@ -220,16 +231,38 @@ def minimise_ridge(model=None, *, alpha, sizes, dps=30, bracket=None, tolerance=
 PLAIN_NAMES = {LAMBDA_PLUS: sympy.Symbol("lambda_plus", positive=True)}  # names sympify reads back
 
 
+class _PlainPrinter(StrPrinter):
+    """sympy's text, the Gamma function spelt Gamma (the ridge is the symbol gamma)."""
+
+    def _print_gamma(self, expr):
+        return f"Gamma({self._print(expr.args[0])})"
+
+
 def plain(expr):
-    """An expression as text that ``sympy.sympify`` reads back (with the symbols' names as locals):
-    lambda_+ is written lambda_plus.
+    """An expression as text that :func:`read_back` reads (``sympy.sympify`` with the symbols' names as
+    locals): lambda_+ is written lambda_plus, the Gamma function Gamma.
 
     Examples
     --------
-    >>> plain(LAMBDA_PLUS / 2)
-    'lambda_plus/2'
+    >>> plain(LAMBDA_PLUS * sympy.gamma(sympy.Rational(1, 3)) / 2)
+    'lambda_plus*Gamma(1/3)/2'
     """
-    return str(as_expr(expr).xreplace(PLAIN_NAMES))
+    return _PlainPrinter().doprint(as_expr(expr).xreplace(PLAIN_NAMES))
+
+
+def read_back(text, model=None):
+    """An expression of :func:`plain` (the JSON of ``largen exponents``) read back with ``sympy.sympify``.
+
+    Examples
+    --------
+    >>> read_back("pi**2*lambda_plus*sigma_w**2/(8*N)").free_symbols == {mrs().symbols["N"],
+    ...     mrs().symbols["sigma_w"], PLAIN_NAMES[LAMBDA_PLUS]}
+    True
+    """
+    model = model or mrs()
+    names = {str(s): s for s in model.symbols.values()} | {str(s): s for s in PLAIN_NAMES.values()}
+    names |= {str(s): s for s in (ALPHA, TEACHER_DELTA)}
+    return sympy.sympify(text, locals={**names, "Gamma": sympy.gamma})
 
 
 @dataclass(frozen=True)
@@ -387,6 +420,9 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     """
     model = model or mrs()
     alpha_value = _alpha(alpha)
+    if alpha_value.is_number and sympy.Float(1 + alpha_value, dps) - 1 == 0:
+        raise ParameterError(f"alpha = {sympy.Float(alpha_value, 3)} is below the working precision (1 + alpha = 1 "
+                             f"at {dps} digits): the prefactors and the check cannot tell it from 0")
     latent = _latent(model, M)
     if isinstance(noise, str):
         noise = True if noise.strip() == "symbolic" else parse_number(noise, what="noise variance")
@@ -540,11 +576,9 @@ def regimes_at(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=No
 
     sympy's work on the Gamma functions and powers of the derivation grows with
     the digits of alpha (alpha = 0.98 takes minutes where alpha = 1 takes
-    seconds): an alpha with a long decimal expansion is put into the regimes
-    derived with a symbolic one, exactly into the exponents (rational in alpha)
-    and as a 30-digit decimal into the prefactors and conditions, whose powers
-    of rationals would otherwise be expanded exactly. A numeric latent size is
-    put in exactly.
+    seconds): an alpha with a long decimal expansion is put, exactly, into the
+    regimes derived with a symbolic one (no float enters: an alpha read from a
+    file's decimals stays that rational). A numeric latent size is put in exactly.
 
     Examples
     --------
@@ -559,8 +593,7 @@ def regimes_at(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=No
     if latent not in (sympy.oo, symbol):
         regimes = [_at(r, {symbol: latent}) for r in regimes]
     if _derived_alpha(alpha) is not alpha:
-        regimes = [dataclasses.replace(_at(r, {ALPHA: sympy.Float(alpha, 30)}),
-                                       exponents=_at_value(r.exponents, {ALPHA: alpha})) for r in regimes]
+        regimes = [_at(r, {ALPHA: alpha}) for r in regimes]
     return regimes
 
 
@@ -574,13 +607,9 @@ def _optimum_at(optimum, model, alpha, latent):
     symbol = model.spaces[model.latent]
     at = {} if latent in (sympy.oo, symbol) else {symbol: latent}
     long_alpha = _derived_alpha(alpha) is not alpha
-    found = {}
-    for field_ in dataclasses.fields(optimum):
-        exact = field_.name in ("exponents", "loss_exponents")
-        found[field_.name] = _at_value(getattr(optimum, field_.name),
-                                       {**at, **({ALPHA: alpha if exact else sympy.Float(alpha, 30)} if long_alpha
-                                                 else {})})
-    return dataclasses.replace(optimum, **found)
+    at = {**at, **({ALPHA: alpha} if long_alpha else {})}
+    return dataclasses.replace(optimum, **{f.name: _at_value(getattr(optimum, f.name), at)
+                                           for f in dataclasses.fields(optimum)})
 
 
 def _at_value(value, at):
