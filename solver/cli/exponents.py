@@ -44,6 +44,8 @@ def options(parser, model):
     parser.add_argument("--check", action="store_true",
                         help="prove each regime with the solver at points deeper and deeper inside it")
     parser.add_argument("--dps", type=int, default=30, help="digits of the check [30]")
+    parser.add_argument("--optimal", action="store_true",
+                        help="only the optima: the optimal ridge and loss in each family, the budget splits")
     parser.add_argument("--latex", metavar="FILE", type=path_argument, help="write the table of regimes")
     parser.add_argument("--plot", metavar="FILE", type=path_argument,
                         help=f"write the phase diagram ({', '.join(f[1:].upper() for f in PLOT_FORMATS)})")
@@ -108,8 +110,14 @@ def run(args, outputs):
             outputs.write(args.latex, latex_table(result.regimes))
         if plot_path:
             phase_diagram(result.regimes, plot_path, alpha=law.alpha, model=model, delta=law.delta)
+    if args.optimal and symbolic:
+        raise UsageError("--optimal needs a numeric --delta")
     if args.json:
-        text = {**result.to_json(), **({"spectrum": law.spectrum} if law.spectrum else {})}
+        data = result.to_json()
+        text = {**({"optimal": data["optimal"]} if args.optimal else data),
+                **({"spectrum": law.spectrum} if law.spectrum else {})}
+    elif args.optimal:
+        text = "\n".join([_heading(model, law)] + result.optimal_text())
     else:
         heading = _heading(model, law)
         if symbolic:

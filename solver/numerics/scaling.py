@@ -328,7 +328,7 @@ class Exponents:
                 entry["check"] = [_check_json(p) for p in checks[id(regime)].points]
                 entry["converges"] = checks[id(regime)].converges
             regimes.append(entry)
-        ridge = [{"regime": o.regime, "gamma": plain(o.gamma), "loss": plain(o.loss), "gain": plain(o.gain),
+        ridge = [{"regime": o.regime, "gamma": plain(o.gamma), "loss": plain(o.loss), "gain": None if o.gain is None else plain(o.gain),
                   "conditions": [[plain(a), plain(b)] for a, b in o.conditions],
                   "exponents": {str(k): plain(v) for k, v in o.exponents.items()},
                   "loss_exponents": {str(k): plain(v) for k, v in o.loss_exponents.items()}} for o in self.optima]
@@ -355,8 +355,17 @@ class Exponents:
                     lines.append(f"      depth {p.depth}: solver/leading = {mpmath.nstr(p.ratio, 12)}, slopes {slopes}")
                 if not checks[id(regime)].converges:
                     lines.append("      the ratio does not go to 1: the check FAILED")
+        return lines + self.optimal_text()
+
+    def optimal_text(self):
+        """The optima and the budget splits as lines of text."""
+        lines = []
         for o in self.optima:
-            lines.append(f"  optimal ridge in {o.regime}: gamma* = {o.gamma}, L = {o.loss}")
+            shown = ", ".join(f"{a} << {b}" for a, b in o.conditions)
+            lines.append(f"  optimal ridge in {o.regime}: gamma* = {o.gamma}, L* = {o.loss}   when {shown}")
+        for b in self.budgets:
+            lines.append(f"  best split of the {b.budget.value} in {b.regime}: {b.split[0]} ~ {b.split[1]}, "
+                         f"L ~ B**({b.exponent})")
         return lines
 
 
