@@ -19,7 +19,7 @@ import pytest
 from largen.diagrams.errors import LargenError
 
 # the second list (../shared/reliability-probes-2.md): P, N ids; T16 and E2 were in the first
-PROBES = (["P1", "P2", "N2", "N20", "N22", "N23"]
+PROBES = (["P1", "P2", "N2", "N10", "N20", "N22", "N23"]
           + ["N5", "N6", "N7", "N8", "N9", "N12", "N13", "N14", "N15", "N16", "N18", "N19", "N21"]  # branch cli
           + ["N1", "N3", "N4", "N17"]  # branch regimes
           + [f"S{i}" for i in range(1, 16)] + [f"T{i}" for i in range(1, 25)] + [f"H{i}" for i in range(1, 8)]
@@ -122,3 +122,25 @@ def test_probe_E2_a_ridge_named_like_a_feature_scale(tmp_path, capsys):
     assert [tied[k] for k in ("loss", "train_loss", "Delta")] == [plain[k] for k in ("loss", "train_loss", "Delta")]
     from largen.diagrams import load_model, ridgeless
     assert ridgeless(load_model(path)).model.regression.ridge.name == "s_ridge"
+
+
+def test_probe_N10_nonlinear_two_layer_models_answer(capsys):
+    """A nonlinear two-layer model: the loss in seconds, with the symmetry statement refused for its cost;
+    the parametric form and the duality are refused at once with the reason, not after minutes."""
+    from conftest import WORK_OF_A_REFUSAL, bounded_work, run_cli
+    from largen.diagrams.engine.model import deep_linear, gaussian_equivalent
+    from largen.diagrams.errors import CostError
+    from largen.diagrams.theory.parametric import ridgeless
+
+    model = gaussian_equivalent(deep_linear(2))
+    with bounded_work(WORK_OF_A_REFUSAL), pytest.raises(CostError, match="nonlinear features over 2 layers"):
+        ridgeless(model)
+    deep2 = str(TESTS / "data" / "deep2.toml")
+    status, out, _ = run_cli(capsys, "loss", "--model", deep2, "--set", "N1=30", "--set", "N2=20", "--P", "30",
+                             "--M", "40", "--gamma", "0.1", "--activation", "relu", "--dps", "20", "--json")
+    assert status == 0
+    result = json.loads(out)
+    assert result["convention"].startswith("symmetry not derived: the parametric form of model deep2-nonlinear")
+    assert 0 < float(result["loss"]) < 1
+    status, _, err = run_cli(capsys, "duality", "--model", deep2, "--activation", "relu")
+    assert status == 2 and err.count("\n") == 1 and "not derived" in err

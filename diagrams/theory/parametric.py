@@ -34,7 +34,7 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError as NonInvertibleMatrixError
 
 from largen.diagrams.theory.dyson import planar_theory
-from largen.diagrams.errors import LargenError, ModelError
+from largen.diagrams.errors import CostError, LargenError, ModelError
 from largen.diagrams.printing.latex import display
 from largen.diagrams.engine.model import mrs, untie_ridge, vanishing_features
 from largen.diagrams.engine.spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
@@ -134,12 +134,26 @@ def ridgeless(model=None):
     Returns
     -------
     Ridgeless
+
+    Raises
+    ------
+    ModelError
+        When the features vanish (a variance of 0).
+    CostError
+        For nonlinear features over more than one layer, whose exact elimination is refused.
     """
     model = untie_ridge(model or mrs())  # gamma(Delta) moves the ridge alone, at fixed variances
     vanishing = vanishing_features(model)
     if vanishing:
         raise ModelError(f"the features of model {model.name} vanish (the variance of {', '.join(vanishing)} is 0): "
                          "the renormalised ridge is infinite, and there is no parametric form")
+    layers = len(model.feature_spaces) - 1
+    if model.regression.equivalent is not None and layers > 1:
+        # measured: the ladder of deep2's Gaussian equivalent, eliminated over rational functions of its 13
+        # symbols, spends minutes in multivariate gcds (one layer: 2 s; three linear layers: 1 s)
+        raise CostError(f"the parametric form of model {model.name} (nonlinear features over {layers} layers) is "
+                        "not derived: its exact elimination over rational functions of every symbol was measured "
+                        "at minutes (one nonlinear layer: seconds); the planar equations and the solver serve it")
     theory = planar_theory(model)
     rho = theory.self_energy("rho", model.latent)
     (rho_of_delta,) = sympy.solve(sympy.Eq(DELTA, theory.renormalized_ridge), rho)

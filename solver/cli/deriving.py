@@ -12,6 +12,7 @@ from largen.diagrams.printing.tikz import caption, tikz_document
 from largen.diagrams.theory.duality import dual_pairs, noise_breaks_duality, parameter_map
 from largen.diagrams.theory.series import (check_order, diagram_coefficients, diagram_count, loss_observables,
                                            theory_coefficients)
+from largen.solver.cli.messages import convention_of
 from largen.solver.cli.options import (Command, add_activation_option, add_dps_option, add_force_option,
                                        add_json_option, add_limit_option, add_model_option, add_parameter_options,
                                        add_spectrum_options, add_teacher_options, dps_of, model_of, parameters_of,
@@ -118,7 +119,7 @@ def run_derive(args, outputs):
     parts = {"equations": list(theory.equations), "unknowns": list(theory.unknowns),
              "conditions": list(theory.conditions), "Delta": [theory.renormalized_ridge], "loss": [loss],
              "ladder": list(ladder), "train_loss": [train], "train_ladder": list(train_ladder)}
-    result = {"model": model.name, "convention": str(derived.symmetry)}
+    result = {"model": model.name, "convention": convention_of(model)}
     result.update({k: [exact(e) for e in v] for k, v in parts.items()})
     for key in ("Delta", "loss", "train_loss"):
         (result[key],) = result[key]

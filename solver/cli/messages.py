@@ -9,9 +9,11 @@ import re
 
 import sympy
 
+from largen.diagrams.derivation import derive
+from largen.diagrams.errors import CostError
 from largen.solver.numerics.point import short
 
-__all__ = ["FLAGS", "for_the_command_line", "compact"]
+__all__ = ["FLAGS", "for_the_command_line", "compact", "convention_of"]
 
 # What the library says (a regular expression) -> what the command line says instead.
 FLAGS = (
@@ -60,3 +62,15 @@ def compact(message):
     'gamma must be non-negative, got -1.0e-300'
     """
     return re.sub(r"-?\d{16,}(?:/\d+)?|-?\d+/\d{16,}", lambda match: short(sympy.Rational(match.group(0))), message)
+
+
+def convention_of(model):
+    """The derived convention and symmetry statement of ``model``, or why it is not derived.
+
+    A command that solves or derives answers without the statement when the
+    parametric form it rests on is refused for its cost (a :class:`CostError`).
+    """
+    try:
+        return str(derive(model).symmetry)
+    except CostError as refused:
+        return f"symmetry not derived: {refused}"

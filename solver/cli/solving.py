@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import mpmath
 
 from largen.diagrams.errors import ParameterError, UsageError
-from largen.diagrams.derivation import derive
+from largen.solver.cli.messages import convention_of
 from largen.solver.cli.options import (Command, add_activation_option, add_dps_option, add_force_option,
                                        add_json_option, add_parameter_options, add_spectrum_options, count_argument,
                                        dps_of, model_of, parameters_of, path_argument, spectrum_of)
@@ -80,7 +80,7 @@ def run_loss(args, outputs):
     solution = solve(model, dps=dps, spectrum=spectrum, order=order, activation=args.activation, **values)
     # the statement of the model solved: a teacher from the spectrum or its flags gives the model its covariance
     solved = bind(model, spectrum=spectrum, complete=False, **values).model
-    result = {**solution.as_dict(), "convention": str(derive(solved).symmetry)}
+    result = {**solution.as_dict(), "convention": convention_of(solved)}
     if args.json:
         return result
     return _loss_text(result, solution, model, spectrum, order)
