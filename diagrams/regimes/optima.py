@@ -15,7 +15,7 @@ from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.errors import ParameterError
 from largen.diagrams.regimes.asymptotics import ALPHA, LAMBDA_PLUS, exponent_sign
 from largen.diagrams.regimes.dominance import Balance, Region, _condition, _exponent, _sign, _tidy
-from largen.diagrams.regimes.families import X, _SMALL, _Derivation
+from largen.diagrams.regimes.families import X, _SMALL, Family, Part, _Derivation, regimes_at
 from largen.diagrams.theory.parametric import parametric_losses
 
 __all__ = ["Budget", "BudgetSplit", "Optimum", "optimal_ridge", "budget_split"]
@@ -67,7 +67,8 @@ def _optimum(self, root, others):
 
     def exponents(e):
         return {v: sympy.factor(_exponent(e.as_independent(*sizes, as_Add=False)[1], v)) for v in sizes}
-    return Optimum((size,), gamma_star, loss_star, gain, conditions, exponents(gamma_star), exponents(loss_star))
+    return Optimum((size,), gamma_star, loss_star, gain, conditions, exponents(gamma_star), exponents(loss_star),
+                   Family.RIDGELESS)
 
 
 def optimal_ridge(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=None):
@@ -84,11 +85,57 @@ def optimal_ridge(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta
     >>> [(o.regime, o.gamma) for o in optimal_ridge(alpha=1)]
     [('ridgeless, N-limited', pi**2*lambda_+*sigma_u**2/4), ('ridgeless, P-limited', pi**2*lambda_+*sigma_u**2/4)]
     """
-    model = with_teacher(model or mrs()) if delta is not None else model
+    model = with_teacher(model or mrs()) if delta is not None else (model or mrs())
     derivation = _Derivation(parametric_losses(model), alpha, latent, noise, 0 if delta is None else delta)
     roots = derivation.losses.roots
     out = [_optimum(derivation, r, [o for o in roots if o != r]) for r in roots]
+    if noise is not None and not derivation.scales:
+        out += _balanced_optima(model, alpha, latent, noise, delta)
     return [o for o in out if o is not None]
+
+
+def _balanced_optima(model, alpha, latent, noise, delta):
+    """The optima where the teacher's and the label noise's leading losses of one family balance.
+
+    In a family whose teacher-dominated loss A gamma**a grows with gamma (a > 0) and whose
+    noise-dominated loss B gamma**-b falls (b > 0), the sum is least at
+    gamma* = (b B/(a A))**(1/(a + b)), where L* = (1 + a/b) A gamma***a; the conditions are those
+    of both regimes but their mutual dominance (which the balance replaces), at gamma*. With a
+    numeric noise the regimes are derived in a symbolic one and the value put in.
+    """
+    (sigma,) = sorted(model.regression.noise_variance.free_symbols, key=str)
+    value = {} if noise is True else {sigma: sympy.sqrt(as_expr(noise))}
+    regimes = regimes_at(model, alpha=alpha, latent=latent, noise=True, delta=delta)
+    ridge = model.regression.ridge
+    out = []
+    for t in [r for r in regimes if r.dominant is Part.TEACHER]:
+        for n in [r for r in regimes if r.dominant is Part.LABEL_NOISE and (r.family, r.limiting) ==
+                  (t.family, t.limiting)]:
+            a, b = t.exponents[ridge], -n.exponents[ridge]
+            if exponent_sign(a) != 1 or exponent_sign(b) != 1:
+                continue
+            A, B = t.loss / ridge**a, n.loss * ridge**b
+            free = sorted(t.exponents, key=str)
+            gamma_star = _tidy(sympy.powsimp(sympy.expand_power_base((b * B / (a * A)) ** (1 / (a + b)), force=True),
+                                             force=True), free)
+            loss_star = _tidy(sympy.powsimp(sympy.expand_power_base((1 + a / b) * A * gamma_star**a, force=True),
+                                            force=True), free)
+            conditions = []
+            for small, large in t.conditions + n.conditions:
+                if (small / large).has(sigma, sympy.Abs):
+                    continue  # the mutual dominance of the two parts, or a tie of sizes
+                ratio = _tidy(sympy.powsimp(sympy.expand_power_base((small / large).xreplace({ridge: gamma_star}),
+                                                                    force=True), force=True), free)
+                if ratio.free_symbols & set(free) - {ridge}:
+                    conditions.append(_condition(ratio, [v for v in free if v != ridge]))
+            sizes = [v for v in free if v != ridge]
+
+            def exponents(e):
+                return {v: sympy.factor(_exponent(e.as_independent(*sizes, as_Add=False)[1], v)) for v in sizes}
+            out.append(Optimum(t.limiting, gamma_star.xreplace(value), loss_star.xreplace(value), None,
+                               tuple(dict.fromkeys((x.xreplace(value), y.xreplace(value)) for x, y in conditions)),
+                               exponents(gamma_star), exponents(loss_star), t.family))
+    return out
 
 
 class Budget(enum.Enum):
@@ -103,7 +150,7 @@ class Optimum:
     """The optimal ridge in the ridgeless regime limited by ``limiting`` (a 1-tuple of its size).
 
     ``gamma`` is gamma* (a monomial in the sizes), ``loss`` the leading loss there, ``gain`` the
-    relative decrease of the loss from gamma -> 0 to gamma*, ``conditions`` pairs (small, large),
+    relative decrease of the loss from gamma -> 0 to gamma* (None at a balance of two parts), ``conditions`` pairs (small, large),
     ``exponents`` those of gamma* in each size and ``loss_exponents`` those of the loss.
     """
 
@@ -114,11 +161,14 @@ class Optimum:
     conditions: tuple
     exponents: dict
     loss_exponents: dict
+    family: Family = Family.RIDGELESS
 
     @property
     def regime(self):
-        """The name of the regime it sits in."""
-        return f"ridgeless, {self.limiting[0]}-limited"
+        """The name of the regime (family) it sits in: a balance of the teacher and the noise names the family."""
+        if self.family is Family.RIDGELESS:
+            return f"ridgeless, {self.limiting[0]}-limited"
+        return f"{self.family.value}, teacher and label noise balanced"
 
 
 @dataclass(frozen=True)
