@@ -82,6 +82,7 @@ def test_probe_N17_a_spectrum_files_decimals_are_exact(capsys, tmp_path):
     assert status == 0
     result = json.loads(out)
     alpha = sympy.Rational("0.981252")
+    assert read_back(result["alpha"]) == alpha  # the prefactors keep alpha, stated beside them exactly
     ridge = next(r for r in result["regimes"] if r["name"] == "ridge")
     derived = next(r for r in derive_regimes() if r.name == "ridge")
     assert ridge["exponents"]["N"] == str(derived.exponents[N].subs(ALPHA, alpha))

@@ -153,7 +153,8 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
                 # by name: the model's symbols carry assumptions the printed ones do not
                 subs = {s: sympy.Float(mpmath.nstr(values[s.name], dps + 5), dps + 5) if s.name in values
                         else 1 for s in expr.free_symbols if s != ALPHA}
-                return mpmath.mpf(str(sympy.N(expr.xreplace(subs).subs(ALPHA, alpha), dps + 5)))
+                # alpha as a decimal of the working digits: exact, its powers of rationals grow without bound
+                return mpmath.mpf(str(sympy.N(expr.xreplace(subs).subs(ALPHA, sympy.Float(alpha, dps + 5)), dps + 5)))
 
             slopes = {}
             for v in free:
@@ -334,7 +335,7 @@ class Exponents:
                   "loss_exponents": {str(k): plain(v) for k, v in o.loss_exponents.items()}} for o in self.optima]
         budget = {kind.value: [{"regime": b.regime, "split": [plain(x) for x in b.split], "exponent": plain(b.exponent)}
                                for b in self.budgets if b.budget is kind] for kind in Budget}
-        return {"regimes": regimes, "optimal": {"ridge": ridge, "budget": budget}}
+        return {"alpha": plain(self.alpha), "regimes": regimes, "optimal": {"ridge": ridge, "budget": budget}}
 
     def text(self):
         """The regimes as lines of text, one per regime (and per check depth, per optimum)."""
@@ -466,7 +467,7 @@ def _label_noise(model, noise):
         return {}
     (symbol,) = model.regression.noise_variance.free_symbols
     (value,) = [v for v in sympy.solve(sympy.Eq(model.regression.noise_variance, noise), symbol) if v.is_nonnegative]
-    return {str(symbol): mpmath.mpf(sympy.Float(value, 40))}
+    return {str(symbol): mpmath.mpf(str(sympy.N(value, 40)))}
 
 
 def piecewise_regimes(model=None, *, alpha=None, M="inf", noise=None):
@@ -602,8 +603,26 @@ def regimes_at(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=No
     if latent not in (sympy.oo, symbol):
         regimes = [_at(r, {symbol: latent}) for r in regimes]
     if _derived_alpha(alpha) is not alpha:
-        regimes = [_at(r, {ALPHA: alpha}) for r in regimes]
+        regimes = [_exact_powers(r, alpha) for r in regimes]
     return regimes
+
+
+def _powers(e, alpha):
+    """The powers of the symbols of ``e`` at an exact alpha."""
+    return e.replace(lambda p: p.is_Pow and p.base.is_Symbol and p.exp.has(ALPHA),
+                     lambda p: p.base ** sympy.factor(p.exp.xreplace({ALPHA: alpha})))
+
+
+def _exact_powers(regime, alpha):
+    """A regime derived in a symbolic alpha with a long alpha put, exactly, into its exponents and the powers of
+    its symbols; the constant prefactors keep the symbol (their powers of rationals would be expanded to
+    thousands of digits), stated at the value of alpha beside them."""
+    def powers(e):
+        return _powers(e, alpha)
+    return dataclasses.replace(regime, conditions=tuple((powers(a), powers(b)) for a, b in regime.conditions),
+                               loss=powers(regime.loss), train_loss=powers(regime.train_loss),
+                               exponents=_at_value(regime.exponents, {ALPHA: alpha}),
+                               correction=powers(regime.correction))
 
 
 def _derived_alpha(alpha):
@@ -616,9 +635,12 @@ def _optimum_at(optimum, model, alpha, latent):
     symbol = model.spaces[model.latent]
     at = {} if latent in (sympy.oo, symbol) else {symbol: latent}
     long_alpha = _derived_alpha(alpha) is not alpha
-    at = {**at, **({ALPHA: alpha} if long_alpha else {})}
-    return dataclasses.replace(optimum, **{f.name: _at_value(getattr(optimum, f.name), at)
-                                           for f in dataclasses.fields(optimum)})
+    found = {f.name: _at_value(getattr(optimum, f.name), at) for f in dataclasses.fields(optimum)}
+    if long_alpha:
+        found.update({k: _at_value(found[k], {ALPHA: alpha}) for k in ("exponents", "loss_exponents")})
+        found.update({k: _powers(found[k], alpha) for k in ("gamma", "loss", "gain") if found[k] is not None})
+        found["conditions"] = tuple((_powers(a, alpha), _powers(b, alpha)) for a, b in found["conditions"])
+    return dataclasses.replace(optimum, **found)
 
 
 def _at_value(value, at):
