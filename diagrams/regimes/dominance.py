@@ -2,9 +2,13 @@
 
 Every expression of the regimes is, after the effective dimensions are expanded, a ratio of sums
 of monomials in a few positive variables (the sizes, the ridge, the number of learned modes X).
-A monomial is its coefficient and its exponent vector; :class:`Balance` keeps the dominant
-monomial of the numerator and of the denominator and the ratios of the others to them (the
-first corrections). :func:`_prune` drops the conditions implied by others, :func:`_condition`
+A monomial is its coefficient and its exponent vector. A :class:`Region` is a chain of monomials
+each much larger than 1 (what a regime family claims: 1 << X << N << P, say); monomials are
+compared exactly over it, in its lexicographic order, which picks a vertex of the Newton polytope.
+:class:`Balance` keeps the dominant monomial of the numerator and of the denominator and the
+ratios of the others to them (the first corrections), and marks the region when another vertex
+dominates elsewhere in it (the family then derives each cell). :func:`interior_point` is the exact
+linear program that finds a point inside a regime's conditions. Nothing here is sampled. :func:`_prune` drops the conditions implied by others, :func:`_condition`
 writes a ratio << 1 as ``small << large``.
 
 May import: :mod:`largen.diagrams.errors`, :mod:`largen.diagrams.engine`,
