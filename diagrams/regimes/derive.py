@@ -56,7 +56,7 @@ def derive_regimes(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delt
     (1, 3, 5)
     >>> N = mrs().symbols["N"]
     >>> [(r.exponents[N], c.lower, c.upper) for c in pieces.cases for r in c.regimes if "N-limited" in r.name]
-    [(-delta - 1, -1, 1), (-2, 1, 3), (-2, 3, oo)]
+    [(-delta - 1, -1, 1), (-2, 1, 3), (-2, 3, 5), (-2, 5, oo)]
     """
     model = model or mrs()
     delta = None if delta is None else as_expr(delta)
