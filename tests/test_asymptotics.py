@@ -17,6 +17,7 @@ def hand_nk(k):
     return sympy.gamma(1 + 1 / s) * sympy.gamma(k - 1 / s) / sympy.gamma(k) * (LAMBDA_PLUS / DELTA) ** (1 / s)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_small_ridge_effective_dimensions_match_hand_formula(k):
     leading = effective_dimension_asymptotics(k, "small").leading
@@ -57,6 +58,7 @@ def _nk_numeric(k, alpha, delta):
     return total
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alpha", [sympy.Rational(1, 2), 1, 2])
 def test_small_ridge_expansion_against_high_precision_sums(alpha):
     mpmath.mp.dps = 30

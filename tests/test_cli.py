@@ -59,6 +59,7 @@ def test_bad_input_is_one_line_and_status_2(capsys, argv, message):
     assert err.count("\n") == 1 and err.startswith("largen: error: ") and message in err
 
 
+@pytest.mark.slow
 def test_console_script_has_no_traceback():
     proc = subprocess.run([sys.executable, "-m", "largen", "simulate", "--N", "-3"],
                           capture_output=True, text=True)
@@ -121,6 +122,7 @@ def test_expect_and_diagrams_refuse_bad_input(capsys, argv, message):
     assert status == 2 and out == "" and err.count("\n") == 1 and message in err
 
 
+@pytest.mark.slow
 def test_derive_json(capsys):
     status, out, _ = run_cli(capsys, "derive", "--json")
     result = json.loads(out)
@@ -207,6 +209,7 @@ def test_duality_json(capsys):
     assert not result["verdicts"]["N<->P: test loss with label noise"]["invariant"]
 
 
+@pytest.mark.slow
 def test_duality_of_a_deep_model_and_the_mean_convention(capsys):
     status, out, _ = run_cli(capsys, "duality", "--model", "tests/data/deep2.toml", "--order", "1",
                              "--convention", "mean", "--json")
@@ -427,6 +430,7 @@ def test_probe_E4_the_sweep_output_is_checked_first(capsys):
     assert one_line_error(status, out, err, "cannot write no/such/dir/x.csv: no directory") and "sweep" not in err
 
 
+@pytest.mark.slow
 def test_probe_U1_no_file_overwritten_without_force(tmp_path, capsys):
     for argv in (["diagrams", "Trace(X*X.T)", "--tikz"], ["derive", "--latex"],
                  ["sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01", "--workers", "1", "--out"]):
@@ -473,6 +477,7 @@ def test_probe_U5_one_digit(capsys):
     assert status == 0 and json.loads(out)["value"] == "1e-5"
 
 
+@pytest.mark.slow
 def test_probe_U6_the_model_name_cannot_inject_latex(tmp_path, capsys):
     model = tmp_path / "evil.toml"
     model.write_text('[model]\nname = "x}\\\\input{/etc/hostname}\\\\texttt{"\n'
@@ -495,6 +500,7 @@ def test_probe_U7_version_and_an_expression_beginning_with_minus(capsys):
     assert status == 0 and json.loads(json.dumps(out)) and "-N" in out
 
 
+@pytest.mark.slow
 def test_probe_T22_a_closed_pipe_is_quiet():
     proc = subprocess.Popen([sys.executable, "-m", "largen", "derive", "--json"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
@@ -542,6 +548,7 @@ def test_sweep_on_a_dask_scheduler(capsys):
     assert status == 0 and [row["loss"] for row in json.loads(out)["rows"]] == ["0.001448055617", "0.0008124402011"]
 
 
+@pytest.mark.slow
 def test_sweep_with_no_scheduler_at_the_address_is_one_line(capsys):
     pytest.importorskip("distributed")
     status, out, err = run_cli(capsys, "sweep", "--N", "20,40", "--P", "30", "--M", "50", "--gamma", "0.01",
@@ -579,6 +586,7 @@ def test_alpha_cannot_be_swept(capsys):
     assert one_line_error(status, out, err, "alpha cannot be swept: run one sweep per spectrum")
 
 
+@pytest.mark.slow
 def test_exponents_json_gives_the_ridge_regime_of_mrs(capsys):
     status, out, _ = run_cli(capsys, "exponents", "--alpha", "1", "--json")
     regimes = {r["name"]: r for r in json.loads(out)["regimes"]}
@@ -697,6 +705,7 @@ def test_probe_N5_a_value_that_is_not_real_is_refused(capsys):
     assert one_line_error(status, out, err, "the value is not real (5269/1200 + I)")
 
 
+@pytest.mark.slow
 def test_probe_N6_every_number_printed_reads_back(capsys):
     P, tr = sympy.Symbol("P", positive=True, integer=True), sympy.Function("tr_Lambda")
     status, out, _ = run_cli(capsys, "expect", "Trace(X*X.T)*1e-3000", "--json")
@@ -714,6 +723,7 @@ def test_probe_N6_every_number_printed_reads_back(capsys):
         assert one_line_error(status, out, err, message)
 
 
+@pytest.mark.slow
 def test_probe_N7_a_closed_standard_output_is_one_line():
     import os
 
@@ -814,6 +824,7 @@ def test_probe_N18_a_teacher_given_twice_is_refused(tmp_path, capsys):
     assert one_line_error(status, out, err, "the teacher is given twice: by --spectrum")
 
 
+@pytest.mark.slow
 def test_probe_N19_a_missing_parameter_names_flags_that_exist(tmp_path, capsys):
     path = tmp_path / "nl.toml"
     path.write_text('[model]\nname = "nl"\nnonlinear = true\n[[model.features]]\nwidth = "N"\nvariance = "sigma_u**2/M"\n')

@@ -105,6 +105,7 @@ def test_twisted_surgery_in_a_mixed_model_agrees_with_full_enumeration(text):
     assert sympy.expand(exact_expectation(text, mixed()) - reference) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, top", [(mrs(), 3), (deep_linear(2), 3)], ids=["mrs", "deep2"])
 def test_loss_series_agrees_with_full_enumeration(model, top):
     exact = diagram_coefficients(model, top, planar=False)
@@ -113,6 +114,7 @@ def test_loss_series_agrees_with_full_enumeration(model, top):
 
 
 # -- independent checks at the orders enumeration cannot reach ----------------
+@pytest.mark.slow
 @pytest.mark.parametrize("model", [mrs(), deep_linear(2)], ids=["mrs", "deep2"])
 def test_planar_part_is_the_resummed_theory(model, graded):
     theory = theory_coefficients(model, ORDERS[model.name])
@@ -177,6 +179,7 @@ def test_subleading_coefficients_are_the_one_crosscap_parts(graded):
 
 
 # -- cost ---------------------------------------------------------------------
+@pytest.mark.slow
 def test_work_is_bounded_before_and_while_it_is_done():
     with bounded_work(2_000_000):  # the orders below gamma^-6 are worked out (8e5 calls measured), not more
         with pytest.raises(CostError, match=r"the exact diagrams of the test loss to gamma\^-50 \(refused at "

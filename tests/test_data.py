@@ -97,6 +97,7 @@ def test_linear_features_on_digits_against_the_regression(data, N, P, gamma):
     assert abs(run.teacher_mean / float(theory.loss) - 1) < 0.12  # against the best linear teacher
 
 
+@pytest.mark.slow
 def test_relu_features_on_digits_by_the_kernel_route(data):
     small = Dataset("digits, 600", data.inputs[:600], data.targets[:600] - data.targets[:600].mean(axis=0))
     theory = solve(data=small, N=40, P=100, gamma="1e-3", activation="relu", equivalence="kernel", dps=8)

@@ -24,7 +24,12 @@ def modules():
 
 SLOW = {"largen.diagrams.regimes.families", "largen.diagrams.regimes.derive", "largen.diagrams.regimes.optima",
         "largen.diagrams.regimes.delta_ranges", "largen.solver.numerics.scaling",
-        "largen.diagrams.theory.fluctuations", "largen.diagrams.theory.fluctuation_duality"}  # tens of seconds each
+        "largen.diagrams.theory.fluctuations", "largen.diagrams.theory.fluctuation_duality",  # tens of seconds each
+        # seconds each (a report's figures, the duality's verdicts, lattices, certified solves)
+        "largen.solver.report.build", "largen.diagrams.theory.duality", "largen.solver.percolation.dimensions",
+        "largen.solver.numerics.certification", "largen.solver.numerics.scatter", "largen.diagrams.regimes.asymptotics",
+        "largen.solver.percolation.figures", "largen.diagrams.theory.fluctuation_series",
+        "largen.solver.percolation.fit", "largen.solver.percolation.laws"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(m, marks=pytest.mark.slow) if m in SLOW else m for m in modules()])

@@ -29,6 +29,7 @@ def by_name(found):
     return {(v.exchange, v.quantity): v for v in found}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", [0, 1, 2, 3, 4, 5])
 def test_planar_diagrams_map_bijectively_with_exchanged_weights(order):
     pairs = dual_pairs(order=order)
@@ -68,6 +69,7 @@ def test_the_map_is_an_involution():
         assert back is not None and back.edges == p.diagram.edges
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
 def test_exact_moments_map_class_by_class_at_every_genus(k):
     model = mrs()
@@ -104,6 +106,7 @@ def test_derived_loss_and_ridge_equation_are_invariant():
     assert all(found["N <-> P", f"series gamma^-{k}"].remainder == 0 for k in range(4))
 
 
+@pytest.mark.slow
 def test_which_exchanges_survive_in_a_deep_model():
     found = by_name(verdicts(deep_linear(2)))
     assert found["N1 <-> N2", "test loss"].remainder == 0 and found["N1 <-> N2", "ridge equation"].rescaling == N1 / N2

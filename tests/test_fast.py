@@ -77,6 +77,7 @@ def test_random_points_agree_with_the_certified_solver_where_vouched(model):
         assert relative_error(point, certified) <= TOLERANCE, {k: v[i] for k, v in p.items()}
 
 
+@pytest.mark.slow
 def test_a_few_points_of_each_kind_agree_with_the_certified_solver():
     """MRS at finite and infinite M, two layers with a teacher exponent and label noise, a list."""
     cases = [
@@ -232,6 +233,7 @@ def test_a_disagreement_is_reported_never_kept(monkeypatch):
         assert row["loss"] == solve(N=row["N"], P=30, M=50, gamma="0.01", dps=15).as_dict()["loss"]
 
 
+@pytest.mark.slow
 def test_a_fast_sweep_over_activations_and_exponents_matches_the_certified_rows():
     point = dict(P=300, gamma="1e-2", M=100, dps=15, executor=ThreadPoolExecutor(1), progress=False)
     grid = {"N": [50, 80], "activation": ["relu", "tanh"], "alpha": ["0.5", 1]}
@@ -265,6 +267,7 @@ def test_the_surface_is_the_solver_and_its_slope_the_derivative():
     assert abs(surface.slope[i, j] - float(slope)) < 1e-5
 
 
+@pytest.mark.slow
 def test_the_surface_draws_the_regimes_from_their_conditions():
     """Deep inside a regime (every condition holds by three decades) the slope in the ridge is its exponent."""
     from largen.solver.numerics.scaling import regimes_at

@@ -39,6 +39,7 @@ def test_correction_is_the_one_crosscap_part_of_the_exact_coefficients(name, ord
     assert sympy.expand(correction[order] - exact[order]) == 0
 
 
+@pytest.mark.slow
 def test_the_correction_starts_at_the_second_power_of_the_ridge():
     model, correction, _ = coefficients("mrs", MRS_ORDER)
     assert correction[:2] == [0, 0]
@@ -130,6 +131,7 @@ def test_cli_finite_size(capsys):
 GRID = [(20, 40, 30, "0.1"), (40, 20, 30, "0.1"), (30, 30, 60, "0.1"), (20, 60, 100, "0.05")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("N, P, M, gamma", GRID)
 def test_corrected_theory_cuts_the_planar_miss_fivefold(N, P, M, gamma):
     """Power law alpha = 1, 4000 seeds: the standard error is below a tenth of the planar miss, and the
@@ -183,6 +185,7 @@ def test_no_correction_for_an_activation():
         solve(N=40, P=30, M=60, gamma="0.3", alpha=-1, activation="relu", order=1)
 
 
+@pytest.mark.slow
 def test_a_teacher_leaves_one_crosscap_diagrams_without_a_dual_and_their_change_is_the_corrections():
     from largen.diagrams.theory.duality import swap_sizes
     from largen.diagrams.engine.model import with_teacher

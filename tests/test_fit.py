@@ -27,6 +27,7 @@ def test_noise_free_curves_give_the_parameters_back():
     assert np.all(np.abs(found.predict(N=N, P=P, gamma=GAMMA, M="inf") / loss - 1) < 1e-8)
 
 
+@pytest.mark.slow
 def test_one_percent_noise_over_twenty_seeds_is_within_two_standard_errors():
     """The curves from the solver, each loss times (1 + 0.01 z): alpha and the label noise sigma_eps
     come back within two of their stated standard errors at 95% of the seeds (here at least 18 of 20,

@@ -45,6 +45,7 @@ def test_each_part_is_its_planar_diagrams(name, order):
     assert sympy.expand(derived[order].connected - connected[order]) == 0
 
 
+@pytest.mark.slow
 def test_low_orders_with_four_outputs():
     derived, within, connected = series("mrs", 2, outputs=4)
     for k in range(3):
@@ -57,6 +58,7 @@ def test_low_orders_with_four_outputs():
     assert sympy.expand(derived[2].connected - one[2].connected) == 0
 
 
+@pytest.mark.slow
 def test_the_first_coefficients_by_hand():
     """Order 0: Var_w of (1/2) w Lambda w^T is s_w**2 tr Lambda**2 / 2 (w ~ N(0, s_w), s_w = sigma_w**2/M);
     the connected part starts at gamma^-2 with Var of the first correction of the loss."""
@@ -136,6 +138,7 @@ def test_duality_of_the_variance():
             Quantity.CONNECTED_VARIANCE_DIAGRAMS} <= kinds
 
 
+@pytest.mark.slow
 def test_every_cylinder_class_has_its_dual():
     model = mrs()
     for part in ("within", "connected"):

@@ -106,6 +106,7 @@ def test_loss_answers_or_refuses(N, P, M, gamma, alpha, dps):
         assert_losses_are_numbers(result)
 
 
+@pytest.mark.slow
 @fuzz
 @given(expression=EXPRESSIONS, planar=st.booleans(), M=st.sampled_from(["3", "inf", "100000", None]))
 def test_expect_answers_or_refuses(expression, planar, M):
@@ -145,6 +146,7 @@ MODEL_FLAGS = [[], ["--set", "mu_1=0.5", "--set", "mu_star=0.3"], ["--mu-1", "0.
                ["--teacher-spectrum", "omega.txt"]]
 
 
+@pytest.mark.slow
 @fuzz
 @example(layers=[{"width": "N", "variance": "sigma_u**2/M"}], extra="nonlinear = true", flags=MODEL_FLAGS[1],
          command="loss")
@@ -188,6 +190,7 @@ def digits_agree(claimed, truth, dps):
     return abs(claimed - truth) <= mpmath.mpf(10) ** (1 - dps) * abs(truth)
 
 
+@pytest.mark.slow
 @fuzz
 @given(N=st.one_of(st.integers(1, 10**6), st.floats(1.5, 1e4)), P=st.integers(1, 10**6),
        M=st.one_of(st.integers(10, 10**4), st.just(mpmath.inf)),

@@ -13,6 +13,7 @@ from largen.solver.data.kernels import (feature_kernel, gram, hermite_coefficien
 POINTS = [(1.0, 1.0, 0.3), (0.5, 2.0, -0.7), (1.3, 1.3, 1.2999), (2.0, 0.7, 0.0), (1.0, 1.0, 1.0)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["linear", "relu", "erf", "x^2", "x^3", "tanh"])
 def test_closed_forms_against_two_dimensional_quadrature(name):
     for v1, v2, c in POINTS:

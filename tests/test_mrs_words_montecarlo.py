@@ -47,6 +47,7 @@ def traces(draws):
     }
 
 
+@pytest.mark.slow
 def test_mrs_words_agree_with_monte_carlo(draws):
     for text, samples in traces(draws).items():
         mean = samples.mean()

@@ -174,6 +174,7 @@ def test_actual_features_against_the_theory(name):
     assert abs(equivalent.mean - theory) < 3 * equivalent.stderr + (1 / 300 + 1 / 100) * theory / 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["relu", "tanh"])
 def test_actual_features_with_a_power_law_teacher(name):
     # a power-law teacher omega_I = I^-0.7 on a near-flat spectrum (alpha = -0.8, where the
@@ -209,6 +210,7 @@ def test_simulate_cli_with_an_activation(capsys):
     assert status == 2 and err.strip().startswith("largen: error: unknown activation 'swish'")
 
 
+@pytest.mark.slow
 def test_feature_variance_limited_regime():
     # derived by dominant balance with mu_star as a scale; checked here against the solver deep inside
     # it and against the closed form of the balance n_1 << M mu_star^2/(Delta mu_1^2 sigma_u^2) = N:

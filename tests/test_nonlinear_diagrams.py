@@ -99,6 +99,7 @@ def scalar_series(model, order):
     return coefficients, l, omega
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, top", [(NONLINEAR, 4), (with_teacher(NONLINEAR), 3), (DEEP, 3)],
                          ids=["mrs", "mrs-teacher", "deep2"])
 def test_exact_coefficients_at_size_one_are_the_scalar_regression(model, top):
@@ -114,6 +115,7 @@ def test_exact_coefficients_at_size_one_are_the_scalar_regression(model, top):
         assert sympy.expand(scalar(sum(parts.values())) - expected[k]) == 0, k
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, top", [(NONLINEAR, 4), (with_teacher(NONLINEAR), 3), (DEEP, 3)],
                          ids=["mrs", "mrs-teacher", "deep2"])
 def test_exact_coefficients_planar_part_is_the_theory(model, top):
@@ -139,6 +141,7 @@ def test_exact_coefficients_are_full_wick_enumeration():
         assert sympy.expand(exact[k] - expectation(loss_observable(NONLINEAR, k), NONLINEAR, planar=False)) == 0
 
 
+@pytest.mark.slow
 def test_the_words_grow_like_four_to_the_order_and_are_bounded():
     words = [len(sympy.expand(loss_observable(NONLINEAR, k)).atoms(sympy.Trace)) for k in range(5)]
     assert words == [1, 1, 12, 64, 320]
@@ -175,6 +178,7 @@ def test_without_the_test_points_xi_every_class_has_its_partner(order):
     assert any("Xi" in repr(p.diagram.words) for p in pairs) or order == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", [2, 3])
 def test_the_classes_without_partner_are_the_test_points_xi_and_carry_the_series_remainder(order):
     pairs = dual_pairs(NONLINEAR, order)
@@ -196,6 +200,7 @@ def run(capsys, *argv):
     return status, out.out, out.err
 
 
+@pytest.mark.slow
 def test_series_of_a_nonlinear_model_file(capsys, tmp_path):
     path = tmp_path / "rf.toml"
     path.write_text('[model]\nname = "rf"\nnonlinear = true\n\n[[model.features]]\nwidth = "N"\n'
@@ -211,6 +216,7 @@ def test_series_of_a_nonlinear_model_file(capsys, tmp_path):
     assert status == 0 and "Gaussian-equivalent model" in out
 
 
+@pytest.mark.slow
 def test_duality_of_nonlinear_features_reports_the_classes_without_partner(capsys):
     status, out, _ = run(capsys, "duality", "--activation", "relu", "--order", "2", "--json")
     result = json.loads(out)

@@ -32,6 +32,7 @@ R = sympy.Rational
 
 # --- clusters -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_bethe_small_clusters_have_the_branching_probabilities():
     # z = 3, p = 1/2: size 1 needs the seed's 3 neighbours empty, size 2 one occupied neighbour whose
     # 2 further neighbours and the seed's other 2 are empty
@@ -73,6 +74,7 @@ def test_bethe_tau_and_alpha_at_pc_within_their_errors():
     assert abs(report["model_exponent"] - 0.5) < 2 * report["model_exponent_error"]
 
 
+@pytest.mark.slow
 def test_fit_errors_are_honest_over_seeds():
     taus, alphas = [], []
     for seed in range(20):
@@ -86,6 +88,7 @@ def test_fit_errors_are_honest_over_seeds():
         assert sum(abs(e.value - exact) < 2 * e.error for e in estimates) >= 15
 
 
+@pytest.mark.slow
 def test_square_lattice_tau_and_D_at_pc():
     report = percolation_report("square", clusters=100000, seed=0)
     assert abs(report["tau"] - 187 / 91) < 2 * report["tau_error"]
@@ -124,6 +127,7 @@ def test_model_and_data_exponents_on_a_grid(tau, D, c):
                             else "approximation-limited")
 
 
+@pytest.mark.slow
 def test_the_grid_holds_the_switch_and_both_logarithmic_cases():
     assert {model_scaling(*point)[0].regime for point in GRID} == {"subtask-limited", "balanced",
                                                                    "approximation-limited"}
@@ -218,6 +222,7 @@ def test_forest_clusters_are_breadth_first_trees_with_their_depths():
     assert np.all((forest.sizes >= 5) & (forest.sizes <= 400)) and np.all(np.diff(forest.sizes) <= 0)
 
 
+@pytest.mark.slow
 def test_forest_sizes_have_the_branching_probabilities():
     # z = 3, p = 1/2, every seed kept: size 1 needs the seed's 3 neighbours empty (1/8), size 2 one occupied
     # neighbour whose 2 further neighbours and the seed's other 2 are empty (3/64)
@@ -378,6 +383,7 @@ def test_random_feature_theory_on_brills_spectrum_reaches_brills_model_exponent(
     assert abs(-math.log(losses[1] / losses[0]) / math.log(2) - 1) < 0.05
 
 
+@pytest.mark.slow
 def test_box_dimension_of_the_square_lattice_and_its_refusals():
     D, masses = dimensions.box_dimension(2, sides=(16, 32, 64, 128, 256), sites=2 * 10**6, seed=3)
     assert abs(D.value - 91 / 48) < 3 * D.error and D.error < 0.05
@@ -431,6 +437,7 @@ def test_tau_outside_the_rank_frequency_range_is_refused():
             model_scaling(tau, 4, 2)
 
 
+@pytest.mark.slow
 def test_measured_spectrum_is_the_measured_power_law():
     alpha, lam_plus = percolation_spectrum("bethe", z=3, clusters=20000, seed=0, source="measured")
     report = percolation_report("bethe", z=3, clusters=20000, seed=0)

@@ -44,6 +44,7 @@ def test_there_are_many_words():
     assert len(WORDS) > 100
 
 
+@pytest.mark.slow
 def test_planar_generation_agrees_with_filtering_up_to_order_4():
     for word in WORDS:
         filtered = {g.edges for g in contractions([word], MRS) if g.planar}

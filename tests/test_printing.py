@@ -121,6 +121,7 @@ def test_closed_forms_and_ridgeless_regimes_render(model):
         assert when == rf"\text{{when }} {latex(regime.condition)}"
 
 
+@pytest.mark.slow
 def test_scaling_regimes_render_loss_and_correction():
     for regime in derive_regimes(mrs(), alpha=1):
         name, loss, order, when = pieces(inline(regime))
@@ -191,6 +192,7 @@ def _block(stdout, expression):
     return any(out[i:i + len(lines)] == lines for i in range(len(out)))
 
 
+@pytest.mark.slow
 def test_derive_prints_the_mrs_closed_forms(capsys):
     status, out, _ = run_cli(capsys, "derive")
     assert status == 0
@@ -211,6 +213,7 @@ def test_derive_prints_the_mrs_closed_forms(capsys):
     assert "Σ_μM" in out and "σ_ε" in out and "Schwinger–Dyson equations" in out
 
 
+@pytest.mark.slow
 def test_derive_prints_the_two_layer_ridge_equation(capsys):
     status, out, _ = run_cli(capsys, "derive", "--model", DEEP2)
     assert status == 0

@@ -71,6 +71,7 @@ def test_probe_U10_monte_carlo_keeps_integer_sizes():
         simulate(N="100.5", P=30, M=50, gamma="0.1", seeds=2)
 
 
+@pytest.mark.slow
 def test_probe_S1_no_text_reaches_sympify():
     """Internal conversions refuse text: only the grammar reads it (a noise variance once went through sympify)."""
     from largen.diagrams.regimes import derive_regimes

@@ -214,6 +214,7 @@ CHEAP = {"draw_orders": 0, "count_orders": 0, "duality_order": 0, "phase_grid": 
          "curves": {"points": 2, "mc_points": 1, "seeds": 2, "P": (20,), "gammas": (0.1,)}}
 
 
+@pytest.mark.slow
 def test_a_listed_percolation_spectrum_drives_the_figures_and_says_why_no_scaling_laws(tmp_path, capsys):
     from test_cli import run_cli
 
@@ -305,6 +306,7 @@ def test_a_report_of_nonlinear_features_compiles_and_names_what_its_correction_i
     assert "Planar diagrams up to the symmetries of their traces: 1." in tex  # order 0: tr Lambda alone
 
 
+@pytest.mark.slow
 def test_a_listed_teacher_spectrum_drives_the_figures(tmp_path):
     (tmp_path / "lam.txt").write_text("".join(f"{k ** -2.0!r}\n" for k in range(1, 41)))
     (tmp_path / "omega.txt").write_text("".join(f"{k ** -0.5!r}\n" for k in range(1, 41)))
@@ -328,6 +330,7 @@ def test_report_refuses_a_teacher_spectrum_without_listed_eigenvalues(tmp_path, 
     assert one_line_error(status, out, err, "--teacher-spectrum pairs with the listed eigenvalues")
 
 
+@pytest.mark.slow
 def test_probe_N9_a_spectrum_beyond_float64_is_drawn_without_what_overflows(tmp_path):
     (tmp_path / "huge3.txt").write_text("1e300\n1e300\n1e300\n")
     with pytest.warns(UserWarning, match="near float64's floor"):  # the Monte Carlo says so itself

@@ -74,6 +74,7 @@ def test_small_ridge_regularises_the_threshold_as_one_over_sqrt_gamma():
     assert sympy.simplify(coefficients[-1] - N * (Delta * N * sigma_w**2 / M + sigma_eps**2) / 4) == 0
 
 
+@pytest.mark.slow
 def test_ridgeless_deep_model_has_a_regime_per_width():
     limit = ridgeless(deep_linear(2))
     assert {r.n1 for r in limit.regimes} == {N1, N2, P}

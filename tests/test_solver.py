@@ -42,6 +42,7 @@ def test_loss_is_symmetric_under_exchange_of_N_and_P():
     assert abs(noisy_a.loss - noisy_b.loss) > mpmath.mpf(10) ** -3 * noisy_a.loss
 
 
+@pytest.mark.slow
 def test_large_ridge_agrees_with_the_series():
     model_point = dict(N=40, P=60, M=50)
     gamma = sympy.Integer(2000)

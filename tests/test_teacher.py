@@ -33,6 +33,7 @@ M, N, P = (sympy.Symbol(s, positive=True, integer=True) for s in ("M", "N", "P")
 tr = covariance_trace("Lambda", "Omega")
 
 
+@pytest.mark.slow
 def test_series_with_a_teacher_covariance_equals_the_planar_diagrams():
     resummed = theory_coefficients(TEACHER, 4)
     planar = diagram_coefficients(TEACHER, 4, planar=True)
@@ -134,6 +135,7 @@ def test_first_finite_size_correction_with_a_teacher_against_the_monte_carlo():
     assert abs(float(corrected.loss) / run.mean - 1) > band
 
 
+@pytest.mark.slow
 def test_ridgeless_form_and_duality_verdict_name_the_teacher_dimensions():
     limit = ridgeless(TEACHER)
     m1, m2, n1, n2 = (effective_dimension(1, True), effective_dimension(2, True), effective_dimension(1),
@@ -192,6 +194,7 @@ def test_cli_teacher_flags(tmp_path, capsys):
     assert "omega[I]" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_huge_teacher_exponent_is_refused_before_the_work(capsys):
     # zeta at an integer 10**6 would be a Bernoulli number of some 900000 digits
     status, out, err = run_cli(capsys, "exponents", "--delta", "1e6", "--alpha", "1")

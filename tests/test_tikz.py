@@ -10,6 +10,7 @@ LUALATEX = shutil.which("lualatex")
 
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "argv, pictures",
     [

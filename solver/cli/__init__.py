@@ -6,7 +6,9 @@ from the model's own symbols), :mod:`~largen.solver.cli.files` (outputs reserved
 written only on success), :mod:`~largen.solver.cli.messages` (the library's keyword arguments
 said as flags), and a module per group of commands: :mod:`~largen.solver.cli.solving` (loss, sweep,
 simulate), :mod:`~largen.solver.cli.deriving` (derive, series, duality, expect, diagrams),
-:mod:`~largen.solver.cli.exponents`, :mod:`~largen.solver.cli.report`, :mod:`~largen.solver.cli.percolation`.
+:mod:`~largen.solver.cli.exponents`, :mod:`~largen.solver.cli.report`, :mod:`~largen.solver.cli.percolation`
+(clusters, Brill's experiment, the lattice dimensions), :mod:`~largen.solver.cli.data` (a dataset's spectrum)
+and :mod:`~largen.solver.cli.fitting` (``fit``: parameters fitted to measured learning curves).
 
 May import everything else; nothing imports it.
 """

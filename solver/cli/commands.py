@@ -24,7 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 import mpmath
 
 from largen.diagrams.errors import LargenError, LargenWarning, SolverError, UsageError
-from largen.solver.cli import deriving, exponents, percolation, report, solving
+from largen.solver.cli import data, deriving, exponents, fitting, percolation, report, solving
 from largen.solver.cli.files import Outputs
 from largen.solver.cli.messages import for_the_command_line
 from largen.solver.cli.options import base_model, parameter_flags
@@ -38,9 +38,9 @@ SOME_POINTS_FAILED = 3
 
 # name -> Command: help, options(parser, model), run(args, outputs)
 COMMANDS = {**solving.COMMANDS, **deriving.COMMANDS, **report.COMMANDS, **exponents.COMMANDS,
-            **percolation.COMMANDS}
+            **percolation.COMMANDS, **data.COMMANDS, **fitting.COMMANDS}
 ORDER = ("simulate", "expect", "diagrams", "derive", "series", "loss", "sweep", "duality", "report", "exponents",
-         "percolation")
+         "percolation", "data", "fit")
 
 
 class Parser(argparse.ArgumentParser):

@@ -21,6 +21,7 @@ FLAGS = (
     (r"\bmax_memory=BYTES\b", "--max-memory GIB"),
     (r"\bactivation=NAME\b", "--activation NAME"),
     (r"\(solve\)", "(largen loss)"),
+    (r"\bequivalence='(\w+)'", r"--equivalence \1"),
 )
 _VALUE = re.compile(r"\bgive ([A-Za-z]\w*)=VALUE\b")  # the value of a model's symbol
 

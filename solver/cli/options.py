@@ -17,20 +17,25 @@ from largen.diagrams.engine.model import gaussian_equivalent, with_teacher
 from largen.diagrams.engine.wick import MAX_DIAGRAMS
 from largen.diagrams.errors import ParameterError, UsageError
 from largen.solver.numerics.activation import activation as parse_activation
-from largen.solver.numerics.point import noise_parameters, short
+from largen.solver.data.datasets import digits, load
+from largen.solver.numerics.point import EQUIVALENCES, noise_parameters, short
 from largen.solver.numerics.solution import MAX_DPS
 from largen.solver.numerics.spectrum import Spectrum
 
 __all__ = ["Command", "path_argument", "limit_argument", "count_argument", "parameter_flags", "add_model_option",
            "add_parameter_options", "add_spectrum_options", "add_teacher_options", "add_activation_option",
            "add_limit_option", "add_json_option", "add_force_option", "add_dps_option", "base_model", "model_of",
-           "parameters_of", "spectrum_of", "dps_of"]
+           "parameters_of", "spectrum_of", "dps_of", "add_data_options", "add_equivalence_option", "dataset_of",
+           "DIGITS"]
 
 # Options the commands have besides a model's symbols: a symbol whose flag would be one of these is set
 # with --set only.
 RESERVED_FLAGS = {"--model", "--set", "--noise", "--alpha", "--delta", "--spectrum", "--teacher-spectrum", "--json",
                   "--dps", "--activation", "--seeds", "--seed", "--max-memory", "--max-diagrams", "--order",
-                  "--planar", "--finite-size", "--out", "--force", "--workers", "--scheduler", "--help"}
+                  "--planar", "--finite-size", "--out", "--force", "--workers", "--scheduler", "--help",
+                  "--data", "--targets", "--target-columns", "--one-hot", "--equivalence", "--variance", "--outputs",
+                  "--fast", "--check"}
+DIGITS = "digits"  # the name of the built-in dataset (scikit-learn's handwritten digits) where a FILE may go
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,48 @@ def add_activation_option(parser):
     parser.add_argument("--activation", metavar="NAME",
                         help="nonlinear features s(F x) by Gaussian equivalence: linear, relu, tanh, erf or x^K "
                              "(the Monte Carlo uses s itself)")
+
+
+def add_data_options(parser, *, positional=False):
+    """--data (or, ``positional``, an argument DATA): the built-in 'digits' or an array FILE; with
+    --targets, --target-columns and --one-hot for a FILE."""
+    what = ("'digits' (scikit-learn's handwritten digits) or an n x M array (.npy or .csv)")
+    if positional:
+        parser.add_argument("data", metavar="digits|FILE", type=path_argument, help=f"the dataset: {what}")
+    else:
+        parser.add_argument("--data", metavar="digits|FILE", type=path_argument,
+                            help=f"the population: {what}; its covariance spectrum, best linear teacher and noise "
+                                 "(or its kernel's spectrum with --equivalence kernel) set M, the spectrum, the "
+                                 "teacher and the noise")
+    parser.add_argument("--targets", metavar="FILE", type=path_argument,
+                        help="the targets of a data FILE: a second array (a vector or n x C)")
+    parser.add_argument("--target-columns", metavar="K", type=count_argument, default=0,
+                        help="the targets of a data FILE are its last K columns [0: give --targets]")
+    parser.add_argument("--one-hot", action="store_true",
+                        help="the targets are one column of integer class labels, made one-hot")
+
+
+def add_equivalence_option(parser):
+    parser.add_argument("--equivalence", choices=EQUIVALENCES, default="white",
+                        help="nonlinear features (--activation): Gaussian equivalence with a white xi, or the "
+                             "theory on the features' kernel spectrum [white]")
+
+
+def dataset_of(args):
+    """The dataset of --data (with --targets, --target-columns, --one-hot), or None without --data."""
+    path = getattr(args, "data", None)
+    targets = getattr(args, "targets", None)
+    columns, one_hot = getattr(args, "target_columns", 0), getattr(args, "one_hot", False)
+    if path is None:
+        if targets or columns or one_hot:
+            raise UsageError("--targets, --target-columns and --one-hot describe the array of --data FILE")
+        return None
+    if path == DIGITS:
+        if targets or columns or one_hot:
+            raise UsageError("the digits dataset has its own targets (the ten classes, one-hot): "
+                             "--targets, --target-columns and --one-hot are for --data FILE")
+        return digits()
+    return load(path, targets=targets, target_columns=columns, one_hot=one_hot)
 
 
 def add_limit_option(parser):

@@ -57,7 +57,7 @@ def newton(system, ctx, s, gamma, tolerance, *, split=1, shift=None, iterations=
         step = None if q is None else scaled_solve(q, s, [a - b for a, b in zip(s, q.rhs)])
         if step is None:
             return None
-        size = max((abs(x) for x in step), default=0)
+        size = max(map(abs, step), default=0)
         if size > 50:
             return None
         here, s = s, [a * ctx.exp(-x) for a, x in zip(s, step)]

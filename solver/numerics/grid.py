@@ -147,7 +147,7 @@ def sweep(model=None, *, grid, dps=30, spectrum=None, executor=None, progress=Tr
         raise ParameterError(f"check must be a non-negative integer, got {check!r}")
     if output is not None:
         check_output(output, force=force, formats=FORMATS)
-    if model.latent not in names and not set(names) & set(POINT_KEYWORDS):
+    if model.latent not in names and not set(names) & set(POINT_KEYWORDS) and fixed.get("data") is None:
         # the spectrum, and its agreement with the latent size, once for every point
         point = bind(model, spectrum=spectrum, complete=False, **fixed)
         spectrum, model = point.spectrum, point.model  # a teacher's spectrum gives the model its covariance

@@ -57,7 +57,8 @@ def direct_moments(values, p, orders, weights=None):
     sum is taken in integer fixed point, with F fractional bits: a rounding of
     2**-F in lambda, in r = 1/(lambda + p) or in a product of their powers
     reaches a term at most multiplied by the largest lambda**a r**b factors
-    (max(1, lambda)**a and max(1, r)**(b+1)), and F leaves the working
+    (max(1, lambda)**a and max(1, r)**(b+1); the powers of x = lambda r <= 1 that stand for
+    lambda**m r**m reach no further), and F leaves the working
     precision after that amplification, relative to the largest term at the
     ends of the list. Integers spare mpmath's per-operation overhead, the bulk
     of a solve's cost.
@@ -110,17 +111,34 @@ def direct_moments(values, p, orders, weights=None):
 
     P, one = _fixed(p._mpf_[1], p._mpf_[2], F), MPZ(1) << (2 * F)
     L = terms.fixed(F)
-    powers = {"lam": [[MPZ(1) << F] * len(L), L], "r": [[MPZ(1) << F] * len(L), [one // (x + P) for x in L]]}
+    R = [one // (x + P) for x in L]
+    powers = {"lam": [None, L], "r": [None, R], "x": [None]}
 
-    def power(base, k):  # the k-th powers of lambda or of r = 1/(lambda + p), term by term
-        while len(powers[base]) <= k:
-            powers[base].append([x * y >> F for x, y in zip(powers[base][-1], powers[base][1])])
-        return powers[base][k]
+    def power(base, k):  # the k-th powers (k >= 1) of lambda, of r = 1/(lambda + p) or of x = lambda r <= 1
+        row = powers[base]
+        if len(row) == 1:
+            row.append([u * v >> F for u, v in zip(L, R)])
+        while len(row) <= k:
+            row.append([u * v >> F for u, v in zip(row[-1], row[1])])
+        return row[k]
 
-    def total(a, b, w=0):
+    def total(a, b, w=0):  # the sum at the scale 2**(2F)
+        # lambda**a r**b = x**m lambda**(a-m) or x**m r**(b-m), m = min(a, b): on the diagonal a
+        # power of x alone, and one product per term fewer than lambda**a times r**b (measured: a
+        # fifth of the sums of 1000 terms); x <= 1 keeps each rounding's reach within the bound above
+        m = min(a, b)
+        factors = [power("x", m)] if m else []
+        if a != b:
+            factors.append(power("lam", a - m) if a > m else power("r", b - m))
         if w and W is not None:
-            return sum(x * y * v >> F for x, y, v in zip(power("lam", a), power("r", b), W))
-        return sum(map(operator.mul, power("lam", a), power("r", b)))
+            factors.append(W)
+        if len(factors) == 3:
+            return sum(x * y * v >> F for x, y, v in zip(*factors))
+        if len(factors) == 2:
+            return sum(map(operator.mul, *factors))
+        if factors:
+            return sum(factors[0]) << F
+        return len(L) << (2 * F)
 
     return {order: mpmath.ldexp(total(*order) >> F, -F) for order in orders}
 
@@ -865,20 +883,35 @@ def _rescale(found, log_scale):
 def _dot(values, weights, p, orders):
     """sum_i w_i v_i**a (v_i + p)**-b, or None: the factors are taken in turns, lambda then r, so
     that a large weight meets a small eigenvalue before anything can underflow; the orders share
-    their common first factors (w (v r)**k, then the powers of v or r)."""
+    their common first factors (w (v r)**k, then the powers of v or r), and each sum is the dot
+    product of the last of them with its last factor (one array operation fewer per order)."""
     found, partial = {}, {(0, 0): weights}
     with np.errstate(all="ignore"):
         r = 1.0 / (values + p)
 
+        def last(a, b):  # the terms this order's are a product of, and the last factor
+            if a == b:
+                return half(a - 1), r
+            return (terms(a - 1, b), values) if a > b else (terms(a, b - 1), r)
+
+        def half(k):  # w (v r)**k v: the first of the turns to (k + 1, k + 1)
+            if ("v", k) not in partial:
+                partial["v", k] = terms(k, k) * values
+            return partial["v", k]
+
         def terms(a, b):
             if (a, b) not in partial:
-                k = min(a, b)
-                partial[a, b] = (terms(k - 1, k - 1) * values * r if a == b else
-                                 terms(a - 1, b) * values if a > b else terms(a, b - 1) * r)
+                before, times = last(a, b)
+                partial[a, b] = before * times
             return partial[a, b]
 
         for order in orders:
-            found[order] = float(terms(*order[:2]).sum())
+            a, b = order[:2]
+            if a == b == 0:
+                found[order] = float(weights.sum())
+                continue
+            before, times = last(a, b)
+            found[order] = float(np.dot(before, times))
     return found if all(math.isfinite(v) for v in found.values()) else None
 
 
@@ -911,15 +944,12 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders, delta=0):
     >>> round(T[1, 0] / 1e30, 12)  # zeta(1 + 1e-30)
     1.0
     """
-    # the law of scale 1 at the pole p/lam_plus, and the scale put back (see approximate_direct_moments)
-    decay, log_scale = _float_decay(alpha), math.log(lam_plus.p) - math.log(lam_plus.q)
+    decay, log_scale, parts = _float_plan(alpha, lam_plus, size, delta, tuple(orders))
     p = _exp(math.log(p) - log_scale) if p > 0 else None
     if p is None:
         return None
     found = {}
-    for weight in {delta if order[2:] == (1,) else 0 for order in orders}:
-        part = [order for order in orders if (delta if order[2:] == (1,) else 0) == weight]
-        values, weights, end = _float_nodes(alpha, size, weight)
+    for weight, part, (values, weights, end) in parts:
         sums = _dot(values, weights, p, part)
         if sums is None:
             return None
@@ -931,6 +961,20 @@ def approximate_power_law_moments(alpha, lam_plus, size, p, orders, delta=0):
                 sums[order] += rest
         found.update(sums)
     return _rescale(found, log_scale)
+
+
+@lru_cache(maxsize=64)
+def _float_plan(alpha, lam_plus, size, delta, orders):
+    """What :func:`approximate_power_law_moments` reads of a law and its orders, whatever the pole
+    (found once: a float64 solve asks for the same moments at every evaluation): the float64
+    decay, the law's log scale, and each teacher weight's orders with its quadrature nodes."""
+    # the law of scale 1 at the pole p/lam_plus, and the scale put back (see approximate_direct_moments)
+    decay, log_scale = _float_decay(alpha), math.log(lam_plus.p) - math.log(lam_plus.q)
+    parts = []
+    for weight in {delta if order[2:] == (1,) else 0 for order in orders}:
+        part = [order for order in orders if (delta if order[2:] == (1,) else 0) == weight]
+        parts.append((weight, part, _float_nodes(alpha, size, weight)))
+    return decay, log_scale, tuple(parts)
 
 
 @lru_cache(maxsize=16)

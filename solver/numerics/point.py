@@ -121,7 +121,7 @@ class Point:
         set_by = self.model.activation_parameters if self.activation is not None else {}
 
         def text(symbol, value):
-            return short(value, 20) if symbol.name in set_by else str(value)
+            return short(value, 20) if symbol.name in set_by else _str(value)
 
         return {s.name: text(s, v) for s, v in sorted(self.values.items(), key=lambda kv: kv[0].name)}
 
@@ -233,7 +233,7 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
         raise ParameterError(f"sizes must be 'real' or 'integer', got {sizes!r}")
     if spectrum is not None and not isinstance(spectrum, Spectrum):
         raise SpectrumError(f"expected a Spectrum, got {type(spectrum).__name__}")
-    params = {name: _plain(value) for name, value in params.items()}
+    params = {name: _shared(_plain(value)) for name, value in params.items()}
     if equivalence not in EQUIVALENCES:
         raise ParameterError(f"equivalence must be 'white' or 'kernel', got {equivalence!r}"[:200])
     if data is not None:
@@ -265,7 +265,7 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
         if size != sympy.oo and not (size.is_integer and size > 0):
             raise ParameterError(f"size {latent} must be a positive integer or inf for a power-law spectrum, "
                                  f"got {short(size)}")
-        spectrum = Spectrum.power_law(alpha, math.inf if size == sympy.oo else size, delta=delta)
+        spectrum = _power_law(alpha, math.inf if size == sympy.oo else size, delta)
     elif spectrum is None and complete:
         raise ParameterError(f"no value for {latent}: give {latent} or a spectrum")
     if spectrum is not None:
@@ -289,10 +289,10 @@ def bind(model=None, *, spectrum=None, sizes="real", complete=True, activation=N
     if complete:
         model.require(values)
     for symbol, value in values.items():
-        if value == sympy.oo and symbol != fixed:
+        if value is sympy.oo and symbol != fixed:  # oo is a singleton: no sympy comparison per value
             kind = "size" if is_size_name(symbol.name) else "parameter"
             raise ParameterError(f"{kind} {symbol.name} must be finite (only the latent size {latent} may be inf)")
-    infinite = size == sympy.oo
+    infinite = size is sympy.oo
     scaled = dict(values)
     if infinite:
         scaled[fixed] = sympy.Integer(1)
@@ -528,6 +528,37 @@ def noise_parameters(model, variance):
     return {symbol.name: min(roots)}
 
 
+_SHARED = {}  # an exact number -> the one object of that value that points are bound with
+MAX_SHARED = 4096
+
+
+def _shared(value):
+    """The value as the one sympy number of its value that every point shares, when it reads as one;
+    else as given (the model's checks then say what is wrong with it, under its name).
+
+    A sympy number answers its assumptions (sign, integrality) from a cache of its own, filled at
+    the first question: about 60 us, which a fresh number paid at every point (a decimal such as
+    "1e-3" is made afresh at each reading, out of sympy's cache of numbers). Shared, it is paid
+    once per value.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, str, sympy.Number)):
+        return value
+    try:
+        found = number(value, what="a value", error=ParameterError)
+    except ParameterError:
+        return value
+    if len(_SHARED) >= MAX_SHARED:
+        _SHARED.clear()
+    return _SHARED.setdefault(found, found)
+
+
+@lru_cache(maxsize=64)
+def _power_law(alpha, size, delta):
+    """:meth:`Spectrum.power_law`, one object per law (its caches, and those keyed by it, then serve
+    every point on it)."""
+    return Spectrum.power_law(alpha, size, delta=delta)
+
+
 def _plain(value):
     """A value given by the caller, infinities as oo; a binary float (Python's or mpmath's) is
     read as the shortest decimal that rounds back to it (:func:`largen.diagrams.engine.symbols.number`), never at
@@ -545,6 +576,13 @@ def _exact(value):
     """A number this package computed, as the exact sympy number of its binary value."""
     man, exp = value.man_exp
     return sympy.Integer(man) * sympy.Integer(2) ** exp
+
+
+def _str(value):
+    """str(value), for a rational without sympy's printer (set up afresh at every call: 10 us a value)."""
+    if isinstance(value, sympy.Rational):
+        return str(value.p) if value.q == 1 else f"{value.p}/{value.q}"
+    return str(value)
 
 
 def _caret(expr):

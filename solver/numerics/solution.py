@@ -11,14 +11,16 @@ approximate moments: a fast, uncertified answer.
 import math
 import warnings
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import mpmath
+import sympy
 
 from largen.diagrams.errors import LargenWarning, ParameterError, SolverError
 from largen.diagrams.engine.model import mrs
 
-from largen.solver.numerics.certification import (MAX_DPS, certify, certify_correction, check_dps, condition, correction,
-                                                 outputs)
+from largen.solver.numerics.certification import (MAX_DPS, _outputs_at, certify, certify_correction, check_dps, condition,
+                                                 correction)
 from largen.solver.numerics.continuation import float_start, newton
 from largen.solver.numerics.equations import equations, mp_value
 from largen.solver.numerics.point import bind
@@ -267,10 +269,10 @@ def _kernel_listing(model, point, max_degree, route, params, order):
 def _solve_point(point, dps, context, order, outputs=None):
     """The planar solution at a bound point (see :func:`solve`); with ``outputs``, the variance for that many."""
     model, values = point.model, point.scaled_values
-    ridge = model.regression.ridge
-    gamma = point.values[ridge]
-    if not gamma > 0:
-        raise ParameterError(f"{ridge} must be positive for the planar solver (its ridgeless limit is derived)")
+    parts = _parts(model)
+    gamma = point.values[parts.ridge]
+    if not (gamma.p > 0 if isinstance(gamma, sympy.Rational) else gamma > 0):
+        raise ParameterError(f"{parts.ridge} must be positive for the planar solver (its ridgeless limit is derived)")
     _warn_small_sizes(model, point.values)
     if point.activation is not None:
         if order:
@@ -280,10 +282,10 @@ def _solve_point(point, dps, context, order, outputs=None):
         if point.activation.mu_star2 != 0:  # an activation without a nonlinear part is exactly linear
             _warn_equivalence(point.spectrum)
     system = equations(model, values, point.spectrum)
-    samples = as_expr(model.spaces[model.samples]).xreplace(values)
+    samples = parts.samples.xreplace(values)
     common = dict(parameters=point.parameters(), normalization=point.normalization,
                   activation=point.activation.as_dict() if point.activation is not None else None)
-    noise = as_expr(model.regression.noise_variance).xreplace(values) / 2
+    noise = parts.noise.xreplace(values) / 2
     extended = equations(model, values, point.spectrum, order=1) if order else None
     if context is mpmath.fp:
         return _float64(system, extended, gamma, samples, noise, common)
@@ -359,8 +361,9 @@ def _certified_condition(system, gamma, samples, root, spectrum, working, reason
 
 
 def _unknowns(system, s):
-    found = {str(k): +v for k, v in zip(system.unknowns, s)}
-    found.update({str(k): mpmath.mpf(0) for k in system.vanishing})
+    names, vanishing = system.names
+    found = {k: +v for k, v in zip(names, s)}
+    found.update({k: mpmath.mpf(0) for k in vanishing})
     return found
 
 
@@ -372,7 +375,9 @@ def _float64(system, extended, gamma, samples, noise, common):
         raise SolverError(f"float64 cannot hold the ridge {mpmath.nstr(mp_value(gamma), 6)}")
     s, reached = float_start(system, target)
     found = None if s is None or reached != target else newton(system, ctx, s, target, 1e-26)
-    result = None if found is None else outputs(system, ctx, found.root, target, float(samples))
+    # at the last iterate, where Newton's last step was below 1e-13 (under the float64 moments' own
+    # error): its evaluation gives the outputs, and no further evaluation is paid for
+    result = None if found is None else _outputs_at(found.evaluation, ctx, found.at, float(samples))
     if result is None:
         raise SolverError(f"float64 lost the physical branch before the ridge {target:g}")
     values, corrections, names = result.values, {}, ["loss", "train_loss", "Delta"]
@@ -406,14 +411,46 @@ def _warn_equivalence(spectrum):
                       LargenWarning, stacklevel=3)
 
 
+class _Parts(NamedTuple):
+    """What a solve reads of a model, whatever the point: its ridge symbol, the expressions of the
+    number of samples and of the label noise's variance, and every space's size."""
+
+    ridge: object
+    samples: object
+    noise: object
+    sizes: dict
+
+
+_PARTS = {}  # id(model) -> (model, _Parts): a model's hash builds its key from the quiver (8 us)
+
+
+def _parts(model):
+    entry = _PARTS.get(id(model))
+    if entry is None or entry[0] is not model:
+        if len(_PARTS) >= 64:
+            _PARTS.clear()
+        r = model.regression
+        entry = _PARTS[id(model)] = (model, _Parts(r.ridge, as_expr(model.spaces[model.samples]),
+                                                   as_expr(r.noise_variance),
+                                                   {name: as_expr(size) for name, size in model.spaces.items()}))
+    return entry[1]
+
+
+def _below(size, bound):
+    """size < bound for an exact size, without sympy's comparison for a rational."""
+    if isinstance(size, sympy.Rational):
+        return size.p < bound * size.q
+    return bool(size < bound)
+
+
 def _warn_small_sizes(model, values):
     """The planar theory is the leading order in 1/size: say so where the sizes are far from large."""
-    sizes = {name: as_expr(size).xreplace(values) for name, size in model.spaces.items()}
-    finite = {name: size for name, size in sizes.items() if size.is_finite}
-    small = sorted(name for name, size in finite.items() if size < 1)
+    sizes = {name: size.xreplace(values) for name, size in _parts(model).sizes.items()}
+    finite = {name: size for name, size in sizes.items() if isinstance(size, sympy.Rational) or size.is_finite}
+    small = sorted(name for name, size in finite.items() if _below(size, 1))
     if small:
         warnings.warn(f"size {', '.join(small)} below 1: the planar theory (leading order in 1/size) "
                       "does not describe this point", LargenWarning, stacklevel=3)
-    elif finite and all(size < 10 for size in finite.values()):
+    elif finite and all(_below(size, 10) for size in finite.values()):
         warnings.warn("every size is below 10: the planar theory (leading order in 1/size) may be off by "
                       "tens of percent here", LargenWarning, stacklevel=3)

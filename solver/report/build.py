@@ -22,27 +22,30 @@ import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from largen.diagrams.engine.model import mrs, with_teacher
 from largen.diagrams.engine.spectral import SOURCE, TRAIN_SOURCE
-from largen.diagrams.errors import UsageError
-from largen.diagrams.printing.latex import latex
+from largen.diagrams.errors import LargenError, LargenWarning, UsageError
+from largen.diagrams.printing.latex import escape, latex
 from largen.diagrams.theory.parametric import parametric_losses
 from largen.diagrams.derivation import derive
 from largen.diagrams.theory.duality import next_order_verdicts, parameter_map
 from largen.diagrams.theory.series import diagram_count, loss_observable
+from largen.solver.numerics.solution import solve
 from largen.solver.numerics.spectrum import Spectrum
+from largen.solver.report.dataset import data_section, data_study
 from largen.solver.report.document import Figure, Report, Section
 from largen.solver.report.figures import diagram_classes, loss_curves, scaling_laws
-from largen.solver.report.plotting import plot_loss_curves
+from largen.solver.report.plotting import plot_data_spectrum, plot_loss_curves
 from largen.solver.report.sections import (closed_section, convention_text, diagram_section, duality_section,
                                            dyson_section, figure_section, finite_size_section, model_section,
                                            ridgeless_section, scaling_section)
 
 __all__ = ["Written", "build_report", "write_report", "compile_pdf", "derivation", "derivation_text",
-           "derivation_document", "rate_names"]
+           "derivation_document", "rate_names", "scatter_bands"]
 
 LATEX_TIMEOUT = 600  # seconds one LuaLaTeX run may take
 
@@ -116,7 +119,7 @@ def rate_names(theory):
 
 
 def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_orders=4, duality_order=2, curves=None,
-                 scaling=True, phase_grid=8, delta=None):
+                 scaling=True, phase_grid=8, delta=None, data=None):
     """Assemble the report of ``model`` (MRS by default) from the derived objects.
 
     Parameters
@@ -144,6 +147,9 @@ def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_or
         Without a spectrum: a teacher covariance omega_I = I^-delta, for the figures and the
         scaling laws. A teacher (this, or a spectrum that weighs it) gives the model its
         covariance (:func:`largen.diagrams.engine.model.with_teacher`).
+    data : Dataset, optional
+        A real dataset (:mod:`largen.solver.data.datasets`): a section on its spectrum and fit and the
+        theory against the actual regression on it (:mod:`largen.solver.report.dataset`), with ``out``.
 
     Returns
     -------
@@ -178,14 +184,73 @@ def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_or
         sections.append(scaling_section(model, found))
         figures.append(Figure("phase_diagram", (Path(found.diagram),) if found.diagram else ()))
     if out is not None:
-        data = loss_curves(model, **{**(curves or {}), **({"spectrum": spectrum} if spectrum else {}),
+        drawn_curves = loss_curves(model, **{**(curves or {}), **({"spectrum": spectrum} if spectrum else {}),
                                      **({"delta": delta} if delta is not None else {})})
         paths = (out / "loss_vs_size.pdf", out / "loss_vs_size.png")
-        plot_loss_curves(data, model.name, paths)
-        (out / "loss_vs_size.json").write_text(json.dumps(data.as_dict(), indent=1, allow_nan=False))
+        activation = (curves or {}).get("activation")
+        bands, why = scatter_bands(model, drawn_curves, spectrum, delta, activation)
+        plot_loss_curves(drawn_curves, model.name, paths, bands)
+        written = {**drawn_curves.as_dict(), "loss_std": [list(band) if band else None for band in bands],
+                   **({"loss_std_missing": why} if why else {})}
+        (out / "loss_vs_size.json").write_text(json.dumps(written, indent=1, allow_nan=False))
         figures.append(Figure("loss_vs_size", (*paths, out / "loss_vs_size.json")))
-        sections.append(figure_section(data, model))
+        section = figure_section(drawn_curves, model)
+        said = (r"The shaded band about each curve is $\pm$ the standard deviation of one run's test loss over the "
+                r"draws of features, data and teacher, from the diagrams (one output)." if not why else
+                f"No band of one run's scatter is drawn: {escape(why)}")
+        if any(band and None in band for band in bands):
+            said += (" Where a band is cut, the scatter's expansion in 1/size is not certified (near the "
+                     "interpolation threshold as the ridge vanishes).")
+        sections.append(Section(section.title, (*section.parts, said)))
+    if out is not None and data is not None:
+        study = data_study(data)
+        drawn = (out / "data_spectrum.pdf", out / "data_spectrum.png")
+        plot_data_spectrum(study, drawn)
+        (out / "data_study.json").write_text(json.dumps(study.as_dict(), indent=1, allow_nan=False))
+        figures.append(Figure("data_spectrum", (*drawn, out / "data_study.json")))
+        sections.append(data_section(study))
     return Report(model, tuple(sections), tuple(figures), theory.symmetry)
+
+
+def scatter_bands(model, curves, spectrum=None, delta=None, activation=None):
+    """The standard deviation of one run's loss (``solve(..., variance=True).loss_std``) at every point of
+    the loss curves (:class:`largen.solver.report.figures.LossCurves`), where the variance is derived.
+
+    Returns
+    -------
+    (list, str)
+        Per curve a tuple of floats (None at a point where it is not certified), or None for a curve where
+        it is not derived; and the reason when no curve has one ("" otherwise).
+
+    Examples
+    --------
+    >>> from largen.solver.report.figures import loss_curves
+    >>> data = loss_curves(P=(50,), gammas=(0.1,), points=2, mc_points=0)
+    >>> bands, why = scatter_bands(mrs(), data)
+    >>> [len(band) for band in bands], why, 0 < bands[0][0] < data.curves[0].loss[0]
+    ([2, 2], '', True)
+    """
+    if activation is not None:
+        return [None] * len(curves.curves), ("the scatter is derived for linear features; with an activation "
+                                             "the features' non-Gaussian part enters it")
+    if spectrum is None:
+        size = math.inf if curves.M == "inf" else curves.M
+        spectrum = Spectrum.power_law(curves.alpha, size, delta=delta or 0)
+    bands, reasons = [], []
+    for curve in curves.curves:
+        # the solver's warning that the scatter is a sizeable part of the mean is the band's to show, not a
+        # line on the terminal per point: a point whose connected part is not certified has no band
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LargenWarning)
+            try:
+                found = [solve(model, dps=15, spectrum=spectrum, variance=True, **curve.params,
+                               **{curves.axis: x}).loss_std for x in curve.x]
+            except LargenError as error:
+                bands.append(None)
+                reasons.append(str(error))
+                continue
+        bands.append(tuple(None if std is None else float(std) for std in found))
+    return bands, (reasons[0] if reasons and all(band is None for band in bands) else "")
 
 
 def write_report(model=None, out="report", *, force=False, compile=True, **options):
