@@ -6,7 +6,7 @@ their parametric form in the renormalised ridge (:func:`~largen.diagrams.theory.
 the first finite-size correction (:func:`~largen.diagrams.theory.finite_size.finite_size_theory`),
 the large-ridge series, the N <-> P verdicts and the statement of what survives
 (:mod:`~largen.diagrams.theory.duality`), and the scaling regimes of a power-law
-spectrum (:func:`~largen.diagrams.regimes.families.derive_regimes`). Nothing here derives
+spectrum (:func:`~largen.diagrams.regimes.derive_regimes`). Nothing here derives
 anything itself; it is the one place a user asks for "the theory of this model".
 
 May import every sub-package of :mod:`largen.diagrams`.
@@ -18,6 +18,7 @@ from largen.diagrams.engine.model import Model
 from largen.diagrams.errors import ModelError
 from largen.diagrams.printing.latex import display
 from largen.diagrams.regimes import derive_regimes
+from largen.diagrams.regimes.optima import optimal_ridge
 from largen.diagrams.theory.duality import symmetry, verdicts
 from largen.diagrams.theory.dyson import planar_theory
 from largen.diagrams.theory.finite_size import finite_size_theory
@@ -85,9 +86,14 @@ class Theory:
         return theory_coefficients(self.model, order, **options)
 
     def regimes(self, **options):
-        """The scaling regimes of a power-law spectrum (:func:`~largen.diagrams.regimes.derive_regimes`):
-        ``alpha``, ``latent``, ``noise``, ``delta`` as there."""
+        """The scaling regimes of a power-law spectrum (:func:`~largen.diagrams.regimes.derive_regimes`), typed
+        (:class:`~largen.diagrams.regimes.families.Regime`): ``alpha``, ``latent``, ``noise``, ``delta`` as there."""
         return derive_regimes(self.model, **options)
+
+    def optima(self, **options):
+        """The optimal ridge in each ridgeless regime (:func:`~largen.diagrams.regimes.optima.optimal_ridge`),
+        typed (:class:`~largen.diagrams.regimes.optima.Optimum`): ``alpha``, ``latent``, ``noise``, ``delta``."""
+        return optimal_ridge(self.model, **options)
 
     def _latex(self, printer):
         return (rf"\text{{model {self.model.name}: planar equations}}\quad {printer._print(self.planar)}"

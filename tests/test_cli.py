@@ -592,7 +592,7 @@ def test_exponents_json_gives_the_ridge_regime_of_mrs(capsys):
     regimes = {r["name"]: r for r in json.loads(out)["regimes"]}
     assert status == 0
     assert regimes["ridge"]["exponents"] == {"gamma": "1/2", "N": "-1/2", "P": "-1/2"}
-    assert regimes["ridgeless, N-limited"]["loss"] == "pi**2*lambda_+*sigma_w**2/(8*N)"
+    assert regimes["ridgeless, N-limited"]["loss"] == "pi**2*lambda_plus*sigma_w**2/(8*N)"
 
 
 @pytest.mark.slow
@@ -764,8 +764,8 @@ def test_probe_N13_a_failed_command_leaves_no_file_behind(tmp_path, capsys, monk
     def failing(*args, **kwargs):  # the plot fails after the table is written
         raise SolverError("the phase diagram failed")
 
-    monkeypatch.setattr(command, "regimes_of", lambda *args, **kwargs: {"regimes": [], "optimal": {"ridge": []}})
-    monkeypatch.setattr(command, "regimes_at", lambda *args, **kwargs: [])
+    from largen.solver.numerics.scaling import Exponents
+    monkeypatch.setattr(command, "regimes_of", lambda model, law, **kwargs: Exponents(model, law.alpha))
     monkeypatch.setattr(command, "phase_diagram", failing)
     status, out, err = run_cli(capsys, "exponents", "--alpha", "1", "--latex", "part.tex", "--plot", "part.png")
     assert one_line_error(status, out, err, "the phase diagram failed") and list(tmp_path.iterdir()) == []

@@ -22,7 +22,8 @@ def modules():
     return sorted(names)
 
 
-SLOW = {"largen.diagrams.regimes.families", "largen.solver.numerics.scaling",
+SLOW = {"largen.diagrams.regimes.families", "largen.diagrams.regimes.derive", "largen.diagrams.regimes.optima",
+        "largen.diagrams.regimes.delta_ranges", "largen.solver.numerics.scaling",
         "largen.diagrams.theory.fluctuations", "largen.diagrams.theory.fluctuation_duality",  # tens of seconds each
         # seconds each (a report's figures, the duality's verdicts, lattices, certified solves)
         "largen.solver.report.build", "largen.diagrams.theory.duality", "largen.solver.percolation.dimensions",

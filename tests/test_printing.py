@@ -20,7 +20,7 @@ from largen.diagrams.engine.model import deep_linear
 from largen.diagrams.engine.observable import parse_observable
 from largen.solver.percolation.laws import allocation_laws
 from largen.diagrams.printing.pretty import name_unicode, pretty
-from largen.diagrams.regimes.families import parametric_losses
+from largen.diagrams.theory.parametric import parametric_losses
 from largen.diagrams.engine.spectral import DELTA, EIGENVALUE, EIGENVALUES, INDEX, CovarianceTrace, effective_dimension
 from largen.solver.report.build import derivation
 from largen.solver.report.sections import LOSS, TRAIN_LOSS

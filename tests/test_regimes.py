@@ -8,7 +8,8 @@ import sympy
 from largen.diagrams import mrs
 from largen.diagrams.regimes.asymptotics import ALPHA, LAMBDA_PLUS
 from largen.diagrams.engine.modelfile import load
-from largen.diagrams.regimes.families import derive_regimes, parametric_losses
+from largen.diagrams.regimes import derive_regimes
+from largen.diagrams.theory.parametric import parametric_losses
 
 DATA = Path(__file__).parent / "data"
 _s = mrs().symbols
@@ -106,3 +107,14 @@ def test_two_layer_model_bottleneck_regimes():
         r = regimes[f"ridgeless, {width}-limited"]
         assert sympy.simplify(r.loss - sympy.pi**2 * LAMBDA_PLUS * sigma_w**2 / (8 * sympy.Symbol(
             width, integer=True, positive=True))) == 0
+
+
+def test_the_theory_facade_gives_typed_regimes():
+    from largen.diagrams.derivation import derive
+    from largen.diagrams.regimes.families import Family
+
+    regimes = derive(mrs()).regimes(alpha=1)
+    assert {r.family for r in regimes} == {Family.RIDGE, Family.OVER_REGULARISED, Family.RIDGELESS, Family.THRESHOLD}
+    assert sorted((r.limiting for r in regimes if r.family is Family.RIDGELESS), key=str) == [(N,), (P,)]
+    (threshold,) = [r for r in regimes if r.family is Family.THRESHOLD]
+    assert threshold.limiting == (N, P) and threshold.dominant is None and threshold.name == "threshold N = P"

@@ -14,7 +14,7 @@ from conftest import require_tool
 from largen.diagrams import load_model, mrs
 from largen.diagrams.errors import UsageError
 from largen.diagrams.printing.latex import latex
-from largen.diagrams.regimes.families import parametric_losses
+from largen.diagrams.theory.parametric import parametric_losses
 from largen.diagrams.theory.parametric import ridgeless
 from largen.diagrams.engine.spectral import EIGENVALUES, INDEX
 from largen.solver import solve

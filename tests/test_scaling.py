@@ -7,8 +7,14 @@ import pytest
 import sympy
 
 from largen.diagrams.errors import ParameterError
-from largen.diagrams.regimes.families import derive_regimes
-from largen.solver.numerics.scaling import check_regime, exponents, latex_table
+from largen.diagrams.regimes import derive_regimes
+from largen.diagrams.engine.model import mrs
+from largen.diagrams.regimes.asymptotics import TEACHER_DELTA
+from largen.diagrams.regimes.families import Family, Part
+from largen.diagrams.regimes.optima import Budget
+from largen.solver.numerics.scaling import PLAIN_NAMES, check_regime, exponents, latex_table, read_back
+
+N, P = (mrs().symbols[k] for k in ("N", "P"))
 
 
 @pytest.mark.parametrize("alpha", [sympy.Rational(1, 2), sympy.Integer(1), sympy.Integer(2)])
@@ -32,13 +38,43 @@ def test_ratio_tends_to_one_going_deeper():
 
 def test_exponents_json_and_latex():
     out = exponents(alpha="1")
-    json.dumps(out)
-    ridge = next(r for r in out["regimes"] if r["name"] == "ridge")
+    data = out.to_json()
+    json.dumps(data)
+    ridge = next(r for r in data["regimes"] if r["name"] == "ridge")
     assert ridge["exponents"] == {"gamma": "1/2", "N": "-1/2", "P": "-1/2"} or \
         ridge["exponents"] == {"gamma": "1/2", "P": "-1/2", "N": "-1/2"}
-    assert all(len(pair) == 2 for r in out["regimes"] for pair in r["conditions"])
+    assert all(len(pair) == 2 for r in data["regimes"] for pair in r["conditions"])
     table = latex_table(derive_regimes(alpha=1))
     assert table.startswith(r"\begin{tabular}") and "threshold N = P" in table
+
+
+def test_the_results_are_typed_and_every_json_expression_reads_back():
+    out = exponents(alpha=1, noise=True)
+    (regime,) = [r for r in out.regimes if r.family is Family.RIDGELESS and r.limiting == (N,)
+                 and r.dominant is Part.LABEL_NOISE]
+    assert regime.name == "ridgeless, N-limited, label noise dominated" and regime.exponents[P] == -1
+    data = out.to_json()
+    pairs = [(text, expr) for r, entry in zip(out.regimes, data["regimes"]) for text, expr in
+             [(entry["loss"], r.loss), (entry["train_loss"], r.train_loss), (entry["correction"], r.correction)]
+             + [(t, e) for te, ee in zip(entry["conditions"], r.conditions) for t, e in zip(te, ee)]
+             + [(entry["exponents"][str(k)], v) for k, v in r.exponents.items()]]
+    pairs += [(entry["gamma"], o.gamma) for entry, o in zip(data["optimal"]["ridge"], out.optima)]
+    assert len(pairs) > 100
+    for text, expr in pairs:
+        assert "lambda_+" not in text
+        back = read_back(text)
+        assert sympy.simplify(back - expr.xreplace(PLAIN_NAMES)) == 0, text
+    assert {b.budget for b in out.budgets} <= set(Budget)
+
+
+@pytest.mark.slow
+def test_exponents_in_a_symbolic_delta_through_the_api():
+    # the symbol and the word give the same pieces (the word crashed with a TypeError before)
+    by_word = exponents(alpha=1, delta="symbolic")
+    by_symbol = exponents(alpha=1, delta=TEACHER_DELTA)
+    assert by_word.pieces == by_symbol.pieces and by_word.pieces.marginal == (1, 3, 5)
+    cases = by_word.to_json()["cases"]
+    assert [c["lower"] for c in cases] == ["-1", "1", "3", "5"]
 
 
 def test_check_needs_numbers():
@@ -50,13 +86,13 @@ def test_check_needs_numbers():
 
 @pytest.mark.parametrize("alpha", [sympy.Rational(1, 2), sympy.Integer(1), sympy.Integer(2)])
 def test_optimal_ridge_against_numerical_minimisation(alpha):
-    from largen.diagrams.regimes.families import optimal_ridge
+    from largen.diagrams.regimes.optima import optimal_ridge
     from largen.solver.numerics.scaling import minimise_ridge
 
-    (optimum,) = [o for o in optimal_ridge(alpha=alpha) if o["regime"] == "ridgeless, N-limited"]
+    (optimum,) = [o for o in optimal_ridge(alpha=alpha) if o.regime == "ridgeless, N-limited"]
     sizes = {"N": 10**4, "P": 10**8}
-    values = {s: sympy.Integer(sizes.get(s.name, 1)) for s in optimum["gamma"].free_symbols}
-    derived = sympy.N(optimum["gamma"].xreplace(values), 20)
+    values = {s: sympy.Integer(sizes.get(s.name, 1)) for s in optimum.gamma.free_symbols}
+    derived = sympy.N(optimum.gamma.xreplace(values), 20)
     gamma, _ = minimise_ridge(alpha=alpha, sizes=sizes, dps=30,
                               bracket=(float(sympy.log(derived, 10)) - 2, float(sympy.log(derived, 10)) + 2))
     assert abs(gamma / mpmath.mpf(str(derived)) - 1) < 0.01
@@ -75,12 +111,12 @@ def test_latent_limited_at_finite_latent_size():
 
 def test_budget_split_exponents():
     from largen.diagrams.regimes.asymptotics import ALPHA
-    from largen.diagrams.regimes.families import budget_split, optimal_ridge
+    from largen.diagrams.regimes.optima import Budget, budget_split, optimal_ridge
 
     optima = optimal_ridge()
     # hand: at the optimal ridge L ~ min(N, P)**-alpha, so N P = B gives B**(-alpha/2) at N ~ P
-    assert {b["exponent"] for b in budget_split(optima, "product")} == {-ALPHA / 2}
-    assert {b["exponent"] for b in budget_split(optima, "sum")} == {-ALPHA}
+    assert {b.exponent for b in budget_split(optima, Budget.PRODUCT)} == {-ALPHA / 2}
+    assert {b.exponent for b in budget_split(optima, Budget.SUM)} == {-ALPHA}
 
 
 def test_phase_diagram_is_written(tmp_path):

@@ -1,11 +1,12 @@
-"""Scaling regimes of a power-law spectrum: the asymptotics of spectral sums, dominant balance
-on the derived theory, the regime families, optima and budgets, and regimes piecewise in the
-teacher exponent.
+"""Scaling regimes of a power-law spectrum: the asymptotics of spectral sums (``asymptotics``), the
+dominance of monomials (``dominance``), the regime families (``families``), the optimal ridge and
+budgets (``optima``) and the regimes piecewise in the teacher exponent (``delta_ranges``), behind
+one verb (``derive``).
 
 May import: :mod:`largen.diagrams.errors`, :mod:`largen.diagrams.printing`,
 :mod:`largen.diagrams.engine`, :mod:`largen.diagrams.theory`.
 """
 
-from largen.diagrams.regimes.families import derive_regimes
+from largen.diagrams.regimes.derive import derive_regimes
 
 __all__ = ["derive_regimes"]

@@ -28,7 +28,7 @@ The teacher exponent may be the symbol :data:`TEACHER_DELTA` inside a
 in delta, and each comparison of two of them is decided over the range (no
 root of their difference inside it) or raises :class:`DeltaSplit` at the
 root, the value of delta where they meet, for the caller to derive each side
-(:func:`largen.diagrams.regimes.families.derive_regimes` with a symbolic delta).
+(:func:`largen.diagrams.regimes.derive_regimes` with a symbolic delta).
 
 Examples
 --------
@@ -40,6 +40,7 @@ lambda_+**(1/(alpha + 1))*gamma(1 - 1/(alpha + 1))*gamma(1/(alpha + 1))/(Delta**
 """
 
 import contextlib
+import functools
 import contextvars
 from dataclasses import dataclass
 from functools import cache
@@ -53,7 +54,7 @@ from largen.diagrams.engine.symbols import as_expr
 
 __all__ = ["ALPHA", "LAMBDA_PLUS", "LIMITS", "TEACHER_DELTA", "Expansion", "DeltaRange", "DeltaSplit",
            "sum_asymptotics", "moment_asymptotics", "effective_dimension_asymptotics",
-           "teacher_dimension_asymptotics", "power_sum", "exponent_sign", "sample_alpha", "assuming", "current_range",
+           "teacher_dimension_asymptotics", "power_sum", "exponent_sign", "assuming", "current_range",
            "unordered"]
 
 ALPHA = sympy.Symbol("alpha", positive=True)  # the spectral decay: lambda_I = lambda_+ I**-(1 + alpha)
@@ -64,12 +65,13 @@ _RANGE = contextvars.ContextVar("delta_range", default=None)
 _OFF_CENTRE = sympy.Rational(37, 73)
 
 
-def sample_alpha(alpha):
-    """The alpha at which a symbolic alpha is sampled (1), or alpha itself if a number.
+def _probe_alpha(alpha):
+    """A value of alpha at which to read a sign already known not to change with alpha: 1 for the
+    symbol, alpha itself if a number.
 
     Examples
     --------
-    >>> sample_alpha(ALPHA), sample_alpha(sympy.Rational(1, 2))
+    >>> _probe_alpha(ALPHA), _probe_alpha(sympy.Rational(1, 2))
     (1, 1/2)
     """
     alpha = as_expr(alpha)
@@ -81,9 +83,7 @@ class DeltaSplit(Exception):
 
     Not a :class:`~largen.diagrams.errors.LargenError`: the piecewise derivation catches it and
     derives each side. ``kind``: ``"marginal"`` (two powers of Delta meet: a logarithm, not
-    derived), ``"exact"`` (two exponents change order: a regime's form changes) or
-    ``"sample"`` (the sample point of a balance crosses the boundary of two regimes that
-    both exist on either side).
+    derived) or ``"exact"`` (two exponents change order: a regime's form changes).
     """
 
     def __init__(self, at, kind="exact"):
@@ -97,8 +97,7 @@ class DeltaRange:
 
     The bounds are numbers or functions of alpha (ordered for every alpha > 0); ``upper``
     may be oo. Inside :func:`assuming` it is the range every comparison in delta is decided
-    over. ``window``: the numbers (at the sample alpha) between which the sample point of the
-    balances may move (which regime they land in); None: the whole range.
+    over.
 
     Examples
     --------
@@ -113,19 +112,12 @@ class DeltaRange:
 
     lower: sympy.Expr
     upper: sympy.Expr
-    window: tuple = None
-
-    def bounds(self, alpha):
-        """The window, or the range at the sample alpha: two numbers."""
-        if self.window is not None:
-            return self.window
-        at = {ALPHA: sample_alpha(alpha)}
-        return as_expr(self.lower).subs(at), as_expr(self.upper).subs(at)
 
     def point(self, alpha):
-        """The sample delta: a number inside the window near its middle (or lower + 1 if unbounded), off the
-        simple fractions where two exponents could meet."""
-        lower, upper = self.bounds(alpha)
+        """A number inside the range (at the probe alpha), at which to read a sign known not to change
+        over it."""
+        at = {ALPHA: _probe_alpha(alpha)}
+        lower, upper = as_expr(self.lower).subs(at), as_expr(self.upper).subs(at)
         return lower + 2 * _OFF_CENTRE if upper == sympy.oo else lower + _OFF_CENTRE * (upper - lower)
 
 
@@ -219,7 +211,8 @@ def _sign_over_range(e, alpha):
             raise unordered(root, rng.lower if below is None else rng.upper)
         if below == 1 and above == 1:
             raise DeltaSplit(root)
-    return 1 if e.subs({ALPHA: sample_alpha(alpha), TEACHER_DELTA: rng.point(alpha)}) > 0 else -1
+    # no root inside the range: the sign anywhere in it is the sign
+    return 1 if e.subs({ALPHA: _probe_alpha(alpha), TEACHER_DELTA: rng.point(alpha)}) > 0 else -1
 
 
 def unordered(a, b):
@@ -280,20 +273,26 @@ def _sorted_terms(terms, delta, limit, alpha):
         collected[exponent] = collected.get(exponent, 0) + coefficient
     # the test for zero simplifies; the kept coefficient keeps the form it was derived in
     items = [(e, c) for e, c in collected.items() if sympy.simplify(c) != 0]
-    rng = current_range()
-    at = {ALPHA: sample_alpha(alpha), **({TEACHER_DELTA: rng.point(alpha)} if rng else {})}
 
-    def key(item):
-        return float(item[0].subs(at))
-
-    items.sort(key=key, reverse=(limit == "large"))
-    for (e1, _), (e2, _) in zip(items, items[1:]):
+    def compare(a, b):  # exact: the sign of the difference of the exponents over alpha and the range
         try:
-            sign = exponent_sign(e2 - e1, alpha)
+            sign = exponent_sign(b[0] - a[0], alpha)
         except DeltaSplit as split:  # two powers of Delta meet: a logarithm there
             raise DeltaSplit(split.at, "marginal") from None
         if sign is None:
-            raise ExpressionError(f"the order of Delta**({e1}) and Delta**({e2}) depends on alpha")
+            raise ExpressionError(f"the order of Delta**({a[0]}) and Delta**({b[0]}) depends on alpha")
+        return sign if limit == "large" else -sign  # ascending exponents when Delta -> 0
+
+    splits = []
+    for i, a in enumerate(items):  # every meeting inside the range, the lowest raised first
+        for b in items[i + 1:]:
+            try:
+                compare(a, b)
+            except DeltaSplit as split:
+                splits.append(split)
+    if splits:
+        raise min(splits, key=functools.cmp_to_key(lambda p, q: exponent_sign(p.at - q.at, alpha) or 0))
+    items.sort(key=functools.cmp_to_key(compare))
     return [c * delta**e for e, c in items]
 
 

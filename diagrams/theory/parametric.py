@@ -39,7 +39,7 @@ from largen.diagrams.printing.latex import display
 from largen.diagrams.engine.model import mrs, untie_ridge, vanishing_features
 from largen.diagrams.engine.spectral import DELTA, SOURCE, effective_dimension, in_effective_dimensions
 
-__all__ = ["RidgelessRegime", "Ridgeless", "ridgeless"]
+__all__ = ["RidgelessRegime", "Ridgeless", "ridgeless", "ParametricLosses", "parametric_losses"]
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,67 @@ def ridgeless(model=None):
     # no factor: the loss's numerator is irreducible, and factoring it runs Wang's algorithm,
     # whose random evaluation points made the time vary from 1 s to minutes between runs
     return Ridgeless(model, solution, solution.pop(theory.ridge), sympy.factor_terms(value))
+
+
+@dataclass(frozen=True)
+class ParametricLosses:
+    """gamma, the test loss and the training loss as functions of Delta and the n_k."""
+
+    model: object
+    gamma: sympy.Expr
+    loss: sympy.Expr
+    train_loss: sympy.Expr
+    roots: tuple
+
+    def _latex(self, printer):
+        rows = [(self.model.regression.ridge, self.gamma), (sympy.Symbol("L"), self.loss),
+                (sympy.Symbol("L_train"), self.train_loss)]
+        return (r"\begin{aligned}" + r" \\ ".join(f"{printer._print(a)} &= {printer._print(b)}" for a, b in rows)
+                + r"\end{aligned}")
+
+    def _repr_latex_(self):
+        return display(self)
+
+
+def parametric_losses(model=None):
+    """The parametric planar theory, with the training loss reduced like the test loss.
+
+    The training loss (E_min - gamma dE_min/dgamma)/P comes from the ladder of
+    :attr:`PlanarTheory.train_loss`, reduced to Delta and the n_k by the same
+    trade of the latent self-energy for Delta that :func:`ridgeless` makes.
+
+    Examples
+    --------
+    >>> p = parametric_losses(mrs())
+    >>> p.roots
+    (N, P)
+    >>> sympy.factor(p.train_loss)
+    -(-P + n1)**2*(Delta*N*n1*sigma_w**2 - Delta*N*n2*sigma_w**2 + M*N*sigma_eps**2 - M*n2*sigma_eps**2)/(2*M*P*(-N*P + N*n2 + P*n2 + n1**2 - 2*n1*n2))
+    """
+    model = model or mrs()
+    limit = ridgeless(model)
+    theory = planar_theory(model)
+    rho = theory.self_energy("rho", model.latent)
+    (rho_of_delta,) = sympy.solve(sympy.Eq(DELTA, theory.renormalized_ridge), rho)
+    solution = dict(limit.solution)
+    solution[rho] = rho_of_delta
+    solution[theory.ridge] = limit.gamma
+
+    def reduce(expr):
+        return in_effective_dimensions(expr.subs(SOURCE, 0).xreplace({rho: rho_of_delta})).xreplace(solution)
+
+    expression, rates, ladder = theory.train_loss
+    # the ladder is linear in the rates: solved in the field of rational functions, as ridgeless does
+    # (sympy.solve took half a minute for nonlinear features)
+    matrix, right = sympy.linear_eq_to_matrix([reduce(eq.lhs - eq.rhs) for eq in ladder], rates)
+    row, constant = sympy.linear_eq_to_matrix([reduce(expression)], rates)  # train = row.rates - constant
+    matrix, right, row, constant = _over_one_field(matrix, right, row, constant)
+    value = (row * matrix.lu_solve(right) - constant).to_Matrix()[0, 0]
+    train = sympy.factor_terms(sympy.cancel(value.xreplace(solution)))
+    numerator = sympy.numer(sympy.together(limit.gamma))
+    roots = tuple(sympy.solve(numerator, effective_dimension(1)))
+    return ParametricLosses(model, limit.gamma, limit.loss, train, roots)
+
 
 
 def _over_one_field(*matrices):

@@ -8,12 +8,12 @@ import sympy
 
 from largen.diagrams.engine.grammar import parse_number
 from largen.diagrams.errors import ParameterError, UsageError
-from largen.diagrams.regimes.asymptotics import ALPHA, TEACHER_DELTA
+from largen.diagrams.regimes.asymptotics import TEACHER_DELTA
 from largen.solver.cli.files import PLOT_FORMATS
 from largen.solver.cli.options import (Command, add_activation_option, add_force_option, add_json_option,
                                        add_model_option, add_teacher_options, model_of, path_argument)
-from largen.solver.numerics.scaling import (delta_diagram, exponents, latex_table, phase_diagram, piecewise_latex,
-                                            piecewise_regimes, regimes_at)
+from largen.solver.cli.solving import Partial
+from largen.solver.numerics.scaling import delta_diagram, exponents, latex_table, phase_diagram, piecewise_latex
 from largen.solver.numerics.spectrum import Spectrum
 from largen.solver.report.figures import power_law_of
 
@@ -44,6 +44,8 @@ def options(parser, model):
     parser.add_argument("--check", action="store_true",
                         help="prove each regime with the solver at points deeper and deeper inside it")
     parser.add_argument("--dps", type=int, default=30, help="digits of the check [30]")
+    parser.add_argument("--optimal", action="store_true",
+                        help="only the optima: the optimal ridge and loss in each family, the budget splits")
     parser.add_argument("--latex", metavar="FILE", type=path_argument, help="write the table of regimes")
     parser.add_argument("--plot", metavar="FILE", type=path_argument,
                         help=f"write the phase diagram ({', '.join(f[1:].upper() for f in PLOT_FORMATS)})")
@@ -81,7 +83,8 @@ def law_of(args, model):
 
 
 def regimes_of(model, law, *, check, dps):
-    """The regimes of ``model`` at ``law`` as JSON data: the one call of :func:`largen.solver.exponents`."""
+    """The :class:`~largen.solver.numerics.scaling.Exponents` of ``model`` at ``law``: the one call of
+    :func:`largen.solver.exponents`."""
     return exponents(model, alpha=law.alpha, M=law.latent, noise=law.noise, check=check, dps=dps, delta=law.delta)
 
 
@@ -96,47 +99,34 @@ def run(args, outputs):
         raise ParameterError("the phase diagram needs a numeric --alpha")
     latex_path = outputs.reserve(args.latex, force=args.force) if args.latex else None
     plot_path = outputs.reserve(args.plot, force=args.force, formats=PLOT_FORMATS) if args.plot else None
-    if symbolic:
-        return _piecewise(args, model, law, outputs, plot_path)
     result = regimes_of(model, law, check=args.check, dps=args.dps)
-    if law.spectrum:
-        result["spectrum"] = law.spectrum
-    if latex_path or plot_path:
-        regimes = regimes_at(model, alpha=ALPHA if law.alpha is None else law.alpha, latent=law.latent,
-                             noise=law.noise, delta=law.delta)
-        if latex_path:
-            outputs.write(args.latex, latex_table(regimes))
+    if symbolic:
+        if args.latex:
+            outputs.write(args.latex, piecewise_latex(result.pieces))
         if plot_path:
-            phase_diagram(regimes, plot_path, alpha=law.alpha, model=model, delta=law.delta)
+            delta_diagram(result.pieces, plot_path, alpha=law.alpha)
+    else:
+        if latex_path:
+            outputs.write(args.latex, latex_table(result.regimes))
+        if plot_path:
+            phase_diagram(result.regimes, plot_path, alpha=law.alpha, model=model, delta=law.delta)
+    if args.optimal and symbolic:
+        raise UsageError("--optimal needs a numeric --delta")
     if args.json:
-        return result
-    lines = [_heading(model, law)]
-    for regime in result["regimes"]:
-        lines.append(_regime_line(regime["name"], regime["loss"], regime["exponents"], regime["conditions"], "  "))
-        for c in regime.get("check", []):
-            lines.append(f"      depth {c['depth']}: solver/leading = {c['ratio']}, slopes {c['slopes']}")
-    for o in result["optimal"]["ridge"]:
-        lines.append(f"  optimal ridge in {o['regime']}: gamma* = {o['gamma']}, L = {o['loss']}")
-    return "\n".join(lines)
-
-
-def _piecewise(args, model, law, outputs, plot_path):
-    """``exponents --delta symbolic``: the regimes in each range of delta, the marginal values named."""
-    pieces = piecewise_regimes(model, alpha=law.alpha, M=law.latent, noise=law.noise)
-    if args.latex:
-        outputs.write(args.latex, piecewise_latex(pieces))
-    if plot_path:
-        delta_diagram(pieces, plot_path, alpha=law.alpha)
-    if args.json:
-        return {**pieces.as_dict(), **({"spectrum": law.spectrum} if law.spectrum else {})}
-    marginal = ", ".join(str(m) for m in pieces.marginal) or "none"
-    lines = [_heading(model, law) + f"; marginal at delta = {marginal} (a logarithm, not derived)"]
-    for case in pieces.cases:
-        excluded = "".join(f", delta != {e}" for e in case.excluded)
-        lines.append(f"  for {case.lower} < delta < {case.upper}{excluded}:")
-        for regime in case.regimes:
-            lines.append(_regime_line(regime.name, regime.loss, regime.exponents, regime.conditions, "    "))
-    return "\n".join(lines)
+        data = result.to_json()
+        text = {**({"optimal": data["optimal"]} if args.optimal else data),
+                **({"spectrum": law.spectrum} if law.spectrum else {})}
+    elif args.optimal:
+        text = "\n".join([_heading(model, law)] + result.optimal_text())
+    else:
+        heading = _heading(model, law)
+        if symbolic:
+            marginal = ", ".join(str(m) for m in result.pieces.marginal) or "none"
+            heading += f"; marginal at delta = {marginal} (a logarithm, not derived)"
+        text = "\n".join([heading] + result.text())
+    if result.failed:
+        return Partial(text, len(result.failed), len(result.checks))
+    return text
 
 
 def _heading(model, law):
@@ -144,12 +134,6 @@ def _heading(model, law):
                                             if law.delta == TEACHER_DELTA else f", teacher omega_I = I^-{law.delta}")
     return (f"regimes of model {model.name}" + (f" at alpha = {law.alpha}" if law.alpha is not None
                                                 else " (alpha symbolic)") + teacher)
-
-
-def _regime_line(name, loss, exponents_, conditions, indent):
-    shown = ", ".join(f"{a} << {b}" for a, b in conditions)
-    exps = ", ".join(f"{k}: {v}" for k, v in exponents_.items())
-    return f"{indent}{name}: L = {loss}   [{exps}]   when {shown}"
 
 
 COMMANDS = {

@@ -1,6 +1,6 @@
 """Scaling laws checked by the planar solver: regimes, their numerical proof, the phase diagram.
 
-:func:`exponents` derives the regimes of a model (:func:`largen.diagrams.regimes.families.derive_regimes`)
+:func:`exponents` derives the regimes of a model (:func:`largen.diagrams.regimes.derive_regimes`)
 and, with ``check``, proves each one numerically (:func:`check_regime`): points
 deeper and deeper inside the regime (its witness point scaled in log-space),
 the solver's loss there against the leading term, and the local log-slopes
@@ -11,22 +11,25 @@ outputs for a paper.
 
 import dataclasses
 import math
+from dataclasses import dataclass
 
 import mpmath
 import numpy as np
 import sympy
+from sympy.printing.str import StrPrinter
 
 from largen.diagrams.regimes.asymptotics import ALPHA, LAMBDA_PLUS, TEACHER_DELTA
 from largen.diagrams.errors import ParameterError
 from largen.diagrams.engine.grammar import parse_number
 from largen.diagrams.printing.latex import escape, latex
 from largen.diagrams.engine.model import mrs
-from largen.diagrams.regimes.families import budget_split, derive_regimes, optimal_ridge
+from largen.diagrams.regimes import derive_regimes
+from largen.diagrams.regimes.optima import Budget, budget_split, optimal_ridge
 from largen.diagrams.engine.symbols import as_expr
 
 from largen.solver.numerics.solution import solve
 
-__all__ = ["exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
+__all__ = ["Exponents", "RegimeCheck", "CheckPoint", "plain", "read_back", "exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
            "piecewise_regimes", "piecewise_latex", "delta_diagram"]
 
 
@@ -44,10 +47,20 @@ def _latent(model, M):
     return value
 
 
+def _exact(number):
+    """A number exactly: a float by its shortest decimal (the digits a file or a user wrote), a sympy number as
+    it is (sympy.nsimplify would take 1e-300 for 0)."""
+    if isinstance(number, float):
+        return sympy.Rational(repr(number)) if math.isfinite(number) else sympy.oo
+    if isinstance(number, sympy.Float):
+        return sympy.Rational(str(number))
+    return as_expr(number)
+
+
 def _alpha(alpha):
     if alpha is None:
         return ALPHA
-    value = parse_number(alpha, what="alpha") if isinstance(alpha, str) else sympy.nsimplify(alpha)
+    value = parse_number(alpha, what="alpha") if isinstance(alpha, str) else _exact(alpha)
     if not value.is_positive or value == sympy.oo:
         raise ParameterError(f"alpha must be a positive number, got {alpha}")
     return value
@@ -66,7 +79,7 @@ def teacher_exponent(delta):
         return delta
     if isinstance(delta, str) and delta.strip() == "symbolic":
         return TEACHER_DELTA
-    value = parse_number(delta, what="delta") if isinstance(delta, str) else sympy.nsimplify(delta)
+    value = parse_number(delta, what="delta") if isinstance(delta, str) else _exact(delta)
     if not value.is_finite or not value.is_real:
         raise ParameterError(f"delta must be a finite number or 'symbolic', got {delta}")
     return value
@@ -140,7 +153,8 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
                 # by name: the model's symbols carry assumptions the printed ones do not
                 subs = {s: sympy.Float(mpmath.nstr(values[s.name], dps + 5), dps + 5) if s.name in values
                         else 1 for s in expr.free_symbols if s != ALPHA}
-                return mpmath.mpf(str(sympy.N(expr.xreplace(subs).subs(ALPHA, alpha), dps + 5)))
+                # alpha as a decimal of the working digits: exact, its powers of rationals grow without bound
+                return mpmath.mpf(str(sympy.N(expr.xreplace(subs).subs(ALPHA, sympy.Float(alpha, dps + 5)), dps + 5)))
 
             slopes = {}
             for v in free:
@@ -215,8 +229,172 @@ def minimise_ridge(model=None, *, alpha, sizes, dps=30, bracket=None, tolerance=
         return mpmath.exp(best), loss(best)
 
 
+PLAIN_NAMES = {LAMBDA_PLUS: sympy.Symbol("lambda_plus", positive=True)}  # names sympify reads back
+
+
+class _PlainPrinter(StrPrinter):
+    """sympy's text, the Gamma function spelt Gamma (the ridge is the symbol gamma)."""
+
+    def _print_gamma(self, expr):
+        return f"Gamma({self._print(expr.args[0])})"
+
+
+def plain(expr):
+    """An expression as text that :func:`read_back` reads (``sympy.sympify`` with the symbols' names as
+    locals): lambda_+ is written lambda_plus, the Gamma function Gamma.
+
+    Examples
+    --------
+    >>> plain(LAMBDA_PLUS * sympy.gamma(sympy.Rational(1, 3)) / 2)
+    'lambda_plus*Gamma(1/3)/2'
+    """
+    return _PlainPrinter().doprint(as_expr(expr).xreplace(PLAIN_NAMES))
+
+
+def read_back(text, model=None):
+    """An expression of :func:`plain` (the JSON of ``largen exponents``) read back with ``sympy.sympify``.
+
+    Examples
+    --------
+    >>> read_back("pi**2*lambda_plus*sigma_w**2/(8*N)").free_symbols == {mrs().symbols["N"],
+    ...     mrs().symbols["sigma_w"], PLAIN_NAMES[LAMBDA_PLUS]}
+    True
+    """
+    model = model or mrs()
+    names = {str(s): s for s in model.symbols.values()} | {str(s): s for s in PLAIN_NAMES.values()}
+    names |= {str(s): s for s in (ALPHA, TEACHER_DELTA)}
+    return sympy.sympify(text, locals={**names, "Gamma": sympy.gamma})
+
+
+@dataclass(frozen=True)
+class CheckPoint:
+    """The solver against a regime's leading term at one depth (:func:`check_regime`)."""
+
+    depth: float
+    point: dict
+    ratio: object
+    train_ratio: object
+    correction: object
+    slopes: dict
+    exponents: dict
+
+
+@dataclass(frozen=True)
+class RegimeCheck:
+    """A regime's check at depths 0.5, 0.75, 1: ``converges`` when the solver's loss over the leading
+    term goes to 1 (the deviation shrinks with depth and ends below ``TOLERANCE``)."""
+
+    regime: object
+    points: tuple
+
+    TOLERANCE = 0.05
+
+    @property
+    def converges(self):
+        deviations = [abs(p.ratio - 1) for p in self.points]
+        return deviations[-1] < self.TOLERANCE and (deviations[-1] < deviations[0] or deviations[-1] < 1e-9)
+
+
+@dataclass(frozen=True)
+class Exponents:
+    """What ``largen exponents`` states: the regimes (or, in a symbolic delta, ``pieces``), their checks,
+    the optimal ridge per ridgeless regime and the best splits of budgets. Printed at the edge:
+    :meth:`to_json` and :meth:`text`."""
+
+    model: object
+    alpha: object
+    regimes: tuple = ()
+    checks: tuple = ()
+    optima: tuple = ()
+    budgets: tuple = ()
+    pieces: object = None
+
+    @property
+    def failed(self):
+        """The checks whose ratio does not go to 1."""
+        return tuple(c for c in self.checks if not c.converges)
+
+    def to_json(self):
+        """A dict of JSON data: every expression as text that :func:`sympy.sympify` reads back."""
+        if self.pieces is not None:
+            return {"cases": [{"lower": plain(c.lower), "upper": plain(c.upper),
+                               "excluded": [plain(e) for e in c.excluded],
+                               "regimes": [_regime_json(r) for r in c.regimes]} for c in self.pieces.cases],
+                    "marginal": [plain(m) for m in self.pieces.marginal]}
+        checks = {id(c.regime): c for c in self.checks}
+        regimes = []
+        for regime in self.regimes:
+            entry = _regime_json(regime)
+            if id(regime) in checks:
+                entry["check"] = [_check_json(p) for p in checks[id(regime)].points]
+                entry["converges"] = checks[id(regime)].converges
+            regimes.append(entry)
+        ridge = [{"regime": o.regime, "gamma": plain(o.gamma), "loss": plain(o.loss), "gain": None if o.gain is None else plain(o.gain),
+                  "conditions": [[plain(a), plain(b)] for a, b in o.conditions],
+                  "exponents": {str(k): plain(v) for k, v in o.exponents.items()},
+                  "loss_exponents": {str(k): plain(v) for k, v in o.loss_exponents.items()}} for o in self.optima]
+        budget = {kind.value: [{"regime": b.regime, "split": [plain(x) for x in b.split], "exponent": plain(b.exponent)}
+                               for b in self.budgets if b.budget is kind] for kind in Budget}
+        return {"alpha": plain(self.alpha), "regimes": regimes, "optimal": {"ridge": ridge, "budget": budget}}
+
+    def text(self):
+        """The regimes as lines of text, one per regime (and per check depth, per optimum)."""
+        if self.pieces is not None:
+            lines = []
+            for case in self.pieces.cases:
+                excluded = "".join(f", delta != {e}" for e in case.excluded)
+                lines.append(f"  for {case.lower} < delta < {case.upper}{excluded}:")
+                lines += [_regime_line(r, "    ") for r in case.regimes]
+            return lines
+        checks = {id(c.regime): c for c in self.checks}
+        lines = []
+        for regime in self.regimes:
+            lines.append(_regime_line(regime, "  "))
+            if id(regime) in checks:
+                for p in checks[id(regime)].points:
+                    slopes = {k: mpmath.nstr(v, 8) for k, v in p.slopes.items()}
+                    lines.append(f"      depth {p.depth}: solver/leading = {mpmath.nstr(p.ratio, 12)}, slopes {slopes}")
+                if not checks[id(regime)].converges:
+                    lines.append("      the ratio does not go to 1: the check FAILED")
+        return lines + self.optimal_text()
+
+    def optimal_text(self):
+        """The optima and the budget splits as lines of text."""
+        lines = []
+        for o in self.optima:
+            shown = ", ".join(f"{a} << {b}" for a, b in o.conditions)
+            lines.append(f"  optimal ridge in {o.regime}: gamma* = {o.gamma}, L* = {o.loss}   when {shown}")
+        for b in self.budgets:
+            lines.append(f"  best split of the {b.budget.value} in {b.regime}: {b.split[0]} ~ {b.split[1]}, "
+                         f"L ~ B**({b.exponent})")
+        return lines
+
+
+def _regime_json(regime):
+    return {"name": regime.name, "family": regime.family.value, "limiting": [str(v) for v in regime.limiting],
+            "dominant": regime.dominant.value if regime.dominant is not None else None,
+            "conditions": [[plain(a), plain(b)] for a, b in regime.conditions],
+            "loss": plain(regime.loss), "train_loss": plain(regime.train_loss),
+            "exponents": {str(k): plain(v) for k, v in regime.exponents.items()},
+            "correction": plain(regime.correction)}
+
+
+def _check_json(p):
+    return {"depth": p.depth, "ratio": mpmath.nstr(p.ratio, 12),
+            "train_ratio": mpmath.nstr(p.train_ratio, 12) if p.train_ratio else None,
+            "correction": mpmath.nstr(p.correction, 6),
+            "slopes": {k: mpmath.nstr(v, 8) for k, v in p.slopes.items()},
+            "point": {k: mpmath.nstr(v, 6) for k, v in p.point.items()}}
+
+
+def _regime_line(regime, indent):
+    shown = ", ".join(f"{a} << {b}" for a, b in regime.conditions)
+    exps = ", ".join(f"{k}: {v}" for k, v in regime.exponents.items())
+    return f"{indent}{regime.name}: L = {regime.loss}   [{exps}]   when {shown}"
+
+
 def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=30, delta=None):
-    """Every regime of a model, as the JSON of ``largen exponents``.
+    """Every regime of a model, its optimal ridge and budget splits: what ``largen exponents`` states.
 
     Parameters
     ----------
@@ -230,36 +408,34 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     noise : None, True or number
         The label-noise variance: none, symbolic, or a value.
     check : bool
-        Prove each regime with the solver (needs a numeric alpha and M = inf).
-    delta : str or number, optional
+        Prove each regime with the solver (needs a numeric alpha and M = inf), at the
+        regime's own label noise.
+    delta : str, number or Symbol, optional
         The teacher exponent, omega_I = I**-delta (a number): the regimes of the
         model with that teacher covariance. None: the isotropic teacher.
-        ``"symbolic"``: the regimes piecewise in delta (M = inf, no check).
+        ``"symbolic"`` or :data:`~largen.diagrams.regimes.asymptotics.TEACHER_DELTA`: the regimes
+        piecewise in delta (M = inf, no check).
 
     Returns
     -------
-    dict
-        ``regimes`` (name, conditions, loss, train_loss, exponents, correction[, check])
-        and ``optimal``: ``ridge`` (per ridgeless regime: gamma*, the loss there, its relative
-        gain, conditions, exponents of gamma* and of the loss) and ``budget`` (the best split of
-        N P fixed, ``product``, and of N + P fixed, ``sum``, with the loss's exponent in the budget).
-        With a symbolic delta: ``cases`` (``lower`` < delta < ``upper`` but not the ``excluded``
-        values, and its ``regimes``) and ``marginal`` (the values of delta where two powers of the
-        renormalised ridge meet: a logarithm, not derived); no optimal ridge.
+    Exponents
 
     Examples
     --------
     >>> out = exponents(alpha=1)
-    >>> [r["name"] for r in out["regimes"]][:2]
+    >>> [r.name for r in out.regimes][:2]
     ['ridge', 'over-regularised']
-    >>> out["regimes"][0]["exponents"]
+    >>> out.to_json()["regimes"][0]["exponents"]
     {'gamma': '1/2', 'N': '-1/2', 'P': '-1/2'}
     """
     model = model or mrs()
     alpha_value = _alpha(alpha)
+    if alpha_value.is_number and sympy.Float(1 + alpha_value, dps) - 1 == 0:
+        raise ParameterError(f"alpha = {sympy.Float(alpha_value, 3)} is below the working precision (1 + alpha = 1 "
+                             f"at {dps} digits): the prefactors and the check cannot tell it from 0")
     latent = _latent(model, M)
     if isinstance(noise, str):
-        noise = parse_number(noise, what="noise variance")
+        noise = True if noise.strip() == "symbolic" else parse_number(noise, what="noise variance")
     if noise is not None and noise is not True and not (noise >= 0 and noise != sympy.oo):
         raise ParameterError(f"the noise variance must be finite and non-negative, got {noise}")
     symbol = model.spaces[model.latent]
@@ -269,34 +445,33 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     if delta == TEACHER_DELTA:
         if check:
             raise ParameterError("the numerical check needs a numeric delta")
-        return piecewise_regimes(model, alpha=alpha_value, latent=latent, noise=noise).as_dict()
-    regimes = regimes_at(model, alpha=alpha_value, latent=latent, noise=noise, delta=delta)
-    out = []
-    for regime in regimes:
-        entry = regime.as_dict()
-        if check:
-            entry["check"] = [{"depth": c["depth"], "ratio": mpmath.nstr(c["ratio"], 12),
-                               "train_ratio": mpmath.nstr(c["train_ratio"], 12) if c["train_ratio"] else None,
-                               "correction": mpmath.nstr(c["correction"], 6),
-                               "slopes": {k: mpmath.nstr(v, 8) for k, v in c["slopes"].items()},
-                               "point": {k: mpmath.nstr(v, 6) for k, v in c["point"].items()}}
-                              for c in check_regime(regime, model, alpha=alpha_value, dps=dps,
-                                                    defaults=_unset_scales(model, regime), delta=delta)]
-        out.append(entry)
+        pieces = piecewise_regimes(model, alpha=alpha_value, M=latent, noise=noise)
+        return Exponents(model, alpha_value, pieces=pieces)
+    regimes = tuple(regimes_at(model, alpha=alpha_value, latent=latent, noise=noise, delta=delta))
+    checks = ()
+    if check:
+        label_noise = _label_noise(model, noise)
+        checks = tuple(RegimeCheck(regime, tuple(CheckPoint(**c) for c in check_regime(
+            regime, model, alpha=alpha_value, dps=dps, defaults={**_unset_scales(model, regime), **label_noise},
+            delta=delta))) for regime in regimes)
     optima = optimal_ridge(model, alpha=_derived_alpha(alpha_value), latent=sympy.oo if latent == sympy.oo else symbol,
                            noise=noise, delta=delta)
-    optima = [_optimum_at(o, model, alpha_value, latent) for o in optima]
-    ridge = [{"regime": o["regime"], "gamma": str(o["gamma"]), "loss": str(o["loss"]), "gain": str(o["gain"]),
-              "conditions": [[str(a), str(b)] for a, b in o["conditions"]],
-              "exponents": {str(k): str(v) for k, v in o["exponents"].items()},
-              "loss_exponents": {str(k): str(v) for k, v in o["loss_exponents"].items()}} for o in optima]
-    budget = {kind: [{k: str(v) for k, v in b.items()} for b in budget_split(optima, kind)]
-              for kind in ("product", "sum")}
-    return {"regimes": out, "optimal": {"ridge": ridge, "budget": budget}}
+    optima = tuple(_optimum_at(o, model, alpha_value, latent) for o in optima)
+    budgets = tuple(b for kind in Budget for b in budget_split(optima, kind))
+    return Exponents(model, alpha_value, regimes, checks, optima, budgets)
+
+
+def _label_noise(model, noise):
+    """The solver's value of the noise symbol at a numeric noise variance (the derivation's own)."""
+    if noise is None or noise is True:
+        return {}
+    (symbol,) = model.regression.noise_variance.free_symbols
+    (value,) = [v for v in sympy.solve(sympy.Eq(model.regression.noise_variance, noise), symbol) if v.is_nonnegative]
+    return {str(symbol): mpmath.mpf(str(sympy.N(value, 40)))}
 
 
 def piecewise_regimes(model=None, *, alpha=None, M="inf", noise=None):
-    """The regimes piecewise in the symbolic teacher exponent (:func:`largen.diagrams.regimes.families.derive_regimes`).
+    """The regimes piecewise in the symbolic teacher exponent (:func:`largen.diagrams.regimes.derive_regimes`).
 
     Parameters
     ----------
@@ -323,7 +498,7 @@ def piecewise_latex(pieces):
 
     Examples
     --------
-    >>> from largen.diagrams.regimes.families import DeltaCase, PiecewiseRegimes
+    >>> from largen.diagrams.regimes.delta_ranges import DeltaCase, PiecewiseRegimes
     >>> print(piecewise_latex(PiecewiseRegimes((DeltaCase(-1, 1, ()), DeltaCase(1, sympy.oo, (), (3,))), (1, 3))))
     marginal (a logarithm, not derived): $\\delta = 1$, $\\delta = 3$
     <BLANKLINE>
@@ -407,15 +582,13 @@ SHORT_DENOMINATOR = 4  # a numeric alpha p/q with q above this is put in after a
 
 
 def regimes_at(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=None):
-    """The regimes of :func:`largen.diagrams.regimes.families.derive_regimes` at a numeric alpha and latent size.
+    """The regimes of :func:`largen.diagrams.regimes.derive_regimes` at a numeric alpha and latent size.
 
     sympy's work on the Gamma functions and powers of the derivation grows with
     the digits of alpha (alpha = 0.98 takes minutes where alpha = 1 takes
-    seconds): an alpha with a long decimal expansion is put into the regimes
-    derived with a symbolic one, exactly into the exponents (rational in alpha)
-    and as a 30-digit decimal into the prefactors and conditions, whose powers
-    of rationals would otherwise be expanded exactly. A numeric latent size is
-    put in exactly.
+    seconds): an alpha with a long decimal expansion is put, exactly, into the
+    regimes derived with a symbolic one (no float enters: an alpha read from a
+    file's decimals stays that rational). A numeric latent size is put in exactly.
 
     Examples
     --------
@@ -430,9 +603,26 @@ def regimes_at(model=None, *, alpha=ALPHA, latent=sympy.oo, noise=None, delta=No
     if latent not in (sympy.oo, symbol):
         regimes = [_at(r, {symbol: latent}) for r in regimes]
     if _derived_alpha(alpha) is not alpha:
-        regimes = [dataclasses.replace(_at(r, {ALPHA: sympy.Float(alpha, 30)}),
-                                       exponents=_at_value(r.exponents, {ALPHA: alpha})) for r in regimes]
+        regimes = [_exact_powers(r, alpha) for r in regimes]
     return regimes
+
+
+def _powers(e, alpha):
+    """The powers of the symbols of ``e`` at an exact alpha."""
+    return e.replace(lambda p: p.is_Pow and p.base.is_Symbol and p.exp.has(ALPHA),
+                     lambda p: p.base ** sympy.factor(p.exp.xreplace({ALPHA: alpha})))
+
+
+def _exact_powers(regime, alpha):
+    """A regime derived in a symbolic alpha with a long alpha put, exactly, into its exponents and the powers of
+    its symbols; the constant prefactors keep the symbol (their powers of rationals would be expanded to
+    thousands of digits), stated at the value of alpha beside them."""
+    def powers(e):
+        return _powers(e, alpha)
+    return dataclasses.replace(regime, conditions=tuple((powers(a), powers(b)) for a, b in regime.conditions),
+                               loss=powers(regime.loss), train_loss=powers(regime.train_loss),
+                               exponents=_at_value(regime.exponents, {ALPHA: alpha}),
+                               correction=powers(regime.correction))
 
 
 def _derived_alpha(alpha):
@@ -445,12 +635,12 @@ def _optimum_at(optimum, model, alpha, latent):
     symbol = model.spaces[model.latent]
     at = {} if latent in (sympy.oo, symbol) else {symbol: latent}
     long_alpha = _derived_alpha(alpha) is not alpha
-    found = {}
-    for key, value in optimum.items():
-        exact = key in ("exponents", "loss_exponents")
-        found[key] = _at_value(value, {**at, **({ALPHA: alpha if exact else sympy.Float(alpha, 30)} if long_alpha
-                                                 else {})})
-    return found
+    found = {f.name: _at_value(getattr(optimum, f.name), at) for f in dataclasses.fields(optimum)}
+    if long_alpha:
+        found.update({k: _at_value(found[k], {ALPHA: alpha}) for k in ("exponents", "loss_exponents")})
+        found.update({k: _powers(found[k], alpha) for k in ("gamma", "loss", "gain") if found[k] is not None})
+        found["conditions"] = tuple((_powers(a, alpha), _powers(b, alpha)) for a, b in found["conditions"])
+    return dataclasses.replace(optimum, **found)
 
 
 def _at_value(value, at):

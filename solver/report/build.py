@@ -30,7 +30,7 @@ from largen.diagrams.engine.model import mrs, with_teacher
 from largen.diagrams.engine.spectral import SOURCE, TRAIN_SOURCE
 from largen.diagrams.errors import LargenError, LargenWarning, UsageError
 from largen.diagrams.printing.latex import escape, latex
-from largen.diagrams.regimes.families import parametric_losses
+from largen.diagrams.theory.parametric import parametric_losses
 from largen.diagrams.derivation import derive
 from largen.diagrams.theory.duality import next_order_verdicts, parameter_map
 from largen.diagrams.theory.series import diagram_count, loss_observable
