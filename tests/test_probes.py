@@ -19,9 +19,7 @@ import pytest
 from largen.diagrams.errors import LargenError
 
 # the second list (../shared/reliability-probes-2.md): P, N ids; T16 and E2 were in the first
-PROBES = (["P1", "P2", "N2", "N10", "N20", "N22", "N23"]
-          + ["N5", "N6", "N7", "N8", "N9", "N12", "N13", "N14", "N15", "N16", "N18", "N19", "N21"]  # branch cli
-          + ["N1", "N3", "N4", "N17"]  # branch regimes
+PROBES = (["P1", "P2"] + [f"N{i}" for i in range(1, 24)]
           + [f"S{i}" for i in range(1, 16)] + [f"T{i}" for i in range(1, 25)] + [f"H{i}" for i in range(1, 8)]
           + [f"E{i}" for i in range(1, 6)] + [f"U{i}" for i in range(1, 11)])
 TESTS = pathlib.Path(__file__).resolve().parent

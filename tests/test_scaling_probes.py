@@ -88,3 +88,20 @@ def test_probe_N17_a_spectrum_files_decimals_are_exact(capsys, tmp_path):
     assert ridge["exponents"]["N"] == str(derived.exponents[N].subs(ALPHA, alpha))
     texts = [t for r in result["regimes"] for t in [r["loss"], r["correction"], *sum(r["conditions"], [])]]
     assert texts and not any(read_back(t).atoms(sympy.Float) for t in texts)
+
+
+def test_probe_N11_a_symbolic_delta_states_its_cost_before_the_work(capsys, monkeypatch):
+    """The regimes piecewise in delta take about a minute at alpha = 1: the command says so on stderr
+    before it starts (here the derivation is replaced by a stop, to read what was said by then)."""
+    said = []
+
+    def stop(*args, **kwargs):
+        said.append(capsys.readouterr().err)
+        raise ParameterError("stopped here")
+
+    monkeypatch.setattr("largen.solver.cli.exponents.regimes_of", stop)
+    status, _, err = run_cli(capsys, "exponents", "--alpha", "1", "--delta", "symbolic", "--json")
+    assert status == 2 and "stopped here" in err
+    assert said and "take about a minute of CPU" in said[0]
+    status, _, err = run_cli(capsys, "exponents", "--alpha", "1", "--delta", "symbolic", "--optimal")
+    assert status == 2 and err == "largen: error: --optimal needs a numeric --delta\n"
