@@ -318,3 +318,19 @@ def test_an_unwritable_cache_is_refused_before_the_run(tmp_path, capsys):
                                                      str(blocker))
     err = _refused(capsys, "percolation", "--experiment", "tiny", "--cache", str(blocker / "below"))
     assert "cannot store the experiment in --cache" in err and "dataset" not in err
+
+
+@pytest.mark.slow
+def test_exponents_of_nonlinear_features_by_the_kernel_route(capsys):
+    """On power-law data the kernel spectrum decides: ReLU has no power law with finitely many logarithms,
+    x^2 has one with a logarithm that the regimes do not take: both refused with the reason; the white
+    route's regimes only when asked for, and linear features are the linear regimes."""
+    status, _, err = run_cli(capsys, "exponents", "--alpha", "1", "--activation", "relu")
+    assert status == 2 and err.count("\n") == 1 and "every even degree" in err and "--equivalence kernel" in err
+    status, _, err = run_cli(capsys, "exponents", "--alpha", "1", "--activation", "x^2", "--json")
+    assert status == 2 and "xi_n ~ n^-2 log(n)^2" in err and "--equivalence white" in err
+    status, out, _ = run_cli(capsys, "exponents", "--alpha", "1", "--activation", "relu", "--equivalence", "white",
+                             "--json")
+    assert status == 0 and any("feature-variance-limited" in r["name"] for r in json.loads(out)["regimes"])
+    status, out, _ = run_cli(capsys, "exponents", "--alpha", "1", "--activation", "linear", "--json")
+    assert status == 0 and not any("feature-variance" in r["name"] for r in json.loads(out)["regimes"])

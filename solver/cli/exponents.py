@@ -8,12 +8,16 @@ from dataclasses import dataclass
 import sympy
 
 from largen.diagrams.engine.grammar import parse_number
+from largen.diagrams.engine.model import with_teacher
 from largen.diagrams.errors import ParameterError, UsageError
 from largen.diagrams.regimes.asymptotics import TEACHER_DELTA
 from largen.solver.cli.files import PLOT_FORMATS
-from largen.solver.cli.options import (Command, add_activation_option, add_force_option, add_json_option,
+from largen.solver.cli.options import (Command, add_activation_option, add_equivalence_option, add_force_option,
+                                       add_json_option,
                                        add_model_option, add_teacher_options, model_of, path_argument)
 from largen.solver.cli.solving import Partial
+from largen.solver.data.kernel_spectrum import kernel_asymptotics
+from largen.solver.numerics.activation import activation as parse_activation
 from largen.solver.numerics.scaling import delta_diagram, exponents, latex_table, phase_diagram, piecewise_latex
 from largen.solver.numerics.spectrum import Spectrum
 from largen.solver.report.figures import power_law_of
@@ -53,6 +57,7 @@ def options(parser, model):
     add_force_option(parser, "existing --latex and --plot files")
     add_json_option(parser)
     add_activation_option(parser)
+    add_equivalence_option(parser, default="kernel")
     add_teacher_options(parser, symbolic=True)
 
 
@@ -89,11 +94,37 @@ def regimes_of(model, law, *, check, dps):
     return exponents(model, alpha=law.alpha, M=law.latent, noise=law.noise, check=check, dps=dps, delta=law.delta)
 
 
+def _nonlinear_route(args, law):
+    """Nonlinear features on power-law data: the kernel route's law, or the reason there is none.
+
+    The white route's regimes (``--equivalence white``) are those of the Gaussian-equivalent model,
+    which the regression follows only where the pre-activation variance concentrates; a power law's
+    few leading eigenvalues carry its trace, so by default the kernel spectrum decides, and a law
+    with logarithms in the spectrum is not put through the regimes' derivation.
+    """
+    if args.equivalence == "white" or parse_activation(args.activation).name == "linear":
+        return
+    alpha = law.alpha if law.alpha is not None and not law.alpha.free_symbols else 1
+    found = kernel_asymptotics(args.activation, float(alpha))  # relu, erf, tanh: the reason there is no law
+    raise ParameterError(f"the kernel of {found.activation} on this power law has the spectrum "
+                         f"{found.as_dict()['eigenvalue_law']} (its degree-{found.top_degree} block; the teacher lives "
+                         f"on the degree-{found.teacher_degree} one): the regimes of a spectrum with logarithms are not "
+                         "derived, so no exponent is stated; --equivalence white gives the Gaussian-equivalent "
+                         "model's regimes, which the regression follows only where the pre-activation variance "
+                         "concentrates")
+
+
 def run(args, outputs):
     model = args.base_model
     law = law_of(args, model)
     symbolic = law.delta == TEACHER_DELTA
-    model = model_of(args, teacher=law.delta is not None and not symbolic and law.delta != 0)
+    teacher = law.delta is not None and not symbolic and law.delta != 0
+    if args.activation is not None and parse_activation(args.activation).name == "linear":
+        model = with_teacher(model) if teacher else model  # linear features are the model itself: no mu_star
+    else:
+        model = model_of(args, teacher=teacher)
+    if args.activation is not None:
+        _nonlinear_route(args, law)
     if args.check and symbolic:
         raise UsageError("--check needs a numeric --delta")
     if args.optimal and symbolic:

@@ -177,10 +177,10 @@ def add_data_options(parser, *, positional=False):
                         help="the targets are one column of integer class labels, made one-hot")
 
 
-def add_equivalence_option(parser):
-    parser.add_argument("--equivalence", choices=EQUIVALENCES, default="white",
+def add_equivalence_option(parser, default="white"):
+    parser.add_argument("--equivalence", choices=EQUIVALENCES, default=default,
                         help="nonlinear features (--activation): Gaussian equivalence with a white xi, or the "
-                             "theory on the features' kernel spectrum [white]")
+                             f"theory on the features' kernel spectrum [{default}]")
 
 
 def dataset_of(args):

@@ -578,7 +578,7 @@ def kernel_asymptotics(activation, alpha, entry_variance=1.0, lam_plus=1.0):
     >>> kernel_asymptotics("relu", 1)
     Traceback (most recent call last):
     ...
-    largen.diagrams.errors.ParameterError: relu has Hermite components of every even degree: on power-law data the degree-k blocks count eps^-1/(1+alpha) log(1/eps)^(k-1) each, and their sum is no power law with finitely many logarithms, so no exponent is stated; the local exponents at given sizes come from the kernel route (solve(..., equivalence='kernel'))
+    largen.diagrams.errors.ParameterError: relu has Hermite components of every even degree: on power-law data the degree-k blocks count eps^-1/(1+alpha) log(1/eps)^(k-1) each, and their sum is no power law with finitely many logarithms, so no exponent is stated; the local exponents at given sizes come from the kernel route (equivalence='kernel' of (solve))
     """
     if not (alpha > 0 and math.isfinite(alpha)):
         raise ParameterError(f"the asymptotics of a power law need alpha > 0, got {alpha!r}")
@@ -592,7 +592,7 @@ def kernel_asymptotics(activation, alpha, entry_variance=1.0, lam_plus=1.0):
         raise ParameterError(f"{name} has Hermite components of {which}: on power-law data the degree-k blocks count "
                              "eps^-1/(1+alpha) log(1/eps)^(k-1) each, and their sum is no power law with finitely many "
                              "logarithms, so no exponent is stated; the local exponents at given sizes come from the "
-                             "kernel route (solve(..., equivalence='kernel'))")
+                             "kernel route (equivalence='kernel' of (solve))")
     K = law.highest
     s = 1 + alpha
     scale = law.coefficient(K) ** 2 * math.factorial(K) * (entry_variance * lam_plus) ** K
