@@ -230,3 +230,24 @@ def test_solve_returns_the_certified_scatter_with_the_mean():
         solve(variance=True, context=mpmath.fp, **point)
     with pytest.raises(ParameterError, match="outputs must be a positive integer"):
         solve(variance=True, outputs=0, **point)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alpha, N, P", [("1/2", "1e6", "1e10"), ("1", "1e6", "1e10"), ("2", "1e10", "1e6")])
+def test_the_derived_scatter_laws_against_the_solver(alpha, N, P):
+    """The laws ``exponents(..., variance=True)`` states (derived: 2 alpha/(C X) in the X-limited ridgeless
+    regime) against the solver's own scatter at a deep point: ratio of the standard deviations within 1e-3."""
+    from largen.diagrams.regimes.scatter_laws import OUTPUTS
+    from largen.solver.numerics.scaling import exponents, read_back
+
+    found = exponents(alpha=alpha, variance=True)
+    limiting = "N" if float(N) < float(P) else "P"
+    (law,) = [law for law in found.scatter if str(law.limiting) == limiting]
+    size = law.limiting
+    assert sympy.simplify(law.relative_variance - 2 * sympy.Rational(alpha) / (OUTPUTS * size)) == 0
+    (entry,) = [e for e in found.to_json()["scatter"] if e["limiting"] == limiting]
+    assert str(read_back(entry["relative_variance"])) == str(law.relative_variance)
+    solved = solve(N=N, P=P, M="inf", gamma="1e-30", alpha=alpha, variance=True, outputs=4, dps=12)
+    stated = law.relative_variance.xreplace({OUTPUTS: 4, size: sympy.Float({"N": N, "P": P}[limiting], 20)})
+    with mpmath.workdps(20):
+        assert abs(solved.loss_std / (solved.loss * mpmath.sqrt(mpmath.mpf(str(stated)))) - 1) < mpmath.mpf("1e-3")

@@ -49,6 +49,8 @@ def options(parser, model):
     parser.add_argument("--check", action="store_true",
                         help="prove each regime with the solver at points deeper and deeper inside it")
     parser.add_argument("--dps", type=int, default=30, help="digits of the check [30]")
+    parser.add_argument("--variance", action="store_true",
+                        help="add the scatter of one run about the mean in each ridgeless regime (C outputs)")
     parser.add_argument("--optimal", action="store_true",
                         help="only the optima: the optimal ridge and loss in each family, the budget splits")
     parser.add_argument("--latex", metavar="FILE", type=path_argument, help="write the table of regimes")
@@ -88,10 +90,11 @@ def law_of(args, model):
     return Law(law.alpha, latent, law.delta if law.teacher else delta, noise, spectrum)
 
 
-def regimes_of(model, law, *, check, dps):
+def regimes_of(model, law, *, check, dps, variance=False):
     """The :class:`~largen.solver.numerics.scaling.Exponents` of ``model`` at ``law``: the one call of
     :func:`largen.solver.exponents`."""
-    return exponents(model, alpha=law.alpha, M=law.latent, noise=law.noise, check=check, dps=dps, delta=law.delta)
+    return exponents(model, alpha=law.alpha, M=law.latent, noise=law.noise, check=check, dps=dps, delta=law.delta,
+                     variance=variance)
 
 
 def _nonlinear_route(args, law):
@@ -129,6 +132,8 @@ def run(args, outputs):
         raise UsageError("--check needs a numeric --delta")
     if args.optimal and symbolic:
         raise UsageError("--optimal needs a numeric --delta")
+    if args.variance and (symbolic or law.delta or law.noise or args.activation is not None):
+        raise UsageError("--variance: the scatter's laws are derived for linear features, a noiseless isotropic teacher")
     if args.plot and (law.alpha is None or law.alpha.free_symbols):
         raise ParameterError("the phase diagram needs a numeric --alpha")
     latex_path = outputs.reserve(args.latex, force=args.force) if args.latex else None
@@ -138,7 +143,7 @@ def run(args, outputs):
             else "several minutes of CPU"
         print(f"largen: the regimes piecewise in delta take {cost}: each range of delta is derived anew where two "
               "exponents meet", file=sys.stderr)
-    result = regimes_of(model, law, check=args.check, dps=args.dps)
+    result = regimes_of(model, law, check=args.check, dps=args.dps, variance=args.variance)
     if symbolic:
         if args.latex:
             outputs.write(args.latex, piecewise_latex(result.pieces))

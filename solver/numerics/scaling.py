@@ -25,6 +25,7 @@ from largen.diagrams.printing.latex import escape, latex
 from largen.diagrams.engine.model import mrs
 from largen.diagrams.regimes import derive_regimes
 from largen.diagrams.regimes.optima import Budget, budget_split, optimal_ridge
+from largen.diagrams.regimes.scatter_laws import scatter_laws
 from largen.diagrams.engine.symbols import as_expr
 
 from largen.solver.numerics.solution import solve
@@ -308,6 +309,7 @@ class Exponents:
     optima: tuple = ()
     budgets: tuple = ()
     pieces: object = None
+    scatter: tuple = ()  # the scatter of one run per ridgeless regime (ScatterLaw), when asked for
 
     @property
     def failed(self):
@@ -335,7 +337,10 @@ class Exponents:
                   "loss_exponents": {str(k): plain(v) for k, v in o.loss_exponents.items()}} for o in self.optima]
         budget = {kind.value: [{"regime": b.regime, "split": [plain(x) for x in b.split], "exponent": plain(b.exponent)}
                                for b in self.budgets if b.budget is kind] for kind in Budget}
-        return {"alpha": plain(self.alpha), "regimes": regimes, "optimal": {"ridge": ridge, "budget": budget}}
+        scatter = [{"limiting": str(law.limiting), "relative_variance": plain(law.relative_variance),
+                    "relative_std": plain(law.relative_std)} for law in self.scatter]
+        return {"alpha": plain(self.alpha), "regimes": regimes, "optimal": {"ridge": ridge, "budget": budget},
+                **({"scatter": scatter} if self.scatter else {})}
 
     def text(self):
         """The regimes as lines of text, one per regime (and per check depth, per optimum)."""
@@ -356,6 +361,7 @@ class Exponents:
                     lines.append(f"      depth {p.depth}: solver/leading = {mpmath.nstr(p.ratio, 12)}, slopes {slopes}")
                 if not checks[id(regime)].converges:
                     lines.append("      the ratio does not go to 1: the check FAILED")
+        lines += [f"  scatter of one run, {law} (C outputs)" for law in self.scatter]
         return lines + self.optimal_text()
 
     def optimal_text(self):
@@ -393,7 +399,7 @@ def _regime_line(regime, indent):
     return f"{indent}{regime.name}: L = {regime.loss}   [{exps}]   when {shown}"
 
 
-def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=30, delta=None):
+def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=30, delta=None, variance=False):
     """Every regime of a model, its optimal ridge and budget splits: what ``largen exponents`` states.
 
     Parameters
@@ -415,6 +421,9 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
         model with that teacher covariance. None: the isotropic teacher.
         ``"symbolic"`` or :data:`~largen.diagrams.regimes.asymptotics.TEACHER_DELTA`: the regimes
         piecewise in delta (M = inf, no check).
+    variance : bool
+        Add the scatter of one run about the mean in each ridgeless regime
+        (:func:`largen.diagrams.regimes.scatter_laws.scatter_laws`; tens of seconds).
 
     Returns
     -------
@@ -458,7 +467,8 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
                            noise=noise, delta=delta)
     optima = tuple(_optimum_at(o, model, alpha_value, latent) for o in optima)
     budgets = tuple(b for kind in Budget for b in budget_split(optima, kind))
-    return Exponents(model, alpha_value, regimes, checks, optima, budgets)
+    scatter = scatter_laws(model, alpha_value) if variance else ()
+    return Exponents(model, alpha_value, regimes, checks, optima, budgets, scatter=scatter)
 
 
 def _label_noise(model, noise):
