@@ -11,7 +11,8 @@
    label noise at half of them, a teacher exponent at half): how many it marks, and the largest
    relative difference from the certified solver (dps 20, on ``--workers`` processes) over the
    points it vouches for.
-3. The report's surface: 200 x 200 points of loss and slope with the regimes at alpha = 1.
+3. The report's surface: 200 x 200 points of loss and slope with the regimes at alpha = 1, and its phase
+   diagram drawn from them.
 
     python bench/fast.py [--points 10000] [--workers 2] [--rounds 3] [--skip-accuracy]
 """
@@ -24,6 +25,7 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import gc  # noqa: E402
 import math  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
@@ -37,7 +39,7 @@ from largen.diagrams.engine.model import deep_linear, mrs  # noqa: E402
 from largen.solver import solve  # noqa: E402
 from largen.solver.numerics.fast import TOLERANCE, solve_many  # noqa: E402
 from largen.solver.numerics.grid import loss_surface  # noqa: E402
-from largen.solver.numerics.scaling import regimes_at  # noqa: E402
+from largen.solver.numerics.scaling import phase_diagram, regimes_at  # noqa: E402
 
 POINT = dict(P=700, gamma=1e-3)
 WIDTHS = range(300, 310)
@@ -206,6 +208,11 @@ def surface():
     print(f"\nthe report's surface, 200 x 200 points, loss and slope, {len(found.regions)} regimes: "
           f"{time.process_time() - cpu:.2f} s CPU, {time.time() - wall:.2f} s wall (target < 10 s); "
           f"vouched {100 * found.vouched.mean():.2f}%, no root at {int(np.isnan(found.loss).sum())} points")
+    with tempfile.TemporaryDirectory() as folder:
+        cpu, wall = time.process_time(), time.time()
+        phase_diagram(regimes, os.path.join(folder, "phase_diagram.pdf"), alpha=1, grid=200)
+        print(f"the report's phase diagram at 200 x 200, solved and drawn: {time.process_time() - cpu:.2f} s CPU, "
+              f"{time.time() - wall:.2f} s wall (target < 10 s)")
 
 
 def main():

@@ -123,10 +123,10 @@ def test_phase_diagram_is_written(tmp_path):
     from largen.solver.numerics.scaling import phase_diagram
 
     regimes = derive_regimes(alpha=1)
-    path = phase_diagram(regimes, str(tmp_path / "phases.png"), grid=3, dps=10)
+    path = phase_diagram(regimes, str(tmp_path / "phases.png"), grid=3)
     assert (tmp_path / "phases.png").stat().st_size > 1000
     assert path.endswith("phases.png")
-    phase_diagram(regimes, str(tmp_path / "sizes.pdf"), samples=1e6, grid=3, dps=10)
+    phase_diagram(regimes, str(tmp_path / "sizes.pdf"), samples=1e6, grid=3)
     assert (tmp_path / "sizes.pdf").read_bytes().startswith(b"%PDF")
 
 

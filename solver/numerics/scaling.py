@@ -685,7 +685,7 @@ def latex_table(regimes):
     return "\n".join(rows)
 
 
-def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=None, grid=12, dps=15, widths=None,
+def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=None, grid=200, widths=None,
                   spectrum=None, delta=None):
     """The regimes in the plane (log10(N/P), log10 gamma) at fixed N P, saved to ``path``.
 
@@ -696,10 +696,11 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
     spectrum is the power law of ``alpha`` at M = inf, or ``spectrum``, a
     :class:`largen.solver.numerics.spectrum.Spectrum` that is one power law (its alpha is then ``alpha``).
 
-    Each grid point is coloured by the measured local slope d log L / d log gamma
-    (the solver, symmetric differences); the boundaries small = large of the
-    regimes' conditions are drawn dashed, and each regime is labelled with its
-    exponents where its weakest condition holds best.
+    Each of the ``grid`` x ``grid`` points is coloured by the local slope
+    d log L / d log gamma of the float64 path (:func:`largen.solver.numerics.grid.loss_surface`,
+    symmetric differences; a point it cannot vouch for is left blank); the boundaries
+    small = large of the regimes' conditions are drawn dashed, and each regime is labelled
+    with its exponents at the centre of its region.
 
     Returns
     -------
@@ -715,73 +716,34 @@ def phase_diagram(regimes, path, *, product=1e12, samples=None, alpha=1, model=N
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from largen.solver.numerics.grid import loss_surface  # the surface reads the conditions with _log_margin
+
     model = model or mrs()
+    surface = loss_surface(model, regimes=regimes, alpha=alpha, spectrum=spectrum, delta=delta, product=product,
+                           samples=samples, widths=widths, grid=grid)
     size, data, ridge = model.spaces[model.feature_spaces[-1]], model.spaces[model.samples], model.regression.ridge
-    if not size.is_Symbol:
-        raise ParameterError(f"the phase diagram varies the last feature width, which model {model.name} fixes "
-                             f"at {size}")
-    held = (math.sqrt(product) if samples is None else samples) if widths is None else widths
-    others = {str(model.spaces[s]): held for s in model.feature_spaces[1:-1] if model.spaces[s].is_Symbol}
-    ratio_axis = [-6 + 12 * i / (grid - 1) for i in range(grid)] if samples is None else \
-        [12 * i / (grid - 1) for i in range(grid)]
-    gamma_axis = [-8 + 20 * j / (grid - 1) for j in range(grid)]
-    h = mpmath.mpf("1e-6")
-    slopes = []
-    with mpmath.workdps(dps + 5):
-        for lg in gamma_axis:
-            row = []
-            for lr in ratio_axis:
-                if samples is None:
-                    N = mpmath.mpf(10) ** ((math.log10(product) + lr) / 2)
-                    P = mpmath.mpf(product) / N
-                else:
-                    N, P = mpmath.mpf(10) ** lr, mpmath.mpf(samples)
-                g = mpmath.mpf(10) ** lg
-
-                def L(gamma):
-                    point = {str(size): N, str(data): P, str(ridge): gamma, **others}
-                    if spectrum is not None:
-                        return solve(model, dps=dps, spectrum=spectrum, **point).loss
-                    teacher = {} if delta is None else {"delta": delta}
-                    return solve(model, dps=dps, alpha=alpha, M="inf", **point, **teacher).loss
-
-                row.append(float((mpmath.log(L(g * mpmath.exp(h))) - mpmath.log(L(g * mpmath.exp(-h)))) / (2 * h)))
-            slopes.append(row)
+    X, Y = np.meshgrid(surface.x, surface.y)
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    mesh = ax.pcolormesh(ratio_axis, gamma_axis, slopes, shading="auto", cmap="viridis")
-    fig.colorbar(mesh, label=rf"$d\log L/d\log {latex(ridge)}$ (solver)")
-    # the boundaries and the regions from the conditions themselves, on a fine grid (no solver)
-    fine_x = np.linspace(ratio_axis[0], ratio_axis[-1], 240)
-    fine_y = np.linspace(gamma_axis[0], gamma_axis[-1], 240)
-    X, Y = np.meshgrid(fine_x, fine_y)
-    if samples is None:
-        point = {str(size): 10 ** ((math.log10(product) + X) / 2), str(data): 10 ** ((math.log10(product) - X) / 2)}
-    else:
-        point = {str(size): 10 ** X, str(data): np.full_like(X, float(samples))}
-    point[str(ridge)] = 10 ** Y
-    point.update({name: np.full_like(X, float(value)) for name, value in others.items()})
-    if spectrum is not None:
-        (law,) = spectrum.pieces
-        point[str(LAMBDA_PLUS)] = np.full_like(X, float(law.lam_plus))
-    for regime in regimes:
-        margins = [_log_margin(small, large, point, alpha, str(ridge)) for small, large in regime.conditions]
-        margins = [m for m in margins if m is not None]
-        if not margins:
-            continue
-        for m in margins:
+    shown = np.ma.masked_where(~surface.vouched | ~np.isfinite(surface.slope), surface.slope)
+    mesh = ax.pcolormesh(surface.x, surface.y, shown, shading="auto", cmap="viridis")
+    fig.colorbar(mesh, label=rf"$d\log L/d\log {latex(ridge)}$ (solver, float64)")
+    for region in surface.regions:
+        for m in region.margins:
             if np.nanmin(m) < 0 < np.nanmax(m):
                 ax.contour(X, Y, m, levels=[0], colors="w", linewidths=0.6, linestyles="--")
-        inside = np.minimum.reduce(margins) > 0
-        if inside.any():  # the label at the centre of the region, with the regime's exponents
-            exps = ", ".join(f"{latex(k)}^{{{latex(v)}}}" for k, v in regime.exponents.items() if v != 0)
-            ax.text(X[inside].mean(), Y[inside].mean(), f"{regime.name}\n${exps or '1'}$", fontsize=6, ha="center",
-                    va="center", color="w", bbox={"facecolor": "k", "alpha": 0.35, "pad": 1, "linewidth": 0})
+        if region.inside.any():  # the label at the centre of the region, with the regime's exponents
+            exps = ", ".join(f"{latex(k)}^{{{latex(v)}}}" for k, v in region.regime.exponents.items() if v != 0)
+            ax.text(X[region.inside].mean(), Y[region.inside].mean(), f"{region.regime.name}\n${exps or '1'}$",
+                    fontsize=6, ha="center", va="center", color="w",
+                    bbox={"facecolor": "k", "alpha": 0.35, "pad": 1, "linewidth": 0})
     N, P = latex(size), latex(data)
     ax.set_xlabel(rf"$\log_{{10}}({N}/{P})$" if samples is None else rf"$\log_{{10}} {N}$")
     ax.set_ylabel(rf"$\log_{{10}} {latex(ridge)}$")
     fixed = rf"{N} {P} = 10^{{{math.log10(product):g}}}" if samples is None else rf"{P} = 10^{{{math.log10(samples):g}}}"
+    others = {k: v for k, v in surface.fixed.items() if k not in ("product", "samples")}
     if others:
-        fixed += ", " + ", ".join(rf"{latex(sympy.Symbol(name))} = 10^{{{math.log10(held):.3g}}}" for name in others)
+        fixed += ", " + ", ".join(rf"{latex(sympy.Symbol(name))} = 10^{{{math.log10(held):.3g}}}"
+                                  for name, held in others.items())
     ax.set_title(rf"regimes at ${fixed}$, $\alpha = {alpha}$")
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)

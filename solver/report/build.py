@@ -119,7 +119,7 @@ def rate_names(theory):
 
 
 def build_report(model=None, *, out=None, spectrum=None, draw_orders=2, count_orders=4, duality_order=2, curves=None,
-                 scaling=True, phase_grid=8, delta=None, data=None):
+                 scaling=True, phase_grid=200, delta=None, data=None):
     """Assemble the report of ``model`` (MRS by default) from the derived objects.
 
     Parameters

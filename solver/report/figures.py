@@ -111,7 +111,7 @@ class ScalingLaws:
     reason: str = ""
 
 
-def scaling_laws(model, spectrum, out, *, grid=8):
+def scaling_laws(model, spectrum, out, *, grid=200):
     """The regimes of ``model`` at the power law of ``spectrum``, and their phase diagram in ``out``.
 
     Parameters
@@ -123,7 +123,7 @@ def scaling_laws(model, spectrum, out, *, grid=8):
     out : Path
         The directory of ``phase_diagram.pdf``.
     grid : int
-        Points per axis of the phase diagram (each a solve).
+        Points per axis of the phase diagram (the float64 path solves them at once).
 
     Returns
     -------
