@@ -151,16 +151,16 @@ def _read(path):
     path = str(path)
     if not path:
         raise ParameterError("an empty path")
+    if not path.endswith((".npy", ".csv")):
+        raise ParameterError(f"{path}: an array file is .npy or .csv")
     try:
         if path.endswith(".npy"):
             array = np.load(path, allow_pickle=False)
-        elif path.endswith(".csv"):
+        else:
             with open(path, encoding="utf-8") as handle:
                 first = handle.readline()
             skip = 1 if any(c.isalpha() and c not in "eE" for c in first) else 0
             array = np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
-        else:
-            raise ParameterError(f"{path}: an array file is .npy or .csv")
     except (OSError, ValueError) as exc:
         raise ParameterError(f"{path}: cannot read an array ({exc})"[:200]) from None
     if array.dtype.kind not in "fiu":
