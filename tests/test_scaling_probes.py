@@ -92,16 +92,19 @@ def test_probe_N17_a_spectrum_files_decimals_are_exact(capsys, tmp_path):
 
 def test_probe_N11_a_symbolic_delta_states_its_cost_before_the_work(capsys, monkeypatch):
     """The regimes piecewise in delta take about a minute at alpha = 1: the command says so on stderr
-    before it starts (here the derivation is replaced by a stop, to read what was said by then)."""
+    before the derivation starts (here replaced by a stop, to read what was said by then), after the
+    quick refusals (a finite M)."""
     said = []
 
     def stop(*args, **kwargs):
         said.append(capsys.readouterr().err)
         raise ParameterError("stopped here")
 
-    monkeypatch.setattr("largen.solver.cli.exponents.regimes_of", stop)
+    monkeypatch.setattr("largen.solver.numerics.scaling.derive_regimes", stop)
     status, _, err = run_cli(capsys, "exponents", "--alpha", "1", "--delta", "symbolic", "--json")
     assert status == 2 and "stopped here" in err
     assert said and "take about a minute of CPU" in said[0]
+    status, _, err = run_cli(capsys, "exponents", "--alpha", "1", "--delta", "symbolic", "--M", "100")
+    assert status == 2 and err == "largen: error: the regimes in a symbolic delta are derived at M = inf\n"
     status, _, err = run_cli(capsys, "exponents", "--alpha", "1", "--delta", "symbolic", "--optimal")
     assert status == 2 and err == "largen: error: --optimal needs a numeric --delta\n"

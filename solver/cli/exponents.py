@@ -2,7 +2,6 @@
 balance, optionally proved by the solver, as a table (``--latex``) and a phase diagram (``--plot``)."""
 
 import math
-import sys
 from dataclasses import dataclass
 
 import sympy
@@ -138,11 +137,6 @@ def run(args, outputs):
         raise ParameterError("the phase diagram needs a numeric --alpha")
     latex_path = outputs.reserve(args.latex, force=args.force) if args.latex else None
     plot_path = outputs.reserve(args.plot, force=args.force, formats=PLOT_FORMATS) if args.plot else None
-    if symbolic:  # the cost first: every range of delta is derived again where two exponents meet
-        cost = "about a minute of CPU (measured: 53 s)" if law.alpha is not None and not law.alpha.free_symbols \
-            else "several minutes of CPU"
-        print(f"largen: the regimes piecewise in delta take {cost}: each range of delta is derived anew where two "
-              "exponents meet", file=sys.stderr)
     result = regimes_of(model, law, check=args.check, dps=args.dps, variance=args.variance)
     if symbolic:
         if args.latex:
