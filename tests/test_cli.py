@@ -529,6 +529,7 @@ def test_max_diagrams_limits_every_enumeration(capsys, command):
     assert status == 0
 
 
+@pytest.mark.slow
 def test_text_about_a_model_is_derived_from_it(capsys):
     status, out, _ = run_cli(capsys, "derive", "--model", "tests/data/deep2.toml", "--json")
     convention = json.loads(out)["convention"]

@@ -101,6 +101,7 @@ def test_loss_on_digits_equals_the_api_and_says_its_route(capsys):
     assert "route" in out and "linear features on dataset digits" in out and "test loss, labels" in out
 
 
+@pytest.mark.slow
 def test_white_route_on_digits_says_so(capsys):
     found = _json(capsys, "loss", "--data", "digits", *POINT, "--activation", "relu", "--dps", "15")
     assert found["route"]["equivalence"] == "white"
@@ -168,6 +169,7 @@ def _curves(path, alpha=0.7, seed=1):
     return path
 
 
+@pytest.mark.slow
 def test_fit_equals_the_api_and_draws(tmp_path, capsys):
     path = _curves(tmp_path / "curves.csv")
     plot = tmp_path / "fit.png"
@@ -200,6 +202,7 @@ def test_fit_refuses_a_bad_file(tmp_path, capsys):
 
 
 # -- loss --variance -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_loss_variance_prints_loss_std_as_the_api(capsys):
     argv = ["loss", "--N", "20", "--P", "30", "--M", "40", "--gamma", "1e-2", "--variance", "--outputs", "4",
             "--dps", "15"]
@@ -303,6 +306,7 @@ def test_sweep_kernel_route_on_gaussian_data_equals_the_loss_command(capsys):
     assert "the kernel route is for nonlinear features: give --activation NAME" in err
 
 
+@pytest.mark.slow
 def test_the_white_route_on_power_law_data_warns_and_names_the_flag(capsys):
     status, out, err = run_cli(capsys, "loss", "--activation", "relu", "--M", "400", "--N", "200", "--P", "100",
                                "--gamma", "0.01", "--sigma-u", "2", "--dps", "15")

@@ -77,6 +77,7 @@ def test_harer_zagier_counts_of_the_gue_octagon():
 
 
 # -- agreement with full enumeration ------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("model", [mrs(), deep_linear(2), mixed()], ids=["mrs", "deep2", "mixed"])
 def test_random_products_of_traces_agree_with_full_enumeration(model):
     rng = random.Random(16)
@@ -123,6 +124,7 @@ def test_planar_part_is_the_resummed_theory(model, graded):
         assert sympy.expand(parts[2] - theory[k]) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", [mrs(), deep_linear(2)], ids=["mrs", "deep2"])
 def test_one_by_one_matrices_give_scalar_gaussian_moments(model, graded):
     # every size 1: a trace is a product of scalars, E u**(2n) = (2n-1)!! var**n, E x**(2n) = (2n-1)!! l**n

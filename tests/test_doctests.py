@@ -29,7 +29,8 @@ SLOW = {"largen.diagrams.regimes.families", "largen.diagrams.regimes.derive", "l
         "largen.solver.report.build", "largen.diagrams.theory.duality", "largen.solver.percolation.dimensions",
         "largen.solver.numerics.certification", "largen.solver.numerics.scatter", "largen.diagrams.regimes.asymptotics",
         "largen.solver.percolation.figures", "largen.diagrams.theory.fluctuation_series",
-        "largen.solver.percolation.fit", "largen.solver.percolation.laws", "largen.diagrams.regimes.scatter_laws"}
+        "largen.solver.percolation.fit", "largen.solver.percolation.laws", "largen.diagrams.regimes.scatter_laws",
+        "largen.solver.numerics.solution", "largen.diagrams.theory.parametric"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(m, marks=pytest.mark.slow) if m in SLOW else m for m in modules()])

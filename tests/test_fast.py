@@ -116,6 +116,7 @@ def test_a_listed_spectrum_zeros_nonlinear_features_and_a_tied_ridge():
     assert abs(found.loss[()] / float(solve(tied, N=50, P=80, M=100, s="0.5", dps=20).loss) - 1) <= TOLERANCE
 
 
+@pytest.mark.slow
 def test_the_moments_against_the_exact_ones_and_a_closed_form():
     """Random laws against the exact moments at 30 digits; alpha = 1 at M = inf against the
     closed form sum 1/(1 + p I**2) = (pi/(2 sqrt p)) coth(pi/sqrt p) - 1/2 and its p-derivative."""

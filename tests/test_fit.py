@@ -63,6 +63,7 @@ def test_a_power_law_plus_constant_comes_back_exactly():
     assert {k: round(v.value, 8) for k, v in law.parameters.items()} == {"C": 0.1, "A_P": 2.0, "a_P": 0.5}
 
 
+@pytest.mark.slow
 def test_curves_of_the_actual_regression_give_its_alpha_back():
     """The Monte Carlo of the actual ridge regression at M = 300, alpha = 0.6: the fitted alpha (with
     the teacher's scale free) within 2% and two standard errors, and the theory far ahead of the free law."""
@@ -81,6 +82,7 @@ def test_curves_of_the_actual_regression_give_its_alpha_back():
     assert found.chi2 / found.dof < 2 and found.power_law.chi2 / found.power_law.dof > 5
 
 
+@pytest.mark.slow
 def test_two_layers_and_a_teacher_exponent():
     model = deep_linear(2)
     points = {"N1": np.full(12, 200.0), "N2": np.repeat([30.0, 90.0], 6), "P": np.tile(np.geomspace(20, 2000, 6), 2),

@@ -95,6 +95,7 @@ def _in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.mark.slow
 @fuzz
 @given(N=SIZES, P=SIZES, M=st.one_of(SIZES, st.just("inf")), gamma=RIDGES,
        alpha=st.sampled_from(["1", "0.5", "2", "0", "-1", "1e-30", "50", "nan"]),

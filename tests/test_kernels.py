@@ -100,6 +100,7 @@ def test_square_activation_against_its_feature_map():
     assert found.white == pytest.approx(0, abs=1e-14)
 
 
+@pytest.mark.slow
 def test_cutoff_and_degree_trade_listing_for_white():
     lam = np.arange(1, 61, dtype=float) ** -2
     coarse = kernel_spectrum("relu", lam, entry_variance=0.05, teacher=lam / 60, cutoff=1e-6, max_degree=4)
@@ -112,6 +113,7 @@ def test_cutoff_and_degree_trade_listing_for_white():
     assert np.all(fine.eigenvalues[:coarse.size] >= coarse.eigenvalues * (1 - 1e-12))
 
 
+@pytest.mark.slow
 def test_asymptotics_of_a_polynomial_kernel_against_its_spectrum():
     from largen.solver.data.kernel_spectrum import kernel_asymptotics
 

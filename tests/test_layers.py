@@ -71,6 +71,7 @@ def imports(name, path):
     return {m for m in found if m == "largen" or m.startswith("largen.")}
 
 
+@pytest.mark.slow
 def test_the_old_top_level_names_are_gone():
     for name, path in package_modules():
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -258,6 +258,7 @@ def test_kernel_route_on_isotropic_data_is_the_white_route():
         assert abs(kernel.train_loss / white.train_loss - 1) < mpmath.mpf(10) ** -12
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("N, P", [(60, 40), (30, 90)])
 def test_kernel_route_against_actual_relu_features_on_power_law_data(N, P):
     # lambda_I = I^-2, where the pre-activation variance does not concentrate: the white route misses the actual

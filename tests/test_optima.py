@@ -22,6 +22,7 @@ def _balanced(alpha):
     return optimum
 
 
+@pytest.mark.slow
 def test_the_balance_of_teacher_and_noise_is_the_classic_noisy_rate():
     # hand: L = A gamma**(alpha/(1 + alpha)) + B gamma**(-1/(1 + alpha)) in the ridge regime at M = oo, with
     # A ~ (N P)**(-alpha/(1 + alpha)) and B ~ sigma**2 (N/P)**(1/(1 + alpha)): gamma* ~ sigma**2 N, L* ~ P**(-alpha/(1+alpha))

@@ -114,6 +114,7 @@ GRID = [(tau, D, c) for tau in (R(11, 5), R(7, 3), R(5, 2), R(8, 3), R(14, 5)) f
         for c in (1, 2, R(5, 2))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tau, D, c", GRID)
 def test_model_and_data_exponents_on_a_grid(tau, D, c):
     alpha, beta = (3 - tau) / (tau - 2), R(c) / D
@@ -175,6 +176,7 @@ def test_model_prefactor_against_the_sum(alpha, beta):
     assert abs(ratio - 1) < 0.06
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alpha, beta", [(R(1), R(1, 4)), (R(1, 2), R(1, 2))])
 def test_data_prefactor_against_the_sum(alpha, beta):
     law, = sampling_laws(alpha, beta)
@@ -335,6 +337,7 @@ def test_experiment_scans_follow_the_derived_functional():
         assert measured[-1] < 0.5 * measured[0]
 
 
+@pytest.mark.slow
 def test_experiment_is_reproducible_and_cached(tmp_path):
     said = []
     first = experiment.run(experiment.TINY, seed=3, cache=str(tmp_path), progress=said.append)

@@ -74,6 +74,7 @@ def test_moments_at_infinite_M_against_a_closed_form():
             assert abs(total / exact - 1) < mpmath.mpf(10) ** -37
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alpha", ["1", "0.3", "4", "0", "-0.5"])
 def test_moments_of_long_power_laws_against_direct_summation(alpha):
     M = 4000

@@ -96,6 +96,7 @@ def pieces(body):
 
 
 # -- the derived objects in Jupyter -------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("model", [mrs(), deep_linear(2)], ids=["mrs", "deep2"])
 def test_planar_theory_renders_its_equations(model):
     theory = planar_theory(model)

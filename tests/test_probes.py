@@ -42,6 +42,7 @@ def test_every_probe_has_a_regression_test():
     assert not missing, f"probes without a regression test: {missing}"
 
 
+@pytest.mark.slow
 def test_no_test_names_an_unknown_probe():
     assert set(probe_tests()) <= set(PROBES)
 
@@ -107,6 +108,7 @@ def test_probe_T16_a_feature_variance_of_zero_is_answered(tmp_path, capsys):
     assert "the features vanish (the variance of U is 0)" in str(symmetry(load_model(path)))
 
 
+@pytest.mark.slow
 def test_probe_E2_a_ridge_named_like_a_feature_scale(tmp_path, capsys):
     """ridge = s and variance s**2/M at s = 1 is MRS at gamma = sigma_u = 1, header and all."""
     from conftest import run_cli

@@ -37,6 +37,7 @@ def same(a, b):
     return abs(sympy.N((a / b).xreplace(point), 30) - 1) < 1e-25
 
 
+@pytest.mark.slow
 def test_ridgeless_model_and_data_limited(mrs_regimes):
     # hand: n_1 = N, P -> oo: L = Delta N sigma_w**2 / 2 with Delta = lambda_+ (c_1/N)**(1 + alpha)
     a, regimes = mrs_regimes
@@ -78,6 +79,7 @@ def test_over_regularised_is_the_null_predictor(mrs_regimes):
     assert same(r.loss, hand)
 
 
+@pytest.mark.slow
 def test_training_loss_interpolates_when_data_limited():
     regimes = {r.name: r for r in derive_regimes(alpha=1)}
     r = regimes["ridgeless, P-limited"]
@@ -85,12 +87,14 @@ def test_training_loss_interpolates_when_data_limited():
     assert regimes["ridgeless, N-limited"].train_loss == regimes["ridgeless, N-limited"].loss
 
 
+@pytest.mark.slow
 def test_parametric_training_loss_is_derived():
     p = parametric_losses()
     assert set(p.roots) == {N, P}
     assert p.train_loss.has(sympy.Symbol("n2", positive=True))
 
 
+@pytest.mark.slow
 def test_label_noise_splits_regimes():
     regimes = {r.name: r for r in derive_regimes(alpha=1, noise=True)}
     r = regimes["ridgeless, P-limited, label noise dominated"]
@@ -99,6 +103,7 @@ def test_label_noise_splits_regimes():
     assert any("sigma_eps" in str(small) + str(large) for small, large in r.conditions)
 
 
+@pytest.mark.slow
 def test_two_layer_model_bottleneck_regimes():
     # a model read from a TOML file, no code for it: the roots of its ridge are its widths and P
     regimes = {r.name: r for r in derive_regimes(load(DATA / "deep2.toml"), alpha=1)}
@@ -109,6 +114,7 @@ def test_two_layer_model_bottleneck_regimes():
             width, integer=True, positive=True))) == 0
 
 
+@pytest.mark.slow
 def test_the_theory_facade_gives_typed_regimes():
     from largen.diagrams.derivation import derive
     from largen.diagrams.regimes.families import Family

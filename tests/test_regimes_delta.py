@@ -38,6 +38,7 @@ def at(regime, delta):
                                                           for k, v in regime.exponents.items()}
 
 
+@pytest.mark.slow
 def test_the_breakpoints_are_where_the_teacher_sums_powers_of_delta_meet(pieces):
     # independent: at alpha = 1, m_k = sum_I I**-delta (lambda_I/(lambda_I + Delta))**k has an integral
     # ~ Delta**((delta - 1)/2) and a zeta series Delta**0, Delta**1, Delta**2 (three terms kept): they
@@ -88,6 +89,7 @@ def test_symbolic_alpha_breakpoints_and_the_refusal_of_an_unordered_pair():
             exponent_sign(TEACHER_DELTA - ALPHA - 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delta", INSIDE)
 def test_each_range_agrees_with_the_derivation_at_a_delta_inside_it(pieces, delta):
     case = pieces.case(delta)
@@ -98,6 +100,7 @@ def test_each_range_agrees_with_the_derivation_at_a_delta_inside_it(pieces, delt
         assert len(matches) == 1, (delta, regime.name, regime.loss)
 
 
+@pytest.mark.slow
 def test_every_regime_of_a_range_is_found_at_some_delta_inside_it(pieces):
     # a range may hold two regions of one name (a boundary in the sizes moves with delta, e.g.
     # N ~ P**delta in the P-limited regime for 1 < delta < 3): each is met by the numeric derivation
@@ -129,6 +132,7 @@ def test_the_asymmetry_of_a_smooth_target(pieces):
         [(-1, -1), (0, -4)]
 
 
+@pytest.mark.slow
 def test_symbolic_delta_refusals():
     with pytest.raises(ParameterError, match="M = oo"):
         derive_regimes(alpha=1, delta=TEACHER_DELTA, latent=mrs().spaces["M"])
@@ -150,6 +154,7 @@ def test_cli_piecewise(pieces, capsys):
     assert "marginal at delta = 1, 3, 5" in out.splitlines()[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv, message", [
     (["--delta", "-3", "--alpha", "1"], "the teacher exponent delta = -3 must exceed -1 at alpha = 1"),
     (["--delta", "-1", "--alpha", "1"], "the teacher exponent delta = -1 must exceed -1 at alpha = 1"),

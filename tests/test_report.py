@@ -366,6 +366,7 @@ def test_a_report_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["report.tex"] and (tmp_path / "report.tex").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_the_kernel_route_draws_the_curves_of_nonlinear_features(capsys):
     """``report --equivalence kernel``: the curves are the kernel route's losses, and the caption says so;
     without an activation the route is refused."""

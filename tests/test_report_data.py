@@ -28,6 +28,7 @@ def test_the_study_holds_the_theory_and_the_regression(study):
         assert row.route == "linear" and abs(row.ratio - 1) < 0.06, row
 
 
+@pytest.mark.slow
 def test_the_section_states_the_fit_and_the_table(study, tmp_path):
     text = latex(data_section(study))
     assert r"\section{Real data: digits}" in text and "rank 61" in text

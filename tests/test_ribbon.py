@@ -122,6 +122,7 @@ def _draws(ensemble, n, rng):
     return (g + np.conj(np.swapaxes(g, 1, 2))) / 2**0.5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ensemble", ["real", "complex", "symmetric", "hermitian"])
 def test_probe_S4_transposes_of_every_ensemble_match_a_monte_carlo(ensemble):
     n = 3

@@ -17,6 +17,7 @@ from largen.solver.numerics.scaling import PLAIN_NAMES, check_regime, exponents,
 N, P = (mrs().symbols[k] for k in ("N", "P"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alpha", [sympy.Rational(1, 2), sympy.Integer(1), sympy.Integer(2)])
 def test_leading_terms_and_slopes_at_the_deepest_point(alpha):
     for regime in derive_regimes(alpha=alpha):
@@ -30,12 +31,14 @@ def test_leading_terms_and_slopes_at_the_deepest_point(alpha):
             assert abs(slope - deepest["exponents"][name]) < 1e-3, (regime.name, name, slope)
 
 
+@pytest.mark.slow
 def test_ratio_tends_to_one_going_deeper():
     regime = next(r for r in derive_regimes(alpha=1) if r.name == "ridge")
     checks = check_regime(regime, alpha=1, depths=(0.5, 1.0), dps=20)
     assert abs(checks[1]["ratio"] - 1) < abs(checks[0]["ratio"] - 1) / 10
 
 
+@pytest.mark.slow
 def test_exponents_json_and_latex():
     out = exponents(alpha="1")
     data = out.to_json()
@@ -48,6 +51,7 @@ def test_exponents_json_and_latex():
     assert table.startswith(r"\begin{tabular}") and "threshold N = P" in table
 
 
+@pytest.mark.slow
 def test_the_results_are_typed_and_every_json_expression_reads_back():
     out = exponents(alpha=1, noise=True)
     (regime,) = [r for r in out.regimes if r.family is Family.RIDGELESS and r.limiting == (N,)
@@ -84,6 +88,7 @@ def test_check_needs_numbers():
         exponents(alpha="-1")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alpha", [sympy.Rational(1, 2), sympy.Integer(1), sympy.Integer(2)])
 def test_optimal_ridge_against_numerical_minimisation(alpha):
     from largen.diagrams.regimes.optima import optimal_ridge
@@ -98,6 +103,7 @@ def test_optimal_ridge_against_numerical_minimisation(alpha):
     assert abs(gamma / mpmath.mpf(str(derived)) - 1) < 0.01
 
 
+@pytest.mark.slow
 def test_latent_limited_at_finite_latent_size():
     from largen.diagrams import mrs
 
@@ -109,6 +115,7 @@ def test_latent_limited_at_finite_latent_size():
         assert abs(slope - deepest["exponents"][name]) < 1e-3
 
 
+@pytest.mark.slow
 def test_budget_split_exponents():
     from largen.diagrams.regimes.asymptotics import ALPHA
     from largen.diagrams.regimes.optima import Budget, budget_split, optimal_ridge
@@ -119,6 +126,7 @@ def test_budget_split_exponents():
     assert {b.exponent for b in budget_split(optima, Budget.SUM)} == {-ALPHA}
 
 
+@pytest.mark.slow
 def test_phase_diagram_is_written(tmp_path):
     from largen.solver.numerics.scaling import phase_diagram
 
@@ -130,6 +138,7 @@ def test_phase_diagram_is_written(tmp_path):
     assert (tmp_path / "sizes.pdf").read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.slow
 def test_label_noise_regimes_at_the_deepest_point():
     # the noise scale is set per regime so that the dominated part is as small as the depth asks
     for regime in derive_regimes(alpha=1, noise=True):
@@ -141,6 +150,7 @@ def test_label_noise_regimes_at_the_deepest_point():
             assert abs(slope - deepest["exponents"][name]) < 1e-3, (regime.name, name, slope)
 
 
+@pytest.mark.slow
 def test_two_layer_bottleneck_regimes_numerically():
     from pathlib import Path
 

@@ -24,6 +24,7 @@ POINTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, model, point", POINTS, ids=[p[0] for p in POINTS])
 def test_planar_theory_agrees_with_monte_carlo(name, model, point):
     theory = solve(model, dps=15, **point)

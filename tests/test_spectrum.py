@@ -312,6 +312,7 @@ def test_probe_E1_moments_of_zeros_are_exact(tmp_path):
 # E5: poles from 1e-400 to 1e400 relative to the eigenvalues, scaled laws, dps 400
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scale", ["1", "1e20", "1e-50"])
 @pytest.mark.parametrize("alpha", [1, 2])
 def test_probe_E5_moments_at_extreme_poles_and_scales(scale, alpha):
@@ -348,6 +349,7 @@ def test_probe_E5_moments_at_dps_400():
         assert relative(found, closed) < mpmath.mpf(10) ** -398
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alpha, scale", [
     ("0.7", "1e-50"), ("-2.5", "1e-50"),  # both Euler-Maclaurin ends; a growing law (alpha < -1)
     ("-0.5", "1e20"), ("0", "1e20"), ("-0.75", "1e-30"),  # 1/s an integer: the integral's beta form
