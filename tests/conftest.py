@@ -6,6 +6,7 @@ import pathlib
 import shutil
 
 import mpmath
+import sympy
 import pytest
 
 # One BLAS thread per test worker: the workers already fill the cores, and BLAS threads fighting them
@@ -87,3 +88,17 @@ def bounded_work(calls):
 
 
 WORK_OF_A_REFUSAL = 20_000  # Python calls: a cost estimate and its refusal take 2,500-4,000; listing 105 diagrams 39,000
+
+
+def read_back(text, model=None):
+    """An expression of the JSON (``largen.solver.numerics.scaling.plain``) read back by ``sympy.sympify``, with
+    the model's symbols, lambda_plus, alpha and delta as locals: what a consumer of the JSON does. Only the
+    tests' own output reaches it, never a user's text."""
+    from largen.diagrams.engine.model import mrs
+    from largen.diagrams.regimes.asymptotics import ALPHA, TEACHER_DELTA
+    from largen.solver.numerics.scaling import PLAIN_NAMES
+
+    model = model or mrs()
+    names = {str(s): s for s in model.symbols.values()} | {str(s): s for s in PLAIN_NAMES.values()}
+    names |= {str(s): s for s in (ALPHA, TEACHER_DELTA)}
+    return sympy.sympify(text, locals={**names, "Gamma": sympy.gamma})

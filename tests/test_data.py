@@ -1,7 +1,5 @@
 """Datasets as the population: their spectra, teacher and noise, the theory against the actual regression."""
 
-import math
-import warnings
 
 import numpy as np
 import pytest

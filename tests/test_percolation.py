@@ -22,7 +22,7 @@ from largen.solver.percolation.laws import (CLUSTER_EXPONENT, FRACTAL_DIMENSION,
 from largen.solver.percolation.clusters import Cluster, bethe_cluster, bethe_cluster_sizes, lattice_labels
 from largen.solver.percolation.fit import (critical_probability, fit_tau, percolation_report, percolation_spectrum,
                                            rank_frequency_exponent)
-from largen.solver.percolation.forest import (Forest, bethe_forest, nearest_source, preorder, random_walk,
+from largen.solver.percolation.forest import (bethe_forest, nearest_source, preorder, random_walk,
                                               spread_sites, standardise, voronoi_pairs)
 from largen.solver.percolation.spectrum import data_spectrum, law_spectrum, subtask_spectrum, walk_spectrum
 from largen.solver.numerics.spectrum import Listed, Spectrum

@@ -12,7 +12,8 @@ from largen.diagrams.engine.model import mrs
 from largen.diagrams.regimes.asymptotics import TEACHER_DELTA
 from largen.diagrams.regimes.families import Family, Part
 from largen.diagrams.regimes.optima import Budget
-from largen.solver.numerics.scaling import PLAIN_NAMES, check_regime, exponents, latex_table, read_back
+from conftest import read_back
+from largen.solver.numerics.scaling import PLAIN_NAMES, check_regime, exponents, latex_table
 
 N, P = (mrs().symbols[k] for k in ("N", "P"))
 

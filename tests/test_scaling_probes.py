@@ -11,9 +11,9 @@ from largen.diagrams.errors import ParameterError
 from largen.diagrams.regimes import derive_regimes
 from largen.diagrams.regimes.asymptotics import ALPHA
 from largen.diagrams.regimes.dominance import EmptyRegion, interior_point
-from largen.solver.numerics.scaling import CheckPoint, Exponents, RegimeCheck, exponents, read_back
+from largen.solver.numerics.scaling import CheckPoint, Exponents, RegimeCheck, exponents
 
-from conftest import run_cli
+from conftest import read_back, run_cli
 
 N, P = (mrs().symbols[k] for k in ("N", "P"))
 

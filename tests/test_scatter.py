@@ -238,7 +238,8 @@ def test_the_derived_scatter_laws_against_the_solver(alpha, N, P):
     """The laws ``exponents(..., variance=True)`` states (derived: 2 alpha/(C X) in the X-limited ridgeless
     regime) against the solver's own scatter at a deep point: ratio of the standard deviations within 1e-3."""
     from largen.diagrams.regimes.scatter_laws import OUTPUTS
-    from largen.solver.numerics.scaling import exponents, read_back
+    from conftest import read_back
+    from largen.solver.numerics.scaling import exponents
 
     found = exponents(alpha=alpha, variance=True)
     limiting = "N" if float(N) < float(P) else "P"

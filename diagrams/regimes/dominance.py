@@ -38,7 +38,7 @@ def _monomials(expr, variables):
         dependent = term.as_independent(*variables, as_Add=False)[1]
         vector = tuple(_exponent(dependent, v) for v in variables)
         out[vector] = out.get(vector, 0) + term.xreplace({v: 1 for v in variables})
-    return {v: c for v, c in out.items() if not _is_zero(sympy.sympify(c))}
+    return {v: c for v, c in out.items() if not _is_zero(as_expr(c))}
 
 
 def _is_zero(c):

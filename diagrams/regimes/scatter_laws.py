@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sympy
 
 from largen.diagrams.engine.spectral import effective_dimension
+from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.printing.latex import display
 from largen.diagrams.regimes.asymptotics import ALPHA, effective_dimension_asymptotics
 from largen.diagrams.theory.fluctuations import parametric_scatter
@@ -80,7 +81,7 @@ def scatter_laws(model, alpha=ALPHA):
         law = relative.xreplace(ratios)
         for other in sorted(sizes - {root}, key=str):
             law = sympy.limit(law, other, sympy.oo)
-        if law.free_symbols - {root} - sympy.sympify(alpha).free_symbols or law == 0:
+        if law.free_symbols - {root} - as_expr(alpha).free_symbols or law == 0:
             continue
         found.append(ScatterLaw(root, sympy.factor(sympy.simplify(law)) / OUTPUTS))
     return tuple(sorted(found, key=lambda law: str(law.limiting)))

@@ -28,6 +28,7 @@ from largen.diagrams.engine.cutjoin import graded_expectations
 from largen.diagrams.engine.model import mrs
 from largen.diagrams.engine.observable import namespace
 from largen.diagrams.engine.spectral import EIGENVALUE, EIGENVALUES, INDEX, SOURCE, TEACHER, TEACHER_WEIGHTS, covariance_trace
+from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.engine.wick import MAX_DIAGRAMS
 from largen.diagrams.errors import LargenError, ModelError
 from largen.diagrams.theory.fluctuations import BETA, BOTH, TAU, ScatterParts, combine, fluctuation_theory
@@ -94,7 +95,7 @@ def scatter_coefficients(model=None, order=3, *, outputs=1):
                    *[x for c0, row in theory.observable.values() for x in (*c0.values(), *row.values())],
                    *[eq.rhs for eq in planar.equations]]
     rates = {x for jet in theory.rates.values() for x in jet}
-    parameters = set().union(*(sympy.sympify(e).free_symbols for e in expressions))
+    parameters = set().union(*(as_expr(e).free_symbols for e in expressions))
     parameters -= {*planar.unknowns, *rates, planar.ridge, SOURCE, EIGENVALUE, EIGENVALUES[INDEX], TEACHER,
                    TEACHER_WEIGHTS[INDEX]}
     if model.teacher(model.latent) is not None:
@@ -116,7 +117,7 @@ def scatter_coefficients(model=None, order=3, *, outputs=1):
     memo = {}
 
     def value(expr):
-        return evaluate(sympy.sympify(expr), env, algebra, work, memo)
+        return evaluate(as_expr(expr), env, algebra, work, memo)
 
     def matrix(m):
         return [[value(m[i, j]) for j in range(m.cols)] for i in range(m.rows)]

@@ -85,6 +85,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from largen.diagrams.engine.model import Ensemble, mrs, untie_ridge
 from largen.diagrams.engine.spectral import DELTA, EIGENVALUE, SOURCE, TEACHER, effective_dimension, in_effective_dimensions
+from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.errors import ModelError
 from largen.diagrams.printing.latex import display
 from largen.diagrams.theory.dyson import dressed, dressed_block, field_trace, partners, planar_theory
@@ -297,7 +298,7 @@ def _clean(expr):
                                lambda x: sympy.Integer(0))
     if isinstance(expr, sympy.MatrixBase):
         return expr.applyfunc(drop)
-    return drop(sympy.sympify(expr))
+    return drop(as_expr(expr))
 
 
 def combine(kernel, source, observable, arithmetic, *, outputs=1, orientations=2):
@@ -551,7 +552,7 @@ def parametric_scatter(model=None):
     solution = {**limit.solution, rho: rho_of_delta, planar.ridge: limit.gamma}
 
     def reduce(expr):
-        return in_effective_dimensions(sympy.sympify(expr).xreplace({rho: rho_of_delta})).xreplace(solution)
+        return in_effective_dimensions(as_expr(expr).xreplace({rho: rho_of_delta})).xreplace(solution)
 
     jacobian, right = theory.jacobian.applyfunc(reduce), theory.rate_sources[BETA].applyfunc(reduce)
     arithmetic = _FieldArithmetic(sympy.QQ.frac_field(*sorted(jacobian.free_symbols | right.free_symbols, key=str)))
@@ -571,11 +572,11 @@ def parametric_scatter(model=None):
                   for key, (c0, row) in theory.observable.items()}
     expressions = [*[x for m in kernel.values() for x in m], *[x for b in source.values() for v in b.values() for x in v],
                    *[x for c0, row in observable.values() for x in (*c0.values(), *[y for v in row.values() for y in v])]]
-    symbols = sorted(set().union(*(sympy.sympify(e).free_symbols for e in expressions)), key=str)
+    symbols = sorted(set().union(*(as_expr(e).free_symbols for e in expressions)), key=str)
     domain = sympy.QQ.frac_field(*symbols)
 
     def convert(expr):
-        return domain.from_sympy(sympy.sympify(expr))
+        return domain.from_sympy(as_expr(expr))
 
     kernel = {key: [[convert(m[i, j]) for j in range(m.cols)] for i in range(m.rows)] for key, m in kernel.items()}
     source = {key: {part: [convert(x) for x in v] for part, v in b.items()} for key, b in source.items()}

@@ -6,6 +6,7 @@ import math
 import sympy
 
 from largen.diagrams.engine.grammar import parse_number
+from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.errors import UsageError
 from largen.solver.cli.files import PLOT_FORMATS
 from largen.solver.cli.options import (Command, add_force_option, add_json_option, add_parameter_options,
@@ -32,7 +33,7 @@ def options(parser, model):
 
 
 def _float(name, value):
-    number = parse_number(value, what=name) if isinstance(value, str) else sympy.sympify(value)
+    number = parse_number(value, what=name) if isinstance(value, str) else as_expr(value)
     return math.inf if number == sympy.oo else float(number)
 
 

@@ -31,7 +31,7 @@ from largen.diagrams.engine.symbols import as_expr
 
 from largen.solver.numerics.solution import solve
 
-__all__ = ["Exponents", "RegimeCheck", "CheckPoint", "plain", "read_back", "exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
+__all__ = ["Exponents", "RegimeCheck", "CheckPoint", "plain", "exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
            "piecewise_regimes", "piecewise_latex", "delta_diagram"]
 
 
@@ -242,8 +242,8 @@ class _PlainPrinter(StrPrinter):
 
 
 def plain(expr):
-    """An expression as text that :func:`read_back` reads (``sympy.sympify`` with the symbols' names as
-    locals): lambda_+ is written lambda_plus, the Gamma function Gamma.
+    """An expression as text that ``sympy.sympify`` reads back (with the symbols' names as locals, as the
+    tests' ``read_back`` does): lambda_+ is written lambda_plus, the Gamma function Gamma.
 
     Examples
     --------
@@ -251,21 +251,6 @@ def plain(expr):
     'lambda_plus*Gamma(1/3)/2'
     """
     return _PlainPrinter().doprint(as_expr(expr).xreplace(PLAIN_NAMES))
-
-
-def read_back(text, model=None):
-    """An expression of :func:`plain` (the JSON of ``largen exponents``) read back with ``sympy.sympify``.
-
-    Examples
-    --------
-    >>> read_back("pi**2*lambda_plus*sigma_w**2/(8*N)").free_symbols == {mrs().symbols["N"],
-    ...     mrs().symbols["sigma_w"], PLAIN_NAMES[LAMBDA_PLUS]}
-    True
-    """
-    model = model or mrs()
-    names = {str(s): s for s in model.symbols.values()} | {str(s): s for s in PLAIN_NAMES.values()}
-    names |= {str(s): s for s in (ALPHA, TEACHER_DELTA)}
-    return sympy.sympify(text, locals={**names, "Gamma": sympy.gamma})
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ import mpmath
 import numpy as np
 import sympy
 
+from largen.diagrams.engine.grammar import parse_number
+from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.errors import ParameterError
 from largen.solver.numerics.spectrum import Listed, Spectrum
 from largen.solver.percolation._validate import integer_argument
@@ -94,7 +96,8 @@ def data_spectrum(frequencies, beta, sizes=None):
     if sizes is not None and len(sizes) != len(frequencies):
         raise ParameterError(f"{len(frequencies)} masses but {len(sizes)} sizes")
     modes = [math.inf] * len(frequencies) if sizes is None else [integer_argument(s, "size", 1) for s in sizes]
-    exponent = sympy.nsimplify(beta) if isinstance(beta, (int, float)) else sympy.sympify(beta)
+    exponent = sympy.nsimplify(beta) if isinstance(beta, (int, float)) else \
+        parse_number(beta, what="beta") if isinstance(beta, str) else as_expr(beta)
     with mpmath.workdps(DIGITS + 10):
         s = 1 + mpmath.mpf(sympy.Float(exponent, DIGITS + 10))
         total = mpmath.zeta(s)
