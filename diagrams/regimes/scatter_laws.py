@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from largen.diagrams.engine.spectral import effective_dimension
+from largen.diagrams.engine.spectral import dimension_order, effective_dimension
 from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.printing.latex import display
 from largen.diagrams.regimes.asymptotics import ALPHA, effective_dimension_asymptotics
@@ -74,7 +74,7 @@ def scatter_laws(model, alpha=ALPHA):
     for root, relative in scatter.regimes.items():
         if root not in sizes:
             continue
-        orders = sorted(int(s.name[1:]) for s in relative.free_symbols if s.name[:1] == "n" and s.name[1:].isdigit())
+        orders = sorted(found[0] for found in map(dimension_order, relative.free_symbols) if found and not found[1])
         first = effective_dimension_asymptotics(1, "small", alpha=alpha).leading
         ratios = {effective_dimension(k): sympy.simplify(
             effective_dimension_asymptotics(k, "small", alpha=alpha).leading / first) * root for k in orders}
