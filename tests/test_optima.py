@@ -34,12 +34,14 @@ def test_the_balance_of_teacher_and_noise_is_the_classic_noisy_rate():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("alpha, sizes", [(sympy.Integer(1), (10**4, 10**6)), (sympy.Integer(2), (10**6, 10**8))])
+@pytest.mark.parametrize("alpha, sizes", [(sympy.Rational(1, 2), (10**4, 10**5, 10**6)),
+                                          (sympy.Integer(1), (10**4, 10**6, 10**8)),
+                                          (sympy.Integer(2), (10**6, 10**8, 10**10))])
 def test_the_optimal_ridge_with_noise_against_golden_section(alpha, sizes):
-    # measured at N = 1e6 (sigma_eps = 1): gamma* to 1e-5 (alpha = 1) and 6e-4 (alpha = 2); L* to 1.3e-3 at
-    # P = 1e6 (alpha = 1) and 7e-4 at P = 1e8 (alpha = 2), worse toward the threshold N* ~ P**(1/(1 + alpha))
-    # (8 % at P = 1e10, alpha = 1) and toward small P; at alpha = 1/2 only to 2-4 % (not met: its corrections
-    # are not stated yet)
+    # N = 1e6, sigma_eps = 1. The leading L* alone is 2-4 % off at alpha = 1/2 (N* ~ P**(2/3) is near N) and
+    # 0.1-0.8 % at alpha = 1; with its stated correction (each part's own, weighed at gamma*) the minimum
+    # agrees within 1.4e-5 at alpha = 1/2 (P <= 1e5; 2.2e-4 at 1e6, 3e-3 at 1e7-1e8), 1e-8 at alpha = 1,
+    # 4e-8 at alpha = 2 (P = 1e4 ... 1e10, measured); the deviation is the stated correction within 1 %
     optimum = _balanced(alpha)
     found = {}
     for p in sizes:
@@ -48,10 +50,15 @@ def test_the_optimal_ridge_with_noise_against_golden_section(alpha, sizes):
         best, loss = minimise_ridge(alpha=alpha, sizes=point, dps=20, tolerance="1e-6", defaults={"sigma_eps": 1},
                                     bracket=(float(mpmath.log10(gamma)) - 1, float(mpmath.log10(gamma)) + 1))
         found[p] = loss
-        assert abs(best / gamma - 1) < 1e-3, (alpha, p)
-    assert abs(found[sizes[1]] / _value(optimum.loss, {"N": 10**6, "P": sizes[1]}) - 1) < 2e-3
-    slope = mpmath.log(found[sizes[1]] / found[sizes[0]]) / mpmath.log(sizes[1] / sizes[0])
-    assert abs(slope - optimum.loss_exponents[P]) < 2e-3, (alpha, slope)
+        stated, correction = _value(optimum.loss, point), _value(optimum.correction, point)
+        assert abs(loss / (stated * (1 + correction)) - 1) < (3e-4 if alpha < 1 else 1e-6), (alpha, p)
+        assert abs((loss / stated - 1) / correction - 1) < 0.02, (alpha, p)
+        if alpha == 1:
+            assert abs(best / gamma - 1) < 1e-4, (alpha, p)
+    slope = mpmath.log(found[sizes[-1]] / found[sizes[-2]]) / mpmath.log(sizes[-1] / sizes[-2])
+    corrections = [_value(optimum.correction, {"N": 10**6, "P": p}) for p in sizes[-2:]]
+    drift = mpmath.log((1 + corrections[1]) / (1 + corrections[0])) / mpmath.log(sizes[-1] / sizes[-2])
+    assert abs(slope - drift - optimum.loss_exponents[P]) < 1e-4, (alpha, slope)
 
 
 @pytest.mark.slow

@@ -86,7 +86,9 @@ def test_probe_N17_a_spectrum_files_decimals_are_exact(capsys, tmp_path):
     ridge = next(r for r in result["regimes"] if r["name"] == "ridge")
     derived = next(r for r in derive_regimes() if r.name == "ridge")
     assert ridge["exponents"]["N"] == str(derived.exponents[N].subs(ALPHA, alpha))
-    texts = [t for r in result["regimes"] for t in [r["loss"], r["correction"], *sum(r["conditions"], [])]]
+    # a long alpha is derived in the symbol: the corrections, whose expansion there is too costly, are not stated
+    assert not any("correction" in r for r in result["regimes"])
+    texts = [t for r in result["regimes"] for t in [r["loss"], *sum(r["conditions"], [])]]
     assert texts and not any(read_back(t).atoms(sympy.Float) for t in texts)
 
 

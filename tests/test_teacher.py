@@ -166,7 +166,8 @@ def test_smooth_teacher_regimes_break_n_p_symmetry_and_hold_against_the_solver()
         (deep,) = check_regime(regime, alpha=1, delta=delta, dps=20, depths=(1.0,))
         assert abs(deep["ratio"] - 1) < 3 * deep["correction"]
         for name, slope in deep["slopes"].items():
-            assert abs(slope - deep["exponents"][name]) < 3 * deep["correction"] + 1e-6
+            # the slope deviates by the correction's derivative: N/P + 1/N where N/P - 1/N cancels (P = N**2)
+            assert abs(slope - deep["exponents"][name]) < 3 * deep["correction"] + 1e-5
 
 
 def test_model_files_and_names():

@@ -154,4 +154,4 @@ def _regime_at(regime, at):
         return e.xreplace(at) if isinstance(e, sympy.Basic) else tuple(put(x) for x in e)
     return replace(regime, conditions=tuple(put(c) for c in regime.conditions), loss=put(regime.loss),
                    train_loss=put(regime.train_loss), exponents={k: put(v) for k, v in regime.exponents.items()},
-                   correction=put(regime.correction))
+                   corrections=regime.corrections.mapped(put))

@@ -34,7 +34,9 @@ pi*sqrt(gamma)*sqrt(lambda_+)*sigma_w**2/(8*sqrt(N)*sqrt(P)*sigma_u)
 {gamma: 1/2, N: -1/2, P: -1/2}
 """
 
+import contextlib
 import enum
+import functools
 import itertools
 from dataclasses import dataclass, field, replace
 
@@ -45,13 +47,15 @@ from largen.diagrams.engine.spectral import DELTA, dimension_order, effective_di
 from largen.diagrams.engine.symbols import as_expr
 from largen.diagrams.errors import LargenError, ParameterError
 from largen.diagrams.printing.latex import display, text
-from largen.diagrams.regimes.asymptotics import LAMBDA_PLUS, exponent_sign, teacher_dimension_asymptotics
+from largen.diagrams.regimes.asymptotics import (LAMBDA_PLUS, assuming, current_range, exponent_sign,
+                                                 teacher_dimension_asymptotics)
 from largen.diagrams.regimes.asymptotics import effective_dimension_asymptotics as plain_asymptotics
+from largen.diagrams.regimes.corrections import collected, first_correction
 from largen.diagrams.regimes.dominance import (Balance, Region, _condition, _exponent, _prune, _solve_monomial, _tidy,
                                                EmptyRegion, interior_point)
 from largen.diagrams.theory.parametric import parametric_losses
 
-__all__ = ["Family", "Part", "Regime", "regimes_at", "X"]
+__all__ = ["Corrections", "Family", "Part", "Regime", "regimes_at", "X"]
 
 X = sympy.Symbol("X", positive=True)  # (lambda_+/Delta)**(1/(1 + alpha)): the number of learned modes
 _DELTA_VAR = sympy.Symbol("D", positive=True)  # Delta as a variable of the balance (Delta >> lambda_+)
@@ -76,6 +80,29 @@ class Part(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Corrections:
+    """The first and second orders of a regime's relative correction, derived when first asked for (the
+    expansion to second order costs more than the regime itself): ``derive(rivals)`` gives them, with the
+    other parts of the loss (``rivals=True``: what the whole loss deviates by) or without (its own part's)."""
+
+    derive: object
+
+    @functools.cached_property
+    def orders(self):
+        return tuple(self.derive(True))
+
+    @functools.cached_property
+    def own(self):
+        """The orders of this part of the loss alone, the other parts left out."""
+        return tuple(self.derive(False))
+
+    def mapped(self, f):
+        """The corrections with ``f`` applied to each order (symbols given values)."""
+        return Corrections(lambda rivals: tuple(None if c is None else f(c)
+                                                for c in (self.orders if rivals else self.own)))
+
+
+@dataclass(frozen=True)
 class Regime:
     """One asymptotic regime: its family, conditions, leading losses, exponents, first correction.
 
@@ -83,8 +110,10 @@ class Regime:
     that meet (threshold, the first kept); ``dominant`` the part of the loss that leads (None when the
     loss has one part); ``scale_limited``: the equivalent noise of nonlinear features sets the loss.
     ``conditions`` are pairs ``(small, large)`` meaning small << large;
-    ``correction`` is the relative size of the first corrections of ``loss`` (a sum of the
-    magnitudes of the subleading monomials of every balance made: a size, not a signed series);
+    ``correction`` is the first-order relative correction of ``loss``, signed, with its coefficients
+    (L = loss (1 + correction + next_correction + ...)), and ``next_correction`` the second order
+    (:mod:`largen.diagrams.regimes.corrections`; None in a symbolic alpha, where the expansion is
+    too costly);
     ``witness`` maps each free symbol to the natural log of a point inside the
     regime (scale it to go deeper); ``tied`` maps a size to the size it equals;
     ``rivals`` are the leading terms of the parts of the loss that this one dominates.
@@ -96,12 +125,22 @@ class Regime:
     loss: sympy.Expr
     train_loss: sympy.Expr
     exponents: dict
-    correction: sympy.Expr
+    corrections: Corrections = field(compare=False, repr=False)
     dominant: Part = None
     scale_limited: bool = False
     witness: dict = field(default_factory=dict, compare=False)
     tied: dict = field(default_factory=dict, compare=False)
     rivals: tuple = field(default=(), compare=False)  # the leading terms of the other parts of the loss
+
+    @property
+    def correction(self):
+        """The first-order relative correction of ``loss``, signed (derived when first asked for)."""
+        return self.corrections.orders[0]
+
+    @property
+    def next_correction(self):
+        """The second-order relative correction of ``loss``."""
+        return self.corrections.orders[1]
 
     @property
     def name(self):
@@ -326,21 +365,25 @@ class _Derivation:
         G = Balance(internal(self.gamma), variables, region)
         value = _solve_monomial(G.leading, self.ridge, solve_for)
         solution = [(solve_for, value)]
-        return self._finish(kind, internal, region, solution, G.ratios(), {}, (), limit)
+        return self._finish(kind, internal, region, solution, G.ratios(), {}, (), limit, [(G, solve_for)])
 
-    def _finish(self, kind, internal, region, solution, ratios, tied, extra_conditions, limit):
+    def _finish(self, kind, internal, region, solution, ratios, tied, extra_conditions, limit, equations):
         """The regimes of each dominant part of the loss; ``kind`` the family and its limiting sizes;
         ``limit`` is the ratio that defines the
-        limit of Delta the expansions hold in (a condition even where its correction vanishes)."""
+        limit of Delta the expansions hold in (a condition even where its correction vanishes);
+        ``equations`` the balances solved at leading order, each with its variable (for the signed correction)."""
         variables = region.variables
 
-        def model_form(e):
+        def substitute(e):
             e = as_expr(e)
             for var, value in solution:
                 e = e.xreplace({var: value})
             for var, value in tied.items():
                 e = e.xreplace({var: value})
-            return _tidy(sympy.powsimp(sympy.expand_power_base(e, force=True), force=True), self.free)
+            return sympy.powsimp(sympy.expand_power_base(e, force=True), force=True)
+
+        def model_form(e):
+            return _tidy(substitute(e), self.free)
 
         free = [v for v in self.free if v not in tied]
         sizes = [v for v in free if v != self.ridge and v not in self.scales]  # 1 << size; not so a scale
@@ -360,12 +403,18 @@ class _Derivation:
                 _condition(r, free) for r in limits + corrections + _prune(dominance, free))))
             exponents = {v: sympy.factor(_exponent(loss.as_independent(*free, as_Add=False)[1], v))
                          for v in free}
-            relative = corrections + [model_form(parts[o].leading) / loss for o in parts if o != label]
+            rivals = [parts[o].leading / balance.leading for o in parts if o != label]
+            def orders(with_rivals, balance=balance, rivals=rivals, conditions=conditions, where=current_range()):
+                if self.alpha.free_symbols:
+                    return None, None  # the expansion in a symbolic alpha does not finish in minutes
+                # derived later, in the range of a symbolic delta the regime was derived in
+                with assuming(where) if where is not None else contextlib.nullcontext():
+                    return collected(*first_correction(balance, equations, rivals if with_rivals else ()), substitute,
+                                     lambda m: _tidy(m, self.free), free, conditions, sizes)
             witness = interior_point(conditions, [v for v in free if v in self.free], sizes,
                                      [self.noise_symbol] if self.noise_symbol is not None else [])
             witness.update({v: witness[u] for v, u in tied.items() if u in witness})
-            out.append(Regime(*kind, conditions, loss, train_leading, exponents,
-                              sympy.Add(*[abs(c) for c in relative]),
+            out.append(Regime(*kind, conditions, loss, train_leading, exponents, Corrections(orders),
                               dominant=Part(label) if len(parts) > 1 else None, witness=dict(witness),
                               tied=dict(tied), rivals=tuple(model_form(parts[o].leading) for o in parts if o != label)))
         return out
@@ -431,10 +480,14 @@ class _Derivation:
         region = self._region(variables, chain)
         G = Balance(internal(self.gamma), variables, region)
         delta = _solve_monomial(G.leading, self.ridge, _SMALL)
-        x_of_size = _solve_monomial(self._n1_balance(n1, chain).leading, size, X)
+        modes = self._n1_balance(n1, chain)
+        x_of_size = _solve_monomial(modes.leading, size, X)
         solution = [(_SMALL, delta), (X, x_of_size)]
-        ratios = G.ratios() + self._n1_balance(n1, chain).ratios() + [_SMALL / X]
-        return self._finish((Family.RIDGELESS, (size,)), internal, region, solution, ratios, {}, (), 1 / X)
+        ratios = G.ratios() + modes.ratios() + [_SMALL / X]
+        # the size is n_1 + delta exactly: its balance moves X with delta too
+        size_balance = Balance(n1 + _SMALL, variables, region)
+        return self._finish((Family.RIDGELESS, (size,)), internal, region, solution, ratios, {}, (), 1 / X,
+                            [(G, _SMALL), (size_balance, X)])
 
     def threshold(self, a, b, others):
         size, n1, variables, chain = self._root_variables(a, others)
@@ -444,13 +497,15 @@ class _Derivation:
         region = self._region(variables, chain)
         G = Balance(internal_root(self.gamma), variables, region)
         delta = _solve_monomial(G.leading, self.ridge, _SMALL)
-        x_of_size = _solve_monomial(self._n1_balance(n1, chain).leading, size, X)
+        modes = self._n1_balance(n1, chain)
+        x_of_size = _solve_monomial(modes.leading, size, X)
         solution = [(_SMALL, delta), (X, x_of_size)]
-        ratios = G.ratios() + self._n1_balance(n1, chain).ratios() + [_SMALL / X]
+        ratios = G.ratios() + modes.ratios() + [_SMALL / X]
         gap = _tidy(sympy.powsimp(sympy.expand_power_base(delta.xreplace({X: x_of_size}), force=True),
                                   force=True), [v for v in self.free if v != tie])
         return self._finish((Family.THRESHOLD, (size, tie)), internal_root, region, solution, ratios,
-                            {tie: size}, ((sympy.Abs(size - tie), gap),), 1 / X)
+                            {tie: size}, ((sympy.Abs(size - tie), gap),), 1 / X,
+                            [(G, _SMALL), (Balance(n1 + _SMALL, variables, region), X)])
 
 
 

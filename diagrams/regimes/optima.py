@@ -132,10 +132,21 @@ def _balanced_optima(model, alpha, latent, noise, delta):
 
             def exponents(e):
                 return {v: sympy.factor(_exponent(e.as_independent(*sizes, as_Add=False)[1], v)) for v in sizes}
+            # at gamma*, A gamma**a and B gamma**-b are b/(a + b) and a/(a + b) of L*: each part's own correction
+            # weighs in so (gamma* itself moves only at second order in L*, which is stationary there)
+            own = [*t.corrections.own, *n.corrections.own]
+            correction = None if None in own else _tidy_sum(((b * (own[0] + own[1]) + a * (own[2] + own[3])) / (a + b))
+                                                            .xreplace({ridge: gamma_star}).xreplace(value), free)
             out.append(Optimum(t.limiting, gamma_star.xreplace(value), loss_star.xreplace(value), None,
                                tuple(dict.fromkeys((x.xreplace(value), y.xreplace(value)) for x, y in conditions)),
-                               exponents(gamma_star), exponents(loss_star), t.family))
+                               exponents(gamma_star), exponents(loss_star), t.family, correction))
     return out
+
+
+def _tidy_sum(expr, free):
+    """A sum of monomials, each tidied, like ones added."""
+    terms = sympy.Add.make_args(sympy.expand(sympy.powsimp(sympy.expand_power_base(expr, force=True), force=True)))
+    return sympy.Add(*[_tidy(sympy.powsimp(t, force=True), free) for t in terms])
 
 
 class Budget(enum.Enum):
@@ -162,6 +173,7 @@ class Optimum:
     exponents: dict
     loss_exponents: dict
     family: Family = Family.RIDGELESS
+    correction: sympy.Expr = None  # L at gamma* over ``loss``, less 1, to second order (a balance of two parts)
 
     @property
     def regime(self):

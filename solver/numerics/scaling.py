@@ -167,7 +167,8 @@ def check_regime(regime, model=None, *, alpha, depths=(0.5, 0.75, 1.0), max_log1
             out.append({"depth": t, "point": point, "ratio": solution.loss / at_point(regime.loss),
                         "train_ratio": solution.train_loss / at_point(regime.train_loss)
                         if solution.train_loss is not None else None,
-                        "correction": at_point(regime.correction), "slopes": slopes,
+                        "correction": None if regime.correction is None else
+                        abs(at_point(regime.correction + regime.next_correction)), "slopes": slopes,
                         "exponents": {str(v): regime.exponents[v].subs(ALPHA, alpha) for v in free}})
     return out
 
@@ -309,9 +310,11 @@ class Exponents:
     def to_json(self):
         """A dict of JSON data: every expression as text that :func:`sympy.sympify` reads back."""
         if self.pieces is not None:
+            # no corrections in a symbolic delta: their expansion there costs minutes (a numeric delta states them)
             return {"cases": [{"lower": plain(c.lower), "upper": plain(c.upper),
                                "excluded": [plain(e) for e in c.excluded],
-                               "regimes": [_regime_json(r) for r in c.regimes]} for c in self.pieces.cases],
+                               "regimes": [_regime_json(r, corrections=False) for r in c.regimes]}
+                              for c in self.pieces.cases],
                     "marginal": [plain(m) for m in self.pieces.marginal]}
         checks = {id(c.regime): c for c in self.checks}
         regimes = []
@@ -324,7 +327,8 @@ class Exponents:
         ridge = [{"regime": o.regime, "gamma": plain(o.gamma), "loss": plain(o.loss), "gain": None if o.gain is None else plain(o.gain),
                   "conditions": [[plain(a), plain(b)] for a, b in o.conditions],
                   "exponents": {str(k): plain(v) for k, v in o.exponents.items()},
-                  "loss_exponents": {str(k): plain(v) for k, v in o.loss_exponents.items()}} for o in self.optima]
+                  "loss_exponents": {str(k): plain(v) for k, v in o.loss_exponents.items()},
+                  **({"correction": plain(o.correction)} if o.correction is not None else {})} for o in self.optima]
         budget = {kind.value: [{"regime": b.regime, "split": [plain(x) for x in b.split], "exponent": plain(b.exponent)}
                                for b in self.budgets if b.budget is kind] for kind in Budget}
         scatter = [{"limiting": str(law.limiting), "relative_variance": plain(law.relative_variance),
@@ -372,6 +376,8 @@ class Exponents:
         for o in self.optima:
             shown = ", ".join(f"{a} << {b}" for a, b in o.conditions)
             lines.append(f"  optimal ridge in {o.regime}: gamma* = {o.gamma}, L* = {o.loss}   when {shown}")
+            if o.correction is not None:
+                lines.append(f"      L at gamma* = L* (1 + c), c = {o.correction}")
         for b in self.budgets:
             lines.append(f"  best split of the {b.budget.value} in {b.regime}: {b.split[0]} ~ {b.split[1]}, "
                          f"L ~ B**({b.exponent})")
@@ -389,19 +395,20 @@ class Exponents:
         return lines
 
 
-def _regime_json(regime):
+def _regime_json(regime, corrections=True):
     return {"name": regime.name, "family": regime.family.value, "limiting": [str(v) for v in regime.limiting],
             "dominant": regime.dominant.value if regime.dominant is not None else None,
             "conditions": [[plain(a), plain(b)] for a, b in regime.conditions],
             "loss": plain(regime.loss), "train_loss": plain(regime.train_loss),
             "exponents": {str(k): plain(v) for k, v in regime.exponents.items()},
-            "correction": plain(regime.correction)}
+            **({"correction": plain(regime.correction), "next_correction": plain(regime.next_correction)}
+               if corrections and regime.correction is not None else {})}
 
 
 def _check_json(p):
     return {"depth": p.depth, "ratio": mpmath.nstr(p.ratio, 12),
             "train_ratio": mpmath.nstr(p.train_ratio, 12) if p.train_ratio else None,
-            "correction": mpmath.nstr(p.correction, 6),
+            "correction": None if p.correction is None else mpmath.nstr(p.correction, 6),
             "slopes": {k: mpmath.nstr(v, 8) for k, v in p.slopes.items()},
             "point": {k: mpmath.nstr(v, 6) for k, v in p.point.items()}}
 
@@ -692,7 +699,7 @@ def _exact_powers(regime, alpha):
     return dataclasses.replace(regime, conditions=tuple((powers(a), powers(b)) for a, b in regime.conditions),
                                loss=powers(regime.loss), train_loss=powers(regime.train_loss),
                                exponents=_at_value(regime.exponents, {ALPHA: alpha}),
-                               correction=powers(regime.correction))
+                               corrections=regime.corrections.mapped(powers))
 
 
 def _derived_alpha(alpha):
@@ -708,7 +715,8 @@ def _optimum_at(optimum, model, alpha, latent):
     found = {f.name: _at_value(getattr(optimum, f.name), at) for f in dataclasses.fields(optimum)}
     if long_alpha:
         found.update({k: _at_value(found[k], {ALPHA: alpha}) for k in ("exponents", "loss_exponents")})
-        found.update({k: _powers(found[k], alpha) for k in ("gamma", "loss", "gain") if found[k] is not None})
+        found.update({k: _powers(found[k], alpha) for k in ("gamma", "loss", "gain", "correction")
+                      if found[k] is not None})
         found["conditions"] = tuple((_powers(a, alpha), _powers(b, alpha)) for a, b in found["conditions"])
     return dataclasses.replace(optimum, **found)
 
@@ -725,7 +733,8 @@ def _at(regime, at):
     """A regime with symbols given values (a numeric latent size)."""
     return dataclasses.replace(regime, conditions=_at_value(regime.conditions, at), loss=_at_value(regime.loss, at),
                                train_loss=_at_value(regime.train_loss, at),
-                               exponents=_at_value(regime.exponents, at), correction=_at_value(regime.correction, at))
+                               exponents=_at_value(regime.exponents, at),
+                               corrections=regime.corrections.mapped(lambda e: _at_value(e, at)))
 
 
 def latex_table(regimes):
