@@ -266,7 +266,7 @@ def test_preorder_is_networkx_depth_first_order_and_spread_sites_are_even():
         order = list(nx.dfs_preorder_nodes(graph, int(start), sort_neighbors=sorted))
         assert [rank[site] for site in order] == list(range(stop - start))
     counts = np.minimum([5, 3, 0, 1, 100, 7, 2, 4], forest.sizes)
-    sites = spread_sites(forest, counts, np.random.default_rng(1), rank)
+    sites = spread_sites(forest, counts, np.random.default_rng(1))
     assert len(np.unique(sites)) == counts.sum()
     assert np.array_equal(np.bincount(forest.owner[sites], minlength=8), counts)
     gaps = np.diff(np.sort(rank[sites[forest.owner[sites] == 0]]))

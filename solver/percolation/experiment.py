@@ -40,7 +40,7 @@ from largen.solver.percolation.brill import (BETHE, allocation_scan, cluster_amp
                                              data_scan, dataset, model_scan)
 from largen.solver.percolation.clusters import ClusterSizes
 from largen.solver.percolation.fit import fit_tau, fractal_dimension
-from largen.solver.percolation.forest import MAX_BATCHES, preorder
+from largen.solver.percolation.forest import MAX_BATCHES
 from largen.solver.percolation.laws import allocation_exponent, data_scaling, model_scaling
 
 __all__ = ["Configuration", "Fit", "Result", "TINY", "SMALL", "FULL", "FIT_POINTS", "run", "load", "cache_path"]
@@ -213,13 +213,12 @@ def _one_dataset(configuration, seed, replica):
     beta = cluster_exponent_of()
     data = dataset(c.clusters, z=c.z, min_size=c.min_size, max_size=c.max_size, seed=seed, replica=replica)
     rng = np.random.default_rng([seed, replica, MAX_BATCHES + 1])
-    order = preorder(data.forest)
-    cells, _ = cluster_amplitudes(data, beta, rng, order=order)
+    cells, _ = cluster_amplitudes(data, beta, rng)
     neighbours, _ = cluster_amplitudes(data, beta, rng, estimator="neighbours")
-    model = model_scan(data, c.model_sizes, amplitudes=cells, beta=beta, rng=rng, repeats=c.repeats, order=order)
+    model = model_scan(data, c.model_sizes, amplitudes=cells, beta=beta, rng=rng, repeats=c.repeats)
     sampled = data_scan(data, c.data_sizes, amplitudes=neighbours, beta=beta, rng=rng, repeats=c.repeats)
     allocated = allocation_scan(data, c.allocation_size, c.allocation_exponents, amplitudes=cells, beta=beta, rng=rng,
-                                repeats=c.repeats, order=order)
+                                repeats=c.repeats)
     sizes = data.sizes
     tau = fit_tau(ClusterSizes(sizes, 0, c.max_size), s_min=c.min_size, s_max=c.max_size)
     radii = np.bincount(data.owner, data.forest.depth.astype(float)) / sizes  # mean chemical distance
