@@ -47,7 +47,8 @@ def options(parser, model):
     group.add_argument("--cache", metavar="DIR", type=path_argument, default="percolation",
                        help="where --experiment stores its result (a rerun reads it back) and draws its figures "
                             "[percolation]")
-    group.add_argument("--workers", type=count_argument, default=1, help="processes running datasets side by side [1]")
+    group.add_argument("--workers", type=count_argument, default=2,
+                       help="processes running datasets side by side (the result does not depend on it) [2]")
     group.add_argument("--dimensions", metavar="D,D", nargs="?", const="2,3,4,5,6,7,8",
                        help="the exponents across hypercubic lattices (d = 2..8 by default) and the Bethe lattice: "
                             "measured tau and D against the literature, and both theories' exponents")
@@ -124,8 +125,10 @@ def run_experiment(args, outputs):
     for name, key in (("model exponent", "model_exponent"), ("data exponent", "data_exponent")):
         e = found[key]
         error = "" if e["error"] is None else f" ± {e['error']:.2g}"
+        corrected = "" if e["corrected_error"] is None else f" ± {e['corrected_error']:.2g}"
         lines.append(f"{name}: fitted {e['fitted']:.3f}{error}, derived {e['derived']:.3f}"
-                     + (f" (log^{e['log_power']:g})" if e["log_power"] else "") + f", functional {e['functional']:.3f}")
+                     + (f" (log^{e['log_power']:g})" if e["log_power"] else "") + f", functional {e['functional']:.3f}; "
+                     f"finite-size form {e['corrected']:.3f}{corrected}")
     best = found["allocation_exponent"]
     lines.append(f"allocation exponent: best {best['fitted']:.3f}, derived {best['derived']:.3f}")
     tau, D = found["tau"], found["D"]
