@@ -43,7 +43,7 @@ def options(parser, model):
                             "fitted and derived exponents): 'full' at the paper's sizes (needs --long), 'small' or "
                             "'tiny'")
     group.add_argument("--long", action="store_true",
-                       help="run --experiment full (Brill's sizes: about 5 CPU-minutes per dataset, 6 datasets)")
+                       help="run --experiment full (Brill's sizes: 6 datasets, about 8 CPU-minutes in all)")
     group.add_argument("--cache", metavar="DIR", type=path_argument, default="percolation",
                        help="where --experiment stores its result (a rerun reads it back) and draws its figures "
                             "[percolation]")
@@ -99,9 +99,8 @@ def run_experiment(args, outputs):
     path = experiment.cache_path(args.cache, configuration, args.seed)
     cached = experiment.load(path) is not None
     if args.experiment == "full" and not args.long and not cached:
-        raise UsageError(f"the full experiment grows {_size(configuration)} (about 5 CPU-minutes per dataset, measured; "
-                         f"50 minutes on one shared core): give --long to run it (--workers 2 halves the time), or "
-                         f"--experiment small")
+        raise UsageError(f"the full experiment grows {_size(configuration)} (about 8 CPU-minutes, measured, on "
+                         f"--workers processes): give --long to run it, or --experiment small")
     created = _cache_folder(args.cache)
     print(f"largen: Brill's experiment, {args.experiment}: {_size(configuration)}"
           + (f"; reading {path}" if cached else f"; storing it in {path}"), file=sys.stderr)

@@ -182,7 +182,7 @@ def fit_corrected_power_law(values, *, s_min, s_max, omega):
 
     start = fit_power_law(kept, s_min=s_min, s_max=s_max).value
     found = minimize(minus_log_likelihood, [start, 0.0], method="Nelder-Mead",
-                     options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 5000})
+                     options={"xatol": 1e-7, "fatol": 1e-6, "maxiter": 5000})  # 1e-6 of a log-likelihood: no error
     if not found.success:
         raise ParameterError(f"the corrected power-law fit does not converge: {found.message}")
     steps = np.array([1e-4, 1e-3])
