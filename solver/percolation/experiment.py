@@ -7,7 +7,11 @@ the data-size scan and the allocation scan of :mod:`largen.solver.percolation.br
 The curves are the median over datasets of the mean over repeated draws; an
 exponent is fitted on each dataset (least squares of log L against the log of
 the size over the last :data:`FIT_POINTS` sizes, the derived law's power of the
-logarithm divided out) and its standard error is that of the mean over datasets.
+logarithm divided out) and its standard error is that of the mean over datasets;
+beside it, the exponent of the derived law's finite-size form (the power the
+measured loss has beyond the derived functional on the same clusters,
+:class:`Fit`), which is what the asymptotic law's exponent is to be compared
+with at sizes where its logarithm's constant and the window of clusters still count.
 
 The derived laws are those of :mod:`largen.solver.percolation.laws` at the Bethe
 lattice's exact constants (:data:`largen.solver.percolation.brill.BETHE`); the
