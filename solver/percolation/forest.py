@@ -124,6 +124,7 @@ class Layout:
 
 
 def _layout(forest):
+    """The :class:`Layout` of ``forest``: its sites by depth, by index within a depth."""
     order, bounds = forest.generations
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
@@ -285,6 +286,13 @@ def nearest_marks(forest, marks):
     -------
     (marks, rank, distance) : the distinct marks (sorted), and at each layout position the rank of its
         nearest mark among them (the lowest among equals) and the distance; -1 and -1 in a cluster without marks.
+
+    Examples
+    --------
+    >>> forest = Forest(np.array([-1, 0, 1, 1, 3, -1]), np.array([0, 1, 2, 2, 3, 0]), np.array([0, 5, 6]))
+    >>> marks, rank, distance = nearest_marks(forest, np.array([4, 0]))
+    >>> marks.tolist(), forest.layout.order.tolist(), rank.tolist(), distance.tolist()
+    ([0, 4], [0, 5, 1, 2, 3, 4], [0, -1, 0, 0, 1, 1], [0, -1, 1, 2, 1, 0])
     """
     layout = forest.layout
     marks = np.unique(np.asarray(marks, dtype=np.int64))
@@ -331,6 +339,13 @@ def meeting_pairs(forest, rank, distance):
     Returns
     -------
     (first, second, length) : int arrays, one entry per pair.
+
+    Examples
+    --------
+    >>> forest = Forest(np.array([-1, 0, 1, 1, 3]), np.array([0, 1, 2, 2, 3]), np.array([0, 5]))
+    >>> marks, rank, distance = nearest_marks(forest, np.array([0, 4]))
+    >>> [marks[a].tolist() if i < 2 else a.tolist() for i, a in enumerate(meeting_pairs(forest, rank, distance))]
+    [[4], [0], [3]]
     """
     layout = forest.layout
     first = layout.bounds[1]  # every position from here on has a parent
