@@ -5,13 +5,14 @@
   (the mean sizes and cluster counts are printed as a check).
 - ``experiment``: :func:`largen.solver.percolation.experiment.run` of the FULL
   configuration (316 clusters of 300 to 3e7 sites on the Bethe lattice of
-  d = 100, six datasets, two worker processes), its wall time, then the same
+  d = 100, six datasets, two worker processes), its wall time and CPU time, then the same
   call again to read the cache back; the model-size scan's loss at N = 3e4 and
   the data-size scan's at its largest P against Brill's 0.027 and 0.035, the
   fitted exponents against the derived ones in standard errors, the allocation
   optimum against 1/(1 + beta_cl).
 - ``dimensions``: :func:`largen.solver.percolation.dimensions.comparison`: tau and D
-  measured on Z^d (finite-size corrected D) against the literature, and the
+  measured on Z^d (D finite-size corrected over box sides, d = 2..6; tau with its
+  correction to scaling, d = 2..8) against the literature, and the
   exponents of Brill's laws and of the random-feature theory on the same data, c = 2 and 4.
 
 Run: ``python bench/percolation.py [clusters] [experiment] [dimensions] [--seed S] [--cache DIR]``
@@ -22,6 +23,7 @@ import argparse
 import collections
 import os
 import random
+import resource
 import time
 
 import numpy as np
@@ -94,6 +96,12 @@ def clusters():
               f"{small_count == reference_count}")
 
 
+def _cpu():
+    """User and system seconds of this process and its finished children (the experiment's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _within(value, target, tolerance):
     return f"{value:.4f} against {target} ({100 * (value / target - 1):+.0f}%, within {100 * tolerance:.0f}%: " \
            f"{abs(value / target - 1) <= tolerance})"
@@ -108,14 +116,17 @@ def brill(seed, cache):
     start = time.perf_counter()
     experiment.run(experiment.FULL, seed, cache=cache, workers=2)
     again = time.perf_counter() - start
-    print(f"  wall time {first:.1f} s (the run itself: {result.seconds:.1f} s); cached rerun {again:.2f} s")
+    print(f"  wall time {first:.1f} s (the run itself: {result.seconds:.1f} s; CPU of this process and its workers "
+          f"{_cpu():.0f} s); cached rerun {again:.2f} s")
     print(f"  sites per dataset: {', '.join(f'{s:,}' for s in result.sites)}")
     print(f"  model scan, L at N = {result.model_sizes[-1]:.0e}: {_within(result.model_losses[-1], 0.027, 0.3)}")
     print(f"  data scan,  L at P = {result.data_sizes[-1]:.0e}: {_within(result.data_losses[-1], 0.035, 0.3)}")
     for name, fit in (("model", result.model_fit), ("data", result.data_fit)):
         print(f"  {name} exponent fitted {fit.value:.3f} ± {fit.error:.3f} (log power {fit.log_power:g} divided out): "
               f"derived law {fit.derived:.3f}, {fit.deviation:+.1f} standard errors; derived functional on the "
-              f"same clusters {fit.functional:.3f}, {fit.functional_deviation:+.1f} standard errors")
+              f"same clusters {fit.functional:.3f}, {fit.functional_deviation:+.1f} standard errors; the derived "
+              f"law's finite-size form: {fit.corrected:.3f} ± {fit.corrected_error:.3f}, "
+              f"{fit.corrected_deviation:+.1f} standard errors")
     best, derived = result.best_allocation
     print(f"  allocation n_k ∝ P_k^g: least loss at g = {best:.2f}, derived 1/(1 + beta_cl) = {derived:.3f}")
     values = result.as_dict()

@@ -266,7 +266,8 @@ def test_percolation_refuses_bad_choices(capsys, argv, message):
 def test_the_dimensions_table_states_both_theories(capsys):
     found = _json(capsys, "percolation", "--dimensions", "7", "--smoothness", "2")
     seven, bethe = found["rows"]
-    assert seven["lattice"] == 7 and seven["note"].startswith("not measured")
+    assert seven["lattice"] == 7 and seven["note"].startswith("D: the literature's")
+    assert abs(seven["tau"][0] - 2.5) < 2.5 * seven["tau"][1] < 0.1  # measured in boxes of side 8
     assert seven["brill"]["2"]["model"][0] == 0.5 and abs(seven["random_features"]["2"]["model"] - 0.5) < 0.05
     assert bethe["lattice"] == "bethe" and abs(bethe["tau"][0] - 2.5) < 4 * bethe["tau"][1]
 

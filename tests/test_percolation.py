@@ -22,7 +22,7 @@ from largen.solver.percolation.laws import (CLUSTER_EXPONENT, FRACTAL_DIMENSION,
 from largen.solver.percolation.clusters import Cluster, bethe_cluster, bethe_cluster_sizes, lattice_labels
 from largen.solver.percolation.fit import (critical_probability, fit_tau, percolation_report, percolation_spectrum,
                                            rank_frequency_exponent)
-from largen.solver.percolation.forest import (bethe_forest, nearest_source, preorder, random_walk,
+from largen.solver.percolation.forest import (Forest, bethe_forest, nearest_source, preorder, random_walk,
                                               spread_sites, standardise, voronoi_pairs)
 from largen.solver.percolation.spectrum import data_spectrum, law_spectrum, subtask_spectrum, walk_spectrum
 from largen.solver.numerics.spectrum import Listed, Spectrum
@@ -266,7 +266,7 @@ def test_preorder_is_networkx_depth_first_order_and_spread_sites_are_even():
         order = list(nx.dfs_preorder_nodes(graph, int(start), sort_neighbors=sorted))
         assert [rank[site] for site in order] == list(range(stop - start))
     counts = np.minimum([5, 3, 0, 1, 100, 7, 2, 4], forest.sizes)
-    sites = spread_sites(forest, counts, np.random.default_rng(1), rank)
+    sites = spread_sites(forest, counts, np.random.default_rng(1))
     assert len(np.unique(sites)) == counts.sum()
     assert np.array_equal(np.bincount(forest.owner[sites], minlength=8), counts)
     gaps = np.diff(np.sort(rank[sites[forest.owner[sites] == 0]]))
@@ -335,6 +335,35 @@ def test_experiment_scans_follow_the_derived_functional():
         measured, derived = losses.mean(axis=(0, 1)), theory.mean(axis=0)
         assert np.all(np.abs(measured / derived - 1) < 0.15), (measured, derived)
         assert measured[-1] < 0.5 * measured[0]
+
+
+def test_finite_size_form_recovers_the_power_beyond_the_functional():
+    # losses = C size**-(e - 1/2) F(size) with F a curve of its own per dataset: the corrected exponent is e
+    sizes = (10, 100, 1000, 3000, 10**4)
+    x = np.array(sizes, dtype=float)
+    rng = np.random.default_rng(0)
+    theory = np.array([x**-0.5 * np.log(x) * (1 + rng.uniform(0, 3) / np.log(x)) for _ in range(4)])
+    powers = 0.55 + np.array([-0.01, 0.0, 0.01, 0.0])
+    losses = (theory * x ** -(powers[:, None] - 0.5))[:, None, :] * np.ones((1, 2, 1))
+    fit = experiment._fit(losses, theory, sizes, 0.5, 1.0)
+    assert abs(fit.corrected - 0.55) < 1e-12 and abs(fit.corrected_error - 0.01 * math.sqrt(2 / 3) / 2) < 1e-12
+    assert fit.value > 0.55  # the log-divided slope also carries the functional's own corrections
+    assert abs(fit.corrected_deviation - 0.05 / fit.corrected_error) < 1e-9
+
+
+def test_nearest_marks_on_a_forest_whose_generations_are_out_of_parent_order():
+    # siblings out of order: the layout sorts nothing it does not need; distances against networkx
+    parent = np.array([-1, 0, 0, 2, 1, 1, 3, -1, 7])
+    depth = np.array([0, 1, 1, 2, 2, 2, 3, 0, 1])
+    forest = Forest(parent, depth, np.array([0, 7, 9]))
+    graph = nx.Graph([(int(p), c) for c, p in enumerate(parent) if p >= 0])
+    graph.add_nodes_from(range(9))
+    for marks in ([6], [4, 3], [8, 0]):
+        source, distance = nearest_source(forest, np.array(marks))
+        reference = nx.multi_source_dijkstra_path_length(graph, set(marks))
+        assert [reference.get(site, -1) for site in range(9)] == distance.tolist()
+        assert all(source[site] in marks for site in reference)
+    assert preorder(forest).tolist() == [0, 1, 4, 5, 2, 3, 6, 0, 1]
 
 
 @pytest.mark.slow

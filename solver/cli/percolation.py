@@ -43,11 +43,12 @@ def options(parser, model):
                             "fitted and derived exponents): 'full' at the paper's sizes (needs --long), 'small' or "
                             "'tiny'")
     group.add_argument("--long", action="store_true",
-                       help="run --experiment full (Brill's sizes: about 5 CPU-minutes per dataset, 6 datasets)")
+                       help="run --experiment full (Brill's sizes: 6 datasets, about 8 CPU-minutes in all)")
     group.add_argument("--cache", metavar="DIR", type=path_argument, default="percolation",
                        help="where --experiment stores its result (a rerun reads it back) and draws its figures "
                             "[percolation]")
-    group.add_argument("--workers", type=count_argument, default=1, help="processes running datasets side by side [1]")
+    group.add_argument("--workers", type=count_argument, default=2,
+                       help="processes running datasets side by side (the result does not depend on it) [2]")
     group.add_argument("--dimensions", metavar="D,D", nargs="?", const="2,3,4,5,6,7,8",
                        help="the exponents across hypercubic lattices (d = 2..8 by default) and the Bethe lattice: "
                             "measured tau and D against the literature, and both theories' exponents")
@@ -98,9 +99,8 @@ def run_experiment(args, outputs):
     path = experiment.cache_path(args.cache, configuration, args.seed)
     cached = experiment.load(path) is not None
     if args.experiment == "full" and not args.long and not cached:
-        raise UsageError(f"the full experiment grows {_size(configuration)} (about 5 CPU-minutes per dataset, measured; "
-                         f"50 minutes on one shared core): give --long to run it (--workers 2 halves the time), or "
-                         f"--experiment small")
+        raise UsageError(f"the full experiment grows {_size(configuration)} (about 8 CPU-minutes, measured, on "
+                         f"--workers processes): give --long to run it, or --experiment small")
     created = _cache_folder(args.cache)
     print(f"largen: Brill's experiment, {args.experiment}: {_size(configuration)}"
           + (f"; reading {path}" if cached else f"; storing it in {path}"), file=sys.stderr)
@@ -124,8 +124,10 @@ def run_experiment(args, outputs):
     for name, key in (("model exponent", "model_exponent"), ("data exponent", "data_exponent")):
         e = found[key]
         error = "" if e["error"] is None else f" ± {e['error']:.2g}"
+        corrected = "" if e["corrected_error"] is None else f" ± {e['corrected_error']:.2g}"
         lines.append(f"{name}: fitted {e['fitted']:.3f}{error}, derived {e['derived']:.3f}"
-                     + (f" (log^{e['log_power']:g})" if e["log_power"] else "") + f", functional {e['functional']:.3f}")
+                     + (f" (log^{e['log_power']:g})" if e["log_power"] else "") + f", functional {e['functional']:.3f}; "
+                     f"finite-size form {e['corrected']:.3f}{corrected}")
     best = found["allocation_exponent"]
     lines.append(f"allocation exponent: best {best['fitted']:.3f}, derived {best['derived']:.3f}")
     tau, D = found["tau"], found["D"]

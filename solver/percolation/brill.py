@@ -44,14 +44,15 @@ Examples
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import sympy
 
 from largen.diagrams.errors import ParameterError
 from largen.solver.percolation._validate import choice_argument, integer_argument
-from largen.solver.percolation.forest import (MAX_BATCHES, bethe_forest, nearest_source, preorder, random_walk,
-                                              spread_sites, standardise, voronoi_pairs)
+from largen.solver.percolation.forest import (MAX_BATCHES, bethe_forest, meeting_pairs, nearest_marks, random_walk,
+                                              spread_sites, standardise)
 from largen.solver.percolation.laws import allocation_exponent, cluster_exponent
 
 __all__ = ["BETHE", "Dataset", "Scan", "dataset", "cluster_exponent_of", "fit_scales", "cluster_losses",
@@ -98,6 +99,16 @@ class Dataset:
     @property
     def owner(self):
         return self.forest.owner
+
+    @cached_property
+    def squares(self):
+        """Each cluster's sum of squared targets (its size, up to rounding: the targets are standardised)."""
+        return np.bincount(self.owner, self.targets**2, minlength=len(self.sizes))
+
+    @cached_property
+    def arranged_targets(self):
+        """The targets in the forest's layout order (:attr:`largen.solver.percolation.forest.Forest.layout`)."""
+        return self.targets[self.forest.layout.order]
 
 
 @dataclass(frozen=True)
@@ -170,16 +181,23 @@ def cluster_losses(data, prototypes, scales=None):
     >>> cluster_losses(data, np.array([], dtype=int)).round(12).tolist()
     [1.0, 1.0, 1.0]
     """
-    source, distance = nearest_source(data.forest, prototypes)
+    marks, rank, distance = nearest_marks(data.forest, prototypes)  # in layout order, as are owner and targets
+    owner, targets = data.forest.layout.owner, data.arranged_targets
     if scales is None:
-        scales = fit_scales(data, *voronoi_pairs(data.forest, source, distance))
-    scale = scales[data.owner]
-    known = (source >= 0) & np.isfinite(scale)
-    shrink = np.zeros(len(source))
-    shrink[known] = np.clip(1 - scale[known] * distance[known] / 2, 0.0, 1.0)
-    prediction = shrink * data.targets[np.maximum(source, 0)]
-    error = (prediction - data.targets) ** 2
-    return np.bincount(data.owner, error, minlength=len(data.sizes)) / data.sizes
+        first, second, length = meeting_pairs(data.forest, rank, distance)
+        scales = fit_scales(data, marks[first], marks[second], length)
+    if not len(marks):
+        return data.squares / data.sizes
+    known = np.isfinite(scales) & (np.bincount(data.owner[marks], minlength=len(data.sizes)) > 0)
+    shrink = (np.where(known, scales, 0.0) / 2)[owner]  # in place from here: the samples hold 3e7 sites
+    shrink *= distance
+    np.clip(np.subtract(1.0, shrink, out=shrink), 0.0, 1.0, out=shrink)
+    error = data.targets[marks][rank]
+    error *= shrink
+    error -= targets
+    loss = np.bincount(owner, np.square(error, out=error), minlength=len(data.sizes)) / data.sizes
+    # a cluster without a scale (fewer than two training sites) or without a site predicts 0: its targets' mean square
+    return np.where(known, loss, data.squares / data.sizes)
 
 
 def cell_losses(data, prototypes):
@@ -189,20 +207,24 @@ def cell_losses(data, prototypes):
     Examples
     --------
     >>> data = dataset(3, z=4, min_size=5, max_size=50, seed=2)
-    >>> cell_losses(data, np.arange(data.sizes.sum())).tolist()
+    >>> cell_losses(data, np.arange(data.sizes.sum())).round(12).tolist()
     [0.0, 0.0, 0.0]
     >>> cell_losses(data, data.offsets[:-1]).round(12).tolist()  # one cell per cluster: its mean, 0
     [1.0, 1.0, 1.0]
     """
-    source, _ = nearest_source(data.forest, prototypes)
-    reached = source >= 0
-    cells = np.bincount(source[reached], minlength=len(source))
-    values = np.bincount(source[reached], data.targets[reached], minlength=len(source)) / np.maximum(cells, 1)
-    error = (np.where(reached, values[np.maximum(source, 0)], 0.0) - data.targets) ** 2
-    return np.bincount(data.owner, error, minlength=len(data.sizes)) / data.sizes
+    marks, rank, _ = nearest_marks(data.forest, prototypes)  # in layout order, as are the targets
+    targets = data.arranged_targets
+    reached = rank >= 0
+    if not reached.all():
+        rank, targets = rank[reached], targets[reached]
+    cells = np.bincount(rank, minlength=len(marks))
+    sums = np.bincount(rank, targets, minlength=len(marks))
+    # a cell's squared error about its mean is its sum of squares less sum**2 / count
+    explained = np.bincount(data.owner[marks], sums**2 / np.maximum(cells, 1), minlength=len(data.sizes))
+    return np.maximum(data.squares - explained, 0.0) / data.sizes
 
 
-def cluster_amplitudes(data, beta, rng, *, estimator="cells", pilot=PILOT, repeats=2, order=None):
+def cluster_amplitudes(data, beta, rng, *, estimator="cells", pilot=PILOT, repeats=2):
     """The amplitudes A_k of each cluster's loss A_k n**-beta, with empirical-Bayes shrinkage.
 
     ``estimator`` is ``"cells"`` (the model-size scan's: n prototypes spread
@@ -230,12 +252,11 @@ def cluster_amplitudes(data, beta, rng, *, estimator="cells", pilot=PILOT, repea
     largen.diagrams.errors.ParameterError: estimator must be 'cells' or 'neighbours', got 'kriging'
     """
     choice_argument(estimator, "estimator", ("cells", "neighbours"))
-    order = preorder(data.forest) if order is None and estimator == "cells" else order
     count = len(data.sizes)
 
     def losses(n):
         if estimator == "cells":
-            return cell_losses(data, spread_sites(data.forest, np.full(count, n), rng, order))
+            return cell_losses(data, spread_sites(data.forest, np.full(count, n), rng))
         drawn = data.offsets[:-1, None] + (rng.random((count, n)) * data.sizes[:, None]).astype(np.int64)
         return cluster_losses(data, drawn.ravel())
 
@@ -303,7 +324,7 @@ def functional(frequencies, counts, amplitudes, beta):
     return np.asarray(frequencies) @ np.where(counts > 0, one, 1.0).T
 
 
-def model_scan(data, sizes, *, amplitudes, beta, rng, repeats=3, order=None, progress=None):
+def model_scan(data, sizes, *, amplitudes, beta, rng, repeats=3, progress=None):
     """Loss against the number N of prototypes (:func:`cell_losses`), allocated optimally and spread
     evenly, ``repeats`` random phases each.
 
@@ -316,13 +337,12 @@ def model_scan(data, sizes, *, amplitudes, beta, rng, repeats=3, order=None, pro
     """
     sizes = np.array([integer_argument(n, "N", 1) for n in sizes])
     repeats = integer_argument(repeats, "repeats", 1)
-    order = preorder(data.forest) if order is None else order
     losses, theory = np.empty((repeats, len(sizes))), np.empty(len(sizes))
     for column, total in enumerate(sizes):
         counts = allocation(data.frequencies, total, amplitudes, beta)
         theory[column] = functional(data.frequencies, counts, amplitudes, beta)
         for row in range(repeats):
-            losses[row, column] = data.frequencies @ cell_losses(data, spread_sites(data.forest, counts, rng, order))
+            losses[row, column] = data.frequencies @ cell_losses(data, spread_sites(data.forest, counts, rng))
         if progress is not None:
             progress(column + 1, len(sizes))
     return Scan(sizes, losses, theory)
@@ -356,7 +376,7 @@ def data_scan(data, sizes, *, amplitudes, beta, rng, repeats=3, progress=None):
     return Scan(sizes, losses, theory)
 
 
-def allocation_scan(data, total, exponents, *, amplitudes, beta, rng, repeats=3, order=None):
+def allocation_scan(data, total, exponents, *, amplitudes, beta, rng, repeats=3):
     """Loss at N = ``total`` prototypes (:func:`cell_losses`) allocated as n_k ∝ P_k**g, for each g of
     ``exponents``; the derived optimum is g = :func:`largen.solver.percolation.laws.allocation_exponent` (beta).
 
@@ -369,7 +389,6 @@ def allocation_scan(data, total, exponents, *, amplitudes, beta, rng, repeats=3,
     ((3, 2), 0.6666666666666666)
     """
     total = integer_argument(total, "N", 1)
-    order = preorder(data.forest) if order is None else order
     exponents = np.asarray(exponents, dtype=float)
     losses, theory = np.empty((integer_argument(repeats, "repeats", 1), len(exponents))), np.empty(len(exponents))
     for column, g in enumerate(exponents):
@@ -377,5 +396,5 @@ def allocation_scan(data, total, exponents, *, amplitudes, beta, rng, repeats=3,
         counts = _round(total * share / share.sum(), total)
         theory[column] = functional(data.frequencies, counts, amplitudes, beta)
         for row in range(len(losses)):
-            losses[row, column] = data.frequencies @ cell_losses(data, spread_sites(data.forest, counts, rng, order))
+            losses[row, column] = data.frequencies @ cell_losses(data, spread_sites(data.forest, counts, rng))
     return Scan(exponents, losses, theory)

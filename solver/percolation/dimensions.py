@@ -6,17 +6,23 @@ For the hypercubic lattices Z^d at the literature's p_c, and the Bethe lattice:
   M(L) = a L**D (1 + b L**-omega), fitted over the sides with omega the leading
   correction-to-scaling exponent of the literature (:data:`CORRECTION`); the
   error is the fit's, from the scatter of M over boxes of one side (:func:`box_dimension`);
-- tau from the cluster numbers n_s ∝ s**-tau of the largest boxes, every
-  cluster counted once, on s_min <= s <= L**D / 100, far below the clusters that
-  wrap around the torus (:func:`box_tau`);
+- tau from the cluster numbers of boxes of one side (:data:`TAU_BOXES`), every
+  cluster counted once, fitted with the leading correction to scaling,
+  n_s ∝ s**-tau (1 + b s**-Omega), Omega = omega / D (:func:`box_tau`,
+  :func:`largen.solver.percolation.fit.fit_corrected_power_law`): a pure power
+  law on the small clusters that a box of d >= 4 holds is biased low by many
+  standard errors (d = 4, side 40: 2.10-2.28 as s_min goes 4-32, against 2.3135);
 - on the Bethe lattice (mean field, d >= 6) tau, alpha and D of
   :func:`largen.solver.percolation.fit.percolation_report`.
 
-Boxes of at most 10**8 sites leave a scaling range for d = 2, 3, 4 (sides up to
-1024, 128, 40); for d = 5..8 (sides 40, 21, 13, 10 at most, and above d = 6 a
-torus's largest cluster grows as L**(2d/3), not L**D) tau and D are not
-measured: their rows carry the literature's values, and the Bethe lattice,
-measured, stands for the mean-field dimensions d >= 6.
+Boxes hold at most 10**8 sites (sides 1024, 128, 40, 20, 12, 8, 6 for d = 2..8
+in the tau fits, with fewer sites labelled from d = 5 on: :data:`TAU_BOXES`).
+D is measured in boxes for d = 2..4 (:data:`MEASURED_D`); at d = 5, 6 the
+masses over the few sides 10**8 sites allow leave the corrected fit
+undetermined (errors near 1), and D = d/(tau - 1) from the measured tau
+stands for it (hyperscaling, valid up to d = 6); above d = 6 a torus's largest
+cluster grows as L**(2d/3), not L**D, so the rows of d = 7, 8 carry the
+literature's D, and the Bethe lattice, measured, stands for the mean-field D.
 
 :func:`comparison` sets beside each lattice the derived exponents of Brill's
 laws (:mod:`largen.solver.percolation.laws`) at the measured alpha(tau) and
@@ -38,12 +44,14 @@ import numpy as np
 from largen.diagrams.errors import ParameterError
 from largen.solver.numerics.solution import solve
 from largen.solver.percolation._validate import integer_argument
-from largen.solver.percolation.clusters import ClusterSizes, MAX_SITES, lattice_labels
-from largen.solver.percolation.fit import Estimate, _derived, fit_tau, percolation_report
+from largen.solver.percolation.clusters import MAX_SITES, lattice_labels
+from largen.solver.percolation.fit import Estimate, _derived, fit_corrected_power_law, percolation_report
 from largen.solver.percolation.laws import allocation_laws, rank_frequency_alpha, sampling_laws
 from largen.solver.percolation.spectrum import law_spectrum
 
-__all__ = ["Literature", "LITERATURE", "CORRECTION", "BOXES", "MEASURED", "box_dimension", "box_tau", "Row", "comparison"]
+__all__ = ["Literature", "LITERATURE", "CORRECTION", "BOXES", "SITES_PER_SIDE", "MEASURED_D", "HYPERSCALING", "TAU_BOXES",
+           "box_dimension",
+           "box_tau", "Row", "comparison"]
 
 
 @dataclass(frozen=True)
@@ -71,15 +79,20 @@ LITERATURE = {
     8: Literature("0.0752101", 2.5, 0.0, 4.0, 0.0, "p_c Grassberger 2003; mean field"),
     "bethe": Literature("1/199", 2.5, 0.0, 4.0, 0.0, "mean field: tau = 5/2, D = 2 d_l = 4 (z = 200)"),
 }
-# the leading correction-to-scaling exponent omega (L**-omega) of the literature
-CORRECTION = {2: 3 / 2, 3: 1.6, 4: 1.0, 5: 0.5, 6: 0.5}
+# the leading correction-to-scaling exponent omega (L**-omega) of the literature; above the upper critical
+# dimension omega = d - 6 (the coupling of the cubic term), at d = 6 a logarithm stood in for by 0.5
+CORRECTION = {2: 3 / 2, 3: 1.6, 4: 1.0, 5: 0.5, 6: 0.5, 7: 1.0, 8: 2.0}
 # box sides for the largest-cluster masses: as large as a few seconds of labelling allow
 BOXES = {2: (32, 64, 128, 256, 512, 1024), 3: (8, 12, 16, 24, 32, 48, 64, 96, 128), 4: (6, 8, 12, 16, 24, 32, 40),
          5: (5, 6, 8, 10, 12, 16, 20), 6: (4, 5, 6, 8, 10, 12)}
-SITES_PER_SIDE = 4 * 10**7  # sites labelled at each side (at least 8 boxes)
-# measured in boxes: above d = 4 a box of 10**8 sites (side 40, 21, 13, 10) leaves no scaling range
-MEASURED = (2, 3, 4)
-S_MIN = {2: 100, 3: 100, 4: 30, 5: 10, 6: 5}  # smallest cluster in the tau fits
+SITES_PER_SIDE = {2: 4 * 10**7, 3: 4 * 10**7, 4: 4 * 10**7, 5: 10**7, 6: 10**7}  # labelled at each side (>= 8 boxes)
+# D from box masses; at d = 5, 6 the sides 10**8 sites allow leave it undetermined (2.8 ± 0.8 and 2.0 ± 0.75 with
+# 10**7 sites per side), and above d = 6 the torus's largest cluster grows as L**(2d/3)
+MEASURED_D = (2, 3, 4)
+HYPERSCALING = (5, 6)  # D = d / (tau - 1) from the measured tau, hyperscaling holding up to d = 6
+# the tau fits: box side, smallest and largest cluster (well below L**D, the clusters that wrap), sites labelled
+TAU_BOXES = {2: (1024, 16, 5000, 4 * 10**7), 3: (128, 16, 2000, 4 * 10**7), 4: (40, 4, 750, 2 * 10**7),
+             5: (20, 4, 400, 10**7), 6: (12, 4, 200, 10**7), 7: (8, 4, 300, 10**7), 8: (6, 4, 150, 10**7)}
 
 
 def _masses(L, d, p, seed, boxes):
@@ -93,15 +106,15 @@ def _masses(L, d, p, seed, boxes):
     return np.array(largest, dtype=float), np.concatenate(sizes)
 
 
-def _boxes(L, d, sites):
-    return max(8, sites // L**d)
+def _boxes(L, d, sites, least=8):
+    return max(least, sites // L**d)
 
 
-def box_dimension(d, *, sides=None, sites=SITES_PER_SIDE, seed=0):
+def box_dimension(d, *, sides=None, sites=None, seed=0):
     """D of Z^d at the literature's p_c from the largest cluster of periodic boxes, corrected for finite size.
 
     log M(L) = log a + D log L + b L**-omega is fitted by weighted least squares
-    over the sides (about ``sites`` sites labelled at each, in at least 8 boxes;
+    over the sides (about ``sites`` sites labelled at each, :data:`SITES_PER_SIDE` by default, in at least 8 boxes;
     weights from the standard errors of the mean masses), with
     omega of :data:`CORRECTION`; D is the coefficient of log L, its error from
     the fit's covariance (widened by the reduced chi-square when above one).
@@ -125,9 +138,10 @@ def box_dimension(d, *, sides=None, sites=SITES_PER_SIDE, seed=0):
     if len(sides) < 4:
         raise ParameterError(f"at least 4 box sides are needed to correct for finite size, got {len(sides)}")
     p = float(LITERATURE[d].p_c)
+    sites = SITES_PER_SIDE[d] if sites is None else integer_argument(sites, "sites", 1)
     means, errors = [], []
     for i, L in enumerate(sides):
-        largest, _ = _masses(L, d, p, seed * 10**6 + i * 10**4, _boxes(L, d, integer_argument(sites, "sites", 1)))
+        largest, _ = _masses(L, d, p, seed * 10**6 + i * 10**4, _boxes(L, d, sites))
         means.append(largest.mean())
         errors.append(largest.std(ddof=1) / math.sqrt(len(largest)))
     y, sigma = np.log(means), np.array(errors) / np.array(means)
@@ -140,25 +154,32 @@ def box_dimension(d, *, sides=None, sites=SITES_PER_SIDE, seed=0):
     return Estimate(float(coefficients[1]), error, len(sides)), list(zip(sides, means, errors))
 
 
-def box_tau(d, D, *, side=None, sites=SITES_PER_SIDE, seed=0):
-    """tau of Z^d at the literature's p_c from the cluster numbers of boxes of ``side`` (the largest of
-    :data:`BOXES` by default; about ``sites`` sites in all), s_min = :data:`S_MIN` <= s <= side**D / 100.
+def box_tau(d, *, side=None, s_min=None, s_max=None, sites=None, seed=0):
+    """tau of Z^d at the literature's p_c from the cluster numbers of periodic boxes, every cluster once,
+    fitted as n_s ∝ s**-tau (1 + b s**-Omega) on s_min <= s <= s_max, Omega = omega / D of the literature
+    (:data:`CORRECTION`); side, window and about ``sites`` sites in at least 4 boxes by default from
+    :data:`TAU_BOXES`.
 
     Examples
     --------
-    >>> tau = box_tau(2, 91 / 48, side=256, sites=4 * 10**6, seed=2)
+    >>> tau = box_tau(2, side=256, s_min=8, s_max=1000, sites=4 * 10**6, seed=2)
     >>> bool(abs(tau.value - 187 / 91) < 3 * tau.error)
     True
+    >>> box_tau(9)
+    Traceback (most recent call last):
+    ...
+    largen.diagrams.errors.ParameterError: tau is measured in boxes for d = 2..8, got d = 9
     """
     d = integer_argument(d, "d", 2)
-    if d not in BOXES:
-        raise ParameterError(f"tau is measured in boxes for d = 2..6, got d = {d}")
-    L = BOXES[d][-1] if side is None else integer_argument(side, "side", 2)
-    _, sizes = _masses(L, d, float(LITERATURE[d].p_c), seed * 10**6 + 999 * 10**3,
-                       _boxes(L, d, integer_argument(sites, "sites", 1)))
-    s_max = int(L**D / 100)
-    return fit_tau(ClusterSizes(sizes.astype(np.int64), 0, L**d), s_min=S_MIN[d], s_max=max(s_max, 10 * S_MIN[d]),
-                   weighting="cluster")
+    if d not in TAU_BOXES:
+        raise ParameterError(f"tau is measured in boxes for d = 2..8, got d = {d}")
+    default_side, default_min, default_max, default_sites = TAU_BOXES[d]
+    L = default_side if side is None else integer_argument(side, "side", 2)
+    sites = default_sites if sites is None else integer_argument(sites, "sites", 1)
+    _, sizes = _masses(L, d, float(LITERATURE[d].p_c), seed * 10**6 + 999 * 10**3, _boxes(L, d, sites, least=4))
+    omega = CORRECTION[d] / LITERATURE[d].D
+    return fit_corrected_power_law(sizes.astype(np.int64), s_min=default_min if s_min is None else s_min,
+                                   s_max=default_max if s_max is None else s_max, omega=omega)
 
 
 @dataclass(frozen=True)
@@ -193,9 +214,9 @@ def comparison(dimensions=(2, 3, 4, 5, 6, 7, 8), smoothness=(2, 4), *, seed=0, c
 
     Examples
     --------
-    >>> rows = comparison(dimensions=(7,), smoothness=(2,), bethe_clusters=20000, clusters=5, size=300)
-    >>> rows[0].note.startswith("not measured"), rows[0].brill[2][0][0], rows[-1].lattice
-    (True, 0.5, 'bethe')
+    >>> rows = comparison(dimensions=(), smoothness=(2,), bethe_clusters=20000, clusters=5, size=300)
+    >>> rows[0].lattice, round(rows[0].brill[2][0][0], 1), rows[0].note
+    ('bethe', 0.5, "D = 2 d_l (chemical dimension of the clusters' trees)")
     """
     rows = []
     for d in [*dimensions, "bethe"]:
@@ -205,21 +226,21 @@ def comparison(dimensions=(2, 3, 4, 5, 6, 7, 8), smoothness=(2, 4), *, seed=0, c
             tau = Estimate(report["tau"], report["tau_error"], bethe_clusters)
             D = Estimate(report["D"], report["D_error"], bethe_clusters)
             note = "D = 2 d_l (chemical dimension of the clusters' trees)"
-        elif d in MEASURED:
-            D, _ = box_dimension(d, seed=seed)
-            tau = box_tau(d, D.value, seed=seed)
-            notes = []
-            for name, value, known in (("tau", tau, literature.tau), ("D", D, literature.D)):
-                if abs(value.value - known) > 3 * value.error:
-                    notes.append(f"{name} more than 3 errors from the literature: corrections to scaling in boxes "
-                                 f"of side <= {BOXES[d][-1]}")
-            note = "; ".join(notes)
         else:
-            tau = Estimate(literature.tau, literature.tau_error, 0)
-            D = Estimate(literature.D, literature.D_error, 0)
-            torus = "; above d = 6 a torus's largest cluster grows as L^(2d/3)" if d > 6 else ""
-            note = (f"not measured: a box of 10^8 sites has side {int(round(MAX_SITES ** (1 / d)))}, too short a "
-                    f"scaling range{torus}; the literature's tau and D")
+            tau = box_tau(d, seed=seed)
+            notes = []
+            if d in MEASURED_D:
+                D, _ = box_dimension(d, seed=seed)
+            elif d in HYPERSCALING:
+                D = Estimate(d / (tau.value - 1), d * tau.error / (tau.value - 1) ** 2, tau.count)
+                notes.append("D = d/(tau - 1) from the measured tau (hyperscaling)")
+            else:
+                D = Estimate(literature.D, literature.D_error, 0)
+                notes.append("D: the literature's (a torus's largest cluster grows as L^(2d/3) above d = 6)")
+            for name, value, known in (("tau", tau, literature.tau), ("D", D, literature.D)):
+                if value.count and abs(value.value - known) > 2 * value.error:
+                    notes.append(f"{name} {abs(value.value - known) / value.error:.1f} errors from the literature")
+            note = "; ".join(notes)
         alpha_value = float(rank_frequency_alpha(tau.value))
         slope = abs((rank_frequency_alpha(tau.value + 1e-6) - rank_frequency_alpha(tau.value - 1e-6)) / 2e-6)
         alpha = Estimate(alpha_value, float(slope) * tau.error, tau.count)
@@ -231,7 +252,7 @@ def comparison(dimensions=(2, 3, 4, 5, 6, 7, 8), smoothness=(2, 4), *, seed=0, c
             brill[c] = ((model[0], model[1]), (data[0], data[1]))
             features[c] = _random_feature_slopes(round(tau.value, 6), round(D.value, 6), c, clusters, size)
         hyperscaling = None
-        if d in MEASURED:
+        if d in MEASURED_D:
             hyperscaling = Estimate(1 + d / D.value, d * D.error / D.value**2, D.count)
         rows.append(Row(d, tau, D, literature, brill, features, note, hyperscaling))
         if progress is not None:

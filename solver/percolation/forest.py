@@ -13,14 +13,19 @@ over sites.
 - :func:`bethe_forest` grows seeds in batches until ``clusters`` of them fall
   in the size window (a cluster passing ``max_size`` is dropped as it grows);
 - :func:`random_walk` is the target: a Gaussian step along every edge;
-- :func:`nearest_source` finds, for every site, the nearest of a set of
-  marked sites in tree distance and that distance (an upward sweep over the
-  generations keeps the best mark within each subtree, a downward sweep
-  brings in the best through the parent);
+- :func:`nearest_marks` (:func:`nearest_source` in site order) finds, for
+  every site, the nearest of a set of marked sites in tree distance and that
+  distance (an upward sweep over the generations keeps the best mark within
+  each subtree, a downward sweep brings in the best through the parent);
 - :func:`preorder` numbers each tree depth first, and :func:`spread_sites`
   places n_k sites evenly along that order (every s_k/n_k-th site);
-- :func:`voronoi_pairs` lists the marked sites whose cells touch, with their
-  tree distance: on a tree, two cells meet along exactly one edge.
+- :func:`meeting_pairs` (:func:`voronoi_pairs`) lists the marked sites whose
+  cells touch, with their tree distance: on a tree, two cells meet along exactly one edge.
+
+The sweeps run on the forest's :class:`Layout`, its sites renumbered
+generation by generation: a generation is a contiguous slice and its parents
+lie in the one before, so that a sweep reads memory nearly in order (the
+experiment's samples hold 3e7 sites).
 
 Examples
 --------
@@ -38,8 +43,8 @@ from largen.diagrams.errors import ParameterError
 from largen.solver.percolation._validate import integer_argument, probability_argument
 from largen.solver.percolation.clusters import MAX_SITES, bethe_critical_probability
 
-__all__ = ["Forest", "bethe_forest", "random_walk", "standardise", "nearest_source", "voronoi_pairs", "preorder",
-           "spread_sites"]
+__all__ = ["Forest", "Layout", "bethe_forest", "random_walk", "standardise", "nearest_marks", "nearest_source",
+           "meeting_pairs", "voronoi_pairs", "preorder", "spread_sites"]
 
 BATCH = 4096  # seeds grown together: each batch has its own random stream, so a sample does not depend on timing
 _SHIFT = 32  # a sweep's key is distance * 2**32 + site: one integer minimum orders by distance, then by site
@@ -84,6 +89,48 @@ class Forest:
         order, bounds = self.generations
         depths = range(len(bounds) - 2, 0, -1) if reverse else range(1, len(bounds) - 1)
         return (order[bounds[g]:bounds[g + 1]] for g in depths)
+
+    @cached_property
+    def layout(self):
+        """The sites in generation order (:class:`Layout`), on which the sweeps read contiguous slices."""
+        return _layout(self)
+
+    @cached_property
+    def depth_first(self):
+        """The site at each depth-first rank of each cluster: cluster k's rank r is ``offsets[k] + r``."""
+        by_rank = np.empty(len(self.parent), dtype=np.int64)
+        by_rank[self.offsets[self.owner] + preorder(self)] = np.arange(len(self.parent))
+        return by_rank
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A forest's sites renumbered generation by generation (by index within one), so that a sweep
+    reads a generation as a slice: ``order`` is the site at each position and ``position`` its inverse,
+    ``up`` the position of each position's parent (-1 for seeds), ``owner`` the cluster at each position;
+    generation g holds ``bounds[g]:bounds[g + 1]``.
+    """
+
+    order: np.ndarray
+    position: np.ndarray
+    up: np.ndarray
+    bounds: np.ndarray
+    owner: np.ndarray
+
+    def generations(self, reverse=False):
+        """(start, stop) of the generations from 1 on (deepest first with ``reverse``)."""
+        depths = range(len(self.bounds) - 2, 0, -1) if reverse else range(1, len(self.bounds) - 1)
+        return ((int(self.bounds[g]), int(self.bounds[g + 1])) for g in depths)
+
+
+def _layout(forest):
+    """The :class:`Layout` of ``forest``: its sites by depth, by index within a depth."""
+    order, bounds = forest.generations
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    up = np.full(len(order), -1, dtype=np.int64)
+    up[bounds[1]:] = position[forest.parent[order[bounds[1]:]]]
+    return Layout(order, position, up, bounds, forest.owner[order])
 
 
 def bethe_forest(clusters, *, z=200, p=None, min_size=300, max_size=30000, seed=0, replica=0, progress=None):
@@ -228,9 +275,46 @@ def standardise(forest, values):
     return centred / np.where(spread > 0, spread, 1.0)[forest.owner]
 
 
+def nearest_marks(forest, marks):
+    """The nearest mark of every site in tree distance, in the forest's :attr:`Forest.layout` order.
+
+    An upward sweep keeps the best mark within each subtree, a downward sweep
+    brings in the best through the parent; a key distance * 2**32 + rank orders
+    by distance, then by mark.
+
+    Returns
+    -------
+    (marks, rank, distance) : the distinct marks (sorted), and at each layout position the rank of its
+        nearest mark among them (the lowest among equals) and the distance; -1 and -1 in a cluster without marks.
+
+    Examples
+    --------
+    >>> forest = Forest(np.array([-1, 0, 1, 1, 3, -1]), np.array([0, 1, 2, 2, 3, 0]), np.array([0, 5, 6]))
+    >>> marks, rank, distance = nearest_marks(forest, np.array([4, 0]))
+    >>> marks.tolist(), forest.layout.order.tolist(), rank.tolist(), distance.tolist()
+    ([0, 4], [0, 5, 1, 2, 3, 4], [0, -1, 0, 0, 1, 1], [0, -1, 1, 2, 1, 0])
+    """
+    layout = forest.layout
+    marks = np.unique(np.asarray(marks, dtype=np.int64))
+    key = np.full(len(layout.order), _FAR)
+    key[layout.position[marks]] = np.arange(len(marks))
+    step = np.int64(1) << _SHIFT
+    for start, stop in layout.generations(reverse=True):
+        np.minimum.at(key, layout.up[start:stop], key[start:stop] + step)
+    for start, stop in layout.generations():
+        np.minimum(key[start:stop], key[layout.up[start:stop]] + step, out=key[start:stop])
+    rank, distance = key & (step - 1), key >> _SHIFT
+    marked = np.zeros(len(forest.sizes), dtype=bool)
+    marked[forest.owner[marks]] = True
+    if not marked.all():  # the keys of a cluster without marks never came down from _FAR
+        unreached = ~marked[layout.owner]
+        rank[unreached] = distance[unreached] = -1
+    return marks, rank, distance
+
+
 def nearest_source(forest, marks):
     """For every site, the nearest marked site in tree distance (the lowest index among equals) and
-    that distance; -1 and -1 in a cluster without marks.
+    that distance; -1 and -1 in a cluster without marks (:func:`nearest_marks` in site order).
 
     Examples
     --------
@@ -239,22 +323,14 @@ def nearest_source(forest, marks):
     >>> source.tolist(), distance.tolist()
     ([0, 0, 0, 4, 4], [0, 1, 2, 1, 0])
     """
-    key = np.full(len(forest.parent), _FAR)
-    marks = np.unique(np.asarray(marks, dtype=np.int64))
-    key[marks] = marks
-    step = np.int64(1) << _SHIFT
-    for sites in forest.levels(reverse=True):  # the best mark within each subtree
-        np.minimum.at(key, forest.parent[sites], key[sites] + step)
-    for sites in forest.levels():  # or through the parent
-        key[sites] = np.minimum(key[sites], key[forest.parent[sites]] + step)
-    reached = key < _FAR
-    source = np.where(reached, key & (step - 1), -1)
-    distance = np.where(reached, key >> _SHIFT, -1)
-    return source, distance
+    marks, rank, distance = nearest_marks(forest, marks)
+    position = forest.layout.position
+    rank = rank[position]
+    return np.where(rank >= 0, marks[np.maximum(rank, 0)], -1), distance[position]
 
 
-def voronoi_pairs(forest, source, distance):
-    """The pairs of marked sites whose cells meet, and their tree distance, from :func:`nearest_source`.
+def meeting_pairs(forest, rank, distance):
+    """The pairs of marks (as ranks) whose cells meet, and their tree distance, from :func:`nearest_marks`.
 
     A cell (the sites nearest one mark) is a subtree; two cells of a tree meet
     along one edge (u, parent u), and the path between their marks runs
@@ -267,14 +343,30 @@ def voronoi_pairs(forest, source, distance):
     Examples
     --------
     >>> forest = Forest(np.array([-1, 0, 1, 1, 3]), np.array([0, 1, 2, 2, 3]), np.array([0, 5]))
+    >>> marks, rank, distance = nearest_marks(forest, np.array([0, 4]))
+    >>> [marks[a].tolist() if i < 2 else a.tolist() for i, a in enumerate(meeting_pairs(forest, rank, distance))]
+    [[4], [0], [3]]
+    """
+    layout = forest.layout
+    first = layout.bounds[1]  # every position from here on has a parent
+    parent = layout.up[first:]
+    meet = np.flatnonzero(rank[first:] != rank[parent])  # a cluster without marks is -1 throughout: never met
+    child, parent = meet + first, parent[meet]
+    return rank[child], rank[parent], distance[child] + 1 + distance[parent]
+
+
+def voronoi_pairs(forest, source, distance):
+    """:func:`meeting_pairs` from :func:`nearest_source`'s site-order output: the pairs of marked sites
+    whose cells meet, and their tree distance.
+
+    Examples
+    --------
+    >>> forest = Forest(np.array([-1, 0, 1, 1, 3]), np.array([0, 1, 2, 2, 3]), np.array([0, 5]))
     >>> [a.tolist() for a in voronoi_pairs(forest, *nearest_source(forest, np.array([0, 4])))]
     [[4], [0], [3]]
     """
-    child = np.flatnonzero(forest.parent >= 0)
-    parent = forest.parent[child]
-    meet = (source[child] != source[parent]) & (source[child] >= 0)
-    child, parent = child[meet], parent[meet]
-    return source[child], source[parent], distance[child] + 1 + distance[parent]
+    order = forest.layout.order
+    return meeting_pairs(forest, np.asarray(source)[order], np.asarray(distance)[order])
 
 
 def preorder(forest):
@@ -290,10 +382,12 @@ def preorder(forest):
     >>> preorder(forest).tolist()
     [0, 1, 4, 2, 3, 5]
     """
-    parent = forest.parent
-    subtree = np.ones(len(parent), dtype=np.int64)
-    for sites in forest.levels(reverse=True):
-        np.add.at(subtree, parent[sites], subtree[sites])
+    layout, parent = forest.layout, forest.parent
+    subtree = np.ones(len(parent))  # counts in float64, exact far beyond any forest's size
+    above = layout.bounds[-2::-1]  # where each generation's parents start, deepest first
+    for (start, stop), first in zip(layout.generations(reverse=True), above[1:]):
+        subtree[first:start] += np.bincount(layout.up[start:stop] - first, subtree[start:stop], minlength=start - first)
+    subtree = subtree[layout.position].astype(np.int64)
     child = np.flatnonzero(parent >= 0)
     before = np.cumsum(subtree[child]) - subtree[child]  # running total, to be restarted at each parent
     first = np.ones(len(child), dtype=bool)
@@ -301,16 +395,17 @@ def preorder(forest):
     starts = np.maximum.accumulate(np.where(first, np.arange(len(child)), 0))
     earlier = np.zeros(len(parent), dtype=np.int64)
     earlier[child] = before - before[starts]
+    earlier = earlier[layout.order]
     rank = np.zeros(len(parent), dtype=np.int64)
-    for sites in forest.levels():
-        rank[sites] = rank[parent[sites]] + 1 + earlier[sites]
-    return rank
+    for start, stop in layout.generations():
+        rank[start:stop] = rank[layout.up[start:stop]] + 1 + earlier[start:stop]
+    return rank[layout.position]
 
 
-def spread_sites(forest, counts, rng, order=None):
-    """n_k sites of each cluster k spread evenly along its depth-first order, at ranks
+def spread_sites(forest, counts, rng):
+    """n_k sites of each cluster k spread evenly along its depth-first order (:func:`preorder`), at ranks
     floor((j + u) s_k / n_k), j = 0..n_k - 1, with one uniform phase u per cluster; all of a
-    cluster if n_k >= s_k. ``order`` is :func:`preorder` (computed when not given).
+    cluster if n_k >= s_k.
 
     Examples
     --------
@@ -318,13 +413,10 @@ def spread_sites(forest, counts, rng, order=None):
     >>> spread_sites(forest, [2], np.random.default_rng(0)).tolist()  # u = 0.64: ranks 1 and 4
     [1, 2]
     """
-    order = preorder(forest) if order is None else order
     sizes = forest.sizes
     counts = np.minimum(np.asarray(counts, dtype=np.int64), sizes)
     cluster = np.repeat(np.arange(len(sizes)), counts)
     j = np.arange(len(cluster)) - np.repeat(np.cumsum(counts) - counts, counts)
     phase = rng.random(len(sizes))[cluster]
     ranks = np.floor((j + phase) * sizes[cluster] / counts[cluster]).astype(np.int64)
-    by_rank = np.empty(len(order), dtype=np.int64)
-    by_rank[forest.offsets[forest.owner] + order] = np.arange(len(order))
-    return by_rank[forest.offsets[cluster] + ranks]
+    return forest.depth_first[forest.offsets[cluster] + ranks]
