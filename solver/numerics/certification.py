@@ -96,7 +96,12 @@ def _cancelled(ctx, terms, total):
         return 0
     if not total:
         return ctx.inf
-    return max(0, int(ctx.ceil(ctx.log10(largest / abs(total)))))
+    ratio = largest / abs(total)
+    if ratio <= 1:
+        return 0
+    if ratio < 1e300:  # in float64: a logarithm at the working precision was a tenth of the outputs' cost
+        return max(0, math.ceil(math.log10(float(ratio))))
+    return max(0, int(ctx.ceil(ctx.log10(ratio))))
 
 
 def _agree(a, b, dps):
