@@ -346,21 +346,21 @@ def _moved(system, found, gamma, samples, digits):
     base = _outputs_at(found.evaluation, mpmath.mp, found.at, samples)
     if base is None:
         return None
-    step = [float(mpmath.log(a / r)) for a, r in zip(found.at, found.root)]
-    size = max(map(abs, step), default=0.0)
+    step = [mpmath.log(a / r) for a, r in zip(found.at, found.root)]
+    size = max(map(abs, step), default=0)  # at the working precision: a step below float64's range counts
     if not size:
         return Outputs(base.values, base.cancelled, found.root)
     at = [float(a) for a in found.at]
-    if not all(map(math.isfinite, at + step)) or 0.0 in at:
+    if not all(map(math.isfinite, at)) or 0.0 in at:
         return None
     ends = []
     for sign in (1, -1):
-        moved = outputs(system, mpmath.fp, [a * math.exp(-sign * MOVE * x / size) for a, x in zip(at, step)],
+        moved = outputs(system, mpmath.fp, [a * math.exp(-sign * MOVE * float(x / size)) for a, x in zip(at, step)],
                         float(gamma), float(samples))
         if moved is None:
             return None
         ends.append(moved.values)
-    values = {}
+    values, bound = {}, mpmath.mpf(10) ** -(digits - 2)
     for name, value in base.values.items():
         here, plus, minus = float(value), ends[0][name], ends[1][name]
         if not all(map(math.isfinite, (here, plus, minus))) or not here:
@@ -369,9 +369,9 @@ def _moved(system, found, gamma, samples, digits):
         noise = FLOAT_NOISE * 10.0 ** min(base.cancelled[name], 300) * max(abs(plus), abs(minus), abs(here))
         third = abs(curve) ** 1.5 / abs(here) ** 0.5
         error = size * (noise / MOVE + MOVE**2 * third / 6 + 1e-10 * abs(slope)) + size**3 * third / 6
-        if not error <= 10.0 ** -(digits - 2) * abs(here):
+        if not error <= bound * abs(value):
             return None
-        values[name] = value + mpmath.mpf(size * slope + size**2 * curve / 2)
+        values[name] = value + size * slope + size**2 * curve / 2
     return Outputs(values, base.cancelled, found.root)
 
 
