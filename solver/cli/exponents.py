@@ -10,6 +10,7 @@ from largen.diagrams.engine.grammar import parse_number
 from largen.diagrams.engine.model import with_teacher
 from largen.diagrams.errors import ParameterError, UsageError
 from largen.diagrams.regimes.asymptotics import TEACHER_DELTA
+from largen.diagrams.regimes.crossover import Cost
 from largen.solver.cli.files import PLOT_FORMATS
 from largen.solver.cli.options import (Command, add_activation_option, add_equivalence_option, add_force_option,
                                        add_json_option,
@@ -52,6 +53,9 @@ def options(parser, model):
                         help="add the scatter of one run about the mean in each ridgeless regime (C outputs)")
     parser.add_argument("--optimal", action="store_true",
                         help="only the optima: the optimal ridge and loss in each family, the budget splits")
+    parser.add_argument("--budget", metavar="linear|product:W,W", action="append", default=[],
+                        help="with --optimal, also the best split of c_N N + c_P P = B (linear:c_N,c_P) or of "
+                             "N**a P**b = B (product:a,b), with its prefactor")
     parser.add_argument("--latex", metavar="FILE", type=path_argument, help="write the table of regimes")
     parser.add_argument("--plot", metavar="FILE", type=path_argument,
                         help=f"write the phase diagram ({', '.join(f[1:].upper() for f in PLOT_FORMATS)})")
@@ -89,11 +93,26 @@ def law_of(args, model):
     return Law(law.alpha, latent, law.delta if law.teacher else delta, noise, spectrum)
 
 
-def regimes_of(model, law, *, check, dps, variance=False):
+def regimes_of(model, law, *, check, dps, variance=False, optimal=False, costs=()):
     """The :class:`~largen.solver.numerics.scaling.Exponents` of ``model`` at ``law``: the one call of
     :func:`largen.solver.exponents`."""
     return exponents(model, alpha=law.alpha, M=law.latent, noise=law.noise, check=check, dps=dps, delta=law.delta,
-                     variance=variance)
+                     variance=variance, optimal=optimal, costs=costs)
+
+
+def costs_of(texts, model):
+    """The budgets of ``--budget linear:c_N,c_P`` / ``product:a,b`` over the model's two sizes."""
+    sizes = sorted((v for v in model.sizes.values() if v != model.spaces[model.latent]), key=str)
+    out = []
+    for text in texts:
+        kind, _, weights = text.partition(":")
+        weights = [w for w in weights.split(",") if w.strip()]
+        if kind.strip() not in ("linear", "product") or len(weights) != len(sizes) or len(sizes) != 2:
+            raise UsageError(f"--budget {text!r}: expected linear:W,W or product:W,W (one weight for each of "
+                             f"{', '.join(map(str, sizes))})")
+        values = [parse_number(w, what="budget weight") for w in weights]
+        out.append(getattr(Cost, kind.strip())(dict(zip(sizes, values))))
+    return tuple(out)
 
 
 def _nonlinear_route(args, law):
@@ -131,13 +150,17 @@ def run(args, outputs):
         raise UsageError("--check needs a numeric --delta")
     if args.optimal and symbolic:
         raise UsageError("--optimal needs a numeric --delta")
+    if args.budget and not args.optimal:
+        raise UsageError("--budget goes with --optimal")
+    costs = costs_of(args.budget, model)
     if args.variance and (symbolic or law.delta or law.noise or args.activation is not None):
         raise UsageError("--variance: the scatter's laws are derived for linear features, a noiseless isotropic teacher")
     if args.plot and (law.alpha is None or law.alpha.free_symbols):
         raise ParameterError("the phase diagram needs a numeric --alpha")
     latex_path = outputs.reserve(args.latex, force=args.force) if args.latex else None
     plot_path = outputs.reserve(args.plot, force=args.force, formats=PLOT_FORMATS) if args.plot else None
-    result = regimes_of(model, law, check=args.check, dps=args.dps, variance=args.variance)
+    result = regimes_of(model, law, check=args.check, dps=args.dps, variance=args.variance, optimal=args.optimal,
+                        costs=costs)
     if symbolic:
         if args.latex:
             outputs.write(args.latex, piecewise_latex(result.pieces))

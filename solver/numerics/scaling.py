@@ -20,18 +20,19 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from largen.diagrams.regimes.asymptotics import ALPHA, LAMBDA_PLUS, TEACHER_DELTA
-from largen.diagrams.errors import LargenWarning, ParameterError
+from largen.diagrams.errors import LargenError, LargenWarning, ParameterError
 from largen.diagrams.engine.grammar import parse_number
 from largen.diagrams.printing.latex import escape, latex
 from largen.diagrams.engine.model import mrs
 from largen.diagrams.regimes import derive_regimes
+from largen.diagrams.regimes.crossover import Cost, budget_optimum, crossover_optimum
 from largen.diagrams.regimes.optima import Budget, budget_split, optimal_ridge
 from largen.diagrams.regimes.scatter_laws import scatter_laws
 from largen.diagrams.engine.symbols import as_expr
 
 from largen.solver.numerics.solution import solve
 
-__all__ = ["Exponents", "RegimeCheck", "CheckPoint", "plain", "exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
+__all__ = ["crossover_optima", "Exponents", "RegimeCheck", "CheckPoint", "plain", "exponents", "check_regime", "minimise_ridge", "latex_table", "phase_diagram", "teacher_exponent",
            "piecewise_regimes", "piecewise_latex", "delta_diagram"]
 
 
@@ -296,6 +297,9 @@ class Exponents:
     budgets: tuple = ()
     pieces: object = None
     scatter: tuple = ()  # the scatter of one run per ridgeless regime (ScatterLaw), when asked for
+    crossover: object = None  # the optimum where the sizes meet (CrossoverOptimum), when asked for
+    budget_optima: tuple = ()  # the best splits of budgets with their prefactors (BudgetOptimum)
+    not_derived: str = None  # why the optimum where the sizes meet was asked for and not derived
 
     @property
     def failed(self):
@@ -325,7 +329,19 @@ class Exponents:
                                for b in self.budgets if b.budget is kind] for kind in Budget}
         scatter = [{"limiting": str(law.limiting), "relative_variance": plain(law.relative_variance),
                     "relative_std": plain(law.relative_std)} for law in self.scatter]
-        return {"alpha": plain(self.alpha), "regimes": regimes, "optimal": {"ridge": ridge, "budget": budget},
+        optimal = {"ridge": ridge, "budget": budget}
+        if self.crossover is not None:
+            o = self.crossover
+            optimal["crossover"] = {"unit": str(o.unit), "ratios": {str(k): plain(v) for k, v in o.ratios.items()},
+                                    "modes": plain(o.modes), "gamma": plain(o.gamma), "loss": plain(o.loss),
+                                    "exponent": plain(o.exponent), "exact": o.exact, "digits": o.digits}
+            optimal["budget_optima"] = [{"cost": plain(b.cost.expression), "kind": b.cost.kind.value,
+                                         "ratio": plain(b.ratio), "sizes": {str(k): plain(v) for k, v in b.sizes.items()},
+                                         "gamma": plain(b.gamma), "loss": plain(b.loss), "exponent": plain(b.exponent),
+                                         "digits": b.digits} for b in self.budget_optima]
+        if self.not_derived:
+            optimal["crossover_not_derived"] = self.not_derived
+        return {"alpha": plain(self.alpha), "regimes": regimes, "optimal": optimal,
                 **({"scatter": scatter} if self.scatter else {})}
 
     def text(self):
@@ -359,6 +375,17 @@ class Exponents:
         for b in self.budgets:
             lines.append(f"  best split of the {b.budget.value} in {b.regime}: {b.split[0]} ~ {b.split[1]}, "
                          f"L ~ B**({b.exponent})")
+        if self.crossover is not None:
+            o = self.crossover
+            ratios = ", ".join(f"{k} = {v}*{o.unit}" for k, v in o.ratios.items() if k != o.unit and v.is_number) \
+                or "any ratio of the sizes"
+            kind = "closed form" if o.exact else f"{o.digits} digits"
+            lines.append(f"  optimum where the sizes meet ({ratios}; {kind}): gamma* = {o.gamma}, L* = {o.loss}")
+        for b in self.budget_optima:
+            sizes = ", ".join(f"{k} = {v}" for k, v in b.sizes.items())
+            lines.append(f"  best split of {b.cost.expression} = B: {sizes}; gamma* = {b.gamma}, L* = {b.loss}")
+        if self.not_derived:
+            lines.append(f"  optimum where the sizes meet: not derived ({self.not_derived})")
         return lines
 
 
@@ -385,7 +412,8 @@ def _regime_line(regime, indent):
     return f"{indent}{regime.name}: L = {regime.loss}   [{exps}]   when {shown}"
 
 
-def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=30, delta=None, variance=False):
+def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=30, delta=None, variance=False,
+              optimal=False, costs=()):
     """Every regime of a model, its optimal ridge and budget splits: what ``largen exponents`` states.
 
     Parameters
@@ -410,6 +438,11 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     variance : bool
         Add the scatter of one run about the mean in each ridgeless regime
         (:func:`largen.diagrams.regimes.scatter_laws.scatter_laws`; tens of seconds).
+    optimal : bool
+        Add the optimum where the sizes meet and the best splits of budgets with their prefactors
+        (:mod:`largen.diagrams.regimes.crossover`; seconds): N P = B and N + P = B, and each of ``costs``.
+    costs : sequence of Cost
+        Further budgets, e.g. ``Cost.linear({N: 1, P: 4})``.
 
     Returns
     -------
@@ -454,7 +487,39 @@ def exponents(model=None, *, alpha=None, M="inf", noise=None, check=False, dps=3
     optima = tuple(_optimum_at(o, model, alpha_value, latent) for o in optima)
     budgets = tuple(b for kind in Budget for b in budget_split(optima, kind))
     scatter = scatter_laws(model, alpha_value) if variance else ()
-    return Exponents(model, alpha_value, regimes, checks, optima, budgets, scatter=scatter)
+    crossover, budget_optima, not_derived = crossover_optima(model, alpha_value, latent, noise, delta, costs) \
+        if optimal else (None, (), None)
+    return Exponents(model, alpha_value, regimes, checks, optima, budgets, scatter=scatter, crossover=crossover,
+                     budget_optima=budget_optima, not_derived=not_derived)
+
+
+def crossover_optima(model, alpha, latent=sympy.oo, noise=None, delta=None, costs=()):
+    """The optimum where the sizes meet (:func:`~largen.diagrams.regimes.crossover.crossover_optimum`) and the
+    best splits of N P = B, N + P = B and ``costs`` with their prefactors, or why they are not derived.
+
+    Returns
+    -------
+    (CrossoverOptimum or None, tuple of BudgetOptimum, str or None)
+        The last is the reason where the first is None.
+    """
+    reasons = [(alpha.free_symbols, "a numeric alpha is needed"), (latent != sympy.oo, "derived at M = inf"),
+               (noise is not None, "with label noise the optimum is the balanced one above"),
+               (delta not in (None, 0), "derived for the isotropic teacher")]
+    reason = next((text for bad, text in reasons if bad), None)
+    if reason:
+        return None, (), reason
+    try:
+        law = crossover_optimum(model, alpha=alpha)
+    except LargenError:  # no closed form in free ratios: the sizes equal, as a number
+        unit, *others = sorted((v for v in model.sizes.values() if v != model.spaces[model.latent]), key=str)
+        law = crossover_optimum(model, alpha=alpha, ratios={v: 1 for v in others})
+    except ParameterError as error:
+        return None, (), str(error)
+    if len(law.ratios) != 2:
+        return law, (), None
+    sizes = list(law.ratios)
+    defaults = (Cost.product({v: 1 for v in sizes}), Cost.linear({v: 1 for v in sizes}))
+    return law, tuple(budget_optimum(model, alpha=alpha, cost=c, digits=15) for c in defaults + tuple(costs)), None
 
 
 def _label_noise(model, noise):

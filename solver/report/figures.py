@@ -21,7 +21,8 @@ from largen.diagrams.engine.planar import planar_contractions
 from largen.diagrams.engine.wick import MAX_DIAGRAMS, contractions, isomorphism_classes
 from largen.diagrams.errors import LargenError
 from largen.diagrams.printing.latex import latex
-from largen.solver.numerics.scaling import phase_diagram, regimes_at
+from largen.diagrams.regimes.optima import optimal_ridge
+from largen.solver.numerics.scaling import crossover_optima, phase_diagram, regimes_at
 from largen.solver.numerics.solution import solve
 from largen.solver.numerics.spectrum import PowerLaw, Spectrum
 from largen.solver.simulation.montecarlo import simulate
@@ -109,6 +110,9 @@ class ScalingLaws:
     regimes: tuple = None
     diagram: str = None
     reason: str = ""
+    optima: tuple = ()  # the optimal ridge where one size limits (Optimum), at M = inf
+    crossover: object = None  # the optimum where the sizes meet (CrossoverOptimum)
+    budget_optima: tuple = ()  # the best splits of N P = B and N + P = B (BudgetOptimum)
 
 
 def scaling_laws(model, spectrum, out, *, grid=200):
@@ -137,12 +141,19 @@ def scaling_laws(model, spectrum, out, *, grid=200):
         regimes = tuple(regimes_at(model, alpha=law.alpha, latent=size, delta=law.delta if law.teacher else None))
     except (LargenError, NotImplementedError) as error:
         return ScalingLaws(spectrum, law, reason=str(error))
+    delta = law.delta if law.teacher else None
+    try:
+        optima = tuple(optimal_ridge(model, alpha=law.alpha, latent=size, delta=delta)) if size == sympy.oo else ()
+        crossover, budget_optima, _ = crossover_optima(model, law.alpha, size, None, delta)
+    except LargenError:  # the regimes stand without their optima
+        optima, crossover, budget_optima = (), None, ()
+    found = {"optima": optima, "crossover": crossover, "budget_optima": budget_optima}
     try:
         diagram = phase_diagram(regimes, str(out / "phase_diagram.pdf"), alpha=law.alpha, model=model, grid=grid,
                                 spectrum=Spectrum([law]))
     except LargenError as error:
-        return ScalingLaws(spectrum, law, regimes, reason=str(error))
-    return ScalingLaws(spectrum, law, regimes, diagram)
+        return ScalingLaws(spectrum, law, regimes, reason=str(error), **found)
+    return ScalingLaws(spectrum, law, regimes, diagram, **found)
 
 
 def axis_of(model):

@@ -428,6 +428,7 @@ def scaling_section(model, scaling):
              + (rf", and the teacher's $\omega_I = I^{{-\delta}}$ with $\delta = {latex(law.delta)}$" if law.teacher
                 else "") + r", the regimes of the planar loss by dominant balance (conditions, leading loss, exponents):",
              r"\begin{center}\adjustbox{max width=\linewidth}{" + latex_table(scaling.regimes) + r"}\end{center}"]
+    parts += _optima_paragraphs(scaling)
     if scaling.diagram is None:
         parts.append(rf"No phase diagram: {escape(scaling.reason)}.")
         return Section("Scaling laws", tuple(parts))
@@ -436,6 +437,31 @@ def scaling_section(model, scaling):
                  rf"\caption{{The regimes at fixed ${size_tex} {samples}$: the measured local slope "
                  rf"$d \log L / d \log {latex(model.regression.ridge)}$.}}\end{{figure}}")
     return Section("Scaling laws", tuple(parts))
+
+
+def _optima_paragraphs(scaling):
+    """The optimal ridge where one size limits, where the sizes meet, and the best splits of budgets."""
+    parts = []
+    if scaling.optima:
+        items = "".join(rf"\item {escape(o.regime)}: $\gamma^* = {latex(o.gamma)}$, $L^* = {latex(o.loss)}$"
+                        for o in scaling.optima)
+        parts.append(r"At the optimal ridge, where one size limits the loss:\begin{itemize}" + items
+                     + r"\end{itemize}")
+    o = scaling.crossover
+    if o is not None:
+        where = "at every ratio of the sizes" if any(not v.is_number for v in o.ratios.values()) else \
+            "with the sizes equal"
+        kind = "in closed form" if o.exact else rf"to {o.digits} digits (no closed form: a root bracketed exactly)"
+        parts.append(rf"Where the sizes are of one order both roots of the ridge are near and neither formula holds; "
+                     rf"the optimum sits at a finite ridge, derived {kind} {where}: "
+                     rf"$$\gamma^* = {latex(o.gamma)}, \qquad L^* = {latex(o.loss)}.$$")
+    if scaling.budget_optima:
+        items = "".join(rf"\item ${latex(b.cost.expression)} = B$: "
+                        + ", ".join(rf"${latex(k)} = {latex(v)}$" for k, v in b.sizes.items())
+                        + rf", $L^* = {latex(b.loss)}$" for b in scaling.budget_optima)
+        parts.append(r"The best split of a budget $B$ of the sizes, with its prefactor (15 digits):"
+                     r"\begin{itemize}" + items + r"\end{itemize}")
+    return parts
 
 
 def figure_section(data, model):
