@@ -285,7 +285,7 @@ def test_the_first_evaluation_moved_to_the_root_agrees_with_the_outputs_there():
     # outputs at the root (an exact-moment evaluation fewer), and are refused where they cannot be
     from largen.solver.numerics.certification import _moved, outputs
 
-    system, gamma, found = _first_polish(dict(N=50, P=80, M=100, gamma="1e-3"), 30)
+    system, gamma, found = _first_polish({"N": 50, "P": 80, "M": 100, "gamma": "1e-3"}, 30)
     samples = mpmath.mpf(80)
     with mpmath.workdps(30):
         moved = _moved(system, found, gamma, samples, 20)
@@ -301,7 +301,7 @@ def test_the_first_evaluation_moved_to_the_root_agrees_with_the_outputs_there():
 def test_a_move_off_beyond_its_estimate_is_caught_by_the_second_evaluation(monkeypatch):
     from largen.solver.numerics import certification
 
-    point = dict(N=50, P=80, M=100, gamma="1e-3")
+    point = {"N": 50, "P": 80, "M": 100, "gamma": "1e-3"}
     moved, used = certification._moved, []
 
     def spy(*args):
