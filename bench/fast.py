@@ -159,7 +159,7 @@ def breakdown(rounds):
     try:
         for M in SIZES[:2]:
             for name, options in (("fp solve", {"context": mpmath.fp}), ("dps 15", {"dps": 15})):
-                def one(N):
+                def one(N, M=M, options=options):
                     return solve(N=N, M=M, P=700, gamma="1e-3", **options)
                 one(WIDTHS[0] - 1)
                 spent.clear()
