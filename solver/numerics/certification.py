@@ -14,6 +14,12 @@ disagree to ``dps`` digits, after the guard digits were raised by what the
 disagreement showed, is reported uncertified with the reason, and never
 withholds another.
 
+Each evaluation costs one evaluation of the exact moments where it can: the
+first polishes the float64 root by one Newton step and moves the outputs of
+that step's evaluation to its end in float64 (:func:`_moved`, within a bound it
+checks); the second finds its perturbed start within the tolerance of its root
+and takes the outputs there.
+
 A quantity that vanishes in a regime must not be a difference of large terms
 there. The training loss is derived as a derivative of E in a source of its own
 (:attr:`largen.diagrams.theory.dyson.PlanarTheory.train_loss`), not as (E - gamma dE/dgamma)/P,
@@ -43,6 +49,7 @@ ATTEMPTS = 4  # evaluations with guard digits raised by what the last one showed
 MAX_GUARD = 2000  # guard digits paid for a measured cancellation, at most
 MOVE = 1e-5  # the float64 outputs either side of the polish's start, in log(-s) (see _moved)
 FLOAT_NOISE = 1e-14  # the relative noise of a float64 output whose sums do not cancel
+FLOAT_MOMENTS = 1e-11  # the relative error of the float64 moments (about twelve digits), against the exact ones
 
 
 @dataclass(frozen=True)
@@ -331,17 +338,18 @@ def _moved(system, found, gamma, samples, digits):
     step started, moved along that step by float64 differences; None unless the move's estimated
     error is below 10**-(digits - 2) of each output.
 
-    The polish from the float64 start is one step of relative size t ~ 1e-13 (the float64 root's
+    The polish from the float64 start is one step of relative size t ~ 1e-12 (the float64 root's
     own error), and the outputs at its end would cost an evaluation of the exact moments more (the
-    pole moved: a third of a certified solve at dps 15). Along the step, s(h) = at exp(-h u) (u the
-    step over t), an output is L(t) = L(0) + t L1 + t**2 L2/2 + ... (Lk its k-th derivative at 0):
-    the float64 outputs at h = +-H give L1 by a central difference and L2 with L(0), to far more
-    digits than t times them needs. The error is t (noise/H + H**2 |L3|/6 + 1e-10 |L1|) + t**3 |L3|/6,
-    with the noise of the float64 outputs (rounding times the cancellation the sums showed) and
-    |L3| read as |L2|**1.5/|L|**0.5 (each derivative in h brings the same sensitivity); where it
-    is not small enough, the outputs are evaluated at the root, as before. The second evaluation
-    checks these outputs as it checks any: a move off by more than its estimate shows as a
-    disagreement there.
+    pole moved; measured: 0.7 to 1 ms at M = 1e3..1e6, a sixth of a certified solve at dps 15).
+    Along the step, s(h) = at exp(-h u) (u the step over t), an output is
+    L(t) = L(0) + t L1 + t**2 L2/2 + ... (Lk its k-th derivative at 0): the float64 outputs at
+    h = +-H give L1 by a central difference and L2 with L(0), to far more digits than t times them
+    needs. The error is t (noise/H + H**2 |L3|/6 + 1e-10 |L1|) + t**2 e |L|/H**2 + t**3 |L3|/6, with
+    the noise of the float64 outputs (rounding times the cancellation the sums showed), e the
+    float64 moments' own error (L2 takes L(0) from the exact ones), and |L3| read as
+    |L2|**1.5/|L|**0.5 (each derivative in h brings the same sensitivity). Where it is not small
+    enough, the outputs are evaluated at the root instead. The second evaluation checks these
+    outputs as it checks any: a move off by more than its estimate shows as a disagreement there.
     """
     base = _outputs_at(found.evaluation, mpmath.mp, found.at, samples)
     if base is None:
@@ -366,9 +374,11 @@ def _moved(system, found, gamma, samples, digits):
         if not all(map(math.isfinite, (here, plus, minus))) or not here:
             return None
         slope, curve = (plus - minus) / (2 * MOVE), (plus - 2 * here + minus) / MOVE**2
-        noise = FLOAT_NOISE * 10.0 ** min(base.cancelled[name], 300) * max(abs(plus), abs(minus), abs(here))
+        scale = max(abs(plus), abs(minus), abs(here))
+        noise = FLOAT_NOISE * 10.0 ** min(base.cancelled[name], 300) * scale
         third = abs(curve) ** 1.5 / abs(here) ** 0.5
-        error = size * (noise / MOVE + MOVE**2 * third / 6 + 1e-10 * abs(slope)) + size**3 * third / 6
+        error = (size * (noise / MOVE + MOVE**2 * third / 6 + 1e-10 * abs(slope))
+                 + size**2 * FLOAT_MOMENTS * scale / MOVE**2 + size**3 * third / 6)
         if not error <= bound * abs(value):
             return None
         values[name] = value + size * slope + size**2 * curve / 2

@@ -19,7 +19,7 @@ from largen.diagrams.errors import SolverError
 
 from largen.solver.numerics.equations import scaled_solve
 
-__all__ = ["Polished", "newton", "follow", "float_start", "float_root", "polished_root", "root"]
+__all__ = ["Polished", "newton", "follow", "float_root", "polished_root", "root"]
 
 FLOAT_RANGE = (1e-300, 1e300)  # ridges float64 continues to: beyond, mpmath takes over
 MAX_STEP = 8.0  # the continuation's largest step in log(gamma) but the first
@@ -209,12 +209,6 @@ def _exact_start(system, gamma):
     return free if free is not None else (None, None, None, None)
 
 
-def float_start(system, gamma):
-    """The root in float64, followed as far toward ``gamma`` as float64 goes, and the ridge reached
-    (``gamma`` itself when float64 got there); (None, None) if it cannot start."""
-    return _float_start(system, gamma)[:2]
-
-
 def float_root(system, gamma, tolerance=1e-26):
     """The root at ``gamma`` in float64 as the :class:`Polished` of the continuation's last Newton's
     method, converged to ``tolerance`` at ``gamma`` itself (its evaluation gives the outputs, with
@@ -235,8 +229,9 @@ def float_root(system, gamma, tolerance=1e-26):
 
 
 def _float_start(system, gamma):
-    """:func:`float_start`, with what a continuation from the ridge reached needs: the equations
-    evaluated there (None: predicted flat) and its first step."""
+    """The root in float64, followed as far toward ``gamma`` as float64 goes, and the ridge reached
+    (``gamma`` itself when float64 got there), with what a continuation from there needs: the
+    equations evaluated there (None: predicted flat) and its first step; Nones if it cannot start."""
     return _float_continued(system, gamma, 1e-12)[:4]
 
 
