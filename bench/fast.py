@@ -14,6 +14,11 @@
 3. The report's surface: 200 x 200 points of loss and slope with the regimes at alpha = 1, and its phase
    diagram drawn from them.
 
+After the table, where the single solves' time goes at M = 10^3 and 10^4: the evaluations of the equations
+in float64 (approximate moments: the continuation, and at dps 15 the two float64 outputs that move the
+first evaluation's outputs to its root) and at the working precision (exact moments), their number and
+CPU time, and the rest (binding, compiling, linear algebra, the outputs).
+
     python bench/fast.py [--points 10000] [--workers 2] [--rounds 3] [--skip-accuracy]
 """
 
@@ -37,6 +42,7 @@ from scipy.optimize import brentq  # noqa: E402
 
 from largen.diagrams.engine.model import deep_linear, mrs  # noqa: E402
 from largen.solver import solve  # noqa: E402
+from largen.solver.numerics.equations import Equations  # noqa: E402
 from largen.solver.numerics.fast import TOLERANCE, solve_many  # noqa: E402
 from largen.solver.numerics.grid import loss_surface  # noqa: E402
 from largen.solver.numerics.scaling import phase_diagram, regimes_at  # noqa: E402
@@ -132,6 +138,42 @@ def timings(rounds):
           ">= 1e4 points/s at M = inf and 1e4)")
 
 
+def breakdown(rounds):
+    """Where a single solve's time goes: the evaluations of the equations in float64 and at the working
+    precision (counted and timed around Equations.evaluate), and the rest."""
+    evaluate = Equations.evaluate
+    spent = {}
+
+    def timed(self, ctx, *args, **kwargs):
+        start = time.process_time()
+        try:
+            return evaluate(self, ctx, *args, **kwargs)
+        finally:
+            kind = "float64" if ctx is mpmath.fp else "exact"
+            count, total = spent.get(kind, (0, 0.0))
+            spent[kind] = (count + 1, total + time.process_time() - start)
+
+    print("\nwhere a single solve's time goes (ms per point; N = 300..309, P = 700, gamma = 1e-3): evaluations of "
+          "the equations, their number in brackets, and the rest")
+    Equations.evaluate = timed
+    try:
+        for M in SIZES[:2]:
+            for name, options in (("fp solve", {"context": mpmath.fp}), ("dps 15", {"dps": 15})):
+                def one(N, M=M, options=options):
+                    return solve(N=N, M=M, P=700, gamma="1e-3", **options)
+                one(WIDTHS[0] - 1)
+                spent.clear()
+                total = per_point(one, 1)
+                calls = len(WIDTHS)
+                parts = {kind: (count / calls, 1e3 * seconds / calls) for kind, (count, seconds) in spent.items()}
+                rest = 1e3 * total - sum(ms for _, ms in parts.values())
+                print(f"  M = {M:<6} {name:<9} {1e3 * total:7.3f}: " + ", ".join(
+                    f"{kind} {ms:.3f} [{count:.0f}]" for kind, (count, ms) in sorted(parts.items()))
+                    + f", rest {rest:.3f}")
+    finally:
+        Equations.evaluate = evaluate
+
+
 def random_points(model, n, rng):
     """As tests/test_fast.py draws them: sizes over three decades, ridges over nine, M finite and inf,
     label noise and a teacher exponent at half the points, alpha in [0.2, 2.5], six digits."""
@@ -223,6 +265,7 @@ def main():
     parser.add_argument("--skip-accuracy", action="store_true", help="time only")
     args = parser.parse_args()
     timings(args.rounds)
+    breakdown(args.rounds)
     surface()
     if not args.skip_accuracy:
         accuracy(args.points, args.workers)

@@ -265,3 +265,73 @@ def test_training_loss_is_a_derivative_free_of_cancellation(point):
         found = outputs(system, mpmath.mp, s, mpmath.mpf(gamma), samples)
     assert found.cancelled["train_loss"] <= 1
     assert abs(found.values["train_loss"] / solution.train_loss - 1) < mpmath.mpf(10) ** -38
+
+
+def _first_polish(point, dps):
+    """The system at ``point`` and the certified solver's first polish there, at ``dps`` working digits."""
+    from largen.solver.numerics.continuation import polished_root
+    from largen.solver.numerics.equations import equations
+    from largen.solver.numerics.point import bind
+
+    bound = bind(**point)
+    system = equations(bound.model, bound.scaled_values, bound.spectrum)
+    with mpmath.workdps(dps):
+        gamma = mpmath.mpf(bound.values[bound.model.regression.ridge])
+        return system, gamma, polished_root(system, gamma, mpmath.mpf(10) ** -(dps - 10))
+
+
+def test_the_first_evaluation_moved_to_the_root_agrees_with_the_outputs_there():
+    # the outputs at the polish's start, moved along its last step by float64 differences, are the
+    # outputs at the root (an exact-moment evaluation fewer), and are refused where they cannot be
+    from largen.solver.numerics.certification import _moved, outputs
+
+    system, gamma, found = _first_polish({"N": 50, "P": 80, "M": 100, "gamma": "1e-3"}, 30)
+    samples = mpmath.mpf(80)
+    with mpmath.workdps(30):
+        moved = _moved(system, found, gamma, samples, 20)
+        there = outputs(system, mpmath.mp, found.root, gamma, samples)
+        start = outputs(system, mpmath.mp, found.at, gamma, samples)
+        assert _moved(system, found, gamma, samples, 40) is None  # 40 digits: beyond what float64 moves
+    for name in ("loss", "train_loss", "Delta"):
+        assert abs(moved.values[name] / there.values[name] - 1) < mpmath.mpf(10) ** -18
+        assert abs(start.values[name] / there.values[name] - 1) > mpmath.mpf(10) ** -16  # the move mattered
+    assert moved.root == found.root
+
+
+def test_a_move_off_beyond_its_estimate_is_caught_by_the_second_evaluation(monkeypatch):
+    from largen.solver.numerics import certification
+
+    point = {"N": 50, "P": 80, "M": 100, "gamma": "1e-3"}
+    moved, used = certification._moved, []
+
+    def spy(*args):
+        found = moved(*args)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(certification, "_moved", spy)
+    reference = solve(dps=15, **point).as_dict()
+    assert used == [True]
+
+    def off(*args):  # a move wrong in the 13th digit
+        found = moved(*args)
+        return certification.Outputs({k: v * (1 + mpmath.mpf(10) ** -13) for k, v in found.values.items()},
+                                     found.cancelled, found.root)
+
+    monkeypatch.setattr(certification, "_moved", off)
+    assert solve(dps=15, **point).as_dict() == reference  # found again at the root, not certified off
+
+
+def test_a_certified_solve_at_dps_15_evaluates_the_exact_moments_twice(monkeypatch):
+    # the polish from the float64 root, and the independent second evaluation: the outputs at the
+    # first root come from the polish's evaluation, moved (measured: a third of the solve's time)
+    moments, splits = Spectrum.moments, []
+
+    def counted(self, p, orders, split=1):
+        splits.append(split)
+        return moments(self, p, orders, split)
+
+    monkeypatch.setattr(Spectrum, "moments", counted)
+    solution = solve(N=300, P=700, M=1000, gamma="1e-3", dps=15)
+    assert not solution.uncertified
+    assert splits == [1, 1.5]

@@ -161,3 +161,12 @@ def test_a_spectrum_and_its_own_law_parameters_are_refused_together():
     for name, value in (("alpha", 1), ("delta", "0.5")):
         with pytest.raises(ParameterError, match=f"^give either a spectrum or {name}, not both$"):
             bind(N=10, P=20, gamma="0.1", spectrum=Spectrum.power_law(1, 50), **{name: value})
+
+
+def test_values_given_as_text_are_read_once_and_shared():
+    gamma = symbol("gamma")
+    first, second = bind(N=3, P=5, M=7, gamma="1e-3"), bind(N=4, P=5, M=7, gamma="1e-3")
+    assert first.values[gamma] is second.values[gamma] and first.values[gamma] == sympy.Rational(1, 1000)
+    for _ in range(2):  # a value that does not read is refused every time, never kept
+        with pytest.raises(ParameterError, match="gamma"):
+            bind(N=3, P=5, M=7, gamma="1e-3x")

@@ -19,7 +19,7 @@ from largen.diagrams.errors import SolverError
 
 from largen.solver.numerics.equations import scaled_solve
 
-__all__ = ["Polished", "newton", "follow", "float_start", "root"]
+__all__ = ["Polished", "newton", "follow", "float_root", "polished_root", "root"]
 
 FLOAT_RANGE = (1e-300, 1e300)  # ridges float64 continues to: beyond, mpmath takes over
 MAX_STEP = 8.0  # the continuation's largest step in log(gamma) but the first
@@ -74,10 +74,13 @@ def follow(system, ctx, s, start, target, tolerance, evaluation=None, first=2.0)
     next to) the start, gives the first step its tangent: without one it is predicted flat, and
     Newton's method pays for it (measured: 9 iterations instead of 3 on the first step of a solve).
     ``first`` is the first step: from the free solution, its scaling in the ridge holds far down.
-    Returns the root and the ridge reached: ``target``, or where the continuation stalled.
+    Returns the root, the ridge reached (``target``, or where the continuation stalled) and the
+    :class:`Polished` of the last step (None if none was taken): at ``target``, Newton's method
+    converged to ``tolerance`` there, and its last evaluation serves the caller.
     """
     here, goal = ctx.log(start), ctx.log(target)
     step, tangent = first, _tangent(ctx, s, evaluation, start)
+    found = None
     while here > goal:
         trial = max(here - step, goal)
         guess = [a * ctx.exp((trial - here) * t) for a, t in zip(s, tangent)]
@@ -86,13 +89,13 @@ def follow(system, ctx, s, start, target, tolerance, evaluation=None, first=2.0)
         if found is None:
             step = min(step, MAX_STEP) / 2
             if step < 1e-4:
-                return s, ctx.exp(here)
+                return s, ctx.exp(here), None
             continue
         s, here = found.root, trial
         # at the last iterate, where the equations were evaluated: its factorisation serves again
         tangent = _tangent(ctx, found.at, found.evaluation, ctx.exp(here))
         step = min(step * 1.5, MAX_STEP)
-    return s, target
+    return s, target, found
 
 
 def _tangent(ctx, s, q, gamma):
@@ -174,16 +177,29 @@ def root(system, gamma, tolerance):
     >>> [mpmath.nstr(x, 6) for x in s]
     ['-0.0106821', '-42.8004', '-34.28', '-1.33372']
     """
+    return polished_root(system, gamma, tolerance).root
+
+
+def polished_root(system, gamma, tolerance):
+    """:func:`root`, as the :class:`Polished` of its last Newton's method: the root, and the
+    equations evaluated at the iterate its last step started from (for the outputs there).
+
+    Raises
+    ------
+    SolverError
+        No root on the physical branch.
+    """
     for begin in (_float_start, _exact_start):
         s, reached, evaluation, first = begin(system, gamma)
         if s is None:
             continue
-        s, reached = [mpmath.mpf(x) for x in s], mpmath.mpf(reached)
-        if reached != gamma:
-            s, reached = follow(system, mpmath.mp, s, reached, gamma, tolerance, evaluation, first)
-        found = newton(system, mpmath.mp, s, gamma, tolerance) if reached == gamma else None
+        s, reached, found = [mpmath.mpf(x) for x in s], mpmath.mpf(reached), None
+        if reached != gamma:  # its last step converged to the tolerance at gamma: no polish after it
+            s, reached, found = follow(system, mpmath.mp, s, reached, gamma, tolerance, evaluation, first)
+        if found is None and reached == gamma:
+            found = newton(system, mpmath.mp, s, gamma, tolerance)
         if found is not None:
-            return found.root
+            return found
     raise SolverError(f"no solution on the physical branch at the ridge {mpmath.nstr(gamma, 6)}")
 
 
@@ -193,23 +209,42 @@ def _exact_start(system, gamma):
     return free if free is not None else (None, None, None, None)
 
 
-def float_start(system, gamma):
-    """The root in float64, followed as far toward ``gamma`` as float64 goes, and the ridge reached
-    (``gamma`` itself when float64 got there); (None, None) if it cannot start."""
-    return _float_start(system, gamma)[:2]
+def float_root(system, gamma, tolerance=1e-26):
+    """The root at ``gamma`` in float64 as the :class:`Polished` of the continuation's last Newton's
+    method, converged to ``tolerance`` at ``gamma`` itself (its evaluation gives the outputs, with
+    no evaluation more); None where float64 cannot start, or cannot follow the branch that far.
+
+    Examples
+    --------
+    >>> from largen.solver.numerics.equations import equations
+    >>> from largen.solver.numerics.point import bind
+    >>> point = bind(N=50, P=80, M=100, gamma="0.001")
+    >>> system = equations(point.model, point.scaled_values, point.spectrum)
+    >>> found = float_root(system, 1e-3)
+    >>> round(found.root[0], 6), found.size <= 1e-13
+    (-0.010682, True)
+    """
+    s, reached, _, _, found = _float_continued(system, gamma, tolerance)
+    return found if s is not None and reached == gamma else None
 
 
 def _float_start(system, gamma):
-    """:func:`float_start`, with what a continuation from the ridge reached needs: the equations
-    evaluated there (None: predicted flat) and its first step."""
+    """The root in float64, followed as far toward ``gamma`` as float64 goes, and the ridge reached
+    (``gamma`` itself when float64 got there), with what a continuation from there needs: the
+    equations evaluated there (None: predicted flat) and its first step; Nones if it cannot start."""
+    return _float_continued(system, gamma, 1e-12)[:4]
+
+
+def _float_continued(system, gamma, tolerance):
+    """:func:`_float_start` with Newton's ``tolerance`` at ``gamma``, and the :class:`Polished` there."""
     if gamma > FLOAT_RANGE[1]:
-        return None, None, None, None
+        return None, None, None, None, None
     target = max(float(gamma), FLOAT_RANGE[0])
     free = _free(system, mpmath.fp, target)
     if free is None:
-        return None, None, None, None
+        return None, None, None, None, None
     # the iterate settled to 1e-8 is start enough: the first step's Newton's method corrects it
     s, origin, q, first = free
-    s, reached = follow(system, mpmath.fp, s, origin, target, 1e-12, q, first)
+    s, reached, found = follow(system, mpmath.fp, s, origin, target, tolerance, q, first)
     # at the ridge itself float64 is done: the polish takes over there, with no continuation left
-    return s, gamma if reached == float(gamma) else reached, None, 2.0
+    return s, gamma if reached == float(gamma) else reached, None, 2.0, found

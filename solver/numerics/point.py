@@ -529,6 +529,7 @@ def noise_parameters(model, variance):
 
 
 _SHARED = {}  # an exact number -> the one object of that value that points are bound with
+_READ = {}  # a value as the caller gave it (text or int) -> its shared number: read once
 MAX_SHARED = 4096
 
 
@@ -539,17 +540,26 @@ def _shared(value):
     A sympy number answers its assumptions (sign, integrality) from a cache of its own, filled at
     the first question: about 60 us, which a fresh number paid at every point (a decimal such as
     "1e-3" is made afresh at each reading, out of sympy's cache of numbers). Shared, it is paid
-    once per value.
+    once per value. Text and ints are read once too (the grammar's reading of "1e-3" was half of a
+    point's binding).
     """
     if isinstance(value, bool) or not isinstance(value, (int, str, sympy.Number)):
         return value
+    raw = not isinstance(value, sympy.Number)
+    if raw and value in _READ:
+        return _READ[value]
     try:
         found = number(value, what="a value", error=ParameterError)
     except ParameterError:
         return value
     if len(_SHARED) >= MAX_SHARED:
         _SHARED.clear()
-    return _SHARED.setdefault(found, found)
+    if len(_READ) >= MAX_SHARED:
+        _READ.clear()
+    found = _SHARED.setdefault(found, found)
+    if raw:
+        _READ[value] = found
+    return found
 
 
 @lru_cache(maxsize=64)

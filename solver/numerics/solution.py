@@ -21,7 +21,7 @@ from largen.diagrams.engine.model import mrs
 
 from largen.solver.numerics.certification import (MAX_DPS, _outputs_at, certify, certify_correction, check_dps, condition,
                                                  correction)
-from largen.solver.numerics.continuation import float_start, newton
+from largen.solver.numerics.continuation import float_root
 from largen.solver.numerics.equations import equations, mp_value
 from largen.solver.numerics.point import bind
 from largen.solver.numerics.scatter import certified_variance, check_outputs, check_point
@@ -373,10 +373,10 @@ def _float64(system, extended, gamma, samples, noise, common):
     target = float(gamma)
     if not (0 < target < math.inf):
         raise SolverError(f"float64 cannot hold the ridge {mpmath.nstr(mp_value(gamma), 6)}")
-    s, reached = float_start(system, target)
-    found = None if s is None or reached != target else newton(system, ctx, s, target, 1e-26)
-    # at the last iterate, where Newton's last step was below 1e-13 (under the float64 moments' own
-    # error): its evaluation gives the outputs, and no further evaluation is paid for
+    # the continuation's last Newton's method converges at the ridge itself, to a last step below 1e-13
+    # (under the float64 moments' own error): the evaluation at its last iterate gives the outputs,
+    # and no further evaluation is paid for
+    found = float_root(system, target)
     result = None if found is None else _outputs_at(found.evaluation, ctx, found.at, float(samples))
     if result is None:
         raise SolverError(f"float64 lost the physical branch before the ridge {target:g}")
