@@ -159,8 +159,10 @@ class Regime:
 
     def _latex(self, printer):
         conditions = r",\ ".join(rf"{printer._print(a)} \ll {printer._print(b)}" for a, b in self.conditions)
+        order = "" if self.correction is None else \
+            rf"{text('to relative order ')}{printer._print(self.correction)} \quad "
         return (rf"{text(self.name)}: \quad L \simeq {printer._print(self.loss)} \quad "
-                rf"{text('to relative order ')}{printer._print(self.correction)} \quad {text('when ')}{conditions}")
+                rf"{order}{text('when ')}{conditions}")
 
     def _repr_latex_(self):
         return display(self)
