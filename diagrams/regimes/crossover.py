@@ -73,6 +73,8 @@ class CrossoverOptimum:
 
 
 class CostKind(enum.Enum):
+    """How a budget weighs the sizes: a weighted sum or a product of powers."""
+
     LINEAR = "linear"  # sum_i c_i size_i = B
     PRODUCT = "product"  # prod_i size_i**a_i = B
 
@@ -114,8 +116,8 @@ class Cost:
             return sympy.Add(*[w * s for s, w in self.weights.items()])
         return sympy.Mul(*[s**w for s, w in self.weights.items()])
 
-    def unit_size(self, unit, ratios):
-        """The unit size that spends the budget B at the given ratios (size = ratio * unit)."""
+    def unit_size(self, ratios):
+        """The unit size that spends the budget B at the given ratios (size = ratio * unit, the unit's ratio 1)."""
         if self.kind is CostKind.LINEAR:
             return BUDGET / sympy.Add(*[w * ratios[s] for s, w in self.weights.items()])
         power = sympy.Add(*self.weights.values())
@@ -373,7 +375,7 @@ def budget_optimum(model=None, *, alpha, cost, digits=30):
         raise ParameterError(f"the budget must weigh {unit} and {other}")
     rho = sympy.Symbol("rho", positive=True)
     ratios = {unit: sympy.Integer(1), other: rho}
-    size = cost.unit_size(unit, ratios)
+    size = cost.unit_size(ratios)
     loss = law.loss.xreplace({other: rho * unit}).xreplace({unit: size})
     exponent = sympy.simplify(sympy.diff(sympy.log(loss), BUDGET) * BUDGET)
     if exponent.free_symbols:
